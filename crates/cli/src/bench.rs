@@ -1,0 +1,173 @@
+//! `jiuzhu bench NAME`: benchmarks with their figures as JSON on the last line.
+
+use crate::Failure;
+use crate::load;
+use clap::Subcommand;
+use jiuzhu_domain::{RegionCode, Role, Scope};
+use jiuzhu_registry::{Registry, User};
+use jiuzhu_store::Store;
+use serde_json::json;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+#[derive(Subcommand)]
+pub enum Bench {
+    /// Set-up of a demo county (generation and load) and household search latency under
+    /// concurrent searches, on SQLite and PostgreSQL.
+    Registry {
+        #[arg(long, default_value_t = 100_000)]
+        households: usize,
+        /// `sqlite`, `postgres` or `both`.
+        #[arg(long, default_value = "both")]
+        backend: String,
+        /// Server for the PostgreSQL run; the database `jiuzhu_bench` is dropped and re-created.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
+        #[arg(long, default_value_t = 4_000)]
+        searches: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+}
+
+pub async fn run(b: Bench) -> Result<(), Failure> {
+    match b {
+        Bench::Registry { households, backend, pg_url, searches, concurrency, seed } => {
+            let mut results = Vec::new();
+            let tmp = tempfile::tempdir()?;
+            if backend == "sqlite" || backend == "both" {
+                let url = format!("sqlite://{}", tmp.path().join("bench.db").display());
+                let store = jiuzhu_store_sql::connect(&url).await?;
+                results.push(registry_bench(store, households, seed, searches, concurrency).await?);
+            }
+            if backend == "postgres" || backend == "both" {
+                let url = fresh_pg_database(&pg_url).await?;
+                let store = jiuzhu_store_sql::connect(&url).await?;
+                results.push(registry_bench(store, households, seed, searches, concurrency).await?);
+            }
+            if results.is_empty() {
+                return Err(Failure::input(format!("--backend: “{backend}” is not sqlite, postgres or both")));
+            }
+            let ratio = (results.len() == 2).then(|| {
+                json!({
+                    "setup_s_postgres_over_sqlite": results[1]["setup_s"].as_f64().unwrap_or(0.0) / results[0]["setup_s"].as_f64().unwrap_or(1.0),
+                    "search_p95_postgres_over_sqlite": results[1]["search"]["p95_ms"].as_f64().unwrap_or(0.0) / results[0]["search"]["p95_ms"].as_f64().unwrap_or(1.0),
+                })
+            });
+            let out = json!({
+                "bench": "registry",
+                "households": households,
+                "goals": {"setup_s": 60, "search_p95_ms": 50},
+                "results": results,
+                "ratios": ratio,
+                "peak_rss_mib": peak_rss_mib(),
+                "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            });
+            println!("{out}");
+        }
+    }
+    Ok(())
+}
+
+/// Drops and re-creates the database `jiuzhu_bench` on the server `server_url` names.
+async fn fresh_pg_database(server_url: &str) -> Result<String, Failure> {
+    use sqlx::{ConnectOptions, Connection};
+    use std::str::FromStr;
+    let opts = sqlx::postgres::PgConnectOptions::from_str(server_url)?;
+    let mut c = opts.connect().await.map_err(|e| format!("PostgreSQL at {server_url}: {e}"))?;
+    sqlx::query("DROP DATABASE IF EXISTS jiuzhu_bench WITH (FORCE)").execute(&mut c).await?;
+    sqlx::query("CREATE DATABASE jiuzhu_bench").execute(&mut c).await?;
+    c.close().await?;
+    let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(server_url);
+    Ok(format!("{base}/jiuzhu_bench"))
+}
+
+fn percentile(sorted: &[Duration], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted[i].as_secs_f64() * 1000.0
+}
+
+async fn registry_bench(
+    store: Arc<dyn Store>,
+    households: usize,
+    seed: u64,
+    searches: usize,
+    concurrency: usize,
+) -> Result<serde_json::Value, Failure> {
+    let backend = store.backend();
+    eprintln!("[{backend}] generating and loading {households} households…");
+    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("valid");
+    let setup =
+        load::load_population(store.as_ref(), &county, households, seed, chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid"))
+            .await?;
+    let queries = Arc::new(load::sample_queries(store.as_ref(), &county, 400).await?);
+    let towns = store.region_children(Some(&county)).await?;
+    let town = towns.first().map(|d| d.code.clone()).unwrap_or_else(|| county.clone());
+    let registry = Registry::new(store.clone());
+    // Half the searches as a county approver, half as a town clerk (scope narrows the range).
+    let users = [(Role::CountyApprover, county.clone()), (Role::WindowClerk, town)].map(|(role, region)| User {
+        account_id: 0,
+        username: "bench".into(),
+        display_name: "bench".into(),
+        role,
+        scope: Scope(region),
+    });
+    eprintln!("[{backend}] {searches} searches, {concurrency} at a time…");
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for t in 0..concurrency {
+        let (registry, queries, users) = (registry.clone(), queries.clone(), users.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut lat = Vec::new();
+            let mut found = 0usize;
+            let mut i = t;
+            while i < searches {
+                let q = &queries[i % queries.len()];
+                let user = &users[i % 2];
+                let s = Instant::now();
+                found += registry.search(user, q, 0).await.map(|r| r.len()).unwrap_or(0);
+                lat.push(s.elapsed());
+                i += concurrency;
+            }
+            (lat, found)
+        }));
+    }
+    let mut lat = Vec::new();
+    let mut found = 0;
+    for t in tasks {
+        let (l, f) = t.await?;
+        lat.extend(l);
+        found += f;
+    }
+    let wall = started.elapsed();
+    lat.sort();
+    eprintln!("[{backend}] set-up {setup:.1?}; search p95 {:.1} ms", percentile(&lat, 0.95));
+    Ok(json!({
+        "backend": backend,
+        "setup_s": setup.as_secs_f64(),
+        "households_per_s": households as f64 / setup.as_secs_f64(),
+        "search": {
+            "count": lat.len(),
+            "concurrency": concurrency,
+            "rows_returned": found,
+            "p50_ms": percentile(&lat, 0.50),
+            "p95_ms": percentile(&lat, 0.95),
+            "p99_ms": percentile(&lat, 0.99),
+            "max_ms": lat.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0),
+            "searches_per_s": lat.len() as f64 / wall.as_secs_f64(),
+            "measured_at": "registry service (scope check, query parsing, SQL), without HTTP",
+        },
+    }))
+}
+
+/// Peak resident memory of this process (Linux), MiB.
+fn peak_rss_mib() -> Option<f64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kb / 1024.0)
+}

@@ -1,0 +1,195 @@
+//! Loading a county and its synthetic population into a database, and the demo accounts.
+
+use crate::Failure;
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiuzhu_domain::{Division, RegionCode, Role};
+use jiuzhu_store::{Actor, HouseholdFilter, HouseholdQuery, NewAccount, Store};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+
+/// A progress bar on a terminal; nothing when output is not a terminal (cli.md).
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, ETA {eta})").expect("valid template").progress_chars("=> "),
+    );
+    bar.set_message(what.to_string());
+    bar
+}
+
+/// One line of `demo-accounts.json`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DemoAccount {
+    pub role: String,
+    pub username: String,
+    pub password: String,
+    pub region: String,
+}
+
+const ACCOUNTS_FILE: &str = "demo-accounts.json";
+/// Households per insert transaction: large enough to amortise commits, small enough that
+/// progress moves and memory stays flat.
+const BATCH: usize = 1_000;
+
+/// Loads regions for `county`, then `n` generated households, in batches, generation running
+/// on another thread while the previous batch is written. Returns the time taken.
+pub async fn load_population(
+    store: &dyn Store,
+    county: &RegionCode,
+    n: usize,
+    seed: u64,
+    as_of: chrono::NaiveDate,
+) -> Result<std::time::Duration, Failure> {
+    let started = std::time::Instant::now();
+    let divisions: Vec<Division> = Division::load(county);
+    if divisions.is_empty() {
+        return Err(Failure::input(format!("region {county}: not in the division list / 区划代码不存在")));
+    }
+    store.upsert_regions(&divisions).await?;
+    let mut cfg = jiuzhu_synth::Config::new(n, seed, as_of);
+    cfg.county = county.clone();
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<jiuzhu_domain::NewHousehold>>(4);
+    let generator = tokio::task::spawn_blocking(move || {
+        let g = jiuzhu_synth::Generator::with_divisions(&cfg, divisions).expect("county checked above");
+        let mut batch = Vec::with_capacity(BATCH);
+        g.each(|_, h| {
+            batch.push(h);
+            if batch.len() == BATCH {
+                let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));
+                let _ = tx.blocking_send(full);
+            }
+        });
+        if !batch.is_empty() {
+            let _ = tx.blocking_send(batch);
+        }
+    });
+    let bar = progress(n as u64, "载入家庭 loading households");
+    let actor = Actor::system("synthetic-population");
+    while let Some(batch) = rx.recv().await {
+        store.insert_households(&batch, &actor).await?;
+        bar.inc(batch.len() as u64);
+    }
+    generator.await?;
+    store.analyze().await?;
+    bar.finish_and_clear();
+    Ok(started.elapsed())
+}
+
+fn password() -> String {
+    const ALNUM: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    let mut r = rand::rng();
+    let body: String = (0..8).map(|_| ALNUM[r.random_range(0..ALNUM.len())] as char).collect();
+    format!("Jz{body}#{:02}", r.random_range(0..100))
+}
+
+/// The village of `town` with the most households (so a village account has work to see).
+async fn busiest_village(store: &dyn Store, town: &RegionCode) -> Result<Option<RegionCode>, Failure> {
+    let mut best: Option<(i64, RegionCode)> = None;
+    for v in store.region_children(Some(town)).await? {
+        let n = store.count_households(&v.code).await?;
+        if best.as_ref().is_none_or(|(b, _)| n > *b) {
+            best = Some((n, v.code));
+        }
+    }
+    Ok(best.map(|(_, c)| c))
+}
+
+/// Demo accounts: county-wide roles, and for two towns a clerk, an investigator and a reviewer,
+/// and a village assistant for one village of each.
+pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Result<Vec<DemoAccount>, Failure> {
+    let mut plan: Vec<(Role, String, RegionCode)> = [
+        Role::CountyApprover,
+        Role::WindowClerk,
+        Role::Leader,
+        Role::Auditor,
+        Role::DepartmentLiaison,
+        Role::SystemAdmin,
+        Role::SecurityAdmin,
+        Role::AuditAdmin,
+    ]
+    .into_iter()
+    .map(|r| (r, format!("{}_county", r.as_str()), county.clone()))
+    .collect();
+    let towns = store.region_children(Some(county)).await?;
+    for town in towns.iter().take(2) {
+        let suffix = &town.code.as_str()[6..];
+        for r in [Role::WindowClerk, Role::Investigator, Role::TownReviewer] {
+            plan.push((r, format!("{}_{suffix}", r.as_str()), town.code.clone()));
+        }
+        if let Some(v) = busiest_village(store, &town.code).await? {
+            plan.push((Role::VillageAssistant, format!("village_assistant_{}", &v.as_str()[6..]), v));
+        }
+    }
+    let mut out = Vec::new();
+    for (role, username, region) in plan {
+        let pw = password();
+        let name = store.region(&region).await?.map(|d| d.name).unwrap_or_default();
+        store
+            .create_account(&NewAccount {
+                username: username.clone(),
+                display_name: format!("{}{}", name, role.zh()),
+                role,
+                region: region.clone(),
+                password_hash: jiuzhu_web::auth::hash_password(&pw),
+            })
+            .await?;
+        out.push(DemoAccount { role: role.as_str().into(), username, password: pw, region: region.to_string() });
+    }
+    Ok(out)
+}
+
+/// On an empty database: loads 庄浪县, `n` households and demo accounts, and writes
+/// `demo-accounts.json` into `dir`. Otherwise returns the accounts written before.
+pub async fn seed_if_empty(
+    store: &dyn Store,
+    n: usize,
+    seed: u64,
+    as_of: chrono::NaiveDate,
+    dir: &Path,
+) -> Result<Vec<DemoAccount>, Failure> {
+    let file = dir.join(ACCOUNTS_FILE);
+    if !store.list_accounts().await?.is_empty() {
+        return Ok(std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default());
+    }
+    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("valid");
+    eprintln!("首次运行：载入庄浪县区划和 {n} 户合成（虚构）家庭 · first run: loading 庄浪县 and {n} synthetic households (seed {seed})");
+    let took = load_population(store, &county, n, seed, as_of).await?;
+    eprintln!("载入完成 loaded in {took:.1?}");
+    let accounts = create_demo_accounts(store, &county).await?;
+    std::fs::write(&file, serde_json::to_string_pretty(&accounts)?)?;
+    Ok(accounts)
+}
+
+pub fn print_accounts(accounts: &[DemoAccount], dir: &Path) {
+    if accounts.is_empty() {
+        println!("(no demo accounts: {} not found)", dir.join(ACCOUNTS_FILE).display());
+        return;
+    }
+    println!("演示账号 demo accounts ({}):", dir.join(ACCOUNTS_FILE).display());
+    println!("{:<20} {:<28} {:<16} region", "role", "username", "password");
+    for a in accounts {
+        println!("{:<20} {:<28} {:<16} {}", a.role, a.username, a.password, a.region);
+    }
+}
+
+/// Search queries a clerk would type, taken from the loaded data: surnames, full ID numbers
+/// of heads, village codes and names.
+pub async fn sample_queries(store: &dyn Store, county: &RegionCode, n: usize) -> Result<Vec<String>, Failure> {
+    let rows = store
+        .search_households(&HouseholdQuery { scope: county.clone(), filter: HouseholdFilter::All, after_id: 0, limit: (n as i64).max(50) })
+        .await?;
+    let mut q = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        q.push(match i % 4 {
+            0 => r.head_name.chars().take(1).collect(),
+            1 => r.head_id_number.as_str().to_string(),
+            2 => r.head_name.clone(),
+            _ => r.hukou_region.to_string(),
+        });
+    }
+    Ok(q)
+}

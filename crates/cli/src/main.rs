@@ -1,0 +1,220 @@
+//! `jiuzhu`: the one binary. See `contracts/cli.md` for the commands other systems rely on.
+//! Exit codes: 0 success, 2 bad input (the message names the file, row or field), 1 other failures.
+
+mod bench;
+mod load;
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(name = "jiuzhu", version, about = "社会救助综合管理平台 · integrated social assistance platform")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// First run: create an embedded database, load a real county and a synthetic population,
+    /// create demo accounts; every run: serve the UI and API.
+    Demo {
+        #[arg(long, default_value_t = 20_000)]
+        households: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        #[arg(long, default_value = "jiuzhu-data")]
+        data_dir: PathBuf,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// "Today" for the generated ages and incomes (default: today), so runs can be reproduced.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Serve an existing database (applies pending migrations first).
+    Serve {
+        /// `sqlite://PATH` (default) or `postgres://USER@HOST:PORT/DB`.
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Mark cookies `Secure` (when a TLS proxy is in front).
+        #[arg(long)]
+        secure_cookies: bool,
+    },
+    /// Load a county's regions and a synthetic population into a database and create demo
+    /// accounts (what `demo` does on its first run, for any database).
+    Seed {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long, default_value_t = 20_000)]
+        households: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Where to write `demo-accounts.json`.
+        #[arg(long, default_value = "jiuzhu-data")]
+        accounts_dir: PathBuf,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Write a synthetic population and matching department feeds as CSV files.
+    Gen {
+        #[arg(long)]
+        households: usize,
+        #[arg(long)]
+        seed: u64,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
+    /// Load a province's, city's or county's divisions (down to villages) from the vendored
+    /// 2023 list into a database, e.g. before registering households there.
+    Regions {
+        #[command(subcommand)]
+        command: RegionsCommand,
+    },
+    /// The official working-day calendar.
+    Calendar {
+        #[command(subcommand)]
+        command: CalendarCommand,
+    },
+    /// Run a named benchmark; prints its figures as JSON on the last line.
+    Bench {
+        #[command(subcommand)]
+        bench: bench::Bench,
+    },
+}
+
+#[derive(Subcommand)]
+enum RegionsCommand {
+    /// Load CODE (2, 4 or 6 digits) with everything inside it and its enclosing divisions.
+    Load {
+        code: String,
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CalendarCommand {
+    /// Print the date N working days after DATE (holidays and 调休 working days applied).
+    AddWorkingDays { date: String, n: u32 },
+}
+
+/// An error with its exit code.
+pub struct Failure {
+    pub code: u8,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn input(message: impl Into<String>) -> Failure {
+        Failure { code: 2, message: message.into() }
+    }
+}
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Failure {
+        Failure { code: 1, message: e.to_string() }
+    }
+}
+
+fn today() -> chrono::NaiveDate {
+    chrono::Local::now().date_naive()
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
+        .init();
+    match run(Cli::parse()).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(f) => {
+            eprintln!("jiuzhu: {}", f.message);
+            ExitCode::from(f.code)
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<(), Failure> {
+    match cli.command {
+        Command::Demo { households, seed, data_dir, listen, as_of } => {
+            std::fs::create_dir_all(&data_dir)?;
+            let url = format!("sqlite://{}", data_dir.join("jiuzhu.db").display());
+            let store = jiuzhu_store_sql::connect(&url).await?;
+            let accounts = load::seed_if_empty(store.as_ref(), households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
+            load::print_accounts(&accounts, &data_dir);
+            println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
+            jiuzhu_web::serve(jiuzhu_web::AppState::new(store), listen).await?;
+        }
+        Command::Serve { database_url, listen, secure_cookies } => {
+            if let Some(path) = database_url.strip_prefix("sqlite://")
+                && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
+            {
+                std::fs::create_dir_all(dir)?;
+            }
+            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let mut state = jiuzhu_web::AppState::new(store);
+            state.secure_cookies = secure_cookies;
+            println!("救助 jiuzhu: http://{listen} ({})", state.store.backend());
+            jiuzhu_web::serve(state, listen).await?;
+        }
+        Command::Seed { database_url, households, seed, accounts_dir, as_of } => {
+            std::fs::create_dir_all(&accounts_dir)?;
+            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let accounts = load::seed_if_empty(store.as_ref(), households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
+            load::print_accounts(&accounts, &accounts_dir);
+        }
+        Command::Gen { households, seed, out, as_of } => {
+            let cfg = jiuzhu_synth::Config::new(households, seed, as_of.unwrap_or_else(today));
+            let started = std::time::Instant::now();
+            let generator = jiuzhu_synth::Generator::new(&cfg);
+            let mut writer = jiuzhu_synth::FilesWriter::create(&out, &cfg, generator.divisions())?;
+            let bar = load::progress(households as u64, "生成 generating");
+            let mut failed = None;
+            generator.each(|i, h| {
+                if failed.is_none()
+                    && let Err(e) = writer.write(i, &h)
+                {
+                    failed = Some(e);
+                }
+                bar.inc(1);
+            });
+            if let Some(e) = failed {
+                return Err(e.into());
+            }
+            let files = writer.finish()?;
+            bar.finish_and_clear();
+            for f in &files {
+                println!("{}", f.display());
+            }
+            eprintln!("{households} households (seed {seed}) written to {} in {:.1?}", out.display(), started.elapsed());
+        }
+        Command::Regions { command: RegionsCommand::Load { code, database_url } } => {
+            let region = jiuzhu_domain::RegionCode::parse(&code).map_err(|e| Failure::input(format!("CODE: {} / {}", e.zh, e.en)))?;
+            if jiuzhu_domain::Division::find(&region).is_none() {
+                return Err(Failure::input(format!(
+                    "CODE: 区划代码 {code} 不在 2023 年区划代码中 / {code} is not in the 2023 division list"
+                )));
+            }
+            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let divisions = jiuzhu_domain::Division::load(&region);
+            let n = store.upsert_regions(&divisions).await?;
+            println!("{n} divisions loaded for {code} ({})", jiuzhu_domain::Division::find(&region).map(|d| d.name).unwrap_or_default());
+        }
+        Command::Calendar { command: CalendarCommand::AddWorkingDays { date, n } } => {
+            let d: chrono::NaiveDate =
+                date.parse().map_err(|_| Failure::input(format!("DATE: “{date}” is not a date (YYYY-MM-DD) / 日期格式应为 YYYY-MM-DD")))?;
+            let r = jiuzhu_domain::Calendar::official()
+                .add_working_days(d, n)
+                .map_err(|e| Failure::input(format!("{}: {} / {}", e.field, e.zh, e.en)))?;
+            println!("{r}");
+        }
+        Command::Bench { bench } => bench::run(bench).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,168 @@
+//! Roles, region scopes and what each role may do.
+//!
+//! Every account has one role and one region scope (county, town or village). A permission
+//! check is always role × scope: a town clerk may read households, but only in that town.
+
+use crate::region::RegionCode;
+use serde::{Deserialize, Serialize};
+
+/// 角色
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// 乡镇/街道 受理员
+    WindowClerk,
+    /// 村/社区 协理员
+    VillageAssistant,
+    /// 入户调查员
+    Investigator,
+    /// 乡镇审核
+    TownReviewer,
+    /// 县级审批
+    CountyApprover,
+    /// 部门联络员 (医保, 教育, 住建 …)
+    DepartmentLiaison,
+    /// 审计/纪检
+    Auditor,
+    /// 领导
+    Leader,
+    /// 系统管理员
+    SystemAdmin,
+    /// 安全管理员
+    SecurityAdmin,
+    /// 审计管理员
+    AuditAdmin,
+}
+
+/// 权限
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Permission {
+    /// Read households and members in scope (identifiers masked).
+    ReadHousehold,
+    /// Register and edit households, members, incomes, assets; move members.
+    WriteHousehold,
+    /// Create, disable and re-scope accounts.
+    ManageAccounts,
+    /// Read the access trail.
+    ReadAudit,
+    /// Read aggregate statistics only.
+    ReadStatistics,
+}
+
+impl Role {
+    pub const ALL: [Role; 11] = [
+        Role::WindowClerk,
+        Role::VillageAssistant,
+        Role::Investigator,
+        Role::TownReviewer,
+        Role::CountyApprover,
+        Role::DepartmentLiaison,
+        Role::Auditor,
+        Role::Leader,
+        Role::SystemAdmin,
+        Role::SecurityAdmin,
+        Role::AuditAdmin,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::WindowClerk => "window_clerk",
+            Role::VillageAssistant => "village_assistant",
+            Role::Investigator => "investigator",
+            Role::TownReviewer => "town_reviewer",
+            Role::CountyApprover => "county_approver",
+            Role::DepartmentLiaison => "department_liaison",
+            Role::Auditor => "auditor",
+            Role::Leader => "leader",
+            Role::SystemAdmin => "system_admin",
+            Role::SecurityAdmin => "security_admin",
+            Role::AuditAdmin => "audit_admin",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Role> {
+        Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    pub fn zh(self) -> &'static str {
+        match self {
+            Role::WindowClerk => "受理员",
+            Role::VillageAssistant => "村（社区）协理员",
+            Role::Investigator => "入户调查员",
+            Role::TownReviewer => "乡镇审核员",
+            Role::CountyApprover => "县级审批员",
+            Role::DepartmentLiaison => "部门联络员",
+            Role::Auditor => "审计/纪检人员",
+            Role::Leader => "领导",
+            Role::SystemAdmin => "系统管理员",
+            Role::SecurityAdmin => "安全管理员",
+            Role::AuditAdmin => "审计管理员",
+        }
+    }
+
+    pub fn en(self) -> &'static str {
+        match self {
+            Role::WindowClerk => "Window clerk",
+            Role::VillageAssistant => "Village assistant",
+            Role::Investigator => "Investigator",
+            Role::TownReviewer => "Town reviewer",
+            Role::CountyApprover => "County approver",
+            Role::DepartmentLiaison => "Department liaison",
+            Role::Auditor => "Auditor",
+            Role::Leader => "Leader",
+            Role::SystemAdmin => "System administrator",
+            Role::SecurityAdmin => "Security administrator",
+            Role::AuditAdmin => "Audit administrator",
+        }
+    }
+
+    /// The permission table. System, security and audit administrators (三权分立) read no
+    /// personal data; department liaisons see referrals only (a later capability), not the
+    /// registry; leaders see statistics.
+    pub fn has(self, p: Permission) -> bool {
+        use Permission::*;
+        use Role::*;
+        match p {
+            ReadHousehold => matches!(self, WindowClerk | VillageAssistant | Investigator | TownReviewer | CountyApprover | Auditor),
+            WriteHousehold => matches!(self, WindowClerk | VillageAssistant | Investigator),
+            ManageAccounts => matches!(self, SystemAdmin),
+            ReadAudit => matches!(self, Auditor | AuditAdmin),
+            ReadStatistics => matches!(self, Leader | CountyApprover | TownReviewer | Auditor),
+        }
+    }
+}
+
+/// The region an account works in. Records outside it do not exist for that account.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Scope(pub RegionCode);
+
+impl Scope {
+    pub fn contains(&self, code: &RegionCode) -> bool {
+        code.is_within(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn administrators_read_no_personal_data() {
+        for r in [Role::SystemAdmin, Role::SecurityAdmin, Role::AuditAdmin, Role::DepartmentLiaison, Role::Leader] {
+            assert!(!r.has(Permission::ReadHousehold), "{r:?}");
+            assert!(!r.has(Permission::WriteHousehold), "{r:?}");
+        }
+        assert!(Role::SystemAdmin.has(Permission::ManageAccounts));
+        assert!(!Role::SecurityAdmin.has(Permission::ManageAccounts));
+    }
+
+    #[test]
+    fn roles_round_trip_and_scope_is_prefix() {
+        for r in Role::ALL {
+            assert_eq!(Role::parse(r.as_str()), Some(r));
+        }
+        let town = Scope(RegionCode::parse("620825100").unwrap());
+        assert!(town.contains(&RegionCode::parse("620825100201").unwrap()));
+        assert!(!town.contains(&RegionCode::parse("620825101201").unwrap()));
+    }
+}

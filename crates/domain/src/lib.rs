@@ -1,0 +1,21 @@
+//! Validated domain types shared by every part of jiuzhu.
+//!
+//! Values are parsed once at the edge (`IdNumber::parse`, `RegionCode::parse`, `Fen::parse_yuan`)
+//! and are valid from then on. Nothing here does I/O: the reference data (division codes,
+//! holiday calendar) is compiled into the binary from `data/`.
+
+pub mod account;
+pub mod calendar;
+pub mod error;
+pub mod household;
+pub mod id_number;
+pub mod money;
+pub mod region;
+
+pub use account::{Permission, Role, Scope};
+pub use calendar::Calendar;
+pub use error::{FieldError, Lang, ValidationErrors};
+pub use household::*;
+pub use id_number::{IdNumber, Sex};
+pub use money::Fen;
+pub use region::{Division, RegionCode, RegionLevel};

@@ -1,0 +1,853 @@
+// The store implementation shared by both backends. This file is `include!`d by `sqlite.rs` and
+// `postgres.rs`, each of which defines `Db`, `Conn`, `BACKEND`, `begin_write` and `alloc_ids`.
+// The SQL here must run unchanged on both (numbered `$n` placeholders, `ON CONFLICT`, `substr`).
+
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::*;
+use jiuzhu_store::*;
+use sqlx::{QueryBuilder, Row};
+
+/// The store on one database pool.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: sqlx::Pool<Db>,
+}
+
+/// Bind parameters per statement we stay under (SQLite allows 32,766, PostgreSQL 65,535).
+const MAX_BINDS: usize = 30_000;
+
+fn backend(e: sqlx::Error) -> StoreError {
+    if let Some(db) = e.as_database_error()
+        && db.kind() == sqlx::error::ErrorKind::UniqueViolation {
+            // PostgreSQL names the index; SQLite says "UNIQUE constraint failed: persons.id_number".
+            let constraint = db.constraint().map(str::to_string).unwrap_or_else(|| {
+                db.message().rsplit(": ").next().unwrap_or("unique").split(',').next().unwrap_or("unique").trim().replace('.', "_")
+            });
+            return StoreError::Conflict { constraint };
+        }
+    StoreError::Backend(e.to_string())
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Backend(format!("unexpected stored value for {what}: {value:?}"))
+}
+
+fn parse_enum<T>(what: &str, s: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(s).ok_or_else(|| corrupt(what, s))
+}
+
+fn region(s: &str) -> Result<RegionCode> {
+    RegionCode::parse(s).map_err(|_| corrupt("region", s))
+}
+
+fn division(r: &<Db as sqlx::Database>::Row) -> Result<Division> {
+    Ok(Division { code: region(&r.try_get::<String, _>("code").map_err(backend)?)?, name: r.try_get("name").map_err(backend)? })
+}
+
+/// Ends a transaction explicitly: commit on success, roll back on error. A transaction that
+/// is merely dropped is rolled back lazily by sqlx, and meanwhile its pooled connection sits
+/// idle in transaction holding locks (on PostgreSQL this blocked DDL and vacuum).
+async fn finish<T>(tx: sqlx::Transaction<'static, Db>, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(v) => {
+            tx.commit().await.map_err(backend)?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await.ok();
+            Err(e)
+        }
+    }
+}
+
+/// Raises the household's version from `expected` (or from whatever it is, when `None`).
+async fn bump_version(conn: &mut Conn, id: i64, expected: Option<i64>, now: DateTime<Utc>) -> Result<()> {
+    let done = sqlx::query("UPDATE households SET version = version + 1, updated_at = $1 WHERE id = $2 AND ($3 IS NULL OR version = $3)")
+        .bind(now)
+        .bind(id)
+        .bind(expected)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    if done.rows_affected() == 1 {
+        return Ok(());
+    }
+    let exists: Option<i64> = sqlx::query_scalar("SELECT version FROM households WHERE id = $1").bind(id).fetch_optional(&mut *conn).await.map_err(backend)?;
+    match (exists, expected) {
+        (Some(_), Some(expected)) => Err(StoreError::VersionMismatch { expected }),
+        _ => Err(StoreError::NotFound),
+    }
+}
+
+async fn insert_history(conn: &mut Conn, household_id: i64, actor: &Actor, at: DateTime<Utc>, changes: &[Change]) -> Result<()> {
+    for chunk in changes.chunks(MAX_BINDS / 8) {
+        let ids = alloc_ids(conn, "history", chunk.len()).await.map_err(backend)?;
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO history (id, household_id, at, account_id, actor, entity, field, old_value, new_value) ");
+        q.push_values(chunk.iter().zip(ids), |mut b, (c, id)| {
+            b.push_bind(id)
+                .push_bind(household_id)
+                .push_bind(at)
+                .push_bind(actor.account_id)
+                .push_bind(actor.username.clone())
+                .push_bind(c.entity.clone())
+                .push_bind(c.field.clone())
+                .push_bind(c.old.clone())
+                .push_bind(c.new.clone());
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn member_columns() -> &'static str {
+    "INSERT INTO persons (id, household_id, seq, id_number, name, relation, sex, birth_date, phone, disability_kind, disability_grade, \
+     disability_certificate, serious_illness, chronic_illness, self_care, labour_capacity, student, employment, living_together, excluded) "
+}
+
+async fn insert_members(conn: &mut Conn, rows: &[(i64, i64, i64, &MemberData)]) -> Result<()> {
+    for chunk in rows.chunks(MAX_BINDS / 20) {
+        let mut q = QueryBuilder::<Db>::new(member_columns());
+        q.push_values(chunk, |mut b, (id, household_id, seq, m)| {
+            b.push_bind(*id)
+                .push_bind(*household_id)
+                .push_bind(*seq)
+                .push_bind(m.id_number.as_str().to_string())
+                .push_bind(m.name.clone())
+                .push_bind(m.relation.as_str())
+                .push_bind(m.sex.as_str())
+                .push_bind(m.birth_date)
+                .push_bind(m.phone.clone())
+                .push_bind(m.disability.as_ref().map(|d| d.kind.as_str()))
+                .push_bind(m.disability.as_ref().map(|d| i64::from(d.grade)))
+                .push_bind(m.disability.as_ref().and_then(|d| d.certificate.clone()))
+                .push_bind(m.serious_illness)
+                .push_bind(m.chronic_illness)
+                .push_bind(m.self_care.bits())
+                .push_bind(m.labour_capacity.as_str())
+                .push_bind(m.student.map(|s| s.as_str()))
+                .push_bind(m.employment.as_str())
+                .push_bind(m.living_together)
+                .push_bind(m.excluded.map(|x| x.as_str()));
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+fn read_member(r: &<Db as sqlx::Database>::Row) -> Result<Member> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(backend);
+    let og = |c: &str| r.try_get::<Option<String>, _>(c).map_err(backend);
+    let id_text = g("id_number")?;
+    let disability = match (og("disability_kind")?, r.try_get::<Option<i64>, _>("disability_grade").map_err(backend)?) {
+        (Some(k), Some(grade)) => Some(Disability {
+            kind: parse_enum("disability_kind", &k, DisabilityKind::parse)?,
+            grade: u8::try_from(grade).map_err(|_| corrupt("disability_grade", &grade.to_string()))?,
+            certificate: og("disability_certificate")?,
+        }),
+        _ => None,
+    };
+    Ok(Member {
+        id: r.try_get("id").map_err(backend)?,
+        data: MemberData {
+            id_number: IdNumber::parse(&id_text, NaiveDate::MAX).map_err(|_| corrupt("id_number", "(masked)"))?,
+            name: g("name")?,
+            relation: parse_enum("relation", &g("relation")?, Relation::parse)?,
+            sex: if g("sex")? == "male" { Sex::Male } else { Sex::Female },
+            birth_date: r.try_get("birth_date").map_err(backend)?,
+            phone: og("phone")?,
+            disability,
+            serious_illness: r.try_get("serious_illness").map_err(backend)?,
+            chronic_illness: r.try_get("chronic_illness").map_err(backend)?,
+            self_care: SelfCare::from_bits(r.try_get("self_care").map_err(backend)?),
+            labour_capacity: parse_enum("labour_capacity", &g("labour_capacity")?, LabourCapacity::parse)?,
+            student: og("student")?.map(|s| parse_enum("student", &s, Student::parse)).transpose()?,
+            employment: parse_enum("employment", &g("employment")?, Employment::parse)?,
+            living_together: r.try_get("living_together").map_err(backend)?,
+            excluded: og("excluded")?.map(|s| parse_enum("excluded", &s, Exclusion::parse)).transpose()?,
+        },
+    })
+}
+
+/// Writes the four record tables of one or many households. `rows` pairs each household id
+/// with its records, whose member references are already person ids.
+async fn insert_records(conn: &mut Conn, rows: &[(i64, &Records)]) -> Result<()> {
+    let incomes: Vec<(i64, &IncomeRecord)> = rows.iter().flat_map(|(h, r)| r.incomes.iter().map(move |i| (*h, i))).collect();
+    let ids = alloc_ids(conn, "incomes", incomes.len()).await.map_err(backend)?;
+    for chunk in incomes.iter().zip(ids).collect::<Vec<_>>().chunks(MAX_BINDS / 6) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO incomes (id, household_id, person_id, kind, month, amount) ");
+        q.push_values(chunk, |mut b, ((h, i), id)| {
+            b.push_bind(*id).push_bind(*h).push_bind(i.member_id).push_bind(i.kind.as_str()).push_bind(i.month).push_bind(i.amount.0);
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    let assets: Vec<(i64, &AssetRecord)> = rows.iter().flat_map(|(h, r)| r.assets.iter().map(move |a| (*h, a))).collect();
+    let ids = alloc_ids(conn, "assets", assets.len()).await.map_err(backend)?;
+    for chunk in assets.iter().zip(ids).collect::<Vec<_>>().chunks(MAX_BINDS / 6) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO assets (id, household_id, person_id, kind, value, description) ");
+        q.push_values(chunk, |mut b, ((h, a), id)| {
+            b.push_bind(*id).push_bind(*h).push_bind(a.member_id).push_bind(a.kind.as_str()).push_bind(a.value.0).push_bind(a.description.clone());
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    let expenses: Vec<(i64, &Expense)> = rows.iter().flat_map(|(h, r)| r.expenses.iter().map(move |e| (*h, e))).collect();
+    let ids = alloc_ids(conn, "expenses", expenses.len()).await.map_err(backend)?;
+    for chunk in expenses.iter().zip(ids).collect::<Vec<_>>().chunks(MAX_BINDS / 6) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO expenses (id, household_id, kind, month, amount, description) ");
+        q.push_values(chunk, |mut b, ((h, e), id)| {
+            b.push_bind(*id).push_bind(*h).push_bind(e.kind.as_str()).push_bind(e.month).push_bind(e.amount.0).push_bind(e.description.clone());
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    let supporters: Vec<(i64, &Supporter)> = rows.iter().flat_map(|(h, r)| r.supporters.iter().map(move |s| (*h, s))).collect();
+    let ids = alloc_ids(conn, "supporters", supporters.len()).await.map_err(backend)?;
+    for chunk in supporters.iter().zip(ids).collect::<Vec<_>>().chunks(MAX_BINDS / 12) {
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO supporters (id, household_id, name, relation, birth_date, status, severe_disability, incapacitated, missing, imprisoned, \
+             annual_income_per_capita, assets_within_limits) ",
+        );
+        q.push_values(chunk, |mut b, ((h, s), id)| {
+            b.push_bind(*id)
+                .push_bind(*h)
+                .push_bind(s.name.clone())
+                .push_bind(s.relation.clone())
+                .push_bind(s.birth_date)
+                .push_bind(s.status.as_str())
+                .push_bind(s.severe_disability)
+                .push_bind(s.incapacitated)
+                .push_bind(s.missing)
+                .push_bind(s.imprisoned)
+                .push_bind(s.annual_income_per_capita.map(|f| f.0))
+                .push_bind(s.assets_within_limits);
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
+async fn read_records(conn: &mut Conn, household_id: i64) -> Result<Records> {
+    let mut records = Records::default();
+    for r in sqlx::query("SELECT person_id, kind, month, amount FROM incomes WHERE household_id = $1 ORDER BY id")
+        .bind(household_id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?
+    {
+        records.incomes.push(IncomeRecord {
+            member_id: r.try_get("person_id").map_err(backend)?,
+            kind: parse_enum("income kind", &r.try_get::<String, _>("kind").map_err(backend)?, IncomeKind::parse)?,
+            month: r.try_get("month").map_err(backend)?,
+            amount: Fen(r.try_get("amount").map_err(backend)?),
+        });
+    }
+    for r in sqlx::query("SELECT person_id, kind, value, description FROM assets WHERE household_id = $1 ORDER BY id")
+        .bind(household_id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?
+    {
+        records.assets.push(AssetRecord {
+            member_id: r.try_get("person_id").map_err(backend)?,
+            kind: parse_enum("asset kind", &r.try_get::<String, _>("kind").map_err(backend)?, AssetKind::parse)?,
+            value: Fen(r.try_get("value").map_err(backend)?),
+            description: r.try_get("description").map_err(backend)?,
+        });
+    }
+    for r in sqlx::query("SELECT kind, month, amount, description FROM expenses WHERE household_id = $1 ORDER BY id")
+        .bind(household_id)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?
+    {
+        records.expenses.push(Expense {
+            kind: parse_enum("expense kind", &r.try_get::<String, _>("kind").map_err(backend)?, ExpenseKind::parse)?,
+            month: r.try_get("month").map_err(backend)?,
+            amount: Fen(r.try_get("amount").map_err(backend)?),
+            description: r.try_get("description").map_err(backend)?,
+        });
+    }
+    for r in sqlx::query(
+        "SELECT name, relation, birth_date, status, severe_disability, incapacitated, missing, imprisoned, annual_income_per_capita, \
+         assets_within_limits FROM supporters WHERE household_id = $1 ORDER BY id",
+    )
+    .bind(household_id)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    {
+        records.supporters.push(Supporter {
+            name: r.try_get("name").map_err(backend)?,
+            relation: r.try_get("relation").map_err(backend)?,
+            birth_date: r.try_get("birth_date").map_err(backend)?,
+            status: parse_enum("supporter status", &r.try_get::<String, _>("status").map_err(backend)?, SupporterStatus::parse)?,
+            severe_disability: r.try_get("severe_disability").map_err(backend)?,
+            incapacitated: r.try_get("incapacitated").map_err(backend)?,
+            missing: r.try_get("missing").map_err(backend)?,
+            imprisoned: r.try_get("imprisoned").map_err(backend)?,
+            annual_income_per_capita: r.try_get::<Option<i64>, _>("annual_income_per_capita").map_err(backend)?.map(Fen),
+            assets_within_limits: r.try_get("assets_within_limits").map_err(backend)?,
+        });
+    }
+    Ok(records)
+}
+
+fn read_account(r: &<Db as sqlx::Database>::Row) -> Result<Account> {
+    let role: String = r.try_get("role").map_err(backend)?;
+    Ok(Account {
+        id: r.try_get("id").map_err(backend)?,
+        username: r.try_get("username").map_err(backend)?,
+        display_name: r.try_get("display_name").map_err(backend)?,
+        role: Role::parse(&role).ok_or_else(|| corrupt("role", &role))?,
+        region: region(&r.try_get::<String, _>("region").map_err(backend)?)?,
+        password_hash: r.try_get("password_hash").map_err(backend)?,
+        disabled: r.try_get("disabled").map_err(backend)?,
+        failed_logins: r.try_get("failed_logins").map_err(backend)?,
+        locked_until: r.try_get("locked_until").map_err(backend)?,
+        created_at: r.try_get("created_at").map_err(backend)?,
+    })
+}
+
+const ACCOUNT_COLUMNS: &str = "id, username, display_name, role, region, password_hash, disabled, failed_logins, locked_until, created_at";
+
+#[async_trait]
+impl Store for SqlStore {
+    fn backend(&self) -> &'static str {
+        BACKEND
+    }
+
+    async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn analyze(&self) -> Result<()> {
+        sqlx::query("ANALYZE").execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn upsert_regions(&self, divisions: &[Division]) -> Result<u64> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        let mut n = 0;
+        for chunk in divisions.chunks(MAX_BINDS / 3) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO regions (code, name, parent) ");
+            q.push_values(chunk, |mut b, d| {
+                b.push_bind(d.code.as_str().to_string()).push_bind(d.name.clone()).push_bind(d.code.parent().map(String::from));
+            });
+            q.push(" ON CONFLICT (code) DO UPDATE SET name = excluded.name, parent = excluded.parent");
+            n += q.build().execute(&mut *tx).await.map_err(backend)?.rows_affected();
+        }
+        Ok(n)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn region(&self, code: &RegionCode) -> Result<Option<Division>> {
+        let r = sqlx::query("SELECT code, name FROM regions WHERE code = $1").bind(code.as_str()).fetch_optional(&self.pool).await.map_err(backend)?;
+        r.as_ref().map(division).transpose()
+    }
+
+    async fn region_children(&self, parent: Option<&RegionCode>) -> Result<Vec<Division>> {
+        let rows = match parent {
+            Some(p) => sqlx::query("SELECT code, name FROM regions WHERE parent = $1 ORDER BY code").bind(p.as_str()).fetch_all(&self.pool).await,
+            None => {
+                sqlx::query("SELECT code, name FROM regions WHERE parent IS NULL OR parent NOT IN (SELECT code FROM regions) ORDER BY code")
+                    .fetch_all(&self.pool)
+                    .await
+            }
+        }
+        .map_err(backend)?;
+        rows.iter().map(division).collect()
+    }
+
+    async fn find_regions(&self, within: &RegionCode, text: &str, limit: i64) -> Result<Vec<Division>> {
+        let pattern = format!("%{}%", text.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let rows = sqlx::query("SELECT code, name FROM regions WHERE code >= $1 AND code < $2 AND name LIKE $3 ESCAPE '\\' ORDER BY code LIMIT $4")
+            .bind(within.as_str())
+            .bind(within.upper_bound())
+            .bind(pattern)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(division).collect()
+    }
+
+    async fn insert_households(&self, households: &[NewHousehold], actor: &Actor) -> Result<Vec<i64>> {
+        let now = Utc::now();
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        let ids = alloc_ids(&mut tx, "households", households.len()).await.map_err(backend)?;
+        for chunk in households.iter().zip(&ids).collect::<Vec<_>>().chunks(MAX_BINDS / 11) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO households (id, hukou_region, residence_region, area, address, phone, bank, bank_account_no, version, created_at, updated_at) ",
+            );
+            q.push_values(chunk, |mut b, (h, id)| {
+                let d = &h.data;
+                b.push_bind(**id)
+                    .push_bind(d.hukou_region.as_str().to_string())
+                    .push_bind(d.residence_region.as_str().to_string())
+                    .push_bind(d.area.as_str())
+                    .push_bind(d.address.clone())
+                    .push_bind(d.phone.clone())
+                    .push_bind(d.bank_account.as_ref().map(|b| b.bank.clone()))
+                    .push_bind(d.bank_account.as_ref().map(|b| b.account_no.clone()))
+                    .push_bind(1i64)
+                    .push_bind(now)
+                    .push_bind(now);
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+        let member_count: usize = households.iter().map(|h| h.members.len()).sum();
+        let person_ids = alloc_ids(&mut tx, "persons", member_count).await.map_err(backend)?;
+        let mut next = person_ids.into_iter();
+        let mut member_rows = Vec::with_capacity(member_count);
+        let mut records = Vec::with_capacity(households.len());
+        for (h, &hid) in households.iter().zip(&ids) {
+            let pids: Vec<i64> = h.members.iter().map(|_| next.next().expect("allocated")).collect();
+            for (seq, (m, pid)) in h.members.iter().zip(&pids).enumerate() {
+                member_rows.push((*pid, hid, seq as i64, m));
+            }
+            let person = |i: Option<usize>| i.and_then(|i| pids.get(i).copied());
+            records.push((
+                hid,
+                Records {
+                    incomes: h.incomes.iter().map(|i| IncomeRecord { member_id: person(i.member), kind: i.kind, month: i.month, amount: i.amount }).collect(),
+                    assets: h
+                        .assets
+                        .iter()
+                        .map(|a| AssetRecord { member_id: person(a.member), kind: a.kind, value: a.value, description: a.description.clone() })
+                        .collect(),
+                    expenses: h.expenses.clone(),
+                    supporters: h.supporters.clone(),
+                },
+            ));
+        }
+        insert_members(&mut tx, &member_rows).await?;
+        let refs: Vec<(i64, &Records)> = records.iter().map(|(h, r)| (*h, r)).collect();
+        insert_records(&mut tx, &refs).await?;
+        let created: Vec<(i64, Change)> = households
+            .iter()
+            .zip(&ids)
+            .map(|(h, id)| (*id, Change { entity: "household".into(), field: "created".into(), old: String::new(), new: format!("{} 人", h.members.len()) }))
+            .collect();
+        let hist_ids = alloc_ids(&mut tx, "history", created.len()).await.map_err(backend)?;
+        for chunk in created.iter().zip(hist_ids).collect::<Vec<_>>().chunks(MAX_BINDS / 9) {
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO history (id, household_id, at, account_id, actor, entity, field, old_value, new_value) ");
+            q.push_values(chunk, |mut b, ((hid, c), id)| {
+                b.push_bind(*id)
+                    .push_bind(*hid)
+                    .push_bind(now)
+                    .push_bind(actor.account_id)
+                    .push_bind(actor.username.clone())
+                    .push_bind(c.entity.clone())
+                    .push_bind(c.field.clone())
+                    .push_bind(c.old.clone())
+                    .push_bind(c.new.clone());
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
+        }
+        Ok(ids)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn household(&self, id: i64) -> Result<Option<Household>> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let result: Result<_> = async {
+        let Some(r) = sqlx::query("SELECT * FROM households WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(backend)? else {
+            return Ok(None);
+        };
+        let bank: Option<String> = r.try_get("bank").map_err(backend)?;
+        let account_no: Option<String> = r.try_get("bank_account_no").map_err(backend)?;
+        let data = HouseholdData {
+            hukou_region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
+            residence_region: region(&r.try_get::<String, _>("residence_region").map_err(backend)?)?,
+            area: parse_enum("area", &r.try_get::<String, _>("area").map_err(backend)?, Area::parse)?,
+            address: r.try_get("address").map_err(backend)?,
+            phone: r.try_get("phone").map_err(backend)?,
+            bank_account: bank.zip(account_no).map(|(bank, account_no)| BankAccount { bank, account_no }),
+        };
+        let members = sqlx::query("SELECT * FROM persons WHERE household_id = $1 ORDER BY seq, id")
+            .bind(id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(backend)?
+            .iter()
+            .map(read_member)
+            .collect::<Result<Vec<_>>>()?;
+        let records = read_records(&mut tx, id).await?;
+        Ok(Some(Household {
+            id,
+            version: r.try_get("version").map_err(backend)?,
+            data,
+            members,
+            records,
+            created_at: r.try_get("created_at").map_err(backend)?,
+            updated_at: r.try_get("updated_at").map_err(backend)?,
+        }))
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn household_region(&self, id: i64) -> Result<Option<RegionCode>> {
+        let r: Option<String> = sqlx::query_scalar("SELECT hukou_region FROM households WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        r.as_deref().map(region).transpose()
+    }
+
+    async fn household_of_person(&self, id_number: &str) -> Result<Option<i64>> {
+        sqlx::query_scalar("SELECT household_id FROM persons WHERE id_number = $1").bind(id_number).fetch_optional(&self.pool).await.map_err(backend)
+    }
+
+    async fn search_households(&self, query: &HouseholdQuery) -> Result<Vec<HouseholdSummary>> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT h.id, h.hukou_region, h.area, p.name, p.id_number, v.name AS village_name, t.name AS town_name, \
+             (SELECT COUNT(*) FROM persons c WHERE c.household_id = h.id) AS member_count \
+             FROM households h JOIN persons p ON p.household_id = h.id AND p.seq = 0 \
+             LEFT JOIN regions v ON v.code = h.hukou_region LEFT JOIN regions t ON t.code = substr(h.hukou_region, 1, 9) WHERE h.hukou_region >= ",
+        );
+        // One range on the region index: the scope, or the filter's region when it lies inside
+        // the scope. A region outside the scope finds nothing, without asking the database.
+        let range = match &query.filter {
+            HouseholdFilter::Region(r) if r.is_within(&query.scope) => r,
+            HouseholdFilter::Region(r) if !query.scope.is_within(r) => return Ok(Vec::new()),
+            _ => &query.scope,
+        };
+        q.push_bind(range.as_str().to_string()).push(" AND h.hukou_region < ").push_bind(range.upper_bound());
+        match &query.filter {
+            HouseholdFilter::All | HouseholdFilter::Region(_) => {}
+            HouseholdFilter::NamePrefix(prefix) => {
+                // A byte range on the name index: every name that starts with `prefix` sorts
+                // between it and `prefix` + U+10FFFF (SQLite BINARY, PostgreSQL COLLATE "C").
+                q.push(" AND h.id IN (SELECT household_id FROM persons WHERE name >= ")
+                    .push_bind(prefix.clone())
+                    .push(" AND name < ")
+                    .push_bind(format!("{prefix}\u{10FFFF}"))
+                    .push(")");
+            }
+            HouseholdFilter::IdNumber(id) => {
+                q.push(" AND h.id IN (SELECT household_id FROM persons WHERE id_number = ").push_bind(id.clone()).push(")");
+            }
+        }
+        q.push(" AND h.id > ").push_bind(query.after_id).push(" ORDER BY h.id LIMIT ").push_bind(query.limit);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let id_text: String = r.try_get("id_number").map_err(backend)?;
+                Ok(HouseholdSummary {
+                    id: r.try_get("id").map_err(backend)?,
+                    hukou_region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
+                    village_name: r.try_get("village_name").map_err(backend)?,
+                    town_name: r.try_get("town_name").map_err(backend)?,
+                    area: parse_enum("area", &r.try_get::<String, _>("area").map_err(backend)?, Area::parse)?,
+                    head_name: r.try_get("name").map_err(backend)?,
+                    head_id_number: IdNumber::parse(&id_text, NaiveDate::MAX).map_err(|_| corrupt("id_number", "(masked)"))?,
+                    member_count: r.try_get("member_count").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn count_households(&self, within: &RegionCode) -> Result<i64> {
+        sqlx::query_scalar("SELECT COUNT(*) FROM households WHERE hukou_region >= $1 AND hukou_region < $2")
+            .bind(within.as_str())
+            .bind(within.upper_bound())
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn update_household(&self, id: i64, expected_version: i64, data: &HouseholdData, changes: &[Change], actor: &Actor) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        bump_version(&mut tx, id, Some(expected_version), now).await?;
+        sqlx::query(
+            "UPDATE households SET hukou_region = $1, residence_region = $2, area = $3, address = $4, phone = $5, bank = $6, bank_account_no = $7 WHERE id = $8",
+        )
+        .bind(data.hukou_region.as_str())
+        .bind(data.residence_region.as_str())
+        .bind(data.area.as_str())
+        .bind(&data.address)
+        .bind(&data.phone)
+        .bind(data.bank_account.as_ref().map(|b| b.bank.clone()))
+        .bind(data.bank_account.as_ref().map(|b| b.account_no.clone()))
+        .bind(id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_history(&mut tx, id, actor, now, changes).await?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn update_member(&self, household_id: i64, member_id: i64, expected_version: i64, data: &MemberData, changes: &[Change], actor: &Actor) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        let seq: Option<i64> = sqlx::query_scalar("SELECT seq FROM persons WHERE id = $1 AND household_id = $2")
+            .bind(member_id)
+            .bind(household_id)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+        seq.ok_or(StoreError::NotFound)?;
+        bump_version(&mut tx, household_id, Some(expected_version), now).await?;
+        let m = data;
+        sqlx::query(
+            "UPDATE persons SET id_number = $1, name = $2, relation = $3, sex = $4, birth_date = $5, phone = $6, disability_kind = $7, \
+             disability_grade = $8, disability_certificate = $9, serious_illness = $10, chronic_illness = $11, self_care = $12, \
+             labour_capacity = $13, student = $14, employment = $15, living_together = $16, excluded = $17 WHERE id = $18",
+        )
+        .bind(m.id_number.as_str())
+        .bind(&m.name)
+        .bind(m.relation.as_str())
+        .bind(m.sex.as_str())
+        .bind(m.birth_date)
+        .bind(&m.phone)
+        .bind(m.disability.as_ref().map(|d| d.kind.as_str()))
+        .bind(m.disability.as_ref().map(|d| i64::from(d.grade)))
+        .bind(m.disability.as_ref().and_then(|d| d.certificate.clone()))
+        .bind(m.serious_illness)
+        .bind(m.chronic_illness)
+        .bind(m.self_care.bits())
+        .bind(m.labour_capacity.as_str())
+        .bind(m.student.map(|s| s.as_str()))
+        .bind(m.employment.as_str())
+        .bind(m.living_together)
+        .bind(m.excluded.map(|x| x.as_str()))
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        insert_history(&mut tx, household_id, actor, now, changes).await?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn add_member(&self, household_id: i64, expected_version: i64, data: &MemberData, actor: &Actor) -> Result<i64> {
+        let now = Utc::now();
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        bump_version(&mut tx, household_id, Some(expected_version), now).await?;
+        let seq: i64 = sqlx::query_scalar("SELECT COALESCE(MAX(seq), -1) + 1 FROM persons WHERE household_id = $1")
+            .bind(household_id)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+        let id = alloc_ids(&mut tx, "persons", 1).await.map_err(backend)?[0];
+        insert_members(&mut tx, &[(id, household_id, seq, data)]).await?;
+        let change = Change { entity: format!("member:{id}"), field: "added".into(), old: String::new(), new: format!("{}（{}）", data.name, data.relation.zh()) };
+        insert_history(&mut tx, household_id, actor, now, &[change]).await?;
+        Ok(id)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn move_member(&self, member_id: i64, from_household: i64, from_version: i64, to_household: i64, actor: &Actor) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        let r = sqlx::query("SELECT name, relation FROM persons WHERE id = $1 AND household_id = $2")
+            .bind(member_id)
+            .bind(from_household)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?
+            .ok_or(StoreError::NotFound)?;
+        let (name, relation): (String, String) = (r.try_get("name").map_err(backend)?, r.try_get("relation").map_err(backend)?);
+        if relation == Relation::Head.as_str() {
+            return Err(StoreError::Conflict { constraint: "head_cannot_move".into() });
+        }
+        bump_version(&mut tx, from_household, Some(from_version), now).await?;
+        bump_version(&mut tx, to_household, None, now).await?;
+        // The relation to the new head is unknown until a clerk sets it.
+        sqlx::query(
+            "UPDATE persons SET household_id = $1, relation = 'other', seq = (SELECT COALESCE(MAX(seq), -1) + 1 FROM persons WHERE household_id = $1) WHERE id = $2",
+        )
+        .bind(to_household)
+        .bind(member_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        for table in ["incomes", "assets"] {
+            sqlx::query(&format!("UPDATE {table} SET household_id = $1 WHERE person_id = $2"))
+                .bind(to_household)
+                .bind(member_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        let out = Change { entity: "membership".into(), field: "moved_out".into(), old: name.clone(), new: format!("→ #{to_household}") };
+        let into = Change { entity: "membership".into(), field: "moved_in".into(), old: format!("#{from_household} →"), new: name };
+        insert_history(&mut tx, from_household, actor, now, &[out]).await?;
+        insert_history(&mut tx, to_household, actor, now, &[into]).await?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn replace_records(&self, household_id: i64, expected_version: i64, records: &Records, changes: &[Change], actor: &Actor) -> Result<()> {
+        let now = Utc::now();
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        bump_version(&mut tx, household_id, Some(expected_version), now).await?;
+        for table in ["incomes", "assets", "expenses", "supporters"] {
+            sqlx::query(&format!("DELETE FROM {table} WHERE household_id = $1")).bind(household_id).execute(&mut *tx).await.map_err(backend)?;
+        }
+        insert_records(&mut tx, &[(household_id, records)]).await?;
+        insert_history(&mut tx, household_id, actor, now, changes).await?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn history(&self, household_id: i64) -> Result<Vec<HistoryEntry>> {
+        let rows = sqlx::query("SELECT at, actor, entity, field, old_value, new_value FROM history WHERE household_id = $1 ORDER BY id")
+            .bind(household_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(HistoryEntry {
+                    at: r.try_get("at").map_err(backend)?,
+                    actor: r.try_get("actor").map_err(backend)?,
+                    entity: r.try_get("entity").map_err(backend)?,
+                    field: r.try_get("field").map_err(backend)?,
+                    old: r.try_get("old_value").map_err(backend)?,
+                    new: r.try_get("new_value").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn create_account(&self, a: &NewAccount) -> Result<i64> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        let id = alloc_ids(&mut tx, "accounts", 1).await.map_err(backend)?[0];
+        sqlx::query(
+            "INSERT INTO accounts (id, username, display_name, role, region, password_hash, disabled, failed_logins, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8)",
+        )
+        .bind(id)
+        .bind(&a.username)
+        .bind(&a.display_name)
+        .bind(a.role.as_str())
+        .bind(a.region.as_str())
+        .bind(&a.password_hash)
+        .bind(false)
+        .bind(Utc::now())
+        .execute(&mut *tx)
+        .await
+        .map_err(backend)?;
+        Ok(id)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<Account>> {
+        let r = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE id = $1")).bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        r.as_ref().map(read_account).transpose()
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>> {
+        let r = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts WHERE username = $1"))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        r.as_ref().map(read_account).transpose()
+    }
+
+    async fn list_accounts(&self) -> Result<Vec<Account>> {
+        let rows = sqlx::query(&format!("SELECT {ACCOUNT_COLUMNS} FROM accounts ORDER BY id")).fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(read_account).collect()
+    }
+
+    async fn record_login_failure(&self, account_id: i64, max: i64, lock_until: DateTime<Utc>) -> Result<()> {
+        sqlx::query(
+            "UPDATE accounts SET failed_logins = failed_logins + 1, \
+             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END WHERE id = $3",
+        )
+        .bind(max)
+        .bind(lock_until)
+        .bind(account_id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn record_login_success(&self, account_id: i64) -> Result<()> {
+        sqlx::query("UPDATE accounts SET failed_logins = 0, locked_until = NULL WHERE id = $1").bind(account_id).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn set_account_disabled(&self, account_id: i64, disabled: bool) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+        let done = sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2").bind(disabled).bind(account_id).execute(&mut *tx).await.map_err(backend)?;
+        if done.rows_affected() == 0 {
+            return Err(StoreError::NotFound);
+        }
+        if disabled {
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *tx).await.map_err(backend)?;
+        }
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn create_session(&self, s: &Session) -> Result<()> {
+        sqlx::query("INSERT INTO sessions (token_hash, account_id, csrf_token, created_at, last_seen_at) VALUES ($1, $2, $3, $4, $5)")
+            .bind(&s.token_hash)
+            .bind(s.account_id)
+            .bind(&s.csrf_token)
+            .bind(s.created_at)
+            .bind(s.last_seen_at)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
+        let r = sqlx::query("SELECT token_hash, account_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        r.map(|r| {
+            Ok(Session {
+                token_hash: r.try_get("token_hash").map_err(backend)?,
+                account_id: r.try_get("account_id").map_err(backend)?,
+                csrf_token: r.try_get("csrf_token").map_err(backend)?,
+                created_at: r.try_get("created_at").map_err(backend)?,
+                last_seen_at: r.try_get("last_seen_at").map_err(backend)?,
+            })
+        })
+        .transpose()
+    }
+
+    async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE sessions SET last_seen_at = $1 WHERE token_hash = $2").bind(at).bind(token_hash).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn delete_session(&self, token_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+}

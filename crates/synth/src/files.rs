@@ -1,0 +1,477 @@
+//! The population as UTF-8 CSV files, plus the department feeds derived from it.
+//!
+//! Every file has a header row. Money is in fen (integers), dates `YYYY-MM-DD`, months
+//! `YYYY-MM`, booleans `true`/`false`, an absent value is an empty field. `household_no` is
+//! the household's index + 1; `seq` / `member_seq` is the member's 1-based position in its
+//! household (the head is 1); an empty `member_seq` means the whole household.
+//!
+//! | file | columns |
+//! | --- | --- |
+//! | `households.csv` | household_no, hukou_region, residence_region, area, address, phone, bank, bank_account_no |
+//! | `members.csv` | household_no, seq, id_number, name, relation, sex, birth_date, disability_kind, disability_grade, serious_illness, chronic_illness, self_care_unmet, labour_capacity, student, employment, living_together, phone, disability_certificate, excluded |
+//! | `incomes.csv` | household_no, member_seq, kind, month, amount_fen |
+//! | `assets.csv` | household_no, member_seq, kind, value_fen, description |
+//! | `expenses.csv` | household_no, kind, month, amount_fen, description |
+//! | `supporters.csv` | household_no, name, relation, birth_date, status, severe_disability, incapacitated, missing, imprisoned, annual_income_per_capita_fen, assets_within_limits |
+//! | `divisions.csv` | code, name, level |
+//! | `feed_police_population.csv` | id_number, name, sex, birth_date, hukou_region, status |
+//! | `feed_hrss_wages.csv` | id_number, month, wage_fen |
+//! | `feed_vehicles.csv` | id_number, plate, kind, value_fen |
+//! | `feed_real_estate.csv` | id_number, kind, area_m2 |
+//! | `README.txt` | what this is, the configuration, this table |
+//!
+//! Enumerations use the `as_str` codes of `jiuzhu_domain` (`rural`, `head`, `migrant_work`,
+//! `pension_basic` …). `self_care_unmet` is the number of the six daily-living items not met;
+//! the generator always loses them in the Katz order (bathing, dressing, toilet, getting up,
+//! walking, eating), so the count says which.
+//!
+//! The feeds are what other departments would send about the same people, with planted
+//! discrepancies for the checks to find (drawn from a separate random stream, so the
+//! households are the same with or without them):
+//! - 公安 population: every member; ~0.3 % `deceased` (mostly the old) though still registered.
+//! - 人社 wages: social-insurance wage records of local employees and of 60 % of migrant
+//!   workers (those with a formal contract), month by month; ~10 % of them earn 30–80 % more
+//!   than the household declared; ~0.5 % of adults without declared wages show a job.
+//! - 车管 vehicles: declared cars, trucks and motorcycles, plus an undeclared car in ~1 % of
+//!   households. Plates are synthetic and unique (up to 816,000 vehicles per population).
+//! - 不动产 real estate: declared houses with floor area, plus an undeclared county-town
+//!   apartment in ~1 % of households.
+
+use crate::Config;
+use crate::Population;
+use crate::rng::{FEED_SALT, RngExt, stream_rng};
+use chrono::{Datelike, NaiveDate};
+use jiuzhu_domain::{AssetKind, Division, Employment, Fen, IncomeKind, NewHousehold, RegionCode};
+use rand::Rng;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+type W = csv::Writer<BufWriter<File>>;
+
+/// The files written, in order, with their header rows.
+pub const FILES: &[(&str, &[&str])] = &[
+    ("households.csv", &["household_no", "hukou_region", "residence_region", "area", "address", "phone", "bank", "bank_account_no"]),
+    (
+        "members.csv",
+        &[
+            "household_no",
+            "seq",
+            "id_number",
+            "name",
+            "relation",
+            "sex",
+            "birth_date",
+            "disability_kind",
+            "disability_grade",
+            "serious_illness",
+            "chronic_illness",
+            "self_care_unmet",
+            "labour_capacity",
+            "student",
+            "employment",
+            "living_together",
+            "phone",
+            "disability_certificate",
+            "excluded",
+        ],
+    ),
+    ("incomes.csv", &["household_no", "member_seq", "kind", "month", "amount_fen"]),
+    ("assets.csv", &["household_no", "member_seq", "kind", "value_fen", "description"]),
+    ("expenses.csv", &["household_no", "kind", "month", "amount_fen", "description"]),
+    (
+        "supporters.csv",
+        &[
+            "household_no",
+            "name",
+            "relation",
+            "birth_date",
+            "status",
+            "severe_disability",
+            "incapacitated",
+            "missing",
+            "imprisoned",
+            "annual_income_per_capita_fen",
+            "assets_within_limits",
+        ],
+    ),
+    ("divisions.csv", &["code", "name", "level"]),
+    ("feed_police_population.csv", &["id_number", "name", "sex", "birth_date", "hukou_region", "status"]),
+    ("feed_hrss_wages.csv", &["id_number", "month", "wage_fen"]),
+    ("feed_vehicles.csv", &["id_number", "plate", "kind", "value_fen"]),
+    ("feed_real_estate.csv", &["id_number", "kind", "area_m2"]),
+];
+
+/// Writes a population to `dir` (created if needed); returns the paths written.
+pub fn write_files(pop: &Population, dir: &Path) -> io::Result<Vec<PathBuf>> {
+    let mut w = FilesWriter::create(dir, &pop.config, &pop.divisions)?;
+    for (i, h) in pop.households.iter().enumerate() {
+        w.write(i, h)?;
+    }
+    w.finish()
+}
+
+/// Streams households into the files one at a time (for populations too big to hold).
+pub struct FilesWriter {
+    dir: PathBuf,
+    cfg: Config,
+    plate_prefix: String,
+    next_plate: u64,
+    w: Vec<W>,
+    written: usize,
+}
+
+const HOUSEHOLDS: usize = 0;
+const MEMBERS: usize = 1;
+const INCOMES: usize = 2;
+const ASSETS: usize = 3;
+const EXPENSES: usize = 4;
+const SUPPORTERS: usize = 5;
+const POLICE: usize = 7;
+const HRSS: usize = 8;
+const VEHICLES: usize = 9;
+const ESTATE: usize = 10;
+
+/// One row of `members.csv` (more fields than serde serialises as a tuple).
+#[derive(Serialize)]
+struct MemberRow<'a> {
+    household_no: usize,
+    seq: usize,
+    id_number: &'a str,
+    name: &'a str,
+    relation: &'a str,
+    sex: &'a str,
+    birth_date: NaiveDate,
+    disability_kind: Option<&'a str>,
+    disability_grade: Option<u8>,
+    serious_illness: bool,
+    chronic_illness: bool,
+    self_care_unmet: u8,
+    labour_capacity: &'a str,
+    student: Option<&'a str>,
+    employment: &'a str,
+    living_together: bool,
+    phone: Option<&'a str>,
+    disability_certificate: Option<&'a str>,
+    excluded: Option<&'a str>,
+}
+
+fn month(d: NaiveDate) -> String {
+    format!("{:04}-{:02}", d.year(), d.month())
+}
+
+fn seq(m: Option<usize>) -> Option<usize> {
+    m.map(|i| i + 1)
+}
+
+impl FilesWriter {
+    /// Creates `dir`, every file with its header, `divisions.csv` and `README.txt`.
+    pub fn create(dir: &Path, cfg: &Config, divisions: &[Division]) -> io::Result<FilesWriter> {
+        std::fs::create_dir_all(dir)?;
+        let mut w = Vec::with_capacity(FILES.len());
+        for (name, header) in FILES {
+            let file = File::create(dir.join(name))?;
+            let mut wr = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, file));
+            wr.write_record(*header)?;
+            w.push(wr);
+        }
+        for d in divisions {
+            w[6].write_record([d.code.as_str(), d.name.as_str(), d.code.level().as_str()])?;
+        }
+        let county_name = divisions.iter().find(|d| d.code == cfg.county).map(|d| d.name.as_str()).unwrap_or("");
+        let mut readme = BufWriter::new(File::create(dir.join("README.txt"))?);
+        write!(
+            readme,
+            "jiuzhu 合成数据 / synthetic data\n\n\
+             本目录中的所有人员、家庭、身份证号、电话、银行账号、车牌均为程序随机生成的虚构数据，\n\
+             不对应任何真实的人。区划代码与名称来自国家统计局 2023 年统计用区划代码。\n\
+             Every person, household, ID number, phone, bank account and plate here was made up by a\n\
+             random generator and belongs to nobody. Only the region codes and names are real\n\
+             (National Bureau of Statistics, 2023 statistical division codes).\n\
+             Bank account numbers deliberately fail the Luhn check, so none is a real card.\n\n\
+             generator: jiuzhu-synth {}\n\
+             county: {} {}\n\
+             households: {}\n\
+             seed: {}\n\
+             as_of: {}  (ages are counted on this day; incomes cover the 12 months before its month)\n\n\
+             Regenerate with: jiuzhu gen --households {} --seed {} --out DIR\n\n\
+             Files (UTF-8 CSV with a header row; money in fen; months YYYY-MM; empty = absent):\n",
+            env!("CARGO_PKG_VERSION"),
+            cfg.county,
+            county_name,
+            cfg.households,
+            cfg.seed,
+            cfg.as_of,
+            cfg.households,
+            cfg.seed,
+        )?;
+        for (name, header) in FILES {
+            writeln!(readme, "  {name}: {}", header.join(", "))?;
+        }
+        write!(
+            readme,
+            "\nhousehold_no = household index + 1; seq/member_seq = 1-based member position (head = 1),\n\
+             empty member_seq = the whole household. self_care_unmet counts the daily-living items not\n\
+             met, lost in the order bathing, dressing, toilet, getting up, walking, eating.\n\
+             The feed_* files are what departments (公安, 人社, 车管, 不动产) would send about the same\n\
+             people, with a few planted discrepancies (deceased members, higher wages, undeclared\n\
+             cars and apartments) for verification checks to find.\n"
+        )?;
+        readme.flush()?;
+        Ok(FilesWriter { dir: dir.to_path_buf(), cfg: cfg.clone(), plate_prefix: plate_prefix(&cfg.county), next_plate: 0, w, written: 0 })
+    }
+
+    /// Writes household number `index` (0-based; call in increasing order).
+    pub fn write(&mut self, index: usize, h: &NewHousehold) -> io::Result<()> {
+        let no = index + 1;
+        let d = &h.data;
+        let bank = d.bank_account.as_ref();
+        self.w[HOUSEHOLDS].serialize((
+            no,
+            d.hukou_region.as_str(),
+            d.residence_region.as_str(),
+            d.area.as_str(),
+            d.address.as_str(),
+            d.phone.as_deref(),
+            bank.map(|b| b.bank.as_str()),
+            bank.map(|b| b.account_no.as_str()),
+        ))?;
+        for (i, m) in h.members.iter().enumerate() {
+            let dis = m.disability.as_ref();
+            self.w[MEMBERS].serialize(MemberRow {
+                household_no: no,
+                seq: i + 1,
+                id_number: m.id_number.as_str(),
+                name: &m.name,
+                relation: m.relation.as_str(),
+                sex: m.sex.as_str(),
+                birth_date: m.birth_date,
+                disability_kind: dis.map(|x| x.kind.as_str()),
+                disability_grade: dis.map(|x| x.grade),
+                serious_illness: m.serious_illness,
+                chronic_illness: m.chronic_illness,
+                self_care_unmet: m.self_care.unmet(),
+                labour_capacity: m.labour_capacity.as_str(),
+                student: m.student.map(|s| s.as_str()),
+                employment: m.employment.as_str(),
+                living_together: m.living_together,
+                phone: m.phone.as_deref(),
+                disability_certificate: dis.and_then(|x| x.certificate.as_deref()),
+                excluded: m.excluded.map(|x| x.as_str()),
+            })?;
+        }
+        for x in &h.incomes {
+            self.w[INCOMES].serialize((no, seq(x.member), x.kind.as_str(), month(x.month), x.amount.0))?;
+        }
+        for x in &h.assets {
+            self.w[ASSETS].serialize((no, seq(x.member), x.kind.as_str(), x.value.0, x.description.as_str()))?;
+        }
+        for x in &h.expenses {
+            self.w[EXPENSES].serialize((no, x.kind.as_str(), month(x.month), x.amount.0, x.description.as_str()))?;
+        }
+        for s in &h.supporters {
+            self.w[SUPPORTERS].serialize((
+                no,
+                s.name.as_str(),
+                s.relation.as_str(),
+                s.birth_date.map(|b| b.to_string()),
+                s.status.as_str(),
+                s.severe_disability,
+                s.incapacitated,
+                s.missing,
+                s.imprisoned,
+                s.annual_income_per_capita.map(|f| f.0),
+                s.assets_within_limits,
+            ))?;
+        }
+        self.feeds(index, h)?;
+        self.written += 1;
+        Ok(())
+    }
+
+    fn feeds(&mut self, index: usize, h: &NewHousehold) -> io::Result<()> {
+        let mut r = stream_rng(self.cfg.seed, FEED_SALT, index as u64);
+        let as_of = self.cfg.as_of;
+        // 公安: ~0.3 % deceased overall, by age (0.1 % under 60, 0.8 % at 60–79, 3 % at 80+).
+        for m in &h.members {
+            let p = match m.age_on(as_of) {
+                ..60 => 0.001,
+                60..80 => 0.008,
+                _ => 0.03,
+            };
+            let status = if r.chance(p) { "deceased" } else { "normal" };
+            self.w[POLICE].serialize((
+                m.id_number.as_str(),
+                m.name.as_str(),
+                m.sex.as_str(),
+                m.birth_date.to_string(),
+                h.data.hukou_region.as_str(),
+                status,
+            ))?;
+        }
+        // 人社: declared wages by member, as the feed would report them.
+        let mut wages: BTreeMap<usize, Vec<(NaiveDate, Fen)>> = BTreeMap::new();
+        for x in h.incomes.iter().filter(|x| x.kind == IncomeKind::Wage) {
+            if let Some(m) = x.member {
+                wages.entry(m).or_default().push((x.month, x.amount));
+            }
+        }
+        for (i, m) in h.members.iter().enumerate() {
+            match wages.get(&i) {
+                Some(rows) => {
+                    let formal = m.employment != Employment::MigrantWork || r.chance(0.6);
+                    let factor = if r.chance(0.1) { 1.3 + 0.5 * r.random::<f64>() } else { 1.0 };
+                    if formal {
+                        for (mo, amount) in rows {
+                            let wage = ((amount.0 as f64 * factor) / 100.0).round() as i64 * 100;
+                            self.w[HRSS].serialize((m.id_number.as_str(), month(*mo), wage))?;
+                        }
+                    }
+                }
+                None => {
+                    let age = m.age_on(as_of);
+                    if (18..=55).contains(&age) && m.student.is_none() && m.excluded.is_none() && r.chance(0.005) {
+                        let wage = r.between(2_500, 4_500) as i64 * 100;
+                        let (start, _) = jiuzhu_domain::household::income_window(as_of, 12);
+                        for k in 0..12 {
+                            let mo = start.checked_add_months(chrono::Months::new(k)).expect("valid");
+                            self.w[HRSS].serialize((m.id_number.as_str(), month(mo), wage))?;
+                        }
+                    }
+                }
+            }
+        }
+        // 车管 and 不动产.
+        let owner = |member: Option<usize>| h.members[member.unwrap_or(0)].id_number.as_str();
+        let mut has_car = false;
+        for a in &h.assets {
+            match a.kind {
+                AssetKind::Car | AssetKind::Truck | AssetKind::Motorcycle => {
+                    has_car |= a.kind == AssetKind::Car;
+                    let plate = self.plate();
+                    self.w[VEHICLES].serialize((owner(a.member), plate, a.kind.as_str(), a.value.0))?;
+                }
+                AssetKind::ResidentialProperty | AssetKind::NonResidentialProperty => {
+                    let kind = if a.kind == AssetKind::ResidentialProperty { "residential" } else { "non_residential" };
+                    self.w[ESTATE].serialize((owner(a.member), kind, floor_area(&a.description).unwrap_or(0)))?;
+                }
+                _ => {}
+            }
+        }
+        if !has_car && r.chance(0.01) {
+            let who = h
+                .members
+                .iter()
+                .position(|m| matches!(m.employment, Employment::MigrantWork | Employment::Employed | Employment::SelfEmployed))
+                .unwrap_or(0);
+            let value = (r.lognormal(70_000.0, 0.4).round() as i64) * 100;
+            let plate = self.plate();
+            self.w[VEHICLES].serialize((h.members[who].id_number.as_str(), plate, AssetKind::Car.as_str(), value))?;
+        }
+        if r.chance(0.01) {
+            self.w[ESTATE].serialize((h.members[0].id_number.as_str(), "residential", r.between(80, 130)))?;
+        }
+        Ok(())
+    }
+
+    /// The next unique plate: `甘L·A1234`, then `甘L·AB123`; serials are scrambled by an
+    /// affine bijection so consecutive households do not get consecutive plates.
+    fn plate(&mut self) -> String {
+        const L: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
+        let n = self.next_plate;
+        self.next_plate += 1;
+        let tail = if n < 240_000 {
+            let m = (n * 7_919 + 12_345) % 240_000;
+            format!("{}{:04}", L[(m / 10_000) as usize] as char, m % 10_000)
+        } else {
+            let m = ((n - 240_000) * 7_919 + 777) % 576_000;
+            format!("{}{}{:03}", L[(m / 24_000) as usize] as char, L[((m / 1_000) % 24) as usize] as char, m % 1_000)
+        };
+        format!("{}·{tail}", self.plate_prefix)
+    }
+
+    /// Flushes every file; returns the paths written (the CSV files, then `README.txt`).
+    pub fn finish(self) -> io::Result<Vec<PathBuf>> {
+        let mut paths = Vec::with_capacity(FILES.len() + 1);
+        for (mut w, (name, _)) in self.w.into_iter().zip(FILES) {
+            w.flush()?;
+            paths.push(self.dir.join(name));
+        }
+        paths.push(self.dir.join("README.txt"));
+        Ok(paths)
+    }
+
+    /// Households written so far.
+    pub fn written(&self) -> usize {
+        self.written
+    }
+}
+
+/// `建筑面积 120 平方米` in an asset description → 120.
+pub(crate) fn floor_area(description: &str) -> Option<u32> {
+    let rest = description.split("建筑面积").nth(1)?.trim_start();
+    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    digits.parse().ok()
+}
+
+/// Licence-plate prefix of the county's city: `甘L` for 平凉 (庄浪's city).
+fn plate_prefix(county: &RegionCode) -> String {
+    const PROVINCES: &[(&str, &str)] = &[
+        ("11", "京"),
+        ("12", "津"),
+        ("13", "冀"),
+        ("14", "晋"),
+        ("15", "蒙"),
+        ("21", "辽"),
+        ("22", "吉"),
+        ("23", "黑"),
+        ("31", "沪"),
+        ("32", "苏"),
+        ("33", "浙"),
+        ("34", "皖"),
+        ("35", "闽"),
+        ("36", "赣"),
+        ("37", "鲁"),
+        ("41", "豫"),
+        ("42", "鄂"),
+        ("43", "湘"),
+        ("44", "粤"),
+        ("45", "桂"),
+        ("46", "琼"),
+        ("50", "渝"),
+        ("51", "川"),
+        ("52", "贵"),
+        ("53", "云"),
+        ("54", "藏"),
+        ("61", "陕"),
+        ("62", "甘"),
+        ("63", "青"),
+        ("64", "宁"),
+        ("65", "新"),
+    ];
+    const GANSU: &[(&str, char)] = &[
+        ("6201", 'A'),
+        ("6202", 'B'),
+        ("6203", 'C'),
+        ("6204", 'D'),
+        ("6205", 'E'),
+        ("6206", 'H'),
+        ("6207", 'G'),
+        ("6208", 'L'),
+        ("6209", 'F'),
+        ("6210", 'M'),
+        ("6211", 'J'),
+        ("6212", 'K'),
+        ("6229", 'N'),
+        ("6230", 'P'),
+    ];
+    let c = county.as_str();
+    let province = PROVINCES.iter().find(|(p, _)| c.starts_with(p)).map_or("甘", |(_, a)| a);
+    let letter = GANSU.iter().find(|(p, _)| c.starts_with(p)).map(|(_, l)| *l).unwrap_or_else(|| {
+        let city: usize = c.get(2..4).and_then(|s| s.parse().ok()).unwrap_or(1);
+        b"ABCDEFGHJKLMNPQRSTUVWXYZ"[(city.max(1) - 1) % 24] as char
+    });
+    format!("{province}{letter}")
+}

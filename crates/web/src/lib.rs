@@ -1,0 +1,83 @@
+//! The HTTP layer: server-rendered pages (askama + htmx) and the JSON API (OpenAPI at
+//! `/api/openapi.json`). Every request passes [`auth::session_layer`] (authentication, CSRF);
+//! every handler acts through the registry service, which checks role and region scope.
+
+pub mod api;
+pub mod auth;
+pub mod error;
+pub mod i18n;
+mod pages;
+mod view;
+
+use axum::Router;
+use axum::http::{HeaderValue, header};
+use axum::response::IntoResponse;
+use axum::routing::get;
+use jiuzhu_registry::Registry;
+use jiuzhu_store::Store;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Arc<dyn Store>,
+    pub registry: Registry,
+    /// Add `Secure` to cookies (set when served behind TLS).
+    pub secure_cookies: bool,
+}
+
+impl AppState {
+    pub fn new(store: Arc<dyn Store>) -> AppState {
+        AppState { registry: Registry::new(store.clone()), store, secure_cookies: false }
+    }
+}
+
+async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
+    match state.store.ping().await {
+        Ok(()) => (axum::http::StatusCode::OK, "ok"),
+        Err(_) => (axum::http::StatusCode::SERVICE_UNAVAILABLE, "database unavailable"),
+    }
+}
+
+static HTMX: &str = include_str!("../static/htmx.min.js");
+static CSS: &str = include_str!("../static/app.css");
+static JS: &str = include_str!("../static/app.js");
+
+fn static_file(body: &'static str, mime: &'static str) -> impl IntoResponse {
+    ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=86400")], body)
+}
+
+/// The whole application.
+pub fn router(state: AppState) -> Router {
+    let no_store = SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    Router::new()
+        .merge(pages::routes())
+        .merge(api::routes())
+        .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
+        // Personal data must not be cached by browsers or proxies.
+        .layer(no_store)
+        .layer(SetResponseHeaderLayer::overriding(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")))
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
+        .layer(tower_http::limit::RequestBodyLimitLayer::new(8 * 1024 * 1024))
+        .route("/favicon.ico", get(|| async { axum::http::StatusCode::NO_CONTENT }))
+        .route("/static/htmx.min.js", get(|| async { static_file(HTMX, "text/javascript; charset=utf-8") }))
+        .route("/static/app.css", get(|| async { static_file(CSS, "text/css; charset=utf-8") }))
+        .route("/static/app.js", get(|| async { static_file(JS, "text/javascript; charset=utf-8") }))
+        .merge(api::docs())
+        .with_state(state)
+}
+
+/// Serves until Ctrl-C.
+pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    tracing::info!("serving on http://{addr}");
+    axum::serve(listener, router(state))
+        .with_graceful_shutdown(async {
+            tokio::signal::ctrl_c().await.ok();
+        })
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,306 @@
+//! What pages and the API show of a household: identifiers masked by default.
+
+use jiuzhu_domain::*;
+use jiuzhu_store::{Household, HouseholdSummary};
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// `139****0000`
+pub fn mask_phone(p: &str) -> String {
+    let digits: Vec<char> = p.chars().collect();
+    if digits.len() < 7 {
+        return "****".into();
+    }
+    format!("{}****{}", digits[..3].iter().collect::<String>(), digits[digits.len() - 4..].iter().collect::<String>())
+}
+
+/// One line of a household list.
+#[derive(Serialize, ToSchema)]
+pub struct SummaryView {
+    pub id: i64,
+    pub head_name: String,
+    /// Masked: first 6 and last 4 characters.
+    pub head_id_number: String,
+    pub member_count: i64,
+    pub hukou_region: String,
+    pub town_name: String,
+    pub village_name: String,
+    /// `urban` or `rural`.
+    pub area: String,
+}
+
+impl From<&HouseholdSummary> for SummaryView {
+    fn from(s: &HouseholdSummary) -> Self {
+        SummaryView {
+            id: s.id,
+            head_name: s.head_name.clone(),
+            head_id_number: s.head_id_number.masked(),
+            member_count: s.member_count,
+            hukou_region: s.hukou_region.to_string(),
+            town_name: s.town_name.clone().unwrap_or_default(),
+            village_name: s.village_name.clone().unwrap_or_default(),
+            area: s.area.as_str().into(),
+        }
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct MemberView {
+    pub id: i64,
+    pub name: String,
+    /// Masked.
+    pub id_number: String,
+    pub relation: String,
+    pub relation_zh: String,
+    pub sex: String,
+    pub birth_date: String,
+    pub age: u32,
+    pub phone: Option<String>,
+    pub disability: Option<String>,
+    pub disability_kind: Option<String>,
+    pub disability_grade: Option<u8>,
+    pub serious_illness: bool,
+    pub chronic_illness: bool,
+    /// How many of the six daily-living items are not met.
+    pub self_care_unmet: u8,
+    pub self_care_level: String,
+    pub labour_capacity: String,
+    pub student: Option<String>,
+    pub employment: String,
+    pub living_together: bool,
+    pub excluded: Option<String>,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RecordView {
+    pub member: String,
+    pub kind: String,
+    pub kind_zh: String,
+    pub month: String,
+    /// Fen.
+    pub amount: i64,
+    pub amount_yuan: String,
+    pub description: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct SupporterView {
+    pub name: String,
+    pub relation: String,
+    pub age: Option<u32>,
+    pub status: String,
+    pub annual_income_per_capita: Option<i64>,
+    pub flags: String,
+}
+
+/// A household as pages and the API show it.
+#[derive(Serialize, ToSchema)]
+pub struct HouseholdView {
+    pub id: i64,
+    /// Send back with every edit (optimistic concurrency).
+    pub version: i64,
+    pub hukou_region: String,
+    /// Names from the province down to the village.
+    pub hukou_region_names: String,
+    pub residence_region: String,
+    pub residence_region_names: String,
+    pub separated: bool,
+    pub area: String,
+    pub address: String,
+    pub phone: Option<String>,
+    /// Masked: bank and last four digits.
+    pub bank_account: Option<String>,
+    pub members: Vec<MemberView>,
+    pub incomes: Vec<RecordView>,
+    pub assets: Vec<RecordView>,
+    pub expenses: Vec<RecordView>,
+    pub supporters: Vec<SupporterView>,
+    /// Sum of counted incomes over the recorded months, fen (an indication, not an assessment).
+    pub counted_income_total: i64,
+    pub counted_income_total_yuan: String,
+    pub updated_at: String,
+}
+
+impl HouseholdView {
+    pub fn new(h: &Household, hukou_names: String, residence_names: String, today: chrono::NaiveDate) -> HouseholdView {
+        let name_of = |id: Option<i64>| match id {
+            Some(id) => h.member(id).map(|m| m.data.name.clone()).unwrap_or_default(),
+            None => "（全户）".into(),
+        };
+        HouseholdView {
+            id: h.id,
+            version: h.version,
+            hukou_region: h.data.hukou_region.to_string(),
+            hukou_region_names: hukou_names,
+            residence_region: h.data.residence_region.to_string(),
+            residence_region_names: residence_names,
+            separated: h.data.hukou_region != h.data.residence_region,
+            area: h.data.area.zh().into(),
+            address: h.data.address.clone(),
+            phone: h.data.phone.as_deref().map(mask_phone),
+            bank_account: h.data.bank_account.as_ref().map(|b| b.masked()),
+            members: h
+                .members
+                .iter()
+                .map(|m| {
+                    let d = &m.data;
+                    MemberView {
+                        id: m.id,
+                        name: d.name.clone(),
+                        id_number: d.id_number.masked(),
+                        relation: d.relation.as_str().into(),
+                        relation_zh: d.relation.zh().into(),
+                        sex: d.sex.zh().into(),
+                        birth_date: d.birth_date.format("%Y-%m").to_string(),
+                        age: d.age_on(today),
+                        phone: d.phone.as_deref().map(mask_phone),
+                        disability: d.disability.as_ref().map(|x| format!("{}{}级", x.kind.zh(), x.grade)),
+                        disability_kind: d.disability.as_ref().map(|x| x.kind.as_str().into()),
+                        disability_grade: d.disability.as_ref().map(|x| x.grade),
+                        serious_illness: d.serious_illness,
+                        chronic_illness: d.chronic_illness,
+                        self_care_unmet: d.self_care.unmet(),
+                        self_care_level: d.self_care.level_zh().into(),
+                        labour_capacity: d.labour_capacity.zh().into(),
+                        student: d.student.map(|s| s.zh().into()),
+                        employment: d.employment.zh().into(),
+                        living_together: d.living_together,
+                        excluded: d.excluded.map(|x| x.zh().into()),
+                    }
+                })
+                .collect(),
+            incomes: h
+                .records
+                .incomes
+                .iter()
+                .map(|i| RecordView {
+                    member: name_of(i.member_id),
+                    kind: i.kind.as_str().into(),
+                    kind_zh: i.kind.zh().into(),
+                    month: i.month.format("%Y-%m").to_string(),
+                    amount: i.amount.0,
+                    amount_yuan: i.amount.to_string(),
+                    description: String::new(),
+                })
+                .collect(),
+            assets: h
+                .records
+                .assets
+                .iter()
+                .map(|a| RecordView {
+                    member: name_of(a.member_id),
+                    kind: a.kind.as_str().into(),
+                    kind_zh: a.kind.zh().into(),
+                    month: String::new(),
+                    amount: a.value.0,
+                    amount_yuan: a.value.to_string(),
+                    description: a.description.clone(),
+                })
+                .collect(),
+            expenses: h
+                .records
+                .expenses
+                .iter()
+                .map(|e| RecordView {
+                    member: String::new(),
+                    kind: e.kind.as_str().into(),
+                    kind_zh: e.kind.zh().into(),
+                    month: e.month.format("%Y-%m").to_string(),
+                    amount: e.amount.0,
+                    amount_yuan: e.amount.to_string(),
+                    description: e.description.clone(),
+                })
+                .collect(),
+            supporters: h
+                .records
+                .supporters
+                .iter()
+                .map(|s| SupporterView {
+                    name: s.name.clone(),
+                    relation: s.relation.clone(),
+                    age: s.birth_date.and_then(|b| today.years_since(b)),
+                    status: s.status.zh().into(),
+                    annual_income_per_capita: s.annual_income_per_capita.map(|f| f.0),
+                    flags: [
+                        (s.severe_disability, "重度残疾"),
+                        (s.incapacitated, "无民事行为能力"),
+                        (s.missing, "失踪"),
+                        (s.imprisoned, "服刑"),
+                    ]
+                    .iter()
+                    .filter(|(b, _)| *b)
+                    .map(|(_, t)| *t)
+                    .collect::<Vec<_>>()
+                    .join("、"),
+                })
+                .collect(),
+            counted_income_total: h.records.incomes.iter().filter(|i| i.kind.counted()).map(|i| i.amount.0).sum(),
+            counted_income_total_yuan: h.records.incomes.iter().filter(|i| i.kind.counted()).map(|i| i.amount).sum::<Fen>().to_string(),
+            updated_at: h
+                .updated_at
+                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"))
+                .format("%Y-%m-%d %H:%M")
+                .to_string(),
+        }
+    }
+}
+
+/// Chinese names of a region and its ancestors: `甘肃省 平凉市 庄浪县 朱店镇 朱店村`.
+pub async fn region_names(registry: &jiuzhu_registry::Registry, code: &RegionCode) -> String {
+    let mut names = Vec::new();
+    for c in code.ancestry() {
+        if let Ok(Some(n)) = registry.region_name(&c).await {
+            names.push(n);
+        }
+    }
+    if names.is_empty() { code.to_string() } else { names.join(" ") }
+}
+
+/// The history's entity in Chinese: `member:12` → `成员 #12`.
+pub fn entity_zh(entity: &str) -> String {
+    match entity.split_once(':') {
+        Some(("member", id)) => format!("成员 #{id}"),
+        _ => match entity {
+            "household" => "家庭".into(),
+            "records" => "收入财产支出".into(),
+            "membership" => "成员迁移".into(),
+            other => other.into(),
+        },
+    }
+}
+
+/// The history's field in Chinese (the English key stays in the API).
+pub fn field_zh(field: &str) -> &str {
+    match field {
+        "created" => "登记",
+        "added" => "添加成员",
+        "moved_in" => "迁入",
+        "moved_out" => "迁出",
+        "hukou_region" => "户籍地",
+        "residence_region" => "居住地",
+        "area" => "城乡类别",
+        "address" => "地址",
+        "phone" => "联系电话",
+        "bank" => "开户银行",
+        "bank_account_no" => "银行账号",
+        "id_number" => "身份证号码",
+        "name" => "姓名",
+        "relation" => "与户主关系",
+        "disability_kind" => "残疾类别",
+        "disability_grade" => "残疾等级",
+        "disability_certificate" => "残疾人证号",
+        "serious_illness" => "重病",
+        "chronic_illness" => "慢性病",
+        "self_care" => "自理能力",
+        "labour_capacity" => "劳动能力",
+        "student" => "在学情况",
+        "employment" => "就业状况",
+        "living_together" => "共同生活",
+        "excluded" => "不计入成员情形",
+        "incomes" => "收入",
+        "assets" => "财产",
+        "expenses" => "刚性支出",
+        "supporters" => "赡养义务人",
+        other => other,
+    }
+}

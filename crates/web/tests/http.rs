@@ -1,0 +1,439 @@
+//! The HTTP layer end to end on a real SQLite database: the role × region authorisation
+//! matrix, CSRF, lockout, idle logout, masking and field-named validation errors.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::{Duration, Utc};
+use jiuzhu_domain::{Division, RegionCode, Role};
+use jiuzhu_store::conformance::{id_number, sample_household};
+use jiuzhu_store::{Actor, NewAccount, Store};
+use jiuzhu_web::{AppState, auth, router};
+use serde_json::{Value, json};
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "Zhuanglang#2026";
+const TOWN_A: &str = "620825100";
+const TOWN_B: &str = "620825101";
+
+struct World {
+    app: Router,
+    store: Arc<dyn Store>,
+    /// A household in a village of town A, one in town B.
+    in_a: i64,
+    in_b: i64,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = jiuzhu_store_sql::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let code = |s: &str| RegionCode::parse(s).unwrap();
+    let divisions: Vec<Division> =
+        ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
+            .iter()
+            .map(|s| {
+                let (c, n) = s.split_once('/').unwrap();
+                Division { code: code(c), name: n.into() }
+            })
+            .collect();
+    store.upsert_regions(&divisions).await.unwrap();
+    let ids = store
+        .insert_households(
+            &[sample_household("620825100201", "王建国", 11), sample_household("620825101201", "赵明", 21)],
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let hash = auth::hash_password(PASSWORD);
+    for role in Role::ALL {
+        for (suffix, region) in [("county", "620825"), ("a", TOWN_A), ("b", TOWN_B)] {
+            store
+                .create_account(&NewAccount {
+                    username: format!("{}_{suffix}", role.as_str()),
+                    display_name: "测试".into(),
+                    role,
+                    region: code(region),
+                    password_hash: hash.clone(),
+                })
+                .await
+                .unwrap();
+        }
+    }
+    World { app: router(AppState::new(store.clone())), store, in_a: ids[0], in_b: ids[1], _dir: dir }
+}
+
+struct Client {
+    cookie: String,
+    csrf: String,
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value, String) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let cookie = resp.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let json = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
+    (status, json, cookie)
+}
+
+async fn login(app: &Router, username: &str, password: &str) -> Result<Client, (StatusCode, Value)> {
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"username": username, "password": password}).to_string()))
+        .unwrap();
+    let (status, body, cookie) = send(app, req).await;
+    if status != StatusCode::OK {
+        return Err((status, body));
+    }
+    let cookie = cookie.split(';').next().unwrap().to_string();
+    Ok(Client { cookie, csrf: body["csrf_token"].as_str().unwrap().to_string() })
+}
+
+impl Client {
+    fn get(&self, uri: &str) -> Request<Body> {
+        Request::get(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()
+    }
+    fn json(&self, method: &str, uri: &str, body: Value) -> Request<Body> {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+}
+
+/// Every role at every scope against a household in town A: list, read, edit, by API and page.
+#[tokio::test]
+async fn authorisation_matrix_role_by_region() {
+    let w = world().await;
+    let readers = [Role::WindowClerk, Role::VillageAssistant, Role::Investigator, Role::TownReviewer, Role::CountyApprover, Role::Auditor];
+    let writers = [Role::WindowClerk, Role::VillageAssistant, Role::Investigator];
+    for role in Role::ALL {
+        for (suffix, covers_a) in [("county", true), ("a", true), ("b", false)] {
+            let who = format!("{}_{suffix}", role.as_str());
+            let c = login(&w.app, &who, PASSWORD).await.unwrap();
+            let may_read = readers.contains(&role);
+            let (list, body, _) = send(&w.app, c.get("/api/v1/households?q=")).await;
+            let (one, _, _) = send(&w.app, c.get(&format!("/api/v1/households/{}", w.in_a))).await;
+            let (page, _, _) = send(&w.app, c.get(&format!("/households/{}", w.in_a))).await;
+            let h = w.store.household(w.in_a).await.unwrap().unwrap();
+            let edit = json!({"version": h.version, "hukou_region": "620825100201", "area": "rural", "address": format!("改 {who}")});
+            let (put, _, _) = send(&w.app, c.json("PUT", &format!("/api/v1/households/{}", w.in_a), edit)).await;
+            if !may_read {
+                assert_eq!(
+                    (list, one, page),
+                    (StatusCode::FORBIDDEN, StatusCode::FORBIDDEN, StatusCode::FORBIDDEN),
+                    "{who} must not read households"
+                );
+            } else if covers_a {
+                assert_eq!((list, one, page), (StatusCode::OK, StatusCode::OK, StatusCode::OK), "{who} reads households in scope");
+                let ids: Vec<i64> = body["items"].as_array().unwrap().iter().map(|i| i["id"].as_i64().unwrap()).collect();
+                assert!(ids.contains(&w.in_a), "{who} lists A");
+                assert_eq!(ids.contains(&w.in_b), suffix == "county", "{who} lists B only when county-wide");
+            } else {
+                // Out of scope: not found, never forbidden-with-details, not even by guessing the id.
+                assert_eq!(list, StatusCode::OK);
+                assert!(body["items"].as_array().unwrap().iter().all(|i| i["id"] != w.in_a), "{who} must not list A");
+                assert_eq!((one, page), (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND), "{who} must get 404 for A");
+            }
+            let expected_put = match (writers.contains(&role), covers_a) {
+                (false, _) => StatusCode::FORBIDDEN,
+                (true, true) => StatusCode::NO_CONTENT,
+                (true, false) => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(put, expected_put, "{who} editing A");
+        }
+    }
+}
+
+#[tokio::test]
+async fn identifiers_are_masked_and_pages_are_not_cached() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let full = id_number("19600101", 11);
+    let resp = w.app.clone().oneshot(c.get(&format!("/api/v1/households/{}", w.in_a))).await.unwrap();
+    assert_eq!(resp.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
+    let body = String::from_utf8(axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
+    assert!(!body.contains(&full), "full ID number leaked");
+    assert!(body.contains(&format!("{}********{}", &full[..6], &full[14..])));
+    assert!(!body.contains("6228480000000000017"), "full bank account leaked");
+    let (_, page, _) = send(&w.app, c.get(&format!("/households/{}", w.in_a))).await;
+    assert!(!page.as_str().unwrap().contains(&full));
+    // Searching by the full number finds the household, but the answer is masked too.
+    let (_, found, _) = send(&w.app, c.get(&format!("/api/v1/households?q={full}"))).await;
+    assert_eq!(found["items"][0]["head_id_number"], format!("{}********{}", &full[..6], &full[14..]));
+}
+
+#[tokio::test]
+async fn state_changes_need_the_csrf_token() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let body = json!({"version": 1, "hukou_region": "620825100201", "area": "rural", "address": "x"});
+    let mut req = c.json("PUT", &format!("/api/v1/households/{}", w.in_a), body.clone());
+    req.headers_mut().remove("x-csrf-token");
+    assert_eq!(send(&w.app, req).await.0, StatusCode::FORBIDDEN);
+    let mut req = c.json("PUT", &format!("/api/v1/households/{}", w.in_a), body.clone());
+    req.headers_mut().insert("x-csrf-token", "wrong".parse().unwrap());
+    assert_eq!(send(&w.app, req).await.0, StatusCode::FORBIDDEN);
+    // A plain HTML form carries it as a field.
+    let form = |token: &str| {
+        Request::post(format!("/households/{}/edit", w.in_a))
+            .header(header::COOKIE, &c.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("csrf_token={token}&version=1&hukou_region=620825100201&area=rural&address=form")))
+            .unwrap()
+    };
+    assert_eq!(send(&w.app, form("nope")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&w.app, form(&c.csrf)).await.0, StatusCode::SEE_OTHER);
+    assert_eq!(w.store.household(w.in_a).await.unwrap().unwrap().data.address, "form");
+}
+
+#[tokio::test]
+async fn five_wrong_passwords_lock_the_account() {
+    let w = world().await;
+    for _ in 0..5 {
+        assert_eq!(login(&w.app, "window_clerk_a", "wrong").await.err().unwrap().0, StatusCode::UNAUTHORIZED);
+    }
+    let (status, body) = login(&w.app, "window_clerk_a", PASSWORD).await.err().expect("locked even with the right password");
+    assert_eq!(status, StatusCode::LOCKED);
+    assert!(body["message"].as_str().unwrap().contains("锁定"));
+    // Unknown users get the same answer as wrong passwords.
+    assert_eq!(login(&w.app, "nobody", "x").await.err().unwrap().0, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn sessions_end_at_logout_idle_timeout_and_disabling() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    assert_eq!(send(&w.app, c.get("/api/v1/households")).await.0, StatusCode::OK);
+    let (status, _, cleared) = send(&w.app, c.json("DELETE", "/api/v1/session", json!({}))).await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    assert!(cleared.contains("Max-Age=0"));
+    assert_eq!(send(&w.app, c.get("/api/v1/households")).await.0, StatusCode::UNAUTHORIZED, "the old cookie is dead on the server");
+
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let token = c.cookie.split_once('=').unwrap().1;
+    let later = Utc::now() + auth::IDLE_TIMEOUT + Duration::minutes(1);
+    assert!(auth::authenticate(w.store.as_ref(), token, later).await.unwrap().is_none(), "idle session ended");
+    assert_eq!(send(&w.app, c.get("/api/v1/households")).await.0, StatusCode::UNAUTHORIZED, "and deleted");
+
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let id = w.store.account_by_username("window_clerk_a").await.unwrap().unwrap().id;
+    w.store.set_account_disabled(id, true).await.unwrap();
+    assert_eq!(send(&w.app, c.get("/api/v1/households")).await.0, StatusCode::UNAUTHORIZED, "disabling takes effect at once");
+    // A new login gets a new session id.
+    let a = login(&w.app, "window_clerk_b", PASSWORD).await.unwrap();
+    let b = login(&w.app, "window_clerk_b", PASSWORD).await.unwrap();
+    assert_ne!(a.cookie, b.cookie);
+}
+
+#[tokio::test]
+async fn bad_input_names_the_field_and_writes_nothing() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let bad_check = {
+        let good = id_number("19900101", 31);
+        format!("{}{}", &good[..17], if good.ends_with('0') { '1' } else { '0' })
+    };
+    let body = json!({
+        "hukou_region": "620825100201", "area": "rural", "address": "一社",
+        "members": [{"id_number": bad_check, "name": "新户主", "relation": "head"}],
+        "incomes": [{"member": 0, "kind": "wage", "month": "2099-01", "amount": -5}]
+    });
+    let (status, err, _) = send(&w.app, c.json("POST", "/api/v1/households", body)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let fields: Vec<&str> = err["errors"].as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["members[0].id_number", "incomes[0].month", "incomes[0].amount"]);
+    assert!(err["errors"][0]["message"].as_str().unwrap().contains("校验位"));
+    assert!(err["errors"][0]["message_en"].as_str().unwrap().contains("check character"));
+
+    // Unknown region, region of another town, person already registered elsewhere.
+    let head = |id: &str| json!([{"id_number": id, "name": "新户主", "relation": "head"}]);
+    for (region, id, field, code) in [
+        ("620825100299", id_number("19900101", 41), "hukou_region", "region.unknown"),
+        ("620825101201", id_number("19900101", 41), "hukou_region", "region.out_of_scope"),
+        ("620825100201", id_number("19600101", 21), "members[0].id_number", "id_number.registered"),
+    ] {
+        let (status, err, _) =
+            send(&w.app, c.json("POST", "/api/v1/households", json!({"hukou_region": region, "area": "rural", "members": head(&id)})))
+                .await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{code}");
+        assert_eq!((err["errors"][0]["field"].as_str().unwrap(), err["errors"][0]["code"].as_str().unwrap()), (field, code));
+    }
+    assert_eq!(w.store.count_households(&RegionCode::parse("620825").unwrap()).await.unwrap(), 2, "nothing half-written");
+
+    // A stale version is refused with 409, not silently overwritten.
+    let edit = json!({"version": 99, "hukou_region": "620825100201", "area": "rural", "address": "late"});
+    assert_eq!(send(&w.app, c.json("PUT", &format!("/api/v1/households/{}", w.in_a), edit)).await.0, StatusCode::CONFLICT);
+
+    // The page form keeps what was typed and shows the message beside the field.
+    let req = Request::post("/households/new")
+        .header(header::COOKIE, &c.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!(
+            "csrf_token={}&hukou_region=620825100201&area=rural&id_number={bad_check}&name=%E6%96%B0%E6%88%B7%E4%B8%BB",
+            c.csrf
+        )))
+        .unwrap();
+    let (status, page, _) = send(&w.app, req).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    let page = page.as_str().unwrap();
+    assert!(page.contains("校验位不正确"), "message beside the field");
+    assert!(page.contains("value=\"新户主\""), "typed name kept");
+}
+
+#[tokio::test]
+async fn register_edit_and_move_through_the_api() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_county", PASSWORD).await.unwrap();
+    let head = id_number("19850202", 51);
+    let body = json!({"hukou_region": "620825100201", "area": "rural", "address": "三社", "members": [{"id_number": head, "name": "刘强", "relation": "head"}],
+                      "incomes": [{"member": 0, "kind": "wage", "month": "2026-10", "amount": 180000}]});
+    let (status, created, _) = send(&w.app, c.json("POST", "/api/v1/households", body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{created}");
+    let id = created["id"].as_i64().unwrap();
+    let (_, child, _) = send(
+        &w.app,
+        c.json(
+            "POST",
+            &format!("/api/v1/households/{id}/members"),
+            json!({"version": 1, "id_number": id_number("20150303", 52), "name": "刘小红", "relation": "child", "student": "compulsory"}),
+        ),
+    )
+    .await;
+    let child = child["id"].as_i64().unwrap();
+    let (status, _, _) = send(
+        &w.app,
+        c.json("POST", &format!("/api/v1/households/{id}/members/{child}/move"), json!({"version": 2, "to_household": w.in_b})),
+    )
+    .await;
+    assert_eq!(status, StatusCode::NO_CONTENT);
+    let (_, hist, _) = send(&w.app, c.get(&format!("/api/v1/households/{id}/history"))).await;
+    let fields: Vec<&str> = hist.as_array().unwrap().iter().map(|e| e["field"].as_str().unwrap()).collect();
+    assert_eq!(fields, ["created", "added", "moved_out"]);
+    let (_, b, _) = send(&w.app, c.get(&format!("/api/v1/households/{}", w.in_b))).await;
+    assert!(b["members"].as_array().unwrap().iter().any(|m| m["name"] == "刘小红"));
+}
+
+#[tokio::test]
+async fn health_openapi_and_region_tree() {
+    let w = world().await;
+    assert_eq!(send(&w.app, Request::get("/healthz").body(Body::empty()).unwrap()).await.0, StatusCode::OK);
+    let (status, spec, _) = send(&w.app, Request::get("/api/openapi.json").body(Body::empty()).unwrap()).await;
+    assert_eq!(status, StatusCode::OK);
+    for path in ["/api/v1/session", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/regions"] {
+        assert!(spec["paths"].get(path).is_some(), "{path} documented");
+    }
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let (_, top, _) = send(&w.app, c.get("/api/v1/regions")).await;
+    assert_eq!(top[0]["name"], "甘肃省");
+    let (_, towns, _) = send(&w.app, c.get("/api/v1/regions?parent=620825")).await;
+    let names: Vec<&str> = towns.as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
+    assert_eq!(names, ["水洛镇"], "a town clerk sees only the branch leading to their town");
+    assert_eq!(towns[0]["households"], 1);
+    let unauth = send(&w.app, Request::get("/api/v1/households").body(Body::empty()).unwrap()).await;
+    assert_eq!(unauth.0, StatusCode::UNAUTHORIZED);
+    let page = w.app.clone().oneshot(Request::get("/households").body(Body::empty()).unwrap()).await.unwrap();
+    assert_eq!((page.status(), page.headers().get(header::LOCATION).unwrap().to_str().unwrap()), (StatusCode::SEE_OTHER, "/login"));
+}
+
+/// The page's HTML for a signed-in GET.
+async fn html(w: &World, c: &Client, uri: &str) -> (StatusCode, String) {
+    let (status, body, _) = send(&w.app, c.get(uri)).await;
+    (status, body.as_str().map(str::to_string).unwrap_or_else(|| body.to_string()))
+}
+
+#[tokio::test]
+async fn edit_forms_show_identifiers_masked_and_keep_them_when_sent_back() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let h = w.store.household(w.in_a).await.unwrap().unwrap();
+    let (member_id, full_id) = (h.members[1].id, h.members[1].data.id_number.as_str().to_string());
+    let (status, page) = html(&w, &c, &format!("/households/{}/members/{member_id}/edit", w.in_a)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains(&full_id), "the edit form must not reveal the full ID number");
+    assert!(!page.contains("13900000000"), "nor the full phone number");
+    let (_, page) = html(&w, &c, &format!("/households/{}/edit", w.in_a)).await;
+    assert!(!page.contains("6228480000000000017"), "nor the full bank account");
+    // Sending the masked values back changes nothing but what was edited.
+    let masked = h.members[1].data.id_number.masked();
+    let form = format!(
+        "csrf_token={}&version={}&id_number={masked}&name=%E6%9D%8E%E7%A7%80%E5%85%B0&relation=spouse&member_phone=139****0000&labour_capacity=none&employment=farming&living_together=on&disability_kind=physical&disability_grade=2&bathing=on",
+        c.csrf, h.version
+    );
+    let req = Request::post(format!("/households/{}/members/{member_id}/edit", w.in_a))
+        .header(header::COOKIE, &c.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(form))
+        .unwrap();
+    assert_eq!(send(&w.app, req).await.0, StatusCode::SEE_OTHER);
+    let after = w.store.household(w.in_a).await.unwrap().unwrap();
+    assert_eq!(after.members[1].data.id_number.as_str(), full_id);
+    assert_eq!(after.members[1].data.phone.as_deref(), Some("13900000000"));
+    assert_eq!(after.members[1].data.name, "李秀兰");
+    let hist = w.store.history(w.in_a).await.unwrap();
+    assert_eq!(hist.last().unwrap().field, "name", "only the name changed");
+}
+
+#[tokio::test]
+async fn a_residence_outside_the_clerks_region_survives_an_edit() {
+    let w = world().await;
+    let mut h = w.store.household(w.in_a).await.unwrap().unwrap();
+    h.data.residence_region = RegionCode::parse("620825101201").unwrap();
+    w.store.update_household(w.in_a, h.version, &h.data, &[], &Actor::system("test")).await.unwrap();
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let (_, page) = html(&w, &c, &format!("/households/{}/edit", w.in_a)).await;
+    assert!(page.contains("<option value=\"620825101201\" selected>"), "the current residence stays selected");
+}
+
+#[tokio::test]
+async fn a_lock_that_ran_out_starts_a_fresh_count() {
+    let w = world().await;
+    let now = Utc::now();
+    for _ in 0..5 {
+        assert!(auth::login(w.store.as_ref(), "window_clerk_a", "wrong", now).await.is_err());
+    }
+    assert!(matches!(auth::login(w.store.as_ref(), "window_clerk_a", PASSWORD, now).await, Err(auth::LoginError::Locked { .. })));
+    let later = now + auth::LOCKOUT + Duration::minutes(1);
+    assert!(matches!(auth::login(w.store.as_ref(), "window_clerk_a", "wrong", later).await, Err(auth::LoginError::Invalid)));
+    assert!(auth::login(w.store.as_ref(), "window_clerk_a", PASSWORD, later).await.is_ok(), "one typo after the lock must not lock again");
+}
+
+#[tokio::test]
+async fn a_surname_is_not_a_village_name() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    // 何 starts 何马村, but nobody here is called 何: no household.
+    let (_, r, _) = send(&w.app, c.get("/api/v1/households?q=%E4%BD%95")).await;
+    assert_eq!(r["items"].as_array().unwrap().len(), 0);
+    // The village's name with or without 村 finds its households.
+    for q in ["%E4%BD%95%E9%A9%AC", "%E4%BD%95%E9%A9%AC%E6%9D%91"] {
+        let (_, r, _) = send(&w.app, c.get(&format!("/api/v1/households?q={q}"))).await;
+        assert_eq!(r["items"][0]["id"], w.in_a);
+    }
+}
+
+#[tokio::test]
+async fn roles_without_registry_access_start_on_the_region_tree() {
+    let w = world().await;
+    for (who, home) in [("leader_county", "/regions"), ("system_admin_county", "/regions"), ("window_clerk_a", "/households")] {
+        let req = Request::post("/login")
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(format!("username={who}&password=Zhuanglang%232026")))
+            .unwrap();
+        let resp = w.app.clone().oneshot(req).await.unwrap();
+        assert_eq!(
+            (resp.status(), resp.headers().get(header::LOCATION).unwrap().to_str().unwrap()),
+            (StatusCode::SEE_OTHER, home),
+            "{who}"
+        );
+    }
+    let c = login(&w.app, "leader_county", PASSWORD).await.unwrap();
+    assert_eq!(html(&w, &c, "/regions").await.0, StatusCode::OK);
+    assert_eq!(html(&w, &c, &format!("/households/{}/members/new", w.in_a)).await.0, StatusCode::FORBIDDEN);
+}

@@ -1,6 +1,7 @@
 //! `jiuzhu`: the one binary. See `contracts/cli.md` for the commands other systems rely on.
 //! Exit codes: 0 success, 2 bad input (the message names the file, row or field), 1 other failures.
 
+mod assess;
 mod bench;
 mod load;
 
@@ -75,6 +76,18 @@ enum Command {
     Regions {
         #[command(subcommand)]
         command: RegionsCommand,
+    },
+    /// Assess situations (assess-v1.md): a JSON object, an array, or JSON Lines from FILE or
+    /// standard input; prints one result per situation in the same form.
+    Assess {
+        /// A file, or `-` (the default) for standard input.
+        file: Option<String>,
+        /// Region code for situations that lack one.
+        #[arg(long)]
+        region: Option<String>,
+        /// Assessment date (YYYY-MM-DD) for situations that lack one.
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
     },
     /// The official working-day calendar.
     Calendar {
@@ -214,6 +227,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .map_err(|e| Failure::input(format!("{}: {} / {}", e.field, e.zh, e.en)))?;
             println!("{r}");
         }
+        Command::Assess { file, region, date } => assess::run(file, region, date)?,
         Command::Bench { bench } => bench::run(bench).await?,
     }
     Ok(())

@@ -47,6 +47,10 @@ pub enum Permission {
     ReadAudit,
     /// Read aggregate statistics only.
     ReadStatistics,
+    /// Run the policy engine on a household in scope and keep the result (研判).
+    AssessHousehold,
+    /// Run what-if simulations of a parameter change over the registry (aggregates only).
+    Simulate,
 }
 
 impl Role {
@@ -128,6 +132,8 @@ impl Role {
             ManageAccounts => matches!(self, SystemAdmin),
             ReadAudit => matches!(self, Auditor | AuditAdmin),
             ReadStatistics => matches!(self, Leader | CountyApprover | TownReviewer | Auditor),
+            AssessHousehold => matches!(self, WindowClerk | VillageAssistant | Investigator | TownReviewer | CountyApprover),
+            Simulate => matches!(self, Leader | CountyApprover),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! so role and region-scope checks, validation and change history cannot be skipped by any
 //! caller (web pages, JSON API, command line).
 
+pub mod assess;
 mod diff;
 mod input;
 
@@ -90,12 +91,12 @@ impl Registry {
         &self.store
     }
 
-    fn require(&self, user: &User, p: Permission) -> Result<()> {
+    pub(crate) fn require(&self, user: &User, p: Permission) -> Result<()> {
         if user.can(p) { Ok(()) } else { Err(RegistryError::Forbidden) }
     }
 
     /// Loads a household only when it lies in the user's scope.
-    async fn household_in_scope(&self, user: &User, id: i64) -> Result<Household> {
+    pub(crate) async fn household_in_scope(&self, user: &User, id: i64) -> Result<Household> {
         let region = self.store.household_region(id).await?.ok_or(RegistryError::NotFound)?;
         if !user.scope.contains(&region) {
             return Err(RegistryError::NotFound);

@@ -732,6 +732,66 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn insert_assessments(&self, items: &[NewAssessment], actor: &Actor) -> Result<Vec<i64>> {
+        let now = Utc::now();
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<Vec<i64>> = async {
+            let ids = alloc_ids(&mut tx, "assessments", items.len()).await.map_err(backend)?;
+            for chunk in items.iter().zip(&ids).collect::<Vec<_>>().chunks(MAX_BINDS / 13) {
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO assessments (id, household_id, region, at, account_id, actor, as_of, score, level, dibao, tekun, flags, result) ",
+                );
+                q.push_values(chunk, |mut b, (a, id)| {
+                    b.push_bind(**id)
+                        .push_bind(a.household_id)
+                        .push_bind(a.region.as_str().to_string())
+                        .push_bind(now)
+                        .push_bind(actor.account_id)
+                        .push_bind(actor.username.clone())
+                        .push_bind(a.as_of)
+                        .push_bind(a.score as i16)
+                        .push_bind(a.level.clone())
+                        .push_bind(a.dibao)
+                        .push_bind(a.tekun)
+                        .push_bind(a.flags as i16)
+                        .push_bind(a.result.clone());
+                });
+                q.build().execute(&mut *tx).await.map_err(backend)?;
+            }
+            Ok(ids)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn assessments(&self, household_id: i64) -> Result<Vec<AssessmentRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, household_id, region, at, actor, as_of, score, level, dibao, tekun, flags, result FROM assessments WHERE household_id = $1 ORDER BY id DESC",
+        )
+        .bind(household_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AssessmentRecord {
+                    id: r.try_get("id").map_err(backend)?,
+                    household_id: r.try_get("household_id").map_err(backend)?,
+                    region: region(&r.try_get::<String, _>("region").map_err(backend)?)?,
+                    at: r.try_get("at").map_err(backend)?,
+                    actor: r.try_get("actor").map_err(backend)?,
+                    as_of: r.try_get("as_of").map_err(backend)?,
+                    score: i64::from(r.try_get::<i16, _>("score").map_err(backend)?),
+                    level: r.try_get("level").map_err(backend)?,
+                    dibao: r.try_get("dibao").map_err(backend)?,
+                    tekun: r.try_get("tekun").map_err(backend)?,
+                    flags: i64::from(r.try_get::<i16, _>("flags").map_err(backend)?),
+                    result: r.try_get("result").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
     async fn create_account(&self, a: &NewAccount) -> Result<i64> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {

@@ -316,6 +316,35 @@ pub async fn accounts_lock_out_and_disabling_ends_sessions(s: &dyn Store) {
     assert_eq!(s.list_accounts().await.unwrap().len(), 1);
 }
 
+pub async fn assessments_are_kept_newest_first(s: &dyn Store) {
+    s.upsert_regions(&divisions()).await.unwrap();
+    let ids = s.insert_households(&[sample_household("620825100201", "赵一", 41)], &actor()).await.unwrap();
+    let item = |score: i64, as_of: &str| NewAssessment {
+        household_id: ids[0],
+        region: code("620825100201"),
+        as_of: as_of.parse().unwrap(),
+        score,
+        level: "moderate".into(),
+        dibao: 36_000,
+        tekun: 0,
+        flags: 1,
+        result: "{\"programmes\":[]}".into(),
+    };
+    let made = s.insert_assessments(&[item(58, "2026-10-01"), item(61, "2026-11-01")], &actor()).await.unwrap();
+    assert_eq!(made.len(), 2);
+    let list = s.assessments(ids[0]).await.unwrap();
+    assert_eq!(list.iter().map(|a| a.score).collect::<Vec<_>>(), [61, 58], "newest first");
+    assert_eq!(
+        (list[0].as_of, list[0].dibao, &list[0].result[..14], list[0].actor.as_str()),
+        ("2026-11-01".parse().unwrap(), 36_000, "{\"programmes\":", "conformance")
+    );
+    // A bad row fails the whole batch.
+    let bad = NewAssessment { score: 101, ..item(0, "2026-11-02") };
+    assert!(s.insert_assessments(&[item(70, "2026-11-02"), bad], &actor()).await.is_err());
+    assert_eq!(s.assessments(ids[0]).await.unwrap().len(), 2, "nothing of a failed batch is kept");
+    assert!(s.assessments(ids[0] + 999).await.unwrap().is_empty());
+}
+
 /// Generates one `#[tokio::test]` per conformance check. `$make` is an async expression
 /// returning a fresh, empty, migrated store (an `impl Store`), or `None` to skip with a message.
 #[macro_export]
@@ -329,7 +358,8 @@ macro_rules! conformance_tests {
             edits_need_the_current_version_and_leave_history,
             moving_a_person_is_explicit_and_recorded,
             records_are_replaced_as_a_unit,
-            accounts_lock_out_and_disabling_ends_sessions);
+            accounts_lock_out_and_disabling_ends_sessions,
+            assessments_are_kept_newest_first);
     };
     (@each $make:expr; $($name:ident),*) => {
         $(

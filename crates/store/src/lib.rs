@@ -86,6 +86,11 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<()>;
     async fn history(&self, household_id: i64) -> Result<Vec<HistoryEntry>>;
 
+    /// Stores assessments in one transaction (all or nothing); returns their ids.
+    async fn insert_assessments(&self, assessments: &[NewAssessment], actor: &Actor) -> Result<Vec<i64>>;
+    /// A household's assessments, newest first.
+    async fn assessments(&self, household_id: i64) -> Result<Vec<AssessmentRecord>>;
+
     // ---- accounts and sessions ----
     async fn create_account(&self, account: &NewAccount) -> Result<i64>;
     async fn account(&self, id: i64) -> Result<Option<Account>>;

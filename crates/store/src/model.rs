@@ -164,3 +164,39 @@ pub struct Session {
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
 }
+
+/// An assessment to store (研判记录): the policy engine's result for a household on a date.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAssessment {
+    pub household_id: i64,
+    /// The household's 户籍 region when assessed (for comparisons by region).
+    pub region: RegionCode,
+    pub as_of: NaiveDate,
+    /// Difficulty index 0–100 and its level code.
+    pub score: i64,
+    pub level: String,
+    /// Monthly 低保 and 特困 amounts (fen).
+    pub dibao: i64,
+    pub tekun: i64,
+    /// Eligibility bits (see `jiuzhu_policy::bulk`).
+    pub flags: i64,
+    /// The whole result as JSON (assess-v1).
+    pub result: String,
+}
+
+/// A stored assessment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AssessmentRecord {
+    pub id: i64,
+    pub household_id: i64,
+    pub region: RegionCode,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub as_of: NaiveDate,
+    pub score: i64,
+    pub level: String,
+    pub dibao: i64,
+    pub tekun: i64,
+    pub flags: i64,
+    pub result: String,
+}

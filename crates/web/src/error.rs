@@ -15,6 +15,8 @@ pub enum WebError {
     Csrf,
     Invalid(ValidationErrors),
     Stale,
+    /// Too many requests from one client (public endpoints are rate-limited).
+    TooMany,
     Internal(String),
 }
 
@@ -39,7 +41,7 @@ impl From<jiuzhu_store::StoreError> for WebError {
 /// An error as the API returns it.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: `unauthenticated`, `forbidden`, `not_found`, `csrf`, `invalid`, `stale`, `internal`.
+    /// Stable code: `unauthenticated`, `forbidden`, `not_found`, `csrf`, `invalid`, `stale`, `rate_limited`, `internal`.
     pub error: &'static str,
     pub message: String,
     pub message_en: String,
@@ -65,6 +67,7 @@ impl WebError {
             WebError::NotFound => StatusCode::NOT_FOUND,
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Stale => StatusCode::CONFLICT,
+            WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -79,6 +82,7 @@ impl WebError {
             WebError::Stale => {
                 ("stale", "该记录已被他人修改，请刷新后重新填写", "someone else changed this record: reload and redo your edit")
             }
+            WebError::TooMany => ("rate_limited", "请求过于频繁，请稍后再试", "too many requests: try again in a minute"),
             WebError::Internal(_) => {
                 ("internal", "系统内部错误，请稍后重试或联系管理员", "internal error: try again later or contact the administrator")
             }

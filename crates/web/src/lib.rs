@@ -3,6 +3,7 @@
 //! every handler acts through the registry service, which checks role and region scope.
 
 pub mod api;
+pub mod assess;
 pub mod auth;
 pub mod error;
 pub mod i18n;
@@ -25,11 +26,18 @@ pub struct AppState {
     pub registry: Registry,
     /// Add `Secure` to cookies (set when served behind TLS).
     pub secure_cookies: bool,
+    /// Limits the public assessment endpoint per client address.
+    pub assess_limiter: Arc<assess::RateLimiter>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> AppState {
-        AppState { registry: Registry::new(store.clone()), store, secure_cookies: false }
+        AppState {
+            registry: Registry::new(store.clone()),
+            store,
+            secure_cookies: false,
+            assess_limiter: Arc::new(assess::RateLimiter::new(120)),
+        }
     }
 }
 
@@ -54,6 +62,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(pages::routes())
         .merge(api::routes())
+        .merge(assess::routes())
         .route("/healthz", get(healthz))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
         // Personal data must not be cached by browsers or proxies.
@@ -74,7 +83,7 @@ pub fn router(state: AppState) -> Router {
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("serving on http://{addr}");
-    axum::serve(listener, router(state))
+    axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(async {
             tokio::signal::ctrl_c().await.ok();
         })

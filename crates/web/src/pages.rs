@@ -52,7 +52,7 @@ pub struct Chrome {
 }
 
 impl Chrome {
-    async fn new(state: &AppState, a: &Authenticated, l: L, path: &str) -> Chrome {
+    pub(crate) async fn new(state: &AppState, a: &Authenticated, l: L, path: &str) -> Chrome {
         let region = state.registry.region_name(&a.user.scope.0).await.ok().flatten().unwrap_or_else(|| a.user.scope.0.to_string());
         Chrome {
             l,
@@ -81,7 +81,7 @@ impl axum::extract::FromRequestParts<AppState> for Page {
     }
 }
 
-fn render(t: impl Template) -> Response {
+pub(crate) fn render(t: impl Template) -> Response {
     match t.render() {
         Ok(html) => Html(html).into_response(),
         Err(e) => WebError::Internal(e.to_string()).page(Lang::Zh),
@@ -294,6 +294,9 @@ struct HouseholdPage {
     h: HouseholdView,
     history: Vec<crate::api::HistoryView>,
     can_write: bool,
+    can_assess: bool,
+    assessments: Vec<crate::assess::AssessmentSummary>,
+    today: String,
 }
 
 async fn household_page(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>) -> Response {
@@ -314,7 +317,16 @@ async fn household_page(State(state): State<AppState>, Page { a, l }: Page, Path
         })
         .collect();
     let c = Chrome::new(&state, &a, l, &format!("/households/{id}")).await;
-    render(HouseholdPage { c, h, history, can_write: a.user.can(Permission::WriteHousehold) })
+    let assessments = crate::assess::summaries(&state, &a.user, id).await.unwrap_or_default();
+    render(HouseholdPage {
+        c,
+        h,
+        history,
+        can_write: a.user.can(Permission::WriteHousehold),
+        can_assess: a.user.can(Permission::AssessHousehold),
+        assessments,
+        today: today().to_string(),
+    })
 }
 
 // ---------- household form (create, edit) ----------

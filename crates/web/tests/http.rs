@@ -437,3 +437,94 @@ async fn roles_without_registry_access_start_on_the_region_tree() {
     assert_eq!(html(&w, &c, "/regions").await.0, StatusCode::OK);
     assert_eq!(html(&w, &c, &format!("/households/{}/members/new", w.in_a)).await.0, StatusCode::FORBIDDEN);
 }
+
+fn situation() -> Value {
+    json!({"region": "620825", "date": "2026-11-01", "area": "rural",
+           "members": [{"id": "m1", "birth_date": "1950-03-01", "relation": "head", "disability": {"kind": "physical", "grade": 2}}],
+           "income": [{"member": "m1", "kind": "wage", "monthly": 10000}],
+           "assets": {"financial": 200000, "residential_properties": 1}})
+}
+
+fn public(body: Value) -> Request<Body> {
+    Request::post("/api/v1/assess").header(header::CONTENT_TYPE, "application/json").body(Body::from(body.to_string())).unwrap()
+}
+
+/// assess-v1 over HTTP: public, no session, object or array in the same form out, field-named
+/// errors, a clear error for a region without standards.
+#[tokio::test]
+async fn public_assessment_follows_the_contract() {
+    let w = world().await;
+    let (status, r, _) = send(&w.app, public(situation())).await;
+    assert_eq!(status, StatusCode::OK, "{r}");
+    let names: Vec<&str> = r["programmes"].as_array().unwrap().iter().map(|p| p["programme"].as_str().unwrap()).collect();
+    assert_eq!(names, ["dibao", "tekun", "dibao_edge", "rigid_expense", "temporary"]);
+    assert_eq!(r["household"]["members_counted"], 1);
+    assert!(r["programmes"][0]["reasons"].as_array().unwrap().iter().all(|x| !x["reference"].as_str().unwrap().is_empty()));
+
+    let (status, many, _) = send(&w.app, public(json!([situation(), situation()]))).await;
+    assert_eq!((status, many.as_array().map(Vec::len)), (StatusCode::OK, Some(2)));
+
+    let mut bad = situation();
+    bad["members"][0]["birth_date"] = json!("1950-13-01");
+    let (status, e, _) = send(&w.app, public(json!([situation(), bad]))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(e["errors"][0]["field"], "[1].members[0].birth_date", "{e}");
+
+    let mut elsewhere = situation();
+    elsewhere["region"] = json!("520100");
+    let (status, e, _) = send(&w.app, public(elsewhere)).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(e["errors"][0]["message_en"].as_str().unwrap().contains("no dibao.standard.rural for 520100 on 2026-11-01"), "{e}");
+}
+
+#[tokio::test]
+async fn the_public_endpoint_is_rate_limited() {
+    let w = world().await;
+    let mut state = AppState::new(w.store.clone());
+    state.assess_limiter = Arc::new(jiuzhu_web::assess::RateLimiter::new(3));
+    let app = router(state);
+    for _ in 0..3 {
+        assert_eq!(send(&app, public(situation())).await.0, StatusCode::OK);
+    }
+    let (status, e, _) = send(&app, public(situation())).await;
+    assert_eq!((status, e["error"].as_str()), (StatusCode::TOO_MANY_REQUESTS, Some("rate_limited")));
+}
+
+/// Staff assessment of a registered household: who may, where, and the kept result's page.
+#[tokio::test]
+async fn staff_assess_households_in_their_region_only() {
+    let w = world().await;
+    let assessors = [Role::WindowClerk, Role::VillageAssistant, Role::Investigator, Role::TownReviewer, Role::CountyApprover];
+    for role in Role::ALL {
+        for (suffix, covers_a) in [("county", true), ("a", true), ("b", false)] {
+            let who = format!("{}_{suffix}", role.as_str());
+            let c = login(&w.app, &who, PASSWORD).await.unwrap();
+            let (status, body, _) =
+                send(&w.app, c.json("POST", &format!("/api/v1/households/{}/assessments", w.in_a), json!({"date": "2026-11-01"}))).await;
+            let expected = match (assessors.contains(&role), covers_a) {
+                (false, _) => StatusCode::FORBIDDEN,
+                (true, true) => StatusCode::CREATED,
+                (true, false) => StatusCode::NOT_FOUND,
+            };
+            assert_eq!(status, expected, "{who} assessing A: {body}");
+            if status == StatusCode::CREATED {
+                assert_eq!(body["result"]["programmes"].as_array().unwrap().len(), 5);
+                let aid = body["id"].as_i64().unwrap();
+                let (status, page) = html(&w, &c, &format!("/households/{}/assessments/{aid}", w.in_a)).await;
+                assert_eq!(status, StatusCode::OK);
+                assert!(page.contains("可享受") && page.contains("依据") && page.contains("困难指数"), "{who}: result page");
+                assert!(page.contains("示例值"), "illustrative parameters are flagged on the page");
+            }
+        }
+    }
+    let clerk = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let (status, list, _) = send(&w.app, clerk.get(&format!("/api/v1/households/{}/assessments", w.in_a))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(list.as_array().unwrap().len(), 2 * assessors.len(), "every assessment is kept, newest first");
+    let ids: Vec<i64> = list.as_array().unwrap().iter().map(|x| x["id"].as_i64().unwrap()).collect();
+    assert!(ids.windows(2).all(|p| p[0] > p[1]));
+    // Another town's clerk cannot read them, not even by guessing the assessment id.
+    let other = login(&w.app, "window_clerk_b", PASSWORD).await.unwrap();
+    assert_eq!(send(&w.app, other.get(&format!("/api/v1/households/{}/assessments", w.in_a))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(html(&w, &other, &format!("/households/{}/assessments/{}", w.in_a, ids[0])).await.0, StatusCode::NOT_FOUND);
+}

@@ -1,0 +1,44 @@
+//! The policy engine (智能研判): national rules as code, regional standards as dated data, and
+//! an explainable assessment of which programmes a household receives and may apply for.
+//!
+//! Pure: no I/O, no clock. A result is a function of a situation, its date and the parameter
+//! files (compiled in from `policies/`). Money is `i64` fen throughout; rates are exact
+//! ten-thousandths; every reason carries its legal reference.
+//!
+//! - [`situation`]: the assess-v1 input and its validation (errors name the field).
+//! - [`params`]: dated parameters, lookup by nearest enclosing region and by date.
+//! - [`rules`]: the rules of 低保, 特困, 低保边缘, 刚性支出困难 and 临时救助.
+//! - [`explain`]: the assess-v1 result with reasons; [`index`]: the difficulty index.
+//! - [`bulk`]: the same rules over a whole population without reasons.
+//! - [`registry`]: a registered household as a situation.
+
+mod builtin;
+pub mod bulk;
+pub mod explain;
+pub mod index;
+pub mod params;
+pub mod rate;
+pub mod registry;
+pub mod rules;
+pub mod situation;
+
+pub use explain::{Assessment, Programme, assess, assess_with};
+pub use params::{Missing, Policies};
+pub use rules::{Params, Status};
+pub use situation::{Defaults, Situation, SituationInput};
+
+/// Why an assessment could not be made: bad input (names the field) or a missing parameter.
+#[derive(Debug, thiserror::Error)]
+pub enum AssessError {
+    #[error("{0}")]
+    Input(jiuzhu_domain::ValidationErrors),
+    #[error("{0}")]
+    Parameter(#[from] Missing),
+}
+
+/// JSON in, result out: the one path that `jiuzhu assess` and `POST /api/v1/assess` share.
+pub fn assess_json(v: serde_json::Value, defaults: &Defaults, policies: &Policies) -> Result<Assessment, AssessError> {
+    let input = SituationInput::from_json_value(v).map_err(AssessError::Input)?;
+    let s = input.validate(defaults).map_err(AssessError::Input)?;
+    Ok(assess(&s, policies)?)
+}

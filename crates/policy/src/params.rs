@@ -1,0 +1,343 @@
+//! Parameters as dated data (政策参数): national defaults and regional standards, each value
+//! with the date it took effect and the legal reference or notice it came from.
+//!
+//! Files live in `policies/` (YAML, one per region) and are compiled into the binary, so the
+//! engine does no I/O. Lookup takes the nearest enclosing region that sets a parameter, then
+//! the national defaults; within that region, the latest value whose `since` is on or before the
+//! date. History is never edited: a change of standard is a new dated value.
+
+use crate::rate::Rate;
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::{Arc, OnceLock};
+
+/// How a parameter's value is read and shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    /// Money in fen (per month unless the name says otherwise).
+    Fen,
+    /// A multiplier or share, held exactly in ten-thousandths (1.5 → 15000).
+    Rate,
+    /// A whole number (months, properties).
+    Count,
+    /// Allowed or not.
+    Flag,
+}
+
+/// One parameter the engine knows.
+#[derive(Debug, Clone, Copy)]
+pub struct Spec {
+    pub name: &'static str,
+    pub kind: Kind,
+    pub zh: &'static str,
+}
+
+macro_rules! specs {
+    ($($name:literal : $kind:ident = $zh:literal),* $(,)?) => {
+        /// Every parameter name the engine reads (assess-v1.md names them; more may be added).
+        pub const SPECS: &[Spec] = &[$(Spec { name: $name, kind: Kind::$kind, zh: $zh }),*];
+    };
+}
+
+specs! {
+    "dibao.standard.urban": Fen = "城市低保标准（元/人·月）",
+    "dibao.standard.rural": Fen = "农村低保标准（元/人·月）",
+    "dibao.income_window_months": Count = "收入计算期（月）",
+    "dibao.assets.financial_months_per_capita": Count = "人均金融资产上限（低保标准的月数）",
+    "dibao.assets.max_residential_properties": Count = "住房套数上限",
+    "dibao.assets.non_residential_allowed": Flag = "允许拥有非住宅房产",
+    "dibao.assets.car_allowed": Flag = "允许拥有机动车（小汽车、货车）",
+    "dibao.assets.business_allowed": Flag = "允许有工商登记",
+    "dibao.minimum_per_person": Fen = "低保金最低保障额（元/人·月）",
+    "dibao.classified_extra.elderly": Rate = "分类施保：老年人（标准的比例）",
+    "dibao.classified_extra.severe_disability": Rate = "分类施保：重度残疾人（标准的比例）",
+    "dibao.classified_extra.serious_illness": Rate = "分类施保：重病患者（标准的比例）",
+    "dibao.classified_extra.minor": Rate = "分类施保：未成年人（标准的比例）",
+    "dibao_edge.multiplier": Rate = "低保边缘：低保标准的倍数",
+    "tekun.basic_multiplier": Rate = "特困基本生活标准：低保标准的倍数",
+    "tekun.basic_monthly": Fen = "特困基本生活标准（元/人·月，设定时优先于倍数）",
+    "tekun.care.self_care": Fen = "特困照料护理标准：全自理（元/人·月）",
+    "tekun.care.partial": Fen = "特困照料护理标准：半护理（元/人·月）",
+    "tekun.care.full": Fen = "特困照料护理标准：全护理（元/人·月）",
+    "disposable_income_last_year": Fen = "上年居民人均可支配收入（元/人·年）",
+    "rigid_expense.ratio": Rate = "刚性支出占家庭收入比例",
+    "temporary.max_multiple": Rate = "临时救助上限：月低保标准的倍数",
+    "temporary.town_limit_multiple": Rate = "乡镇可直接审批：月低保标准的倍数",
+    "gradual_exit.months": Count = "渐退期（月）",
+    "difficulty.weight.income": Count = "困难指数权重：收支",
+    "difficulty.weight.health": Count = "困难指数权重：健康",
+    "difficulty.weight.education": Count = "困难指数权重：教育",
+    "difficulty.weight.living": Count = "困难指数权重：居住与生活",
+    "difficulty.weight.labour": Count = "困难指数权重：劳动能力",
+}
+
+pub fn spec(name: &str) -> Option<&'static Spec> {
+    SPECS.iter().find(|s| s.name == name)
+}
+
+/// One dated value as loaded (`value` in fen, ten-thousandths, a count, or 0/1).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Dated {
+    pub since: NaiveDate,
+    pub value: i64,
+    pub reference: Arc<str>,
+    pub source: Option<Arc<str>>,
+    pub confidence: Confidence,
+}
+
+/// How far a value can be relied on. Anything but `Official` is shown as a warning on every
+/// result that uses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Taken from the law or the official notice named in `reference`.
+    #[default]
+    Official,
+    /// Found quoted second-hand; the notice itself was not read.
+    Unverified,
+    /// A stand-in of the right order (demo county); not an official figure.
+    Illustrative,
+}
+
+/// A value found for a region and date, with where it came from (for the reasons).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Found {
+    pub name: &'static str,
+    pub value: i64,
+    /// The region whose file set it (`""` for the national defaults, `"override"` for a
+    /// value given in the situation).
+    #[serde(serialize_with = "arc_str")]
+    pub region: Arc<str>,
+    pub since: Option<NaiveDate>,
+    #[serde(serialize_with = "arc_str")]
+    pub reference: Arc<str>,
+    pub confidence: Confidence,
+}
+
+fn arc_str<S: serde::Serializer>(v: &Arc<str>, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(v)
+}
+
+impl Found {
+    /// The value as a person reads it: 元 for money, a decimal for rates.
+    pub fn display(&self) -> String {
+        display_value(self.name, self.value)
+    }
+}
+
+/// A parameter's value as a person reads it: 元 for money, a decimal for rates.
+pub fn display_value(name: &str, value: i64) -> String {
+    match spec(name).map(|s| s.kind) {
+        Some(Kind::Fen) => format!("{}元", jiuzhu_domain::Fen(value)),
+        Some(Kind::Rate) => Rate(value).to_string(),
+        Some(Kind::Flag) => (if value != 0 { "是" } else { "否" }).to_string(),
+        _ => value.to_string(),
+    }
+}
+
+/// A parameter with no value for a region and date: an error, never a silent zero.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub struct Missing {
+    pub name: &'static str,
+    pub region: String,
+    pub date: NaiveDate,
+    /// The earliest value that region has, when the date is before it.
+    pub earliest: Option<NaiveDate>,
+}
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let zh = spec(self.name).map(|s| s.zh).unwrap_or(self.name);
+        match self.earliest {
+            Some(e) => write!(
+                f,
+                "{} 在 {} 没有 {zh}：最早的数值自 {e} 起施行 / no {} for {} on {} (the earliest value is from {e})",
+                self.region, self.date, self.name, self.region, self.date
+            ),
+            None => write!(
+                f,
+                "{} 在 {} 没有 {zh}：本地区和全国默认值均未设定 / no {} for {} on {}",
+                self.region, self.date, self.name, self.region, self.date
+            ),
+        }
+    }
+}
+
+/// A problem in a parameter file (file name, parameter and entry named).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}: {message}")]
+pub struct FileError {
+    pub file: String,
+    pub message: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileIn {
+    region: String,
+    name: String,
+    #[serde(default)]
+    parameters: BTreeMap<String, Vec<DatedIn>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct DatedIn {
+    since: String,
+    value: serde_norway::Value,
+    reference: String,
+    #[serde(default)]
+    source: Option<String>,
+    #[serde(default)]
+    confidence: Confidence,
+}
+
+/// The parameters of one region (or the national defaults).
+#[derive(Debug, Clone, Default)]
+pub struct RegionParameters {
+    pub name: String,
+    pub values: HashMap<&'static str, Vec<Dated>>,
+}
+
+/// Every parameter file, by region code at its significant length (`""` = national).
+#[derive(Debug, Clone, Default)]
+pub struct Policies {
+    regions: HashMap<String, RegionParameters>,
+}
+
+/// A division code at its significant length: `620800` → `6208`, `310000` → `31`, and `""`
+/// for the national level (`000000` or `""`).
+pub fn significant(code: &str) -> String {
+    let mut c = code.trim();
+    if c.len() == 12 && c.ends_with("000") {
+        c = &c[..9];
+        if c.ends_with("000") {
+            c = &c[..6];
+        }
+    }
+    if c.len() == 9 && c.ends_with("000") {
+        c = &c[..6];
+    }
+    while (c.len() == 6 || c.len() == 4) && c.ends_with("00") {
+        c = &c[..c.len() - 2];
+    }
+    if c == "00" { String::new() } else { c.to_string() }
+}
+
+pub(crate) fn read_override(kind: Kind, v: &serde_norway::Value) -> Option<i64> {
+    use serde_norway::Value as V;
+    match (kind, v) {
+        (Kind::Flag, V::Bool(b)) => Some(i64::from(*b)),
+        (Kind::Fen | Kind::Count, V::Number(n)) => n.as_i64().filter(|x| *x >= 0),
+        (Kind::Rate, V::Number(n)) => n.as_f64().and_then(Rate::from_decimal).map(|r| r.0).filter(|x| *x >= 0),
+        _ => None,
+    }
+}
+
+impl Policies {
+    /// The files shipped in `policies/` (national defaults and the regions we have notices for).
+    pub fn builtin() -> &'static Policies {
+        static P: OnceLock<Policies> = OnceLock::new();
+        P.get_or_init(|| {
+            let mut p = Policies::default();
+            for (file, text) in crate::builtin::FILES {
+                p.add_file(file, text).unwrap_or_else(|e| panic!("shipped parameter file is invalid: {e}"));
+            }
+            p
+        })
+    }
+
+    /// Adds one YAML parameter file; on any error nothing of it is added.
+    pub fn add_file(&mut self, file: &str, text: &str) -> Result<(), FileError> {
+        let err = |message: String| FileError { file: file.to_string(), message };
+        let parsed: FileIn = serde_norway::from_str(text).map_err(|e| err(e.to_string()))?;
+        let code = significant(&parsed.region);
+        if !(code.is_empty() || matches!(code.len(), 2 | 4 | 6 | 9 | 12)) || !code.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(err(format!("region: “{}” 不是区划代码 / is not a division code", parsed.region)));
+        }
+        let mut values: HashMap<&'static str, Vec<Dated>> = HashMap::new();
+        for (name, entries) in parsed.parameters {
+            let spec = spec(&name).ok_or_else(|| err(format!("parameters.{name}: 未知参数 / unknown parameter")))?;
+            let mut list = Vec::with_capacity(entries.len());
+            for (i, e) in entries.into_iter().enumerate() {
+                let at = format!("parameters.{name}[{i}]");
+                let since = NaiveDate::parse_from_str(e.since.trim(), "%Y-%m-%d")
+                    .map_err(|_| err(format!("{at}.since: “{}” 不是日期 YYYY-MM-DD / is not a date", e.since)))?;
+                let value = read_override(spec.kind, &e.value).ok_or_else(|| {
+                    err(format!("{at}.value: {:?} 不是有效的{:?}值 / is not a valid {:?} value", e.value, spec.kind, spec.kind))
+                })?;
+                if e.reference.trim().is_empty() {
+                    return Err(err(format!("{at}.reference: 必须注明依据 / a legal reference or notice is required")));
+                }
+                if list.last().is_some_and(|d: &Dated| d.since >= since) {
+                    return Err(err(format!("{at}.since: 日期须递增 / dates must increase")));
+                }
+                list.push(Dated {
+                    since,
+                    value,
+                    reference: e.reference.trim().into(),
+                    source: e.source.map(Into::into),
+                    confidence: e.confidence,
+                });
+            }
+            values.insert(spec.name, list);
+        }
+        if self.regions.contains_key(&code) {
+            return Err(err(format!("region {}: 重复的参数文件 / a second file for the same region", parsed.region)));
+        }
+        self.regions.insert(code, RegionParameters { name: parsed.name, values });
+        Ok(())
+    }
+
+    /// The regions that have a parameter file, with their names (`""` = national).
+    pub fn regions(&self) -> impl Iterator<Item = (&str, &RegionParameters)> {
+        self.regions.iter().map(|(k, v)| (k.as_str(), v))
+    }
+
+    pub fn region(&self, code: &str) -> Option<&RegionParameters> {
+        self.regions.get(&significant(code))
+    }
+
+    /// The value of `name` for `region` on `date`: nearest enclosing region that sets it, then
+    /// the national defaults.
+    pub fn lookup(&self, name: &'static str, region: &str, date: NaiveDate) -> Result<Found, Missing> {
+        let code = significant(region);
+        for len in [12, 9, 6, 4, 2, 0] {
+            if len > code.len() {
+                continue;
+            }
+            let Some(r) = self.regions.get(&code[..len]) else { continue };
+            let Some(list) = r.values.get(name) else { continue };
+            return match list.iter().rev().find(|d| d.since <= date) {
+                Some(d) => Ok(Found {
+                    name,
+                    value: d.value,
+                    region: code[..len].into(),
+                    since: Some(d.since),
+                    reference: d.reference.clone(),
+                    confidence: d.confidence,
+                }),
+                None => Err(Missing { name, region: region.trim().to_string(), date, earliest: list.first().map(|d| d.since) }),
+            };
+        }
+        Err(Missing { name, region: region.trim().to_string(), date, earliest: None })
+    }
+
+    /// A copy with one more dated value (what-if simulation: "standard +8% from a date").
+    /// History is kept: the new value is appended after the existing ones.
+    pub fn with_value(&self, region: &str, name: &'static str, dated: Dated) -> Result<Policies, String> {
+        let mut p = self.clone();
+        let entry = p.regions.entry(significant(region)).or_default();
+        let list = entry.values.entry(name).or_default();
+        if list.last().is_some_and(|d| d.since >= dated.since) {
+            return Err(format!(
+                "{name}: {} 之后已有数值，只能追加更晚的数值 / a value from {} or later already exists",
+                dated.since, dated.since
+            ));
+        }
+        list.push(dated);
+        Ok(p)
+    }
+}

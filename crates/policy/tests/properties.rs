@@ -1,0 +1,217 @@
+//! Properties of the rules over generated situations: amounts are never negative; more counted
+//! income never raises the 低保 amount (household route); splitting an income item changes
+//! nothing; the bulk path decides exactly what the explained path decides.
+
+use chrono::NaiveDate;
+use jiuzhu_domain::{Area, DisabilityKind, IncomeKind, Relation, Student};
+use jiuzhu_policy::bulk::{self, outcome};
+use jiuzhu_policy::rules::{Facts, Params};
+use jiuzhu_policy::situation::{AssetsInput, DisabilityInput, Emergency, EmergencyKind, Member, Situation, SupporterInput};
+use jiuzhu_policy::{Policies, Programme, Status, assess_with};
+use proptest::prelude::*;
+
+fn params(area: Area) -> Params {
+    let overrides =
+        [("dibao.classified_extra.elderly", 1000), ("dibao.classified_extra.severe_disability", 2000), ("dibao.minimum_per_person", 5000)];
+    Params::resolve(Policies::builtin(), "620825", NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(), area, &overrides)
+        .expect("demo county parameters")
+}
+
+prop_compose! {
+    fn member()(age in 0u32..95, dis in prop::option::of((0usize..7, 1u8..=4)), ill in any::<bool>(),
+                student in prop::option::of(0usize..5), unmet in 0u8..=6, together in prop::bool::weighted(0.9)) -> Member {
+        let kinds = [DisabilityKind::Visual, DisabilityKind::Hearing, DisabilityKind::Speech, DisabilityKind::Physical,
+                     DisabilityKind::Intellectual, DisabilityKind::Mental, DisabilityKind::Multiple];
+        let students = [Student::Compulsory, Student::HighSchool, Student::Vocational, Student::Undergraduate, Student::Postgraduate];
+        Member {
+            id: String::new(),
+            birth_date: NaiveDate::from_ymd_opt(2026 - age as i32, 6, 1).unwrap(),
+            relation: Relation::Other,
+            living_together: together,
+            excluded: None,
+            disability: dis.map(|(k, g)| DisabilityInput { kind: kinds[k], grade: g }),
+            serious_illness: ill,
+            student: student.map(|s| students[s]),
+            self_care_unmet: unmet,
+        }
+    }
+}
+
+prop_compose! {
+    fn situation()(members in prop::collection::vec(member(), 1..6),
+                   incomes in prop::collection::vec((0usize..6, 0usize..9, 0i64..150_000), 0..6),
+                   financial in 0i64..3_000_000, houses in 0i64..3, cars in 0i64..2,
+                   emergency in prop::option::of((0i64..1_000_000, 0i64..500_000)),
+                   supporters in prop::collection::vec((40u32..90, any::<bool>(), 0i64..3_000_000), 0..2),
+                   urban in any::<bool>()) -> Situation {
+        let kinds = [IncomeKind::Wage, IncomeKind::Business, IncomeKind::Property, IncomeKind::Transfer, IncomeKind::Pension,
+                     IncomeKind::FamilySupport, IncomeKind::Other, IncomeKind::PensionBasic, IncomeKind::Assistance];
+        let n = members.len();
+        let mut members = members;
+        for (i, m) in members.iter_mut().enumerate() {
+            m.id = format!("m{}", i + 1);
+            if i == 0 { m.relation = Relation::Head; m.living_together = true; }
+        }
+        Situation {
+            region: "620825".into(),
+            date: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap(),
+            area: if urban { Area::Urban } else { Area::Rural },
+            overrides: Vec::new(),
+            members,
+            income: incomes.into_iter().map(|(m, k, a)| (Some(m % n), kinds[k], a)).collect(),
+            deductions: Vec::new(),
+            expenses: Vec::new(),
+            assets: AssetsInput { financial, residential_properties: houses, non_residential_properties: 0,
+                                  vehicles: (0..cars).map(|_| jiuzhu_policy::situation::VehicleInput { kind: jiuzhu_policy::situation::VehicleKind::Car, value: 1 }).collect(),
+                                  business_registrations: 0 },
+            supporters: supporters.into_iter().map(|(age, sd, inc)| SupporterInput { age: Some(age), severe_disability: sd,
+                annual_income_per_capita: Some(inc), assets_within_limits: Some(true), ..Default::default() }).collect(),
+            receiving: Vec::new(),
+            emergency: emergency.map(|(cost, covered)| Emergency { kind: EmergencyKind::Accident, cost, covered }),
+        }
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(2000))]
+
+    #[test]
+    fn amounts_are_never_negative(s in situation()) {
+        let r = assess_with(&s, &params(s.area));
+        for p in &r.programmes {
+            prop_assert!(p.monthly_amount.unwrap_or(0) >= 0 && p.amount.unwrap_or(0) >= 0, "{:?}", p);
+            if p.status != Status::Eligible {
+                prop_assert_eq!(p.monthly_amount.unwrap_or(0) + p.amount.unwrap_or(0), 0, "{:?} pays while not eligible", p.programme);
+            }
+        }
+        prop_assert!(r.household.monthly_income >= 0);
+    }
+
+    /// The household route only: the 单人户 rule (办法 art. 8) has a real cliff — a household one
+    /// fen over the line may leave a severely disabled member to apply alone for more.
+    #[test]
+    fn more_income_never_raises_dibao(mut s in situation(), extra in 1i64..50_000) {
+        for m in &mut s.members { m.disability = None; m.serious_illness = false; }
+        let p = params(s.area);
+        let before = assess_with(&s, &p).programme(Programme::Dibao).monthly_amount.unwrap();
+        s.income.push((Some(0), IncomeKind::Wage, extra));
+        let after = assess_with(&s, &p).programme(Programme::Dibao).monthly_amount.unwrap();
+        prop_assert!(after <= before, "income +{extra} raised dibao from {before} to {after}");
+    }
+
+    #[test]
+    fn splitting_an_income_item_changes_nothing(mut s in situation(), at in 0usize..6, share in 0.0f64..1.0) {
+        let p = params(s.area);
+        let before = assess_with(&s, &p);
+        if s.income.is_empty() { return Ok(()); }
+        let i = at % s.income.len();
+        let (m, k, a) = s.income[i];
+        let part = (a as f64 * share) as i64;
+        s.income[i] = (m, k, part);
+        s.income.push((m, k, a - part));
+        let after = assess_with(&s, &p);
+        prop_assert_eq!(before.programmes, after.programmes);
+        prop_assert_eq!(before.household, after.household);
+    }
+
+    #[test]
+    fn bulk_decides_what_the_explained_path_decides(s in situation()) {
+        let p = params(s.area);
+        let r = assess_with(&s, &p);
+        let o = outcome(&Facts::of(&s, &p), &p);
+        prop_assert_eq!(o.dibao, r.programme(Programme::Dibao).monthly_amount.unwrap());
+        prop_assert_eq!(o.tekun, r.programme(Programme::Tekun).monthly_amount.unwrap());
+        prop_assert_eq!(o.temporary, r.programme(Programme::Temporary).amount.unwrap());
+        let flag = |b: u8, prog: Programme| (o.flags & b != 0) == (r.programme(prog).status == Status::Eligible);
+        prop_assert!(flag(bulk::DIBAO, Programme::Dibao) && flag(bulk::TEKUN, Programme::Tekun) && flag(bulk::EDGE, Programme::DibaoEdge)
+            && flag(bulk::RIGID, Programme::RigidExpense) && flag(bulk::TEMPORARY, Programme::Temporary), "flags {:b} vs {:?}", o.flags, r.programmes);
+    }
+}
+
+#[test]
+fn a_missing_standard_is_an_error_that_names_region_and_date() {
+    let e = Params::resolve(Policies::builtin(), "620825", NaiveDate::from_ymd_opt(2019, 1, 1).unwrap(), Area::Rural, &[]).unwrap_err();
+    assert_eq!(e.name, "dibao.standard.rural");
+    let text = e.to_string();
+    assert!(text.contains("no dibao.standard.rural for 620825 on 2019-01-01"), "{text}");
+    let e = Params::resolve(Policies::builtin(), "520100", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), Area::Urban, &[]).unwrap_err();
+    assert!(e.to_string().contains("no dibao.standard.urban for 520100 on 2026-01-01"), "{e}");
+}
+
+#[test]
+fn lookup_takes_the_nearest_region_and_the_value_in_force() {
+    let mut p = Policies::builtin().clone();
+    p.add_file("city.yaml", "region: \"620800\"\nname: 平凉市\nparameters:\n  dibao_edge.multiplier:\n    - since: 2025-01-01\n      value: 2\n      reference: test\n").unwrap();
+    let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
+    // The county does not set it, the city does (from 2025): the city's value, from its date.
+    let f = p.lookup("dibao_edge.multiplier", "620825100201", d(2025, 1, 1)).unwrap();
+    assert_eq!((f.value, &*f.region), (20_000, "6208"));
+    // Before the city's first value: an error naming the earliest date, not the national default.
+    let e = p.lookup("dibao_edge.multiplier", "620825", d(2024, 12, 31)).unwrap_err();
+    assert_eq!(e.earliest, Some(d(2025, 1, 1)));
+    // Another city falls back to the national default.
+    assert_eq!(p.lookup("dibao_edge.multiplier", "620100", d(2025, 1, 1)).unwrap().value, 15_000);
+    // A later value is appended, never edited.
+    let later = p
+        .with_value(
+            "620800",
+            "dibao_edge.multiplier",
+            jiuzhu_policy::params::Dated {
+                since: d(2026, 1, 1),
+                value: 25_000,
+                reference: "t".into(),
+                source: None,
+                confidence: Default::default(),
+            },
+        )
+        .unwrap();
+    assert_eq!(later.lookup("dibao_edge.multiplier", "620825", d(2025, 6, 1)).unwrap().value, 20_000);
+    assert_eq!(later.lookup("dibao_edge.multiplier", "620825", d(2026, 6, 1)).unwrap().value, 25_000);
+    assert!(
+        later
+            .with_value(
+                "620800",
+                "dibao_edge.multiplier",
+                jiuzhu_policy::params::Dated {
+                    since: d(2025, 6, 1),
+                    value: 1,
+                    reference: "t".into(),
+                    source: None,
+                    confidence: Default::default()
+                }
+            )
+            .is_err()
+    );
+}
+
+#[test]
+fn parameter_files_with_mistakes_are_refused_whole() {
+    let mut p = Policies::default();
+    let bad = [
+        (
+            "region: \"620825\"\nname: x\nparameters:\n  dibao.standard.urban:\n    - since: 2025-01-01\n      value: 100\n      reference: \"\"\n",
+            "reference",
+        ),
+        (
+            "region: \"620825\"\nname: x\nparameters:\n  dibao.standard.urbn:\n    - since: 2025-01-01\n      value: 100\n      reference: r\n",
+            "unknown parameter",
+        ),
+        (
+            "region: \"620825\"\nname: x\nparameters:\n  dibao.standard.urban:\n    - since: 2025-01-01\n      value: -5\n      reference: r\n",
+            "value",
+        ),
+        (
+            "region: \"620825\"\nname: x\nparameters:\n  dibao.standard.urban:\n    - since: 2025-01-01\n      value: 1\n      reference: r\n    - since: 2024-01-01\n      value: 2\n      reference: r\n",
+            "increase",
+        ),
+        (
+            "region: \"620825\"\nname: x\nparameters:\n  dibao_edge.multiplier:\n    - since: 2025-01-01\n      value: 1.23456\n      reference: r\n",
+            "value",
+        ),
+    ];
+    for (text, what) in bad {
+        let e = p.add_file("f.yaml", text).unwrap_err();
+        assert!(e.to_string().contains(what), "{e} should mention {what}");
+    }
+    assert_eq!(p.regions().count(), 0, "nothing of a bad file is added");
+}

@@ -1,0 +1,88 @@
+//! 研判: the policy engine run on a registered household, with authorisation and the result kept.
+
+use crate::{Registry, RegistryError, Result, User};
+use chrono::NaiveDate;
+use jiuzhu_domain::{FieldError, Permission};
+use jiuzhu_policy::registry::{RegistryHousehold, situation_of};
+use jiuzhu_policy::{Assessment, Params, Policies, bulk};
+use jiuzhu_store::{AssessmentRecord, Household, NewAssessment};
+
+/// A household's parts as the policy engine reads them (member references become indexes).
+pub fn situation(h: &Household, date: NaiveDate, window_months: u32) -> jiuzhu_policy::Situation {
+    let index = |id: Option<i64>| id.and_then(|id| h.members.iter().position(|m| m.id == id));
+    let incomes: Vec<jiuzhu_domain::Income> = h
+        .records
+        .incomes
+        .iter()
+        .map(|i| jiuzhu_domain::Income { member: index(i.member_id), kind: i.kind, month: i.month, amount: i.amount })
+        .collect();
+    let assets: Vec<jiuzhu_domain::Asset> = h
+        .records
+        .assets
+        .iter()
+        .map(|a| jiuzhu_domain::Asset { member: index(a.member_id), kind: a.kind, value: a.value, description: a.description.clone() })
+        .collect();
+    let view = RegistryHousehold {
+        data: &h.data,
+        members: h.members.iter().map(|m| &m.data).collect(),
+        incomes: &incomes,
+        assets: &assets,
+        expenses: &h.records.expenses,
+        supporters: &h.records.supporters,
+    };
+    situation_of(&view, date, window_months)
+}
+
+fn missing(m: jiuzhu_policy::Missing) -> RegistryError {
+    RegistryError::Invalid(FieldError::new("parameters", "parameter.missing", m.to_string(), m.to_string()).into())
+}
+
+/// Assesses `h` on `date` with `policies` (no authorisation: callers check).
+pub fn assess_household(h: &Household, date: NaiveDate, policies: &Policies) -> Result<Assessment> {
+    let region = h.data.hukou_region.as_str();
+    let window = policies.lookup("dibao.income_window_months", region, date).map_err(missing)?.value;
+    let s = situation(h, date, u32::try_from(window).unwrap_or(12));
+    let p = Params::resolve(policies, region, date, s.area, &[]).map_err(missing)?;
+    Ok(jiuzhu_policy::assess_with(&s, &p))
+}
+
+/// The stored form of an assessment.
+pub fn record_of(h: &Household, date: NaiveDate, a: &Assessment) -> NewAssessment {
+    let flag = |p: jiuzhu_policy::Programme, bit: u8| if a.programme(p).status == jiuzhu_policy::Status::Eligible { bit } else { 0 };
+    use jiuzhu_policy::Programme as P;
+    NewAssessment {
+        household_id: h.id,
+        region: h.data.hukou_region.clone(),
+        as_of: date,
+        score: i64::from(a.difficulty_index.score),
+        level: a.difficulty_index.level.to_string(),
+        dibao: a.programme(P::Dibao).monthly_amount.unwrap_or(0),
+        tekun: a.programme(P::Tekun).monthly_amount.unwrap_or(0),
+        flags: i64::from(
+            flag(P::Dibao, bulk::DIBAO)
+                | flag(P::Tekun, bulk::TEKUN)
+                | flag(P::DibaoEdge, bulk::EDGE)
+                | flag(P::RigidExpense, bulk::RIGID)
+                | flag(P::Temporary, bulk::TEMPORARY),
+        ),
+        result: serde_json::to_string(a).expect("an assessment serialises"),
+    }
+}
+
+impl Registry {
+    /// Assesses a household in the user's scope on `date` and keeps the result; returns the
+    /// stored record's id with the result.
+    pub async fn assess(&self, user: &User, id: i64, date: NaiveDate, policies: &Policies) -> Result<(i64, Assessment)> {
+        self.require(user, Permission::AssessHousehold)?;
+        let h = self.household_in_scope(user, id).await?;
+        let a = assess_household(&h, date, policies)?;
+        let ids = self.store.insert_assessments(&[record_of(&h, date, &a)], &user.actor()).await?;
+        Ok((ids[0], a))
+    }
+
+    /// A household's stored assessments, newest first (for before/after comparison).
+    pub async fn assessments(&self, user: &User, id: i64) -> Result<Vec<AssessmentRecord>> {
+        self.get(user, id).await?;
+        Ok(self.store.assessments(id).await?)
+    }
+}

@@ -2,8 +2,7 @@
 //! one result per situation in the same form.
 
 use crate::Failure;
-use jiuzhu_policy::{AssessError, Defaults, Policies, assess_json};
-use serde_json::Value;
+use jiuzhu_policy::{AssessError, Defaults, Policies, assess_str};
 use std::io::Read;
 
 /// How the input was shaped, so the output can take the same shape.
@@ -14,30 +13,35 @@ pub enum Shape {
     Lines,
 }
 
-/// Splits the input into situations, remembering its shape. A syntax error names the line.
-pub fn parse_input(text: &str) -> Result<(Shape, Vec<Value>), Failure> {
-    let mut values = Vec::new();
-    let stream = serde_json::Deserializer::from_str(text).into_iter::<Value>();
-    for v in stream {
-        let v = v.map_err(|e| {
-            Failure::input(format!("第 {} 行第 {} 列 JSON 格式错误 / line {} column {}: {e}", e.line(), e.column(), e.line(), e.column()))
-        })?;
-        values.push(v);
-    }
-    match values.len() {
-        0 => Err(Failure::input(
+/// Splits the input into the texts of its situations, remembering its shape: one value
+/// (an object, or an array of them), or JSON Lines. A syntax error names the line.
+pub fn parse_input(text: &str) -> Result<(Shape, Vec<String>), Failure> {
+    let syntax = |e: serde_json::Error, line_offset: usize| {
+        let line = e.line() + line_offset;
+        Failure::input(format!("第 {line} 行第 {} 列 JSON 格式错误 / line {line} column {}: {e}", e.column(), e.column()))
+    };
+    if text.trim().is_empty() {
+        return Err(Failure::input(
             "输入为空：需要一个情形（JSON 对象）、数组或 JSON Lines / empty input: expected a JSON object, array or JSON Lines",
-        )),
-        1 => match values.pop().expect("one") {
-            Value::Array(items) => Ok((Shape::Array, items)),
-            v => Ok((Shape::Object, vec![v])),
-        },
-        _ => Ok((Shape::Lines, values)),
+        ));
     }
+    if text.trim_start().starts_with('[') {
+        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(|e| syntax(e, 0))?;
+        return Ok((Shape::Array, items.into_iter().map(|r| r.get().to_string()).collect()));
+    }
+    if serde_json::from_str::<serde::de::IgnoredAny>(text).is_ok() {
+        return Ok((Shape::Object, vec![text.to_string()]));
+    }
+    let mut lines = Vec::new();
+    for (i, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+        serde_json::from_str::<serde::de::IgnoredAny>(line).map_err(|e| syntax(e, i))?;
+        lines.push(line.to_string());
+    }
+    Ok((Shape::Lines, lines))
 }
 
 /// Assesses every situation; any bad one fails the whole run (exit 2) naming where it is.
-pub fn assess_all(shape: Shape, values: Vec<Value>, defaults: &Defaults, policies: &Policies) -> Result<String, Failure> {
+pub fn assess_all(shape: Shape, values: Vec<String>, defaults: &Defaults, policies: &Policies) -> Result<String, Failure> {
     let mut results = Vec::with_capacity(values.len());
     let mut problems = Vec::new();
     for (i, v) in values.into_iter().enumerate() {
@@ -46,7 +50,7 @@ pub fn assess_all(shape: Shape, values: Vec<Value>, defaults: &Defaults, policie
             Shape::Array => format!("[{i}]"),
             Shape::Lines => format!("第 {} 条 / item {}: ", i + 1, i + 1),
         };
-        match assess_json(v, defaults, policies) {
+        match assess_str(&v, defaults, policies) {
             Ok(a) => results.push(a),
             Err(AssessError::Input(errs)) => {
                 for e in errs.0 {

@@ -30,10 +30,25 @@ pub enum Bench {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// The policy engine: all five programmes in bulk, one situation at a time through the
+    /// `assess` path, and the 低保 gap rule against OpenFisca on the same households.
+    Assess {
+        #[arg(long, default_value_t = 1_000_000)]
+        households: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Situations for the one-at-a-time run.
+        #[arg(long, default_value_t = 20_000)]
+        single: usize,
+    },
 }
 
 pub async fn run(b: Bench) -> Result<(), Failure> {
     match b {
+        Bench::Assess { households, seed, single } => {
+            let out = tokio::task::spawn_blocking(move || crate::bench_assess::run(households, seed, single)).await??;
+            println!("{out}");
+        }
         Bench::Registry { households, backend, pg_url, searches, concurrency, seed } => {
             let mut results = Vec::new();
             let tmp = tempfile::tempdir()?;
@@ -166,7 +181,7 @@ async fn registry_bench(
 }
 
 /// Peak resident memory of this process (Linux), MiB.
-fn peak_rss_mib() -> Option<f64> {
+pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)

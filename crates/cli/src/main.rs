@@ -3,9 +3,16 @@
 
 mod assess;
 mod bench;
+mod bench_assess;
 mod load;
+mod simulate;
 
 use clap::{Parser, Subcommand};
+
+/// mimalloc: the interactive assessment path and the server allocate many small strings;
+/// measured with `jiuzhu bench assess` (see docs/dependencies.md).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -88,6 +95,33 @@ enum Command {
         /// Assessment date (YYYY-MM-DD) for situations that lack one.
         #[arg(long)]
         date: Option<chrono::NaiveDate>,
+    },
+    /// What-if: apply a parameter change from a date to every household in a region and report
+    /// households newly eligible or no longer eligible and the monthly cost, by town and programme.
+    Simulate {
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+        /// A parameter name, e.g. `dibao.standard.rural` (see policies/README.md).
+        #[arg(long)]
+        parameter: String,
+        /// Change by this many percent (e.g. 8 or -5).
+        #[arg(long, allow_hyphen_values = true)]
+        percent: Option<f64>,
+        /// Or set this value (元 for money, a decimal for rates).
+        #[arg(long)]
+        value: Option<String>,
+        /// Where the new value is set, and whose households are assessed (e.g. 620825).
+        #[arg(long)]
+        region: String,
+        /// The date the new value takes effect.
+        #[arg(long)]
+        from: chrono::NaiveDate,
+        /// Assess on this date (default: --from).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+        /// Also print the whole report as JSON on the last line.
+        #[arg(long)]
+        json: bool,
     },
     /// The official working-day calendar.
     Calendar {
@@ -228,6 +262,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{r}");
         }
         Command::Assess { file, region, date } => assess::run(file, region, date)?,
+        Command::Simulate { database_url, parameter, percent, value, region, from, date, json } => {
+            simulate::run(&database_url, &parameter, percent, value, &region, from, date, json).await?
+        }
         Command::Bench { bench } => bench::run(bench).await?,
     }
     Ok(())

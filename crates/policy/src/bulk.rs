@@ -21,6 +21,10 @@ pub struct Outcome {
     pub flags: u8,
     /// People covered by 低保 (the household or 单人户 members).
     pub dibao_people: u8,
+    /// People covered by 特困.
+    pub tekun_people: u8,
+    /// Counted members (the people of an edge or rigid-expense household).
+    pub counted: u8,
 }
 
 pub const DIBAO: u8 = 1;
@@ -52,7 +56,17 @@ pub fn outcome(f: &Facts, p: &Params) -> Outcome {
         flags |= TEMPORARY;
     }
     let dibao_people = if d.household { f.counted } else { d.separate.len() as i64 };
-    Outcome { dibao: d.amount, tekun: t.amount, temporary: temp, flags, dibao_people: dibao_people.min(255) as u8 }
+    let tekun_people =
+        if t.status == Status::Eligible { t.members.iter().filter(|m| matches!(m, rules::TekunMember::Covered { .. })).count() } else { 0 };
+    Outcome {
+        dibao: d.amount,
+        tekun: t.amount,
+        temporary: temp,
+        flags,
+        dibao_people: dibao_people.min(255) as u8,
+        tekun_people: tekun_people.min(255) as u8,
+        counted: f.counted.min(255) as u8,
+    }
 }
 
 impl Population {

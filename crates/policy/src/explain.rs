@@ -7,8 +7,6 @@ use crate::rules::{self, Dibao, Facts, Params, Status, Supporters, Tekun, TekunM
 use crate::situation::Situation;
 use jiuzhu_domain::Fen;
 use serde::Serialize;
-use serde_json::{Value, json};
-use std::collections::BTreeMap;
 
 /// 救助项目
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -51,58 +49,72 @@ pub struct Reason {
     pub text: String,
     pub text_en: String,
     pub reference: &'static str,
-    pub values: BTreeMap<&'static str, Value>,
+    /// The figures the reason used (fen, counts, rates as decimals), by name.
+    pub values: Values,
 }
 
-fn reason(code: &'static str, reference: &'static str, text: String, text_en: String, values: Value) -> Reason {
-    let values = match values {
-        Value::Object(m) => m.into_iter().map(|(k, v)| (leak_key(&k), v)).collect(),
-        _ => BTreeMap::new(),
-    };
+/// A reason's figures: a small ordered map serialised as a JSON object, built without
+/// allocating keys (a result has a dozen reasons; this is the interactive path).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Values(pub Vec<(&'static str, Figure)>);
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Figure {
+    Int(i64),
+    Text(String),
+}
+
+impl Serialize for Values {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeMap;
+        let mut m = s.serialize_map(Some(self.0.len()))?;
+        for (k, v) in &self.0 {
+            match v {
+                Figure::Int(i) => m.serialize_entry(k, i)?,
+                Figure::Text(t) => m.serialize_entry(k, t)?,
+            }
+        }
+        m.end()
+    }
+}
+
+impl Values {
+    pub fn get(&self, key: &str) -> Option<&Figure> {
+        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v)
+    }
+}
+
+macro_rules! impl_int_figure {
+    ($($t:ty),*) => { $(impl From<&$t> for Figure { fn from(v: &$t) -> Figure { Figure::Int(*v as i64) } })* };
+}
+impl_int_figure!(i64, u32, u8, usize);
+impl From<&&i64> for Figure {
+    fn from(v: &&i64) -> Figure {
+        Figure::Int(**v)
+    }
+}
+impl From<&String> for Figure {
+    fn from(v: &String) -> Figure {
+        Figure::Text(v.clone())
+    }
+}
+impl From<&&String> for Figure {
+    fn from(v: &&String) -> Figure {
+        Figure::Text((*v).clone())
+    }
+}
+impl From<&crate::situation::EmergencyKind> for Figure {
+    fn from(v: &crate::situation::EmergencyKind) -> Figure {
+        Figure::Text(serde_json::to_value(v).ok().and_then(|x| x.as_str().map(str::to_string)).unwrap_or_default())
+    }
+}
+
+macro_rules! vals {
+    ($($k:literal => $v:expr),* $(,)?) => { Values(vec![$(($k, Figure::from(&$v))),*]) };
+}
+
+fn reason(code: &'static str, reference: &'static str, text: String, text_en: String, values: Values) -> Reason {
     Reason { code, text, text_en, reference, values }
-}
-
-/// Value keys are a small fixed vocabulary; interning them keeps `Reason` cheap to build.
-fn leak_key(k: &str) -> &'static str {
-    const KEYS: &[&str] = &[
-        "standard",
-        "members_counted",
-        "monthly_income",
-        "line",
-        "gap",
-        "extras",
-        "minimum_per_person",
-        "amount",
-        "multiplier",
-        "edge_line",
-        "members",
-        "financial",
-        "financial_limit",
-        "residential",
-        "max_residential",
-        "non_residential",
-        "vehicles",
-        "business",
-        "basic",
-        "care",
-        "own_income",
-        "age",
-        "self_care_unmet",
-        "annual_income",
-        "disposable_income_last_year",
-        "expenses_annual",
-        "ratio",
-        "need",
-        "cap",
-        "town_limit",
-        "cost",
-        "covered",
-        "member",
-        "kind",
-        "reason",
-        "supporters",
-    ];
-    KEYS.iter().find(|x| **x == k).copied().unwrap_or("value")
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -157,7 +169,8 @@ pub struct Assessment {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub recommendation: Option<Recommendation>,
     pub difficulty_index: DifficultyIndex,
-    /// Every parameter used, with its region, date and reference.
+    /// The regional (and overridden) parameters used, with the notice each came from; the
+    /// national defaults are cited by the reasons' references.
     pub parameters: Vec<Found>,
     /// Parameters used that are not from an official notice (shown on every page that shows this).
     pub warnings: Vec<String>,
@@ -169,8 +182,18 @@ impl Assessment {
     }
 }
 
-fn yuan(f: i64) -> String {
-    format!("{}元", Fen(f))
+/// An amount shown as 元 without allocating (reasons format many of them).
+#[derive(Clone, Copy)]
+struct Yuan(i64);
+
+impl std::fmt::Display for Yuan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}元", Fen(self.0))
+    }
+}
+
+fn yuan(f: i64) -> Yuan {
+    Yuan(f)
 }
 
 fn names(s: &Situation, idx: impl IntoIterator<Item = usize>) -> Vec<String> {
@@ -179,6 +202,10 @@ fn names(s: &Situation, idx: impl IntoIterator<Item = usize>) -> Vec<String> {
 
 /// Assesses one situation with the given parameter files.
 pub fn assess(s: &Situation, policies: &Policies) -> Result<Assessment, Missing> {
+    if s.overrides.is_empty() {
+        let p = policies.resolved(&s.region, s.date, s.area)?;
+        return Ok(assess_with(s, &p));
+    }
     let p = Params::resolve(policies, &s.region, s.date, s.area, &s.overrides)?;
     Ok(assess_with(s, &p))
 }
@@ -289,7 +316,7 @@ pub fn assess_with(s: &Situation, p: &Params) -> Assessment {
             law::EDGE,
             text,
             en,
-            json!({"monthly_income": f.income, "standard": p.standard, "multiplier": p.edge_multiplier.to_string(), "edge_line": line, "members_counted": f.counted}),
+            vals!["monthly_income" => f.income, "standard" => p.standard, "multiplier" => p.edge_multiplier.to_string(), "edge_line" => line, "members_counted" => f.counted],
         )],
     });
     // 刚性支出困难
@@ -357,7 +384,7 @@ pub fn assess_with(s: &Situation, p: &Params) -> Assessment {
         referrals,
         recommendation,
         difficulty_index,
-        parameters: p.found.clone(),
+        parameters: p.found.iter().filter(|f| !f.region.is_empty()).cloned().collect(),
         warnings,
     }
 }
@@ -377,7 +404,7 @@ fn membership_reason(s: &Situation, f: &Facts) -> Reason {
             format!("{} members counted; not counted: {}", f.counted, out.join(", ")),
         )
     };
-    reason("members_counted", law::DIBAO_MEMBERS, text, en, json!({"members_counted": f.counted}))
+    reason("members_counted", law::DIBAO_MEMBERS, text, en, vals!["members_counted" => f.counted])
 }
 
 fn income_reason(f: &Facts, p: &Params) -> Reason {
@@ -409,7 +436,7 @@ fn income_reason(f: &Facts, p: &Params) -> Reason {
             if below { "below" } else { "not below" },
             yuan(line)
         ),
-        json!({"monthly_income": f.income, "members_counted": f.counted, "standard": p.standard, "line": line}),
+        vals!["monthly_income" => f.income, "members_counted" => f.counted, "standard" => p.standard, "line" => line],
     )
 }
 
@@ -427,7 +454,7 @@ fn asset_reasons(f: &Facts, p: &Params, a: &rules::AssetCheck) -> Vec<Reason> {
                 yuan(limit),
                 p.financial_months
             ),
-            json!({"financial": f.financial, "financial_limit": limit}),
+            vals!["financial" => f.financial, "financial_limit" => limit],
         ));
     }
     if !a.residential {
@@ -436,7 +463,7 @@ fn asset_reasons(f: &Facts, p: &Params, a: &rules::AssetCheck) -> Vec<Reason> {
             law::DIBAO_ASSETS,
             format!("住房{}套，超过{}套", f.residential, p.max_residential),
             format!("{} houses, more than {}", f.residential, p.max_residential),
-            json!({"residential": f.residential, "max_residential": p.max_residential}),
+            vals!["residential" => f.residential, "max_residential" => p.max_residential],
         ));
     }
     if !a.non_residential {
@@ -445,7 +472,7 @@ fn asset_reasons(f: &Facts, p: &Params, a: &rules::AssetCheck) -> Vec<Reason> {
             law::DIBAO_ASSETS,
             format!("拥有非住宅房产{}处", f.non_residential),
             format!("owns {} non-residential properties", f.non_residential),
-            json!({"non_residential": f.non_residential}),
+            vals!["non_residential" => f.non_residential],
         ));
     }
     if !a.vehicles {
@@ -454,7 +481,7 @@ fn asset_reasons(f: &Facts, p: &Params, a: &rules::AssetCheck) -> Vec<Reason> {
             law::DIBAO_ASSETS,
             format!("拥有机动车{}辆（小汽车或货车）", f.vehicles),
             format!("owns {} cars or trucks", f.vehicles),
-            json!({"vehicles": f.vehicles}),
+            vals!["vehicles" => f.vehicles],
         ));
     }
     if !a.business {
@@ -463,7 +490,7 @@ fn asset_reasons(f: &Facts, p: &Params, a: &rules::AssetCheck) -> Vec<Reason> {
             law::DIBAO_ASSETS,
             format!("有工商登记{}户", f.business),
             format!("{} business registrations", f.business),
-            json!({"business": f.business}),
+            vals!["business" => f.business],
         ));
     }
     if out.is_empty() {
@@ -472,7 +499,7 @@ fn asset_reasons(f: &Facts, p: &Params, a: &rules::AssetCheck) -> Vec<Reason> {
             law::DIBAO_ASSETS,
             format!("财产符合规定：金融资产{}不超过{}，住房{}套", yuan(f.financial), yuan(limit), f.residential),
             format!("property within the limits: financial assets {} ≤ {}, {} houses", yuan(f.financial), yuan(limit), f.residential),
-            json!({"financial": f.financial, "financial_limit": limit, "residential": f.residential}),
+            vals!["financial" => f.financial, "financial_limit" => limit, "residential" => f.residential],
         ));
     }
     out
@@ -486,7 +513,7 @@ fn dibao_reasons(s: &Situation, f: &Facts, p: &Params, d: &Dibao, assets_ok: boo
             law::DIBAO_AMOUNT,
             format!("按差额发放：{}×{}人−{} = {}", yuan(p.standard), f.counted, yuan(f.income), yuan(d.gap)),
             format!("the gap: {} × {} − {} = {}", yuan(p.standard), f.counted, yuan(f.income), yuan(d.gap)),
-            json!({"standard": p.standard, "members_counted": f.counted, "monthly_income": f.income, "gap": d.gap}),
+            vals!["standard" => p.standard, "members_counted" => f.counted, "monthly_income" => f.income, "gap" => d.gap],
         ));
         for (i, x) in &d.extras {
             out.push(reason(
@@ -494,7 +521,7 @@ fn dibao_reasons(s: &Situation, f: &Facts, p: &Params, d: &Dibao, assets_ok: boo
                 law::DIBAO_CLASSIFIED,
                 format!("分类施保：{}增发{}（按最高一项）", s.members[*i].id, yuan(*x)),
                 format!("classified extra for {}: {} (the highest category)", s.members[*i].id, yuan(*x)),
-                json!({"member": s.members[*i].id, "amount": x}),
+                vals!["member" => s.members[*i].id, "amount" => x],
             ));
         }
         if d.topped_up > 0 {
@@ -503,7 +530,7 @@ fn dibao_reasons(s: &Situation, f: &Facts, p: &Params, d: &Dibao, assets_ok: boo
                 law::DIBAO_AMOUNT,
                 format!("低于最低保障额，按每人{}补足至{}", yuan(p.minimum_per_person), yuan(d.amount)),
                 format!("raised to the minimum of {} per person: {}", yuan(p.minimum_per_person), yuan(d.amount)),
-                json!({"minimum_per_person": p.minimum_per_person, "amount": d.amount}),
+                vals!["minimum_per_person" => p.minimum_per_person, "amount" => d.amount],
             ));
         }
     } else if !d.separate.is_empty() {
@@ -525,7 +552,7 @@ fn dibao_reasons(s: &Situation, f: &Facts, p: &Params, d: &Dibao, assets_ok: boo
                     yuan(f.members[*i].own_income),
                     yuan(*x)
                 ),
-                json!({"member": s.members[*i].id, "standard": p.standard, "own_income": f.members[*i].own_income, "amount": x}),
+                vals!["member" => s.members[*i].id, "standard" => p.standard, "own_income" => f.members[*i].own_income, "amount" => x],
             ));
         }
     } else if assets_ok && f.members.iter().any(|m| m.counted && m.separate_ground) {
@@ -534,7 +561,7 @@ fn dibao_reasons(s: &Situation, f: &Facts, p: &Params, d: &Dibao, assets_ok: boo
             law::DIBAO_SEPARATE,
             "有重度残疾或重病成员，但家庭人均收入不低于低保边缘标准（或本人收入不低于低保标准），不能单独申请".into(),
             "a member has a severe disability or serious illness, but the household is above the edge line (or their own income is not below the standard)".into(),
-            json!({}),
+            vals![],
         ));
     }
     out
@@ -552,21 +579,21 @@ fn tekun_reasons(s: &Situation, f: &Facts, p: &Params, t: &Tekun) -> Vec<Reason>
                 law::TEKUN_NO_WORK,
                 format!("{id}（{}岁）不属于无劳动能力（非老年人、未成年人、在校学生或相应等级残疾人）", mf.age),
                 format!("{id} (age {}) is not without capacity to work", mf.age),
-                json!({"member": id, "age": mf.age}),
+                vals!["member" => id, "age" => mf.age],
             ),
             TekunMember::OwnIncomeTooHigh => reason(
                 "own_income_not_below_standard",
                 law::TEKUN_NO_MEANS,
                 format!("{id}本人收入{}不低于低保标准{}，不属于无生活来源", yuan(mf.own_income), yuan(p.standard)),
                 format!("{id}'s own income {} is not below the standard {}", yuan(mf.own_income), yuan(p.standard)),
-                json!({"member": id, "own_income": mf.own_income, "standard": p.standard}),
+                vals!["member" => id, "own_income" => mf.own_income, "standard" => p.standard],
             ),
             TekunMember::OthersCanWork => reason(
                 "household_member_can_work",
                 law::TEKUN_CONDITIONS,
                 format!("{id}无劳动能力，但共同生活的其他家庭成员有劳动能力（负有赡养、扶养义务）"),
                 format!("{id} cannot work, but another member of the household can (and owes support)"),
-                json!({"member": id}),
+                vals!["member" => id],
             ),
             TekunMember::Covered { basic, care } => {
                 let level = ["全自理", "半护理", "全护理"][rules::care_level(mf.self_care_unmet)];
@@ -589,7 +616,7 @@ fn tekun_reasons(s: &Situation, f: &Facts, p: &Params, t: &Tekun) -> Vec<Reason>
                         yuan(*care),
                         yuan(basic + care)
                     ),
-                    json!({"member": id, "age": mf.age, "basic": basic, "care": care, "self_care_unmet": mf.self_care_unmet}),
+                    vals!["member" => id, "age" => mf.age, "basic" => basic, "care" => care, "self_care_unmet" => mf.self_care_unmet],
                 )
             }
         };
@@ -620,15 +647,14 @@ fn tekun_reasons(s: &Situation, f: &Facts, p: &Params, t: &Tekun) -> Vec<Reason>
         law::TEKUN_SUPPORTERS,
         text,
         en,
-        json!({"disposable_income_last_year": p.disposable_income_last_year, "supporters": s.supporters.len()}),
+        vals!["disposable_income_last_year" => p.disposable_income_last_year, "supporters" => s.supporters.len()],
     ));
     out
 }
 
 fn rigid_reasons(f: &Facts, p: &Params, assets_ok: bool, covered: bool) -> Vec<Reason> {
     let annual = f.income * 12;
-    let v = json!({"annual_income": annual, "disposable_income_last_year": p.disposable_income_last_year, "members_counted": f.counted,
-                   "expenses_annual": f.expenses_annual, "ratio": p.rigid_ratio.to_string()});
+    let v = vals!["annual_income" => annual, "disposable_income_last_year" => p.disposable_income_last_year, "members_counted" => f.counted, "expenses_annual" => f.expenses_annual, "ratio" => p.rigid_ratio.to_string()];
     let (code, text, en) = if covered {
         (
             "covered_by_other_programme",
@@ -648,7 +674,7 @@ fn rigid_reasons(f: &Facts, p: &Params, assets_ok: bool, covered: bool) -> Vec<R
                 f.counted
             ),
         )
-    } else if p.rigid_ratio.lt_times(annual, f.expenses_annual) {
+    } else if p.rigid_ratio.gt_times(f.expenses_annual, annual) {
         (
             "rigid_expense_over_ratio",
             format!(
@@ -680,14 +706,13 @@ fn temporary_result(f: &Facts, p: &Params, t: Option<rules::Temporary>) -> (Stat
                 law::TEMPORARY,
                 "未申报急难情形或支出型困难".into(),
                 "no emergency or exceptional expense given".into(),
-                json!({}),
+                vals![],
             )],
         );
     };
     let e = f.emergency.expect("temporary has an emergency");
     let town = p.town_limit.of(p.standard);
-    let v =
-        json!({"kind": e.kind, "cost": e.cost, "covered": e.covered, "need": t.need, "cap": t.cap, "town_limit": town, "amount": t.amount});
+    let v = vals!["kind" => e.kind, "cost" => e.cost, "covered" => e.covered, "need" => t.need, "cap" => t.cap, "town_limit" => town, "amount" => t.amount];
     if !t.income_ok {
         return (
             Status::NotEligible,

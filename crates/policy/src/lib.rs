@@ -20,6 +20,7 @@ pub mod params;
 pub mod rate;
 pub mod registry;
 pub mod rules;
+pub mod simulate;
 pub mod situation;
 
 pub use explain::{Assessment, Programme, assess, assess_with};
@@ -36,7 +37,14 @@ pub enum AssessError {
     Parameter(#[from] Missing),
 }
 
-/// JSON in, result out: the one path that `jiuzhu assess` and `POST /api/v1/assess` share.
+/// JSON text in, result out: the one path of `jiuzhu assess` (and of the API for one situation).
+pub fn assess_str(text: &str, defaults: &Defaults, policies: &Policies) -> Result<Assessment, AssessError> {
+    let input = SituationInput::from_json_str(text).map_err(AssessError::Input)?;
+    let s = input.validate(defaults).map_err(AssessError::Input)?;
+    Ok(assess(&s, policies)?)
+}
+
+/// A parsed JSON value in, result out (the API's arrays).
 pub fn assess_json(v: serde_json::Value, defaults: &Defaults, policies: &Policies) -> Result<Assessment, AssessError> {
     let input = SituationInput::from_json_value(v).map_err(AssessError::Input)?;
     let s = input.validate(defaults).map_err(AssessError::Input)?;

@@ -7,11 +7,13 @@
 //! date. History is never edited: a change of standard is a new dated value.
 
 use crate::rate::Rate;
+use crate::rules::Params;
 use chrono::NaiveDate;
+use jiuzhu_domain::Area;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, OnceLock, RwLock};
 
 /// How a parameter's value is read and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -202,9 +204,18 @@ pub struct RegionParameters {
 }
 
 /// Every parameter file, by region code at its significant length (`""` = national).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Default)]
 pub struct Policies {
     regions: HashMap<String, RegionParameters>,
+    /// Parameters already resolved for a (region, date, area): the interactive path resolves
+    /// the same few combinations over and over.
+    resolved: RwLock<HashMap<(String, NaiveDate, Area), Arc<Params>>>,
+}
+
+impl Clone for Policies {
+    fn clone(&self) -> Policies {
+        Policies { regions: self.regions.clone(), resolved: RwLock::default() }
+    }
 }
 
 /// A division code at its significant length: `620800` → `6208`, `310000` → `31`, and `""`
@@ -284,11 +295,27 @@ impl Policies {
             }
             values.insert(spec.name, list);
         }
+        self.resolved.write().expect("cache lock").clear();
         if self.regions.contains_key(&code) {
             return Err(err(format!("region {}: 重复的参数文件 / a second file for the same region", parsed.region)));
         }
         self.regions.insert(code, RegionParameters { name: parsed.name, values });
         Ok(())
+    }
+
+    /// [`Params::resolve`] without overrides, remembered (a bounded cache: cleared when full).
+    pub fn resolved(&self, region: &str, date: NaiveDate, area: Area) -> Result<Arc<Params>, Missing> {
+        let key = (region.to_string(), date, area);
+        if let Some(p) = self.resolved.read().expect("cache lock").get(&key) {
+            return Ok(p.clone());
+        }
+        let p = Arc::new(Params::resolve(self, region, date, area, &[])?);
+        let mut cache = self.resolved.write().expect("cache lock");
+        if cache.len() >= 10_000 {
+            cache.clear();
+        }
+        cache.insert(key, p.clone());
+        Ok(p)
     }
 
     /// The regions that have a parameter file, with their names (`""` = national).
@@ -329,6 +356,7 @@ impl Policies {
     /// History is kept: the new value is appended after the existing ones.
     pub fn with_value(&self, region: &str, name: &'static str, dated: Dated) -> Result<Policies, String> {
         let mut p = self.clone();
+        p.resolved.get_mut().expect("cache lock").clear();
         let entry = p.regions.entry(significant(region)).or_default();
         let list = entry.values.entry(name).or_default();
         if list.last().is_some_and(|d| d.since >= dated.since) {

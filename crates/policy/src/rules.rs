@@ -398,7 +398,7 @@ pub fn dibao(f: &Facts, p: &Params, assets_ok: bool) -> Dibao {
     // 单人户 (art. 8): in an edge family, a member with a severe disability or serious illness
     // may apply alone and gets the standard less their own income.
     let mut separate = Vec::new();
-    if assets_ok && p.edge_multiplier.gt_times(f.counted * p.standard, f.income) {
+    if assets_ok && p.edge_multiplier.lt_times(f.income, f.counted * p.standard) {
         for (i, m) in f.members.iter().enumerate() {
             if m.counted && m.separate_ground {
                 let own = dibao_gap(1, m.own_income, p.standard);
@@ -485,7 +485,7 @@ pub fn tekun(f: &Facts, p: &Params, assets_ok: bool) -> Tekun {
 
 /// 低保边缘: not 低保 as a household, income strictly below multiplier × standard, assets within limits.
 pub fn edge(f: &Facts, p: &Params, assets_ok: bool, d: &Dibao) -> bool {
-    !d.household && assets_ok && p.edge_multiplier.gt_times(f.counted * p.standard, f.income)
+    !d.household && assets_ok && p.edge_multiplier.lt_times(f.income, f.counted * p.standard)
 }
 
 /// Per-capita annual income strictly below last year's per-capita disposable income.
@@ -496,7 +496,7 @@ pub fn below_disposable(f: &Facts, p: &Params) -> bool {
 /// 刚性支出困难: none of the above; income below disposable; assets within limits; past-12-month
 /// rigid expenses strictly above ratio × annual counted income.
 pub fn rigid(f: &Facts, p: &Params, assets_ok: bool, covered_already: bool) -> bool {
-    !covered_already && assets_ok && below_disposable(f, p) && p.rigid_ratio.lt_times(f.income * 12, f.expenses_annual)
+    !covered_already && assets_ok && below_disposable(f, p) && p.rigid_ratio.gt_times(f.expenses_annual, f.income * 12)
 }
 
 /// 临时救助 for an emergency.

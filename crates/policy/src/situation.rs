@@ -262,6 +262,24 @@ impl SituationInput {
         })
     }
 
+    /// Parses JSON text directly (no intermediate value), with errors that name the field path.
+    pub fn from_json_str(text: &str) -> Result<SituationInput, ValidationErrors> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        let parsed: Result<SituationInput, _> = serde_path_to_error::deserialize(&mut de);
+        let input = parsed.map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner().to_string();
+            ValidationErrors::from(FieldError::new(
+                if path == "." { String::new() } else { path },
+                "json.shape",
+                format!("格式不正确：{inner}"),
+                inner,
+            ))
+        })?;
+        de.end().map_err(|e| ValidationErrors::from(FieldError::new("", "json.trailing", format!("格式不正确：{e}"), e.to_string())))?;
+        Ok(input)
+    }
+
     /// Checks everything; an input with any error is refused whole.
     pub fn validate(&self, defaults: &Defaults) -> Result<Situation, ValidationErrors> {
         let mut e = ValidationErrors::default();
@@ -469,5 +487,45 @@ impl SituationInput {
             receiving: self.receiving.clone(),
             emergency: self.emergency,
         })
+    }
+}
+
+impl Situation {
+    /// Back to the assess-v1 input form (e.g. to send a registered household to the API).
+    pub fn to_input(&self) -> SituationInput {
+        let id = |i: Option<usize>| i.map(|i| self.members[i].id.clone());
+        SituationInput {
+            region: Some(self.region.clone()),
+            date: Some(self.date.to_string()),
+            area: Some(self.area),
+            parameters: BTreeMap::new(),
+            members: self
+                .members
+                .iter()
+                .map(|m| MemberInput {
+                    id: m.id.clone(),
+                    birth_date: Some(m.birth_date.to_string()),
+                    id_number: None,
+                    relation: m.relation,
+                    living_together: Some(m.living_together),
+                    excluded: m.excluded,
+                    disability: m.disability,
+                    serious_illness: m.serious_illness,
+                    student: m.student,
+                    self_care_unmet: m.self_care_unmet,
+                })
+                .collect(),
+            income: self.income.iter().map(|(m, kind, monthly)| IncomeInput { member: id(*m), kind: *kind, monthly: *monthly }).collect(),
+            deductions: self
+                .deductions
+                .iter()
+                .map(|(m, kind, monthly)| DeductionInput { member: id(*m), kind: *kind, monthly: *monthly })
+                .collect(),
+            expenses: self.expenses.iter().map(|(kind, annual)| ExpenseInput { kind: *kind, annual: *annual }).collect(),
+            assets: Some(self.assets.clone()),
+            supporters: self.supporters.clone(),
+            receiving: self.receiving.clone(),
+            emergency: self.emergency,
+        }
     }
 }

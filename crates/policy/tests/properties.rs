@@ -215,3 +215,56 @@ fn parameter_files_with_mistakes_are_refused_whole() {
     }
     assert_eq!(p.regions().count(), 0, "nothing of a bad file is added");
 }
+
+#[test]
+fn simulating_a_higher_standard_adds_households_and_cost_and_drops_none() {
+    use jiuzhu_policy::rate::Rate;
+    use jiuzhu_policy::simulate::{Adjustment, Change, simulate};
+    let date = NaiveDate::from_ymd_opt(2026, 11, 1).unwrap();
+    let one = |income: i64| {
+        let mut s = Situation {
+            region: "620825100201".into(),
+            date,
+            area: Area::Rural,
+            overrides: Vec::new(),
+            members: vec![Member {
+                id: "m1".into(),
+                birth_date: NaiveDate::from_ymd_opt(1980, 1, 1).unwrap(),
+                relation: Relation::Head,
+                living_together: true,
+                excluded: None,
+                disability: None,
+                serious_illness: false,
+                student: None,
+                self_care_unmet: 0,
+            }],
+            income: vec![(Some(0), IncomeKind::Wage, income)],
+            deductions: Vec::new(),
+            expenses: Vec::new(),
+            assets: AssetsInput::default(),
+            supporters: Vec::new(),
+            receiving: Vec::new(),
+            emergency: None,
+        };
+        s.date = date;
+        s
+    };
+    // The demo county's rural standard is 460 元: +8% makes it 496.80 元.
+    let people =
+        vec![("620825100".to_string(), one(40_000)), ("620825100".to_string(), one(47_000)), ("620825101".to_string(), one(60_000))];
+    let change =
+        Change { parameter: "dibao.standard.rural", adjustment: Adjustment::Percent(Rate(800)), region: "620825".into(), from: date };
+    let r = simulate(&people, Policies::builtin(), &change, date).unwrap();
+    assert_eq!((r.value_before.as_str(), r.value_after.as_str()), ("460.00元", "496.80元"));
+    let d = &r.total["dibao"];
+    assert_eq!((d.households_before, d.households_after, d.newly_eligible_households, d.no_longer_eligible_households), (1, 2, 1, 0));
+    assert_eq!(d.monthly_before, 6_000);
+    assert_eq!(d.monthly_after, (49_680 - 40_000) + (49_680 - 47_000));
+    assert_eq!(r.by_region["620825100"]["dibao"].newly_eligible_people, 1);
+    assert_eq!(r.by_region["620825101"]["dibao"].households_after, 0);
+    // The history is kept: the change is a new value from its date, not an edit.
+    let before =
+        simulate(&people, Policies::builtin(), &Change { from: NaiveDate::from_ymd_opt(2026, 12, 1).unwrap(), ..change.clone() }, date)
+            .unwrap();
+    assert_eq!(before.total["dibao"].households_after, 1, "a change from a later date does not apply on an earlier one");
+}

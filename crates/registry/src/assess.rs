@@ -86,3 +86,45 @@ impl Registry {
         Ok(self.store.assessments(id).await?)
     }
 }
+
+/// Every household inside `scope` as a situation on `date`, keyed by its town (9-digit code),
+/// read in batches. `progress` is told how many households were read so far.
+pub async fn situations_in(
+    store: &dyn jiuzhu_store::Store,
+    scope: &jiuzhu_domain::RegionCode,
+    date: NaiveDate,
+    policies: &Policies,
+    mut progress: impl FnMut(usize),
+) -> Result<Vec<(String, jiuzhu_policy::Situation)>> {
+    let mut out = Vec::new();
+    let mut after = 0;
+    loop {
+        let batch = store.households_after(after, 2_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        for h in batch.iter().filter(|h| h.data.hukou_region.is_within(scope)) {
+            let region = h.data.hukou_region.as_str();
+            let window = policies.lookup("dibao.income_window_months", region, date).map_err(missing)?.value;
+            let town = region.get(..9).unwrap_or(region).to_string();
+            out.push((town, situation(h, date, u32::try_from(window).unwrap_or(12))));
+        }
+        progress(out.len());
+    }
+    Ok(out)
+}
+
+impl Registry {
+    /// What-if simulation over the households in the user's scope (aggregates only).
+    pub async fn simulate(
+        &self,
+        user: &User,
+        change: &jiuzhu_policy::simulate::Change,
+        date: NaiveDate,
+        policies: &Policies,
+    ) -> Result<jiuzhu_policy::simulate::Report> {
+        self.require(user, Permission::Simulate)?;
+        let situations = situations_in(self.store.as_ref(), &user.scope.0, date, policies, |_| {}).await?;
+        jiuzhu_policy::simulate::simulate(&situations, policies, change, date)
+            .map_err(|e| RegistryError::Invalid(FieldError::new("parameter", "simulation", e.clone(), e).into()))
+    }
+}

@@ -225,41 +225,48 @@ async fn insert_records(conn: &mut Conn, rows: &[(i64, &Records)]) -> Result<()>
     Ok(())
 }
 
-async fn read_records(conn: &mut Conn, household_id: i64) -> Result<Records> {
-    let mut records = Records::default();
-    for r in sqlx::query("SELECT person_id, kind, month, amount FROM incomes WHERE household_id = $1 ORDER BY id")
-        .bind(household_id)
+/// The records of the households with ids in `lo..=hi`, by household id.
+async fn read_records(conn: &mut Conn, lo: i64, hi: i64) -> Result<std::collections::HashMap<i64, Records>> {
+    let mut all: std::collections::HashMap<i64, Records> = std::collections::HashMap::new();
+    for r in sqlx::query("SELECT household_id, person_id, kind, month, amount FROM incomes WHERE household_id BETWEEN $1 AND $2 ORDER BY id")
+        .bind(lo)
+        .bind(hi)
         .fetch_all(&mut *conn)
         .await
         .map_err(backend)?
     {
-        records.incomes.push(IncomeRecord {
+        let hid: i64 = r.try_get("household_id").map_err(backend)?;
+        all.entry(hid).or_default().incomes.push(IncomeRecord {
             member_id: r.try_get("person_id").map_err(backend)?,
             kind: parse_enum("income kind", &r.try_get::<String, _>("kind").map_err(backend)?, IncomeKind::parse)?,
             month: r.try_get("month").map_err(backend)?,
             amount: Fen(r.try_get("amount").map_err(backend)?),
         });
     }
-    for r in sqlx::query("SELECT person_id, kind, value, description FROM assets WHERE household_id = $1 ORDER BY id")
-        .bind(household_id)
+    for r in sqlx::query("SELECT household_id, person_id, kind, value, description FROM assets WHERE household_id BETWEEN $1 AND $2 ORDER BY id")
+        .bind(lo)
+        .bind(hi)
         .fetch_all(&mut *conn)
         .await
         .map_err(backend)?
     {
-        records.assets.push(AssetRecord {
+        let hid: i64 = r.try_get("household_id").map_err(backend)?;
+        all.entry(hid).or_default().assets.push(AssetRecord {
             member_id: r.try_get("person_id").map_err(backend)?,
             kind: parse_enum("asset kind", &r.try_get::<String, _>("kind").map_err(backend)?, AssetKind::parse)?,
             value: Fen(r.try_get("value").map_err(backend)?),
             description: r.try_get("description").map_err(backend)?,
         });
     }
-    for r in sqlx::query("SELECT kind, month, amount, description FROM expenses WHERE household_id = $1 ORDER BY id")
-        .bind(household_id)
+    for r in sqlx::query("SELECT household_id, kind, month, amount, description FROM expenses WHERE household_id BETWEEN $1 AND $2 ORDER BY id")
+        .bind(lo)
+        .bind(hi)
         .fetch_all(&mut *conn)
         .await
         .map_err(backend)?
     {
-        records.expenses.push(Expense {
+        let hid: i64 = r.try_get("household_id").map_err(backend)?;
+        all.entry(hid).or_default().expenses.push(Expense {
             kind: parse_enum("expense kind", &r.try_get::<String, _>("kind").map_err(backend)?, ExpenseKind::parse)?,
             month: r.try_get("month").map_err(backend)?,
             amount: Fen(r.try_get("amount").map_err(backend)?),
@@ -268,14 +275,16 @@ async fn read_records(conn: &mut Conn, household_id: i64) -> Result<Records> {
     }
     for r in sqlx::query(
         "SELECT name, relation, birth_date, status, severe_disability, incapacitated, missing, imprisoned, annual_income_per_capita, \
-         assets_within_limits FROM supporters WHERE household_id = $1 ORDER BY id",
+         assets_within_limits, household_id FROM supporters WHERE household_id BETWEEN $1 AND $2 ORDER BY id",
     )
-    .bind(household_id)
+    .bind(lo)
+        .bind(hi)
     .fetch_all(&mut *conn)
     .await
     .map_err(backend)?
     {
-        records.supporters.push(Supporter {
+        let hid: i64 = r.try_get("household_id").map_err(backend)?;
+        all.entry(hid).or_default().supporters.push(Supporter {
             name: r.try_get("name").map_err(backend)?,
             relation: r.try_get("relation").map_err(backend)?,
             birth_date: r.try_get("birth_date").map_err(backend)?,
@@ -288,7 +297,7 @@ async fn read_records(conn: &mut Conn, household_id: i64) -> Result<Records> {
             assets_within_limits: r.try_get("assets_within_limits").map_err(backend)?,
         });
     }
-    Ok(records)
+    Ok(all)
 }
 
 fn read_account(r: &<Db as sqlx::Database>::Row) -> Result<Account> {
@@ -308,6 +317,60 @@ fn read_account(r: &<Db as sqlx::Database>::Row) -> Result<Account> {
 }
 
 const ACCOUNT_COLUMNS: &str = "id, username, display_name, role, region, password_hash, disabled, failed_logins, locked_until, created_at";
+
+impl SqlStore {
+    /// Households chosen by `filter` (with `$1` = `a`, `$2` = `b`), with members and records,
+    /// in id order, read in one transaction (one consistent view).
+    async fn load_households(&self, filter: &str, a: i64, b: i64) -> Result<Vec<Household>> {
+        let mut tx = self.pool.begin().await.map_err(backend)?;
+        let result: Result<Vec<Household>> = async {
+            let sql = format!("SELECT * FROM households {filter}");
+            let mut q = sqlx::query(&sql).bind(a);
+            if filter.contains("$2") {
+                q = q.bind(b);
+            }
+            let rows = q.fetch_all(&mut *tx).await.map_err(backend)?;
+            let (Some(lo), Some(hi)) = (rows.first(), rows.last()) else { return Ok(Vec::new()) };
+            let (lo, hi): (i64, i64) = (lo.try_get("id").map_err(backend)?, hi.try_get("id").map_err(backend)?);
+            let mut members: std::collections::HashMap<i64, Vec<Member>> = std::collections::HashMap::new();
+            for r in sqlx::query("SELECT * FROM persons WHERE household_id BETWEEN $1 AND $2 ORDER BY household_id, seq, id")
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?
+            {
+                members.entry(r.try_get("household_id").map_err(backend)?).or_default().push(read_member(&r)?);
+            }
+            let mut records = read_records(&mut tx, lo, hi).await?;
+            rows.iter()
+                .map(|r| {
+                    let id: i64 = r.try_get("id").map_err(backend)?;
+                    let bank: Option<String> = r.try_get("bank").map_err(backend)?;
+                    let account_no: Option<String> = r.try_get("bank_account_no").map_err(backend)?;
+                    Ok(Household {
+                        id,
+                        version: r.try_get("version").map_err(backend)?,
+                        data: HouseholdData {
+                            hukou_region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
+                            residence_region: region(&r.try_get::<String, _>("residence_region").map_err(backend)?)?,
+                            area: parse_enum("area", &r.try_get::<String, _>("area").map_err(backend)?, Area::parse)?,
+                            address: r.try_get("address").map_err(backend)?,
+                            phone: r.try_get("phone").map_err(backend)?,
+                            bank_account: bank.zip(account_no).map(|(bank, account_no)| BankAccount { bank, account_no }),
+                        },
+                        members: members.remove(&id).unwrap_or_default(),
+                        records: records.remove(&id).unwrap_or_default(),
+                        created_at: r.try_get("created_at").map_err(backend)?,
+                        updated_at: r.try_get("updated_at").map_err(backend)?,
+                    })
+                })
+                .collect()
+        }
+        .await;
+        finish(tx, result).await
+    }
+}
 
 #[async_trait]
 impl Store for SqlStore {
@@ -455,42 +518,11 @@ impl Store for SqlStore {
     }
 
     async fn household(&self, id: i64) -> Result<Option<Household>> {
-        let mut tx = self.pool.begin().await.map_err(backend)?;
-        let result: Result<_> = async {
-        let Some(r) = sqlx::query("SELECT * FROM households WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(backend)? else {
-            return Ok(None);
-        };
-        let bank: Option<String> = r.try_get("bank").map_err(backend)?;
-        let account_no: Option<String> = r.try_get("bank_account_no").map_err(backend)?;
-        let data = HouseholdData {
-            hukou_region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
-            residence_region: region(&r.try_get::<String, _>("residence_region").map_err(backend)?)?,
-            area: parse_enum("area", &r.try_get::<String, _>("area").map_err(backend)?, Area::parse)?,
-            address: r.try_get("address").map_err(backend)?,
-            phone: r.try_get("phone").map_err(backend)?,
-            bank_account: bank.zip(account_no).map(|(bank, account_no)| BankAccount { bank, account_no }),
-        };
-        let members = sqlx::query("SELECT * FROM persons WHERE household_id = $1 ORDER BY seq, id")
-            .bind(id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(backend)?
-            .iter()
-            .map(read_member)
-            .collect::<Result<Vec<_>>>()?;
-        let records = read_records(&mut tx, id).await?;
-        Ok(Some(Household {
-            id,
-            version: r.try_get("version").map_err(backend)?,
-            data,
-            members,
-            records,
-            created_at: r.try_get("created_at").map_err(backend)?,
-            updated_at: r.try_get("updated_at").map_err(backend)?,
-        }))
-        }
-        .await;
-        finish(tx, result).await
+        Ok(self.load_households("WHERE id = $1", id, 1).await?.pop())
+    }
+
+    async fn households_after(&self, after_id: i64, limit: i64) -> Result<Vec<Household>> {
+        self.load_households("WHERE id > $1 ORDER BY id LIMIT $2", after_id, limit).await
     }
 
     async fn household_region(&self, id: i64) -> Result<Option<RegionCode>> {

@@ -345,6 +345,21 @@ pub async fn assessments_are_kept_newest_first(s: &dyn Store) {
     assert!(s.assessments(ids[0] + 999).await.unwrap().is_empty());
 }
 
+pub async fn households_are_read_in_batches_whole(s: &dyn Store) {
+    s.upsert_regions(&divisions()).await.unwrap();
+    let batch: Vec<NewHousehold> = (0..5).map(|i| sample_household("620825100201", "钱", 50 + i)).collect();
+    let ids = s.insert_households(&batch, &actor()).await.unwrap();
+    let first = s.households_after(0, 3).await.unwrap();
+    assert_eq!(first.iter().map(|h| h.id).collect::<Vec<_>>(), ids[..3]);
+    let rest = s.households_after(first[2].id, 10).await.unwrap();
+    assert_eq!(rest.iter().map(|h| h.id).collect::<Vec<_>>(), ids[3..]);
+    for h in first.iter().chain(&rest) {
+        assert_eq!(Some(h), s.household(h.id).await.unwrap().as_ref(), "a batch reads each household exactly as one read does");
+        assert!(!h.members.is_empty() && !h.records.incomes.is_empty());
+    }
+    assert!(s.households_after(ids[4], 10).await.unwrap().is_empty());
+}
+
 /// Generates one `#[tokio::test]` per conformance check. `$make` is an async expression
 /// returning a fresh, empty, migrated store (an `impl Store`), or `None` to skip with a message.
 #[macro_export]
@@ -359,7 +374,8 @@ macro_rules! conformance_tests {
             moving_a_person_is_explicit_and_recorded,
             records_are_replaced_as_a_unit,
             accounts_lock_out_and_disabling_ends_sessions,
-            assessments_are_kept_newest_first);
+            assessments_are_kept_newest_first,
+            households_are_read_in_batches_whole);
     };
     (@each $make:expr; $($name:ident),*) => {
         $(

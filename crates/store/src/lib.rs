@@ -53,6 +53,9 @@ pub trait Store: Send + Sync + 'static {
     /// nothing), writing a creation entry to each household's history. Returns the new ids.
     async fn insert_households(&self, households: &[NewHousehold], actor: &Actor) -> Result<Vec<i64>>;
     async fn household(&self, id: i64) -> Result<Option<Household>>;
+    /// Up to `limit` whole households with ids greater than `after_id`, in id order (for
+    /// registry-wide runs: re-assessment, simulation).
+    async fn households_after(&self, after_id: i64, limit: i64) -> Result<Vec<Household>>;
     /// The region a household is registered in (for scope checks before loading it).
     async fn household_region(&self, id: i64) -> Result<Option<RegionCode>>;
     /// Which household a person (by ID number) belongs to now.

@@ -8,6 +8,7 @@ pub mod auth;
 pub mod error;
 pub mod i18n;
 mod pages;
+mod simulate;
 mod view;
 
 use axum::Router;
@@ -63,6 +64,7 @@ pub fn router(state: AppState) -> Router {
         .merge(pages::routes())
         .merge(api::routes())
         .merge(assess::routes())
+        .merge(simulate::routes())
         .route("/healthz", get(healthz))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
         // Personal data must not be cached by browsers or proxies.

@@ -49,6 +49,8 @@ pub struct Chrome {
     pub region: String,
     pub csrf: String,
     pub path: String,
+    /// Show the simulation page in the menu.
+    pub can_simulate: bool,
 }
 
 impl Chrome {
@@ -61,6 +63,7 @@ impl Chrome {
             region,
             csrf: a.csrf_token.clone(),
             path: path.to_string(),
+            can_simulate: a.user.can(Permission::Simulate),
         }
     }
 }

@@ -528,3 +528,40 @@ async fn staff_assess_households_in_their_region_only() {
     assert_eq!(send(&w.app, other.get(&format!("/api/v1/households/{}/assessments", w.in_a))).await.0, StatusCode::NOT_FOUND);
     assert_eq!(html(&w, &other, &format!("/households/{}/assessments/{}", w.in_a, ids[0])).await.0, StatusCode::NOT_FOUND);
 }
+
+/// 政策模拟: leaders and county approvers only; aggregates by town; other roles are refused.
+#[tokio::test]
+async fn leaders_simulate_a_standard_change() {
+    let w = world().await;
+    for role in Role::ALL {
+        let c = login(&w.app, &format!("{}_county", role.as_str()), PASSWORD).await.unwrap();
+        let form = format!("csrf_token={}&parameter=dibao.standard.rural&percent=8&from=2026-11-01", c.csrf);
+        let req = Request::post("/simulate")
+            .header(header::COOKIE, &c.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(form))
+            .unwrap();
+        let (status, body, _) = send(&w.app, req).await;
+        let page = body.as_str().unwrap_or_default().to_string();
+        if matches!(role, Role::Leader | Role::CountyApprover) {
+            assert_eq!(status, StatusCode::OK, "{role:?}");
+            assert!(
+                page.contains("户参与模拟") && page.contains("合计"),
+                "{role:?}: the report is shown: {}",
+                page.rsplit("</form>").next().unwrap_or("(nothing)").chars().take(600).collect::<String>()
+            );
+            assert!(!page.contains("62082519"), "no identifiers on the simulation page");
+        } else {
+            assert_eq!(status, StatusCode::FORBIDDEN, "{role:?} must not simulate");
+        }
+    }
+    let leader = login(&w.app, "leader_county", PASSWORD).await.unwrap();
+    let req = Request::post("/simulate")
+        .header(header::COOKIE, &leader.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from(format!("csrf_token={}&parameter=dibao.standard.rural&percent=abc&from=2026-11-01", leader.csrf)))
+        .unwrap();
+    let (status, body, _) = send(&w.app, req).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.as_str().unwrap().contains("调整幅度应为百分数"), "a bad percentage is named");
+}

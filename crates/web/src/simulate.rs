@@ -1,0 +1,145 @@
+//! 政策模拟 for leaders: a parameter change from a date over the households in one's region;
+//! aggregates only (no personal data is shown).
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::pages::{Chrome, Page, render};
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use jiuzhu_domain::{Fen, FieldError, Permission};
+use jiuzhu_policy::Policies;
+use jiuzhu_policy::params::{Kind, SPECS};
+use jiuzhu_policy::rate::Rate;
+use jiuzhu_policy::simulate::{Adjustment, Change, PROGRAMMES};
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/simulate", get(form).post(submit))
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct SimForm {
+    parameter: String,
+    percent: String,
+    from: String,
+}
+
+pub struct Row {
+    region: String,
+    programme: &'static str,
+    before: u64,
+    after: u64,
+    newly: u64,
+    newly_people: u64,
+    dropped: u64,
+    cost_change: String,
+    total: bool,
+}
+
+#[derive(Template)]
+#[template(path = "simulate.html")]
+struct SimPage {
+    c: Chrome,
+    f: SimForm,
+    /// (name, label) of the parameters that can be changed by a percentage.
+    parameters: Vec<(&'static str, &'static str)>,
+    error: Option<String>,
+    summary: Option<String>,
+    rows: Vec<Row>,
+}
+
+fn parameters() -> Vec<(&'static str, &'static str)> {
+    SPECS.iter().filter(|s| matches!(s.kind, Kind::Fen | Kind::Rate)).map(|s| (s.name, s.zh)).collect()
+}
+
+async fn form(State(state): State<AppState>, Page { a, l }: Page) -> Response {
+    if !a.user.can(Permission::Simulate) {
+        return WebError::Forbidden.page(l.0);
+    }
+    let c = Chrome::new(&state, &a, l, "/simulate").await;
+    let f = SimForm { parameter: "dibao.standard.rural".into(), percent: "8".into(), from: chrono::Local::now().date_naive().to_string() };
+    render(SimPage { c, f, parameters: parameters(), error: None, summary: None, rows: Vec::new() })
+}
+
+async fn submit(State(state): State<AppState>, Page { a, l }: Page, axum::Form(f): axum::Form<SimForm>) -> Response {
+    if !a.user.can(Permission::Simulate) {
+        return WebError::Forbidden.page(l.0);
+    }
+    let c = Chrome::new(&state, &a, l, "/simulate").await;
+    let fail =
+        |c, msg: String| render(SimPage { c, f: f.clone(), parameters: parameters(), error: Some(msg), summary: None, rows: Vec::new() });
+    let Some(spec) = jiuzhu_policy::params::spec(f.parameter.trim()) else {
+        return fail(c, l.t("请选择要调整的参数", "choose a parameter").to_string());
+    };
+    let percent = match f
+        .percent
+        .trim()
+        .parse::<f64>()
+        .ok()
+        .and_then(|p| Rate::from_decimal(p.abs() / 100.0).map(|r| Rate(if p < 0.0 { -r.0 } else { r.0 })))
+    {
+        Some(r) => r,
+        None => {
+            return fail(c, l.t("调整幅度应为百分数，如 8 或 -5（最多两位小数）", "the change is a percentage, e.g. 8 or -5").to_string());
+        }
+    };
+    let Ok(from) = f.from.trim().parse::<chrono::NaiveDate>() else {
+        return fail(c, l.t("生效日期格式应为 YYYY-MM-DD", "the date is YYYY-MM-DD").to_string());
+    };
+    let change = Change { parameter: spec.name, adjustment: Adjustment::Percent(percent), region: a.user.scope.0.to_string(), from };
+    let report = match state.registry.simulate(&a.user, &change, from, Policies::builtin()).await {
+        Ok(r) => r,
+        Err(e) => {
+            let msg = match WebError::from(e) {
+                WebError::Invalid(v) => v.0.first().map(|x: &FieldError| x.message(l.0).to_string()).unwrap_or_default(),
+                other => other.body().message,
+            };
+            return fail(c, msg);
+        }
+    };
+    tracing::info!(target: "access", user = %a.user.username, action = "simulate", parameter = spec.name, "what-if simulation");
+    let mut rows = Vec::new();
+    let mut regions: Vec<(String, bool, &std::collections::BTreeMap<&str, jiuzhu_policy::simulate::Line>)> = Vec::new();
+    for (key, lines) in &report.by_region {
+        let name = match jiuzhu_domain::RegionCode::parse(key) {
+            Ok(code) => state.registry.region_name(&code).await.ok().flatten().unwrap_or_else(|| key.clone()),
+            Err(_) => key.clone(),
+        };
+        regions.push((name, false, lines));
+    }
+    regions.push((l.t("合计", "Total").to_string(), true, &report.total));
+    for (region, total, lines) in regions {
+        for (name, zh, _) in PROGRAMMES {
+            let Some(x) = lines.get(name) else { continue };
+            if !total && x.households_before == 0 && x.households_after == 0 {
+                continue;
+            }
+            rows.push(Row {
+                region: region.clone(),
+                programme: zh,
+                before: x.households_before,
+                after: x.households_after,
+                newly: x.newly_eligible_households,
+                newly_people: x.newly_eligible_people,
+                dropped: x.no_longer_eligible_households,
+                cost_change: Fen(x.monthly_after - x.monthly_before).to_string(),
+                total,
+            });
+        }
+    }
+    let summary = Some(format!(
+        "{}：{} → {}（{} {}），{} {}",
+        spec.zh,
+        report.value_before,
+        report.value_after,
+        report.from,
+        l.t("起", "onwards"),
+        report.households,
+        l.t("户参与模拟", "households simulated")
+    ));
+    render(SimPage { c, f, parameters: parameters(), error: None, summary, rows })
+}

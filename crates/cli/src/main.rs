@@ -123,6 +123,18 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Re-assess every household in a region on a date and store the results (registry-wide
+    /// 研判, e.g. after a standard changes), in batches with a progress bar.
+    Reassess {
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+        /// Only households inside this region (default: all).
+        #[arg(long, default_value = "62")]
+        region: String,
+        /// Assess on this date (default: today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
     /// The official working-day calendar.
     Calendar {
         #[command(subcommand)]
@@ -262,6 +274,30 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             println!("{r}");
         }
         Command::Assess { file, region, date } => assess::run(file, region, date)?,
+        Command::Reassess { database_url, region, date } => {
+            let scope = jiuzhu_domain::RegionCode::parse(&region).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;
+            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let total = store.count_households(&scope).await?;
+            let bar = load::progress(total as u64, "重新评估 re-assessing");
+            let started = std::time::Instant::now();
+            let date = date.unwrap_or_else(today);
+            let n = jiuzhu_registry::assess::reassess_all(
+                store.as_ref(),
+                &scope,
+                date,
+                jiuzhu_policy::Policies::builtin(),
+                &jiuzhu_store::Actor::system("reassess"),
+                |n| bar.set_position(n as u64),
+            )
+            .await
+            .map_err(|e| Failure::input(e.to_string()))?;
+            bar.finish_and_clear();
+            let s = started.elapsed().as_secs_f64();
+            println!(
+                "{}",
+                serde_json::json!({"households": n, "seconds": (s * 100.0).round() / 100.0, "households_per_second": (n as f64 / s).round(), "date": date, "backend": store.backend()})
+            );
+        }
         Command::Simulate { database_url, parameter, percent, value, region, from, date, json } => {
             simulate::run(&database_url, &parameter, percent, value, &region, from, date, json).await?
         }

@@ -355,19 +355,22 @@ pub fn assess_with(s: &Situation, p: &Params) -> Assessment {
     });
     let referrals = referrals(s, &f, dibao_any || t.status == Status::Eligible || edge || rigid);
     let difficulty_index = difficulty_index(s, &f, p);
-    let warnings = p
-        .found
-        .iter()
-        .filter(|x| x.confidence != Confidence::Official)
-        .map(|x| {
-            let what = if x.confidence == Confidence::Illustrative {
-                "示例值，非官方标准 / illustrative, not an official figure"
-            } else {
-                "未经核实 / not verified against the notice"
-            };
-            format!("{} = {}（{}，{}）：{what}", x.name, x.display(), if x.region.is_empty() { "全国" } else { &x.region }, x.reference)
-        })
-        .collect();
+    // One line per kind of doubt, naming every value it covers (the notices are in `parameters`).
+    let mut warnings = Vec::new();
+    for (confidence, zh, en) in [
+        (Confidence::Illustrative, "以下参数为示例值，非官方标准，须按当地通知替换", "illustrative values, not official figures"),
+        (Confidence::Unverified, "以下参数未对照通知原文核实", "values not verified against the notice"),
+    ] {
+        let items: Vec<String> = p
+            .found
+            .iter()
+            .filter(|x| x.confidence == confidence)
+            .map(|x| format!("{} {}", crate::params::spec(x.name).map(|s| s.zh).unwrap_or(x.name), x.display()))
+            .collect();
+        if !items.is_empty() {
+            warnings.push(format!("{zh}：{} / {en}", items.join("；")));
+        }
+    }
     Assessment {
         region: s.region.clone(),
         date: s.date.to_string(),

@@ -30,7 +30,14 @@ pub fn situation(h: &Household, date: NaiveDate, window_months: u32) -> jiuzhu_p
         expenses: &h.records.expenses,
         supporters: &h.records.supporters,
     };
-    situation_of(&view, date, window_months)
+    let mut s = situation_of(&view, date, window_months);
+    // Staff read the result with the members' names (the page and the result are personal data
+    // in the user's scope either way); a repeated name gets its position added.
+    for (i, m) in h.members.iter().enumerate() {
+        let taken = h.members[..i].iter().any(|o| o.data.name == m.data.name);
+        s.members[i].id = if taken { format!("{}（{}）", m.data.name, i + 1) } else { m.data.name.clone() };
+    }
+    s
 }
 
 fn missing(m: jiuzhu_policy::Missing) -> RegistryError {
@@ -126,5 +133,73 @@ impl Registry {
         let situations = situations_in(self.store.as_ref(), &user.scope.0, date, policies, |_| {}).await?;
         jiuzhu_policy::simulate::simulate(&situations, policies, change, date)
             .map_err(|e| RegistryError::Invalid(FieldError::new("parameter", "simulation", e.clone(), e).into()))
+    }
+}
+
+/// The stored form of a registry-wide re-assessment: statuses, amounts and the index, without
+/// the reasons (a county's or province's run would otherwise store kilobytes per household);
+/// the household page runs a full explained assessment on demand.
+pub fn compact_record_of(h: &Household, date: NaiveDate, a: &Assessment) -> NewAssessment {
+    let programmes: Vec<serde_json::Value> = a
+        .programmes
+        .iter()
+        .map(|p| {
+            serde_json::json!({"programme": p.programme, "status": p.status, "monthly_amount": p.monthly_amount,
+                               "amount": p.amount, "members": p.members, "receiving": p.receiving, "reasons": []})
+        })
+        .collect();
+    let result = serde_json::json!({
+        "region": a.region, "date": a.date, "household": a.household, "programmes": programmes,
+        "difficulty_index": a.difficulty_index, "warnings": a.warnings, "batch": true,
+    });
+    NewAssessment { result: result.to_string(), ..record_of(h, date, a) }
+}
+
+/// Re-assesses every household inside `scope` on `date` and stores the results in batches
+/// (each batch in one transaction). Returns how many were assessed.
+pub async fn reassess_all(
+    store: &dyn jiuzhu_store::Store,
+    scope: &jiuzhu_domain::RegionCode,
+    date: NaiveDate,
+    policies: &Policies,
+    actor: &jiuzhu_store::Actor,
+    mut progress: impl FnMut(usize),
+) -> Result<usize> {
+    let (mut after, mut done) = (0, 0);
+    loop {
+        let batch = store.households_after(after, 2_000).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let mut records = Vec::with_capacity(batch.len());
+        for h in batch.iter().filter(|h| h.data.hukou_region.is_within(scope)) {
+            records.push(compact_record_of(h, date, &assess_household(h, date, policies)?));
+        }
+        store.insert_assessments(&records, actor).await?;
+        done += records.len();
+        progress(done);
+    }
+    Ok(done)
+}
+
+impl Registry {
+    /// Stored assessments compared between two dates, per town in the user's scope
+    /// (aggregates only), with the dates that have assessments.
+    pub async fn assessment_comparison(
+        &self,
+        user: &User,
+        before: Option<NaiveDate>,
+        after: Option<NaiveDate>,
+    ) -> Result<(Vec<NaiveDate>, Vec<jiuzhu_store::AssessmentTotals>, Vec<jiuzhu_store::AssessmentTotals>)> {
+        self.require(user, Permission::ReadStatistics)?;
+        let dates = self.store.assessment_dates(&user.scope.0).await?;
+        let after = after.or(dates.first().copied());
+        let before = before.or(dates.get(1).copied());
+        let totals = |d: Option<NaiveDate>| async move {
+            match d {
+                Some(d) => self.store.assessment_totals(&user.scope.0, d).await,
+                None => Ok(Vec::new()),
+            }
+        };
+        Ok((dates.clone(), totals(before).await?, totals(after).await?))
     }
 }

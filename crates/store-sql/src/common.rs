@@ -824,6 +824,50 @@ impl Store for SqlStore {
             .collect()
     }
 
+    async fn assessment_totals(&self, within: &RegionCode, as_of: NaiveDate) -> Result<Vec<AssessmentTotals>> {
+        let rows = sqlx::query(
+            "SELECT SUBSTR(a.region, 1, 9) AS town, CAST(COUNT(*) AS BIGINT) AS n, CAST(ROUND(AVG(a.score * 100.0)) AS BIGINT) AS mean_x100, \
+             CAST(SUM(CASE WHEN a.score >= 60 THEN 1 ELSE 0 END) AS BIGINT) AS hard, \
+             CAST(SUM(CASE WHEN (a.flags & 1) <> 0 THEN 1 ELSE 0 END) AS BIGINT) AS dibao_n, CAST(SUM(a.dibao) AS BIGINT) AS dibao_sum, \
+             CAST(SUM(CASE WHEN (a.flags & 2) <> 0 THEN 1 ELSE 0 END) AS BIGINT) AS tekun_n, CAST(SUM(a.tekun) AS BIGINT) AS tekun_sum \
+             FROM assessments a \
+             WHERE a.region >= $1 AND a.region < $2 AND a.as_of = $3 \
+               AND a.id = (SELECT MAX(b.id) FROM assessments b WHERE b.household_id = a.household_id AND b.as_of = a.as_of) \
+             GROUP BY SUBSTR(a.region, 1, 9) ORDER BY town",
+        )
+        .bind(within.as_str())
+        .bind(within.upper_bound())
+        .bind(as_of)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                // Every aggregate is cast to BIGINT in SQL, so both backends decode the same way.
+                let int = |c: &str| -> Result<i64> { r.try_get::<i64, _>(c).map_err(backend) };
+                Ok(AssessmentTotals {
+                    region: r.try_get("town").map_err(backend)?,
+                    households: int("n")?,
+                    mean_score_x100: int("mean_x100")?,
+                    hard_households: int("hard")?,
+                    dibao_households: int("dibao_n")?,
+                    dibao_monthly: int("dibao_sum")?,
+                    tekun_households: int("tekun_n")?,
+                    tekun_monthly: int("tekun_sum")?,
+                })
+            })
+            .collect()
+    }
+
+    async fn assessment_dates(&self, within: &RegionCode) -> Result<Vec<NaiveDate>> {
+        sqlx::query_scalar("SELECT DISTINCT as_of FROM assessments WHERE region >= $1 AND region < $2 ORDER BY as_of DESC LIMIT 50")
+            .bind(within.as_str())
+            .bind(within.upper_bound())
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn create_account(&self, a: &NewAccount) -> Result<i64> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {

@@ -9,6 +9,7 @@ mod model;
 pub use model::*;
 
 use async_trait::async_trait;
+use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use jiuzhu_domain::{Division, HouseholdData, MemberData, NewHousehold, RegionCode};
 
@@ -93,6 +94,11 @@ pub trait Store: Send + Sync + 'static {
     async fn insert_assessments(&self, assessments: &[NewAssessment], actor: &Actor) -> Result<Vec<i64>>;
     /// A household's assessments, newest first.
     async fn assessments(&self, household_id: i64) -> Result<Vec<AssessmentRecord>>;
+    /// Assessments made for `as_of` inside `within`, summed per town (9-digit prefix), the latest
+    /// one per household counting.
+    async fn assessment_totals(&self, within: &RegionCode, as_of: NaiveDate) -> Result<Vec<AssessmentTotals>>;
+    /// The dates that have stored assessments inside `within`, newest first.
+    async fn assessment_dates(&self, within: &RegionCode) -> Result<Vec<NaiveDate>>;
 
     // ---- accounts and sessions ----
     async fn create_account(&self, account: &NewAccount) -> Result<i64>;

@@ -200,3 +200,18 @@ pub struct AssessmentRecord {
     pub flags: i64,
     pub result: String,
 }
+
+/// Stored assessments of one date, summed for one town (or other region prefix).
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct AssessmentTotals {
+    pub region: String,
+    pub households: i64,
+    /// Mean difficulty index, in hundredths (6350 = 63.50).
+    pub mean_score_x100: i64,
+    /// Households at level `extreme` or `severe` (score ≥ 60).
+    pub hard_households: i64,
+    pub dibao_households: i64,
+    pub dibao_monthly: i64,
+    pub tekun_households: i64,
+    pub tekun_monthly: i64,
+}

@@ -277,12 +277,14 @@ struct AssessmentPage {
     level: String,
     /// (dimension, score, weight)
     dimensions: Vec<(&'static str, i64, i64)>,
-    /// The score of the assessment before this one, and its id.
-    previous: Option<(i64, i64)>,
+    /// The score of the assessment before this one, its id and date.
+    previous: Option<(i64, i64, String)>,
     warnings: Vec<String>,
     /// (parameter, value, region, reference)
     parameters: Vec<(String, String, String, String)>,
     can_assess: bool,
+    /// Kept by a registry-wide re-assessment (no reasons stored).
+    batch: bool,
 }
 
 fn status_zh(s: Status, l: crate::i18n::L) -> (&'static str, &'static str) {
@@ -300,7 +302,7 @@ async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Pat
     };
     let Some(pos) = list.iter().position(|x| x.id == aid) else { return WebError::NotFound.page(l.0) };
     let rec = &list[pos];
-    let previous = list.get(pos + 1).map(|p| (p.score, p.id));
+    let previous = list.get(pos + 1).map(|p| (p.score, p.id, p.as_of.to_string()));
     let r: Value = match serde_json::from_str(&rec.result) {
         Ok(v) => v,
         Err(e) => return WebError::Internal(format!("stored assessment {aid}: {e}")).page(l.0),
@@ -420,5 +422,6 @@ async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Pat
         warnings: r["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default(),
         parameters,
         can_assess: a.user.can(Permission::AssessHousehold),
+        batch: r["batch"].as_bool().unwrap_or(false),
     })
 }

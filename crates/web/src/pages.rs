@@ -51,6 +51,8 @@ pub struct Chrome {
     pub path: String,
     /// Show the simulation page in the menu.
     pub can_simulate: bool,
+    /// Show the assessment comparison by region in the menu.
+    pub can_statistics: bool,
 }
 
 impl Chrome {
@@ -64,6 +66,7 @@ impl Chrome {
             csrf: a.csrf_token.clone(),
             path: path.to_string(),
             can_simulate: a.user.can(Permission::Simulate),
+            can_statistics: a.user.can(Permission::ReadStatistics),
         }
     }
 }

@@ -17,7 +17,72 @@ use jiuzhu_policy::simulate::{Adjustment, Change, PROGRAMMES};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/simulate", get(form).post(submit))
+    Router::new().route("/simulate", get(form).post(submit)).route("/assessments/regions", get(comparison))
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct CompareQuery {
+    before: String,
+    after: String,
+}
+
+pub struct CompareRow {
+    region: String,
+    households: (i64, i64),
+    mean: (String, String),
+    hard: (i64, i64),
+    dibao: (i64, i64),
+    dibao_monthly: (String, String),
+}
+
+#[derive(Template)]
+#[template(path = "compare.html")]
+struct ComparePage {
+    c: Chrome,
+    dates: Vec<String>,
+    before: String,
+    after: String,
+    rows: Vec<CompareRow>,
+}
+
+/// 困难指数与救助对象的地区对比: two dates of stored assessments, town by town.
+async fn comparison(
+    State(state): State<AppState>,
+    Page { a, l }: Page,
+    axum::extract::Query(q): axum::extract::Query<CompareQuery>,
+) -> Response {
+    let before = q.before.parse().ok();
+    let after = q.after.parse().ok();
+    let (dates, b, f) = match state.registry.assessment_comparison(&a.user, before, after).await {
+        Ok(x) => x,
+        Err(e) => return WebError::from(e).page(l.0),
+    };
+    let pick = |given: Option<chrono::NaiveDate>, i: usize| given.or(dates.get(i).copied()).map(|d| d.to_string()).unwrap_or_default();
+    let (before, after) = (pick(before, 1), pick(after, 0));
+    let mut keys: Vec<String> = b.iter().chain(&f).map(|t| t.region.clone()).collect();
+    keys.sort();
+    keys.dedup();
+    let mut rows = Vec::new();
+    for k in keys {
+        let x = b.iter().find(|t| t.region == k).cloned().unwrap_or_default();
+        let y = f.iter().find(|t| t.region == k).cloned().unwrap_or_default();
+        let name = match jiuzhu_domain::RegionCode::parse(&k) {
+            Ok(code) => state.registry.region_name(&code).await.ok().flatten().unwrap_or_else(|| k.clone()),
+            Err(_) => k.clone(),
+        };
+        let mean = |v: i64, n: i64| if n == 0 { "—".to_string() } else { format!("{:.1}", v as f64 / 100.0) };
+        rows.push(CompareRow {
+            region: name,
+            households: (x.households, y.households),
+            mean: (mean(x.mean_score_x100, x.households), mean(y.mean_score_x100, y.households)),
+            hard: (x.hard_households, y.hard_households),
+            dibao: (x.dibao_households, y.dibao_households),
+            dibao_monthly: (Fen(x.dibao_monthly).to_string(), Fen(y.dibao_monthly).to_string()),
+        });
+    }
+    let c = Chrome::new(&state, &a, l, "/assessments/regions").await;
+    render(ComparePage { c, dates: dates.iter().map(|d| d.to_string()).collect(), before, after, rows })
 }
 
 #[derive(Deserialize, Default, Clone)]

@@ -527,6 +527,15 @@ async fn staff_assess_households_in_their_region_only() {
     let other = login(&w.app, "window_clerk_b", PASSWORD).await.unwrap();
     assert_eq!(send(&w.app, other.get(&format!("/api/v1/households/{}/assessments", w.in_a))).await.0, StatusCode::NOT_FOUND);
     assert_eq!(html(&w, &other, &format!("/households/{}/assessments/{}", w.in_a, ids[0])).await.0, StatusCode::NOT_FOUND);
+    // The comparison by region: statistics roles see their towns' totals, aggregates only.
+    let leader = login(&w.app, "leader_county", PASSWORD).await.unwrap();
+    let (status, page) = html(&w, &leader, "/assessments/regions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("水洛镇") && page.contains("2026-11-01") && !page.contains("62082519"), "leader sees the town row");
+    let reviewer_b = login(&w.app, "town_reviewer_b", PASSWORD).await.unwrap();
+    let (_, page) = html(&w, &reviewer_b, "/assessments/regions").await;
+    assert!(!page.contains("水洛镇") && page.contains("还没有保存的研判结果"), "another town's reviewer sees none of town A");
+    assert_eq!(html(&w, &clerk, "/assessments/regions").await.0, StatusCode::FORBIDDEN, "clerks do not read statistics");
 }
 
 /// 政策模拟: leaders and county approvers only; aggregates by town; other roles are refused.

@@ -446,6 +446,28 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     await fetch(`${baseURL}/api/v1/session`, { method: 'DELETE', headers: { cookie } }).catch(() => {});
   });
 
+  step('6b. assesses the household: the result page shows every programme with its legal basis, printable', async () => {
+    await page.goto(s.householdPath);
+    await page.locator('h2', { hasText: '救助研判' }).waitFor();
+    await Promise.all([
+      page.waitForURL((u) => /\/households\/\d+\/assessments\/\d+$/.test(u.pathname)),
+      page.getByRole('button', { name: '智能研判' }).click(),
+    ]);
+    await page.locator('h1', { hasText: '家庭救助研判结果' }).waitFor();
+    const cards = await page.locator('section.programme h3').allTextContents();
+    for (const name of ['最低生活保障（低保）', '特困人员救助供养', '低保边缘家庭', '刚性支出困难家庭', '临时救助']) {
+      assert.ok(cards.some((c) => c.includes(name)), `a card for ${name}: ${JSON.stringify(cards)}`);
+    }
+    const reasons = await page.locator('ol.reasons li').allTextContents();
+    assert.ok(reasons.length >= 5 && reasons.every((r) => r.includes('依据：')), 'every reason shows its legal basis');
+    assert.ok(await page.locator('p.warning', { hasText: '示例值' }).isVisible(), 'illustrative standards are flagged');
+    assertNoFullIds(await page.content(), 'assessment page');
+    // Back on the household page, the kept assessment is listed.
+    await page.goto(s.householdPath);
+    const listed = await page.locator('h2:has-text("救助研判") ~ table tbody tr').first().textContent();
+    assert.ok(/\d{4}-\d{2}-\d{2}/.test(listed), `the household page lists the kept assessment: "${listed.trim()}"`);
+  });
+
   step('7. switches to English', async () => {
     await page.goto('/households');
     await Promise.all([

@@ -149,6 +149,17 @@ pub struct Missing {
     pub earliest: Option<NaiveDate>,
 }
 
+impl Missing {
+    /// The message in Chinese.
+    pub fn zh(&self) -> String {
+        self.to_string().split(" / ").next().unwrap_or_default().to_string()
+    }
+    /// The message in English.
+    pub fn en(&self) -> String {
+        self.to_string().split(" / ").nth(1).unwrap_or_default().to_string()
+    }
+}
+
 impl fmt::Display for Missing {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let zh = spec(self.name).map(|s| s.zh).unwrap_or(self.name);

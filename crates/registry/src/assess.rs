@@ -41,7 +41,7 @@ pub fn situation(h: &Household, date: NaiveDate, window_months: u32) -> jiuzhu_p
 }
 
 fn missing(m: jiuzhu_policy::Missing) -> RegistryError {
-    RegistryError::Invalid(FieldError::new("parameters", "parameter.missing", m.to_string(), m.to_string()).into())
+    RegistryError::Invalid(FieldError::new("parameters", "parameter.missing", m.zh(), m.en()).into())
 }
 
 /// Assesses `h` on `date` with `policies` (no authorisation: callers check).

@@ -80,8 +80,7 @@ fn invalid(e: AssessError, at: &str) -> WebError {
                 .collect(),
         )),
         AssessError::Parameter(m) => WebError::Invalid(
-            FieldError::new(format!("{at}.region").trim_start_matches('.').to_string(), "parameter.missing", m.to_string(), m.to_string())
-                .into(),
+            FieldError::new(format!("{at}.region").trim_start_matches('.').to_string(), "parameter.missing", m.zh(), m.en()).into(),
         ),
     }
 }

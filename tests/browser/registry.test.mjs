@@ -460,7 +460,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     }
     const reasons = await page.locator('ol.reasons li').allTextContents();
     assert.ok(reasons.length >= 5 && reasons.every((r) => r.includes('依据：')), 'every reason shows its legal basis');
-    assert.ok(await page.locator('p.warning', { hasText: '示例值' }).isVisible(), 'illustrative standards are flagged');
+    assert.ok(await page.locator('p.warning', { hasText: '未对照通知原文核实' }).isVisible(), 'unverified standards are flagged');
     assertNoFullIds(await page.content(), 'assessment page');
     // Back on the household page, the kept assessment is listed.
     await page.goto(s.householdPath);

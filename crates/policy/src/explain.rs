@@ -371,6 +371,28 @@ pub fn assess_with(s: &Situation, p: &Params) -> Assessment {
             warnings.push(format!("{zh}：{} / {en}", items.join("；")));
         }
     }
+    // Standards are raised about once a year: one in force for over two years is likely stale.
+    let old: Vec<String> = p
+        .found
+        .iter()
+        .filter(|x| !x.region.is_empty() && x.region.as_ref() != "override")
+        .filter(|x| matches!(crate::params::spec(x.name).map(|s| s.kind), Some(crate::params::Kind::Fen)))
+        .filter(|x| x.since.is_some_and(|since| since.checked_add_months(chrono::Months::new(24)).is_some_and(|d| d <= s.date)))
+        .map(|x| {
+            format!(
+                "{} {}（自 {} 起）",
+                crate::params::spec(x.name).map(|s| s.zh).unwrap_or(x.name),
+                x.display(),
+                x.since.map(|d| d.to_string()).unwrap_or_default()
+            )
+        })
+        .collect();
+    if !old.is_empty() {
+        warnings.push(format!(
+            "以下地方标准施行已超过两年，可能已有新标准，请核实：{} / standards in force for over two years, possibly raised since",
+            old.join("；")
+        ));
+    }
     Assessment {
         region: s.region.clone(),
         date: s.date.to_string(),
@@ -598,6 +620,17 @@ fn tekun_reasons(s: &Situation, f: &Facts, p: &Params, t: &Tekun) -> Vec<Reason>
                 format!("{id} cannot work, but another member of the household can (and owes support)"),
                 vals!["member" => id],
             ),
+            TekunMember::Covered { basic, .. } if p.care.is_none() => reason(
+                "tekun_member_care_unknown",
+                law::TEKUN_AMOUNT,
+                format!("{id}（{}岁）无劳动能力、无生活来源：基本生活标准{}；照料护理标准未设定，金额待定", mf.age, yuan(*basic)),
+                format!(
+                    "{id} (age {}) cannot work and has no means: basic {}; no care standard is set, so the amount is pending",
+                    mf.age,
+                    yuan(*basic)
+                ),
+                vals!["member" => id, "age" => mf.age, "basic" => basic, "self_care_unmet" => mf.self_care_unmet],
+            ),
             TekunMember::Covered { basic, care } => {
                 let level = ["全自理", "半护理", "全护理"][rules::care_level(mf.self_care_unmet)];
                 reason(
@@ -624,6 +657,15 @@ fn tekun_reasons(s: &Situation, f: &Facts, p: &Params, t: &Tekun) -> Vec<Reason>
             }
         };
         out.push(r);
+    }
+    if let Some(m) = p.care_missing.as_ref().filter(|_| t.members.iter().any(|m| matches!(m, TekunMember::Covered { .. }))) {
+        out.push(reason(
+            "care_standard_missing",
+            law::TEKUN_AMOUNT,
+            format!("无法计算照料护理金额，需核实：{}", m.zh()),
+            format!("the care amount cannot be computed: {}", m.en()),
+            vals![],
+        ));
     }
     let (code, text, en) = match f.supporters {
         Supporters::Unable if s.supporters.is_empty() => {
@@ -657,7 +699,16 @@ fn tekun_reasons(s: &Situation, f: &Facts, p: &Params, t: &Tekun) -> Vec<Reason>
 
 fn rigid_reasons(f: &Facts, p: &Params, assets_ok: bool, covered: bool) -> Vec<Reason> {
     let annual = f.income * 12;
-    let v = vals!["annual_income" => annual, "disposable_income_last_year" => p.disposable_income_last_year, "members_counted" => f.counted, "expenses_annual" => f.expenses_annual, "ratio" => p.rigid_ratio.to_string()];
+    let Some(ratio) = p.rigid_ratio else {
+        return vec![reason(
+            "rigid_expense_not_in_force",
+            law::RIGID,
+            "《刚性支出困难家庭认定办法》自2025年1月1日起施行，评估日期之前不适用".into(),
+            "the rigid-expense rules took effect on 2025-01-01 and do not apply before".into(),
+            vals![],
+        )];
+    };
+    let v = vals!["annual_income" => annual, "disposable_income_last_year" => p.disposable_income_last_year, "members_counted" => f.counted, "expenses_annual" => f.expenses_annual, "ratio" => ratio.to_string()];
     let (code, text, en) = if covered {
         (
             "covered_by_other_programme",
@@ -677,22 +728,22 @@ fn rigid_reasons(f: &Facts, p: &Params, assets_ok: bool, covered: bool) -> Vec<R
                 f.counted
             ),
         )
-    } else if p.rigid_ratio.gt_times(f.expenses_annual, annual) {
+    } else if ratio.gt_times(f.expenses_annual, annual) {
         (
             "rigid_expense_over_ratio",
             format!(
                 "近12个月刚性支出{}超过家庭年收入{}的{}，且人均收入低于上年人均可支配收入",
                 yuan(f.expenses_annual),
                 yuan(annual),
-                p.rigid_ratio
+                ratio
             ),
-            format!("rigid spending {} exceeds {} of annual income {}", yuan(f.expenses_annual), p.rigid_ratio, yuan(annual)),
+            format!("rigid spending {} exceeds {} of annual income {}", yuan(f.expenses_annual), ratio, yuan(annual)),
         )
     } else {
         (
             "rigid_expense_not_over_ratio",
-            format!("近12个月刚性支出{}未超过家庭年收入{}的{}", yuan(f.expenses_annual), yuan(annual), p.rigid_ratio),
-            format!("rigid spending {} does not exceed {} of annual income {}", yuan(f.expenses_annual), p.rigid_ratio, yuan(annual)),
+            format!("近12个月刚性支出{}未超过家庭年收入{}的{}", yuan(f.expenses_annual), yuan(annual), ratio),
+            format!("rigid spending {} does not exceed {} of annual income {}", yuan(f.expenses_annual), ratio, yuan(annual)),
         )
     };
     vec![reason(code, law::RIGID, text, en, v)]

@@ -60,6 +60,8 @@ specs! {
     "dibao_edge.multiplier": Rate = "低保边缘：低保标准的倍数",
     "tekun.basic_multiplier": Rate = "特困基本生活标准：低保标准的倍数",
     "tekun.basic_monthly": Fen = "特困基本生活标准（元/人·月，设定时优先于倍数）",
+    "tekun.basic_monthly.urban": Fen = "城市特困基本生活标准（元/人·月，设定时优先）",
+    "tekun.basic_monthly.rural": Fen = "农村特困基本生活标准（元/人·月，设定时优先）",
     "tekun.care.self_care": Fen = "特困照料护理标准：全自理（元/人·月）",
     "tekun.care.partial": Fen = "特困照料护理标准：半护理（元/人·月）",
     "tekun.care.full": Fen = "特困照料护理标准：全护理（元/人·月）",
@@ -341,26 +343,42 @@ impl Policies {
     /// The value of `name` for `region` on `date`: nearest enclosing region that sets it, then
     /// the national defaults.
     pub fn lookup(&self, name: &'static str, region: &str, date: NaiveDate) -> Result<Found, Missing> {
+        self.lookup_from(name, region, date, false)
+    }
+
+    /// Like [`Policies::lookup`], but a region whose values all start after `date` passes the
+    /// question to its enclosing regions. For statistics (last year's disposable income), where
+    /// a file records only recent years and the enclosing figure is the best one published; never
+    /// for standards, where it would silently apply another region's standard.
+    pub fn lookup_inherited(&self, name: &'static str, region: &str, date: NaiveDate) -> Result<Found, Missing> {
+        self.lookup_from(name, region, date, true)
+    }
+
+    fn lookup_from(&self, name: &'static str, region: &str, date: NaiveDate, inherit: bool) -> Result<Found, Missing> {
         let code = significant(region);
+        let mut earliest = None;
         for len in [12, 9, 6, 4, 2, 0] {
             if len > code.len() {
                 continue;
             }
             let Some(r) = self.regions.get(&code[..len]) else { continue };
             let Some(list) = r.values.get(name) else { continue };
-            return match list.iter().rev().find(|d| d.since <= date) {
-                Some(d) => Ok(Found {
-                    name,
-                    value: d.value,
-                    region: code[..len].into(),
-                    since: Some(d.since),
-                    reference: d.reference.clone(),
-                    confidence: d.confidence,
-                }),
-                None => Err(Missing { name, region: region.trim().to_string(), date, earliest: list.first().map(|d| d.since) }),
-            };
+            match list.iter().rev().find(|d| d.since <= date) {
+                Some(d) => {
+                    return Ok(Found {
+                        name,
+                        value: d.value,
+                        region: code[..len].into(),
+                        since: Some(d.since),
+                        reference: d.reference.clone(),
+                        confidence: d.confidence,
+                    });
+                }
+                None if inherit => earliest = earliest.or(list.first().map(|d| d.since)),
+                None => return Err(Missing { name, region: region.trim().to_string(), date, earliest: list.first().map(|d| d.since) }),
+            }
         }
-        Err(Missing { name, region: region.trim().to_string(), date, earliest: None })
+        Err(Missing { name, region: region.trim().to_string(), date, earliest })
     }
 
     /// A copy with one more dated value (what-if simulation: "standard +8% from a date").
@@ -368,8 +386,17 @@ impl Policies {
     pub fn with_value(&self, region: &str, name: &'static str, dated: Dated) -> Result<Policies, String> {
         let mut p = self.clone();
         p.resolved.get_mut().expect("cache lock").clear();
-        let entry = p.regions.entry(significant(region)).or_default();
-        let list = entry.values.entry(name).or_default();
+        let code = significant(region);
+        // A region that inherits the parameter keeps inheriting it before the new date: it starts
+        // from the enclosing region's history (else earlier dates would have no value at all).
+        let inherited = (0..code.len())
+            .rev()
+            .filter(|len| matches!(len, 0 | 2 | 4 | 6 | 9))
+            .find_map(|len| self.regions.get(&code[..len]).and_then(|r| r.values.get(name)))
+            .cloned()
+            .unwrap_or_default();
+        let entry = p.regions.entry(code).or_default();
+        let list = entry.values.entry(name).or_insert(inherited);
         if list.last().is_some_and(|d| d.since >= dated.since) {
             return Err(format!(
                 "{name}: {} 之后已有数值，只能追加更晚的数值 / a value from {} or later already exists",

@@ -45,10 +45,14 @@ pub struct Params {
     pub edge_multiplier: Rate,
     /// 特困 basic living per person per month (fen), from the multiplier or an amount.
     pub tekun_basic: i64,
-    /// Care per month by level: self-care, partial, full.
-    pub care: [i64; 3],
+    /// Care per month by level: self-care, partial, full. `None` when the region sets no care
+    /// standard: 特困 is then `needs_check` (with the missing parameter named), never a zero.
+    pub care: Option<[i64; 3]>,
+    /// Why `care` is `None`.
+    pub care_missing: Option<Missing>,
     pub disposable_income_last_year: i64,
-    pub rigid_ratio: Rate,
+    /// `None` before the 刚性支出困难 rules took effect.
+    pub rigid_ratio: Option<Rate>,
     pub temporary_max: Rate,
     pub town_limit: Rate,
     pub gradual_exit_months: i64,
@@ -78,6 +82,8 @@ impl Params {
                     reference: "评估请求中给定的参数 / given in the request".into(),
                     confidence: crate::params::Confidence::Official,
                 },
+                // A statistic a region records only for recent years: the enclosing figure before.
+                None if name == "disposable_income_last_year" => policies.lookup_inherited(name, region, date)?,
                 None => policies.lookup(name, region, date)?,
             };
             let v = f.value;
@@ -101,15 +107,42 @@ impl Params {
             Rate(get("dibao.classified_extra.minor")?),
         ];
         let edge_multiplier = Rate(get("dibao_edge.multiplier")?);
-        // An amount, where the region sets one, wins over the multiplier.
-        let tekun_basic = match get("tekun.basic_monthly") {
-            Ok(v) => v,
-            Err(Missing { earliest: None, .. }) => Rate(get("tekun.basic_multiplier")?).of(standard),
+        // An amount for the area, then an amount for both areas, where the region sets one, wins
+        // over the multiplier.
+        let area_basic = match area {
+            Area::Urban => "tekun.basic_monthly.urban",
+            Area::Rural => "tekun.basic_monthly.rural",
+        };
+        // A value given in the request wins over region data, whichever of the three it is.
+        let overridden =
+            [area_basic, "tekun.basic_monthly", "tekun.basic_multiplier"].into_iter().find(|name| overrides.iter().any(|(n, _)| n == name));
+        let tekun_basic = match overridden {
+            Some("tekun.basic_multiplier") => Rate(get("tekun.basic_multiplier")?).of(standard),
+            Some(name) => get(name)?,
+            None => match get(area_basic) {
+                Ok(v) => v,
+                Err(Missing { earliest: None, .. }) => match get("tekun.basic_monthly") {
+                    Ok(v) => v,
+                    Err(Missing { earliest: None, .. }) => Rate(get("tekun.basic_multiplier")?).of(standard),
+                    Err(m) => return Err(m),
+                },
+                Err(m) => return Err(m),
+            },
+        };
+        // Care standards are local and have no national default. A region without them can still
+        // assess every other programme; 特困 says which value is missing.
+        let (care, care_missing) = match (get("tekun.care.self_care"), get("tekun.care.partial"), get("tekun.care.full")) {
+            (Ok(a), Ok(b), Ok(c)) => (Some([a, b, c]), None),
+            (a, b, c) => (None, [a.err(), b.err(), c.err()].into_iter().flatten().next()),
+        };
+        let disposable_income_last_year = get("disposable_income_last_year")?;
+        // 刚性支出困难 exists from the day its 办法 took effect (2025-01-01); before that the
+        // programme does not apply (`None`), which is not the same as a missing standard.
+        let rigid_ratio = match get("rigid_expense.ratio") {
+            Ok(v) => Some(Rate(v)),
+            Err(Missing { earliest: Some(first), .. }) if first > date => None,
             Err(m) => return Err(m),
         };
-        let care = [get("tekun.care.self_care")?, get("tekun.care.partial")?, get("tekun.care.full")?];
-        let disposable_income_last_year = get("disposable_income_last_year")?;
-        let rigid_ratio = Rate(get("rigid_expense.ratio")?);
         let temporary_max = Rate(get("temporary.max_multiple")?);
         let town_limit = Rate(get("temporary.town_limit_multiple")?);
         let gradual_exit_months = get("gradual_exit.months")?;
@@ -133,6 +166,7 @@ impl Params {
             edge_multiplier,
             tekun_basic,
             care,
+            care_missing,
             disposable_income_last_year,
             rigid_ratio,
             temporary_max,
@@ -463,7 +497,7 @@ pub fn tekun(f: &Facts, p: &Params, assets_ok: bool) -> Tekun {
             } else if able_members > 0 {
                 TekunMember::OthersCanWork
             } else {
-                let (basic, care) = (p.tekun_basic, p.care[care_level(m.self_care_unmet)]);
+                let (basic, care) = (p.tekun_basic, p.care.map_or(0, |c| c[care_level(m.self_care_unmet)]));
                 amount += basic + care;
                 TekunMember::Covered { basic, care }
             }
@@ -472,7 +506,7 @@ pub fn tekun(f: &Facts, p: &Params, assets_ok: bool) -> Tekun {
     let any = members.iter().any(|m| matches!(m, TekunMember::Covered { .. }));
     let status = if !any || !assets_ok || f.supporters == Supporters::Able {
         Status::NotEligible
-    } else if f.supporters == Supporters::Unknown {
+    } else if f.supporters == Supporters::Unknown || p.care.is_none() {
         Status::NeedsCheck
     } else {
         Status::Eligible
@@ -496,7 +530,8 @@ pub fn below_disposable(f: &Facts, p: &Params) -> bool {
 /// 刚性支出困难: none of the above; income below disposable; assets within limits; past-12-month
 /// rigid expenses strictly above ratio × annual counted income.
 pub fn rigid(f: &Facts, p: &Params, assets_ok: bool, covered_already: bool) -> bool {
-    !covered_already && assets_ok && below_disposable(f, p) && p.rigid_ratio.gt_times(f.expenses_annual, f.income * 12)
+    p.rigid_ratio
+        .is_some_and(|ratio| !covered_already && assets_ok && below_disposable(f, p) && ratio.gt_times(f.expenses_annual, f.income * 12))
 }
 
 /// 临时救助 for an emergency.

@@ -134,27 +134,30 @@ fn a_missing_standard_is_an_error_that_names_region_and_date() {
     assert_eq!(e.name, "dibao.standard.rural");
     let text = e.to_string();
     assert!(text.contains("no dibao.standard.rural for 620825 on 2019-01-01"), "{text}");
-    let e = Params::resolve(Policies::builtin(), "520100", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), Area::Urban, &[]).unwrap_err();
-    assert!(e.to_string().contains("no dibao.standard.urban for 520100 on 2026-01-01"), "{e}");
+    assert_eq!(e.earliest, NaiveDate::from_ymd_opt(2023, 1, 1), "平凉市's first standard");
+    // 昆明 has no file at all: the error says neither it nor the national defaults set it.
+    let e = Params::resolve(Policies::builtin(), "530100", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), Area::Urban, &[]).unwrap_err();
+    assert!(e.to_string().contains("no dibao.standard.urban for 530100 on 2026-01-01"), "{e}");
+    assert_eq!(e.earliest, None);
 }
 
 #[test]
 fn lookup_takes_the_nearest_region_and_the_value_in_force() {
     let mut p = Policies::builtin().clone();
-    p.add_file("city.yaml", "region: \"620800\"\nname: 平凉市\nparameters:\n  dibao_edge.multiplier:\n    - since: 2025-01-01\n      value: 2\n      reference: test\n").unwrap();
+    p.add_file("city.yaml", "region: \"620100\"\nname: 兰州市\nparameters:\n  dibao_edge.multiplier:\n    - since: 2025-01-01\n      value: 2\n      reference: test\n").unwrap();
     let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
     // The county does not set it, the city does (from 2025): the city's value, from its date.
-    let f = p.lookup("dibao_edge.multiplier", "620825100201", d(2025, 1, 1)).unwrap();
-    assert_eq!((f.value, &*f.region), (20_000, "6208"));
+    let f = p.lookup("dibao_edge.multiplier", "620102001001", d(2025, 1, 1)).unwrap();
+    assert_eq!((f.value, &*f.region), (20_000, "6201"));
     // Before the city's first value: an error naming the earliest date, not the national default.
-    let e = p.lookup("dibao_edge.multiplier", "620825", d(2024, 12, 31)).unwrap_err();
+    let e = p.lookup("dibao_edge.multiplier", "620102", d(2024, 12, 31)).unwrap_err();
     assert_eq!(e.earliest, Some(d(2025, 1, 1)));
     // Another city falls back to the national default.
-    assert_eq!(p.lookup("dibao_edge.multiplier", "620100", d(2025, 1, 1)).unwrap().value, 15_000);
+    assert_eq!(p.lookup("dibao_edge.multiplier", "620200", d(2025, 1, 1)).unwrap().value, 15_000);
     // A later value is appended, never edited.
     let later = p
         .with_value(
-            "620800",
+            "620100",
             "dibao_edge.multiplier",
             jiuzhu_policy::params::Dated {
                 since: d(2026, 1, 1),
@@ -165,12 +168,12 @@ fn lookup_takes_the_nearest_region_and_the_value_in_force() {
             },
         )
         .unwrap();
-    assert_eq!(later.lookup("dibao_edge.multiplier", "620825", d(2025, 6, 1)).unwrap().value, 20_000);
-    assert_eq!(later.lookup("dibao_edge.multiplier", "620825", d(2026, 6, 1)).unwrap().value, 25_000);
+    assert_eq!(later.lookup("dibao_edge.multiplier", "620102", d(2025, 6, 1)).unwrap().value, 20_000);
+    assert_eq!(later.lookup("dibao_edge.multiplier", "620102", d(2026, 6, 1)).unwrap().value, 25_000);
     assert!(
         later
             .with_value(
-                "620800",
+                "620100",
                 "dibao_edge.multiplier",
                 jiuzhu_policy::params::Dated {
                     since: d(2025, 6, 1),
@@ -249,17 +252,17 @@ fn simulating_a_higher_standard_adds_households_and_cost_and_drops_none() {
         s.date = date;
         s
     };
-    // The demo county's rural standard is 460 元: +8% makes it 496.80 元.
+    // The demo county takes 平凉市's rural standard, 465 元: +8% makes it 502.20 元.
     let people =
         vec![("620825100".to_string(), one(40_000)), ("620825100".to_string(), one(47_000)), ("620825101".to_string(), one(60_000))];
     let change =
         Change { parameter: "dibao.standard.rural", adjustment: Adjustment::Percent(Rate(800)), region: "620825".into(), from: date };
     let r = simulate(&people, Policies::builtin(), &change, date).unwrap();
-    assert_eq!((r.value_before.as_str(), r.value_after.as_str()), ("460.00元", "496.80元"));
+    assert_eq!((r.value_before.as_str(), r.value_after.as_str()), ("465.00元", "502.20元"));
     let d = &r.total["dibao"];
     assert_eq!((d.households_before, d.households_after, d.newly_eligible_households, d.no_longer_eligible_households), (1, 2, 1, 0));
-    assert_eq!(d.monthly_before, 6_000);
-    assert_eq!(d.monthly_after, (49_680 - 40_000) + (49_680 - 47_000));
+    assert_eq!(d.monthly_before, 6_500);
+    assert_eq!(d.monthly_after, (50_220 - 40_000) + (50_220 - 47_000));
     assert_eq!(r.by_region["620825100"]["dibao"].newly_eligible_people, 1);
     assert_eq!(r.by_region["620825101"]["dibao"].households_after, 0);
     // The history is kept: the change is a new value from its date, not an edit.

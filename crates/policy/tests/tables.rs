@@ -50,6 +50,38 @@ fn keyed(result: &jiuzhu_policy::Assessment) -> Value {
     v
 }
 
+/// The case keys that are not fields of the result: a text some warning must contain, the reason
+/// codes of a programme in order, and figures some reason of a programme must carry.
+fn check_extras(
+    r: &jiuzhu_policy::Assessment,
+    warning: Option<Value>,
+    codes: Option<Value>,
+    values: Option<Value>,
+    diffs: &mut Vec<String>,
+) {
+    if let Some(w) = warning.as_ref().and_then(Value::as_str)
+        && !r.warnings.iter().any(|x| x.contains(w))
+    {
+        diffs.push(format!("no warning contains “{w}”: {:?}", r.warnings));
+    }
+    let programme = |name: &str| r.programmes.iter().find(|p| p.programme.as_str() == name);
+    for (name, want) in codes.as_ref().and_then(Value::as_object).into_iter().flatten() {
+        let got: Vec<&str> = programme(name).map(|p| p.reasons.iter().map(|x| x.code).collect()).unwrap_or_default();
+        let want: Vec<&str> = want.as_array().into_iter().flatten().filter_map(Value::as_str).collect();
+        if got != want {
+            diffs.push(format!("{name} reason codes: expected {want:?}, got {got:?}"));
+        }
+    }
+    for (name, want) in values.as_ref().and_then(Value::as_object).into_iter().flatten() {
+        let reasons = programme(name).map(|p| serde_json::to_value(&p.reasons).expect("serialises")).unwrap_or(Value::Null);
+        for (k, v) in want.as_object().into_iter().flatten() {
+            if !reasons.as_array().into_iter().flatten().any(|x| x["values"].get(k) == Some(v)) {
+                diffs.push(format!("{name}: no reason has {k} = {v}"));
+            }
+        }
+    }
+}
+
 #[test]
 fn every_table_case_holds() {
     let dir = tests_dir();
@@ -74,7 +106,23 @@ fn every_table_case_holds() {
             let expect = &case["expect"];
             let mut diffs = Vec::new();
             match (assess_json(situation, &Defaults::default(), policies), expect.get("error")) {
-                (Ok(r), None) => compare("", expect, &keyed(&r), &mut diffs),
+                (Err(AssessError::Parameter(m)), None) if expect.get("missing_parameter").is_some() => {
+                    if expect["missing_parameter"].as_str() != Some(m.name) {
+                        diffs.push(format!("expected missing {}, got {m}", expect["missing_parameter"]));
+                    }
+                }
+                (Ok(_), None) if expect.get("missing_parameter").is_some() => {
+                    diffs.push(format!("expected an error for missing {}, but it was assessed", expect["missing_parameter"]))
+                }
+                (Ok(r), None) => {
+                    let mut expect = expect.clone();
+                    let extra =
+                        expect.as_object_mut().map(|o| (o.remove("warning_contains"), o.remove("reason_codes"), o.remove("reason_values")));
+                    compare("", &expect, &keyed(&r), &mut diffs);
+                    if let Some((warning, codes, values)) = extra {
+                        check_extras(&r, warning, codes, values, &mut diffs);
+                    }
+                }
                 (Ok(_), Some(field)) => diffs.push(format!("expected an input error naming {field}, but it was assessed")),
                 (Err(AssessError::Input(e)), Some(field)) => {
                     if !e.0.iter().any(|x| Some(x.field.as_str()) == field.as_str()) {

@@ -471,10 +471,10 @@ async fn public_assessment_follows_the_contract() {
     assert_eq!(e["errors"][0]["field"], "[1].members[0].birth_date", "{e}");
 
     let mut elsewhere = situation();
-    elsewhere["region"] = json!("520100");
+    elsewhere["region"] = json!("530100");
     let (status, e, _) = send(&w.app, public(elsewhere)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(e["errors"][0]["message_en"].as_str().unwrap().contains("no dibao.standard.rural for 520100 on 2026-11-01"), "{e}");
+    assert!(e["errors"][0]["message_en"].as_str().unwrap().contains("no dibao.standard.rural for 530100 on 2026-11-01"), "{e}");
 }
 
 #[tokio::test]
@@ -513,7 +513,7 @@ async fn staff_assess_households_in_their_region_only() {
                 let (status, page) = html(&w, &c, &format!("/households/{}/assessments/{aid}", w.in_a)).await;
                 assert_eq!(status, StatusCode::OK);
                 assert!(page.contains("可享受") && page.contains("依据") && page.contains("困难指数"), "{who}: result page");
-                assert!(page.contains("示例值"), "illustrative parameters are flagged on the page");
+                assert!(page.contains("未对照通知原文核实"), "unverified parameters are flagged on the page");
             }
         }
     }

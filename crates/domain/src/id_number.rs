@@ -104,7 +104,7 @@ impl IdNumber {
                 format!("the birth date {birth} in the ID number is not plausible"),
             ));
         }
-        if !address_code_known(&t[..6]) {
+        if !Division::address_code_known(&t[..6]) {
             return Err(err(
                 "id_number.address_code",
                 format!("身份证号码的地址码 {} 不是有效的行政区划代码", &t[..6]),
@@ -132,21 +132,6 @@ impl IdNumber {
     pub fn masked(&self) -> String {
         format!("{}********{}", &self.0[..6], &self.0[14..])
     }
-}
-
-/// The address code names the county at the time of issue, so a code may have been retired
-/// since (counties merge and split). We accept a code that is in the current list, or whose
-/// province exists and whose city part is plausible (01–90) with a county part that is not
-/// zero. The vendored list is 2023 only; a complete historical GB/T 2260 list would let this
-/// be exact (see docs/architecture.md, "known gaps").
-fn address_code_known(code6: &str) -> bool {
-    if Division::county_exists(code6) {
-        return true;
-    }
-    let province_ok = Division::provinces_cities_counties().iter().any(|d| d.code.as_str() == &code6[..2]);
-    let city: u32 = code6[2..4].parse().unwrap_or(0);
-    let county: u32 = code6[4..6].parse().unwrap_or(0);
-    province_ok && (1..=90).contains(&city) && county != 0
 }
 
 impl fmt::Debug for IdNumber {
@@ -211,9 +196,28 @@ mod tests {
     }
 
     #[test]
-    fn accepts_retired_county_codes_of_a_known_province() {
-        // 622701 (平凉地区平凉市) was replaced by 620802 in 2002; old IDs still carry it.
-        assert!(IdNumber::parse(&with_check("62270119700101003"), today()).is_ok());
+    fn address_codes_are_checked_against_every_code_since_1980() {
+        // Retired codes stay valid on old cards: 622701 平凉地区平凉市 (replaced by 620802 in 2002),
+        // 622725 庄浪县 before 平凉 became a city, 310103 卢湾区 (merged into 黄浦区 in 2011),
+        // 110103 崇文区 (merged in 2010).
+        for code in ["622701", "622725", "310103", "110103"] {
+            assert!(IdNumber::parse(&with_check(&format!("{code}19700101003")), today()).is_ok(), "{code}");
+            assert!(!Division::county_exists(code), "{code} is not in the 2023 list");
+        }
+        let luwan = Division::historical("310103");
+        assert_eq!((luwan[0].name.as_str(), luwan[0].last_year), ("卢湾区", Some(2010)));
+        // Current codes, including those created after the history ends (2020), are valid.
+        for code in ["620825", "350404", "659011"] {
+            assert!(IdNumber::parse(&with_check(&format!("{code}19700101003")), today()).is_ok(), "{code}");
+        }
+        // A plausible-looking code that never existed: 620899 (no such county in 平凉), 622799.
+        for code in ["620899", "622799", "310199"] {
+            assert_eq!(
+                IdNumber::parse(&with_check(&format!("{code}19700101003")), today()).unwrap_err().code,
+                "id_number.address_code",
+                "{code}"
+            );
+        }
     }
 
     proptest! {

@@ -18,4 +18,4 @@ pub use error::{FieldError, Lang, ValidationErrors};
 pub use household::*;
 pub use id_number::{IdNumber, Sex};
 pub use money::Fen;
-pub use region::{Division, RegionCode, RegionLevel};
+pub use region::{Division, HistoricalName, RegionCode, RegionLevel};

@@ -5,7 +5,7 @@
 
 use crate::error::FieldError;
 use serde::{Deserialize, Serialize};
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::fmt;
 use std::io::Read;
 use std::sync::OnceLock;
@@ -181,6 +181,16 @@ static CITIES: &[u8] = include_bytes!("../../../data/regions/cities.csv");
 static COUNTIES: &[u8] = include_bytes!("../../../data/regions/areas.csv");
 static TOWNS_GZ: &[u8] = include_bytes!("../../../data/regions/streets.csv.gz");
 static VILLAGES_GZ: &[u8] = include_bytes!("../../../data/regions/villages.csv.gz");
+/// Every GB/T 2260 code 1980–2020 with its names and years (retired ones too), for ID numbers.
+static HISTORY_GZ: &[u8] = include_bytes!("../../../data/regions/address-codes-1980-2020.tsv.gz");
+
+/// One name a division code had, and the years it was in use (GB/T 2260 history).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoricalName {
+    pub name: String,
+    pub first_year: Option<i32>,
+    pub last_year: Option<i32>,
+}
 
 fn read_csv(bytes: &[u8]) -> Vec<Division> {
     let mut r = csv::Reader::from_reader(bytes);
@@ -254,6 +264,35 @@ impl Division {
     pub fn county_exists(code6: &str) -> bool {
         static SET: OnceLock<HashSet<String>> = OnceLock::new();
         SET.get_or_init(|| upper().iter().map(|d| d.code.as_str().to_string()).collect()).contains(code6)
+    }
+
+    /// The names a 6-digit code had in GB/T 2260 from 1980 to 2020, with the years each was in use
+    /// (`None`: from the 1980 list / still in use at the end of the data). Empty for a code that
+    /// never existed in that period.
+    pub fn historical(code6: &str) -> &'static [HistoricalName] {
+        static MAP: OnceLock<HashMap<String, Vec<HistoricalName>>> = OnceLock::new();
+        MAP.get_or_init(|| {
+            let text = String::from_utf8(gunzip(HISTORY_GZ)).expect("vendored history is UTF-8");
+            let mut map: HashMap<String, Vec<HistoricalName>> = HashMap::new();
+            for line in text.lines().skip(1) {
+                let mut f = line.split('\t');
+                let (Some(code), Some(name)) = (f.next(), f.next()) else { continue };
+                let year = |x: Option<&str>| x.and_then(|y| y.trim().parse::<i32>().ok());
+                let (first_year, last_year) = (year(f.next()), year(f.next()));
+                map.entry(code.to_string()).or_default().push(HistoricalName { name: name.to_string(), first_year, last_year });
+            }
+            map
+        })
+        .get(code6)
+        .map(Vec::as_slice)
+        .unwrap_or(&[])
+    }
+
+    /// Whether a 6-digit code is a county-level (or higher) division code now (2023 list) or at
+    /// any time since 1980: the test for the address code of an ID number, which names the county
+    /// where the number was issued, so it may have been retired since.
+    pub fn address_code_known(code6: &str) -> bool {
+        Division::county_exists(code6) || !Division::historical(code6).is_empty()
     }
 }
 

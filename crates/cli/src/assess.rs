@@ -71,7 +71,16 @@ pub fn assess_all(shape: Shape, values: Vec<String>, defaults: &Defaults, polici
     Ok(match shape {
         Shape::Object => serde_json::to_string_pretty(&results[0])?,
         Shape::Array => serde_json::to_string_pretty(&results)?,
-        Shape::Lines => results.iter().map(serde_json::to_string).collect::<Result<Vec<_>, _>>()?.join("\n"),
+        Shape::Lines => {
+            let mut out = Vec::with_capacity(results.len() * 8 * 1024);
+            for (i, r) in results.iter().enumerate() {
+                if i > 0 {
+                    out.push(b'\n');
+                }
+                jiuzhu_policy::json::write_assessment(r, &mut out);
+            }
+            String::from_utf8(out).expect("the writer writes UTF-8")
+        }
     })
 }
 

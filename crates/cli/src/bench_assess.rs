@@ -125,7 +125,7 @@ pub fn run(households: usize, seed: u64, single: usize) -> Result<Value, Failure
     for text in &sample {
         let a = assess_str(text, &defaults, policies).map_err(|e| Failure::from(e.to_string()))?;
         buf.clear();
-        serde_json::to_writer(&mut buf, &a)?;
+        jiuzhu_policy::json::write_assessment(&a, &mut buf);
         bytes += buf.len();
     }
     let single_s = t.elapsed().as_secs_f64();

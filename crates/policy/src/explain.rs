@@ -355,44 +355,6 @@ pub fn assess_with(s: &Situation, p: &Params) -> Assessment {
     });
     let referrals = referrals(s, &f, dibao_any || t.status == Status::Eligible || edge || rigid);
     let difficulty_index = difficulty_index(s, &f, p);
-    // One line per kind of doubt, naming every value it covers (the notices are in `parameters`).
-    let mut warnings = Vec::new();
-    for (confidence, zh, en) in [
-        (Confidence::Illustrative, "以下参数为示例值，非官方标准，须按当地通知替换", "illustrative values, not official figures"),
-        (Confidence::Unverified, "以下参数未对照通知原文核实", "values not verified against the notice"),
-    ] {
-        let items: Vec<String> = p
-            .found
-            .iter()
-            .filter(|x| x.confidence == confidence)
-            .map(|x| format!("{} {}", crate::params::spec(x.name).map(|s| s.zh).unwrap_or(x.name), x.display()))
-            .collect();
-        if !items.is_empty() {
-            warnings.push(format!("{zh}：{} / {en}", items.join("；")));
-        }
-    }
-    // Standards are raised about once a year: one in force for over two years is likely stale.
-    let old: Vec<String> = p
-        .found
-        .iter()
-        .filter(|x| !x.region.is_empty() && x.region.as_ref() != "override")
-        .filter(|x| matches!(crate::params::spec(x.name).map(|s| s.kind), Some(crate::params::Kind::Fen)))
-        .filter(|x| x.since.is_some_and(|since| since.checked_add_months(chrono::Months::new(24)).is_some_and(|d| d <= s.date)))
-        .map(|x| {
-            format!(
-                "{} {}（自 {} 起）",
-                crate::params::spec(x.name).map(|s| s.zh).unwrap_or(x.name),
-                x.display(),
-                x.since.map(|d| d.to_string()).unwrap_or_default()
-            )
-        })
-        .collect();
-    if !old.is_empty() {
-        warnings.push(format!(
-            "以下地方标准施行已超过两年，可能已有新标准，请核实：{} / standards in force for over two years, possibly raised since",
-            old.join("；")
-        ));
-    }
     Assessment {
         region: s.region.clone(),
         date: s.date.to_string(),
@@ -409,8 +371,8 @@ pub fn assess_with(s: &Situation, p: &Params) -> Assessment {
         referrals,
         recommendation,
         difficulty_index,
-        parameters: p.found.iter().filter(|f| !f.region.is_empty()).cloned().collect(),
-        warnings,
+        parameters: p.regional.to_vec(),
+        warnings: p.warnings.to_vec(),
     }
 }
 
@@ -883,4 +845,47 @@ impl Situation {
     fn expenses_kind_total(&self, kind: jiuzhu_domain::ExpenseKind) -> i64 {
         self.expenses.iter().filter(|x| x.0 == kind).map(|x| x.1).sum()
     }
+}
+
+/// The warnings a parameter set brings to every result that uses it: one line per kind of doubt
+/// (illustrative, unverified, over two years old), naming every value it covers. Computed once
+/// per resolved parameter set.
+pub(crate) fn parameter_warnings(found: &[Found], date: chrono::NaiveDate) -> Vec<String> {
+    // One line per kind of doubt, naming every value it covers (the notices are in `parameters`).
+    let mut warnings = Vec::new();
+    for (confidence, zh, en) in [
+        (Confidence::Illustrative, "以下参数为示例值，非官方标准，须按当地通知替换", "illustrative values, not official figures"),
+        (Confidence::Unverified, "以下参数未对照通知原文核实", "values not verified against the notice"),
+    ] {
+        let items: Vec<String> = found
+            .iter()
+            .filter(|x| x.confidence == confidence)
+            .map(|x| format!("{} {}", crate::params::spec(x.name).map(|s| s.zh).unwrap_or(x.name), x.display()))
+            .collect();
+        if !items.is_empty() {
+            warnings.push(format!("{zh}：{} / {en}", items.join("；")));
+        }
+    }
+    // Standards are raised about once a year: one in force for over two years is likely stale.
+    let old: Vec<String> = found
+        .iter()
+        .filter(|x| !x.region.is_empty() && x.region.as_ref() != "override")
+        .filter(|x| matches!(crate::params::spec(x.name).map(|s| s.kind), Some(crate::params::Kind::Fen)))
+        .filter(|x| x.since.is_some_and(|since| since.checked_add_months(chrono::Months::new(24)).is_some_and(|d| d <= date)))
+        .map(|x| {
+            format!(
+                "{} {}（自 {} 起）",
+                crate::params::spec(x.name).map(|s| s.zh).unwrap_or(x.name),
+                x.display(),
+                x.since.map(|d| d.to_string()).unwrap_or_default()
+            )
+        })
+        .collect();
+    if !old.is_empty() {
+        warnings.push(format!(
+            "以下地方标准施行已超过两年，可能已有新标准，请核实：{} / standards in force for over two years, possibly raised since",
+            old.join("；")
+        ));
+    }
+    warnings
 }

@@ -16,6 +16,7 @@ mod builtin;
 pub mod bulk;
 pub mod explain;
 pub mod index;
+pub mod json;
 pub mod params;
 pub mod rate;
 pub mod registry;

@@ -60,6 +60,10 @@ pub struct Params {
     pub weights: [i64; 5],
     /// Every value used, for the reasons.
     pub found: Vec<Found>,
+    /// The regional (non-national) values used, as results list them.
+    pub regional: Vec<Found>,
+    /// The warnings every result using these parameters carries (illustrative, unverified, old).
+    pub warnings: Vec<String>,
 }
 
 impl Params {
@@ -173,6 +177,8 @@ impl Params {
             town_limit,
             gradual_exit_months,
             weights,
+            regional: found.iter().filter(|f| !f.region.is_empty()).cloned().collect(),
+            warnings: crate::explain::parameter_warnings(&found, date),
             found,
         })
     }
@@ -453,6 +459,16 @@ pub enum Status {
     Eligible,
     NotEligible,
     NeedsCheck,
+}
+
+impl Status {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Eligible => "eligible",
+            Status::NotEligible => "not_eligible",
+            Status::NeedsCheck => "needs_check",
+        }
+    }
 }
 
 /// 特困 verdict for one member.

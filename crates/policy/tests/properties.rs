@@ -114,6 +114,21 @@ proptest! {
         prop_assert_eq!(before.household, after.household);
     }
 
+    /// The direct JSON writer of the interactive path writes exactly what serde_json writes, for
+    /// member ids with quotes, backslashes and control characters too.
+    #[test]
+    fn the_direct_json_writer_equals_serde_json(mut s in situation(), odd in r#"[a-z"\\\n\t\x01é低]{0,12}"#, region_area in 0usize..4) {
+        if let Some(m) = s.members.first_mut() { m.id = odd.clone(); }
+        let (region, area) = [("620825", s.area), ("310000", Area::Urban), ("110000", Area::Rural), ("430621", Area::Rural)][region_area];
+        s.region = region.into();
+        s.area = area;
+        let p = Params::resolve(Policies::builtin(), region, s.date, area, &[]).expect("parameters");
+        let r = assess_with(&s, &p);
+        let mut fast = Vec::new();
+        jiuzhu_policy::json::write_assessment(&r, &mut fast);
+        prop_assert_eq!(String::from_utf8(fast).unwrap(), serde_json::to_string(&r).unwrap());
+    }
+
     #[test]
     fn bulk_decides_what_the_explained_path_decides(s in situation()) {
         let p = params(s.area);

@@ -14,7 +14,7 @@ use axum::routing::{get, post};
 use axum::{Extension, Json, Router};
 use chrono::{FixedOffset, Local, NaiveDate};
 use jiuzhu_domain::{Fen, FieldError, Permission};
-use jiuzhu_policy::{AssessError, Assessment, Defaults, Policies, Status, assess_json};
+use jiuzhu_policy::{AssessError, Assessment, Defaults, Policies, Status, assess_str};
 use jiuzhu_registry::User;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -89,33 +89,56 @@ fn invalid(e: AssessError, at: &str) -> WebError {
 /// rate-limited; stores nothing.
 #[utoipa::path(post, path = "/api/v1/assess", request_body(content = Object, description = "a situation (assess-v1) or an array of them"),
     responses((status = 200, description = "the result, or an array of results"), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn assess_public(State(state): State<AppState>, ClientIp(ip): ClientIp, Json(body): Json<Value>) -> Result<Response, WebError> {
+async fn assess_public(State(state): State<AppState>, ClientIp(ip): ClientIp, body: axum::body::Bytes) -> Result<Response, WebError> {
     if !state.assess_limiter.allow(ip, Instant::now()) {
         return Err(WebError::TooMany);
     }
     let policies = Policies::builtin();
     let defaults = Defaults::default();
-    match body {
-        Value::Array(items) => {
-            if items.len() > MAX_SITUATIONS {
-                return Err(WebError::Invalid(
-                    FieldError::new(
-                        "",
-                        "too_many",
-                        format!("一次最多评估 {MAX_SITUATIONS} 个情形"),
-                        format!("at most {MAX_SITUATIONS} situations per request"),
-                    )
-                    .into(),
-                ));
-            }
-            let mut out = Vec::with_capacity(items.len());
-            for (i, v) in items.into_iter().enumerate() {
-                out.push(assess_json(v, &defaults, policies).map_err(|e| invalid(e, &format!("[{i}]")))?);
-            }
-            Ok(Json(out).into_response())
+    let syntax = |e: serde_json::Error| {
+        WebError::Invalid(
+            FieldError::new(
+                "",
+                "json.syntax",
+                format!("第 {} 行第 {} 列 JSON 格式错误：{e}", e.line(), e.column()),
+                format!("malformed JSON at line {} column {}: {e}", e.line(), e.column()),
+            )
+            .into(),
+        )
+    };
+    let text = std::str::from_utf8(&body)
+        .map_err(|_| WebError::Invalid(FieldError::new("", "json.utf8", "请求内容不是 UTF-8 文本", "the body is not UTF-8 text").into()))?;
+    // The same path as `jiuzhu assess`: each situation's text is parsed once, typed, and the
+    // result written by the direct JSON writer.
+    let mut out = Vec::with_capacity(8 * 1024);
+    if text.trim_start().starts_with('[') {
+        let items: Vec<&serde_json::value::RawValue> = serde_json::from_str(text).map_err(syntax)?;
+        if items.len() > MAX_SITUATIONS {
+            return Err(WebError::Invalid(
+                FieldError::new(
+                    "",
+                    "too_many",
+                    format!("一次最多评估 {MAX_SITUATIONS} 个情形"),
+                    format!("at most {MAX_SITUATIONS} situations per request"),
+                )
+                .into(),
+            ));
         }
-        v => Ok(Json(assess_json(v, &defaults, policies).map_err(|e| invalid(e, ""))?).into_response()),
+        out.push(b'[');
+        for (i, v) in items.into_iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            let a = assess_str(v.get(), &defaults, policies).map_err(|e| invalid(e, &format!("[{i}]")))?;
+            jiuzhu_policy::json::write_assessment(&a, &mut out);
+        }
+        out.push(b']');
+    } else {
+        serde_json::from_str::<serde::de::IgnoredAny>(text).map_err(syntax)?;
+        let a = assess_str(text, &defaults, policies).map_err(|e| invalid(e, ""))?;
+        jiuzhu_policy::json::write_assessment(&a, &mut out);
     }
+    Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], out).into_response())
 }
 
 fn user(auth: Option<Authenticated>) -> Result<User, WebError> {

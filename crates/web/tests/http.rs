@@ -470,6 +470,16 @@ async fn public_assessment_follows_the_contract() {
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(e["errors"][0]["field"], "[1].members[0].birth_date", "{e}");
 
+    let malformed =
+        Request::post("/api/v1/assess").header(header::CONTENT_TYPE, "application/json").body(Body::from("{\"region\": ")).unwrap();
+    let (status, e, _) = send(&w.app, malformed).await;
+    assert_eq!((status, e["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("json.syntax")), "{e}");
+    // The direct JSON writer's output is the same result serde would give.
+    let (_, one, _) = send(&w.app, public(situation())).await;
+    let mut direct = jiuzhu_policy::assess_json(situation(), &Default::default(), jiuzhu_policy::Policies::builtin()).unwrap();
+    direct.date = one["date"].as_str().unwrap().to_string();
+    assert_eq!(one, serde_json::to_value(&direct).unwrap());
+
     let mut elsewhere = situation();
     elsewhere["region"] = json!("530100");
     let (status, e, _) = send(&w.app, public(elsewhere)).await;

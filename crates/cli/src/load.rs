@@ -2,6 +2,7 @@
 
 use crate::Failure;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use jiuzhu_domain::casework::Department;
 use jiuzhu_domain::{Division, RegionCode, Role};
 use jiuzhu_store::{Actor, HouseholdFilter, HouseholdQuery, NewAccount, Store};
 use rand::Rng;
@@ -98,10 +99,12 @@ async fn busiest_village(store: &dyn Store, town: &RegionCode) -> Result<Option<
     Ok(best.map(|(_, c)| c))
 }
 
-/// Demo accounts: county-wide roles, and for two towns a clerk, an investigator and a reviewer,
-/// and a village assistant for one village of each.
+/// Demo accounts: county-wide roles (a department liaison for each department that answers
+/// referrals), and for two towns a clerk, two investigators (a home survey needs two), two
+/// reviewers (maker and checker where the town decides), and a village assistant for one village
+/// of each.
 pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Result<Vec<DemoAccount>, Failure> {
-    let mut plan: Vec<(Role, String, RegionCode)> = [
+    let mut plan: Vec<(Role, String, RegionCode, Option<Department>)> = [
         Role::CountyApprover,
         Role::WindowClerk,
         Role::Leader,
@@ -112,28 +115,40 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
         Role::AuditAdmin,
     ]
     .into_iter()
-    .map(|r| (r, format!("{}_county", r.as_str()), county.clone()))
+    .map(|r| (r, format!("{}_county", r.as_str()), county.clone(), (r == Role::DepartmentLiaison).then_some(Department::MedicalSecurity)))
     .collect();
+    for d in &Department::ALL[1..] {
+        plan.push((Role::DepartmentLiaison, format!("department_liaison_{}", d.as_str()), county.clone(), Some(*d)));
+    }
     let towns = store.region_children(Some(county)).await?;
     for town in towns.iter().take(2) {
         let suffix = &town.code.as_str()[6..];
         for r in [Role::WindowClerk, Role::Investigator, Role::TownReviewer] {
-            plan.push((r, format!("{}_{suffix}", r.as_str()), town.code.clone()));
+            plan.push((r, format!("{}_{suffix}", r.as_str()), town.code.clone(), None));
+        }
+        for r in [Role::Investigator, Role::TownReviewer] {
+            plan.push((r, format!("{}_{suffix}_2", r.as_str()), town.code.clone(), None));
         }
         if let Some(v) = busiest_village(store, &town.code).await? {
-            plan.push((Role::VillageAssistant, format!("village_assistant_{}", &v.as_str()[6..]), v));
+            plan.push((Role::VillageAssistant, format!("village_assistant_{}", &v.as_str()[6..]), v, None));
         }
     }
     let mut out = Vec::new();
-    for (role, username, region) in plan {
+    for (role, username, region, department) in plan {
         let pw = password();
         let name = store.region(&region).await?.map(|d| d.name).unwrap_or_default();
+        let display = match department {
+            Some(d) => format!("{}{}联络员", name, d.zh()),
+            None if username.ends_with("_2") => format!("{}{}（二）", name, role.zh()),
+            None => format!("{}{}", name, role.zh()),
+        };
         store
             .create_account(&NewAccount {
                 username: username.clone(),
-                display_name: format!("{}{}", name, role.zh()),
+                display_name: display,
                 role,
                 region: region.clone(),
+                department,
                 password_hash: jiuzhu_web::auth::hash_password(&pw),
             })
             .await?;

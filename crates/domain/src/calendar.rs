@@ -49,18 +49,68 @@ impl Calendar {
     pub fn official() -> &'static Calendar {
         static CAL: OnceLock<Calendar> = OnceLock::new();
         CAL.get_or_init(|| {
-            let mut days = HashMap::new();
-            for (_, text) in YEARS {
-                let f: YearFile = serde_json::from_str(text).expect("vendored holiday file is valid");
-                for (d, label) in f.holidays {
-                    days.insert(d, DayKind::Holiday { name: label.split(',').nth(1).unwrap_or(&label).to_string() });
-                }
-                for (d, label) in f.workdays {
-                    days.insert(d, DayKind::SwappedWorking { holiday: label.split(',').nth(1).unwrap_or(&label).to_string() });
-                }
+            let mut cal = Calendar { days: HashMap::new(), first_year: YEARS[0].0, last_year: YEARS[0].0 - 1 };
+            for (year, text) in YEARS {
+                cal.add_year(*year, text).expect("vendored holiday file is valid");
             }
-            Calendar { days, first_year: YEARS[0].0, last_year: YEARS[YEARS.len() - 1].0 }
+            cal
         })
+    }
+
+    /// The official calendar extended by years published after this release (the State Council
+    /// publishes the next year's arrangement each autumn): `(year, file text)` in the vendored
+    /// format, each year following the last one without a gap.
+    pub fn with_years(extra: &[(i32, String)]) -> Result<Calendar, FieldError> {
+        let base = Calendar::official();
+        let mut cal = Calendar { days: base.days.clone(), first_year: base.first_year, last_year: base.last_year };
+        let mut extra: Vec<&(i32, String)> = extra.iter().filter(|(y, _)| *y > base.last_year).collect();
+        extra.sort_by_key(|(y, _)| *y);
+        for (year, text) in extra {
+            cal.add_year(*year, text)?;
+        }
+        Ok(cal)
+    }
+
+    /// The last year whose holidays are known.
+    pub fn last_year(&self) -> i32 {
+        self.last_year
+    }
+
+    /// Checks a year file (`{"holidays": {date: "English,中文,n"}, "workdays": {date: …}}`) and
+    /// adds it. Every date must lie in `year`, no date may be both, and the year must follow the
+    /// last one known.
+    pub fn add_year(&mut self, year: i32, text: &str) -> Result<(), FieldError> {
+        let bad = |zh: String, en: String| FieldError::new("file", "calendar.file", zh, en);
+        if year != self.last_year + 1 {
+            return Err(bad(
+                format!("{year} 年不是已收录年份（至 {} 年）的下一年", self.last_year),
+                format!("{year} does not follow the last year in the calendar ({})", self.last_year),
+            ));
+        }
+        let f: YearFile =
+            serde_json::from_str(text).map_err(|e| bad(format!("节假日文件格式不正确：{e}"), format!("not a holiday file: {e}")))?;
+        for d in f.holidays.keys().chain(f.workdays.keys()) {
+            if d.year() != year {
+                return Err(bad(format!("日期 {d} 不在 {year} 年内"), format!("the date {d} is not in {year}")));
+            }
+        }
+        if let Some(d) = f.holidays.keys().find(|d| f.workdays.contains_key(*d)) {
+            return Err(bad(format!("{d} 同时是节假日和调休工作日"), format!("{d} is both a holiday and a working day")));
+        }
+        if let Some(d) = f.workdays.keys().find(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)) {
+            return Err(bad(format!("调休上班日 {d} 不是周末"), format!("the swapped working day {d} is not a weekend day")));
+        }
+        if f.holidays.is_empty() {
+            return Err(bad(format!("{year} 年的文件中没有节假日"), format!("the file for {year} has no holidays")));
+        }
+        for (d, label) in f.holidays {
+            self.days.insert(d, DayKind::Holiday { name: label.split(',').nth(1).unwrap_or(&label).to_string() });
+        }
+        for (d, label) in f.workdays {
+            self.days.insert(d, DayKind::SwappedWorking { holiday: label.split(',').nth(1).unwrap_or(&label).to_string() });
+        }
+        self.last_year = year;
+        Ok(())
     }
 
     fn covered(&self, d: NaiveDate) -> Result<(), FieldError> {
@@ -146,6 +196,45 @@ mod tests {
         assert_eq!(cal.add_working_days(d("2026-11-23"), 10).unwrap(), d("2026-12-07"));
         assert_eq!(cal.working_days_between(d("2026-11-23"), d("2026-12-07")).unwrap(), 10);
         assert_eq!(cal.add_working_days(d("2026-11-23"), 0).unwrap(), d("2026-11-23"));
+    }
+
+    #[test]
+    fn spring_festival_2024_to_2026_and_national_day_2024_2025() {
+        let cal = Calendar::official();
+        // 2024 春节 Feb 10–17 off, Sun Feb 4 and Sun Feb 18 worked: Fri Feb 9 + 1 → Sun Feb 18.
+        assert_eq!(cal.add_working_days(d("2024-02-09"), 1).unwrap(), d("2024-02-18"));
+        assert!(!cal.is_working_day(d("2024-02-16")).unwrap());
+        // 2025 春节 Jan 28 – Feb 4 off, Sun Jan 26 and Sat Feb 8 worked.
+        assert!(cal.is_working_day(d("2025-01-26")).unwrap());
+        assert_eq!(cal.add_working_days(d("2025-01-27"), 1).unwrap(), d("2025-02-05"));
+        assert_eq!(cal.add_working_days(d("2025-02-07"), 1).unwrap(), d("2025-02-08"));
+        // 2026 春节 Feb 15–23 off, Sat Feb 14 and Sat Feb 28 worked.
+        assert_eq!(cal.add_working_days(d("2026-02-13"), 1).unwrap(), d("2026-02-14"));
+        assert_eq!(cal.add_working_days(d("2026-02-14"), 1).unwrap(), d("2026-02-24"));
+        // 2024 国庆 Oct 1–7 off, Sun Sep 29 and Sat Oct 12 worked.
+        assert_eq!(cal.add_working_days(d("2024-09-28"), 1).unwrap(), d("2024-09-29"));
+        assert_eq!(cal.add_working_days(d("2024-09-30"), 1).unwrap(), d("2024-10-08"));
+        // 2025 国庆中秋 Oct 1–8 off, Sun Sep 28 and Sat Oct 11 worked.
+        assert_eq!(cal.add_working_days(d("2025-09-30"), 1).unwrap(), d("2025-10-09"));
+        assert_eq!(cal.working_days_between(d("2025-09-30"), d("2025-10-11")).unwrap(), 3);
+    }
+
+    #[test]
+    fn a_published_year_can_be_added_and_is_checked() {
+        let next = Calendar::official().last_year() + 1;
+        let file = |h: &str, w: &str| format!(r#"{{"holidays":{{{h}}},"workdays":{{{w}}}}}"#);
+        let ok = file(&format!(r#""{next}-01-01":"New Year's Day,元旦,1""#), "");
+        let cal = Calendar::with_years(&[(next, ok.clone())]).unwrap();
+        assert_eq!(cal.last_year(), next);
+        assert!(!cal.is_working_day(NaiveDate::from_ymd_opt(next, 1, 1).unwrap()).unwrap());
+        // A gap, a date of another year, a weekday "swapped working day", nonsense: refused.
+        assert_eq!(Calendar::with_years(&[(next + 1, ok.clone())]).err().map(|e| e.code), Some("calendar.file"));
+        let other = file(&format!(r#""{}-01-01":"New Year's Day,元旦,1""#, next + 1), "");
+        assert!(Calendar::with_years(&[(next, other)]).is_err());
+        let weekday_work = file(&format!(r#""{next}-01-01":"New Year's Day,元旦,1""#), &format!(r#""{next}-01-06":"x,春节,1""#));
+        let jan6_is_weekend = matches!(NaiveDate::from_ymd_opt(next, 1, 6).unwrap().weekday(), Weekday::Sat | Weekday::Sun);
+        assert_eq!(Calendar::with_years(&[(next, weekday_work)]).is_err(), !jan6_is_weekend);
+        assert!(Calendar::with_years(&[(next, "not json".into())]).is_err());
     }
 
     #[test]

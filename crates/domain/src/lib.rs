@@ -6,6 +6,7 @@
 
 pub mod account;
 pub mod calendar;
+pub mod casework;
 pub mod error;
 pub mod household;
 pub mod id_number;

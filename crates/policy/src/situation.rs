@@ -310,7 +310,7 @@ impl SituationInput {
             }
         };
         let date = match self.date.as_deref().map(str::trim) {
-            Some(d) => match parse_date(d) {
+            Some(d) => match parse_date(d).ok_or(()) {
                 Ok(d) => Some(d),
                 Err(_) => {
                     e.push(FieldError::new(
@@ -377,7 +377,7 @@ impl SituationInput {
                         None
                     }
                 },
-                (None, Some(b)) => match parse_date(b.trim()) {
+                (None, Some(b)) => match parse_date(b.trim()).ok_or(()) {
                     Ok(b) if date.is_none_or(|d| b <= d) => Some(b),
                     Ok(_) => {
                         e.push(FieldError::new(
@@ -537,14 +537,14 @@ impl Situation {
 
 /// `YYYY-MM-DD`, exactly (what `%Y-%m-%d` accepts for four-digit years), without chrono's format
 /// machinery, which took a tenth of the parse of a situation.
-pub fn parse_date(text: &str) -> Result<NaiveDate, ()> {
+pub fn parse_date(text: &str) -> Option<NaiveDate> {
     let b = text.as_bytes();
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return NaiveDate::parse_from_str(text, "%Y-%m-%d").map_err(|_| ());
+        return NaiveDate::parse_from_str(text, "%Y-%m-%d").ok();
     }
-    let num = |r: std::ops::Range<usize>| -> Result<u32, ()> {
-        b[r].iter().try_fold(0u32, |acc, c| if c.is_ascii_digit() { Ok(acc * 10 + u32::from(c - b'0')) } else { Err(()) })
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |acc, c| if c.is_ascii_digit() { Some(acc * 10 + u32::from(c - b'0')) } else { None })
     };
     let (y, m, d) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    NaiveDate::from_ymd_opt(y as i32, m, d).ok_or(())
+    NaiveDate::from_ymd_opt(y as i32, m, d)
 }

@@ -11,6 +11,7 @@ pub use model::*;
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
+use jiuzhu_domain::casework::CaseState;
 use jiuzhu_domain::{Division, HouseholdData, MemberData, NewHousehold, RegionCode};
 
 /// What went wrong in the store, in terms the caller can act on.
@@ -99,6 +100,46 @@ pub trait Store: Send + Sync + 'static {
     async fn assessment_totals(&self, within: &RegionCode, as_of: NaiveDate) -> Result<Vec<AssessmentTotals>>;
     /// The dates that have stored assessments inside `within`, newest first.
     async fn assessment_dates(&self, within: &RegionCode) -> Result<Vec<NaiveDate>>;
+
+    // ---- casework ----
+    /// Opens the cases of one intake in one transaction (all or nothing), each with its first
+    /// timeline entry; they share an intake id (the first case's id). A household has at most
+    /// one open case per kind: a second is `Conflict { constraint: "cases_open_kind" }`.
+    async fn insert_cases(&self, cases: &[NewCase], first_event: &NewCaseEvent) -> Result<Vec<i64>>;
+    async fn case(&self, id: i64) -> Result<Option<Case>>;
+    /// Writes a step: the case as it is after the step (its `version` is the one the step started
+    /// from: someone else's step in between is `VersionMismatch`), the timeline entry, and what
+    /// the step does to a benefit, in one transaction. Returns the benefit's id when one is granted.
+    async fn update_case(&self, case: &Case, event: &NewCaseEvent, benefit: Option<&BenefitChange>) -> Result<Option<i64>>;
+    async fn case_events(&self, case_id: i64) -> Result<Vec<CaseEvent>>;
+    /// A role's queue inside a region (see [`QueueQuery`]).
+    async fn queue(&self, q: &QueueQuery) -> Result<Vec<CaseSummary>>;
+    /// The size of each part of a role's queue.
+    async fn queue_counts(&self, q: &QueueQuery) -> Result<QueueCounts>;
+    /// A household's cases, newest first.
+    async fn household_cases(&self, household_id: i64) -> Result<Vec<CaseSummary>>;
+    /// Cases in `state` inside `within`, oldest step first (公示名单, the periodic tick).
+    async fn cases_in_state(&self, within: &RegionCode, state: CaseState, limit: i64) -> Result<Vec<CaseSummary>>;
+    /// Open cases with a step or overall deadline not yet known (the calendar did not reach it).
+    async fn cases_without_deadline(&self, limit: i64) -> Result<Vec<i64>>;
+    /// 特困 cases that reached the decision inside `within` since `since`: (all, spot-checked).
+    async fn tekun_spot_checks(&self, within: &RegionCode, since: NaiveDate) -> Result<(i64, i64)>;
+    async fn insert_photo(&self, case_id: i64, content_type: &str, bytes: &[u8], caption: &str, actor: &Actor) -> Result<i64>;
+    async fn photo(&self, id: i64) -> Result<Option<Photo>>;
+    async fn benefit(&self, id: i64) -> Result<Option<Benefit>>;
+    async fn household_benefits(&self, household_id: i64) -> Result<Vec<Benefit>>;
+    /// Active benefits whose next review is due on or before `by` and that have no open review.
+    async fn benefits_due_for_review(&self, by: NaiveDate, limit: i64) -> Result<Vec<Benefit>>;
+    /// Benefits in gradual exit whose last month is before `month`.
+    async fn benefits_exit_ended(&self, month: NaiveDate, limit: i64) -> Result<Vec<Benefit>>;
+    /// Replaces a benefit outside a case step (job refusals, the tick); `version` as read.
+    async fn update_benefit(&self, benefit: &Benefit) -> Result<()>;
+
+    // ---- calendar ----
+    /// Holiday files of years published after the release, as imported: (year, file text).
+    async fn calendar_years(&self) -> Result<Vec<(i32, String)>>;
+    /// Stores a year's file (replacing an earlier import of the same year).
+    async fn put_calendar_year(&self, year: i32, text: &str, source: &str, actor: &Actor) -> Result<()>;
 
     // ---- accounts and sessions ----
     async fn create_account(&self, account: &NewAccount) -> Result<i64>;

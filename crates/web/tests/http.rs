@@ -55,6 +55,7 @@ async fn world() -> World {
                     display_name: "测试".into(),
                     role,
                     region: code(region),
+                    department: None,
                     password_hash: hash.clone(),
                 })
                 .await

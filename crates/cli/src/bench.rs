@@ -131,6 +131,7 @@ async fn registry_bench(
         display_name: "bench".into(),
         role,
         scope: Scope(region),
+        department: None,
     });
     eprintln!("[{backend}] {searches} searches, {concurrency} at a time…");
     let started = Instant::now();

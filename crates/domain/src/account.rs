@@ -51,6 +51,12 @@ pub enum Permission {
     AssessHousehold,
     /// Run what-if simulations of a parameter change over the registry (aggregates only).
     Simulate,
+    /// Read cases (申请、复核案件) in scope; department liaisons only their department's referrals.
+    ReadCase,
+    /// Take applications at the one window (一门受理).
+    Intake,
+    /// Import the next year's official holiday calendar.
+    ManageCalendar,
 }
 
 impl Role {
@@ -134,6 +140,11 @@ impl Role {
             ReadStatistics => matches!(self, Leader | CountyApprover | TownReviewer | Auditor),
             AssessHousehold => matches!(self, WindowClerk | VillageAssistant | Investigator | TownReviewer | CountyApprover),
             Simulate => matches!(self, Leader | CountyApprover),
+            ReadCase => {
+                matches!(self, WindowClerk | VillageAssistant | Investigator | TownReviewer | CountyApprover | DepartmentLiaison | Auditor)
+            }
+            Intake => matches!(self, WindowClerk),
+            ManageCalendar => matches!(self, SystemAdmin),
         }
     }
 }

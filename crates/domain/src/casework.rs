@@ -369,6 +369,10 @@ pub struct CaseDetails {
     pub review: Option<ReviewRecord>,
     /// Why the case was closed without a decision (withdrawn, no objection to the feedback slip).
     pub closed_reason: Option<String>,
+    /// The town decides (temporary assistance within its limit, or where a parameter delegates
+    /// the decision), set at the town's review.
+    #[serde(default)]
+    pub decided_by_town: bool,
 }
 
 impl CaseDetails {

@@ -21,6 +21,8 @@ pub struct User {
     pub display_name: String,
     pub role: Role,
     pub scope: Scope,
+    /// For department liaisons: the department whose referrals they answer.
+    pub department: Option<jiuzhu_domain::casework::Department>,
 }
 
 impl User {

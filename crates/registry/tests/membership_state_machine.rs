@@ -88,6 +88,7 @@ async fn run(ops: Vec<Op>) {
         display_name: "clerk".into(),
         role: Role::WindowClerk,
         scope: Scope(RegionCode::parse("620825100").unwrap()),
+        department: None,
     };
     let mut model = Model::default();
     let version = |model: &Model, id: i64| model.households.iter().find(|h| h.0 == id).unwrap().1;

@@ -162,6 +162,7 @@ pub async fn authenticate(store: &dyn Store, token: &str, now: DateTime<Utc>) ->
             display_name: account.display_name,
             role: account.role,
             scope: Scope(account.region),
+            department: account.department,
         },
         csrf_token: session.csrf_token,
         token_hash: hash,

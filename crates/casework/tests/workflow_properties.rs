@@ -97,7 +97,7 @@ fn action(kind: u8, a: u32, b: u32, ok: bool, today: NaiveDate, who: &Who, peopl
             monthly_amount: i64::from(a % 100_000),
             one_off_amount: i64::from(b % 200_000),
             members: vec!["王建国".into()],
-            reasons: if a % 3 == 0 { Vec::new() } else { vec!["收入超过标准".into()] },
+            reasons: if a.is_multiple_of(3) { Vec::new() } else { vec!["收入超过标准".into()] },
             opinion: "同意".into(),
             review_outcome: None,
         }),
@@ -105,9 +105,10 @@ fn action(kind: u8, a: u32, b: u32, ok: bool, today: NaiveDate, who: &Who, peopl
         8 => Action::ResolveObjection { id: a % 3 + 1, reinvestigate: ok, note: "已核实".into() },
         9 | 10 => Action::EndPublicity,
         11 => Action::RecordSpotCheck { findings: "入户核查属实".into() },
-        12 | 13 => {
-            Action::Decide { approve: ok, reasons: if a % 2 == 0 { vec!["家庭收入超过低保标准".into()] } else { Vec::new() } }
-        }
+        12 | 13 => Action::Decide {
+            approve: ok,
+            reasons: if a.is_multiple_of(2) { vec!["家庭收入超过低保标准".into()] } else { Vec::new() },
+        },
         14 => Action::SendBack { reason: "金额有误".into() },
         15 => Action::Extend { reason: if ok { "需补充调查".into() } else { String::new() } },
         16 => Action::GrantEmergency { amount: i64::from(a % 300_000), description: "火灾".into() },
@@ -136,7 +137,7 @@ fn plausible(c: &NewCase) -> &'static [u8] {
 }
 
 /// Someone holding the role the state waits for.
-fn holder<'a>(people: &'a [Who], role: Option<Role>, pick: usize) -> &'a Who {
+fn holder(people: &[Who], role: Option<Role>, pick: usize) -> &Who {
     let with: Vec<&Who> = people.iter().filter(|p| p.role == role).collect();
     if with.is_empty() { &people[pick % people.len()] } else { with[pick % with.len()] }
 }

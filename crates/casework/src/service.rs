@@ -305,7 +305,8 @@ impl Casework {
             }
         };
         let clerk = user.role == Role::WindowClerk;
-        add(mine && c.state == Materials, "supply_materials");
+        let paperwork_pending = c.details.emergency.as_ref().is_some_and(|e| e.paperwork_done_on.is_none());
+        add(clerk && (c.state == Materials || paperwork_pending), "supply_materials");
         add(mine && c.state == Accepted && c.track != Track::Emergency, "check");
         add(mine && c.state == CheckFailed, "object_to_feedback");
         add(mine && c.state == CheckFailed, "close_after_feedback");
@@ -330,7 +331,7 @@ impl Casework {
             "extend",
         );
         add(mine && c.track == Track::Emergency && matches!(c.state, Materials | Accepted), "grant_emergency");
-        add(mine && c.state == Approved && clerk, "paperwork_done");
+        add(clerk && c.state == Approved && paperwork_pending, "paperwork_done");
         add(mine && c.state == Referred, "accept_referral");
         add(mine && matches!(c.state, Referred | DepartmentHandling), "answer_referral");
         add(clerk && c.state == NeedOpen, "close_need");

@@ -494,14 +494,24 @@ pub fn apply(current: &NewCase, action: Action, ctx: &Ctx<'_>) -> Result<Step, W
     match action {
         Action::SupplyMaterials { ref received } => {
             require_role(who, &[Role::WindowClerk], false)?;
-            require_state(&c, &[Materials], &action)?;
+            // 先行救助: help first, the materials follow (in any state until the paperwork is done).
+            let emergency_pending = c.details.emergency.as_ref().is_some_and(|e| e.paperwork_done_on.is_none());
+            if !emergency_pending {
+                require_state(&c, &[Materials], &action)?;
+            }
             for m in &mut c.details.materials {
                 if received.contains(&m.code) {
                     m.received = true;
                 }
             }
             let missing: Vec<String> = c.details.missing_materials().iter().map(|m| m.name.clone()).collect();
-            if missing.is_empty() {
+            if emergency_pending {
+                note = if missing.is_empty() {
+                    "先行救助材料已补齐".into()
+                } else {
+                    format!("先行救助材料仍缺：{}", missing.join("、"))
+                };
+            } else if missing.is_empty() {
                 c.accepted_on = Some(today);
                 c.overall_due = overall_days(c.kind, c.track, r).and_then(|n| working_days(cal, today, n));
                 go(&mut c, Accepted, Some(r.check_start_days));

@@ -1,0 +1,504 @@
+//! The casework service end to end on a real SQLite database: roles taking an application
+//! through every step, a failed check with its feedback slip, scope and conflicts, the tick,
+//! reviews, the fast tracks, referrals, and the calendar import.
+
+use chrono::NaiveDate;
+use jiuzhu_casework::service::IntakeInput;
+use jiuzhu_casework::{Action, Casework, CaseworkError};
+use jiuzhu_domain::casework::*;
+use jiuzhu_domain::*;
+use jiuzhu_registry::User;
+use jiuzhu_store::conformance::sample_household;
+use jiuzhu_store::{Actor, QueueBucket, Store};
+use std::sync::Arc;
+
+struct World {
+    cw: Casework,
+    store: Arc<dyn Store>,
+    /// A poor household in town A, a well-off one in town A, one in town B.
+    poor: i64,
+    rich: i64,
+    in_b: i64,
+    _dir: tempfile::TempDir,
+}
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+fn user(id: i64, role: Role, scope: &str) -> User {
+    User {
+        account_id: id,
+        username: format!("{}{id}", role.as_str()),
+        display_name: format!("{}{id}", role.zh()),
+        role,
+        scope: Scope(RegionCode::parse(scope).unwrap()),
+        department: (role == Role::DepartmentLiaison).then_some(Department::MedicalSecurity),
+    }
+}
+
+const A: &str = "620825100";
+const B: &str = "620825101";
+fn clerk() -> User {
+    user(1, Role::WindowClerk, A)
+}
+fn inv1() -> User {
+    user(2, Role::Investigator, A)
+}
+fn inv2() -> User {
+    user(3, Role::Investigator, A)
+}
+fn rev1() -> User {
+    user(4, Role::TownReviewer, A)
+}
+fn rev2() -> User {
+    user(5, Role::TownReviewer, A)
+}
+fn approver() -> User {
+    user(6, Role::CountyApprover, "620825")
+}
+
+fn with_income(village: &str, name: &str, seq: u32, monthly: i64) -> NewHousehold {
+    let mut h = sample_household(village, name, seq);
+    h.incomes = vec![Income { member: Some(0), kind: IncomeKind::Wage, month: d("2026-10-01"), amount: Fen(monthly) }];
+    h.assets.retain(|a| a.kind == AssetKind::ResidentialProperty);
+    h
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let store = jiuzhu_store_sql::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let code = |s: &str| RegionCode::parse(s).unwrap();
+    let divisions: Vec<Division> =
+        ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
+            .iter()
+            .map(|s| {
+                let (c, n) = s.split_once('/').unwrap();
+                Division { code: code(c), name: n.into() }
+            })
+            .collect();
+    store.upsert_regions(&divisions).await.unwrap();
+    let ids = store
+        .insert_households(
+            &[
+                with_income("620825100201", "王建国", 11, 20_000),
+                with_income("620825100201", "张富贵", 21, 9_000_000),
+                with_income("620825101201", "赵明", 31, 20_000),
+            ],
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let cw = Casework::new(store.clone());
+    cw.load_calendar().await.unwrap();
+    World { cw, store, poor: ids[0], rich: ids[1], in_b: ids[2], _dir: dir }
+}
+
+/// Every checklist item of these kinds, as a clerk ticks them at the window.
+fn everything(kinds: &[AssistanceKind], track: Track) -> Vec<String> {
+    kinds.iter().flat_map(|k| materials_for(*k, track, true, true)).map(|m| m.code).collect()
+}
+
+fn intake(kinds: &[AssistanceKind]) -> IntakeInput {
+    IntakeInput {
+        kinds: kinds.to_vec(),
+        received: everything(kinds, Track::Normal),
+        request: "家中老人患病，收入低".into(),
+        ..Default::default()
+    }
+}
+
+fn survey(visited: &str) -> SurveyRecord {
+    SurveyRecord {
+        visited_on: d(visited),
+        investigators: vec![(inv1().account_id, inv1().display_name), (inv2().account_id, inv2().display_name)],
+        living_conditions: "土木结构平房三间".into(),
+        findings: "家庭收入、财产与申报一致".into(),
+        declared_matches: true,
+        self_care: vec![],
+        photo_ids: vec![],
+    }
+}
+
+fn town(by: &User, monthly: i64, approve: bool) -> TownDecision {
+    TownDecision {
+        on: d("2026-11-06"),
+        by_id: by.account_id,
+        by: by.display_name.clone(),
+        approve,
+        monthly_amount: monthly,
+        one_off_amount: 0,
+        members: vec!["王建国".into(), "李秀英".into()],
+        reasons: if approve { vec![] } else { vec!["家庭人均收入高于低保标准".into()] },
+        opinion: "经调查属实，同意".into(),
+        review_outcome: None,
+    }
+}
+
+/// Takes a case from intake to approval; returns (case id, monthly amount).
+async fn approve_dibao(w: &World, track: Track) -> (i64, i64) {
+    let mut input = intake(&[AssistanceKind::Dibao]);
+    input.track = Some(track);
+    input.commitment_signed = track == Track::Commitment;
+    input.received = everything(&[AssistanceKind::Dibao], track);
+    let id = w.cw.intake(&clerk(), w.poor, &input, d("2026-11-02")).await.unwrap()[0];
+    let c = w.cw.run_check(&clerk(), id, 1, d("2026-11-03")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Survey, "the poor household passes the check");
+    let c = w.cw.act(&inv1(), id, c.version, Action::SubmitSurvey(survey("2026-11-04")), d("2026-11-04")).await.unwrap();
+    let amount = w.cw.suggestion(&rev1(), id, d("2026-11-05")).await.unwrap().monthly_amount;
+    let c = w.cw.act(&rev1(), id, c.version, Action::TownDecide(town(&rev1(), amount, true)), d("2026-11-06")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Publicity);
+    w.cw.tick(d("2026-11-14")).await.unwrap();
+    let c = w.store.case(id).await.unwrap().unwrap();
+    assert_eq!(c.data.state, CaseState::CountyReview, "the tick ends the 7-day notice");
+    let c = w.cw.act(&approver(), id, c.version, Action::Decide { approve: true, reasons: vec![] }, d("2026-11-16")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Approved);
+    (id, amount)
+}
+
+#[tokio::test]
+async fn four_roles_take_a_dibao_application_to_approval_and_a_referral_to_its_answer() {
+    let w = world().await;
+    let ids = w.cw.intake(&clerk(), w.poor, &intake(&[AssistanceKind::Dibao, AssistanceKind::Medical]), d("2026-11-02")).await.unwrap();
+    let (dibao, medical) = (ids[0], ids[1]);
+    let c = w.store.case(dibao).await.unwrap().unwrap();
+    assert_eq!((c.data.state, c.data.accepted_on, c.data.step_due), (CaseState::Accepted, Some(d("2026-11-02")), Some(d("2026-11-05"))));
+    assert_eq!(c.data.overall_due, Some(d("2026-12-14")), "30 working days");
+    // The clerk's queue has it; the investigator's does not yet.
+    let (todo, counts) = w.cw.queue(&clerk(), QueueBucket::Todo, 0, d("2026-11-02")).await.unwrap();
+    assert_eq!((todo.len(), counts.todo, counts.soon_due), (1, 1, 1));
+    assert!(w.cw.queue(&inv1(), QueueBucket::Todo, 0, d("2026-11-02")).await.unwrap().0.is_empty());
+
+    let c = w.cw.run_check(&clerk(), dibao, 1, d("2026-11-03")).await.unwrap();
+    let check = c.data.details.check.clone().unwrap();
+    assert!(check.passed && check.assessment_id.is_some());
+    assert!(check.sources.iter().any(|s| s.contains("尚未接入")), "the record says department data was not available");
+    assert_eq!(w.cw.queue(&inv1(), QueueBucket::Todo, 0, d("2026-11-03")).await.unwrap().0.len(), 1);
+    // A survey by one person, or by the wrong role, is refused.
+    let mut alone = survey("2026-11-04");
+    alone.investigators.truncate(1);
+    assert!(matches!(
+        w.cw.act(&inv1(), dibao, c.version, Action::SubmitSurvey(alone), d("2026-11-04")).await,
+        Err(CaseworkError::Invalid(_))
+    ));
+    assert!(matches!(
+        w.cw.act(&clerk(), dibao, c.version, Action::SubmitSurvey(survey("2026-11-04")), d("2026-11-04")).await,
+        Err(CaseworkError::Workflow(_))
+    ));
+    let c = w.cw.act(&inv1(), dibao, c.version, Action::SubmitSurvey(survey("2026-11-04")), d("2026-11-04")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::TownReview);
+    let s = w.cw.suggestion(&rev1(), dibao, d("2026-11-05")).await.unwrap();
+    // One month's wage of 200 元 in the 12-month window is 16.66 元 a month: 465 元 × 2 − 16.66 元.
+    assert_eq!(s.monthly_amount, 91_334);
+    let c = w.cw.act(&rev1(), dibao, c.version, Action::TownDecide(town(&rev1(), s.monthly_amount, true)), d("2026-11-06")).await.unwrap();
+    assert_eq!((c.data.state, c.data.details.publicity.clone().unwrap().ends_on), (CaseState::Publicity, d("2026-11-13")));
+    // An objection during the notice holds it until handled.
+    let c =
+        w.cw.act(&rev1(), dibao, c.version, Action::RecordObjection { text: "群众反映其子在外务工".into() }, d("2026-11-09"))
+            .await
+            .unwrap();
+    let r = w.cw.tick(d("2026-11-16")).await.unwrap();
+    assert_eq!(r.publicity_ended, 0, "an open objection keeps the notice from ending");
+    let c =
+        w.cw.act(
+            &rev1(),
+            dibao,
+            c.version,
+            Action::ResolveObjection { id: 1, reinvestigate: false, note: "其子已分户，收入不计入".into() },
+            d("2026-11-16"),
+        )
+        .await
+        .unwrap();
+    assert_eq!(w.cw.tick(d("2026-11-16")).await.unwrap().publicity_ended, 1);
+    let c = w.store.case(c.id).await.unwrap().unwrap();
+    assert_eq!((c.data.state, c.data.due_role, c.data.spot_check_required), (CaseState::CountyReview, Some(Role::CountyApprover), true));
+    // Complained about: the county visits before deciding; the reviewer cannot decide.
+    let approve = Action::Decide { approve: true, reasons: vec![] };
+    assert!(matches!(w.cw.act(&approver(), dibao, c.version, approve.clone(), d("2026-11-17")).await, Err(CaseworkError::Workflow(_))));
+    assert!(matches!(w.cw.act(&rev2(), dibao, c.version, approve.clone(), d("2026-11-17")).await, Err(CaseworkError::Workflow(_))));
+    let c =
+        w.cw.act(&approver(), dibao, c.version, Action::RecordSpotCheck { findings: "入户核实，情况属实".into() }, d("2026-11-17"))
+            .await
+            .unwrap();
+    let c = w.cw.act(&approver(), dibao, c.version, approve, d("2026-11-17")).await.unwrap();
+    let decision = c.data.details.decision.clone().unwrap();
+    assert_eq!((c.data.state, decision.monthly_amount, decision.effective_month), (CaseState::Approved, 91_334, Some(d("2026-12-01"))));
+    let benefits = w.cw.household_benefits(&clerk(), w.poor).await.unwrap();
+    assert_eq!(benefits.len(), 1);
+    assert_eq!(
+        (benefits[0].monthly_amount, benefits[0].status, benefits[0].since_month),
+        (Fen(91_334), BenefitStatus::Active, d("2026-12-01"))
+    );
+    let events = w.store.case_events(dibao).await.unwrap();
+    let roles: Vec<Option<Role>> = events.iter().map(|e| e.role).collect();
+    for r in [Role::WindowClerk, Role::Investigator, Role::TownReviewer, Role::CountyApprover] {
+        assert!(roles.contains(&Some(r)), "{r:?} acted: {roles:?}");
+    }
+    assert!(events.iter().any(|e| e.action == "end_publicity" && e.role.is_none()), "the tick's step is on the timeline as the system");
+    // The approver's done list has it.
+    assert_eq!(w.cw.queue(&approver(), QueueBucket::Done, 0, d("2026-11-17")).await.unwrap().0[0].id, dibao);
+
+    // The medical referral is in the medical security liaison's queue only.
+    let liaison = user(7, Role::DepartmentLiaison, "620825");
+    let mut education = liaison.clone();
+    education.account_id = 8;
+    education.department = Some(Department::Education);
+    assert_eq!(w.cw.queue(&liaison, QueueBucket::Todo, 0, d("2026-11-03")).await.unwrap().0[0].id, medical);
+    assert!(w.cw.queue(&education, QueueBucket::Todo, 0, d("2026-11-03")).await.unwrap().0.is_empty());
+    assert!(matches!(w.cw.get(&education, medical).await, Err(CaseworkError::NotFound)), "not even by id");
+    assert!(matches!(w.cw.get(&liaison, dibao).await, Err(CaseworkError::NotFound)), "a liaison reads referrals only");
+    let m = w.cw.act(&liaison, medical, 1, Action::AcceptReferral, d("2026-11-03")).await.unwrap();
+    let m =
+        w.cw.act(
+            &liaison,
+            medical,
+            m.version,
+            Action::AnswerReferral { granted: true, answer: "住院自付部分按70%救助".into(), amount: 224_700 },
+            d("2026-11-05"),
+        )
+        .await
+        .unwrap();
+    assert_eq!((m.data.state, m.data.due_role), (CaseState::Answered, None));
+}
+
+#[tokio::test]
+async fn a_clearly_ineligible_application_stops_at_the_check_with_a_feedback_slip() {
+    let w = world().await;
+    let id = w.cw.intake(&clerk(), w.rich, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.unwrap()[0];
+    let c = w.cw.run_check(&clerk(), id, 1, d("2026-11-03")).await.unwrap();
+    let fb = c.data.details.feedback.clone().unwrap();
+    assert_eq!((c.data.state, fb.objection_due), (CaseState::CheckFailed, Some(d("2026-11-10"))));
+    assert!(!fb.reasons.is_empty(), "the slip says why");
+    assert_eq!(w.cw.tick(d("2026-11-10")).await.unwrap().feedback_closed, 0, "still inside the objection window");
+    assert_eq!(w.cw.tick(d("2026-11-11")).await.unwrap().feedback_closed, 1);
+    let c = w.store.case(id).await.unwrap().unwrap();
+    assert_eq!((c.data.state, c.data.details.closed_reason.as_deref()), (CaseState::Closed, Some("核对不符，异议期内未提出异议")));
+    // Closed: the household may apply again; an objection sends the new case on, contested, to 民主评议.
+    let id = w.cw.intake(&clerk(), w.rich, &intake(&[AssistanceKind::Dibao]), d("2026-11-12")).await.unwrap()[0];
+    let c = w.cw.run_check(&clerk(), id, 1, d("2026-11-12")).await.unwrap();
+    let c =
+        w.cw.act(&clerk(), id, c.version, Action::ObjectToFeedback { text: "工资已停发，有单位证明".into() }, d("2026-11-13"))
+            .await
+            .unwrap();
+    assert_eq!((c.data.state, c.data.contested), (CaseState::Survey, true));
+    let c = w.cw.act(&inv2(), id, c.version, Action::SubmitSurvey(survey("2026-11-16")), d("2026-11-16")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Evaluation, "contested: 民主评议");
+}
+
+#[tokio::test]
+async fn scope_roles_duplicates_and_two_people_at_once() {
+    let w = world().await;
+    let id = w.cw.intake(&clerk(), w.poor, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.unwrap()[0];
+    let clerk_b = user(9, Role::WindowClerk, B);
+    assert!(matches!(w.cw.get(&clerk_b, id).await, Err(CaseworkError::NotFound)), "another town's case does not exist for it");
+    assert!(matches!(
+        w.cw.act(&clerk_b, id, 1, Action::Withdraw { reason: "x".into() }, d("2026-11-02")).await,
+        Err(CaseworkError::NotFound)
+    ));
+    assert!(matches!(
+        w.cw.intake(&clerk_b, w.poor, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await,
+        Err(CaseworkError::NotFound)
+    ));
+    assert!(matches!(
+        w.cw.intake(&inv1(), w.poor, &intake(&[AssistanceKind::Tekun]), d("2026-11-02")).await,
+        Err(CaseworkError::Forbidden)
+    ));
+    assert!(matches!(w.cw.get(&user(10, Role::Leader, "620825"), id).await, Err(CaseworkError::Forbidden)));
+    assert!(w.cw.intake(&clerk_b, w.in_b, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.is_ok());
+    // The same kind twice while one is open: refused, naming the open case.
+    match w.cw.intake(&clerk(), w.poor, &intake(&[AssistanceKind::Tekun, AssistanceKind::Dibao]), d("2026-11-03")).await {
+        Err(CaseworkError::Invalid(e)) => assert!(e.0[0].code == "intake.duplicate" && e.0[0].zh.contains(&id.to_string()), "{e}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(w.store.household_cases(w.poor).await.unwrap().len(), 1, "nothing of the refused intake was kept");
+    // Two clerks on the same page: the first wins, the second is told what happened.
+    w.cw.run_check(&clerk(), id, 1, d("2026-11-03")).await.unwrap();
+    match w.cw.act(&clerk(), id, 1, Action::Withdraw { reason: "申请人撤回".into() }, d("2026-11-03")).await {
+        Err(CaseworkError::Conflict { state, by }) => assert_eq!((state, by.as_str()), (CaseState::Survey, "受理员1")),
+        other => panic!("{other:?}"),
+    }
+    // Missing materials: the case waits, listing them; the clock starts when they are in.
+    let mut partial = intake(&[AssistanceKind::Tekun]);
+    partial.received = vec!["application".into(), "id_cards".into()];
+    let t = w.cw.intake(&clerk(), w.poor, &partial, d("2026-11-03")).await.unwrap()[0];
+    let c = w.store.case(t).await.unwrap().unwrap();
+    assert_eq!((c.data.state, c.data.step_due, c.data.accepted_on), (CaseState::Materials, None, None));
+    assert!(c.data.details.missing_materials().len() >= 4);
+    let c = w
+        .cw
+        .act(&clerk(), t, 1, Action::SupplyMaterials { received: everything(&[AssistanceKind::Tekun], Track::Normal) }, d("2026-11-05"))
+        .await
+        .unwrap();
+    assert_eq!((c.data.state, c.data.accepted_on), (CaseState::Accepted, Some(d("2026-11-05"))));
+    // 特困: the town has 15 working days.
+    assert_eq!(c.data.overall_due, Some(d("2026-11-26")));
+}
+
+#[tokio::test]
+async fn reviews_fall_due_and_changes_open_them() {
+    let w = world().await;
+    // Reviews fall in 2027: the administrator imports its holidays (a test file: New Year's Day only).
+    let admin = user(12, Role::SystemAdmin, "620825");
+    let file = r#"{"holidays":{"2027-01-01":"New Year's Day,元旦,1"},"workdays":{}}"#;
+    w.cw.import_calendar_year(Some(&admin), 2027, file, "test").await.unwrap();
+    approve_dibao(&w, Track::Normal).await;
+    let b = w.cw.household_benefits(&clerk(), w.poor).await.unwrap()[0].clone();
+    // Both members are over 60 (nobody of working age can work): reviewed yearly.
+    assert_eq!((b.review_months, b.next_review_on), (12, Some(d("2027-11-16"))));
+    assert_eq!(w.cw.tick(d("2027-10-16")).await.unwrap().reviews_opened, 0);
+    let r = w.cw.tick(d("2027-10-17")).await.unwrap();
+    assert_eq!(r.reviews_opened, 1, "opened 30 days ahead");
+    assert_eq!(w.cw.tick(d("2027-10-18")).await.unwrap().reviews_opened, 0, "not twice");
+    let review = w.store.household_cases(w.poor).await.unwrap().into_iter().find(|c| c.purpose == Purpose::Review).unwrap();
+    assert_eq!((review.state, review.due_role), (CaseState::Accepted, Some(Role::WindowClerk)));
+    // A second review of the same benefit while one is open is refused.
+    assert!(matches!(
+        w.cw.report_change(&clerk(), b.id, true, Some("李秀英".into()), "李秀英于2027年10月去世", d("2027-10-20")).await,
+        Err(CaseworkError::Invalid(_))
+    ));
+    // The review: check, then the town keeps it unchanged; the benefit's next review moves on.
+    let c = w.cw.run_check(&clerk(), review.id, 1, d("2027-10-20")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::TownReview);
+    let mut keep = town(&rev1(), 91_334, true);
+    keep.review_outcome = Some(ReviewOutcome::Unchanged);
+    let c = w.cw.act(&rev1(), review.id, c.version, Action::TownDecide(keep), d("2027-10-21")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Closed);
+    let b2 = w.store.benefit(b.id).await.unwrap().unwrap();
+    assert_eq!((b2.monthly_amount, b2.next_review_on), (Fen(91_334), Some(d("2028-10-21"))));
+    // A death opens a review due within 3 months.
+    let death = w.cw.report_change(&clerk(), b.id, true, Some("李秀英".into()), "李秀英去世", d("2027-11-03")).await.unwrap();
+    let c = w.store.case(death).await.unwrap().unwrap();
+    assert_eq!((c.data.purpose, c.data.overall_due), (Purpose::Review, None), "3 months on is 2028, whose holidays are not known");
+    assert_eq!(c.data.details.review.unwrap().reason, ReviewReason::Death);
+    // The review ends the benefit after 公示: terminate.
+    let c = w.cw.run_check(&clerk(), death, 1, d("2027-11-04")).await.unwrap();
+    let mut end = town(&rev1(), 0, true);
+    end.review_outcome = Some(ReviewOutcome::Terminate);
+    let c = w.cw.act(&rev1(), death, c.version, Action::TownDecide(end), d("2027-11-05")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Publicity, "a termination is published first");
+    w.cw.tick(d("2027-11-13")).await.unwrap();
+    let c = w.store.case(death).await.unwrap().unwrap();
+    let c = w.cw.act(&approver(), death, c.version, Action::Decide { approve: true, reasons: vec![] }, d("2027-11-15")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Approved);
+    let ended = w.store.benefit(b.id).await.unwrap().unwrap();
+    assert_eq!(
+        (ended.status, ended.until_month),
+        (BenefitStatus::Ended, Some(d("2027-11-01"))),
+        "paid to the end of the month of the decision"
+    );
+    assert!(
+        matches!(w.cw.report_change(&clerk(), b.id, false, None, "x", d("2027-12-01")).await, Err(CaseworkError::Invalid(_))),
+        "an ended benefit"
+    );
+}
+
+#[tokio::test]
+async fn three_refused_jobs_open_a_review() {
+    let w = world().await;
+    approve_dibao(&w, Track::Normal).await;
+    let b = w.cw.household_benefits(&clerk(), w.poor).await.unwrap()[0].clone();
+    let assistant = user(11, Role::VillageAssistant, "620825100201");
+    for n in 1..=2 {
+        assert_eq!(w.cw.record_job_refusal(&assistant, b.id, "王建国", "县城保洁岗位", d("2026-12-01")).await.unwrap(), n);
+    }
+    assert!(!w.store.household_cases(w.poor).await.unwrap().iter().any(|c| c.purpose == Purpose::Review));
+    assert_eq!(w.cw.record_job_refusal(&assistant, b.id, "王建国", "乡镇公益岗位", d("2026-12-08")).await.unwrap(), 3);
+    let review = w.store.household_cases(w.poor).await.unwrap().into_iter().find(|c| c.purpose == Purpose::Review).unwrap();
+    let c = w.store.case(review.id).await.unwrap().unwrap();
+    assert_eq!(c.data.details.review.unwrap().reason, ReviewReason::JobRefusals);
+    assert!(matches!(w.cw.record_job_refusal(&inv1(), b.id, "王建国", "x", d("2026-12-08")).await, Err(CaseworkError::Forbidden)));
+}
+
+#[tokio::test]
+async fn commitment_cases_get_a_data_post_check_within_a_month() {
+    let w = world().await;
+    // Unsigned commitment: refused.
+    let mut unsigned = intake(&[AssistanceKind::Dibao]);
+    unsigned.track = Some(Track::Commitment);
+    assert!(matches!(w.cw.intake(&clerk(), w.poor, &unsigned, d("2026-11-02")).await, Err(CaseworkError::Invalid(_))));
+    let (id, _) = approve_dibao(&w, Track::Commitment).await;
+    let c = w.store.case(id).await.unwrap().unwrap();
+    assert_eq!(c.data.overall_due, Some(d("2026-11-16")), "10 working days from 2 November");
+    let b = w.cw.household_benefits(&clerk(), w.poor).await.unwrap()[0].clone();
+    assert_eq!((b.next_review_on, b.next_review_reason), (Some(d("2026-12-16")), ReviewReason::PostCheck));
+    let r = w.cw.tick(d("2026-11-16")).await.unwrap();
+    assert_eq!((r.reviews_opened, r.post_checks_passed), (1, 1), "the post-check ran on the data and passed");
+    let review = w.store.household_cases(w.poor).await.unwrap().into_iter().find(|c| c.purpose == Purpose::Review).unwrap();
+    assert_eq!(review.state, CaseState::Closed);
+    let b = w.store.benefit(b.id).await.unwrap().unwrap();
+    assert!(matches!(b.next_review_reason, ReviewReason::Periodic | ReviewReason::RandomCheck));
+}
+
+#[tokio::test]
+async fn emergency_help_first_within_the_town_limit_then_the_paperwork() {
+    let w = world().await;
+    let input = IntakeInput {
+        kinds: vec![AssistanceKind::Temporary],
+        track: Some(Track::Emergency),
+        received: vec!["application".into()],
+        request: "房屋失火".into(),
+        emergency_description: Some("11月2日夜房屋失火，生活用品烧毁".into()),
+        ..Default::default()
+    };
+    let id = w.cw.intake(&clerk(), w.poor, &input, d("2026-11-02")).await.unwrap()[0];
+    let c = w.store.case(id).await.unwrap().unwrap();
+    assert_eq!((c.data.state, c.data.due_role, c.data.step_due), (CaseState::Accepted, Some(Role::TownReviewer), Some(d("2026-11-02"))));
+    // The town's limit: 3 × the rural standard 465 元 = 1395 元.
+    let over = Action::GrantEmergency { amount: 139_501, description: String::new() };
+    assert!(matches!(w.cw.act(&rev1(), id, 1, over, d("2026-11-02")).await, Err(CaseworkError::Invalid(_))));
+    let c =
+        w.cw.act(&rev1(), id, 1, Action::GrantEmergency { amount: 139_500, description: String::new() }, d("2026-11-02")).await.unwrap();
+    assert_eq!((c.data.state, c.data.due_role), (CaseState::Approved, Some(Role::WindowClerk)), "the paperwork follows");
+    let b = w.cw.household_benefits(&clerk(), w.poor).await.unwrap();
+    assert_eq!((b[0].one_off_amount, b[0].status), (Fen(139_500), BenefitStatus::Ended), "a one-off payment");
+    assert!(
+        matches!(w.cw.act(&clerk(), id, c.version, Action::PaperworkDone, d("2026-11-03")).await, Err(CaseworkError::Workflow(_))),
+        "materials missing"
+    );
+    let c =
+        w.cw.act(
+            &clerk(),
+            id,
+            c.version,
+            Action::SupplyMaterials { received: everything(&[AssistanceKind::Temporary], Track::Emergency) },
+            d("2026-11-04"),
+        )
+        .await
+        .unwrap();
+    let c = w.cw.act(&clerk(), id, c.version, Action::PaperworkDone, d("2026-11-04")).await.unwrap();
+    assert_eq!(c.data.due_role, None);
+    // 先行救助 is for temporary assistance only: asked for with 低保, the 低保 case goes the normal way.
+    let mut both = input.clone();
+    both.kinds = vec![AssistanceKind::Temporary, AssistanceKind::Dibao];
+    let ids = w.cw.intake(&clerk(), w.rich, &both, d("2026-11-02")).await.unwrap();
+    let tracks: Vec<(AssistanceKind, Track, CaseState)> = {
+        let mut v = Vec::new();
+        for id in ids {
+            let c = w.store.case(id).await.unwrap().unwrap();
+            v.push((c.data.kind, c.data.track, c.data.state));
+        }
+        v
+    };
+    assert_eq!(
+        tracks,
+        [(AssistanceKind::Temporary, Track::Emergency, CaseState::Accepted), (AssistanceKind::Dibao, Track::Normal, CaseState::Materials)]
+    );
+}
+
+#[tokio::test]
+async fn deadlines_beyond_the_calendar_are_filled_when_the_next_year_is_imported() {
+    let w = world().await;
+    let id = w.cw.intake(&clerk(), w.poor, &intake(&[AssistanceKind::Dibao]), d("2026-12-02")).await.unwrap()[0];
+    assert_eq!(w.store.case(id).await.unwrap().unwrap().data.overall_due, None);
+    let file = r#"{"holidays":{"2027-01-01":"New Year's Day,元旦,1"},"workdays":{}}"#;
+    assert!(matches!(w.cw.import_calendar_year(Some(&clerk()), 2027, file, "国办发明电").await, Err(CaseworkError::Forbidden)));
+    let admin = user(12, Role::SystemAdmin, "620825");
+    assert!(matches!(w.cw.import_calendar_year(Some(&admin), 2028, file, "x").await, Err(CaseworkError::Invalid(_))), "a gap year");
+    assert!(matches!(w.cw.import_calendar_year(Some(&admin), 2027, "{", "x").await, Err(CaseworkError::Invalid(_))));
+    assert_eq!(w.cw.import_calendar_year(Some(&admin), 2027, file, "国务院办公厅关于2027年部分节假日安排的通知").await.unwrap(), 1);
+    assert_eq!(w.store.case(id).await.unwrap().unwrap().data.overall_due, Some(d("2027-01-14")));
+    // A restarted service reads the imported year back.
+    let again = Casework::new(w.store.clone());
+    again.load_calendar().await.unwrap();
+    assert_eq!(again.calendar().last_year(), 2027);
+}

@@ -656,6 +656,11 @@ impl Casework {
         Ok(self.store.insert_photo(id, content_type, bytes, caption.trim(), &user.actor()).await?)
     }
 
+    pub async fn photo_ids(&self, user: &User, id: i64) -> Result<Vec<i64>> {
+        self.case_in_scope(user, id).await?;
+        Ok(self.store.case_photo_ids(id).await?)
+    }
+
     pub async fn photo(&self, user: &User, photo_id: i64) -> Result<Photo> {
         let p = self.store.photo(photo_id).await?.ok_or(CaseworkError::NotFound)?;
         self.case_in_scope(user, p.case_id).await?;
@@ -843,4 +848,214 @@ impl Casework {
     async fn all_regions(&self) -> Result<Vec<jiuzhu_domain::RegionCode>> {
         Ok(self.store.region_children(None).await?.into_iter().map(|d| d.code).collect())
     }
+}
+
+/// A step as a user (a page's form or the JSON API) asks for it; the service adds who, when, the
+/// investigators' names, the policy engine's amounts and the check itself.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize, serde::Serialize)]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum StepInput {
+    SupplyMaterials {
+        received: Vec<String>,
+    },
+    /// 核对: runs the economic check.
+    Check,
+    ObjectToFeedback {
+        text: String,
+    },
+    CloseAfterFeedback,
+    Survey {
+        /// The second investigator (an investigator account of the same town).
+        co_investigator_id: i64,
+        visited_on: NaiveDate,
+        #[serde(default)]
+        living_conditions: String,
+        findings: String,
+        #[serde(default = "yes")]
+        declared_matches: bool,
+        /// Unmet self-care items (0–6) by member id, where the survey assessed them.
+        #[serde(default)]
+        self_care: Vec<(i64, u8)>,
+        #[serde(default)]
+        photo_ids: Vec<i64>,
+    },
+    RequestSurvey {
+        reason: String,
+    },
+    Evaluation {
+        held_on: NaiveDate,
+        participants: u32,
+        in_favour: u32,
+        against: u32,
+        conclusion: String,
+    },
+    TownDecision {
+        approve: bool,
+        /// Fen; `None`: the policy engine's amount on the registered data.
+        #[serde(default)]
+        monthly_amount: Option<i64>,
+        #[serde(default)]
+        one_off_amount: Option<i64>,
+        #[serde(default)]
+        reasons: Vec<String>,
+        #[serde(default)]
+        opinion: String,
+        #[serde(default)]
+        review_outcome: Option<ReviewOutcome>,
+    },
+    Objection {
+        text: String,
+    },
+    ResolveObjection {
+        id: u32,
+        reinvestigate: bool,
+        note: String,
+    },
+    EndPublicity,
+    SpotCheck {
+        findings: String,
+    },
+    Approve,
+    Reject {
+        reasons: Vec<String>,
+    },
+    SendBack {
+        reason: String,
+    },
+    Extend {
+        reason: String,
+    },
+    GrantEmergency {
+        amount: i64,
+        #[serde(default)]
+        description: String,
+    },
+    PaperworkDone,
+    AcceptReferral,
+    AnswerReferral {
+        granted: bool,
+        answer: String,
+        #[serde(default)]
+        amount: i64,
+    },
+    CloseNeed {
+        note: String,
+    },
+    Withdraw {
+        reason: String,
+    },
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Casework {
+    /// Takes a step asked for by a user.
+    pub async fn take_step(&self, user: &User, id: i64, version: i64, input: StepInput, today: NaiveDate) -> Result<Case> {
+        let action = match input {
+            StepInput::Check => return self.run_check(user, id, version, today).await,
+            StepInput::SupplyMaterials { received } => Action::SupplyMaterials { received },
+            StepInput::ObjectToFeedback { text } => Action::ObjectToFeedback { text },
+            StepInput::CloseAfterFeedback => Action::CloseAfterFeedback,
+            StepInput::Survey { co_investigator_id, visited_on, living_conditions, findings, declared_matches, self_care, photo_ids } => {
+                let case = self.case_in_scope(user, id).await?;
+                let co = self
+                    .store
+                    .account(co_investigator_id)
+                    .await?
+                    .filter(|a| a.role == Role::Investigator && !a.disabled && user.scope.contains(&a.region) || a_in_case_scope(a, &case))
+                    .ok_or_else(|| {
+                        FieldError::new(
+                            "co_investigator_id",
+                            "survey.co_investigator",
+                            "第二名调查人员须是本辖区的入户调查员",
+                            "the second investigator must be an investigator of this region",
+                        )
+                    })?;
+                let h = self.store.household(case.data.household_id).await?.ok_or(CaseworkError::NotFound)?;
+                let mut findings_self_care = Vec::new();
+                for (member_id, unmet) in self_care {
+                    let m = h
+                        .member(member_id)
+                        .ok_or_else(|| FieldError::new("self_care", "survey.member", "不是本户成员", "not a member of this household"))?;
+                    if unmet > 6 {
+                        return Err(
+                            FieldError::new("self_care", "self_care.range", "不能自理项目为 0–6 项", "unmet items are 0 to 6").into()
+                        );
+                    }
+                    findings_self_care.push(SelfCareFinding { member_id, name: m.data.name.clone(), unmet });
+                }
+                for pid in &photo_ids {
+                    if self.store.photo(*pid).await?.is_none_or(|p| p.case_id != id) {
+                        return Err(FieldError::new("photo_ids", "photo.unknown", "照片不属于本案", "the photo is not of this case").into());
+                    }
+                }
+                Action::SubmitSurvey(SurveyRecord {
+                    visited_on,
+                    investigators: vec![(user.account_id, user.display_name.clone()), (co.id, co.display_name)],
+                    living_conditions: living_conditions.trim().to_string(),
+                    findings: findings.trim().to_string(),
+                    declared_matches,
+                    self_care: findings_self_care,
+                    photo_ids,
+                })
+            }
+            StepInput::RequestSurvey { reason } => Action::RequestSurvey { reason },
+            StepInput::Evaluation { held_on, participants, in_favour, against, conclusion } => Action::RecordEvaluation(EvaluationRecord {
+                held_on,
+                participants,
+                in_favour,
+                against,
+                conclusion: conclusion.trim().to_string(),
+                by: user.display_name.clone(),
+            }),
+            StepInput::TownDecision { approve, monthly_amount, one_off_amount, reasons, opinion, review_outcome } => {
+                let s = self.suggestion(user, id, today).await?;
+                Action::TownDecide(TownDecision {
+                    on: today,
+                    by_id: user.account_id,
+                    by: user.display_name.clone(),
+                    approve,
+                    monthly_amount: monthly_amount.unwrap_or(if approve { s.monthly_amount } else { 0 }),
+                    one_off_amount: one_off_amount.unwrap_or(if approve { s.one_off_amount } else { 0 }),
+                    members: s.members,
+                    reasons: reasons.into_iter().map(|r| r.trim().to_string()).filter(|r| !r.is_empty()).collect(),
+                    opinion: opinion.trim().to_string(),
+                    review_outcome,
+                })
+            }
+            StepInput::Objection { text } => Action::RecordObjection { text },
+            StepInput::ResolveObjection { id: oid, reinvestigate, note } => Action::ResolveObjection { id: oid, reinvestigate, note },
+            StepInput::EndPublicity => Action::EndPublicity,
+            StepInput::SpotCheck { findings } => Action::RecordSpotCheck { findings },
+            StepInput::Approve => Action::Decide { approve: true, reasons: Vec::new() },
+            StepInput::Reject { reasons } => Action::Decide { approve: false, reasons },
+            StepInput::SendBack { reason } => Action::SendBack { reason },
+            StepInput::Extend { reason } => Action::Extend { reason },
+            StepInput::GrantEmergency { amount, description } => Action::GrantEmergency { amount, description },
+            StepInput::PaperworkDone => Action::PaperworkDone,
+            StepInput::AcceptReferral => Action::AcceptReferral,
+            StepInput::AnswerReferral { granted, answer, amount } => Action::AnswerReferral { granted, answer, amount },
+            StepInput::CloseNeed { note } => Action::CloseNeed { note },
+            StepInput::Withdraw { reason } => Action::Withdraw { reason },
+        };
+        self.act(user, id, version, action, today).await
+    }
+
+    /// The investigators who may survey with `user` (same role, in the user's scope, not disabled).
+    pub async fn co_investigators(&self, user: &User) -> Result<Vec<Account>> {
+        Ok(self
+            .store
+            .list_accounts()
+            .await?
+            .into_iter()
+            .filter(|a| a.role == Role::Investigator && !a.disabled && a.id != user.account_id && a.region.is_within(&user.scope.0))
+            .collect())
+    }
+}
+
+/// An investigator account whose region covers the case (a county-wide investigator).
+fn a_in_case_scope(a: &Account, case: &Case) -> bool {
+    a.role == Role::Investigator && !a.disabled && case.data.region.is_within(&a.region)
 }

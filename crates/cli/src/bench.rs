@@ -30,6 +30,25 @@ pub enum Bench {
         #[arg(long, default_value_t = 1)]
         seed: u64,
     },
+    /// Case queues: queue pages (todo, due soon, overdue, and the JSON API) for a town clerk,
+    /// investigator and reviewer, the county approver and a department liaison, with many open
+    /// cases, on SQLite and PostgreSQL.
+    Casework {
+        #[arg(long, default_value_t = 100_000)]
+        households: usize,
+        #[arg(long, default_value_t = 20_000)]
+        cases: usize,
+        /// `sqlite`, `postgres` or `both`.
+        #[arg(long, default_value = "both")]
+        backend: String,
+        /// Server for the PostgreSQL run; the database `jiuzhu_bench` is dropped and re-created.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
+        #[arg(long, default_value_t = 2_000)]
+        requests: usize,
+        #[arg(long, default_value_t = 8)]
+        concurrency: usize,
+    },
     /// The policy engine: all five programmes in bulk, one situation at a time through the
     /// `assess` path, and the 低保 gap rule against OpenFisca on the same households.
     Assess {
@@ -47,6 +66,33 @@ pub async fn run(b: Bench) -> Result<(), Failure> {
     match b {
         Bench::Assess { households, seed, single } => {
             let out = tokio::task::spawn_blocking(move || crate::bench_assess::run(households, seed, single)).await??;
+            println!("{out}");
+        }
+        Bench::Casework { households, cases, backend, pg_url, requests, concurrency } => {
+            let mut results = Vec::new();
+            let tmp = tempfile::tempdir()?;
+            if backend == "sqlite" || backend == "both" {
+                let url = format!("sqlite://{}", tmp.path().join("bench.db").display());
+                let store = jiuzhu_store_sql::connect(&url).await?;
+                results.push(crate::cases::casework_bench(store, households, cases, requests, concurrency).await?);
+            }
+            if backend == "postgres" || backend == "both" {
+                let url = fresh_pg_database(&pg_url).await?;
+                let store = jiuzhu_store_sql::connect(&url).await?;
+                results.push(crate::cases::casework_bench(store, households, cases, requests, concurrency).await?);
+            }
+            if results.is_empty() {
+                return Err(Failure::input(format!("--backend: “{backend}” is not sqlite, postgres or both")));
+            }
+            let out = json!({
+                "bench": "casework",
+                "households": households,
+                "open_cases": cases,
+                "goals": {"queue_p95_ms": 200},
+                "results": results,
+                "peak_rss_mib": peak_rss_mib(),
+                "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            });
             println!("{out}");
         }
         Bench::Registry { households, backend, pg_url, searches, concurrency, seed } => {
@@ -99,7 +145,7 @@ async fn fresh_pg_database(server_url: &str) -> Result<String, Failure> {
     Ok(format!("{base}/jiuzhu_bench"))
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
+pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }

@@ -160,7 +160,7 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
 /// On an empty database: loads 庄浪县, `n` households and demo accounts, and writes
 /// `demo-accounts.json` into `dir`. Otherwise returns the accounts written before.
 pub async fn seed_if_empty(
-    store: &dyn Store,
+    store: &std::sync::Arc<dyn Store>,
     n: usize,
     seed: u64,
     as_of: chrono::NaiveDate,
@@ -172,10 +172,13 @@ pub async fn seed_if_empty(
     }
     let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("valid");
     eprintln!("首次运行：载入庄浪县区划和 {n} 户合成（虚构）家庭 · first run: loading 庄浪县 and {n} synthetic households (seed {seed})");
-    let took = load_population(store, &county, n, seed, as_of).await?;
+    let took = load_population(store.as_ref(), &county, n, seed, as_of).await?;
     eprintln!("载入完成 loaded in {took:.1?}");
-    let accounts = create_demo_accounts(store, &county).await?;
+    let accounts = create_demo_accounts(store.as_ref(), &county).await?;
     std::fs::write(&file, serde_json::to_string_pretty(&accounts)?)?;
+    // Applications at every step, taken there by the demo accounts, so the queues show real work.
+    let cases = crate::cases::seed_demo_cases(store.clone(), as_of, 20).await?;
+    eprintln!("演示案件 demo cases: {cases}");
     Ok(accounts)
 }
 

@@ -4,6 +4,7 @@
 mod assess;
 mod bench;
 mod bench_assess;
+mod cases;
 mod load;
 mod simulate;
 
@@ -140,6 +141,13 @@ enum Command {
         #[command(subcommand)]
         command: CalendarCommand,
     },
+    /// Casework that runs by itself: `tick` ends notices, closes feedback slips nobody objected
+    /// to, opens reviews that fall due, runs 承诺制 post-checks, ends gradual exits (the server
+    /// runs it every ten minutes; this runs it once, e.g. from cron).
+    Casework {
+        #[command(subcommand)]
+        command: CaseworkCommand,
+    },
     /// Run a named benchmark; prints its figures as JSON on the last line.
     Bench {
         #[command(subcommand)]
@@ -160,7 +168,36 @@ enum RegionsCommand {
 #[derive(Subcommand)]
 enum CalendarCommand {
     /// Print the date N working days after DATE (holidays and 调休 working days applied).
-    AddWorkingDays { date: String, n: u32 },
+    AddWorkingDays {
+        date: String,
+        n: u32,
+        /// Also use the years imported into this database (`calendar import`).
+        #[arg(long)]
+        database_url: Option<String>,
+    },
+    /// Import the next year's official holidays (the State Council's notice, in the format of
+    /// data/holidays/YYYY.json); deadlines waiting for it are then computed.
+    Import {
+        file: PathBuf,
+        #[arg(long)]
+        year: i32,
+        /// The notice, e.g. "国务院办公厅关于2027年部分节假日安排的通知".
+        #[arg(long)]
+        source: String,
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum CaseworkCommand {
+    Tick {
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+        /// Run as of this day (default: today).
+        #[arg(long)]
+        date: Option<chrono::NaiveDate>,
+    },
 }
 
 /// An error with its exit code.
@@ -205,7 +242,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             std::fs::create_dir_all(&data_dir)?;
             let url = format!("sqlite://{}", data_dir.join("jiuzhu.db").display());
             let store = jiuzhu_store_sql::connect(&url).await?;
-            let accounts = load::seed_if_empty(store.as_ref(), households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
+            let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             load::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
             jiuzhu_web::serve(jiuzhu_web::AppState::new(store), listen).await?;
@@ -225,7 +262,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Seed { database_url, households, seed, accounts_dir, as_of } => {
             std::fs::create_dir_all(&accounts_dir)?;
             let store = jiuzhu_store_sql::connect(&database_url).await?;
-            let accounts = load::seed_if_empty(store.as_ref(), households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
+            let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
             load::print_accounts(&accounts, &accounts_dir);
         }
         Command::Gen { households, seed, out, as_of } => {
@@ -265,13 +302,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let n = store.upsert_regions(&divisions).await?;
             println!("{n} divisions loaded for {code} ({})", jiuzhu_domain::Division::find(&region).map(|d| d.name).unwrap_or_default());
         }
-        Command::Calendar { command: CalendarCommand::AddWorkingDays { date, n } } => {
+        Command::Calendar { command: CalendarCommand::AddWorkingDays { date, n, database_url } } => {
             let d: chrono::NaiveDate =
                 date.parse().map_err(|_| Failure::input(format!("DATE: “{date}” is not a date (YYYY-MM-DD) / 日期格式应为 YYYY-MM-DD")))?;
-            let r = jiuzhu_domain::Calendar::official()
-                .add_working_days(d, n)
-                .map_err(|e| Failure::input(format!("{}: {} / {}", e.field, e.zh, e.en)))?;
+            let years = match database_url {
+                Some(url) => jiuzhu_store_sql::connect(&url).await?.calendar_years().await?,
+                None => Vec::new(),
+            };
+            let cal = jiuzhu_domain::Calendar::with_years(&years).map_err(|e| Failure::from(format!("{} / {}", e.zh, e.en)))?;
+            let r = cal.add_working_days(d, n).map_err(|e| Failure::input(format!("{}: {} / {}", e.field, e.zh, e.en)))?;
             println!("{r}");
+        }
+        Command::Calendar { command: CalendarCommand::Import { file, year, source, database_url } } => {
+            let text = std::fs::read_to_string(&file).map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
+            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let cw = jiuzhu_casework::Casework::new(store);
+            cw.load_calendar().await.map_err(|e| Failure::from(e.to_string()))?;
+            let n = cw.import_calendar_year(None, year, &text, &source).await.map_err(|e| match e {
+                jiuzhu_casework::CaseworkError::Invalid(v) => {
+                    Failure::input(v.0.iter().map(|e| format!("{}: {} / {}", file.display(), e.zh, e.en)).collect::<Vec<_>>().join("\n"))
+                }
+                e => Failure::from(e.to_string()),
+            })?;
+            println!(
+                "{year} imported from {}; deadlines computed for {n} cases / 已导入 {year} 年节假日安排，{n} 个案件的期限已计算",
+                file.display()
+            );
+        }
+        Command::Casework { command: CaseworkCommand::Tick { database_url, date } } => {
+            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let cw = jiuzhu_casework::Casework::new(store);
+            cw.load_calendar().await.map_err(|e| Failure::from(e.to_string()))?;
+            let r = cw.tick(date.unwrap_or_else(today)).await.map_err(|e| Failure::from(e.to_string()))?;
+            println!("{}", serde_json::to_string(&r)?);
         }
         Command::Assess { file, region, date } => assess::run(file, region, date)?,
         Command::Reassess { database_url, region, date } => {

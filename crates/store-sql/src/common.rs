@@ -1344,6 +1344,10 @@ impl Store for SqlStore {
         .transpose()
     }
 
+    async fn case_photo_ids(&self, case_id: i64) -> Result<Vec<i64>> {
+        sqlx::query_scalar("SELECT id FROM case_photos WHERE case_id = $1 ORDER BY id").bind(case_id).fetch_all(&self.pool).await.map_err(backend)
+    }
+
     async fn benefit(&self, id: i64) -> Result<Option<Benefit>> {
         let r = sqlx::query(&format!("SELECT {BENEFIT_COLUMNS} FROM benefits WHERE id = $1"))
             .bind(id)

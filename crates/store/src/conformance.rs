@@ -618,6 +618,9 @@ pub async fn photos_calendar_years_and_spot_check_counts(s: &dyn Store) {
     assert_eq!((p.case_id, p.content_type.as_str(), p.caption.as_str(), p.bytes.len()), (id, "image/jpeg", "厨房", 70_000));
     assert_eq!(p.bytes, bytes);
     assert!(s.photo(pid + 1).await.unwrap().is_none());
+    let second = s.insert_photo(id, "image/png", b"png", "", &actor()).await.unwrap();
+    assert_eq!(s.case_photo_ids(id).await.unwrap(), [pid, second]);
+    assert!(s.case_photo_ids(id + 1).await.unwrap().is_empty());
     assert!(s.calendar_years().await.unwrap().is_empty());
     s.put_calendar_year(2027, "{\"holidays\":{}}", "国办发明电", &actor()).await.unwrap();
     s.put_calendar_year(2027, "{\"holidays\":{\"2027-01-01\":\"x\"}}", "国办发明电", &actor()).await.unwrap();

@@ -126,6 +126,8 @@ pub trait Store: Send + Sync + 'static {
     async fn tekun_spot_checks(&self, within: &RegionCode, since: NaiveDate) -> Result<(i64, i64)>;
     async fn insert_photo(&self, case_id: i64, content_type: &str, bytes: &[u8], caption: &str, actor: &Actor) -> Result<i64>;
     async fn photo(&self, id: i64) -> Result<Option<Photo>>;
+    /// The photos of a case, oldest first.
+    async fn case_photo_ids(&self, case_id: i64) -> Result<Vec<i64>>;
     async fn benefit(&self, id: i64) -> Result<Option<Benefit>>;
     async fn household_benefits(&self, household_id: i64) -> Result<Vec<Benefit>>;
     /// Active benefits whose next review is due on or before `by` and that have no open review.

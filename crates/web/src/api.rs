@@ -36,7 +36,15 @@ use utoipa_swagger_ui::SwaggerUi;
         move_member,
         replace_records,
         household_history,
-        regions
+        regions,
+        crate::assess::assess_public,
+        crate::assess::assess_household,
+        crate::assess::list_assessments,
+        crate::cases::api_intake,
+        crate::cases::api_queue,
+        crate::cases::api_case,
+        crate::cases::api_step,
+        crate::cases::api_publicity
     ),
     components(schemas(
         ErrorBody,
@@ -47,7 +55,16 @@ use utoipa_swagger_ui::SwaggerUi;
         LoginResponse,
         Created,
         RegionView,
-        HistoryView
+        HistoryView,
+        crate::cases::IntakeBody,
+        crate::cases::IntakeCreated,
+        crate::cases::QueueView,
+        crate::cases::CaseRow,
+        crate::cases::CountsView,
+        crate::cases::CaseJson,
+        crate::cases::EventView,
+        crate::cases::StepBody,
+        crate::cases::PublicLine
     ))
 )]
 pub struct ApiDoc;

@@ -89,7 +89,11 @@ fn invalid(e: AssessError, at: &str) -> WebError {
 /// rate-limited; stores nothing.
 #[utoipa::path(post, path = "/api/v1/assess", request_body(content = Object, description = "a situation (assess-v1) or an array of them"),
     responses((status = 200, description = "the result, or an array of results"), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
-async fn assess_public(State(state): State<AppState>, ClientIp(ip): ClientIp, body: axum::body::Bytes) -> Result<Response, WebError> {
+pub(crate) async fn assess_public(
+    State(state): State<AppState>,
+    ClientIp(ip): ClientIp,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
     if !state.assess_limiter.allow(ip, Instant::now()) {
         return Err(WebError::TooMany);
     }
@@ -163,7 +167,7 @@ pub struct AssessmentCreated {
 /// Assess a registered household in your region and keep the result.
 #[utoipa::path(post, path = "/api/v1/households/{id}/assessments", request_body = AssessRequest,
     responses((status = 201, body = AssessmentCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn assess_household(
+pub(crate) async fn assess_household(
     State(state): State<AppState>,
     Extension(auth): Extension<Option<Authenticated>>,
     Path(id): Path<i64>,
@@ -192,7 +196,7 @@ pub struct AssessmentSummary {
 
 /// A household's stored assessments, newest first.
 #[utoipa::path(get, path = "/api/v1/households/{id}/assessments", responses((status = 200, body = [AssessmentSummary]), (status = 404, body = ErrorBody)))]
-async fn list_assessments(
+pub(crate) async fn list_assessments(
     State(state): State<AppState>,
     Extension(auth): Extension<Option<Authenticated>>,
     Path(id): Path<i64>,

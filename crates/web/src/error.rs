@@ -17,7 +17,36 @@ pub enum WebError {
     Stale,
     /// Too many requests from one client (public endpoints are rate-limited).
     TooMany,
+    /// A case step that cannot be taken now, or that someone else took first (409), or that is
+    /// not this person's to take (403), with its own message.
+    Step {
+        status: StatusCode,
+        code: &'static str,
+        zh: String,
+        en: String,
+    },
     Internal(String),
+}
+
+impl From<jiuzhu_casework::CaseworkError> for WebError {
+    fn from(e: jiuzhu_casework::CaseworkError) -> Self {
+        use jiuzhu_casework::{CaseworkError as C, WorkflowError as W};
+        match e {
+            C::Forbidden => WebError::Forbidden,
+            C::NotFound => WebError::NotFound,
+            C::Invalid(v) => WebError::Invalid(v),
+            C::Conflict { state, by } => WebError::Step {
+                status: StatusCode::CONFLICT,
+                code: "conflict",
+                zh: format!("该案件刚刚已由{by}办理，当前环节为“{}”。请刷新页面查看后再操作。", state.zh()),
+                en: format!("{by} has just taken a step on this case; it is now at “{}”. Reload the page before acting.", state.en()),
+            },
+            C::Workflow(W::NotNow { zh, en }) => WebError::Step { status: StatusCode::CONFLICT, code: "not_now", zh, en },
+            C::Workflow(W::NotYours { zh, en }) => WebError::Step { status: StatusCode::FORBIDDEN, code: "not_yours", zh, en },
+            C::Workflow(W::Invalid(v)) => WebError::Invalid(v),
+            C::Store(s) => WebError::Internal(s.to_string()),
+        }
+    }
 }
 
 impl From<RegistryError> for WebError {
@@ -41,7 +70,8 @@ impl From<jiuzhu_store::StoreError> for WebError {
 /// An error as the API returns it.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: `unauthenticated`, `forbidden`, `not_found`, `csrf`, `invalid`, `stale`, `rate_limited`, `internal`.
+    /// Stable code: `unauthenticated`, `forbidden`, `not_found`, `csrf`, `invalid`, `stale`, `rate_limited`, `internal`;
+    /// for case steps also `conflict` (someone else acted first), `not_now`, `not_yours`.
     pub error: &'static str,
     pub message: String,
     pub message_en: String,
@@ -68,11 +98,15 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Stale => StatusCode::CONFLICT,
             WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
+            WebError::Step { status, .. } => *status,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn body(&self) -> ErrorBody {
+        if let WebError::Step { code, zh, en, .. } = self {
+            return ErrorBody { error: code, message: zh.clone(), message_en: en.clone(), errors: Vec::new() };
+        }
         let (error, zh, en) = match self {
             WebError::Unauthenticated => ("unauthenticated", "请先登录", "please log in"),
             WebError::Forbidden => ("forbidden", "您的角色无权进行此操作", "your role may not do this"),
@@ -83,6 +117,7 @@ impl WebError {
                 ("stale", "该记录已被他人修改，请刷新后重新填写", "someone else changed this record: reload and redo your edit")
             }
             WebError::TooMany => ("rate_limited", "请求过于频繁，请稍后再试", "too many requests: try again in a minute"),
+            WebError::Step { .. } => ("step", "", ""),
             WebError::Internal(_) => {
                 ("internal", "系统内部错误，请稍后重试或联系管理员", "internal error: try again later or contact the administrator")
             }

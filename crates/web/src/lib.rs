@@ -5,6 +5,7 @@
 pub mod api;
 pub mod assess;
 pub mod auth;
+mod cases;
 pub mod error;
 pub mod i18n;
 mod pages;
@@ -29,16 +30,25 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Limits the public assessment endpoint per client address.
     pub assess_limiter: Arc<assess::RateLimiter>,
+    /// Casework (applications, queues, reviews) with the official calendar.
+    pub casework: Arc<jiuzhu_casework::Casework>,
 }
 
 impl AppState {
     pub fn new(store: Arc<dyn Store>) -> AppState {
         AppState {
+            casework: Arc::new(jiuzhu_casework::Casework::new(store.clone())),
             registry: Registry::new(store.clone()),
             store,
             secure_cookies: false,
             assess_limiter: Arc::new(assess::RateLimiter::new(120)),
         }
+    }
+
+    /// Reads what the server needs from the database before serving (holiday years imported
+    /// after the release).
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        self.casework.load_calendar().await.map_err(|e| anyhow::anyhow!("{e}"))
     }
 }
 
@@ -65,6 +75,7 @@ pub fn router(state: AppState) -> Router {
         .merge(api::routes())
         .merge(assess::routes())
         .merge(simulate::routes())
+        .merge(cases::routes())
         .route("/healthz", get(healthz))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
         // Personal data must not be cached by browsers or proxies.
@@ -81,8 +92,22 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// Serves until Ctrl-C.
+/// How often the casework tick runs (publicity periods ending, reviews falling due …).
+const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
+
+/// Serves until Ctrl-C, running the casework tick at start and every ten minutes.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
+    state.prepare().await?;
+    let casework = state.casework.clone();
+    tokio::spawn(async move {
+        loop {
+            match casework.tick(chrono::Local::now().date_naive()).await {
+                Ok(r) => tracing::info!(target: "casework", ?r, "tick"),
+                Err(e) => tracing::error!(target: "casework", "tick failed: {e}"),
+            }
+            tokio::time::sleep(TICK_EVERY).await;
+        }
+    });
     let listener = tokio::net::TcpListener::bind(addr).await?;
     tracing::info!("serving on http://{addr}");
     axum::serve(listener, router(state).into_make_service_with_connect_info::<SocketAddr>())

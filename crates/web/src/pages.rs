@@ -53,6 +53,10 @@ pub struct Chrome {
     pub can_simulate: bool,
     /// Show the assessment comparison by region in the menu.
     pub can_statistics: bool,
+    /// Show the case queue and the public notice in the menu.
+    pub can_cases: bool,
+    /// Show the holiday calendar import in the menu.
+    pub can_calendar: bool,
 }
 
 impl Chrome {
@@ -67,6 +71,8 @@ impl Chrome {
             path: path.to_string(),
             can_simulate: a.user.can(Permission::Simulate),
             can_statistics: a.user.can(Permission::ReadStatistics),
+            can_cases: a.user.can(Permission::ReadCase),
+            can_calendar: a.user.can(Permission::ManageCalendar),
         }
     }
 }
@@ -156,7 +162,13 @@ fn opts<T: Copy>(all: &[T], value: fn(T) -> &'static str, label: fn(T) -> &'stat
 /// The start page of a role: the household list, or the region tree for roles without access
 /// to household records (leaders, administrators, department liaisons).
 fn home_of(role: Role) -> &'static str {
-    if role.has(Permission::ReadHousehold) { "/households" } else { "/regions" }
+    if role.has(Permission::ReadHousehold) {
+        "/households"
+    } else if role.has(Permission::ReadCase) {
+        "/cases"
+    } else {
+        "/regions"
+    }
 }
 
 async fn home(Extension(auth): Extension<Option<Authenticated>>) -> Redirect {
@@ -303,6 +315,11 @@ struct HouseholdPage {
     can_assess: bool,
     assessments: Vec<crate::assess::AssessmentSummary>,
     today: String,
+    cases: Vec<crate::cases::CaseRow>,
+    benefits: Vec<crate::cases::BenefitRow>,
+    can_intake: bool,
+    /// Village assistants and clerks report changes, deaths and refused jobs.
+    can_report: bool,
 }
 
 async fn household_page(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>) -> Response {
@@ -324,7 +341,12 @@ async fn household_page(State(state): State<AppState>, Page { a, l }: Page, Path
         .collect();
     let c = Chrome::new(&state, &a, l, &format!("/households/{id}")).await;
     let assessments = crate::assess::summaries(&state, &a.user, id).await.unwrap_or_default();
+    let (cases, benefits) = crate::cases::household_casework(&state, &a.user, id).await;
     render(HouseholdPage {
+        cases,
+        benefits,
+        can_intake: a.user.can(Permission::Intake),
+        can_report: matches!(a.user.role, Role::WindowClerk | Role::VillageAssistant),
         c,
         h,
         history,

@@ -11,31 +11,12 @@
 
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { chromium } from 'playwright-core';
+import { ACTION_TIMEOUT_MS, DESKTOP, Demo, NAV_TIMEOUT_MS, PHONE, STEP_TIMEOUT_MS, apiLogin as apiSession, assertNoFullIds, launchBrowser, newPage, shot as shotOf, steps } from './harness.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const BIN = process.env.JIUZHU_BIN || path.resolve(here, '../../target/debug/jiuzhu');
-const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium';
-const SHOTS = process.env.JIUZHU_SCREENSHOTS || path.resolve(here, '../../docs/screenshots');
-const START_TIMEOUT_MS = Number(process.env.JIUZHU_START_TIMEOUT_MS || 120_000);
 const HOUSEHOLDS = process.env.JIUZHU_HOUSEHOLDS || '300';
 const SEED = process.env.JIUZHU_SEED || '7';
-// The machines are small (2 cores) and the server is a debug build: be generous.
-const STEP_TIMEOUT_MS = 180_000;
-const ACTION_TIMEOUT_MS = 30_000;
-const NAV_TIMEOUT_MS = 60_000;
-
-const DESKTOP = { width: 1280, height: 900 };
-const PHONE = { width: 390, height: 844 };
 const MASKED_ID = /^\d{6}\*{8}[\dX]{4}$/;
-// A full 18-character ID number standing alone (not part of a longer token such as a hex CSRF token).
-const FULL_ID = /(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])/;
 
 const WEIGHTS = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
 const CHECK = '10X98765432';
@@ -47,100 +28,20 @@ function checkChar(first17) {
 
 // ---------- shared state of the run ----------
 
-let workDir; // data dir, server log, failure artefacts
-let serverLog;
-let server;
-let serverExit = null;
+let demo;
 let baseURL;
 let accounts;
 let clerkA;
 let clerkB;
 let browser;
-let context;
 let page;
 const pageErrors = [];
-const consoleErrors = [];
-let failed = false;
-let broken = null; // the first failed step: later steps are skipped
+const { step, state } = steps(() => page, () => demo?.workDir);
 
 // What one step leaves for the next.
 const s = {};
 
-function serverLogTail(lines = 150) {
-  try {
-    return fs.readFileSync(serverLog, 'utf8').split('\n').slice(-lines).join('\n');
-  } catch (e) {
-    return `(no server log: ${e.message})`;
-  }
-}
-
-async function freePort() {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer();
-    srv.unref();
-    srv.on('error', reject);
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address();
-      srv.close(() => resolve(port));
-    });
-  });
-}
-
-async function waitForHealth() {
-  const deadline = Date.now() + START_TIMEOUT_MS;
-  let last = 'no answer yet';
-  while (Date.now() < deadline) {
-    if (serverExit) {
-      throw new Error(`the server exited (${serverExit}) before it was healthy; log:\n${serverLogTail()}`);
-    }
-    try {
-      const r = await fetch(`${baseURL}/healthz`, { signal: AbortSignal.timeout(5_000) });
-      if (r.status === 200) return;
-      last = `HTTP ${r.status}`;
-    } catch (e) {
-      last = e.message;
-    }
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  throw new Error(`GET /healthz did not answer 200 within ${START_TIMEOUT_MS} ms (last: ${last}); log:\n${serverLogTail()}`);
-}
-
-async function stopServer() {
-  if (!server || serverExit) return;
-  const exited = new Promise((r) => server.once('exit', r));
-  server.kill('SIGINT'); // graceful shutdown on Ctrl-C
-  const t = setTimeout(() => server.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(t);
-}
-
-async function shot(name, opts = {}) {
-  fs.mkdirSync(SHOTS, { recursive: true });
-  await page.screenshot({ path: path.join(SHOTS, name), ...opts });
-}
-
-/** A step of the scenario: skipped once an earlier one failed, artefacts kept when it fails. */
-function step(name, fn) {
-  it(name, { timeout: STEP_TIMEOUT_MS }, async (t) => {
-    if (broken) {
-      t.skip(`an earlier step failed: ${broken}`);
-      return;
-    }
-    try {
-      await fn(t);
-    } catch (e) {
-      failed = true;
-      broken = name;
-      if (page) {
-        const base = path.join(workDir, `failure-${name.replace(/[^a-z0-9]+/gi, '-')}`);
-        await page.screenshot({ path: `${base}.png`, fullPage: true }).catch(() => {});
-        await fs.promises.writeFile(`${base}.html`, await page.content().catch(() => '')).catch(() => {});
-        console.error(`# failure artefacts: ${base}.png, ${base}.html (page URL ${page.url()})`);
-      }
-      throw e;
-    }
-  });
-}
+const shot = (name, opts) => shotOf(page, name, opts);
 
 /** Cell texts of the rows of the household list (`#results`). */
 async function resultRows() {
@@ -152,25 +53,9 @@ async function resultRows() {
   );
 }
 
-function assertNoFullIds(html, where) {
-  const m = html.match(FULL_ID);
-  assert.equal(m, null, `${where}: found an unmasked 18-character ID number "${m?.[0]}" in the page HTML`);
-}
-
 /** Logs in through the JSON API from Node and returns the `Cookie` header value. */
 async function apiLogin(account) {
-  const r = await fetch(`${baseURL}/api/v1/session`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ username: account.username, password: account.password }),
-  });
-  assert.equal(r.status, 200, `API login of ${account.username} answered ${r.status}: ${await r.text()}`);
-  const cookie = r.headers
-    .getSetCookie()
-    .map((c) => c.split(';')[0])
-    .find((c) => c.startsWith('jiuzhu_session='));
-  assert.ok(cookie, `API login of ${account.username} set no jiuzhu_session cookie`);
-  return cookie;
+  return (await apiSession(baseURL, account)).cookie;
 }
 
 // ---------- the scenario ----------
@@ -178,77 +63,31 @@ async function apiLogin(account) {
 describe('household registry in a real browser (town window clerk)', { timeout: 15 * 60_000 }, () => {
   before(async () => {
     try {
-      await setUp();
+      demo = await Demo.start({ households: HOUSEHOLDS, seed: SEED, prefix: 'jiuzhu-browser-' });
+      baseURL = demo.baseURL;
+      accounts = demo.accounts;
+      const townClerks = accounts.filter((a) => a.role === 'window_clerk' && /^\d{9}$/.test(a.region));
+      clerkA = townClerks[0];
+      clerkB = townClerks.find((a) => a.region !== clerkA?.region);
+      assert.ok(clerkA && clerkB, `need window clerks of two towns in demo-accounts.json, found ${JSON.stringify(townClerks)}`);
+      browser = await launchBrowser();
+      page = await newPage(browser, baseURL, pageErrors, DESKTOP);
     } catch (e) {
-      failed = true;
-      broken = 'setting up (server, browser)';
+      state.failed = true;
+      state.broken = 'setting up (server, browser)';
       throw e;
     }
   });
 
-  async function setUp() {
-    assert.ok(fs.existsSync(BIN), `server binary ${BIN} not found: run \`cargo build -p jiuzhu\` first, or set JIUZHU_BIN`);
-    assert.ok(fs.existsSync(CHROMIUM), `chromium ${CHROMIUM} not found: \`apt-get install -y chromium\`, or set CHROMIUM_PATH`);
-    workDir = fs.mkdtempSync(path.join(os.tmpdir(), 'jiuzhu-browser-'));
-    const dataDir = path.join(workDir, 'data');
-    serverLog = path.join(workDir, 'server.log');
-    const port = await freePort();
-    baseURL = `http://127.0.0.1:${port}`;
-    const logFd = fs.openSync(serverLog, 'a');
-    server = spawn(
-      BIN,
-      ['demo', '--households', HOUSEHOLDS, '--seed', SEED, '--data-dir', dataDir, '--listen', `127.0.0.1:${port}`],
-      { stdio: ['ignore', logFd, logFd], env: { ...process.env, NO_COLOR: '1' } },
-    );
-    fs.closeSync(logFd);
-    server.on('exit', (code, signal) => {
-      serverExit = signal ? `signal ${signal}` : `code ${code}`;
-    });
-    process.on('exit', () => {
-      if (!serverExit) server.kill('SIGKILL');
-    });
-    await waitForHealth();
-
-    accounts = JSON.parse(fs.readFileSync(path.join(dataDir, 'demo-accounts.json'), 'utf8'));
-    const townClerks = accounts.filter((a) => a.role === 'window_clerk' && /^\d{9}$/.test(a.region));
-    clerkA = townClerks[0];
-    clerkB = townClerks.find((a) => a.region !== clerkA?.region);
-    assert.ok(clerkA && clerkB, `need window clerks of two towns in demo-accounts.json, found ${JSON.stringify(townClerks)}`);
-
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
-      timeout: 120_000,
-    });
-    context = await browser.newContext({ baseURL, viewport: DESKTOP, locale: 'zh-CN' });
-    page = await context.newPage();
-    page.setDefaultTimeout(ACTION_TIMEOUT_MS);
-    page.setDefaultNavigationTimeout(NAV_TIMEOUT_MS);
-    page.on('pageerror', (e) => pageErrors.push(`${page.url()}: ${e.message}`));
-    page.on('console', (m) => {
-      if (m.type() === 'error') consoleErrors.push(`${page.url()}: ${m.text()}`);
-    });
-  }
-
   after(async () => {
-    await context?.close().catch(() => {});
     await browser?.close().catch(() => {});
-    await stopServer();
-    if (failed) {
-      console.error(`# browser console errors:\n${consoleErrors.join('\n') || '(none)'}`);
-      console.error(`# server log (${serverLog}), last lines:\n${serverLogTail()}`);
-      console.error(`# kept for inspection: ${workDir}`);
-    } else if (workDir) {
-      fs.rmSync(workDir, { recursive: true, force: true });
+    await demo?.stop();
+    if (state.failed) {
+      console.error(`# browser console and page errors:\n${pageErrors.join('\n') || '(none)'}`);
+      console.error(`# server log (${demo?.log}), last lines:\n${demo?.logTail()}`);
+      console.error(`# kept for inspection: ${demo?.workDir}`);
+    } else if (demo?.workDir) {
+      fs.rmSync(demo.workDir, { recursive: true, force: true });
     }
   });
 
@@ -497,6 +336,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
   // /households must answer that request with the whole page, not the rows fragment.
   it('9. back and forward after a search keep the whole page when htmx misses its history cache', { timeout: STEP_TIMEOUT_MS }, async (t) => {
     if (!s.surname) return t.skip('step 2 did not run');
+    const context = page.context();
     const p = await context.newPage();
     try {
       p.setDefaultTimeout(ACTION_TIMEOUT_MS);

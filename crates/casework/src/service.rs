@@ -187,6 +187,11 @@ impl Casework {
         Rules::resolve(self.policies, region, date).map_err(|m| FieldError::new("region", "parameter.missing", m.zh(), m.en()).into())
     }
 
+    /// How a user appears on a case's timeline (the account id is kept with it).
+    fn actor(user: &User) -> Actor {
+        Actor { account_id: Some(user.account_id), username: user.display_name.clone() }
+    }
+
     fn who(user: &User) -> Who {
         Who { account_id: Some(user.account_id), name: user.display_name.clone(), role: Some(user.role) }
     }
@@ -259,7 +264,7 @@ impl Casework {
             )?);
         }
         let event = NewCaseEvent {
-            actor: user.actor(),
+            actor: Self::actor(user),
             role: Some(user.role),
             action: "intake".into(),
             from_state: None,
@@ -693,7 +698,7 @@ impl Casework {
         };
         let reason = if death { ReviewReason::Death } else { ReviewReason::Change };
         let review = ReviewRecord { reason, benefit_id: b.id, note: note.trim().to_string(), member };
-        self.open_review(&b, review, due, user.actor(), Some(user.role), today).await
+        self.open_review(&b, review, due, Self::actor(user), Some(user.role), today).await
     }
 
     /// A refused job offer (无正当理由拒绝就业); the third opens a review to cut that member's share.
@@ -715,7 +720,7 @@ impl Casework {
             let note = format!("{}无正当理由第{}次拒绝介绍的工作（{}），按规定核减其本人低保金", member.trim(), refusals, offer.trim());
             let review =
                 ReviewRecord { reason: ReviewReason::JobRefusals, benefit_id: b.id, note, member: Some(member.trim().to_string()) };
-            self.open_review(&b, review, due, user.actor(), Some(user.role), today).await?;
+            self.open_review(&b, review, due, Self::actor(user), Some(user.role), today).await?;
         }
         Ok(refusals)
     }

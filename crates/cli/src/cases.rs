@@ -101,22 +101,48 @@ pub async fn seed_demo_cases(store: Arc<dyn Store>, today: NaiveDate, per_town: 
             } else if a.household.per_capita_monthly_income > 100_000 {
                 not.push(s.id);
             }
-            if eligible.len() >= per_town && not.len() >= 3 {
+            if eligible.len() >= 2 * per_town && not.len() >= 3 {
                 break;
             }
         }
+        // Leave half of them for people to apply with by hand (the browser test does).
+        let keep = eligible.len() / 2;
         for (i, step) in PLAN.iter().cycle().take(per_town).enumerate() {
+            if *step != "check_failed" && eligible.len() <= keep {
+                continue;
+            }
             let household = if *step == "check_failed" { not.pop() } else { eligible.pop() };
             let Some(household) = household else { break };
-            // Earlier steps started earlier: 4–40 working days ago.
-            let back = 4 + (i as u32 * 7) % 36;
-            let start = cw.calendar().add_working_days(today - Days::new(u64::from(back) * 7 / 5 + 1), 1).unwrap_or(today);
+            // A case further along was taken in earlier (working days ago), as in an office that
+            // keeps up: most steps within their deadlines, a few late.
+            let back: u32 = match *step {
+                "accepted" | "materials" | "referral" | "emergency" => (i % 3) as u32,
+                "survey" | "check_failed" | "commitment" => 2 + (i % 3) as u32,
+                "town_review" => 5 + (i % 4) as u32,
+                "publicity" => 6 + (i % 3) as u32,
+                "county_review" => 11 + (i % 4) as u32,
+                _ => 14 + (i % 20) as u32,
+            };
+            let start = working_days_before(&cw.calendar(), today, back);
             if advance(&cw, &town, approver.as_ref(), household, step, start, today).await.is_ok() {
                 opened += 1;
             }
         }
     }
     Ok(opened)
+}
+
+/// The working day `n` working days before `day`.
+fn working_days_before(cal: &jiuzhu_domain::Calendar, day: NaiveDate, n: u32) -> NaiveDate {
+    let mut d = day;
+    let mut left = n;
+    while left > 0 {
+        d = d.pred_opt().expect("date in range");
+        if cal.is_working_day(d).unwrap_or(true) {
+            left -= 1;
+        }
+    }
+    d
 }
 
 /// Opens one application and takes it as far as `goal`.

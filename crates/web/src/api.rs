@@ -41,6 +41,7 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::assess::assess_household,
         crate::assess::list_assessments,
         crate::cases::api_intake,
+        crate::cases::api_household_cases,
         crate::cases::api_queue,
         crate::cases::api_case,
         crate::cases::api_step,

@@ -192,7 +192,13 @@ pub async fn session_layer(State(state): State<AppState>, request: Request, next
         && let Some(a) = &auth
     {
         let header_token = request.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
-        let (ok, rebuilt) = match header_token {
+        // A file upload form (multipart) cannot be read here cheaply: it carries the token in
+        // its action's query string instead (the token is per session, never a secret of its own).
+        let multipart =
+            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+        let query_token =
+            multipart.then(|| request.uri().query().and_then(|q| form_urlencoded_field(q.as_bytes(), "csrf_token"))).flatten();
+        let (ok, rebuilt) = match header_token.or(query_token) {
             Some(t) => (t == a.csrf_token, request),
             None => {
                 // A plain HTML form: read the body (bounded), look for csrf_token, put it back.

@@ -31,12 +31,17 @@ pub fn routes() -> Router<AppState> {
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/step", post(step_submit))
         .route("/cases/{id}/survey", get(survey_page))
-        .route("/cases/{id}/photos", post(photo_upload))
+        // A photo is up to 5 MB; axum's default limit for a body read whole is 2 MB.
+        .route(
+            "/cases/{id}/photos",
+            post(photo_upload).layer(axum::extract::DefaultBodyLimit::max(jiuzhu_casework::service::MAX_PHOTO_BYTES + 64 * 1024)),
+        )
         .route("/cases/{id}/photos/{pid}", get(photo_get))
         .route("/cases/{id}/documents/{doc}", get(document_page))
         .route("/publicity", get(publicity_page))
         .route("/admin/calendar", get(calendar_page).post(calendar_submit))
         .route("/api/v1/households/{id}/intakes", post(api_intake))
+        .route("/api/v1/households/{id}/cases", get(api_household_cases))
         .route("/api/v1/cases", get(api_queue))
         .route("/api/v1/cases/{id}", get(api_case))
         .route("/api/v1/cases/{id}/steps", post(api_step))
@@ -113,8 +118,17 @@ impl CaseRow {
             track: s.track.as_str().into(),
             track_zh: s.track.zh().into(),
             state: s.state.as_str().into(),
-            state_zh: s.state.zh().into(),
-            state_en: s.state.en().into(),
+            // Approved but still in a queue: 先行救助 whose paperwork follows.
+            state_zh: if s.state == CaseState::Approved && s.due_role.is_some() {
+                "已先行救助，待补手续".into()
+            } else {
+                s.state.zh().into()
+            },
+            state_en: if s.state == CaseState::Approved && s.due_role.is_some() {
+                "helped; paperwork to follow".into()
+            } else {
+                s.state.en().into()
+            },
             applicant: s.applicant.clone(),
             village: s.village_name.clone().unwrap_or_default(),
             opened_on: s.opened_on.to_string(),
@@ -506,6 +520,19 @@ pub(crate) async fn api_intake(
     };
     let ids = state.casework.intake(&u, id, &input, today()).await?;
     Ok((StatusCode::CREATED, Json(IntakeCreated { case_ids: ids })).into_response())
+}
+
+/// A household's applications and reviews, newest first.
+#[utoipa::path(get, path = "/api/v1/households/{id}/cases", responses((status = 200, body = [CaseRow]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn api_household_cases(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Option<Authenticated>>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<CaseRow>>, WebError> {
+    let u = user(auth)?;
+    let t = today();
+    let soon = jiuzhu_casework::workflow::working_days(&state.casework.calendar(), t, 3).unwrap_or(t);
+    Ok(Json(state.casework.household_cases(&u, id).await?.iter().map(|c| CaseRow::new(c, t, soon)).collect()))
 }
 
 // ---------- one case ----------

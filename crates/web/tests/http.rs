@@ -585,3 +585,159 @@ async fn leaders_simulate_a_standard_change() {
     assert_eq!(status, StatusCode::OK);
     assert!(body.as_str().unwrap().contains("调整幅度应为百分数"), "a bad percentage is named");
 }
+
+// ---------- casework ----------
+
+fn intake_body(kinds: &[&str]) -> Value {
+    let received: Vec<String> = kinds
+        .iter()
+        .filter_map(|k| jiuzhu_domain::casework::AssistanceKind::parse(k))
+        .flat_map(|k| jiuzhu_domain::casework::materials_for(k, jiuzhu_domain::casework::Track::Normal, true, true))
+        .map(|m| m.code)
+        .collect();
+    json!({"kinds": kinds, "received": received, "request": "生活困难"})
+}
+
+/// Gives the town-A household a low income, so that it passes the economic check.
+async fn make_poor(w: &World) {
+    let h = w.store.household(w.in_a).await.unwrap().unwrap();
+    let mut records = h.records.clone();
+    records.incomes.retain(|i| i.kind != jiuzhu_domain::IncomeKind::Property);
+    w.store.replace_records(w.in_a, h.version, &records, &[], &jiuzhu_store::Actor::system("test")).await.unwrap();
+}
+
+/// Every role at every scope against a case in town A: who reads it (page and API), who gets
+/// 403 for the role and 404 for the region, and the queues.
+#[tokio::test]
+async fn case_routes_check_role_and_region_scope() {
+    let w = world().await;
+    let clerk = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let (status, body, _) =
+        send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), intake_body(&["dibao"]))).await;
+    assert_eq!(status, StatusCode::CREATED, "{body}");
+    let id = body["case_ids"][0].as_i64().unwrap();
+    let readers = [Role::WindowClerk, Role::VillageAssistant, Role::Investigator, Role::TownReviewer, Role::CountyApprover, Role::Auditor];
+    for role in Role::ALL {
+        for (suffix, covers_a) in [("county", true), ("a", true), ("b", false)] {
+            let who = format!("{}_{suffix}", role.as_str());
+            let c = login(&w.app, &who, PASSWORD).await.unwrap();
+            let expected = match (readers.contains(&role), covers_a) {
+                // A liaison reads only its department's referrals (these accounts have none).
+                _ if role == Role::DepartmentLiaison => StatusCode::NOT_FOUND,
+                (false, _) => StatusCode::FORBIDDEN,
+                (true, true) => StatusCode::OK,
+                (true, false) => StatusCode::NOT_FOUND,
+            };
+            let (status, _, _) = send(&w.app, c.get(&format!("/api/v1/cases/{id}"))).await;
+            assert_eq!(status, expected, "{who}: GET /api/v1/cases/{id}");
+            let (status, page) = html(&w, &c, &format!("/cases/{id}")).await;
+            assert_eq!(status, expected, "{who}: GET /cases/{id}");
+            if status == StatusCode::OK {
+                assert!(!page.contains("62082519"), "{who}: no full ID number on the case page");
+            }
+            let (status, q, _) = send(&w.app, c.get("/api/v1/cases?bucket=todo")).await;
+            let may_queue = readers.contains(&role) || role == Role::DepartmentLiaison;
+            assert_eq!(status, if may_queue { StatusCode::OK } else { StatusCode::FORBIDDEN }, "{who}: queue");
+            if status == StatusCode::OK {
+                let listed = q["cases"].as_array().unwrap().iter().any(|x| x["id"] == id);
+                assert_eq!(listed, role == Role::WindowClerk && covers_a, "{who}: the case is in the queue of the town's clerks only");
+            }
+        }
+    }
+    // An intake by a role that does not take applications, or for another town's household.
+    let inv = login(&w.app, "investigator_a", PASSWORD).await.unwrap();
+    let (status, _, _) = send(&w.app, inv.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), intake_body(&["tekun"]))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _, _) = send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_b), intake_body(&["tekun"]))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// Steps over the API: the field-named errors, the second of two people acting on the same
+/// version gets 409 naming what happened, CSRF on every step (forms, JSON and photo uploads).
+#[tokio::test]
+async fn case_steps_validate_conflict_and_need_csrf() {
+    let w = world().await;
+    make_poor(&w).await;
+    let clerk = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let (status, e, _) =
+        send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), json!({"kinds": ["dibao", "pension"]}))).await;
+    assert_eq!((status, e["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("kinds[1]")), "{e}");
+    let (_, body, _) =
+        send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), intake_body(&["dibao", "medical"]))).await;
+    let id = body["case_ids"][0].as_i64().unwrap();
+    let (status, e, _) = send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), intake_body(&["dibao"]))).await;
+    assert_eq!((status, e["errors"][0]["code"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("intake.duplicate")), "{e}");
+
+    let step = |body: Value| clerk.json("POST", &format!("/api/v1/cases/{id}/steps"), body);
+    let (status, c, _) = send(&w.app, step(json!({"version": 1, "action": "check"}))).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert_eq!(c["case"]["state"], "survey");
+    assert_eq!(c["can"], json!(["withdraw"]), "at the survey the clerk can only record a withdrawal: {c}");
+    // Someone else already moved the case on from version 1.
+    let (status, e, _) = send(&w.app, step(json!({"version": 1, "action": "withdraw", "reason": "撤回"}))).await;
+    assert_eq!((status, e["error"].as_str()), (StatusCode::CONFLICT, Some("conflict")), "{e}");
+    assert!(e["message"].as_str().unwrap().contains("入户调查"), "the message says where the case is now: {e}");
+    // Not the clerk's step: 403 with the reason.
+    let (status, e, _) = send(&w.app, step(json!({"version": 2, "action": "end_publicity"}))).await;
+    assert_eq!((status, e["error"].as_str()), (StatusCode::FORBIDDEN, Some("not_yours")), "{e}");
+    // The survey: the second investigator must be an investigator of the region.
+    let inv = login(&w.app, "investigator_a", PASSWORD).await.unwrap();
+    let co = w.store.account_by_username("investigator_county").await.unwrap().unwrap().id;
+    let clerk_id = w.store.account_by_username("window_clerk_a").await.unwrap().unwrap().id;
+    let survey = |co: i64, findings: &str| {
+        inv.json(
+            "POST",
+            &format!("/api/v1/cases/{id}/steps"),
+            json!({"version": 2, "action": "survey", "co_investigator_id": co, "visited_on": "2026-11-20", "findings": findings}),
+        )
+    };
+    let (status, e, _) = send(&w.app, survey(clerk_id, "属实")).await;
+    assert_eq!((status, e["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("co_investigator_id")), "{e}");
+    let (status, e, _) = send(&w.app, survey(co, " ")).await;
+    assert_eq!((status, e["errors"][0]["field"].as_str()), (StatusCode::UNPROCESSABLE_ENTITY, Some("findings")), "{e}");
+    let (status, c, _) = send(&w.app, survey(co, "属实")).await;
+    assert_eq!((status, c["case"]["state"].as_str()), (StatusCode::OK, Some("town_review")), "{c}");
+    // The town reviewer agrees: on notice, the name masked, no identifiers.
+    let rev = login(&w.app, "town_reviewer_a", PASSWORD).await.unwrap();
+    let (status, c, _) = send(
+        &w.app,
+        rev.json(
+            "POST",
+            &format!("/api/v1/cases/{id}/steps"),
+            json!({"version": 3, "action": "town_decision", "approve": true, "opinion": "同意"}),
+        ),
+    )
+    .await;
+    assert_eq!((status, c["case"]["state"].as_str()), (StatusCode::OK, Some("publicity")), "{c}");
+    let (_, list, _) = send(&w.app, rev.get("/api/v1/publicity")).await;
+    assert_eq!(list[0]["applicant"], "王*国", "{list}");
+    assert!(!list.to_string().contains("620825"), "no identifiers or codes beyond the village name: {list}");
+
+    // CSRF: a JSON step without the header, a form without the field, a photo upload without the token.
+    let no_csrf = Request::post(format!("/api/v1/cases/{id}/steps"))
+        .header(header::COOKIE, &rev.cookie)
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"version": 4, "action": "end_publicity"}).to_string()))
+        .unwrap();
+    assert_eq!(send(&w.app, no_csrf).await.0, StatusCode::FORBIDDEN);
+    let form = Request::post(format!("/cases/{id}/step"))
+        .header(header::COOKIE, &rev.cookie)
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .body(Body::from("version=4&action=end_publicity"))
+        .unwrap();
+    assert_eq!(send(&w.app, form).await.0, StatusCode::FORBIDDEN);
+    let upload = |token: &str| {
+        let body =
+            "--x\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"a.png\"\r\nContent-Type: image/png\r\n\r\npng\r\n--x--\r\n";
+        Request::post(format!("/cases/{id}/photos?csrf_token={token}"))
+            .header(header::COOKIE, &inv.cookie)
+            .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+            .body(Body::from(body))
+            .unwrap()
+    };
+    assert_eq!(send(&w.app, upload("wrong")).await.0, StatusCode::FORBIDDEN);
+    // With the token it passes CSRF and is refused for what it is: the case is past the survey.
+    let (status, page, _) = send(&w.app, upload(&inv.csrf)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{page}");
+    assert!(page.as_str().unwrap_or_default().contains("不在入户调查环节"), "{page}");
+}

@@ -502,3 +502,53 @@ async fn deadlines_beyond_the_calendar_are_filled_when_the_next_year_is_imported
     again.load_calendar().await.unwrap();
     assert_eq!(again.calendar().last_year(), 2027);
 }
+
+#[tokio::test]
+async fn bulk_approval_takes_each_case_on_its_own() {
+    let w = world().await;
+    // Two cases at the decision: one needs a home check (complained about), one does not.
+    let mut ids = Vec::new();
+    for h in [w.poor, w.in_b] {
+        let clerk = if h == w.poor { clerk() } else { user(9, Role::WindowClerk, B) };
+        let (inv_a, inv_b, rev) = if h == w.poor {
+            (inv1(), inv2(), rev1())
+        } else {
+            (user(13, Role::Investigator, B), user(14, Role::Investigator, B), user(15, Role::TownReviewer, B))
+        };
+        let id = w.cw.intake(&clerk, h, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.unwrap()[0];
+        let c = w.cw.run_check(&clerk, id, 1, d("2026-11-03")).await.unwrap();
+        let mut s = survey("2026-11-04");
+        s.investigators = vec![(inv_a.account_id, inv_a.display_name.clone()), (inv_b.account_id, inv_b.display_name.clone())];
+        let c = w.cw.act(&inv_a, id, c.version, Action::SubmitSurvey(s), d("2026-11-04")).await.unwrap();
+        let c = w.cw.act(&rev, id, c.version, Action::TownDecide(town(&rev, 50_000, true)), d("2026-11-06")).await.unwrap();
+        if h == w.poor {
+            w.cw.act(&rev, id, c.version, Action::RecordObjection { text: "有异议".into() }, d("2026-11-07")).await.unwrap();
+            let c = w.store.case(id).await.unwrap().unwrap();
+            w.cw.act(&rev, id, c.version, Action::ResolveObjection { id: 1, reinvestigate: false, note: "不成立".into() }, d("2026-11-10"))
+                .await
+                .unwrap();
+        }
+        ids.push(id);
+    }
+    assert_eq!(w.cw.tick(d("2026-11-16")).await.unwrap().publicity_ended, 2);
+    let items: Vec<(i64, i64)> = {
+        let mut v = Vec::new();
+        for id in &ids {
+            v.push((*id, w.store.case(*id).await.unwrap().unwrap().version));
+        }
+        v
+    };
+    assert!(
+        matches!(
+            w.cw.bulk(&approver(), &items, jiuzhu_casework::service::StepInput::Reject { reasons: vec!["x".into()] }, d("2026-11-17"))
+                .await,
+            Err(CaseworkError::Invalid(_))
+        ),
+        "rejections are one by one"
+    );
+    let r = w.cw.bulk(&approver(), &items, jiuzhu_casework::service::StepInput::Approve, d("2026-11-17")).await.unwrap();
+    assert!(!r[0].ok && r[0].message.contains("入户核查"), "the complained-about case needs its home check first: {r:?}");
+    assert!(r[1].ok, "{r:?}");
+    assert_eq!(w.store.case(ids[1]).await.unwrap().unwrap().data.state, CaseState::Approved);
+    assert_eq!(w.store.case(ids[0]).await.unwrap().unwrap().data.state, CaseState::CountyReview);
+}

@@ -369,12 +369,13 @@ fn read_case(r: &<Db as sqlx::Database>::Row) -> Result<Case> {
     })
 }
 
-const SUMMARY_COLUMNS: &str = "c.id, c.household_id, c.region, v.name AS village_name, c.kind, c.purpose, c.track, c.state, c.applicant, \
+const SUMMARY_COLUMNS: &str = "c.id, c.version, c.household_id, c.region, v.name AS village_name, c.kind, c.purpose, c.track, c.state, c.applicant, \
      c.opened_on, c.step_due, c.overall_due, c.due_role, c.contested, c.near_relative, c.updated_at";
 
 fn read_summary(r: &<Db as sqlx::Database>::Row) -> Result<CaseSummary> {
     Ok(CaseSummary {
         id: r.try_get("id").map_err(backend)?,
+        version: r.try_get("version").map_err(backend)?,
         household_id: r.try_get("household_id").map_err(backend)?,
         region: region(&r.try_get::<String, _>("region").map_err(backend)?)?,
         village_name: r.try_get("village_name").map_err(backend)?,

@@ -271,6 +271,7 @@ pub struct Case {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CaseSummary {
     pub id: i64,
+    pub version: i64,
     pub household_id: i64,
     pub region: RegionCode,
     pub village_name: Option<String>,

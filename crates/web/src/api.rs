@@ -45,6 +45,7 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::api_queue,
         crate::cases::api_case,
         crate::cases::api_step,
+        crate::cases::api_bulk,
         crate::cases::api_publicity
     ),
     components(schemas(
@@ -65,7 +66,10 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::CaseJson,
         crate::cases::EventView,
         crate::cases::StepBody,
-        crate::cases::PublicLine
+        crate::cases::PublicLine,
+        crate::cases::BulkBody,
+        crate::cases::BulkItem,
+        crate::cases::BulkView
     ))
 )]
 pub struct ApiDoc;

@@ -28,6 +28,8 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/cases", get(queue_page))
         .route("/households/{id}/intake", get(intake_page).post(intake_submit))
+        .route("/cases/bulk", post(bulk_submit))
+        .route("/api/v1/cases/bulk", post(api_bulk))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/step", post(step_submit))
         .route("/cases/{id}/survey", get(survey_page))
@@ -81,6 +83,8 @@ fn bucket_of(s: &str) -> QueueBucket {
 #[derive(Serialize, ToSchema)]
 pub struct CaseRow {
     pub id: i64,
+    /// The version a step (or a bulk step) names.
+    pub version: i64,
     pub household_id: i64,
     pub kind: String,
     pub kind_zh: String,
@@ -111,6 +115,7 @@ impl CaseRow {
         };
         CaseRow {
             id: s.id,
+            version: s.version,
             household_id: s.household_id,
             kind: s.kind.as_str().into(),
             kind_zh: s.kind.zh().into(),
@@ -226,9 +231,23 @@ struct QueuePage {
     page: i64,
     more: bool,
     can_intake: bool,
+    /// The state whose cases this role may take in bulk from this page (`county_review` for
+    /// deciders, `publicity` for town reviewers), or empty.
+    bulk_state: String,
+    bulk: Vec<jiuzhu_casework::service::BulkResult>,
 }
 
 async fn queue_page(State(state): State<AppState>, Page { a, l }: Page, Query(q): Query<QueueQueryParams>) -> Response {
+    queue_page_with(&state, &a, l, q, Vec::new()).await
+}
+
+async fn queue_page_with(
+    state: &AppState,
+    a: &Authenticated,
+    l: L,
+    q: QueueQueryParams,
+    bulk: Vec<jiuzhu_casework::service::BulkResult>,
+) -> Response {
     let t = today();
     let (rows, counts) = match state.casework.queue(&a.user, bucket_of(&q.bucket), q.page, t).await {
         Ok(x) => x,
@@ -236,8 +255,13 @@ async fn queue_page(State(state): State<AppState>, Page { a, l }: Page, Query(q)
     };
     let soon = jiuzhu_casework::workflow::working_days(&state.casework.calendar(), t, 3).unwrap_or(t);
     tracing::info!(target: "access", user = %a.user.username, action = "queue", count = rows.len(), "case queue");
-    let c = Chrome::new(&state, &a, l, "/cases").await;
+    let c = Chrome::new(state, a, l, "/cases").await;
     let more = rows.len() == 50;
+    let bulk_state = match a.user.role {
+        Role::CountyApprover => "county_review",
+        Role::TownReviewer => "publicity",
+        _ => "",
+    };
     render(QueuePage {
         c,
         bucket: if q.bucket.is_empty() { "todo".into() } else { q.bucket },
@@ -246,7 +270,77 @@ async fn queue_page(State(state): State<AppState>, Page { a, l }: Page, Query(q)
         page: q.page,
         more,
         can_intake: a.user.can(Permission::Intake),
+        bulk_state: bulk_state.into(),
+        bulk,
     })
+}
+
+/// Parses `id:version` pairs of a bulk form or request.
+fn bulk_items(pairs: &[(String, String)]) -> Vec<(i64, i64)> {
+    pairs
+        .iter()
+        .filter(|(n, _)| n == "case")
+        .filter_map(|(_, v)| v.split_once(':').and_then(|(a, b)| Some((a.parse().ok()?, b.parse().ok()?))))
+        .collect()
+}
+
+fn bulk_step(action: &str) -> StepInput {
+    if action == "end_publicity" { StepInput::EndPublicity } else { StepInput::Approve }
+}
+
+async fn bulk_submit(State(state): State<AppState>, Page { a, l }: Page, Form(pairs): Form<Vec<(String, String)>>) -> Response {
+    let action = pairs.iter().find(|(n, _)| n == "action").map(|(_, v)| v.as_str()).unwrap_or_default().to_string();
+    match state.casework.bulk(&a.user, &bulk_items(&pairs), bulk_step(&action), today()).await {
+        Ok(results) => queue_page_with(&state, &a, l, QueueQueryParams::default(), results).await,
+        Err(e) => WebError::from(e).page(l.0),
+    }
+}
+
+/// Many cases at once: `{"action": "approve" | "end_publicity", "cases": [{"id": 1, "version": 5}]}`.
+#[derive(Deserialize, ToSchema)]
+pub struct BulkBody {
+    pub action: String,
+    pub cases: Vec<BulkItem>,
+}
+
+#[derive(Deserialize, ToSchema)]
+pub struct BulkItem {
+    pub id: i64,
+    pub version: i64,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct BulkView {
+    pub case_id: i64,
+    pub ok: bool,
+    pub message: String,
+}
+
+/// 批量办理: approve many cases at the decision, or send on many ended notices; each case is
+/// checked and written on its own (maker ≠ checker, home checks), and the answer says which
+/// were done and why the others were not.
+#[utoipa::path(post, path = "/api/v1/cases/bulk", request_body = BulkBody,
+    responses((status = 200, body = [BulkView]), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn api_bulk(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Option<Authenticated>>,
+    Json(b): Json<BulkBody>,
+) -> Result<Json<Vec<BulkView>>, WebError> {
+    let u = user(auth)?;
+    if !matches!(b.action.as_str(), "approve" | "end_publicity") {
+        return Err(WebError::Invalid(
+            FieldError::new(
+                "action",
+                "bulk.action",
+                "只有批量批准和公示期满报送可以批量办理",
+                "only approve and end_publicity can be done in bulk",
+            )
+            .into(),
+        ));
+    }
+    let items: Vec<(i64, i64)> = b.cases.iter().map(|c| (c.id, c.version)).collect();
+    let r = state.casework.bulk(&u, &items, bulk_step(&b.action), today()).await?;
+    Ok(Json(r.into_iter().map(|x| BulkView { case_id: x.case_id, ok: x.ok, message: x.message }).collect()))
 }
 
 /// A role's queue: `todo`, `soon` (due within 3 working days), `overdue` or `done` (what the

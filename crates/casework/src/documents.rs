@@ -1,7 +1,6 @@
-//! What the printed notices say that is not a plain field: masked names for public notices,
-//! document numbers, and the list of missing materials.
+//! What the printed notices say that is not a plain field: masked names for public notices and
+//! document numbers.
 
-use jiuzhu_domain::casework::{AssistanceKind, CaseDetails};
 use jiuzhu_store::Case;
 
 /// A name as a public notice shows it (SECURITY.md): the first and last character, the middle
@@ -20,16 +19,6 @@ pub fn mask_name(name: &str) -> String {
 /// traced back to its case (e.g. `救助〔2026〕第 000123 号`).
 pub fn document_number(c: &Case) -> String {
     format!("救助〔{}〕第 {:06} 号", c.data.opened_on.format("%Y"), c.id)
-}
-
-/// One line per missing item, for the 补正材料告知书.
-pub fn missing_items(d: &CaseDetails) -> Vec<String> {
-    d.missing_materials().iter().map(|m| m.name.clone()).collect()
-}
-
-/// What the notice calls the programme.
-pub fn programme_title(kind: AssistanceKind) -> &'static str {
-    kind.zh()
 }
 
 #[cfg(test)]

@@ -246,9 +246,11 @@ async fn advance(
 /// deadlines from three weeks past to six weeks ahead. Inserted in batches (a batch shares an
 /// intake id, which only the timeline shows).
 async fn bench_cases(store: &dyn Store, county: &RegionCode, n: usize, today: NaiveDate) -> Result<(), Failure> {
-    let rows = store
-        .search_households(&HouseholdQuery { scope: county.clone(), filter: HouseholdFilter::All, after_id: 0, limit: n as i64 })
+    let all = store
+        .search_households(&HouseholdQuery { scope: county.clone(), filter: HouseholdFilter::All, after_id: 0, limit: i64::MAX })
         .await?;
+    // Every k-th household, so the cases spread over every town and village.
+    let rows: Vec<_> = all.iter().step_by((all.len() / n.max(1)).max(1)).take(n).collect();
     let states = [
         (CaseState::Accepted, Role::WindowClerk, AssistanceKind::Dibao),
         (CaseState::Materials, Role::WindowClerk, AssistanceKind::Tekun),

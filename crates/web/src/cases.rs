@@ -1123,6 +1123,24 @@ async fn document_page(State(state): State<AppState>, Page { a, l }: Page, Path(
             None => String::new(),
         }
     };
+    // One notice for the whole intake: every item still missing for any kind asked for, once.
+    let mut missing: Vec<(String, Vec<&'static str>)> = Vec::new();
+    if doc == "materials" {
+        let mut siblings = state.casework.household_cases(&a.user, c.household_id).await.unwrap_or_default();
+        siblings.sort_by_key(|x| x.id);
+        for sib in siblings.iter().filter(|x| x.state.is_open() || x.id == id) {
+            let Ok(sv) = state.casework.get(&a.user, sib.id).await else { continue };
+            if sv.case.intake_id != v.case.intake_id {
+                continue;
+            }
+            for m in sv.case.data.details.missing_materials() {
+                match missing.iter_mut().find(|(name, _)| *name == m.name) {
+                    Some((_, kinds)) => kinds.push(sv.case.data.kind.zh()),
+                    None => missing.push((m.name.clone(), vec![sv.case.data.kind.zh()])),
+                }
+            }
+        }
+    }
     let town = name(c.region.as_str().get(..9).and_then(|t| jiuzhu_domain::RegionCode::parse(t).ok())).await;
     let county = name(c.region.county()).await;
     render(DocumentPage {
@@ -1133,7 +1151,7 @@ async fn document_page(State(state): State<AppState>, Page { a, l }: Page, Path(
         town,
         county,
         today: today().to_string(),
-        missing: jiuzhu_casework::documents::missing_items(&c.details),
+        missing: missing.into_iter().map(|(name, kinds)| format!("{name}（{}）", kinds.join("、"))).collect(),
         doc,
         case: v.case,
     })

@@ -741,3 +741,21 @@ async fn case_steps_validate_conflict_and_need_csrf() {
     assert_eq!(status, StatusCode::CONFLICT, "{page}");
     assert!(page.as_str().unwrap_or_default().contains("不在入户调查环节"), "{page}");
 }
+
+/// One 补正材料告知书 for the whole intake: every missing item once, with the kinds needing it.
+#[tokio::test]
+async fn the_missing_materials_notice_lists_every_item_of_the_intake_once() {
+    let w = world().await;
+    let clerk = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let body = json!({"kinds": ["dibao", "tekun"], "received": ["application", "id_cards"], "request": "申请"});
+    let (status, r, _) = send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), body)).await;
+    assert_eq!(status, StatusCode::CREATED, "{r}");
+    let id = r["case_ids"][0].as_i64().unwrap();
+    let (status, page) = html(&w, &clerk, &format!("/cases/{id}/documents/materials")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page.matches("户口簿（最低生活保障、特困人员救助供养）").count(), 1, "{page}");
+    assert!(page.contains("法定赡养、抚养、扶养义务人情况说明（特困人员救助供养）"), "an item only 特困 asks for: {page}");
+    assert!(!page.contains("书面申请"), "items received are not asked for again");
+    // The acceptance notice does not exist before acceptance.
+    assert_eq!(html(&w, &clerk, &format!("/cases/{id}/documents/acceptance")).await.0, StatusCode::NOT_FOUND);
+}

@@ -269,7 +269,7 @@ impl Casework {
             action: "intake".into(),
             from_state: None,
             to_state: CaseState::Accepted,
-            note: format!("受理：{}", kinds.iter().map(|k| k.zh()).collect::<Vec<_>>().join("、")),
+            note: format!("登记申请：{}", kinds.iter().map(|k| k.zh()).collect::<Vec<_>>().join("、")),
         };
         match self.store.insert_cases(&cases, &event).await {
             Ok(ids) => Ok(ids),
@@ -372,7 +372,7 @@ impl Casework {
         } else {
             false
         };
-        let town_limit = self.town_limit(&case.data, today)?;
+        let town_limit = self.town_limit(&case.data, today).await?;
         let ctx = Ctx { today, calendar: &cal, rules: &rules, who, spot_check_sampled, town_limit };
         let from = case.data.state;
         let step = workflow::apply(&case.data, action, &ctx)?;
@@ -419,12 +419,13 @@ impl Casework {
         Ok(checked < needed || rand::rng().random_bool(share.as_f64().clamp(0.0, 1.0)))
     }
 
-    /// The most the town may grant alone as temporary assistance: the policy engine's limit.
-    fn town_limit(&self, c: &NewCase, today: NaiveDate) -> Result<i64> {
+    /// The most the town may grant alone as temporary assistance: the policy engine's limit for
+    /// the household's area (urban or rural standard).
+    async fn town_limit(&self, c: &NewCase, today: NaiveDate) -> Result<i64> {
         if c.kind != AssistanceKind::Temporary {
             return Ok(0);
         }
-        let area = jiuzhu_domain::Area::Rural;
+        let area = self.store.household(c.household_id).await?.map(|h| h.data.area).unwrap_or(jiuzhu_domain::Area::Rural);
         let p = jiuzhu_policy::Params::resolve(self.policies, c.region.as_str(), today, area, &[])
             .map_err(|m| FieldError::new("region", "parameter.missing", m.zh(), m.en()))?;
         Ok(p.town_limit.of(p.standard))
@@ -451,6 +452,9 @@ impl Casework {
         let after = |m: u32| today.checked_add_months(Months::new(m.max(1))).expect("date in range");
         if let Effect::Grant { monthly, one_off, effective_month } = *effect {
             let one_off_only = case.data.kind == AssistanceKind::Temporary;
+            // 刚性支出困难 holds for 12 months, then the household applies again (认定办法 2025).
+            let twelve_months = (case.data.kind == AssistanceKind::RigidExpense)
+                .then(|| effective_month.checked_add_months(Months::new(11)).expect("date in range"));
             let (next, reason) = if case.data.track == Track::Commitment {
                 (after(rules.commitment_post_check_months), ReviewReason::PostCheck)
             } else {
@@ -466,9 +470,9 @@ impl Casework {
                 monthly_amount: Fen(monthly),
                 one_off_amount: Fen(one_off),
                 since_month: effective_month,
-                until_month: one_off_only.then_some(effective_month),
+                until_month: if one_off_only { Some(effective_month) } else { twelve_months },
                 status: if one_off_only { BenefitStatus::Ended } else { BenefitStatus::Active },
-                next_review_on: (!one_off_only).then_some(next),
+                next_review_on: (!one_off_only && twelve_months.is_none()).then_some(next),
                 next_review_reason: reason,
                 review_months: i64::from(months),
                 job_refusals: 0,
@@ -558,7 +562,7 @@ impl Casework {
         let case = self.case_in_scope(user, id).await?;
         let h = self.store.household(case.data.household_id).await?.ok_or(CaseworkError::NotFound)?;
         let a = jiuzhu_registry::assess::assess_household(&h, today, self.policies)?;
-        let town_limit = self.town_limit(&case.data, today)?;
+        let town_limit = self.town_limit(&case.data, today).await?;
         let Some(p) = programme_of(case.data.kind).map(|p| a.programme(p)) else {
             return Ok(Suggestion {
                 monthly_amount: 0,
@@ -692,13 +696,13 @@ impl Casework {
         }
         let rules = self.rules(b.region.as_str(), today)?;
         let due = if death {
-            today.checked_add_months(Months::new(rules.review_after_death_months)).expect("date in range")
+            ReviewDue::On(today.checked_add_months(Months::new(rules.review_after_death_months)).expect("date in range"))
         } else {
-            workflow::working_days(&self.calendar(), today, rules.overall_days).unwrap_or(today + chrono::Duration::days(42))
+            ReviewDue::WorkingDays(rules.overall_days)
         };
         let reason = if death { ReviewReason::Death } else { ReviewReason::Change };
-        let review = ReviewRecord { reason, benefit_id: b.id, note: note.trim().to_string(), member };
-        self.open_review(&b, review, due, Self::actor(user), Some(user.role), today).await
+        let review = ReviewRecord { reason, benefit_id: b.id, note: note.trim().to_string(), member, due };
+        self.open_review(&b, review, Self::actor(user), Some(user.role), today).await
     }
 
     /// A refused job offer (无正当理由拒绝就业); the third opens a review to cut that member's share.
@@ -713,14 +717,26 @@ impl Casework {
         let rules = self.rules(b.region.as_str(), today)?;
         b.job_refusals += 1;
         let refusals = b.job_refusals;
+        // The third refusal in a row opens a review, and the count starts again (连续3次).
+        if refusals >= i64::from(rules.job_refusals) {
+            b.job_refusals = 0;
+        }
         self.store.update_benefit(&b).await?;
         let b = self.store.benefit(benefit_id).await?.ok_or(CaseworkError::NotFound)?;
         if refusals >= i64::from(rules.job_refusals) {
-            let due = workflow::working_days(&self.calendar(), today, rules.overall_days).unwrap_or(today + chrono::Duration::days(42));
-            let note = format!("{}无正当理由第{}次拒绝介绍的工作（{}），按规定核减其本人低保金", member.trim(), refusals, offer.trim());
-            let review =
-                ReviewRecord { reason: ReviewReason::JobRefusals, benefit_id: b.id, note, member: Some(member.trim().to_string()) };
-            self.open_review(&b, review, due, Self::actor(user), Some(user.role), today).await?;
+            let note = format!("{}无正当理由连续第{}次拒绝介绍的工作（{}），按规定核减其本人低保金", member.trim(), refusals, offer.trim());
+            let review = ReviewRecord {
+                reason: ReviewReason::JobRefusals,
+                benefit_id: b.id,
+                note,
+                member: Some(member.trim().to_string()),
+                due: ReviewDue::WorkingDays(rules.overall_days),
+            };
+            match self.open_review(&b, review, Self::actor(user), Some(user.role), today).await {
+                // A review already open takes this in: the refusal is recorded either way.
+                Ok(_) | Err(CaseworkError::Invalid(_)) => {}
+                Err(e) => return Err(e),
+            }
         }
         Ok(refusals)
     }
@@ -736,18 +752,10 @@ impl Casework {
         Ok(b)
     }
 
-    async fn open_review(
-        &self,
-        b: &Benefit,
-        review: ReviewRecord,
-        due: NaiveDate,
-        actor: Actor,
-        role: Option<Role>,
-        today: NaiveDate,
-    ) -> Result<i64> {
+    async fn open_review(&self, b: &Benefit, review: ReviewRecord, actor: Actor, role: Option<Role>, today: NaiveDate) -> Result<i64> {
         let h = self.store.household(b.household_id).await?.ok_or(CaseworkError::NotFound)?;
         let (reason, note) = (review.reason, review.note.clone());
-        let c = workflow::open_review(b, &h.head().data.name, review, due, today, &self.calendar());
+        let c = workflow::open_review(b, &h.head().data.name, review, today, &self.calendar());
         let event = NewCaseEvent {
             actor,
             role,
@@ -798,6 +806,8 @@ impl Casework {
     /// post-check of 承诺制 cases), ends gradual exits, fills deadlines. Safe to run at any time.
     pub async fn tick(&self, today: NaiveDate) -> Result<TickReport> {
         let mut report = TickReport::default();
+        // A year imported by the command line while the server runs is picked up here.
+        self.load_calendar().await?;
         let all = self.all_regions().await?;
         for scope in &all {
             for s in self.store.cases_in_state(scope, CaseState::Publicity, 10_000).await? {
@@ -822,8 +832,8 @@ impl Casework {
         for b in self.store.benefits_due_for_review(lead, 10_000).await? {
             let due = b.next_review_on.unwrap_or(today);
             let note = format!("{}（到期 {due}）", b.next_review_reason.zh());
-            let review = ReviewRecord { reason: b.next_review_reason, benefit_id: b.id, note, member: None };
-            let Ok(id) = self.open_review(&b, review, due, Actor::system("tick"), None, today).await else {
+            let review = ReviewRecord { reason: b.next_review_reason, benefit_id: b.id, note, member: None, due: ReviewDue::On(due) };
+            let Ok(id) = self.open_review(&b, review, Actor::system("tick"), None, today).await else {
                 continue;
             };
             report.reviews_opened += 1;

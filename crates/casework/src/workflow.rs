@@ -388,10 +388,10 @@ pub fn open_review(
     benefit: &jiuzhu_store::Benefit,
     applicant: &str,
     review: ReviewRecord,
-    due_on: NaiveDate,
     today: NaiveDate,
     calendar: &Calendar,
 ) -> NewCase {
+    let due = review_due(&review, today, calendar);
     let mut c = NewCase {
         household_id: benefit.household_id,
         region: benefit.region.clone(),
@@ -403,8 +403,8 @@ pub fn open_review(
         opened_on: today,
         accepted_on: Some(today),
         step_started_on: today,
-        step_due: working_day_on_or_after(calendar, due_on),
-        overall_due: working_day_on_or_after(calendar, due_on),
+        step_due: due,
+        overall_due: due,
         due_role: None,
         department: None,
         contested: false,
@@ -418,16 +418,43 @@ pub fn open_review(
     c
 }
 
+/// A review's deadline on the calendar (`None` while the calendar does not reach it).
+fn review_due(r: &ReviewRecord, opened: NaiveDate, calendar: &Calendar) -> Option<NaiveDate> {
+    match r.due {
+        ReviewDue::On(d) => working_day_on_or_after(calendar, d),
+        ReviewDue::WorkingDays(n) => working_days(calendar, opened, n),
+        ReviewDue::Unset => None,
+    }
+}
+
 /// Recomputes the deadlines a case could not have when the calendar did not reach them (after
-/// the next year's holidays are imported). Returns whether anything changed.
+/// the next year's holidays are imported): the step's and the whole case's, the objection window
+/// of a feedback slip, the written notice of a rejection, the paperwork of 先行救助. Returns
+/// whether anything changed.
 pub fn fill_deadlines(c: &mut NewCase, calendar: &Calendar, rules: &Rules) -> bool {
-    let before = (c.step_due, c.overall_due);
+    let before = c.clone();
     if let Some(accepted) = c.accepted_on
         && c.overall_due.is_none()
-        && c.purpose == Purpose::Application
     {
-        let days = if c.extended { Some(rules.overall_days_extended) } else { overall_days(c.kind, c.track, rules) };
-        c.overall_due = days.and_then(|n| working_days(calendar, accepted, n));
+        c.overall_due = match (&c.details.review, c.purpose) {
+            (Some(r), Purpose::Review) => review_due(r, c.opened_on, calendar),
+            _ => {
+                let days = if c.extended { Some(rules.overall_days_extended) } else { overall_days(c.kind, c.track, rules) };
+                days.and_then(|n| working_days(calendar, accepted, n))
+            }
+        };
+    }
+    if let Some(f) = c.details.feedback.as_mut().filter(|f| f.objection_due.is_none()) {
+        f.objection_due = working_days(calendar, f.issued_on, rules.feedback_objection_days);
+    }
+    if let Some(d) = c.details.decision.as_mut().filter(|d| !d.approved && d.notice_due.is_none()) {
+        d.notice_due = working_days(calendar, d.on, rules.rejection_notice_days);
+    }
+    let decided_on = c.details.decision.as_ref().map(|d| d.on);
+    if let (Some(e), Some(on)) =
+        (c.details.emergency.as_mut().filter(|e| e.paperwork_due.is_none() && e.paperwork_done_on.is_none()), decided_on)
+    {
+        e.paperwork_due = working_days(calendar, on, rules.emergency_paperwork_days);
     }
     if c.step_due.is_none() {
         let start = c.step_started_on;
@@ -444,10 +471,13 @@ pub fn fill_deadlines(c: &mut NewCase, calendar: &Calendar, rules: &Rules) -> bo
         };
         c.step_due = match (c.state, &c.details.publicity) {
             (CaseState::Publicity, Some(p)) => working_day_after(calendar, p.ends_on),
+            (CaseState::CheckFailed, _) => c.details.feedback.as_ref().and_then(|f| f.objection_due),
+            (CaseState::Approved, _) => c.details.emergency.as_ref().and_then(|e| e.paperwork_due),
+            (CaseState::Accepted, _) if c.purpose == Purpose::Review => c.overall_due,
             _ => earliest(step.and_then(|n| working_days(calendar, start, n)), c.overall_due),
         };
     }
-    (c.step_due, c.overall_due) != before
+    *c != before
 }
 
 fn role_is(who: &Who, roles: &[Role]) -> bool {
@@ -944,6 +974,9 @@ pub fn apply(current: &NewCase, action: Action, ctx: &Ctx<'_>) -> Result<Step, W
             require_role(who, &[Role::WindowClerk], false)?;
             if !c.state.is_open() {
                 return Err(not_now("案件已办结", "the case is closed"));
+            }
+            if c.purpose == Purpose::Review {
+                return Err(not_now("复核由民政部门依职权进行，不能撤回", "a review is not the applicant's to withdraw"));
             }
             required("reason", reason)?;
             c.state = Closed;

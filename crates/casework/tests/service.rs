@@ -406,6 +406,9 @@ async fn three_refused_jobs_open_a_review() {
     let review = w.store.household_cases(w.poor).await.unwrap().into_iter().find(|c| c.purpose == Purpose::Review).unwrap();
     let c = w.store.case(review.id).await.unwrap().unwrap();
     assert_eq!(c.data.details.review.unwrap().reason, ReviewReason::JobRefusals);
+    assert_eq!(w.store.benefit(b.id).await.unwrap().unwrap().job_refusals, 0, "three in a row: the count starts again");
+    // A refusal while that review is open is recorded, not refused.
+    assert_eq!(w.cw.record_job_refusal(&assistant, b.id, "王建国", "公益岗位", d("2026-12-09")).await.unwrap(), 1);
     assert!(matches!(w.cw.record_job_refusal(&inv1(), b.id, "王建国", "x", d("2026-12-08")).await, Err(CaseworkError::Forbidden)));
 }
 
@@ -551,4 +554,59 @@ async fn bulk_approval_takes_each_case_on_its_own() {
     assert!(r[1].ok, "{r:?}");
     assert_eq!(w.store.case(ids[1]).await.unwrap().unwrap().data.state, CaseState::Approved);
     assert_eq!(w.store.case(ids[0]).await.unwrap().unwrap().data.state, CaseState::CountyReview);
+}
+
+#[tokio::test]
+async fn a_rigid_expense_status_holds_twelve_months() {
+    let w = world().await;
+    // Its end falls in 2027: a test calendar for it.
+    let admin = user(12, Role::SystemAdmin, "620825");
+    w.cw.import_calendar_year(Some(&admin), 2027, r#"{"holidays":{"2027-01-01":"New Year's Day,元旦,1"},"workdays":{}}"#, "test")
+        .await
+        .unwrap();
+    // Above the 低保边缘 line (2 people, 1,000 元 a head), below last year's disposable income, with
+    // medical bills of 20,000 元 over 60 % of the year's 24,000 元 income: 刚性支出困难.
+    let mut h = with_income("620825100201", "孙立", 41, 2_400_000);
+    h.expenses =
+        vec![Expense { kind: ExpenseKind::Medical, month: d("2026-09-01"), amount: Fen(2_000_000), description: "住院自付".into() }];
+    let hid = w.store.insert_households(&[h], &Actor::system("test")).await.unwrap()[0];
+    let mut input = intake(&[AssistanceKind::RigidExpense]);
+    input.received = everything(&[AssistanceKind::RigidExpense], Track::Normal);
+    let id = w.cw.intake(&clerk(), hid, &input, d("2026-11-02")).await.unwrap()[0];
+    let c = w.cw.run_check(&clerk(), id, 1, d("2026-11-03")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Survey, "刚性支出困难 on this household's data: {:?}", c.data.details.check);
+    let c = w.cw.act(&inv1(), id, c.version, Action::SubmitSurvey(survey("2026-11-04")), d("2026-11-04")).await.unwrap();
+    let c = w.cw.act(&rev1(), id, c.version, Action::TownDecide(town(&rev1(), 0, true)), d("2026-11-06")).await.unwrap();
+    w.cw.tick(d("2026-11-14")).await.unwrap();
+    let c = w.store.case(c.id).await.unwrap().unwrap();
+    w.cw.act(&approver(), id, c.version, Action::Decide { approve: true, reasons: vec![] }, d("2026-11-16")).await.unwrap();
+    let b = w.cw.household_benefits(&clerk(), hid).await.unwrap()[0].clone();
+    assert_eq!(
+        (b.kind, b.until_month, b.next_review_on),
+        (AssistanceKind::RigidExpense, Some(d("2027-11-01")), None),
+        "valid 12 months, no periodic review"
+    );
+    assert_eq!(w.cw.tick(d("2027-11-30")).await.unwrap().exits_ended, 0);
+    assert_eq!(w.cw.tick(d("2027-12-01")).await.unwrap().exits_ended, 1, "ended after its twelfth month");
+    assert_eq!(w.store.benefit(b.id).await.unwrap().unwrap().status, BenefitStatus::Ended);
+}
+
+#[tokio::test]
+async fn a_review_cannot_be_withdrawn_and_its_deadline_is_never_guessed() {
+    let w = world().await;
+    approve_dibao(&w, Track::Normal).await;
+    let b = w.cw.household_benefits(&clerk(), w.poor).await.unwrap()[0].clone();
+    let rid = w.cw.report_change(&clerk(), b.id, false, None, "户主外出务工", d("2026-12-01")).await.unwrap();
+    let c = w.store.case(rid).await.unwrap().unwrap();
+    assert_eq!(c.data.overall_due, None, "30 working days from 1 December run into 2027, not published here: pending");
+    assert!(matches!(
+        w.cw.act(&clerk(), rid, c.version, Action::Withdraw { reason: "x".into() }, d("2026-12-01")).await,
+        Err(CaseworkError::Workflow(_))
+    ));
+    // The next year imported: the review's deadline is computed from its rule (30 working days).
+    let admin = user(12, Role::SystemAdmin, "620825");
+    w.cw.import_calendar_year(Some(&admin), 2027, r#"{"holidays":{"2027-01-01":"New Year's Day,元旦,1"},"workdays":{}}"#, "test")
+        .await
+        .unwrap();
+    assert_eq!(w.store.case(rid).await.unwrap().unwrap().data.overall_due, Some(d("2027-01-13")));
 }

@@ -428,3 +428,54 @@ fn deadlines_beyond_the_calendar_wait_for_it() {
     // Dec 2 + 30 working days, with 1 January off: 14 January 2027.
     assert_eq!(c.overall_due, Some(d("2027-01-14")));
 }
+
+/// Every deadline a case keeps is filled once the calendar reaches it: the objection window of a
+/// feedback slip issued at the end of the year, and a rejection's written notice.
+#[test]
+fn feedback_and_notice_deadlines_beyond_the_calendar_are_filled_later() {
+    let cal = Calendar::official();
+    let rules = rules();
+    let d = |s: &str| s.parse::<NaiveDate>().unwrap();
+    let mut materials = materials_for(AssistanceKind::Dibao, Track::Normal, false, false);
+    for m in &mut materials {
+        m.received = true;
+    }
+    let intake = Intake {
+        household_id: 1,
+        region: RegionCode::parse("620825100201").unwrap(),
+        applicant: "王建国",
+        kind: AssistanceKind::Dibao,
+        track: Track::Normal,
+        materials,
+        request: "",
+        near_relative_note: None,
+        commitment_signed: false,
+        emergency_description: None,
+    };
+    let c = workflow::open(intake, d("2026-12-23"), cal, &rules).unwrap();
+    let clerk = &people()[0];
+    let ctx = Ctx { today: d("2026-12-28"), calendar: cal, rules: &rules, who: clerk, spot_check_sampled: false, town_limit: 0 };
+    let check = CheckRecord {
+        on: d("2026-12-28"),
+        by: "clerk".into(),
+        passed: false,
+        status: "not_eligible".into(),
+        per_capita_monthly_income: 90_000,
+        monthly_amount: 0,
+        findings: vec!["人均收入高于标准".into()],
+        sources: vec![],
+        assessment_id: None,
+    };
+    let mut c = workflow::apply(&c, Action::RecordCheck(check), &ctx).unwrap().case;
+    assert_eq!(
+        (c.state, c.step_due, c.details.feedback.as_ref().unwrap().objection_due),
+        (CaseState::CheckFailed, None, None),
+        "5 working days run into 2027"
+    );
+    let next = Calendar::with_years(&[(2027, r#"{"holidays":{"2027-01-01":"New Year's Day,元旦,1"},"workdays":{}}"#.into())]).unwrap();
+    assert!(workflow::fill_deadlines(&mut c, &next, &rules));
+    // Dec 29, 30, 31, (Jan 1 off), Jan 4, 5.
+    assert_eq!(c.details.feedback.as_ref().unwrap().objection_due, Some(d("2027-01-05")));
+    assert_eq!(c.step_due, Some(d("2027-01-05")), "the step's deadline is the objection window");
+    assert!(!workflow::fill_deadlines(&mut c, &next, &rules), "nothing more to fill");
+}

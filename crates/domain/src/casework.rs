@@ -341,6 +341,20 @@ pub struct ReviewRecord {
     pub note: String,
     /// A member concerned (the one who died, refused jobs …).
     pub member: Option<String>,
+    /// When the review is due: on a date (a periodic review, 3 months after a death) or within
+    /// working days of its opening (a change of circumstances).
+    #[serde(default)]
+    pub due: ReviewDue,
+}
+
+/// How a review's deadline is set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum ReviewDue {
+    On(NaiveDate),
+    WorkingDays(u32),
+    #[default]
+    Unset,
 }
 
 /// Everything a case has gathered, step by step (kept as one JSON document with the case).

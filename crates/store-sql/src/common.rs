@@ -1383,7 +1383,7 @@ impl Store for SqlStore {
 
     async fn benefits_exit_ended(&self, month: NaiveDate, limit: i64) -> Result<Vec<Benefit>> {
         let rows = sqlx::query(&format!(
-            "SELECT {BENEFIT_COLUMNS} FROM benefits WHERE status = 'gradual_exit' AND until_month < $1 ORDER BY id LIMIT $2"
+            "SELECT {BENEFIT_COLUMNS} FROM benefits WHERE status <> 'ended' AND until_month IS NOT NULL AND until_month < $1 ORDER BY id LIMIT $2"
         ))
         .bind(month)
         .bind(limit)

@@ -132,7 +132,8 @@ pub trait Store: Send + Sync + 'static {
     async fn household_benefits(&self, household_id: i64) -> Result<Vec<Benefit>>;
     /// Active benefits whose next review is due on or before `by` and that have no open review.
     async fn benefits_due_for_review(&self, by: NaiveDate, limit: i64) -> Result<Vec<Benefit>>;
-    /// Benefits in gradual exit whose last month is before `month`.
+    /// Benefits not yet ended whose last month (a gradual exit, a status valid for 12 months) is
+    /// before `month`.
     async fn benefits_exit_ended(&self, month: NaiveDate, limit: i64) -> Result<Vec<Benefit>>;
     /// Replaces a benefit outside a case step (job refusals, the tick); `version` as read.
     async fn update_benefit(&self, benefit: &Benefit) -> Result<()>;

@@ -46,6 +46,9 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::api_case,
         crate::cases::api_step,
         crate::cases::api_bulk,
+        crate::cases::api_photos,
+        crate::cases::api_photo_upload,
+        crate::cases::api_investigators,
         crate::cases::api_publicity
     ),
     components(schemas(
@@ -69,7 +72,9 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::PublicLine,
         crate::cases::BulkBody,
         crate::cases::BulkItem,
-        crate::cases::BulkView
+        crate::cases::BulkView,
+        crate::cases::PhotoId,
+        crate::cases::InvestigatorView
     ))
 )]
 pub struct ApiDoc;

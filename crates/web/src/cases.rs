@@ -47,6 +47,13 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/cases", get(api_queue))
         .route("/api/v1/cases/{id}", get(api_case))
         .route("/api/v1/cases/{id}/steps", post(api_step))
+        .route(
+            "/api/v1/cases/{id}/photos",
+            get(api_photos)
+                .post(api_photo_upload)
+                .layer(axum::extract::DefaultBodyLimit::max(jiuzhu_casework::service::MAX_PHOTO_BYTES + 64 * 1024)),
+        )
+        .route("/api/v1/investigators", get(api_investigators))
         .route("/api/v1/publicity", get(api_publicity))
         .merge(benefit_routes())
 }
@@ -355,6 +362,7 @@ pub(crate) async fn api_queue(
     let u = user(auth)?;
     let t = today();
     let (rows, counts) = state.casework.queue(&u, bucket_of(&q.bucket), q.page, t).await?;
+    tracing::info!(target: "access", user = %u.username, action = "queue", count = rows.len(), "case queue api");
     let soon = jiuzhu_casework::workflow::working_days(&state.casework.calendar(), t, 3).unwrap_or(t);
     Ok(Json(QueueView { cases: rows.iter().map(|r| CaseRow::new(r, t, soon)).collect(), counts: counts.into() }))
 }
@@ -969,6 +977,85 @@ pub(crate) async fn api_step(
     Ok(Json(case_json(state.casework.get(&u, id).await?)))
 }
 
+/// A survey photo's id (fetch it at `/cases/{case}/photos/{id}`).
+#[derive(Serialize, ToSchema)]
+pub struct PhotoId {
+    pub id: i64,
+}
+
+/// The photos of a case (investigators add them during the survey).
+#[utoipa::path(get, path = "/api/v1/cases/{id}/photos", responses((status = 200, body = [PhotoId]), (status = 404, body = ErrorBody)))]
+pub(crate) async fn api_photos(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Option<Authenticated>>,
+    Path(id): Path<i64>,
+) -> Result<Json<Vec<PhotoId>>, WebError> {
+    let u = user(auth)?;
+    Ok(Json(state.casework.photo_ids(&u, id).await?.into_iter().map(|id| PhotoId { id }).collect()))
+}
+
+/// Adds a survey photo: multipart field `photo` (JPEG, PNG or WebP, at most 5 MB) and `caption`.
+#[utoipa::path(post, path = "/api/v1/cases/{id}/photos", request_body(content = String, content_type = "multipart/form-data"),
+    responses((status = 201, body = PhotoId), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn api_photo_upload(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Option<Authenticated>>,
+    Path(id): Path<i64>,
+    mp: Multipart,
+) -> Result<Response, WebError> {
+    let u = user(auth)?;
+    let (ct, bytes, caption) =
+        read_photo(mp).await.map_err(|(zh, en)| WebError::Invalid(FieldError::new("photo", "photo.upload", zh, en).into()))?;
+    let pid = state.casework.add_photo(&u, id, &ct, &bytes, &caption).await?;
+    Ok((StatusCode::CREATED, Json(PhotoId { id: pid })).into_response())
+}
+
+/// An investigator who may survey with the caller.
+#[derive(Serialize, ToSchema)]
+pub struct InvestigatorView {
+    pub id: i64,
+    pub display_name: String,
+}
+
+/// The investigators the caller may name as the second investigator of a survey.
+#[utoipa::path(get, path = "/api/v1/investigators", responses((status = 200, body = [InvestigatorView])))]
+pub(crate) async fn api_investigators(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Option<Authenticated>>,
+) -> Result<Json<Vec<InvestigatorView>>, WebError> {
+    let u = user(auth)?;
+    if u.role != Role::Investigator {
+        return Err(WebError::Forbidden);
+    }
+    Ok(Json(
+        state
+            .casework
+            .co_investigators(&u)
+            .await?
+            .into_iter()
+            .map(|a| InvestigatorView { id: a.id, display_name: a.display_name })
+            .collect(),
+    ))
+}
+
+/// The photo and caption of an upload form.
+async fn read_photo(mut mp: Multipart) -> Result<(String, Vec<u8>, String), (&'static str, &'static str)> {
+    let failed = ("照片上传失败，请重试（单张不超过 5 MB）", "the upload failed: try again (at most 5 MB)");
+    let (mut caption, mut photo) = (String::new(), None);
+    while let Some(f) = mp.next_field().await.map_err(|_| failed)? {
+        let name = f.name().unwrap_or_default().to_string();
+        let ct = f.content_type().unwrap_or_default().to_string();
+        let bytes = f.bytes().await.map_err(|_| failed)?;
+        match name.as_str() {
+            "photo" => photo = Some((ct, bytes.to_vec())),
+            "caption" => caption = String::from_utf8_lossy(&bytes).into_owned(),
+            _ => {}
+        }
+    }
+    let (ct, bytes) = photo.ok_or(("请选择照片", "choose a photo"))?;
+    Ok((ct, bytes, caption))
+}
+
 // ---------- survey (phone) ----------
 
 #[derive(Template)]
@@ -1021,44 +1108,11 @@ async fn survey_page(State(state): State<AppState>, Page { a, l }: Page, Path(id
     }
 }
 
-async fn photo_upload(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>, mut mp: Multipart) -> Response {
-    let mut caption = String::new();
-    let mut photo: Option<(String, Vec<u8>)> = None;
-    loop {
-        match mp.next_field().await {
-            Ok(Some(f)) => {
-                let name = f.name().unwrap_or_default().to_string();
-                let ct = f.content_type().unwrap_or_default().to_string();
-                match f.bytes().await {
-                    Ok(b) if name == "photo" => photo = Some((ct, b.to_vec())),
-                    Ok(b) if name == "caption" => caption = String::from_utf8_lossy(&b).into_owned(),
-                    Ok(_) => {}
-                    Err(_) => {
-                        return survey_error(
-                            &state,
-                            &a,
-                            l,
-                            id,
-                            l.t("照片上传失败，请重试（单张不超过 5 MB）", "upload failed: try again (at most 5 MB)"),
-                        )
-                        .await;
-                    }
-                }
-            }
-            Ok(None) => break,
-            Err(_) => {
-                return survey_error(
-                    &state,
-                    &a,
-                    l,
-                    id,
-                    l.t("照片上传失败，请重试（单张不超过 5 MB）", "upload failed: try again (at most 5 MB)"),
-                )
-                .await;
-            }
-        }
-    }
-    let Some((ct, bytes)) = photo else { return survey_error(&state, &a, l, id, l.t("请选择照片", "choose a photo")).await };
+async fn photo_upload(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>, mp: Multipart) -> Response {
+    let (ct, bytes, caption) = match read_photo(mp).await {
+        Ok(x) => x,
+        Err((zh, en)) => return survey_error(&state, &a, l, id, l.t(zh, en)).await,
+    };
     match state.casework.add_photo(&a.user, id, &ct, &bytes, &caption).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}/survey")).into_response(),
         Err(e) => match WebError::from(e) {
@@ -1165,7 +1219,7 @@ async fn document_page(State(state): State<AppState>, Page { a, l }: Page, Path(
 pub struct PublicLine {
     pub case_id: i64,
     pub village: String,
-    /// Masked: 张*三.
+    /// Masked: first and last character kept (张*丰, 欧**娜; two characters: 张*).
     pub applicant: String,
     pub household_size: usize,
     pub programme: String,

@@ -144,7 +144,12 @@ impl WebError {
             tracing::error!("internal error: {e}");
         }
         let b = self.body();
-        let msg = lang.pick(&b.message, &b.message_en);
+        let mut msg = html_escape(lang.pick(&b.message, &b.message_en));
+        // Name each bad field on the page too, not only in the API's body.
+        for e in &b.errors {
+            msg.push_str("<br>");
+            msg.push_str(&html_escape(lang.pick(&e.message, &e.message_en)));
+        }
         let title = lang.pick("出错了", "Error");
         let back = lang.pick("返回首页", "Home");
         let html = format!(
@@ -166,4 +171,9 @@ impl IntoResponse for WebError {
         }
         (self.status(), axum::Json(self.body())).into_response()
     }
+}
+
+/// The few characters that matter in HTML text.
+fn html_escape(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -53,8 +53,10 @@ pub struct Chrome {
     pub can_simulate: bool,
     /// Show the assessment comparison by region in the menu.
     pub can_statistics: bool,
-    /// Show the case queue and the public notice in the menu.
+    /// Show the case queue in the menu.
     pub can_cases: bool,
+    /// Show the public notice in the menu (case readers except department liaisons).
+    pub can_publicity: bool,
     /// Show the holiday calendar import in the menu.
     pub can_calendar: bool,
 }
@@ -72,6 +74,7 @@ impl Chrome {
             can_simulate: a.user.can(Permission::Simulate),
             can_statistics: a.user.can(Permission::ReadStatistics),
             can_cases: a.user.can(Permission::ReadCase),
+            can_publicity: a.user.can(Permission::ReadCase) && a.user.role != Role::DepartmentLiaison,
             can_calendar: a.user.can(Permission::ManageCalendar),
         }
     }

@@ -170,6 +170,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await as(s.approver);
     await page.goto('/cases');
     assert.ok(await page.locator(`a[href="/cases/${s.caseId}"]`).isVisible(), 'the case is in the approver\'s queue');
+    await shot(page, 'queue.png', { fullPage: true });
     await page.goto(`/cases/${s.caseId}`);
     await shot(page, 'case-decision.png', { fullPage: true });
     if (await page.locator('form.step:has(input[name=action][value=spot_check])').count()) {

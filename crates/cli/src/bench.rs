@@ -73,12 +73,12 @@ pub async fn run(b: Bench) -> Result<(), Failure> {
             let tmp = tempfile::tempdir()?;
             if backend == "sqlite" || backend == "both" {
                 let url = format!("sqlite://{}", tmp.path().join("bench.db").display());
-                let store = jiuzhu_store_sql::connect(&url).await?;
+                let store = jiuzhu_store_sql::connect(&url, bench_keys()).await?;
                 results.push(crate::cases::casework_bench(store, households, cases, requests, concurrency).await?);
             }
             if backend == "postgres" || backend == "both" {
                 let url = fresh_pg_database(&pg_url).await?;
-                let store = jiuzhu_store_sql::connect(&url).await?;
+                let store = jiuzhu_store_sql::connect(&url, bench_keys()).await?;
                 results.push(crate::cases::casework_bench(store, households, cases, requests, concurrency).await?);
             }
             if results.is_empty() {
@@ -100,12 +100,12 @@ pub async fn run(b: Bench) -> Result<(), Failure> {
             let tmp = tempfile::tempdir()?;
             if backend == "sqlite" || backend == "both" {
                 let url = format!("sqlite://{}", tmp.path().join("bench.db").display());
-                let store = jiuzhu_store_sql::connect(&url).await?;
+                let store = jiuzhu_store_sql::connect(&url, bench_keys()).await?;
                 results.push(registry_bench(store, households, seed, searches, concurrency).await?);
             }
             if backend == "postgres" || backend == "both" {
                 let url = fresh_pg_database(&pg_url).await?;
-                let store = jiuzhu_store_sql::connect(&url).await?;
+                let store = jiuzhu_store_sql::connect(&url, bench_keys()).await?;
                 results.push(registry_bench(store, households, seed, searches, concurrency).await?);
             }
             if results.is_empty() {
@@ -232,4 +232,10 @@ pub fn peak_rss_mib() -> Option<f64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
     Some(kb / 1024.0)
+}
+
+/// Throw-away keys: benchmark databases are deleted afterwards, but encrypt like production so
+/// the figures include SM4 and the blind index.
+fn bench_keys() -> std::sync::Arc<jiuzhu_crypto::Keyring> {
+    std::sync::Arc::new(jiuzhu_crypto::Keyring::generate("bench"))
 }

@@ -22,6 +22,17 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
     bar
 }
 
+/// A counter for work whose size is not known in advance; hidden when not on a terminal.
+pub fn spinner(what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {pos} ({per_sec})").expect("valid template"));
+    bar.set_message(what.to_string());
+    bar
+}
+
 /// One line of `demo-accounts.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct DemoAccount {

@@ -5,6 +5,7 @@ mod assess;
 mod bench;
 mod bench_assess;
 mod cases;
+mod keys;
 mod load;
 mod simulate;
 
@@ -21,6 +22,10 @@ use std::process::ExitCode;
 #[derive(Parser)]
 #[command(name = "jiuzhu", version, about = "社会救助综合管理平台 · integrated social assistance platform")]
 struct Cli {
+    /// The key file (密钥文件) that encrypts identifiers at rest; default `keys.yaml` beside an
+    /// SQLite database, also `JIUZHU_KEY_FILE`; `JIUZHU_KEYS` may hold the file's text instead.
+    #[arg(long, global = true)]
+    key_file: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -148,6 +153,11 @@ enum Command {
         #[command(subcommand)]
         command: CaseworkCommand,
     },
+    /// The keys that encrypt identifiers at rest: `status`, `rotate` (stop the server first).
+    Keys {
+        #[command(subcommand)]
+        command: KeysCommand,
+    },
     /// Run a named benchmark; prints its figures as JSON on the last line.
     Bench {
         #[command(subcommand)]
@@ -186,6 +196,27 @@ enum CalendarCommand {
         source: String,
         #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
         database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// The keys' families, ids and creation times (never the key bytes).
+    Status {
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+    },
+    /// A new data key; every stored ID number and bank account is re-encrypted under it, then
+    /// the old data keys are dropped from the file. Stop the server first.
+    Rotate {
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+        /// Also a new blind-index key (every ID number's search index is recomputed).
+        #[arg(long)]
+        index: bool,
+        /// Also a new audit-seal key for entries from now on (old ones stay to verify the past).
+        #[arg(long)]
+        audit: bool,
     },
 }
 
@@ -237,11 +268,12 @@ async fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<(), Failure> {
+    let key_file = cli.key_file.as_deref();
     match cli.command {
         Command::Demo { households, seed, data_dir, listen, as_of } => {
             std::fs::create_dir_all(&data_dir)?;
             let url = format!("sqlite://{}", data_dir.join("jiuzhu.db").display());
-            let store = jiuzhu_store_sql::connect(&url).await?;
+            let store = keys::open(&url, key_file).await?;
             let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             load::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
@@ -253,7 +285,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             {
                 std::fs::create_dir_all(dir)?;
             }
-            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let store = keys::open(&database_url, key_file).await?;
             let mut state = jiuzhu_web::AppState::new(store);
             state.secure_cookies = secure_cookies;
             println!("救助 jiuzhu: http://{listen} ({})", state.store.backend());
@@ -261,7 +293,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Seed { database_url, households, seed, accounts_dir, as_of } => {
             std::fs::create_dir_all(&accounts_dir)?;
-            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let store = keys::open(&database_url, key_file).await?;
             let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
             load::print_accounts(&accounts, &accounts_dir);
         }
@@ -297,7 +329,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                     "CODE: 区划代码 {code} 不在 2023 年区划代码中 / {code} is not in the 2023 division list"
                 )));
             }
-            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let store = keys::open(&database_url, key_file).await?;
             let divisions = jiuzhu_domain::Division::load(&region);
             let n = store.upsert_regions(&divisions).await?;
             println!("{n} divisions loaded for {code} ({})", jiuzhu_domain::Division::find(&region).map(|d| d.name).unwrap_or_default());
@@ -306,7 +338,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let d: chrono::NaiveDate =
                 date.parse().map_err(|_| Failure::input(format!("DATE: “{date}” is not a date (YYYY-MM-DD) / 日期格式应为 YYYY-MM-DD")))?;
             let years = match database_url {
-                Some(url) => jiuzhu_store_sql::connect(&url).await?.calendar_years().await?,
+                Some(url) => keys::open(&url, key_file).await?.calendar_years().await?,
                 None => Vec::new(),
             };
             let cal = jiuzhu_domain::Calendar::with_years(&years).map_err(|e| Failure::from(format!("{} / {}", e.zh, e.en)))?;
@@ -315,7 +347,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Calendar { command: CalendarCommand::Import { file, year, source, database_url } } => {
             let text = std::fs::read_to_string(&file).map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
-            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let store = keys::open(&database_url, key_file).await?;
             let cw = jiuzhu_casework::Casework::new(store);
             cw.load_calendar().await.map_err(|e| Failure::from(e.to_string()))?;
             let n = cw.import_calendar_year(None, year, &text, &source).await.map_err(|e| match e {
@@ -330,16 +362,20 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
         }
         Command::Casework { command: CaseworkCommand::Tick { database_url, date } } => {
-            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let store = keys::open(&database_url, key_file).await?;
             let cw = jiuzhu_casework::Casework::new(store);
             cw.load_calendar().await.map_err(|e| Failure::from(e.to_string()))?;
             let r = cw.tick(date.unwrap_or_else(today)).await.map_err(|e| Failure::from(e.to_string()))?;
             println!("{}", serde_json::to_string(&r)?);
         }
+        Command::Keys { command: KeysCommand::Status { database_url } } => keys::status(&database_url, key_file)?,
+        Command::Keys { command: KeysCommand::Rotate { database_url, index, audit } } => {
+            keys::rotate(&database_url, key_file, index, audit).await?
+        }
         Command::Assess { file, region, date } => assess::run(file, region, date)?,
         Command::Reassess { database_url, region, date } => {
             let scope = jiuzhu_domain::RegionCode::parse(&region).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;
-            let store = jiuzhu_store_sql::connect(&database_url).await?;
+            let store = keys::open(&database_url, key_file).await?;
             let total = store.count_households(&scope).await?;
             let bar = load::progress(total as u64, "重新评估 re-assessing");
             let started = std::time::Instant::now();
@@ -362,7 +398,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             );
         }
         Command::Simulate { database_url, parameter, percent, value, region, from, date, json } => {
-            simulate::run(&database_url, &parameter, percent, value, &region, from, date, json).await?
+            simulate::run(&database_url, &parameter, percent, value, &region, from, date, json, key_file).await?
         }
         Command::Bench { bench } => bench::run(bench).await?,
     }

@@ -90,10 +90,11 @@ pub async fn run(
     from: chrono::NaiveDate,
     date: Option<chrono::NaiveDate>,
     json: bool,
+    key_file: Option<&std::path::Path>,
 ) -> Result<(), Failure> {
     let change = change(parameter, percent, value.as_deref(), region, from)?;
     let date = date.unwrap_or(from);
-    let store = jiuzhu_store_sql::connect(database_url).await?;
+    let store = crate::keys::open(database_url, key_file).await?;
     let scope = RegionCode::parse(region).map_err(|e| Failure::input(format!("--region: {}", e.zh)))?;
     let policies = Policies::builtin();
     let total = store.count_households(&scope).await?;

@@ -12,6 +12,8 @@ fn mask(field: &str, s: String) -> String {
     match field {
         "id_number" if chars.len() == 18 => format!("{}********{}", chars[..6].iter().collect::<String>(), tail(4)),
         "bank_account_no" if !chars.is_empty() => format!("****{}", tail(4)),
+        // 残疾人证号 starts with the holder's ID number.
+        "disability_certificate" if !chars.is_empty() => format!("****{}", tail(2)),
         "phone" if chars.len() >= 7 => format!("{}****{}", chars[..3].iter().collect::<String>(), tail(4)),
         "id_number" | "bank_account_no" | "phone" if !chars.is_empty() => "****".into(),
         _ => s,

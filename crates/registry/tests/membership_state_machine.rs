@@ -72,7 +72,12 @@ impl Model {
 
 async fn run(ops: Vec<Op>) {
     let dir = tempfile::tempdir().unwrap();
-    let store: Arc<dyn Store> = jiuzhu_store_sql::connect(&format!("sqlite://{}", dir.path().join("m.db").display())).await.unwrap();
+    let store: Arc<dyn Store> = jiuzhu_store_sql::connect(
+        &format!("sqlite://{}", dir.path().join("m.db").display()),
+        std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests()),
+    )
+    .await
+    .unwrap();
     let divisions: Vec<Division> = ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村"]
         .iter()
         .map(|s| {

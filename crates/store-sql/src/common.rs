@@ -7,12 +7,51 @@ use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::*;
 use jiuzhu_store::*;
+use jiuzhu_crypto::Keyring;
 use sqlx::{QueryBuilder, Row};
+use std::sync::Arc;
 
-/// The store on one database pool.
+/// The store on one database pool, with the keys that encrypt identifiers at rest.
 #[derive(Clone)]
 pub struct SqlStore {
     pool: sqlx::Pool<Db>,
+    keys: Arc<Keyring>,
+}
+
+/// Where an encrypted value lives, bound into its ciphertext (moved elsewhere, it fails to decrypt).
+fn id_context(person_id: i64) -> String {
+    format!("persons.id_number:{person_id}")
+}
+
+fn certificate_context(person_id: i64) -> String {
+    format!("persons.disability_certificate:{person_id}")
+}
+
+fn bank_context(household_id: i64) -> String {
+    format!("households.bank_account_no:{household_id}")
+}
+
+/// The blind index's domain for ID numbers.
+const ID_INDEX: &str = "id_number";
+
+fn undecryptable(what: &str, e: jiuzhu_crypto::CryptoError) -> StoreError {
+    StoreError::Backend(format!("{what}: {e}"))
+}
+
+fn decrypt_id(keys: &Keyring, person_id: i64, blob: &[u8]) -> Result<IdNumber> {
+    let text = keys.decrypt_text(&id_context(person_id), blob).map_err(|e| undecryptable("persons.id_number", e))?;
+    IdNumber::parse(&text, NaiveDate::MAX).map_err(|_| corrupt("id_number", "(masked)"))
+}
+
+/// Pushes `column IN (index under each key)`: during a key rotation a person's row carries the
+/// old or the new index.
+fn push_id_index_match(q: &mut QueryBuilder<'_, Db>, keys: &Keyring, id_number: &str) {
+    q.push("id_number_bidx IN (");
+    let mut sep = q.separated(", ");
+    for index in keys.blind_indexes(ID_INDEX, id_number.as_bytes()) {
+        sep.push_bind(index);
+    }
+    sep.push_unseparated(")");
 }
 
 /// Bind parameters per statement we stay under (SQLite allows 32,766, PostgreSQL 65,535).
@@ -25,6 +64,8 @@ fn backend(e: sqlx::Error) -> StoreError {
             let constraint = db.constraint().map(str::to_string).unwrap_or_else(|| {
                 db.message().rsplit(": ").next().unwrap_or("unique").split(',').next().unwrap_or("unique").trim().replace('.', "_")
             });
+            // The blind index keeps the constraint the plaintext column had.
+            let constraint = if constraint == "persons_id_number_bidx" { "persons_id_number".to_string() } else { constraint };
             return StoreError::Conflict { constraint };
         }
     StoreError::Backend(e.to_string())
@@ -102,18 +143,20 @@ async fn insert_history(conn: &mut Conn, household_id: i64, actor: &Actor, at: D
 }
 
 fn member_columns() -> &'static str {
-    "INSERT INTO persons (id, household_id, seq, id_number, name, relation, sex, birth_date, phone, disability_kind, disability_grade, \
-     disability_certificate, serious_illness, chronic_illness, self_care, labour_capacity, student, employment, living_together, excluded) "
+    "INSERT INTO persons (id, household_id, seq, id_number_enc, id_number_bidx, name, relation, sex, birth_date, phone, disability_kind, \
+     disability_grade, disability_certificate_enc, serious_illness, chronic_illness, self_care, labour_capacity, student, employment, \
+     living_together, excluded) "
 }
 
-async fn insert_members(conn: &mut Conn, rows: &[(i64, i64, i64, &MemberData)]) -> Result<()> {
-    for chunk in rows.chunks(MAX_BINDS / 20) {
+async fn insert_members(conn: &mut Conn, keys: &Keyring, rows: &[(i64, i64, i64, &MemberData)]) -> Result<()> {
+    for chunk in rows.chunks(MAX_BINDS / 21) {
         let mut q = QueryBuilder::<Db>::new(member_columns());
         q.push_values(chunk, |mut b, (id, household_id, seq, m)| {
             b.push_bind(*id)
                 .push_bind(*household_id)
                 .push_bind(*seq)
-                .push_bind(m.id_number.as_str().to_string())
+                .push_bind(keys.encrypt(&id_context(*id), m.id_number.as_str().as_bytes()))
+                .push_bind(keys.blind_index(ID_INDEX, m.id_number.as_str().as_bytes()))
                 .push_bind(m.name.clone())
                 .push_bind(m.relation.as_str())
                 .push_bind(m.sex.as_str())
@@ -121,7 +164,7 @@ async fn insert_members(conn: &mut Conn, rows: &[(i64, i64, i64, &MemberData)]) 
                 .push_bind(m.phone.clone())
                 .push_bind(m.disability.as_ref().map(|d| d.kind.as_str()))
                 .push_bind(m.disability.as_ref().map(|d| i64::from(d.grade)))
-                .push_bind(m.disability.as_ref().and_then(|d| d.certificate.clone()))
+                .push_bind(m.disability.as_ref().and_then(|d| d.certificate.as_ref()).map(|c| keys.encrypt(&certificate_context(*id), c.as_bytes())))
                 .push_bind(m.serious_illness)
                 .push_bind(m.chronic_illness)
                 .push_bind(m.self_care.bits())
@@ -136,22 +179,27 @@ async fn insert_members(conn: &mut Conn, rows: &[(i64, i64, i64, &MemberData)]) 
     Ok(())
 }
 
-fn read_member(r: &<Db as sqlx::Database>::Row) -> Result<Member> {
+fn read_member(keys: &Keyring, r: &<Db as sqlx::Database>::Row) -> Result<Member> {
     let g = |c: &str| r.try_get::<String, _>(c).map_err(backend);
     let og = |c: &str| r.try_get::<Option<String>, _>(c).map_err(backend);
-    let id_text = g("id_number")?;
+    let id: i64 = r.try_get("id").map_err(backend)?;
+    let id_number = decrypt_id(keys, id, &r.try_get::<Vec<u8>, _>("id_number_enc").map_err(backend)?)?;
     let disability = match (og("disability_kind")?, r.try_get::<Option<i64>, _>("disability_grade").map_err(backend)?) {
         (Some(k), Some(grade)) => Some(Disability {
             kind: parse_enum("disability_kind", &k, DisabilityKind::parse)?,
             grade: u8::try_from(grade).map_err(|_| corrupt("disability_grade", &grade.to_string()))?,
-            certificate: og("disability_certificate")?,
+            certificate: r
+                .try_get::<Option<Vec<u8>>, _>("disability_certificate_enc")
+                .map_err(backend)?
+                .map(|blob| keys.decrypt_text(&certificate_context(id), &blob).map_err(|e| undecryptable("persons.disability_certificate", e)))
+                .transpose()?,
         }),
         _ => None,
     };
     Ok(Member {
-        id: r.try_get("id").map_err(backend)?,
+        id,
         data: MemberData {
-            id_number: IdNumber::parse(&id_text, NaiveDate::MAX).map_err(|_| corrupt("id_number", "(masked)"))?,
+            id_number,
             name: g("name")?,
             relation: parse_enum("relation", &g("relation")?, Relation::parse)?,
             sex: if g("sex")? == "male" { Sex::Male } else { Sex::Female },
@@ -514,7 +562,208 @@ fn push_queue_filter(q: &mut QueryBuilder<'_, Db>, f: &QueueQuery) {
     }
 }
 
+
+const AUDIT_COLUMNS: &str =
+    "id, at, account_id, username, role, region, ip, action, object_kind, object_id, household_id, fields, purpose, outcome, reason, detail, key_id, seal";
+
+fn read_audit(r: &<Db as sqlx::Database>::Row) -> Result<AuditEntry> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(backend);
+    Ok(AuditEntry {
+        id: r.try_get("id").map_err(backend)?,
+        record: AuditRecord {
+            at: g("at")?,
+            account_id: r.try_get("account_id").map_err(backend)?,
+            username: g("username")?,
+            role: g("role")?,
+            region: g("region")?,
+            ip: g("ip")?,
+            action: g("action")?,
+            object_kind: g("object_kind")?,
+            object_id: g("object_id")?,
+            household_id: r.try_get("household_id").map_err(backend)?,
+            fields: g("fields")?,
+            purpose: g("purpose")?,
+            outcome: g("outcome")?,
+            reason: g("reason")?,
+            detail: g("detail")?,
+        },
+        key_id: r.try_get("key_id").map_err(backend)?,
+        seal: r.try_get("seal").map_err(backend)?,
+    })
+}
+
+fn read_marker(r: &<Db as sqlx::Database>::Row) -> Result<AuditMarker> {
+    Ok(AuditMarker {
+        entry_id: r.try_get("entry_id").map_err(backend)?,
+        entry_seal: r.try_get("entry_seal").map_err(backend)?,
+        at: r.try_get("at").map_err(backend)?,
+        key_id: r.try_get("key_id").map_err(backend)?,
+        seal: r.try_get("seal").map_err(backend)?,
+    })
+}
+
+const ALERT_COLUMNS: &str = "id, rule, account_id, username, region, opened_at, last_at, count, first_entry, last_entry, state, outcome, version";
+
+fn read_alert(r: &<Db as sqlx::Database>::Row) -> Result<Alert> {
+    Ok(Alert {
+        id: r.try_get("id").map_err(backend)?,
+        rule: r.try_get("rule").map_err(backend)?,
+        account_id: r.try_get("account_id").map_err(backend)?,
+        username: r.try_get("username").map_err(backend)?,
+        region: region(&r.try_get::<String, _>("region").map_err(backend)?)?,
+        opened_at: r.try_get("opened_at").map_err(backend)?,
+        last_at: r.try_get("last_at").map_err(backend)?,
+        count: r.try_get("count").map_err(backend)?,
+        first_entry: r.try_get("first_entry").map_err(backend)?,
+        last_entry: r.try_get("last_entry").map_err(backend)?,
+        state: get_enum(r, "state", AlertState::parse)?,
+        outcome: get_enum(r, "outcome", AlertOutcome::parse)?,
+        version: r.try_get("version").map_err(backend)?,
+    })
+}
+
+const EXPORT_COLUMNS: &str = "id, account_id, username, region, programme, format, purpose, rows, state, requested_at, decided_by, decided_at, \
+                              decision_note, downloaded_at";
+
+fn read_export(r: &<Db as sqlx::Database>::Row) -> Result<ExportRequest> {
+    Ok(ExportRequest {
+        id: r.try_get("id").map_err(backend)?,
+        account_id: r.try_get("account_id").map_err(backend)?,
+        username: r.try_get("username").map_err(backend)?,
+        region: region(&r.try_get::<String, _>("region").map_err(backend)?)?,
+        programme: opt_enum(r, "programme", AssistanceKind::parse)?,
+        format: get_enum(r, "format", ExportFormat::parse)?,
+        purpose: r.try_get("purpose").map_err(backend)?,
+        rows: r.try_get("rows").map_err(backend)?,
+        state: get_enum(r, "state", ExportState::parse)?,
+        requested_at: r.try_get("requested_at").map_err(backend)?,
+        decided_by: r.try_get("decided_by").map_err(backend)?,
+        decided_at: r.try_get("decided_at").map_err(backend)?,
+        decision_note: r.try_get("decision_note").map_err(backend)?,
+        downloaded_at: r.try_get("downloaded_at").map_err(backend)?,
+    })
+}
+
+/// `WHERE` of a roster: households inside `within`, with an active benefit of `programme` when given.
+fn push_roster_filter(q: &mut QueryBuilder<'_, Db>, within: &RegionCode, programme: Option<AssistanceKind>) {
+    if let Some(p) = programme {
+        q.push(" JOIN benefits b ON b.household_id = h.id AND b.status <> 'ended' AND b.kind = ").push_bind(p.as_str());
+    }
+    q.push(" WHERE h.hukou_region >= ").push_bind(within.as_str().to_string()).push(" AND h.hukou_region < ").push_bind(within.upper_bound());
+}
+
+/// Encrypts identifiers an older version stored in plaintext, then drops the plaintext columns
+/// (migration 0004 adds the encrypted ones; SQL cannot encrypt). Returns how many values were
+/// encrypted; the caller then compacts the database so no old page keeps them.
+async fn upgrade_identifiers(pool: &sqlx::Pool<Db>, keys: &Keyring) -> Result<u64> {
+    let mut done = 0u64;
+    if column_exists(pool, "persons", "id_number").await.map_err(backend)? {
+        loop {
+            let mut tx = begin_write(pool).await.map_err(backend)?;
+            let result: Result<usize> = async {
+                let rows = sqlx::query("SELECT id, id_number FROM persons WHERE id_number_enc IS NULL ORDER BY id LIMIT 5000")
+                    .fetch_all(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                for r in &rows {
+                    let (id, text): (i64, String) = (r.try_get("id").map_err(backend)?, r.try_get("id_number").map_err(backend)?);
+                    sqlx::query("UPDATE persons SET id_number_enc = $1, id_number_bidx = $2 WHERE id = $3")
+                        .bind(keys.encrypt(&id_context(id), text.as_bytes()))
+                        .bind(keys.blind_index(ID_INDEX, text.as_bytes()))
+                        .bind(id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                Ok(rows.len())
+            }
+            .await;
+            let n = finish(tx, result).await?;
+            done += n as u64;
+            if n == 0 {
+                break;
+            }
+        }
+        sqlx::query("ALTER TABLE persons DROP COLUMN id_number").execute(pool).await.map_err(backend)?;
+    }
+    if column_exists(pool, "persons", "disability_certificate").await.map_err(backend)? {
+        let rows = sqlx::query("SELECT id, disability_certificate FROM persons WHERE disability_certificate IS NOT NULL AND disability_certificate_enc IS NULL")
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+        let mut tx = begin_write(pool).await.map_err(backend)?;
+        let result: Result<()> = async {
+            for r in &rows {
+                let (id, text): (i64, String) = (r.try_get("id").map_err(backend)?, r.try_get("disability_certificate").map_err(backend)?);
+                sqlx::query("UPDATE persons SET disability_certificate_enc = $1 WHERE id = $2")
+                    .bind(keys.encrypt(&certificate_context(id), text.as_bytes()))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await?;
+        done += rows.len() as u64;
+        sqlx::query("ALTER TABLE persons DROP COLUMN disability_certificate").execute(pool).await.map_err(backend)?;
+    }
+    if column_exists(pool, "households", "bank_account_no").await.map_err(backend)? {
+        let rows = sqlx::query("SELECT id, bank_account_no FROM households WHERE bank_account_no IS NOT NULL AND bank_account_enc IS NULL")
+            .fetch_all(pool)
+            .await
+            .map_err(backend)?;
+        let mut tx = begin_write(pool).await.map_err(backend)?;
+        let result: Result<()> = async {
+            for r in &rows {
+                let (id, text): (i64, String) = (r.try_get("id").map_err(backend)?, r.try_get("bank_account_no").map_err(backend)?);
+                sqlx::query("UPDATE households SET bank_account_enc = $1 WHERE id = $2")
+                    .bind(keys.encrypt(&bank_context(id), text.as_bytes()))
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await?;
+        done += rows.len() as u64;
+        sqlx::query("ALTER TABLE households DROP COLUMN bank_account_no").execute(pool).await.map_err(backend)?;
+    }
+    Ok(done)
+}
+
+/// Fails closed when the key ring cannot decrypt what the database holds (a wrong or missing
+/// key file), so a server never starts that would show every identifier as unreadable.
+async fn check_keys(pool: &sqlx::Pool<Db>, keys: &Keyring) -> Result<()> {
+    let row = sqlx::query("SELECT id, id_number_enc FROM persons ORDER BY id LIMIT 1").fetch_optional(pool).await.map_err(backend)?;
+    if let Some(r) = row {
+        let (id, blob): (i64, Vec<u8>) = (r.try_get("id").map_err(backend)?, r.try_get("id_number_enc").map_err(backend)?);
+        if keys.decrypt(&id_context(id), &blob).is_err() {
+            return Err(StoreError::Backend(
+                "密钥文件与数据库不匹配：无法解密已存的身份证号（检查 --key-file / JIUZHU_KEYS） · the key file does not match this database: stored ID numbers cannot be decrypted".into(),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl SqlStore {
+    /// The key ring the store encrypts with.
+    pub fn keys(&self) -> &Arc<Keyring> {
+        &self.keys
+    }
+
+    async fn export_state_changed(&self, id: i64, rows_affected: u64) -> Result<()> {
+        if rows_affected == 1 {
+            return Ok(());
+        }
+        let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM exports WHERE id = $1").bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        Err(if exists.is_some() { StoreError::Conflict { constraint: "export_state".into() } } else { StoreError::NotFound })
+    }
+
     /// Households chosen by `filter` (with `$1` = `a`, `$2` = `b`), with members and records,
     /// in id order, read in one transaction (one consistent view).
     async fn load_households(&self, filter: &str, a: i64, b: i64) -> Result<Vec<Household>> {
@@ -536,14 +785,18 @@ impl SqlStore {
                 .await
                 .map_err(backend)?
             {
-                members.entry(r.try_get("household_id").map_err(backend)?).or_default().push(read_member(&r)?);
+                members.entry(r.try_get("household_id").map_err(backend)?).or_default().push(read_member(&self.keys, &r)?);
             }
             let mut records = read_records(&mut tx, lo, hi).await?;
             rows.iter()
                 .map(|r| {
                     let id: i64 = r.try_get("id").map_err(backend)?;
                     let bank: Option<String> = r.try_get("bank").map_err(backend)?;
-                    let account_no: Option<String> = r.try_get("bank_account_no").map_err(backend)?;
+                    let account_no = r
+                        .try_get::<Option<Vec<u8>>, _>("bank_account_enc")
+                        .map_err(backend)?
+                        .map(|blob| self.keys.decrypt_text(&bank_context(id), &blob).map_err(|e| undecryptable("households.bank_account_no", e)))
+                        .transpose()?;
                     Ok(Household {
                         id,
                         version: r.try_get("version").map_err(backend)?,
@@ -640,7 +893,7 @@ impl Store for SqlStore {
         let ids = alloc_ids(&mut tx, "households", households.len()).await.map_err(backend)?;
         for chunk in households.iter().zip(&ids).collect::<Vec<_>>().chunks(MAX_BINDS / 11) {
             let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO households (id, hukou_region, residence_region, area, address, phone, bank, bank_account_no, version, created_at, updated_at) ",
+                "INSERT INTO households (id, hukou_region, residence_region, area, address, phone, bank, bank_account_enc, version, created_at, updated_at) ",
             );
             q.push_values(chunk, |mut b, (h, id)| {
                 let d = &h.data;
@@ -651,7 +904,7 @@ impl Store for SqlStore {
                     .push_bind(d.address.clone())
                     .push_bind(d.phone.clone())
                     .push_bind(d.bank_account.as_ref().map(|b| b.bank.clone()))
-                    .push_bind(d.bank_account.as_ref().map(|b| b.account_no.clone()))
+                    .push_bind(d.bank_account.as_ref().map(|b| self.keys.encrypt(&bank_context(**id), b.account_no.as_bytes())))
                     .push_bind(1i64)
                     .push_bind(now)
                     .push_bind(now);
@@ -683,7 +936,7 @@ impl Store for SqlStore {
                 },
             ));
         }
-        insert_members(&mut tx, &member_rows).await?;
+        insert_members(&mut tx, &self.keys, &member_rows).await?;
         let refs: Vec<(i64, &Records)> = records.iter().map(|(h, r)| (*h, r)).collect();
         insert_records(&mut tx, &refs).await?;
         let created: Vec<(i64, Change)> = households
@@ -727,12 +980,14 @@ impl Store for SqlStore {
     }
 
     async fn household_of_person(&self, id_number: &str) -> Result<Option<i64>> {
-        sqlx::query_scalar("SELECT household_id FROM persons WHERE id_number = $1").bind(id_number).fetch_optional(&self.pool).await.map_err(backend)
+        let mut q = QueryBuilder::<Db>::new("SELECT household_id FROM persons WHERE ");
+        push_id_index_match(&mut q, &self.keys, id_number);
+        q.build_query_scalar().fetch_optional(&self.pool).await.map_err(backend)
     }
 
     async fn search_households(&self, query: &HouseholdQuery) -> Result<Vec<HouseholdSummary>> {
         let mut q = QueryBuilder::<Db>::new(
-            "SELECT h.id, h.hukou_region, h.area, p.name, p.id_number, v.name AS village_name, t.name AS town_name, \
+            "SELECT h.id, h.hukou_region, h.area, p.id AS person_id, p.name, p.id_number_enc, v.name AS village_name, t.name AS town_name, \
              (SELECT COUNT(*) FROM persons c WHERE c.household_id = h.id) AS member_count \
              FROM households h JOIN persons p ON p.household_id = h.id AND p.seq = 0 \
              LEFT JOIN regions v ON v.code = h.hukou_region LEFT JOIN regions t ON t.code = substr(h.hukou_region, 1, 9) WHERE h.hukou_region >= ",
@@ -757,14 +1012,17 @@ impl Store for SqlStore {
                     .push(")");
             }
             HouseholdFilter::IdNumber(id) => {
-                q.push(" AND h.id IN (SELECT household_id FROM persons WHERE id_number = ").push_bind(id.clone()).push(")");
+                q.push(" AND h.id IN (SELECT household_id FROM persons WHERE ");
+                push_id_index_match(&mut q, &self.keys, id);
+                q.push(")");
             }
         }
         q.push(" AND h.id > ").push_bind(query.after_id).push(" ORDER BY h.id LIMIT ").push_bind(query.limit);
         let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
         rows.iter()
             .map(|r| {
-                let id_text: String = r.try_get("id_number").map_err(backend)?;
+                let head_id_number =
+                    decrypt_id(&self.keys, r.try_get("person_id").map_err(backend)?, &r.try_get::<Vec<u8>, _>("id_number_enc").map_err(backend)?)?;
                 Ok(HouseholdSummary {
                     id: r.try_get("id").map_err(backend)?,
                     hukou_region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
@@ -772,7 +1030,7 @@ impl Store for SqlStore {
                     town_name: r.try_get("town_name").map_err(backend)?,
                     area: parse_enum("area", &r.try_get::<String, _>("area").map_err(backend)?, Area::parse)?,
                     head_name: r.try_get("name").map_err(backend)?,
-                    head_id_number: IdNumber::parse(&id_text, NaiveDate::MAX).map_err(|_| corrupt("id_number", "(masked)"))?,
+                    head_id_number,
                     member_count: r.try_get("member_count").map_err(backend)?,
                 })
             })
@@ -794,7 +1052,7 @@ impl Store for SqlStore {
         let result: Result<_> = async {
         bump_version(&mut tx, id, Some(expected_version), now).await?;
         sqlx::query(
-            "UPDATE households SET hukou_region = $1, residence_region = $2, area = $3, address = $4, phone = $5, bank = $6, bank_account_no = $7 WHERE id = $8",
+            "UPDATE households SET hukou_region = $1, residence_region = $2, area = $3, address = $4, phone = $5, bank = $6, bank_account_enc = $7 WHERE id = $8",
         )
         .bind(data.hukou_region.as_str())
         .bind(data.residence_region.as_str())
@@ -802,7 +1060,7 @@ impl Store for SqlStore {
         .bind(&data.address)
         .bind(&data.phone)
         .bind(data.bank_account.as_ref().map(|b| b.bank.clone()))
-        .bind(data.bank_account.as_ref().map(|b| b.account_no.clone()))
+        .bind(data.bank_account.as_ref().map(|b| self.keys.encrypt(&bank_context(id), b.account_no.as_bytes())))
         .bind(id)
         .execute(&mut *tx)
         .await
@@ -828,11 +1086,12 @@ impl Store for SqlStore {
         bump_version(&mut tx, household_id, Some(expected_version), now).await?;
         let m = data;
         sqlx::query(
-            "UPDATE persons SET id_number = $1, name = $2, relation = $3, sex = $4, birth_date = $5, phone = $6, disability_kind = $7, \
-             disability_grade = $8, disability_certificate = $9, serious_illness = $10, chronic_illness = $11, self_care = $12, \
-             labour_capacity = $13, student = $14, employment = $15, living_together = $16, excluded = $17 WHERE id = $18",
+            "UPDATE persons SET id_number_enc = $1, id_number_bidx = $2, name = $3, relation = $4, sex = $5, birth_date = $6, phone = $7, \
+             disability_kind = $8, disability_grade = $9, disability_certificate_enc = $10, serious_illness = $11, chronic_illness = $12, \
+             self_care = $13, labour_capacity = $14, student = $15, employment = $16, living_together = $17, excluded = $18 WHERE id = $19",
         )
-        .bind(m.id_number.as_str())
+        .bind(self.keys.encrypt(&id_context(member_id), m.id_number.as_str().as_bytes()))
+        .bind(self.keys.blind_index(ID_INDEX, m.id_number.as_str().as_bytes()))
         .bind(&m.name)
         .bind(m.relation.as_str())
         .bind(m.sex.as_str())
@@ -840,7 +1099,7 @@ impl Store for SqlStore {
         .bind(&m.phone)
         .bind(m.disability.as_ref().map(|d| d.kind.as_str()))
         .bind(m.disability.as_ref().map(|d| i64::from(d.grade)))
-        .bind(m.disability.as_ref().and_then(|d| d.certificate.clone()))
+        .bind(m.disability.as_ref().and_then(|d| d.certificate.as_ref()).map(|c| self.keys.encrypt(&certificate_context(member_id), c.as_bytes())))
         .bind(m.serious_illness)
         .bind(m.chronic_illness)
         .bind(m.self_care.bits())
@@ -871,7 +1130,7 @@ impl Store for SqlStore {
             .await
             .map_err(backend)?;
         let id = alloc_ids(&mut tx, "persons", 1).await.map_err(backend)?[0];
-        insert_members(&mut tx, &[(id, household_id, seq, data)]).await?;
+        insert_members(&mut tx, &self.keys, &[(id, household_id, seq, data)]).await?;
         let change = Change { entity: format!("member:{id}"), field: "added".into(), old: String::new(), new: format!("{}（{}）", data.name, data.relation.zh()) };
         insert_history(&mut tx, household_id, actor, now, &[change]).await?;
         Ok(id)
@@ -1521,7 +1780,7 @@ impl Store for SqlStore {
     }
 
     async fn session(&self, token_hash: &str) -> Result<Option<Session>> {
-        let r = sqlx::query("SELECT token_hash, account_id, csrf_token, created_at, last_seen_at FROM sessions WHERE token_hash = $1")
+        let r = sqlx::query("SELECT token_hash, account_id, csrf_token, created_at, last_seen_at, reauth_at FROM sessions WHERE token_hash = $1")
             .bind(token_hash)
             .fetch_optional(&self.pool)
             .await
@@ -1533,6 +1792,7 @@ impl Store for SqlStore {
                 csrf_token: r.try_get("csrf_token").map_err(backend)?,
                 created_at: r.try_get("created_at").map_err(backend)?,
                 last_seen_at: r.try_get("last_seen_at").map_err(backend)?,
+                reauth_at: r.try_get("reauth_at").map_err(backend)?,
             })
         })
         .transpose()
@@ -1546,5 +1806,479 @@ impl Store for SqlStore {
     async fn delete_session(&self, token_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE token_hash = $1").bind(token_hash).execute(&self.pool).await.map_err(backend)?;
         Ok(())
+    }
+
+    async fn update_account_access(&self, account_id: i64, role: Role, region: &RegionCode, department: Option<Department>) -> Result<()> {
+        let done = sqlx::query("UPDATE accounts SET role = $1, region = $2, department = $3 WHERE id = $4")
+            .bind(role.as_str())
+            .bind(region.as_str())
+            .bind(department.map(|d| d.as_str()))
+            .bind(account_id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
+    }
+
+    async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            let done = sqlx::query("UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
+                .bind(password_hash)
+                .bind(account_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+            sqlx::query("DELETE FROM sessions WHERE account_id = $1").bind(account_id).execute(&mut *tx).await.map_err(backend)?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn set_session_reauth(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()> {
+        sqlx::query("UPDATE sessions SET reauth_at = $1 WHERE token_hash = $2").bind(at).bind(token_hash).execute(&self.pool).await.map_err(backend)?;
+        Ok(())
+    }
+
+    async fn rekey(&self, table: RekeyTable, after_id: i64, limit: i64) -> Result<RekeyBatch> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            let sql = match table {
+                RekeyTable::Persons => "SELECT id, id_number_enc AS enc, id_number_bidx AS bidx, disability_certificate_enc AS cert FROM persons WHERE id > $1 ORDER BY id LIMIT $2",
+                RekeyTable::Households => "SELECT id, bank_account_enc AS enc, NULL AS bidx, NULL AS cert FROM households WHERE id > $1 ORDER BY id LIMIT $2",
+            };
+            let rows = sqlx::query(sql).bind(after_id).bind(limit).fetch_all(&mut *tx).await.map_err(backend)?;
+            let mut batch = RekeyBatch { rows: rows.len(), ..RekeyBatch::default() };
+            for r in &rows {
+                let id: i64 = r.try_get("id").map_err(backend)?;
+                batch.last_id = Some(id);
+                let Some(enc) = r.try_get::<Option<Vec<u8>>, _>("enc").map_err(backend)? else { continue };
+                match table {
+                    RekeyTable::Persons => {
+                        let bidx: Option<Vec<u8>> = r.try_get("bidx").map_err(backend)?;
+                        let cert: Option<Vec<u8>> = r.try_get("cert").map_err(backend)?;
+                        if self.keys.is_current_ciphertext(&enc)
+                            && bidx.as_deref().is_some_and(|b| self.keys.is_current_index(b))
+                            && cert.as_deref().is_none_or(|c| self.keys.is_current_ciphertext(c))
+                        {
+                            continue;
+                        }
+                        let id_number = decrypt_id(&self.keys, id, &enc)?;
+                        let cert = cert
+                            .map(|c| self.keys.decrypt(&certificate_context(id), &c).map_err(|e| undecryptable("persons.disability_certificate", e)))
+                            .transpose()?;
+                        sqlx::query("UPDATE persons SET id_number_enc = $1, id_number_bidx = $2, disability_certificate_enc = $3 WHERE id = $4")
+                            .bind(self.keys.encrypt(&id_context(id), id_number.as_str().as_bytes()))
+                            .bind(self.keys.blind_index(ID_INDEX, id_number.as_str().as_bytes()))
+                            .bind(cert.map(|c| self.keys.encrypt(&certificate_context(id), &c)))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                    RekeyTable::Households => {
+                        if self.keys.is_current_ciphertext(&enc) {
+                            continue;
+                        }
+                        let plain = self.keys.decrypt(&bank_context(id), &enc).map_err(|e| undecryptable("households.bank_account_no", e))?;
+                        sqlx::query("UPDATE households SET bank_account_enc = $1 WHERE id = $2")
+                            .bind(self.keys.encrypt(&bank_context(id), &plain))
+                            .bind(id)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                }
+                batch.rewritten += 1;
+            }
+            Ok(batch)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn in_caseload(&self, household_id: i64, account_id: i64, role: Role) -> Result<bool> {
+        let found: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(1 AS BIGINT) FROM cases c WHERE c.household_id = $1 AND ((c.is_open AND c.due_role = $2) \
+             OR EXISTS (SELECT 1 FROM case_events e WHERE e.case_id = c.id AND e.account_id = $3)) LIMIT 1",
+        )
+        .bind(household_id)
+        .bind(role.as_str())
+        .bind(account_id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(found.is_some())
+    }
+
+    async fn append_audit(&self, records: &[AuditRecord], sealer: &dyn AuditSealer) -> Result<Vec<i64>> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            lock_audit_chain(&mut tx).await.map_err(backend)?;
+            // The chain continues from the newest stored row (not from the head, which only
+            // verification trusts).
+            let last = sqlx::query("SELECT id, seal FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *tx).await.map_err(backend)?;
+            let (mut last_id, mut prev): (i64, Vec<u8>) = match last {
+                Some(r) => (r.try_get("id").map_err(backend)?, r.try_get("seal").map_err(backend)?),
+                None => (0, vec![0; 32]),
+            };
+            let mut ids = Vec::with_capacity(records.len());
+            for chunk in records.chunks(MAX_BINDS / 17) {
+                let mut sealed = Vec::with_capacity(chunk.len());
+                for r in chunk {
+                    last_id += 1;
+                    let (key_id, seal) = sealer.seal_entry(&prev, last_id, r);
+                    prev = seal.clone();
+                    sealed.push((last_id, r, key_id, seal));
+                }
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO audit_log (id, at, account_id, username, role, region, ip, action, object_kind, object_id, household_id, \
+                     fields, purpose, outcome, reason, detail, key_id, seal) ",
+                );
+                q.push_values(&sealed, |mut b, (id, r, key_id, seal)| {
+                    b.push_bind(*id)
+                        .push_bind(r.at.clone())
+                        .push_bind(r.account_id)
+                        .push_bind(r.username.clone())
+                        .push_bind(r.role.clone())
+                        .push_bind(r.region.clone())
+                        .push_bind(r.ip.clone())
+                        .push_bind(r.action.clone())
+                        .push_bind(r.object_kind.clone())
+                        .push_bind(r.object_id.clone())
+                        .push_bind(r.household_id)
+                        .push_bind(r.fields.clone())
+                        .push_bind(r.purpose.clone())
+                        .push_bind(r.outcome.clone())
+                        .push_bind(r.reason.clone())
+                        .push_bind(r.detail.clone())
+                        .push_bind(*key_id)
+                        .push_bind(seal.clone());
+                });
+                q.build().execute(&mut *tx).await.map_err(backend)?;
+                for (id, r, _, seal) in &sealed {
+                    if id % AUDIT_CHECKPOINT_EVERY == 0 {
+                        let (key_id, marker) = sealer.seal_marker("checkpoint", *id, seal, &r.at);
+                        sqlx::query("INSERT INTO audit_checkpoints (id, entry_id, entry_seal, at, key_id, seal) VALUES ($1, $2, $3, $4, $5, $6)")
+                            .bind(id / AUDIT_CHECKPOINT_EVERY)
+                            .bind(*id)
+                            .bind(seal.clone())
+                            .bind(r.at.clone())
+                            .bind(key_id)
+                            .bind(marker)
+                            .execute(&mut *tx)
+                            .await
+                            .map_err(backend)?;
+                    }
+                }
+                ids.extend(sealed.iter().map(|(id, ..)| *id));
+            }
+            if let Some(r) = records.last() {
+                let (key_id, marker) = sealer.seal_marker("head", last_id, &prev, &r.at);
+                sqlx::query(
+                    "INSERT INTO audit_head (id, entry_id, entry_seal, at, key_id, seal) VALUES (1, $1, $2, $3, $4, $5) \
+                     ON CONFLICT (id) DO UPDATE SET entry_id = excluded.entry_id, entry_seal = excluded.entry_seal, at = excluded.at, \
+                     key_id = excluded.key_id, seal = excluded.seal",
+                )
+                .bind(last_id)
+                .bind(prev.clone())
+                .bind(r.at.clone())
+                .bind(key_id)
+                .bind(marker)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            Ok(ids)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn audit_after(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"))
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(read_audit).collect()
+    }
+
+    async fn audit_head(&self) -> Result<Option<AuditMarker>> {
+        let r = sqlx::query("SELECT entry_id, entry_seal, at, key_id, seal FROM audit_head WHERE id = 1").fetch_optional(&self.pool).await.map_err(backend)?;
+        r.as_ref().map(read_marker).transpose()
+    }
+
+    async fn audit_checkpoints(&self) -> Result<Vec<AuditMarker>> {
+        let rows = sqlx::query("SELECT entry_id, entry_seal, at, key_id, seal FROM audit_checkpoints ORDER BY id").fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(read_marker).collect()
+    }
+
+    async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE 1 = 1"));
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a);
+        }
+        if let Some(u) = &query.username {
+            q.push(" AND username = ").push_bind(u.clone());
+        }
+        if let Some(h) = query.household_id {
+            q.push(" AND household_id = ").push_bind(h);
+        }
+        if let Some(a) = &query.action {
+            q.push(" AND action = ").push_bind(a.clone());
+        }
+        if let Some(o) = &query.outcome {
+            q.push(" AND outcome = ").push_bind(o.clone());
+        }
+        if let Some(f) = &query.from {
+            q.push(" AND at >= ").push_bind(f.clone());
+        }
+        if let Some(t) = &query.to {
+            q.push(" AND at < ").push_bind(t.clone());
+        }
+        if let Some(b) = query.before_id {
+            q.push(" AND id < ").push_bind(b);
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(query.limit);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(read_audit).collect()
+    }
+
+    async fn raise_alert(&self, a: &NewAlert) -> Result<i64> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            let open: Option<i64> = sqlx::query_scalar(
+                "SELECT id FROM alerts WHERE rule = $1 AND COALESCE(account_id, 0) = $2 AND state <> 'closed' AND last_at >= $3 ORDER BY id DESC LIMIT 1",
+            )
+            .bind(&a.rule)
+            .bind(a.account_id.unwrap_or(0))
+            .bind(a.merge_since)
+            .fetch_optional(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if let Some(id) = open {
+                sqlx::query("UPDATE alerts SET count = count + $1, last_entry = $2, last_at = $3, version = version + 1 WHERE id = $4")
+                    .bind(a.count)
+                    .bind(a.last_entry)
+                    .bind(a.at)
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                return Ok(id);
+            }
+            let id = alloc_ids(&mut tx, "alerts", 1).await.map_err(backend)?[0];
+            sqlx::query(
+                "INSERT INTO alerts (id, rule, account_id, username, region, opened_at, last_at, count, first_entry, last_entry, state, outcome, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 'open', '', 1)",
+            )
+            .bind(id)
+            .bind(&a.rule)
+            .bind(a.account_id)
+            .bind(&a.username)
+            .bind(a.region.as_str())
+            .bind(a.at)
+            .bind(a.at)
+            .bind(a.count)
+            .bind(a.first_entry)
+            .bind(a.last_entry)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            Ok(id)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn alert(&self, id: i64) -> Result<Option<Alert>> {
+        let r = sqlx::query(&format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE id = $1")).bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        r.as_ref().map(read_alert).transpose()
+    }
+
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>> {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {ALERT_COLUMNS} FROM alerts WHERE 1 = 1"));
+        if let Some(s) = query.state {
+            q.push(" AND state = ").push_bind(s.as_str());
+        }
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a);
+        }
+        if let Some(b) = query.before_id {
+            q.push(" AND id < ").push_bind(b);
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(query.limit);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(read_alert).collect()
+    }
+
+    async fn alert_notes(&self, alert_id: i64) -> Result<Vec<AlertNote>> {
+        let rows = sqlx::query("SELECT at, account_id, username, state, outcome, note FROM alert_notes WHERE alert_id = $1 ORDER BY id")
+            .bind(alert_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(AlertNote {
+                    at: r.try_get("at").map_err(backend)?,
+                    account_id: r.try_get("account_id").map_err(backend)?,
+                    username: r.try_get("username").map_err(backend)?,
+                    state: get_enum(r, "state", AlertState::parse)?,
+                    outcome: get_enum(r, "outcome", AlertOutcome::parse)?,
+                    note: r.try_get("note").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn handle_alert(&self, id: i64, expected_version: i64, note: &AlertNote) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            let done = sqlx::query("UPDATE alerts SET state = $1, outcome = $2, version = version + 1 WHERE id = $3 AND version = $4")
+                .bind(note.state.as_str())
+                .bind(note.outcome.as_str())
+                .bind(id)
+                .bind(expected_version)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if done.rows_affected() == 0 {
+                let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM alerts WHERE id = $1").bind(id).fetch_optional(&mut *tx).await.map_err(backend)?;
+                return Err(if exists.is_some() { StoreError::VersionMismatch { expected: expected_version } } else { StoreError::NotFound });
+            }
+            let note_id = alloc_ids(&mut tx, "alert_notes", 1).await.map_err(backend)?[0];
+            sqlx::query("INSERT INTO alert_notes (id, alert_id, at, account_id, username, state, outcome, note) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)")
+                .bind(note_id)
+                .bind(id)
+                .bind(note.at)
+                .bind(note.account_id)
+                .bind(&note.username)
+                .bind(note.state.as_str())
+                .bind(note.outcome.as_str())
+                .bind(&note.note)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn insert_export(&self, e: &NewExport) -> Result<i64> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            let id = alloc_ids(&mut tx, "exports", 1).await.map_err(backend)?[0];
+            sqlx::query(
+                "INSERT INTO exports (id, account_id, username, region, programme, format, purpose, rows, state, requested_at, decision_note) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, '')",
+            )
+            .bind(id)
+            .bind(e.account_id)
+            .bind(&e.username)
+            .bind(e.region.as_str())
+            .bind(e.programme.map(|p| p.as_str()))
+            .bind(e.format.as_str())
+            .bind(&e.purpose)
+            .bind(e.rows)
+            .bind(e.state.as_str())
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            Ok(id)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn export(&self, id: i64) -> Result<Option<ExportRequest>> {
+        let r = sqlx::query(&format!("SELECT {EXPORT_COLUMNS} FROM exports WHERE id = $1")).bind(id).fetch_optional(&self.pool).await.map_err(backend)?;
+        r.as_ref().map(read_export).transpose()
+    }
+
+    async fn exports(&self, query: &ExportQuery) -> Result<Vec<ExportRequest>> {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {EXPORT_COLUMNS} FROM exports WHERE 1 = 1"));
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a);
+        }
+        if let Some(w) = &query.within {
+            q.push(" AND region >= ").push_bind(w.as_str().to_string()).push(" AND region < ").push_bind(w.upper_bound());
+        }
+        if let Some(s) = query.state {
+            q.push(" AND state = ").push_bind(s.as_str());
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(query.limit);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(read_export).collect()
+    }
+
+    async fn decide_export(&self, id: i64, approve: bool, by: &str, note: &str) -> Result<()> {
+        let state = if approve { ExportState::Approved } else { ExportState::Rejected };
+        let done = sqlx::query("UPDATE exports SET state = $1, decided_by = $2, decided_at = $3, decision_note = $4 WHERE id = $5 AND state = 'pending'")
+            .bind(state.as_str())
+            .bind(by)
+            .bind(Utc::now())
+            .bind(note)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        self.export_state_changed(id, done.rows_affected()).await
+    }
+
+    async fn mark_export_downloaded(&self, id: i64) -> Result<()> {
+        let done = sqlx::query("UPDATE exports SET state = 'downloaded', downloaded_at = $1 WHERE id = $2 AND state = 'approved'")
+            .bind(Utc::now())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        self.export_state_changed(id, done.rows_affected()).await
+    }
+
+    async fn roster(&self, within: &RegionCode, programme: Option<AssistanceKind>, after_id: i64, limit: i64) -> Result<Vec<RosterRow>> {
+        let mut q = QueryBuilder::<Db>::new(
+            "SELECT h.id, h.hukou_region, p.id AS person_id, p.name, p.id_number_enc, v.name AS village_name, t.name AS town_name, \
+             (SELECT COUNT(*) FROM persons c WHERE c.household_id = h.id) AS member_count",
+        );
+        q.push(if programme.is_some() { ", b.kind, b.monthly_amount" } else { ", NULL AS kind, NULL AS monthly_amount" });
+        q.push(
+            " FROM households h JOIN persons p ON p.household_id = h.id AND p.seq = 0 \
+             LEFT JOIN regions v ON v.code = h.hukou_region LEFT JOIN regions t ON t.code = substr(h.hukou_region, 1, 9)",
+        );
+        push_roster_filter(&mut q, within, programme);
+        q.push(" AND h.id > ").push_bind(after_id).push(" ORDER BY h.id LIMIT ").push_bind(limit);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let id_number =
+                    decrypt_id(&self.keys, r.try_get("person_id").map_err(backend)?, &r.try_get::<Vec<u8>, _>("id_number_enc").map_err(backend)?)?;
+                Ok(RosterRow {
+                    household_id: r.try_get("id").map_err(backend)?,
+                    hukou_region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
+                    town_name: r.try_get("town_name").map_err(backend)?,
+                    village_name: r.try_get("village_name").map_err(backend)?,
+                    head_name: r.try_get("name").map_err(backend)?,
+                    head_id_number: id_number.masked(),
+                    member_count: r.try_get("member_count").map_err(backend)?,
+                    programme: opt_enum(r, "kind", AssistanceKind::parse)?,
+                    monthly_amount: r.try_get("monthly_amount").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn roster_count(&self, within: &RegionCode, programme: Option<AssistanceKind>) -> Result<i64> {
+        let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM households h");
+        push_roster_filter(&mut q, within, programme);
+        q.build_query_scalar().fetch_one(&self.pool).await.map_err(backend)
     }
 }

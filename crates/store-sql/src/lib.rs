@@ -9,16 +9,17 @@
 pub mod postgres;
 pub mod sqlite;
 
+use jiuzhu_crypto::Keyring;
 use jiuzhu_store::{Store, StoreError};
 use std::sync::Arc;
 
 /// Opens the store a URL names: `sqlite://PATH` (created if missing) or `postgres://…`,
-/// applying pending migrations.
-pub async fn connect(url: &str) -> Result<Arc<dyn Store>, StoreError> {
+/// applying pending migrations. `keys` encrypt identifiers at rest.
+pub async fn connect(url: &str, keys: Arc<Keyring>) -> Result<Arc<dyn Store>, StoreError> {
     if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-        Ok(Arc::new(postgres::SqlStore::connect(url).await?))
+        Ok(Arc::new(postgres::SqlStore::connect(url, keys).await?))
     } else if let Some(path) = url.strip_prefix("sqlite://") {
-        Ok(Arc::new(sqlite::SqlStore::open(std::path::Path::new(path)).await?))
+        Ok(Arc::new(sqlite::SqlStore::open(std::path::Path::new(path), keys).await?))
     } else {
         Err(StoreError::Backend(format!("unsupported database URL (expected sqlite://PATH or postgres://…): {url}")))
     }

@@ -9,12 +9,13 @@ const BACKEND: &str = "postgres";
 
 impl SqlStore {
     /// Connects to `url` (e.g. `postgres://postgres@127.0.0.1:5432/jiuzhu`) and applies migrations.
-    pub async fn connect(url: &str) -> Result<SqlStore> {
-        SqlStore::connect_with(PgConnectOptions::from_str(url).map_err(backend)?).await
+    /// `keys` encrypt identifiers at rest; they never go into the database.
+    pub async fn connect(url: &str, keys: Arc<Keyring>) -> Result<SqlStore> {
+        SqlStore::connect_with(PgConnectOptions::from_str(url).map_err(backend)?, keys).await
     }
 
     /// Connects with explicit options (tests use this to work in a schema of their own).
-    pub async fn connect_with(options: PgConnectOptions) -> Result<SqlStore> {
+    pub async fn connect_with(options: PgConnectOptions, keys: Arc<Keyring>) -> Result<SqlStore> {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(std::time::Duration::from_secs(10))
@@ -22,7 +23,14 @@ impl SqlStore {
             .await
             .map_err(backend)?;
         sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
-        Ok(SqlStore { pool })
+        if upgrade_identifiers(&pool, &keys).await? > 0 {
+            // Dropped columns and updated rows leave the old tuples in the table files until
+            // they are rewritten.
+            sqlx::query("VACUUM FULL persons").execute(&pool).await.map_err(backend)?;
+            sqlx::query("VACUUM FULL households").execute(&pool).await.map_err(backend)?;
+        }
+        check_keys(&pool, &keys).await?;
+        Ok(SqlStore { pool, keys })
     }
 }
 
@@ -39,5 +47,23 @@ async fn alloc_ids(conn: &mut sqlx::PgConnection, table: &str, n: usize) -> sqlx
 }
 
 type Conn = sqlx::PgConnection;
+
+/// Serialises appends to the audit chain across connections and processes (released at commit).
+async fn lock_audit_chain(conn: &mut Conn) -> sqlx::Result<()> {
+    // An arbitrary constant naming "the audit chain" among advisory locks.
+    sqlx::query("SELECT pg_advisory_xact_lock(7431000001)").execute(conn).await?;
+    Ok(())
+}
+
+async fn column_exists(pool: &sqlx::Pool<Db>, table: &str, column: &str) -> sqlx::Result<bool> {
+    let n: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+    )
+    .bind(table)
+    .bind(column)
+    .fetch_one(pool)
+    .await?;
+    Ok(n > 0)
+}
 
 include!("common.rs");

@@ -1,7 +1,7 @@
 //! SQLite backend: WAL journal, foreign keys on, `BEGIN IMMEDIATE` for every write
 //! transaction (a deferred transaction that reads then writes fails at once with SQLITE_BUSY,
 //! ignoring the busy timeout), synchronous=FULL (registry and payment data must survive a
-//! power cut).
+//! power cut), secure_delete on (deleted personal data is overwritten, not left in free pages).
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
@@ -12,21 +12,29 @@ pub type Db = sqlx::Sqlite;
 const BACKEND: &str = "sqlite";
 
 impl SqlStore {
-    /// Opens (creating if needed) the database file at `path` and applies migrations.
-    pub async fn open(path: &Path) -> Result<SqlStore> {
+    /// Opens (creating if needed) the database file at `path` and applies migrations. `keys`
+    /// encrypt identifiers at rest; they never go into the database.
+    pub async fn open(path: &Path, keys: Arc<Keyring>) -> Result<SqlStore> {
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(backend)?
             .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
-            .busy_timeout(Duration::from_secs(10));
+            .busy_timeout(Duration::from_secs(10))
+            .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(backend)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        if upgrade_identifiers(&pool, &keys).await? > 0 {
+            // Rewrite the file and empty the WAL: pages that held the plaintext are gone.
+            sqlx::query("VACUUM").execute(&pool).await.map_err(backend)?;
+            sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await.map_err(backend)?;
+        }
+        check_keys(&pool, &keys).await?;
         // Gathers planner statistics where they are missing or stale (SQLite has no autovacuum
         // to do it); cheap when nothing changed.
         sqlx::query("PRAGMA optimize=0x10002").execute(&pool).await.map_err(backend)?;
-        Ok(SqlStore { pool })
+        Ok(SqlStore { pool, keys })
     }
 }
 
@@ -41,5 +49,16 @@ async fn alloc_ids(conn: &mut sqlx::SqliteConnection, table: &str, n: usize) -> 
 }
 
 type Conn = sqlx::SqliteConnection;
+
+/// Appends to the audit chain are already serial: `BEGIN IMMEDIATE` holds SQLite's one write lock.
+async fn lock_audit_chain(_conn: &mut Conn) -> sqlx::Result<()> {
+    Ok(())
+}
+
+async fn column_exists(pool: &sqlx::Pool<Db>, table: &str, column: &str) -> sqlx::Result<bool> {
+    let n: i64 =
+        sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2").bind(table).bind(column).fetch_one(pool).await?;
+    Ok(n > 0)
+}
 
 include!("common.rs");

@@ -21,7 +21,7 @@ mod sqlite {
 
     async fn fresh() -> Option<TestDb> {
         let dir = tempfile::tempdir().unwrap();
-        let store = SqlStore::open(&dir.path().join("test.db")).await.unwrap();
+        let store = SqlStore::open(&dir.path().join("test.db"), std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests())).await.unwrap();
         Some(TestDb { store, _dir: dir })
     }
 
@@ -82,7 +82,12 @@ mod postgres {
         let mut c = admin.connect().await.unwrap();
         sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut c).await.unwrap();
         c.close().await.ok();
-        let store = SqlStore::connect_with(admin.clone().options([("search_path", schema.as_str())])).await.unwrap();
+        let store = SqlStore::connect_with(
+            admin.clone().options([("search_path", schema.as_str())]),
+            std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests()),
+        )
+        .await
+        .unwrap();
         Some(TestDb { store, admin, schema })
     }
 

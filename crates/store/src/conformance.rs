@@ -303,7 +303,14 @@ pub async fn accounts_lock_out_and_disabling_ends_sessions(s: &dyn Store) {
     assert_eq!((a.failed_logins, a.locked_until), (0, None));
 
     let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
-    let session = Session { token_hash: "abc".into(), account_id: id, csrf_token: "csrf".into(), created_at: now, last_seen_at: now };
+    let session = Session {
+        token_hash: "abc".into(),
+        account_id: id,
+        csrf_token: "csrf".into(),
+        created_at: now,
+        last_seen_at: now,
+        reauth_at: None,
+    };
     s.create_session(&session).await.unwrap();
     assert_eq!(s.session("abc").await.unwrap(), Some(session.clone()));
     s.touch_session("abc", now + Duration::minutes(5)).await.unwrap();
@@ -637,6 +644,265 @@ pub async fn photos_calendar_years_and_spot_check_counts(s: &dyn Store) {
 
 /// Generates one `#[tokio::test]` per conformance check. `$make` is an async expression
 /// returning a fresh, empty, migrated store (an `impl Store`), or `None` to skip with a message.
+/// A sealer for the suite: not cryptographic, but every seal depends on the previous one and on
+/// every field, which is all the store may rely on.
+pub struct TestSealer;
+
+fn mix(parts: &[&[u8]]) -> Vec<u8> {
+    // FNV-1a over length-prefixed parts, spread to 32 bytes.
+    let mut out = Vec::with_capacity(32);
+    for lane in 0u64..4 {
+        let mut h: u64 = 0xcbf2_9ce4_8422_2325 ^ lane;
+        for p in parts {
+            for b in (p.len() as u64).to_be_bytes().iter().chain(p.iter()) {
+                h ^= u64::from(*b);
+                h = h.wrapping_mul(0x0100_0000_01b3);
+            }
+        }
+        out.extend_from_slice(&h.to_be_bytes());
+    }
+    out
+}
+
+impl AuditSealer for TestSealer {
+    fn seal_entry(&self, prev: &[u8], id: i64, r: &AuditRecord) -> (i64, Vec<u8>) {
+        let fields = [&r.at, &r.username, &r.action, &r.object_id, &r.fields, &r.outcome, &r.detail];
+        let mut parts: Vec<&[u8]> = vec![prev];
+        let id_bytes = id.to_be_bytes();
+        parts.push(&id_bytes);
+        parts.extend(fields.iter().map(|f| f.as_bytes()));
+        (1, mix(&parts))
+    }
+    fn seal_marker(&self, kind: &str, entry_id: i64, entry_seal: &[u8], at: &str) -> (i64, Vec<u8>) {
+        (1, mix(&[kind.as_bytes(), &entry_id.to_be_bytes(), entry_seal, at.as_bytes()]))
+    }
+}
+
+fn audit_record(n: usize, user: &str, household: Option<i64>, action: &str) -> AuditRecord {
+    AuditRecord {
+        at: audit_time(Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap() + Duration::seconds(n as i64)),
+        account_id: Some(if user == "clerk" { 1 } else { 2 }),
+        username: user.into(),
+        role: "window_clerk".into(),
+        region: "620825100".into(),
+        ip: "127.0.0.1".into(),
+        action: action.into(),
+        object_kind: "household".into(),
+        object_id: household.map(|h| h.to_string()).unwrap_or_default(),
+        household_id: household,
+        fields: "name,id_number".into(),
+        purpose: String::new(),
+        outcome: "allowed".into(),
+        reason: String::new(),
+        detail: format!("n={n}"),
+    }
+}
+
+pub async fn audit_entries_chain_in_order_with_a_head_and_checkpoints(s: &dyn Store) {
+    assert_eq!(s.audit_head().await.unwrap(), None);
+    // 1,001 entries in three appends: ids 1…1001 without gaps, each sealed over the previous.
+    let mut all: Vec<AuditRecord> =
+        (0..1001).map(|n| audit_record(n, if n % 3 == 0 { "clerk" } else { "other" }, Some(n as i64 % 7), "view")).collect();
+    all[500].action = "search".into();
+    all[500].household_id = None;
+    let ids_a = s.append_audit(&all[..1], &TestSealer).await.unwrap();
+    let ids_b = s.append_audit(&all[1..600], &TestSealer).await.unwrap();
+    let ids_c = s.append_audit(&all[600..], &TestSealer).await.unwrap();
+    assert_eq!(ids_a, vec![1]);
+    assert_eq!(ids_b, (2..=600).collect::<Vec<i64>>());
+    assert_eq!(*ids_c.last().unwrap(), 1001);
+    let mut stored = Vec::new();
+    let mut after = 0;
+    loop {
+        let page = s.audit_after(after, 400).await.unwrap();
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        stored.extend(page);
+    }
+    assert_eq!(stored.len(), 1001);
+    let mut prev = vec![0u8; 32];
+    for (e, r) in stored.iter().zip(&all) {
+        assert_eq!(&e.record, r, "entry {} round-trips every field", e.id);
+        assert_eq!(e.seal, TestSealer.seal_entry(&prev, e.id, r).1, "entry {} sealed over the previous seal", e.id);
+        prev = e.seal.clone();
+    }
+    let head = s.audit_head().await.unwrap().unwrap();
+    assert_eq!((head.entry_id, &head.entry_seal), (1001, &prev));
+    assert_eq!(head.seal, TestSealer.seal_marker("head", 1001, &prev, &all[1000].at).1);
+    let checkpoints = s.audit_checkpoints().await.unwrap();
+    assert_eq!(checkpoints.len(), 1);
+    assert_eq!((checkpoints[0].entry_id, &checkpoints[0].entry_seal), (1000, &stored[999].seal));
+
+    // Auditors' search: by user, household, action, time; newest first; keyset pages.
+    let q = AuditQuery { limit: 10, ..AuditQuery::default() };
+    let newest = s.search_audit(&q).await.unwrap();
+    assert_eq!(newest.iter().map(|e| e.id).collect::<Vec<_>>(), (992..=1001).rev().collect::<Vec<i64>>());
+    let page2 = s.search_audit(&AuditQuery { before_id: Some(992), ..q.clone() }).await.unwrap();
+    assert_eq!(page2[0].id, 991);
+    let by_user = s.search_audit(&AuditQuery { username: Some("clerk".into()), limit: 2000, ..q.clone() }).await.unwrap();
+    assert_eq!(by_user.len(), 334);
+    assert!(by_user.iter().all(|e| e.record.username == "clerk"));
+    let by_account = s.search_audit(&AuditQuery { account_id: Some(1), limit: 2000, ..q.clone() }).await.unwrap();
+    assert_eq!(by_account.len(), 334);
+    let by_household = s.search_audit(&AuditQuery { household_id: Some(3), limit: 2000, ..q.clone() }).await.unwrap();
+    // n % 7 == 3 for 143 of them, less entry 501 (n = 500), a search with no household.
+    assert_eq!(by_household.len(), 142);
+    let searches = s.search_audit(&AuditQuery { action: Some("search".into()), ..q.clone() }).await.unwrap();
+    assert_eq!(searches.iter().map(|e| e.id).collect::<Vec<_>>(), [501]);
+    let window = s
+        .search_audit(&AuditQuery { from: Some(all[10].at.clone()), to: Some(all[20].at.clone()), limit: 100, ..q.clone() })
+        .await
+        .unwrap();
+    assert_eq!(window.iter().map(|e| e.id).collect::<Vec<_>>(), (11..=20).rev().collect::<Vec<i64>>(), "from inclusive, to exclusive");
+    let denied = s.search_audit(&AuditQuery { outcome: Some("denied".into()), ..q }).await.unwrap();
+    assert!(denied.is_empty());
+}
+
+pub async fn alerts_merge_while_open_and_are_handled_once(s: &dyn Store) {
+    let t = |m: i64| Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap() + Duration::minutes(m);
+    let fire = |m: i64, first: i64, last: i64| NewAlert {
+        rule: "out_of_scope".into(),
+        account_id: Some(7),
+        username: "clerk".into(),
+        region: code("620825100"),
+        at: t(m),
+        count: last - first + 1,
+        first_entry: first,
+        last_entry: last,
+        merge_since: t(m - 60),
+    };
+    let a = s.raise_alert(&fire(0, 1, 3)).await.unwrap();
+    assert_eq!(s.raise_alert(&fire(30, 4, 4)).await.unwrap(), a, "merged into the open alert");
+    let alert = s.alert(a).await.unwrap().unwrap();
+    assert_eq!((alert.count, alert.first_entry, alert.last_entry, alert.state, alert.version), (4, 1, 4, AlertState::Open, 2));
+    assert_eq!((alert.opened_at, alert.last_at), (t(0), t(30)));
+    let other_rule = s.raise_alert(&NewAlert { rule: "off_hours".into(), ..fire(31, 5, 5) }).await.unwrap();
+    assert_ne!(other_rule, a);
+    let later = s.raise_alert(&fire(200, 9, 9)).await.unwrap();
+    assert_ne!(later, a, "too long after the last entry: a new alert");
+    let note = AlertNote {
+        at: t(300),
+        account_id: Some(99),
+        username: "auditor".into(),
+        state: AlertState::Closed,
+        outcome: AlertOutcome::FalsePositive,
+        note: "受委托跨镇核查".into(),
+    };
+    s.handle_alert(a, 2, &note).await.unwrap();
+    assert!(matches!(s.handle_alert(a, 2, &note).await, Err(StoreError::VersionMismatch { .. })), "someone handled it meanwhile");
+    assert!(matches!(s.handle_alert(12345, 1, &note).await, Err(StoreError::NotFound)));
+    let closed = s.alert(a).await.unwrap().unwrap();
+    assert_eq!((closed.state, closed.outcome, closed.version), (AlertState::Closed, AlertOutcome::FalsePositive, 3));
+    assert_eq!(s.alert_notes(a).await.unwrap(), vec![note]);
+    let open = s.alerts(&AlertQuery { state: Some(AlertState::Open), limit: 10, ..AlertQuery::default() }).await.unwrap();
+    assert_eq!(open.iter().map(|x| x.id).collect::<Vec<_>>(), [later, other_rule], "newest first, closed left out");
+    // A closed alert is not merged into: the same account's next entries open a new one.
+    // Entries long after the newest alert's last one open another.
+    let after_close = s.raise_alert(&fire(301, 10, 10)).await.unwrap();
+    assert!(![a, later, other_rule].contains(&after_close));
+    assert_eq!(s.alerts(&AlertQuery { account_id: Some(7), limit: 10, ..AlertQuery::default() }).await.unwrap().len(), 4);
+}
+
+pub async fn exports_are_decided_once_and_downloaded_once(s: &dyn Store) {
+    let clerk = s
+        .create_account(&NewAccount {
+            username: "clerk".into(),
+            display_name: "受理员".into(),
+            role: Role::WindowClerk,
+            region: code("620825100"),
+            department: None,
+            password_hash: "x".into(),
+        })
+        .await
+        .unwrap();
+    let h1 = one_household(s, "620825100201", 11).await;
+    let h2 = s.insert_households(&[sample_household("620825101201", "赵明", 21)], &actor()).await.unwrap()[0];
+    let new = NewExport {
+        account_id: clerk,
+        username: "clerk".into(),
+        region: code("620825100"),
+        programme: None,
+        format: ExportFormat::Csv,
+        purpose: "年度复核".into(),
+        rows: 1,
+        state: ExportState::Pending,
+    };
+    let id = s.insert_export(&new).await.unwrap();
+    let e = s.export(id).await.unwrap().unwrap();
+    assert_eq!((e.state, e.rows, e.purpose.as_str(), e.decided_by.clone()), (ExportState::Pending, 1, "年度复核", None));
+    assert!(matches!(s.mark_export_downloaded(id).await, Err(StoreError::Conflict { .. })), "not approved yet");
+    s.decide_export(id, true, "approver", "同意").await.unwrap();
+    assert!(matches!(s.decide_export(id, false, "approver", "x").await, Err(StoreError::Conflict { .. })), "decided once");
+    s.mark_export_downloaded(id).await.unwrap();
+    assert!(matches!(s.mark_export_downloaded(id).await, Err(StoreError::Conflict { .. })), "handed out once");
+    assert!(matches!(s.mark_export_downloaded(9999).await, Err(StoreError::NotFound)));
+    let e = s.export(id).await.unwrap().unwrap();
+    assert_eq!((e.state, e.decided_by.as_deref(), e.decision_note.as_str()), (ExportState::Downloaded, Some("approver"), "同意"));
+    assert!(e.downloaded_at.is_some());
+    let other = s.insert_export(&NewExport { region: code("620825101"), ..new.clone() }).await.unwrap();
+    let town = s.exports(&ExportQuery { within: Some(code("620825100")), limit: 10, ..ExportQuery::default() }).await.unwrap();
+    assert_eq!(town.iter().map(|e| e.id).collect::<Vec<_>>(), [id]);
+    let mine = s.exports(&ExportQuery { account_id: Some(clerk), limit: 10, ..ExportQuery::default() }).await.unwrap();
+    assert_eq!(mine.iter().map(|e| e.id).collect::<Vec<_>>(), [other, id]);
+    let pending = s.exports(&ExportQuery { state: Some(ExportState::Pending), limit: 10, ..ExportQuery::default() }).await.unwrap();
+    assert_eq!(pending.iter().map(|e| e.id).collect::<Vec<_>>(), [other]);
+
+    // The roster: households inside the region, identifiers masked.
+    assert_eq!(s.roster_count(&code("620825"), None).await.unwrap(), 2);
+    assert_eq!(s.roster_count(&code("620825100"), None).await.unwrap(), 1);
+    let rows = s.roster(&code("620825"), None, 0, 10).await.unwrap();
+    assert_eq!(rows.iter().map(|r| r.household_id).collect::<Vec<_>>(), [h1, h2]);
+    assert_eq!(rows[0].head_name, "王建国");
+    assert_eq!(rows[0].head_id_number, IdNumber::parse(&id_number("19600101", 11), today()).unwrap().masked());
+    assert_eq!((rows[0].member_count, rows[0].village_name.as_deref(), rows[0].town_name.as_deref()), (2, Some("何马村"), Some("水洛镇")));
+    assert_eq!(s.roster(&code("620825"), None, h1, 10).await.unwrap().len(), 1, "keyset pages");
+    assert_eq!(s.roster_count(&code("620825"), Some(jiuzhu_domain::casework::AssistanceKind::Dibao)).await.unwrap(), 0);
+}
+
+pub async fn account_changes_take_effect_and_reauthentication_is_kept(s: &dyn Store) {
+    let id = s
+        .create_account(&NewAccount {
+            username: "clerk".into(),
+            display_name: "受理员".into(),
+            role: Role::WindowClerk,
+            region: code("620825100"),
+            department: None,
+            password_hash: "old".into(),
+        })
+        .await
+        .unwrap();
+    let now = Utc.with_ymd_and_hms(2026, 11, 23, 9, 0, 0).unwrap();
+    let session =
+        Session { token_hash: "t".into(), account_id: id, csrf_token: "c".into(), created_at: now, last_seen_at: now, reauth_at: None };
+    s.create_session(&session).await.unwrap();
+    s.set_session_reauth("t", now + Duration::minutes(1)).await.unwrap();
+    assert_eq!(s.session("t").await.unwrap().unwrap().reauth_at, Some(now + Duration::minutes(1)));
+    s.update_account_access(id, Role::Investigator, &code("620825101"), None).await.unwrap();
+    let a = s.account(id).await.unwrap().unwrap();
+    assert_eq!((a.role, a.region.as_str()), (Role::Investigator, "620825101"));
+    assert!(matches!(s.update_account_access(999, Role::Investigator, &code("620825101"), None).await, Err(StoreError::NotFound)));
+    s.record_login_failure(id, 1, now + Duration::hours(1)).await.unwrap();
+    s.set_password(id, "new").await.unwrap();
+    let a = s.account(id).await.unwrap().unwrap();
+    assert_eq!((a.password_hash.as_str(), a.failed_logins, a.locked_until), ("new", 0, None));
+    assert!(s.session("t").await.unwrap().is_none(), "a new password ends the sessions");
+}
+
+pub async fn caseload_is_cases_waiting_for_the_role_or_acted_on(s: &dyn Store) {
+    use jiuzhu_domain::casework::*;
+    let h = one_household(s, "620825100201", 11).await;
+    let other = s.insert_households(&[sample_household("620825100201", "孙丽", 31)], &actor()).await.unwrap()[0];
+    let mut case = new_case(h, "620825100201", AssistanceKind::Dibao, None);
+    case.due_role = Some(Role::Investigator);
+    s.insert_cases(&[case], &NewCaseEvent { actor: Actor { account_id: Some(5), username: "clerk".into() }, ..opened(Role::WindowClerk) })
+        .await
+        .unwrap();
+    assert!(s.in_caseload(h, 42, Role::Investigator).await.unwrap(), "waits for investigators");
+    assert!(!s.in_caseload(h, 42, Role::TownReviewer).await.unwrap());
+    assert!(s.in_caseload(h, 5, Role::WindowClerk).await.unwrap(), "the clerk who took it acted on it");
+    assert!(!s.in_caseload(other, 5, Role::Investigator).await.unwrap(), "no case");
+}
+
 #[macro_export]
 macro_rules! conformance_tests {
     ($make:expr) => {
@@ -654,7 +920,12 @@ macro_rules! conformance_tests {
             cases_keep_one_open_per_kind_and_steps_need_the_current_version,
             queues_stay_in_scope_and_sort_by_deadline,
             benefits_are_granted_with_the_step_and_come_up_for_review,
-            photos_calendar_years_and_spot_check_counts);
+            photos_calendar_years_and_spot_check_counts,
+            audit_entries_chain_in_order_with_a_head_and_checkpoints,
+            alerts_merge_while_open_and_are_handled_once,
+            exports_are_decided_once_and_downloaded_once,
+            account_changes_take_effect_and_reauthentication_is_kept,
+            caseload_is_cases_waiting_for_the_role_or_acted_on);
     };
     (@each $make:expr; $($name:ident),*) => {
         $(

@@ -5,14 +5,16 @@
 
 pub mod conformance;
 mod model;
+mod security;
 
 pub use model::*;
+pub use security::*;
 
 use async_trait::async_trait;
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
-use jiuzhu_domain::casework::CaseState;
-use jiuzhu_domain::{Division, HouseholdData, MemberData, NewHousehold, RegionCode};
+use jiuzhu_domain::casework::{AssistanceKind, CaseState, Department};
+use jiuzhu_domain::{Division, HouseholdData, MemberData, NewHousehold, RegionCode, Role};
 
 /// What went wrong in the store, in terms the caller can act on.
 #[derive(Debug, thiserror::Error)]
@@ -154,8 +156,64 @@ pub trait Store: Send + Sync + 'static {
     async fn record_login_success(&self, account_id: i64) -> Result<()>;
     /// Disabling also ends every session of the account at once.
     async fn set_account_disabled(&self, account_id: i64, disabled: bool) -> Result<()>;
+    /// Changes what an account may do (role, region, department). Takes effect on its next
+    /// request: sessions read the account every time.
+    async fn update_account_access(&self, account_id: i64, role: Role, region: &RegionCode, department: Option<Department>) -> Result<()>;
+    /// Sets a new password hash, clears the lockout and ends every session of the account.
+    async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<()>;
     async fn create_session(&self, session: &Session) -> Result<()>;
+    /// Records that the session's user typed their password again (re-authentication).
+    async fn set_session_reauth(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn session(&self, token_hash: &str) -> Result<Option<Session>>;
     async fn touch_session(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;
     async fn delete_session(&self, token_hash: &str) -> Result<()>;
+
+    // ---- identifiers at rest ----
+    /// Re-encrypts (and re-indexes) up to `limit` rows of `table` with ids above `after_id` whose
+    /// ciphertext or blind index is not under the active keys (key rotation).
+    async fn rekey(&self, table: RekeyTable, after_id: i64, limit: i64) -> Result<RekeyBatch>;
+    /// Whether `account_id` works on the household in `role`: a case of it waits for that role,
+    /// or the account acted on one of its cases (入户调查、审核、审批 的工作范围).
+    async fn in_caseload(&self, household_id: i64, account_id: i64, role: Role) -> Result<bool>;
+
+    // ---- audit trail ----
+    /// Appends entries in one transaction, holding the chain's lock: each gets the next id and
+    /// its seal from `sealer`; the head is resealed and a checkpoint written every
+    /// [`AUDIT_CHECKPOINT_EVERY`] entries. Returns the new ids.
+    async fn append_audit(&self, records: &[AuditRecord], sealer: &dyn AuditSealer) -> Result<Vec<i64>>;
+    /// Up to `limit` entries with ids above `after_id`, in id order (verification).
+    async fn audit_after(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>>;
+    async fn audit_head(&self) -> Result<Option<AuditMarker>>;
+    async fn audit_checkpoints(&self) -> Result<Vec<AuditMarker>>;
+    /// Entries matching the query, newest first.
+    async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>>;
+
+    // ---- alerts ----
+    /// Merges into an unclosed alert of the same rule and account whose last entry is not older
+    /// than `merge_since`, or opens a new one. Returns the alert's id.
+    async fn raise_alert(&self, alert: &NewAlert) -> Result<i64>;
+    async fn alert(&self, id: i64) -> Result<Option<Alert>>;
+    /// Alerts matching the query, newest first.
+    async fn alerts(&self, query: &AlertQuery) -> Result<Vec<Alert>>;
+    async fn alert_notes(&self, alert_id: i64) -> Result<Vec<AlertNote>>;
+    /// Moves an alert to a state with a note; `expected_version` as read (`VersionMismatch` when
+    /// someone else handled it meanwhile).
+    async fn handle_alert(&self, id: i64, expected_version: i64, note: &AlertNote) -> Result<()>;
+
+    // ---- exports ----
+    async fn insert_export(&self, export: &NewExport) -> Result<i64>;
+    async fn export(&self, id: i64) -> Result<Option<ExportRequest>>;
+    /// Requests matching the query, newest first.
+    async fn exports(&self, query: &ExportQuery) -> Result<Vec<ExportRequest>>;
+    /// Approves or rejects a pending request (`Conflict { constraint: "export_state" }` when it
+    /// is no longer pending).
+    async fn decide_export(&self, id: i64, approve: bool, by: &str, note: &str) -> Result<()>;
+    /// Marks an approved request downloaded; `Conflict { constraint: "export_state" }` unless it
+    /// was approved and not yet downloaded (a file is handed out once).
+    async fn mark_export_downloaded(&self, id: i64) -> Result<()>;
+    /// Households registered inside `within` (receiving `programme`, when given, with its active
+    /// benefit's amount), in id order after `after_id`.
+    async fn roster(&self, within: &RegionCode, programme: Option<AssistanceKind>, after_id: i64, limit: i64) -> Result<Vec<RosterRow>>;
+    /// How many lines [`Store::roster`] has in all.
+    async fn roster_count(&self, within: &RegionCode, programme: Option<AssistanceKind>) -> Result<i64>;
 }

@@ -167,6 +167,8 @@ pub struct Session {
     pub csrf_token: String,
     pub created_at: DateTime<Utc>,
     pub last_seen_at: DateTime<Utc>,
+    /// When the user last typed their password again in this session.
+    pub reauth_at: Option<DateTime<Utc>>,
 }
 
 /// An assessment to store (研判记录): the policy engine's result for a household on a date.

@@ -119,6 +119,7 @@ pub async fn login(store: &dyn Store, username: &str, password: &str, now: DateT
             csrf_token: csrf_token.clone(),
             created_at: now,
             last_seen_at: now,
+            reauth_at: None,
         })
         .await?;
     Ok(LoggedIn { token, csrf_token, role: account.role })

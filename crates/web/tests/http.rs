@@ -28,7 +28,12 @@ struct World {
 
 async fn world() -> World {
     let dir = tempfile::tempdir().unwrap();
-    let store = jiuzhu_store_sql::connect(&format!("sqlite://{}", dir.path().join("t.db").display())).await.unwrap();
+    let store = jiuzhu_store_sql::connect(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests()),
+    )
+    .await
+    .unwrap();
     let code = |s: &str| RegionCode::parse(s).unwrap();
     let divisions: Vec<Division> =
         ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]

@@ -1,0 +1,151 @@
+//! Identifiers at rest (SQLite files): never in the clear on disk, unreadable without the key
+//! file, and still found by ID number across a key rotation.
+
+use jiuzhu_crypto::{KeyKind, Keyring};
+use jiuzhu_domain::{Division, RegionCode};
+use jiuzhu_store::conformance::{id_number, sample_household};
+use jiuzhu_store::{Actor, RekeyTable, Store};
+use jiuzhu_store_sql::sqlite::SqlStore;
+use std::path::Path;
+use std::sync::Arc;
+
+fn regions() -> Vec<Division> {
+    ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/朱店镇", "620825100201/朱店村"]
+        .iter()
+        .map(|s| {
+            let (c, n) = s.split_once('/').unwrap();
+            Division { code: RegionCode::parse(c).unwrap(), name: n.into() }
+        })
+        .collect()
+}
+
+/// Every byte of the database file and its WAL and shared-memory files.
+fn files_bytes(db: &Path) -> Vec<u8> {
+    let mut all = Vec::new();
+    for suffix in ["", "-wal", "-shm"] {
+        if let Ok(b) = std::fs::read(format!("{}{suffix}", db.display())) {
+            all.extend(b);
+        }
+    }
+    all
+}
+
+fn contains(hay: &[u8], needle: &str) -> bool {
+    hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+}
+
+#[tokio::test]
+async fn identifiers_never_reach_the_disk_in_the_clear() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let keys = Arc::new(Keyring::generate("test"));
+    let store = SqlStore::open(&db, keys.clone()).await.unwrap();
+    store.upsert_regions(&regions()).await.unwrap();
+    let ids = store.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("test")).await.unwrap();
+    let h = store.household(ids[0]).await.unwrap().unwrap();
+    let head_id = id_number("19600101", 11);
+    assert_eq!(h.members[0].data.id_number.as_str(), head_id, "read back decrypted");
+    let cert = h.members[1].data.disability.as_ref().and_then(|d| d.certificate.clone()).unwrap();
+    let account = h.data.bank_account.as_ref().unwrap().account_no.clone();
+    assert_eq!(store.household_of_person(&head_id).await.unwrap(), Some(ids[0]), "found by its blind index");
+
+    let bytes = files_bytes(&db);
+    assert!(contains(&bytes, "王建国"), "the scan reads the files that hold the rows");
+    for secret in [head_id.as_str(), &id_number("19620315", 12), &cert, &account] {
+        assert!(!contains(&bytes, secret), "{secret} must not be on disk in the clear");
+    }
+    drop(store);
+
+    // Another key file cannot open the database; the right one can.
+    let wrong = SqlStore::open(&db, Arc::new(Keyring::generate("other"))).await;
+    assert!(wrong.is_err_and(|e| e.to_string().contains("密钥文件与数据库不匹配")));
+    let again = SqlStore::open(&db, keys).await.unwrap();
+    assert_eq!(again.household_of_person(&head_id).await.unwrap(), Some(ids[0]));
+}
+
+#[tokio::test]
+async fn rotation_re_encrypts_every_row_and_old_keys_can_then_go() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let mut keys = Keyring::generate("test");
+    let store = SqlStore::open(&db, Arc::new(keys.clone())).await.unwrap();
+    store.upsert_regions(&regions()).await.unwrap();
+    let new: Vec<_> = (0..30).map(|i| sample_household("620825100201", "王建国", 100 + 2 * i)).collect();
+    let ids = store.insert_households(&new, &Actor::system("test")).await.unwrap();
+    drop(store);
+
+    keys.rotate(KeyKind::Data, "later").unwrap();
+    keys.rotate(KeyKind::Index, "later").unwrap();
+    let store = SqlStore::open(&db, Arc::new(keys.clone())).await.unwrap();
+    // Mid-rotation: rows under the old keys are still found and read.
+    assert_eq!(store.household_of_person(&id_number("19600101", 100)).await.unwrap(), Some(ids[0]));
+    let mut rewritten = 0;
+    for table in [RekeyTable::Persons, RekeyTable::Households] {
+        let mut after = 0;
+        loop {
+            let b = store.rekey(table, after, 7).await.unwrap();
+            rewritten += b.rewritten;
+            match b.last_id {
+                Some(id) => after = id,
+                None => break,
+            }
+        }
+    }
+    assert_eq!(rewritten, 60 + 30, "every person and every household with an account");
+    assert_eq!(store.rekey(RekeyTable::Persons, 0, 1000).await.unwrap().rewritten, 0, "a second pass has nothing to do");
+    drop(store);
+
+    assert_eq!(keys.retire_old(), 2);
+    let store = SqlStore::open(&db, Arc::new(keys)).await.unwrap();
+    for (i, id) in ids.iter().enumerate() {
+        let h = store.household(*id).await.unwrap().unwrap();
+        assert_eq!(h.members[0].data.id_number.as_str(), id_number("19600101", 100 + 2 * i as u32));
+        assert!(h.members[1].data.disability.as_ref().unwrap().certificate.is_some());
+        assert_eq!(h.data.bank_account.as_ref().unwrap().account_no, "6228480000000000017");
+    }
+    assert_eq!(store.household_of_person(&id_number("19620315", 101)).await.unwrap(), Some(ids[0]));
+}
+
+/// A database written by a version before encryption: plaintext columns, no ciphertext. Opening
+/// it encrypts every value, drops the plaintext columns and rewrites the file.
+#[tokio::test]
+async fn an_older_database_is_encrypted_on_first_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let keys = Arc::new(Keyring::generate("test"));
+    let store = SqlStore::open(&db, keys.clone()).await.unwrap();
+    store.upsert_regions(&regions()).await.unwrap();
+    let ids = store.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("test")).await.unwrap();
+    drop(store);
+    // Turn the stored rows back into what version 0.3 wrote.
+    let head_id = id_number("19600101", 11);
+    {
+        use sqlx::Connection;
+        let mut c = sqlx::SqliteConnection::connect(&format!("sqlite://{}", db.display())).await.unwrap();
+        for sql in [
+            "ALTER TABLE persons ADD COLUMN id_number TEXT".to_string(),
+            "ALTER TABLE persons ADD COLUMN disability_certificate TEXT".into(),
+            "ALTER TABLE households ADD COLUMN bank_account_no TEXT".into(),
+            format!("UPDATE persons SET id_number = '{head_id}', id_number_enc = NULL, id_number_bidx = NULL WHERE seq = 0"),
+            format!(
+                "UPDATE persons SET id_number = '{}', id_number_enc = NULL, id_number_bidx = NULL, disability_certificate = 'C{head_id}42', disability_certificate_enc = NULL WHERE seq = 1",
+                id_number("19620315", 12)
+            ),
+            "UPDATE households SET bank_account_no = '6228480000000000099', bank_account_enc = NULL".into(),
+        ] {
+            sqlx::query(&sql).execute(&mut c).await.unwrap();
+        }
+        c.close().await.unwrap();
+    }
+    assert!(contains(&files_bytes(&db), &head_id), "the old database holds the plaintext");
+
+    let store = SqlStore::open(&db, keys).await.unwrap();
+    let h = store.household(ids[0]).await.unwrap().unwrap();
+    assert_eq!(h.members[0].data.id_number.as_str(), head_id);
+    assert_eq!(h.members[1].data.disability.as_ref().unwrap().certificate.as_deref(), Some(format!("C{head_id}42").as_str()));
+    assert_eq!(h.data.bank_account.as_ref().unwrap().account_no, "6228480000000000099");
+    assert_eq!(store.household_of_person(&head_id).await.unwrap(), Some(ids[0]));
+    drop(store);
+    let bytes = files_bytes(&db);
+    assert!(!contains(&bytes, &head_id) && !contains(&bytes, "6228480000000000099"), "no plaintext left in the file or its WAL");
+}

@@ -342,7 +342,7 @@ pub async fn casework_bench(
     bench_cases(store.as_ref(), &county, cases, today).await?;
     let cases_s = started.elapsed().as_secs_f64();
     let accounts = crate::load::create_demo_accounts(store.as_ref(), &county).await?;
-    let app = jiuzhu_web::router(jiuzhu_web::AppState::new(store.clone()));
+    let app = jiuzhu_web::router(jiuzhu_web::AppState::new(store.clone(), std::sync::Arc::new(jiuzhu_crypto::Keyring::generate("bench"))));
     // The queues of a town clerk, town investigator, town reviewer, the county approver and a liaison.
     let mut who = Vec::new();
     for prefix in ["window_clerk_1", "investigator_1", "town_reviewer_1", "county_approver_county", "department_liaison_county"] {

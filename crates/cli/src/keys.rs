@@ -55,8 +55,13 @@ pub fn load(database_url: &str, named: Option<&Path>) -> Result<Keyring, Failure
 
 /// Opens the store `database_url` names with its keys.
 pub async fn open(database_url: &str, named: Option<&Path>) -> Result<Arc<dyn Store>, Failure> {
+    Ok(open_keyed(database_url, named).await?.0)
+}
+
+/// The store and its keys (the server seals the audit trail with them).
+pub async fn open_keyed(database_url: &str, named: Option<&Path>) -> Result<(Arc<dyn Store>, Arc<Keyring>), Failure> {
     let keys = Arc::new(load(database_url, named)?);
-    Ok(jiuzhu_store_sql::connect(database_url, keys).await?)
+    Ok((jiuzhu_store_sql::connect(database_url, keys.clone()).await?, keys))
 }
 
 fn now() -> String {

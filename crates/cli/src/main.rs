@@ -158,6 +158,12 @@ enum Command {
         #[command(subcommand)]
         command: KeysCommand,
     },
+    /// The audit trail: `verify` recomputes every seal and names the first broken entry
+    /// (exit 0 whole, 1 tampered).
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Run a named benchmark; prints its figures as JSON on the last line.
     Bench {
         #[command(subcommand)]
@@ -194,6 +200,14 @@ enum CalendarCommand {
         /// The notice, e.g. "国务院办公厅关于2027年部分节假日安排的通知".
         #[arg(long)]
         source: String,
+        #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
+        database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+enum AuditCommand {
+    Verify {
         #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
         database_url: String,
     },
@@ -273,11 +287,11 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Demo { households, seed, data_dir, listen, as_of } => {
             std::fs::create_dir_all(&data_dir)?;
             let url = format!("sqlite://{}", data_dir.join("jiuzhu.db").display());
-            let store = keys::open(&url, key_file).await?;
+            let (store, keys) = keys::open_keyed(&url, key_file).await?;
             let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             load::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
-            jiuzhu_web::serve(jiuzhu_web::AppState::new(store), listen).await?;
+            jiuzhu_web::serve(jiuzhu_web::AppState::new(store, keys), listen).await?;
         }
         Command::Serve { database_url, listen, secure_cookies } => {
             if let Some(path) = database_url.strip_prefix("sqlite://")
@@ -285,8 +299,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             {
                 std::fs::create_dir_all(dir)?;
             }
-            let store = keys::open(&database_url, key_file).await?;
-            let mut state = jiuzhu_web::AppState::new(store);
+            let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
+            let mut state = jiuzhu_web::AppState::new(store, keys);
             state.secure_cookies = secure_cookies;
             println!("救助 jiuzhu: http://{listen} ({})", state.store.backend());
             jiuzhu_web::serve(state, listen).await?;
@@ -371,6 +385,22 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Keys { command: KeysCommand::Status { database_url } } => keys::status(&database_url, key_file)?,
         Command::Keys { command: KeysCommand::Rotate { database_url, index, audit } } => {
             keys::rotate(&database_url, key_file, index, audit).await?
+        }
+        Command::Audit { command: AuditCommand::Verify { database_url } } => {
+            let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
+            let bar = load::spinner("校验审计日志 verifying the audit trail");
+            let v = jiuzhu_audit::verify(store.as_ref(), &jiuzhu_audit::KeySealer::new(keys), |n| bar.set_position(n as u64)).await?;
+            bar.finish_and_clear();
+            for p in &v.problems {
+                eprintln!("#{}: {} / {}", p.entry_id, p.zh, p.en);
+            }
+            println!("{}", serde_json::to_string(&v)?);
+            if !v.ok() {
+                return Err(Failure::from(format!(
+                    "审计日志被改动，第一处在第 {} 条 · the audit trail was tampered with; first at entry {}",
+                    v.problems[0].entry_id, v.problems[0].entry_id
+                )));
+            }
         }
         Command::Assess { file, region, date } => assess::run(file, region, date)?,
         Command::Reassess { database_url, region, date } => {

@@ -57,6 +57,11 @@ pub enum Permission {
     Intake,
     /// Import the next year's official holiday calendar.
     ManageCalendar,
+    /// See full ID numbers, certificates, phones and bank accounts, with a purpose and the
+    /// password typed again (查看完整信息).
+    RevealIdentifiers,
+    /// Work the alert queue (预警处理).
+    HandleAlerts,
 }
 
 impl Role {
@@ -145,6 +150,9 @@ impl Role {
             }
             Intake => matches!(self, WindowClerk),
             ManageCalendar => matches!(self, SystemAdmin),
+            // Case workers only: auditors see who looked, not what they saw.
+            RevealIdentifiers => matches!(self, WindowClerk | VillageAssistant | Investigator | TownReviewer | CountyApprover),
+            HandleAlerts => matches!(self, Auditor | AuditAdmin),
         }
     }
 }

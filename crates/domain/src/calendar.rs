@@ -38,6 +38,7 @@ pub enum DayKind {
     },
 }
 
+#[derive(Clone)]
 pub struct Calendar {
     days: HashMap<NaiveDate, DayKind>,
     first_year: i32,

@@ -122,6 +122,12 @@ pub struct LoginResponse {
 #[utoipa::path(post, path = "/api/v1/session", request_body = LoginRequest, responses(
     (status = 200, body = LoginResponse), (status = 401, body = ErrorBody), (status = 423, body = ErrorBody, description = "locked after repeated failures")))]
 async fn login(State(state): State<AppState>, Json(req): Json<LoginRequest>) -> Response {
+    let mut r = login_response(&state, &req).await;
+    r.extensions_mut().insert(crate::audit::AuditNote::login(&req.username));
+    r
+}
+
+async fn login_response(state: &AppState, req: &LoginRequest) -> Response {
     match auth::login(state.store.as_ref(), &req.username, &req.password, Utc::now()).await {
         Ok(done) => (
             [(header::SET_COOKIE, auth::session_cookie(&done.token, state.secure_cookies))],

@@ -131,7 +131,13 @@ pub struct Authenticated {
     pub user: User,
     pub csrf_token: String,
     pub token_hash: String,
+    /// When the password was last typed again in this session (reveals need it within
+    /// [`REAUTH_FOR`]).
+    pub reauth_at: Option<DateTime<Utc>>,
 }
+
+/// How long a typed-again password covers reveals (5 minutes).
+pub const REAUTH_FOR: Duration = Duration::minutes(5);
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {
@@ -167,6 +173,7 @@ pub async fn authenticate(store: &dyn Store, token: &str, now: DateTime<Utc>) ->
         },
         csrf_token: session.csrf_token,
         token_hash: hash,
+        reauth_at: session.reauth_at,
     }))
 }
 

@@ -174,6 +174,6 @@ impl IntoResponse for WebError {
 }
 
 /// The few characters that matter in HTML text.
-fn html_escape(s: &str) -> String {
+pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }

@@ -4,11 +4,13 @@
 
 pub mod api;
 pub mod assess;
+pub mod audit;
 pub mod auth;
 mod cases;
 pub mod error;
 pub mod i18n;
 mod pages;
+mod security;
 mod simulate;
 mod view;
 
@@ -32,11 +34,24 @@ pub struct AppState {
     pub assess_limiter: Arc<assess::RateLimiter>,
     /// Casework (applications, queues, reviews) with the official calendar.
     pub casework: Arc<jiuzhu_casework::Casework>,
+    /// The audit trail's writer (every request's entry goes through it).
+    pub audit: jiuzhu_audit::AuditLog,
+    /// Seals with the key file's audit keys (verification on the audit pages).
+    pub sealer: jiuzhu_audit::KeySealer,
 }
 
 impl AppState {
-    pub fn new(store: Arc<dyn Store>) -> AppState {
+    /// `keys` are the key file's: the store encrypts with them, the audit trail seals with them.
+    /// Starts the audit writer, so it needs a Tokio runtime.
+    pub fn new(store: Arc<dyn Store>, keys: Arc<jiuzhu_crypto::Keyring>) -> AppState {
+        let sealer = jiuzhu_audit::KeySealer::new(keys);
+        let engine = jiuzhu_audit::alerts::AlertEngine::new(
+            jiuzhu_audit::alerts::Thresholds::default(),
+            jiuzhu_domain::Calendar::official().clone(),
+        );
         AppState {
+            audit: jiuzhu_audit::AuditLog::start(store.clone(), sealer.clone(), engine),
+            sealer,
             casework: Arc::new(jiuzhu_casework::Casework::new(store.clone())),
             registry: Registry::new(store.clone()),
             store,
@@ -76,7 +91,10 @@ pub fn router(state: AppState) -> Router {
         .merge(assess::routes())
         .merge(simulate::routes())
         .merge(cases::routes())
+        .merge(security::routes())
         .route("/healthz", get(healthz))
+        // Inside the session layer: the entry names the user it found.
+        .layer(axum::middleware::from_fn_with_state(state.clone(), audit::audit_layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
         // Personal data must not be cached by browsers or proxies.
         .layer(no_store)

@@ -59,6 +59,10 @@ pub struct Chrome {
     pub can_publicity: bool,
     /// Show the holiday calendar import in the menu.
     pub can_calendar: bool,
+    /// Show the audit trail in the menu.
+    pub can_audit: bool,
+    /// Show the alert queue in the menu.
+    pub can_alerts: bool,
 }
 
 impl Chrome {
@@ -76,6 +80,8 @@ impl Chrome {
             can_cases: a.user.can(Permission::ReadCase),
             can_publicity: a.user.can(Permission::ReadCase) && a.user.role != Role::DepartmentLiaison,
             can_calendar: a.user.can(Permission::ManageCalendar),
+            can_audit: a.user.can(Permission::ReadAudit),
+            can_alerts: a.user.can(Permission::HandleAlerts),
         }
     }
 }
@@ -206,7 +212,7 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
     let error = match auth::login(state.store.as_ref(), &f.username, &f.password, Utc::now()).await {
         Ok(done) => {
             // Roles without access to household records start where they have something to see.
-            return (
+            let mut r = (
                 StatusCode::SEE_OTHER,
                 [
                     (header::SET_COOKIE, auth::session_cookie(&done.token, state.secure_cookies)),
@@ -214,6 +220,8 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
                 ],
             )
                 .into_response();
+            r.extensions_mut().insert(crate::audit::AuditNote::login(&f.username));
+            return r;
         }
         Err(LoginError::Invalid) => l.t("用户名或密码错误", "Wrong username or password").to_string(),
         Err(LoginError::Locked { until }) => {
@@ -226,7 +234,10 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
         }
         Err(LoginError::Store(e)) => return WebError::from(e).page(l.0),
     };
-    (StatusCode::UNAUTHORIZED, render(LoginPage { l, username: f.username, error })).into_response()
+    let note = crate::audit::AuditNote::login(&f.username);
+    let mut r = (StatusCode::UNAUTHORIZED, render(LoginPage { l, username: f.username, error })).into_response();
+    r.extensions_mut().insert(note);
+    r
 }
 
 async fn logout(State(state): State<AppState>, Extension(auth): Extension<Option<Authenticated>>) -> Response {
@@ -323,6 +334,12 @@ struct HouseholdPage {
     can_intake: bool,
     /// Village assistants and clerks report changes, deaths and refused jobs.
     can_report: bool,
+    /// Case workers may reveal full identifiers (purpose + password).
+    can_reveal: bool,
+    /// The password was typed again less than five minutes ago: no need to ask again.
+    reauth_fresh: bool,
+    /// Auditors see the household's 查阅记录.
+    can_audit: bool,
 }
 
 async fn household_page(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>) -> Response {
@@ -355,6 +372,9 @@ async fn household_page(State(state): State<AppState>, Page { a, l }: Page, Path
         history,
         can_write: a.user.can(Permission::WriteHousehold),
         can_assess: a.user.can(Permission::AssessHousehold),
+        can_reveal: a.user.can(Permission::RevealIdentifiers),
+        reauth_fresh: a.reauth_at.is_some_and(|t| Utc::now() - t < auth::REAUTH_FOR),
+        can_audit: a.user.can(Permission::ReadAudit),
         assessments,
         today: today().to_string(),
     })

@@ -67,7 +67,13 @@ async fn world() -> World {
                 .unwrap();
         }
     }
-    World { app: router(AppState::new(store.clone())), store, in_a: ids[0], in_b: ids[1], _dir: dir }
+    World {
+        app: router(AppState::new(store.clone(), std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests()))),
+        store,
+        in_a: ids[0],
+        in_b: ids[1],
+        _dir: dir,
+    }
 }
 
 struct Client {
@@ -496,7 +502,7 @@ async fn public_assessment_follows_the_contract() {
 #[tokio::test]
 async fn the_public_endpoint_is_rate_limited() {
     let w = world().await;
-    let mut state = AppState::new(w.store.clone());
+    let mut state = AppState::new(w.store.clone(), std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests()));
     state.assess_limiter = Arc::new(jiuzhu_web::assess::RateLimiter::new(3));
     let app = router(state);
     for _ in 0..3 {

@@ -1,0 +1,315 @@
+//! Security end to end on a real SQLite database: every route leaves one audit entry, refusals
+//! out of scope are recorded and raise alerts, revealing identifiers needs a purpose and the
+//! password, auditors see who looked, a broken audit trail stops the data (fail closed).
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use jiuzhu_domain::{Division, RegionCode, Role};
+use jiuzhu_store::conformance::{id_number, sample_household};
+use jiuzhu_store::{Actor, AlertQuery, AuditEntry, NewAccount, Store};
+use jiuzhu_web::{AppState, auth, router};
+use serde_json::{Value, json};
+use std::path::PathBuf;
+use std::sync::Arc;
+use tower::ServiceExt;
+
+const PASSWORD: &str = "Zhuanglang#2026";
+
+struct World {
+    app: Router,
+    store: Arc<dyn Store>,
+    in_a: i64,
+    in_b: i64,
+    db: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+async fn world() -> World {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("t.db");
+    let keys = Arc::new(jiuzhu_crypto::Keyring::for_tests());
+    let store = jiuzhu_store_sql::connect(&format!("sqlite://{}", db.display()), keys.clone()).await.unwrap();
+    let code = |s: &str| RegionCode::parse(s).unwrap();
+    let divisions: Vec<Division> =
+        ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
+            .iter()
+            .map(|s| {
+                let (c, n) = s.split_once('/').unwrap();
+                Division { code: code(c), name: n.into() }
+            })
+            .collect();
+    store.upsert_regions(&divisions).await.unwrap();
+    let ids = store
+        .insert_households(
+            &[sample_household("620825100201", "王建国", 11), sample_household("620825101201", "赵明", 21)],
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let hash = auth::hash_password(PASSWORD);
+    for role in Role::ALL {
+        for (suffix, region) in [("county", "620825"), ("a", "620825100"), ("b", "620825101")] {
+            store
+                .create_account(&NewAccount {
+                    username: format!("{}_{suffix}", role.as_str()),
+                    display_name: "测试".into(),
+                    role,
+                    region: code(region),
+                    department: None,
+                    password_hash: hash.clone(),
+                })
+                .await
+                .unwrap();
+        }
+    }
+    World { app: router(AppState::new(store.clone(), keys)), store, in_a: ids[0], in_b: ids[1], db, _dir: dir }
+}
+
+struct Client {
+    cookie: String,
+    csrf: String,
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    (status, String::from_utf8_lossy(&body).into_owned())
+}
+
+async fn login(app: &Router, username: &str, password: &str) -> Option<Client> {
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"username": username, "password": password}).to_string()))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let cookie = resp.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let v: Value = serde_json::from_slice(&body).ok()?;
+    Some(Client { cookie: cookie?, csrf: v["csrf_token"].as_str()?.to_string() })
+}
+
+impl Client {
+    fn get(&self, uri: &str) -> Request<Body> {
+        Request::get(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()
+    }
+    fn form(&self, uri: &str, body: &str) -> Request<Body> {
+        Request::post(uri)
+            .header(header::COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+    fn request(&self, method: &str, uri: &str) -> Request<Body> {
+        Request::builder()
+            .method(method)
+            .uri(uri)
+            .header(header::COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from("{}"))
+            .unwrap()
+    }
+}
+
+async fn entries(store: &dyn Store) -> Vec<AuditEntry> {
+    store.audit_after(0, 100_000).await.unwrap()
+}
+
+/// Every `.route("…", get(…).post(…))` in the web crate's source: (method, path).
+fn all_routes() -> Vec<(String, String)> {
+    let src = concat!(
+        include_str!("../src/pages.rs"),
+        include_str!("../src/api.rs"),
+        include_str!("../src/assess.rs"),
+        include_str!("../src/cases.rs"),
+        include_str!("../src/simulate.rs"),
+        include_str!("../src/security.rs"),
+        include_str!("../src/lib.rs"),
+    );
+    let mut out = Vec::new();
+    for part in src.split(".route(\"").skip(1) {
+        let (path, rest) = part.split_once('"').unwrap();
+        let handlers = rest.split(".route(").next().unwrap();
+        for m in ["get", "post", "put", "delete"] {
+            if handlers.contains(&format!("{m}(")) {
+                out.push((m.to_uppercase(), path.to_string()));
+            }
+        }
+    }
+    out
+}
+
+#[tokio::test]
+async fn every_route_leaves_exactly_one_audit_entry() {
+    let w = world().await;
+    let member = w.store.household(w.in_a).await.unwrap().unwrap().members[1].id;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let routes = all_routes();
+    assert!(routes.len() > 50, "the route list is read from the source: {}", routes.len());
+    let mut checked = 0;
+    for (method, path) in routes {
+        // Not about anyone's data, or ends this session: covered by the tests below.
+        if path.starts_with("/static/")
+            || ["/healthz", "/favicon.ico", "/login", "/lang/{lang}", "/api/openapi.json", "/logout", "/api/v1/session"]
+                .contains(&path.as_str())
+        {
+            continue;
+        }
+        let uri = path
+            .replace("{id}", &w.in_a.to_string())
+            .replace("{member_id}", &member.to_string())
+            .replace("{mid}", &member.to_string())
+            .replace("{aid}", "1")
+            .replace("{pid}", "1")
+            .replace("{doc}", "notice")
+            .replace("{lang}", "zh");
+        let before = entries(w.store.as_ref()).await.len();
+        let (status, _) = send(&w.app, if method == "GET" { c.get(&uri) } else { c.request(&method, &uri) }).await;
+        let after = entries(w.store.as_ref()).await;
+        assert_eq!(after.len(), before + 1, "{method} {path} ({status}) must leave one entry");
+        let e = &after.last().unwrap().record;
+        assert_eq!((e.username.as_str(), e.role.as_str()), ("window_clerk_a", "window_clerk"), "{method} {path}");
+        assert!(e.detail.contains(&format!("{method} ")), "{method} {path}: {}", e.detail);
+        if path.starts_with("/households/{id}") || path.starts_with("/api/v1/households/{id}") {
+            assert_eq!(e.household_id, Some(w.in_a), "{method} {path} names the household");
+        }
+        checked += 1;
+    }
+    assert!(checked > 45, "{checked}");
+    // No entry holds an identifier.
+    let secret = id_number("19600101", 11);
+    assert!(entries(w.store.as_ref()).await.iter().all(|e| !format!("{:?}", e.record).contains(&secret)));
+}
+
+async fn wait_for_alert(store: &dyn Store, rule: &str) -> Option<jiuzhu_store::Alert> {
+    for _ in 0..50 {
+        let all = store.alerts(&AlertQuery { limit: 100, ..AlertQuery::default() }).await.unwrap();
+        if let Some(a) = all.into_iter().find(|a| a.rule == rule) {
+            return Some(a);
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    None
+}
+
+#[tokio::test]
+async fn another_towns_household_is_refused_recorded_and_alerted() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let (status, body) = send(&w.app, c.get(&format!("/households/{}", w.in_b))).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains("赵明"));
+    let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((e.outcome.as_str(), e.reason.as_str(), e.household_id), ("denied", "out_of_scope", Some(w.in_b)));
+    // A household that does not exist at all is not 越权.
+    send(&w.app, c.get("/households/999999")).await;
+    assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "");
+    let a = wait_for_alert(w.store.as_ref(), "out_of_scope").await.expect("an alert for the auditors");
+    assert_eq!((a.username.as_str(), a.region.as_str()), ("window_clerk_a", "620825100"));
+
+    // The county auditor sees and handles it; a second handler with the old version is told.
+    let auditor = login(&w.app, "auditor_county", PASSWORD).await.unwrap();
+    let (status, page) = send(&w.app, auditor.get("/alerts")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("越权访问") && page.contains("window_clerk_a"), "{page}");
+    let (_, page) =
+        send(&w.app, auditor.form(&format!("/alerts/{}", a.id), &format!("version={}&state=closed&outcome=&note=核实中情况", a.version)))
+            .await;
+    assert!(page.contains("办结时请选择"), "closing needs an outcome");
+    let (status, _) = send(
+        &w.app,
+        auditor.form(
+            &format!("/alerts/{}", a.id),
+            &format!("version={}&state=closed&outcome=false_positive&note=误点链接，已提醒", a.version),
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = send(
+        &w.app,
+        auditor.form(&format!("/alerts/{}", a.id), &format!("version={}&state=in_progress&outcome=&note=再次处理一下", a.version)),
+    )
+    .await;
+    assert!(page.contains("刚刚已由他人处理"));
+    let (_, page) = send(&w.app, auditor.get(&format!("/alerts/{}", a.id))).await;
+    assert!(page.contains("误点链接，已提醒") && page.contains("误报"));
+    // Another town's auditor does not see it; a clerk has no alert queue.
+    let other = login(&w.app, "auditor_b", PASSWORD).await.unwrap();
+    assert_eq!(send(&w.app, other.get(&format!("/alerts/{}", a.id))).await.0, StatusCode::NOT_FOUND);
+    assert_eq!(send(&w.app, c.get("/alerts")).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn revealing_identifiers_needs_a_purpose_and_the_password_and_is_recorded() {
+    let w = world().await;
+    let full = id_number("19600101", 11);
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let (_, page) = send(&w.app, c.get(&format!("/households/{}", w.in_a))).await;
+    assert!(!page.contains(&full), "masked by default");
+    assert!(page.contains("查看完整信息"));
+    let reveal = format!("/households/{}/reveal", w.in_a);
+
+    let (status, body) = send(&w.app, c.form(&reveal, "purpose=看&password=Zhuanglang%232026")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("purpose") && !body.contains(&full));
+    let (status, body) = send(&w.app, c.form(&reveal, "purpose=入户调查核对身份&password=wrong")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("password") && !body.contains(&full));
+    let denied = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((denied.action.as_str(), denied.outcome.as_str(), denied.reason.as_str()), ("reveal", "denied", "reauth"));
+
+    let (status, body) = send(&w.app, c.form(&reveal, "purpose=入户调查核对身份&password=Zhuanglang%232026")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains(&full) && body.contains("6228480000000000017"), "shown in full");
+    let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((e.action.as_str(), e.outcome.as_str(), e.purpose.as_str()), ("reveal", "allowed", "入户调查核对身份"));
+    assert_eq!(e.reason, "outside_caseload", "the clerk has no case of this household");
+    assert!(e.fields.contains("id_number") && !format!("{e:?}").contains(&full));
+    // Within five minutes the password is not asked again.
+    let (status, _) = send(&w.app, c.form(&reveal, "purpose=再次核对银行账号")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(wait_for_alert(w.store.as_ref(), "outside_caseload").await.is_some());
+
+    // Another town's clerk and an auditor cannot; the auditor sees who looked.
+    let b = login(&w.app, "window_clerk_b", PASSWORD).await.unwrap();
+    let (status, body) = send(&w.app, b.form(&reveal, "purpose=入户调查核对身份&password=Zhuanglang%232026")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert!(!body.contains(&full));
+    let auditor = login(&w.app, "auditor_county", PASSWORD).await.unwrap();
+    assert_eq!(send(&w.app, auditor.form(&reveal, "purpose=审计抽查核对&password=Zhuanglang%232026")).await.0, StatusCode::FORBIDDEN);
+    let (status, page) = send(&w.app, auditor.get(&format!("/households/{}/access", w.in_a))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("window_clerk_a") && page.contains("入户调查核对身份") && page.contains("再次核对银行账号"));
+    assert!(!page.contains(&full));
+    let (_, page) = send(&w.app, auditor.get("/audit?username=window_clerk_b&outcome=denied")).await;
+    assert!(page.contains("out_of_scope"), "the other clerk's attempt is on record");
+    let (_, page) = send(&w.app, auditor.form("/audit/verify", "")).await;
+    assert!(page.contains("审计日志完整"), "{page}");
+    // A clerk has no audit pages.
+    assert_eq!(send(&w.app, c.get("/audit")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&w.app, c.get(&format!("/households/{}/access", w.in_a))).await.0, StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn logins_are_recorded_and_without_an_audit_trail_no_data_is_served() {
+    let w = world().await;
+    assert!(login(&w.app, "window_clerk_a", "wrong").await.is_none());
+    assert!(login(&w.app, "nobody_here", "wrong").await.is_none());
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    let all = entries(w.store.as_ref()).await;
+    let last3: Vec<_> = all[all.len() - 3..].iter().map(|e| (e.record.action.as_str(), e.record.username.as_str())).collect();
+    assert_eq!(last3, [("login_failed", "window_clerk_a"), ("login_failed", "(unknown)"), ("login", "window_clerk_a")]);
+
+    // The trail's table is gone (a full disk, a broken database): the page is refused.
+    {
+        use sqlx::Connection;
+        let mut raw = sqlx::SqliteConnection::connect(&format!("sqlite://{}", w.db.display())).await.unwrap();
+        sqlx::raw_sql("ALTER TABLE audit_log RENAME TO audit_log_gone").execute(&mut raw).await.unwrap();
+    }
+    let (status, body) = send(&w.app, c.get(&format!("/households/{}", w.in_a))).await;
+    assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+    assert!(!body.contains("王建国") && body.contains("审计日志无法写入"));
+}

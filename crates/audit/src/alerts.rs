@@ -205,6 +205,20 @@ mod tests {
     }
 
     #[test]
+    fn thresholds_come_from_configuration() {
+        let t: Thresholds = serde_norway::from_str("bulk_households: 5\nwork_from: '08:30:00'\n").unwrap();
+        assert_eq!((t.bulk_households, t.id_searches, t.work_from), (5, 20, NaiveTime::from_hms_opt(8, 30, 0).unwrap()));
+        let e = serde_norway::from_str::<Thresholds>("bulk_househods: 5\n").unwrap_err().to_string();
+        assert!(e.contains("bulk_househods"), "a misspelt key is named: {e}");
+        let mut engine = AlertEngine::new(t, Calendar::official().clone());
+        let fired: usize = (0..6)
+            .map(|n| engine.observe(n + 1, &Entry::new(&who(), at(2, 0, 0), Action::View, "household", n).household(n).record()).len())
+            .sum();
+        assert_eq!(fired, 1, "the sixth household with a threshold of 5");
+        assert!(!engine.in_working_hours(at(0, 15, 0)), "08:15 is before 08:30");
+    }
+
+    #[test]
     fn working_hours_follow_beijing_time_and_the_official_calendar() {
         let e = engine();
         assert!(e.in_working_hours(at(2, 0, 0)), "10:00 on a Wednesday");

@@ -26,6 +26,9 @@ struct Cli {
     /// SQLite database, also `JIUZHU_KEY_FILE`; `JIUZHU_KEYS` may hold the file's text instead.
     #[arg(long, global = true)]
     key_file: Option<PathBuf>,
+    /// Alert thresholds (YAML, see docs/security.md §3); default: the built-in values.
+    #[arg(long, global = true)]
+    alerts: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -263,6 +266,13 @@ impl<E: std::fmt::Display> From<E> for Failure {
     }
 }
 
+/// The alert rules' thresholds from `--alerts FILE`; unknown keys are refused by name.
+fn alert_thresholds(file: Option<&std::path::Path>) -> Result<jiuzhu_audit::alerts::Thresholds, Failure> {
+    let Some(file) = file else { return Ok(Default::default()) };
+    let text = std::fs::read_to_string(file).map_err(|e| Failure::input(format!("--alerts {}: {e}", file.display())))?;
+    serde_norway::from_str(&text).map_err(|e| Failure::input(format!("--alerts {}: {e}", file.display())))
+}
+
 fn today() -> chrono::NaiveDate {
     chrono::Local::now().date_naive()
 }
@@ -283,6 +293,7 @@ async fn main() -> ExitCode {
 
 async fn run(cli: Cli) -> Result<(), Failure> {
     let key_file = cli.key_file.as_deref();
+    let thresholds = alert_thresholds(cli.alerts.as_deref())?;
     match cli.command {
         Command::Demo { households, seed, data_dir, listen, as_of } => {
             std::fs::create_dir_all(&data_dir)?;
@@ -291,7 +302,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             load::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
-            jiuzhu_web::serve(jiuzhu_web::AppState::new(store, keys), listen).await?;
+            jiuzhu_web::serve(jiuzhu_web::AppState::with_thresholds(store, keys, thresholds), listen).await?;
         }
         Command::Serve { database_url, listen, secure_cookies } => {
             if let Some(path) = database_url.strip_prefix("sqlite://")
@@ -300,7 +311,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 std::fs::create_dir_all(dir)?;
             }
             let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
-            let mut state = jiuzhu_web::AppState::new(store, keys);
+            let mut state = jiuzhu_web::AppState::with_thresholds(store, keys, thresholds);
             state.secure_cookies = secure_cookies;
             println!("救助 jiuzhu: http://{listen} ({})", state.store.backend());
             jiuzhu_web::serve(state, listen).await?;

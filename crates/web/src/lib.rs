@@ -44,11 +44,17 @@ impl AppState {
     /// `keys` are the key file's: the store encrypts with them, the audit trail seals with them.
     /// Starts the audit writer, so it needs a Tokio runtime.
     pub fn new(store: Arc<dyn Store>, keys: Arc<jiuzhu_crypto::Keyring>) -> AppState {
+        AppState::with_thresholds(store, keys, jiuzhu_audit::alerts::Thresholds::default())
+    }
+
+    /// As [`AppState::new`], with the alert rules' thresholds from configuration.
+    pub fn with_thresholds(
+        store: Arc<dyn Store>,
+        keys: Arc<jiuzhu_crypto::Keyring>,
+        thresholds: jiuzhu_audit::alerts::Thresholds,
+    ) -> AppState {
         let sealer = jiuzhu_audit::KeySealer::new(keys);
-        let engine = jiuzhu_audit::alerts::AlertEngine::new(
-            jiuzhu_audit::alerts::Thresholds::default(),
-            jiuzhu_domain::Calendar::official().clone(),
-        );
+        let engine = jiuzhu_audit::alerts::AlertEngine::new(thresholds, jiuzhu_domain::Calendar::official().clone());
         AppState {
             audit: jiuzhu_audit::AuditLog::start(store.clone(), sealer.clone(), engine),
             sealer,

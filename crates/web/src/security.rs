@@ -186,7 +186,7 @@ fn entry_row(e: AuditEntry, l: L) -> EntryRow {
         action,
         object: if r.object_id.is_empty() { r.object_kind } else { format!("{} #{}", r.object_kind, r.object_id) },
         household_id: r.household_id.map(|h| h.to_string()).unwrap_or_default(),
-        fields: r.fields,
+        fields: r.fields.replace(',', ", "),
         purpose: r.purpose,
         denied: r.outcome == "denied",
         reason: r.reason,
@@ -325,14 +325,20 @@ async fn verify_submit(State(state): State<AppState>, Page { a, l }: Page) -> Re
             l.t(&p.zh, &p.en)
         ),
     };
+    // The newest entries below the result, as on the search page.
+    let f = AuditFilter::default();
+    let (rows, next_before) = match search(&state, &a, &f, None).await {
+        Ok((rows, next)) => (rows.into_iter().map(|e| entry_row(e, l)).collect(), next),
+        Err(_) => (Vec::new(), None),
+    };
     let c = Chrome::new(&state, &a, l, "/audit").await;
     let note = AuditNote { detail: format!("verify;entries={};problems={}", v.entries, v.problems.len()), ..AuditNote::default() };
     let page = AuditPage {
         c,
-        f: AuditFilter::default(),
+        f,
         household_view: None,
-        rows: Vec::new(),
-        next_before: None,
+        rows,
+        next_before,
         actions: action_options(l),
         error: String::new(),
         verification: Some((v.ok(), text)),

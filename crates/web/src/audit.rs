@@ -177,7 +177,9 @@ pub async fn audit_layer(State(state): State<AppState>, request: Request, next: 
             let denial = match note.denied {
                 Some(d) => Some(d),
                 None if status == StatusCode::FORBIDDEN => Some(Denial::Role),
-                None if status == StatusCode::NOT_FOUND && out_of_scope(&state, &auth, &kind, &id).await => Some(Denial::OutOfScope),
+                // A refused request naming another region's record is 越权 whatever refused it first
+                // (the scope check answers 404; a malformed body is refused before it).
+                None if status.is_client_error() && out_of_scope(&state, &auth, &kind, &id).await => Some(Denial::OutOfScope),
                 None => None,
             };
             match denial {

@@ -150,6 +150,12 @@ fn mask_id(s: &str) -> String {
     IdNumber::parse(s, chrono::NaiveDate::MAX).map(|i| i.masked()).unwrap_or_else(|_| s.to_string())
 }
 
+/// 残疾人证号 begins with the holder's ID number: only its last two characters are shown.
+fn mask_certificate(s: &str) -> String {
+    let tail: String = s.chars().rev().take(2).collect::<Vec<_>>().into_iter().rev().collect();
+    format!("****{tail}")
+}
+
 fn mask_account(s: &str) -> String {
     let tail: String = s.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
     format!("****{tail}")
@@ -834,6 +840,7 @@ async fn edit_member_page(State(state): State<AppState>, page: Page, Path((id, m
     let mut f = MemberForm::from_member(&m.data);
     f.id_number = m.data.id_number.masked();
     f.member_phone = m.data.phone.as_deref().map(crate::view::mask_phone).unwrap_or_default();
+    f.disability_certificate = m.data.disability.as_ref().and_then(|d| d.certificate.as_deref()).map(mask_certificate).unwrap_or_default();
     member_form_page(&state, &page, id, Some(mid), h.version, f, Errs::default()).await
 }
 
@@ -851,9 +858,14 @@ async fn edit_member_submit(
     let Some(old) = old else { return WebError::NotFound.page(l.0) };
     s.f.id_number = unmask(&s.f.id_number, Some(old.id_number.as_str()), mask_id);
     s.f.member_phone = unmask(&s.f.member_phone, old.phone.as_deref(), crate::view::mask_phone);
+    let old_certificate = old.disability.as_ref().and_then(|d| d.certificate.clone());
+    s.f.disability_certificate = unmask(&s.f.disability_certificate, old_certificate.as_deref(), mask_certificate);
     let input = s.f.input();
     // Re-shown after an error: masked again, whatever was stored.
     s.f.id_number = mask_if_stored(&s.f.id_number, old.id_number.as_str());
+    if old_certificate.as_deref() == Some(s.f.disability_certificate.as_str()) {
+        s.f.disability_certificate = mask_certificate(&s.f.disability_certificate);
+    }
     match state.registry.update_member(&a.user, id, mid, s.version, &input, today()).await {
         Ok(()) => Redirect::to(&format!("/households/{id}")).into_response(),
         Err(jiuzhu_registry::RegistryError::Invalid(v)) => {

@@ -370,12 +370,13 @@ async fn edit_forms_show_identifiers_masked_and_keep_them_when_sent_back() {
     assert_eq!(status, StatusCode::OK);
     assert!(!page.contains(&full_id), "the edit form must not reveal the full ID number");
     assert!(!page.contains("13900000000"), "nor the full phone number");
+    assert!(!page.contains("62082519620315xxx42") && page.contains("****42"), "nor the disability certificate (it holds the ID number)");
     let (_, page) = html(&w, &c, &format!("/households/{}/edit", w.in_a)).await;
     assert!(!page.contains("6228480000000000017"), "nor the full bank account");
     // Sending the masked values back changes nothing but what was edited.
     let masked = h.members[1].data.id_number.masked();
     let form = format!(
-        "csrf_token={}&version={}&id_number={masked}&name=%E6%9D%8E%E7%A7%80%E5%85%B0&relation=spouse&member_phone=139****0000&labour_capacity=none&employment=farming&living_together=on&disability_kind=physical&disability_grade=2&bathing=on",
+        "csrf_token={}&version={}&id_number={masked}&name=%E6%9D%8E%E7%A7%80%E5%85%B0&relation=spouse&member_phone=139****0000&labour_capacity=none&employment=farming&living_together=on&disability_kind=physical&disability_grade=2&disability_certificate=****42&bathing=on",
         c.csrf, h.version
     );
     let req = Request::post(format!("/households/{}/members/{member_id}/edit", w.in_a))
@@ -388,6 +389,11 @@ async fn edit_forms_show_identifiers_masked_and_keep_them_when_sent_back() {
     assert_eq!(after.members[1].data.id_number.as_str(), full_id);
     assert_eq!(after.members[1].data.phone.as_deref(), Some("13900000000"));
     assert_eq!(after.members[1].data.name, "李秀兰");
+    assert_eq!(
+        after.members[1].data.disability.as_ref().unwrap().certificate.as_deref(),
+        Some("62082519620315xxx42"),
+        "kept when sent back masked"
+    );
     let hist = w.store.history(w.in_a).await.unwrap();
     assert_eq!(hist.last().unwrap().field, "name", "only the name changed");
 }

@@ -313,3 +313,32 @@ async fn logins_are_recorded_and_without_an_audit_trail_no_data_is_served() {
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
     assert!(!body.contains("王建国") && body.contains("审计日志无法写入"));
 }
+
+/// IDOR probe: every route that names a household, by every role scoped to town A, with town B's
+/// household id: never a success, never B's data, and the refusal is on record.
+#[tokio::test]
+async fn no_route_serves_another_towns_household_to_any_role() {
+    let w = world().await;
+    let other = w.store.household(w.in_b).await.unwrap().unwrap();
+    let (b_name, b_id, b_member) = (other.head().data.name.clone(), other.head().data.id_number.as_str().to_string(), other.members[1].id);
+    let routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| p.contains("households/{id}")).collect();
+    assert!(routes.len() >= 15, "{routes:?}");
+    for role in Role::ALL {
+        let user = format!("{}_a", role.as_str());
+        let c = login(&w.app, &user, PASSWORD).await.unwrap();
+        for (method, path) in &routes {
+            let uri = path
+                .replace("{id}", &w.in_b.to_string())
+                .replace("{member_id}", &b_member.to_string())
+                .replace("{mid}", &b_member.to_string())
+                .replace("{aid}", "1");
+            let (status, body) = send(&w.app, if method == "GET" { c.get(&uri) } else { c.request(method, &uri) }).await;
+            assert!(!status.is_success() && !status.is_redirection(), "{user} {method} {path}: {status}");
+            assert!(!body.contains(&b_name) && !body.contains(&b_id), "{user} {method} {path} leaked town B's household");
+            let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+            assert_eq!((e.username.as_str(), e.outcome.as_str()), (user.as_str(), "denied"), "{method} {path}: {}", e.detail);
+        }
+    }
+    let unchanged = w.store.household(w.in_b).await.unwrap().unwrap();
+    assert_eq!(unchanged.version, other.version, "nothing was changed");
+}

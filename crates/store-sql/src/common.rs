@@ -686,53 +686,38 @@ async fn upgrade_identifiers(pool: &sqlx::Pool<Db>, keys: &Keyring) -> Result<u6
         }
         sqlx::query("ALTER TABLE persons DROP COLUMN id_number").execute(pool).await.map_err(backend)?;
     }
-    if column_exists(pool, "persons", "disability_certificate").await.map_err(backend)? {
-        let rows = sqlx::query("SELECT id, disability_certificate FROM persons WHERE disability_certificate IS NOT NULL AND disability_certificate_enc IS NULL")
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-        let mut tx = begin_write(pool).await.map_err(backend)?;
-        let result: Result<()> = async {
-            for r in &rows {
-                let (id, text): (i64, String) = (r.try_get("id").map_err(backend)?, r.try_get("disability_certificate").map_err(backend)?);
-                sqlx::query("UPDATE persons SET disability_certificate_enc = $1 WHERE id = $2")
-                    .bind(keys.encrypt(&certificate_context(id), text.as_bytes()))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            }
-            Ok(())
-        }
-        .await;
-        finish(tx, result).await?;
-        done += rows.len() as u64;
-        sqlx::query("ALTER TABLE persons DROP COLUMN disability_certificate").execute(pool).await.map_err(backend)?;
-    }
-    if column_exists(pool, "households", "bank_account_no").await.map_err(backend)? {
-        let rows = sqlx::query("SELECT id, bank_account_no FROM households WHERE bank_account_no IS NOT NULL AND bank_account_enc IS NULL")
-            .fetch_all(pool)
-            .await
-            .map_err(backend)?;
-        let mut tx = begin_write(pool).await.map_err(backend)?;
-        let result: Result<()> = async {
-            for r in &rows {
-                let (id, text): (i64, String) = (r.try_get("id").map_err(backend)?, r.try_get("bank_account_no").map_err(backend)?);
-                sqlx::query("UPDATE households SET bank_account_enc = $1 WHERE id = $2")
-                    .bind(keys.encrypt(&bank_context(id), text.as_bytes()))
-                    .bind(id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(backend)?;
-            }
-            Ok(())
-        }
-        .await;
-        finish(tx, result).await?;
-        done += rows.len() as u64;
-        sqlx::query("ALTER TABLE households DROP COLUMN bank_account_no").execute(pool).await.map_err(backend)?;
-    }
+    done += encrypt_column(pool, keys, "persons", "disability_certificate", "disability_certificate_enc", certificate_context).await?;
+    done += encrypt_column(pool, keys, "households", "bank_account_no", "bank_account_enc", bank_context).await?;
     Ok(done)
+}
+
+/// Encrypts an older version's plaintext `table.column` into the ciphertext column `enc` in one
+/// transaction, then drops the plaintext column. Nothing to do when it is already gone.
+async fn encrypt_column(pool: &sqlx::Pool<Db>, keys: &Keyring, table: &str, column: &str, enc: &str, context: fn(i64) -> String) -> Result<u64> {
+    if !column_exists(pool, table, column).await.map_err(backend)? {
+        return Ok(0);
+    }
+    let rows = sqlx::query(&format!("SELECT id, {column} AS plain FROM {table} WHERE {column} IS NOT NULL AND {enc} IS NULL"))
+        .fetch_all(pool)
+        .await
+        .map_err(backend)?;
+    let mut tx = begin_write(pool).await.map_err(backend)?;
+    let result: Result<()> = async {
+        for r in &rows {
+            let (id, text): (i64, String) = (r.try_get("id").map_err(backend)?, r.try_get("plain").map_err(backend)?);
+            sqlx::query(&format!("UPDATE {table} SET {enc} = $1 WHERE id = $2"))
+                .bind(keys.encrypt(&context(id), text.as_bytes()))
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+        }
+        Ok(())
+    }
+    .await;
+    finish(tx, result).await?;
+    sqlx::query(&format!("ALTER TABLE {table} DROP COLUMN {column}")).execute(pool).await.map_err(backend)?;
+    Ok(rows.len() as u64)
 }
 
 /// Fails closed when the key ring cannot decrypt what the database holds (a wrong or missing

@@ -62,6 +62,13 @@ pub enum Permission {
     RevealIdentifiers,
     /// Work the alert queue (预警处理).
     HandleAlerts,
+    /// Ask for a household roster as CSV or Excel (导出名册).
+    ExportRoster,
+    /// Decide others' exports of more than [`crate::access::EXPORT_APPROVAL_ROWS`] rows (导出审批).
+    ApproveExport,
+    /// Give business accounts their role and region (授权, the security administrator's part of
+    /// 三权分立; creating, disabling and resetting accounts is the system administrator's).
+    ManageRoles,
 }
 
 impl Role {
@@ -97,6 +104,13 @@ impl Role {
 
     pub fn parse(s: &str) -> Option<Role> {
         Role::ALL.into_iter().find(|r| r.as_str() == s)
+    }
+
+    /// A business role (业务角色): one the system and security administrators may give. The three
+    /// administrator roles are given only at install, from the command line, so no administrator
+    /// can make another or themselves more powerful through the pages.
+    pub fn is_business(self) -> bool {
+        !matches!(self, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin)
     }
 
     pub fn zh(self) -> &'static str {
@@ -153,6 +167,9 @@ impl Role {
             // Case workers only: auditors see who looked, not what they saw.
             RevealIdentifiers => matches!(self, WindowClerk | VillageAssistant | Investigator | TownReviewer | CountyApprover),
             HandleAlerts => matches!(self, Auditor | AuditAdmin),
+            ExportRoster => matches!(self, WindowClerk | TownReviewer | CountyApprover),
+            ApproveExport => matches!(self, CountyApprover),
+            ManageRoles => matches!(self, SecurityAdmin),
         }
     }
 }
@@ -179,6 +196,24 @@ mod tests {
         }
         assert!(Role::SystemAdmin.has(Permission::ManageAccounts));
         assert!(!Role::SecurityAdmin.has(Permission::ManageAccounts));
+    }
+
+    /// 三权分立: each administrator holds one of accounts, roles and the audit trail, no more.
+    #[test]
+    fn the_three_administrators_hold_one_power_each() {
+        let powers = [Permission::ManageAccounts, Permission::ManageRoles, Permission::ReadAudit];
+        for (admin, power) in [(Role::SystemAdmin, 0), (Role::SecurityAdmin, 1), (Role::AuditAdmin, 2)] {
+            let held: Vec<usize> = (0..3).filter(|&i| admin.has(powers[i])).collect();
+            assert_eq!(held, vec![power], "{admin:?}");
+        }
+    }
+
+    /// The business roles that are administered (the three administrators are created at install).
+    #[test]
+    fn business_roles_exclude_the_administrators() {
+        for r in Role::ALL {
+            assert_eq!(r.is_business(), !matches!(r, Role::SystemAdmin | Role::SecurityAdmin | Role::AuditAdmin), "{r:?}");
+        }
     }
 
     #[test]

@@ -4,6 +4,7 @@
 //! and are valid from then on. Nothing here does I/O: the reference data (division codes,
 //! holiday calendar) is compiled into the binary from `data/`.
 
+pub mod access;
 pub mod account;
 pub mod calendar;
 pub mod casework;

@@ -4,6 +4,7 @@
 
 pub mod assess;
 mod diff;
+pub mod export;
 mod input;
 
 pub use input::*;
@@ -327,6 +328,38 @@ impl Registry {
         let scope = &user.scope.0;
         let all = self.store.region_children(parent).await?;
         Ok(all.into_iter().filter(|d| d.code.is_within(scope) || scope.is_within(&d.code)).collect())
+    }
+
+    /// How many households a roster of `within` (and with an active `programme`) would list.
+    pub async fn roster_count(&self, user: &User, within: &RegionCode, programme: Option<casework::AssistanceKind>) -> Result<i64> {
+        self.require(user, Permission::ExportRoster)?;
+        if !user.scope.contains(within) {
+            return Err(RegistryError::NotFound);
+        }
+        Ok(self.store.roster_count(within, programme).await?)
+    }
+
+    /// The roster itself, identifiers masked, at most `limit` rows (read in pages).
+    pub async fn roster(
+        &self,
+        user: &User,
+        within: &RegionCode,
+        programme: Option<casework::AssistanceKind>,
+        limit: i64,
+    ) -> Result<Vec<RosterRow>> {
+        self.require(user, Permission::ExportRoster)?;
+        if !user.scope.contains(within) {
+            return Err(RegistryError::NotFound);
+        }
+        let mut rows: Vec<RosterRow> = Vec::new();
+        let mut after = 0;
+        while (rows.len() as i64) < limit {
+            let page = self.store.roster(within, programme, after, (limit - rows.len() as i64).min(1000)).await?;
+            let Some(last) = page.last() else { break };
+            after = last.household_id;
+            rows.extend(page);
+        }
+        Ok(rows)
     }
 
     pub async fn region_name(&self, code: &RegionCode) -> Result<Option<String>> {

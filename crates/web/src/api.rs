@@ -203,7 +203,7 @@ pub(crate) async fn household_view(state: &AppState, user: &User, id: i64) -> Re
     tracing::info!(target: "access", user = %user.username, action = "view", household = id, "household viewed");
     let hukou = region_names(&state.registry, &h.data.hukou_region).await;
     let residence = region_names(&state.registry, &h.data.residence_region).await;
-    Ok(HouseholdView::new(&h, hukou, residence, today()))
+    Ok(HouseholdView::new(&h, user.role, hukou, residence, today()))
 }
 
 /// One household with members and records; 404 outside the caller's region.

@@ -13,6 +13,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Duration, Utc};
 use jiuzhu_domain::Scope;
+use jiuzhu_domain::access::{self, Guarded};
 use jiuzhu_registry::User;
 use jiuzhu_store::{Session, Store, StoreError};
 use rand::RngCore;
@@ -131,13 +132,46 @@ pub struct Authenticated {
     pub user: User,
     pub csrf_token: String,
     pub token_hash: String,
-    /// When the password was last typed again in this session (reveals need it within
-    /// [`REAUTH_FOR`]).
+    /// When the password was last typed again in this session (guarded operations need it
+    /// within [`jiuzhu_domain::access::REAUTH_WINDOW`]).
     pub reauth_at: Option<DateTime<Utc>>,
 }
 
-/// How long a typed-again password covers reveals (5 minutes).
-pub const REAUTH_FOR: Duration = Duration::minutes(5);
+impl Authenticated {
+    /// Whether a guarded operation may go ahead without asking for the password.
+    pub fn reauth_fresh(&self, op: Guarded) -> bool {
+        !access::password_needed(op, self.reauth_at, Utc::now())
+    }
+}
+
+/// The outcome of asking for the password before a guarded operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reauth {
+    /// Typed within the window: not asked again.
+    StillFresh,
+    /// Typed now and right: the session's window starts again.
+    Confirmed,
+    /// Wrong (or missing): the operation must not go ahead.
+    Wrong,
+}
+
+/// Re-authentication (再次验证身份) before `op`, in one place for reveals, exports, bulk
+/// decisions and account changes.
+pub async fn reauthenticate(store: &dyn Store, a: &Authenticated, op: Guarded, password: &str) -> Result<Reauth, StoreError> {
+    let now = Utc::now();
+    if !access::password_needed(op, a.reauth_at, now) {
+        return Ok(Reauth::StillFresh);
+    }
+    let ok = match store.account(a.user.account_id).await? {
+        Some(acc) => verify_password(password, &acc.password_hash),
+        None => false,
+    };
+    if !ok {
+        return Ok(Reauth::Wrong);
+    }
+    store.set_session_reauth(&a.token_hash, now).await?;
+    Ok(Reauth::Confirmed)
+}
 
 pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get_all(header::COOKIE).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(';')).find_map(|kv| {

@@ -8,6 +8,7 @@ pub mod audit;
 pub mod auth;
 mod cases;
 pub mod error;
+mod exports;
 pub mod i18n;
 mod pages;
 mod security;
@@ -98,6 +99,7 @@ pub fn router(state: AppState) -> Router {
         .merge(simulate::routes())
         .merge(cases::routes())
         .merge(security::routes())
+        .merge(exports::routes())
         .route("/healthz", get(healthz))
         // Inside the session layer: the entry names the user it found.
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit::audit_layer))

@@ -63,6 +63,10 @@ pub struct Chrome {
     pub can_audit: bool,
     /// Show the alert queue in the menu.
     pub can_alerts: bool,
+    /// Show roster exports (asking, or approving) in the menu.
+    pub can_exports: bool,
+    /// Show account administration (system and security administrators) in the menu.
+    pub can_accounts: bool,
 }
 
 impl Chrome {
@@ -82,6 +86,8 @@ impl Chrome {
             can_calendar: a.user.can(Permission::ManageCalendar),
             can_audit: a.user.can(Permission::ReadAudit),
             can_alerts: a.user.can(Permission::HandleAlerts),
+            can_exports: a.user.can(Permission::ExportRoster) || a.user.can(Permission::ApproveExport),
+            can_accounts: a.user.can(Permission::ManageAccounts) || a.user.can(Permission::ManageRoles),
         }
     }
 }
@@ -379,7 +385,7 @@ async fn household_page(State(state): State<AppState>, Page { a, l }: Page, Path
         can_write: a.user.can(Permission::WriteHousehold),
         can_assess: a.user.can(Permission::AssessHousehold),
         can_reveal: a.user.can(Permission::RevealIdentifiers),
-        reauth_fresh: a.reauth_at.is_some_and(|t| Utc::now() - t < auth::REAUTH_FOR),
+        reauth_fresh: a.reauth_fresh(jiuzhu_domain::access::Guarded::Reveal),
         can_audit: a.user.can(Permission::ReadAudit),
         assessments,
         today: today().to_string(),

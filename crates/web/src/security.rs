@@ -4,7 +4,7 @@
 
 use crate::AppState;
 use crate::audit::AuditNote;
-use crate::auth::{self, REAUTH_FOR};
+use crate::auth::{self, Reauth};
 use crate::error::WebError;
 use crate::i18n::L;
 use crate::pages::{Chrome, Page, render};
@@ -17,6 +17,7 @@ use axum::{Form, Router};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use jiuzhu_audit::alerts::Rule;
 use jiuzhu_audit::{Action, Denial};
+use jiuzhu_domain::access::{Field, Guarded};
 use jiuzhu_domain::{Permission, RegionCode};
 use jiuzhu_store::{AlertNote, AlertOutcome, AlertQuery, AlertState, AuditEntry, AuditQuery, StoreError};
 use serde::Deserialize;
@@ -83,7 +84,7 @@ struct RevealPage {
 const MIN_PURPOSE_CHARS: usize = 4;
 
 async fn reveal(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>, Form(f): Form<RevealForm>) -> Response {
-    let fields = vec!["id_number", "phone", "disability_certificate", "bank_account_no"];
+    let fields: Vec<&'static str> = Field::REVEALABLE.iter().map(|f| f.as_str()).collect();
     let note = AuditNote { action: Some(Action::Reveal), household_id: Some(id), fields: fields.clone(), ..AuditNote::default() };
     if !a.user.can(Permission::RevealIdentifiers) {
         return with_note(WebError::Forbidden.page(l.0), note);
@@ -111,20 +112,13 @@ async fn reveal(State(state): State<AppState>, Page { a, l }: Page, Path(id): Pa
         return with_note(r, AuditNote { denied: Some(Denial::Invalid), ..note });
     }
     let now = Utc::now();
-    let fresh = a.reauth_at.is_some_and(|t| now - t < REAUTH_FOR);
-    if !fresh {
-        let ok = match state.store.account(a.user.account_id).await {
-            Ok(Some(acc)) => auth::verify_password(&f.password, &acc.password_hash),
-            Ok(None) => false,
-            Err(e) => return with_note(internal(e).page(l.0), note),
-        };
-        if !ok {
+    match auth::reauthenticate(state.store.as_ref(), &a, Guarded::Reveal, &f.password).await {
+        Ok(Reauth::StillFresh | Reauth::Confirmed) => {}
+        Ok(Reauth::Wrong) => {
             let r = back("password：密码不正确，未显示完整信息。", "password: wrong password; nothing was shown.");
             return with_note(r, AuditNote { denied: Some(Denial::Reauth), purpose, ..note });
         }
-        if let Err(e) = state.store.set_session_reauth(&a.token_hash, now).await {
-            return with_note(internal(e).page(l.0), note);
-        }
+        Err(e) => return with_note(internal(e).page(l.0), note),
     }
     let in_caseload = match state.store.in_caseload(id, a.user.account_id, a.user.role).await {
         Ok(b) => b,

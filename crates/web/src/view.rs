@@ -1,9 +1,13 @@
 //! What pages and the API show of a household: identifiers masked by default.
 
+use jiuzhu_domain::access::{self, Field, Relation, Shown};
 use jiuzhu_domain::*;
 use jiuzhu_store::{Household, HouseholdSummary};
 use serde::Serialize;
 use utoipa::ToSchema;
+
+/// What a withheld field shows.
+pub const HIDDEN: &str = "已隐藏";
 
 /// `139****0000`
 pub fn mask_phone(p: &str) -> String {
@@ -56,6 +60,9 @@ pub struct MemberView {
     pub birth_date: String,
     pub age: u32,
     pub phone: Option<String>,
+    /// Health fields (disability, illness, self-care) withheld from this role: they read as
+    /// empty, not as "none".
+    pub health_masked: bool,
     pub disability: Option<String>,
     pub disability_kind: Option<String>,
     pub disability_grade: Option<u8>,
@@ -122,7 +129,15 @@ pub struct HouseholdView {
 }
 
 impl HouseholdView {
-    pub fn new(h: &Household, hukou_names: String, residence_names: String, today: chrono::NaiveDate) -> HouseholdView {
+    /// What `role` sees of an in-scope household (the record is "not found" out of scope), as
+    /// [`jiuzhu_domain::access::shown`] decides field by field; never revealed here (revealing
+    /// is its own page, with a purpose and the password).
+    pub fn new(h: &Household, role: Role, hukou_names: String, residence_names: String, today: chrono::NaiveDate) -> HouseholdView {
+        let show = |f: Field| access::shown(role, Relation::InScope, f, false);
+        let (id_shown, phone_shown, bank_shown, health_clear) =
+            (show(Field::IdNumber), show(Field::Phone), show(Field::BankAccount), show(Field::Health) == Shown::Clear);
+        let id_text = |id: &IdNumber| if id_shown == Shown::Clear { id.as_str().to_string() } else { id.masked() };
+        let phone_text = |p: &str| if phone_shown == Shown::Clear { p.to_string() } else { mask_phone(p) };
         let name_of = |id: Option<i64>| match id {
             Some(id) => h.member(id).map(|m| m.data.name.clone()).unwrap_or_default(),
             None => "（全户）".into(),
@@ -137,8 +152,12 @@ impl HouseholdView {
             separated: h.data.hukou_region != h.data.residence_region,
             area: h.data.area.zh().into(),
             address: h.data.address.clone(),
-            phone: h.data.phone.as_deref().map(mask_phone),
-            bank_account: h.data.bank_account.as_ref().map(|b| b.masked()),
+            phone: h.data.phone.as_deref().map(phone_text),
+            bank_account: h
+                .data
+                .bank_account
+                .as_ref()
+                .map(|b| if bank_shown == Shown::Clear { format!("{} {}", b.bank, b.account_no) } else { b.masked() }),
             members: h
                 .members
                 .iter()
@@ -147,20 +166,25 @@ impl HouseholdView {
                     MemberView {
                         id: m.id,
                         name: d.name.clone(),
-                        id_number: d.id_number.masked(),
+                        id_number: id_text(&d.id_number),
                         relation: d.relation.as_str().into(),
                         relation_zh: d.relation.zh().into(),
                         sex: d.sex.zh().into(),
                         birth_date: d.birth_date.format("%Y-%m").to_string(),
                         age: d.age_on(today),
-                        phone: d.phone.as_deref().map(mask_phone),
-                        disability: d.disability.as_ref().map(|x| format!("{}{}级", x.kind.zh(), x.grade)),
-                        disability_kind: d.disability.as_ref().map(|x| x.kind.as_str().into()),
-                        disability_grade: d.disability.as_ref().map(|x| x.grade),
-                        serious_illness: d.serious_illness,
-                        chronic_illness: d.chronic_illness,
-                        self_care_unmet: d.self_care.unmet(),
-                        self_care_level: d.self_care.level_zh().into(),
+                        phone: d.phone.as_deref().map(phone_text),
+                        health_masked: !health_clear,
+                        disability: match (&d.disability, health_clear) {
+                            (Some(x), true) => Some(format!("{}{}级", x.kind.zh(), x.grade)),
+                            (Some(_), false) => Some(HIDDEN.into()),
+                            (None, _) => None,
+                        },
+                        disability_kind: d.disability.as_ref().filter(|_| health_clear).map(|x| x.kind.as_str().into()),
+                        disability_grade: d.disability.as_ref().filter(|_| health_clear).map(|x| x.grade),
+                        serious_illness: health_clear && d.serious_illness,
+                        chronic_illness: health_clear && d.chronic_illness,
+                        self_care_unmet: if health_clear { d.self_care.unmet() } else { 0 },
+                        self_care_level: if health_clear { d.self_care.level_zh().into() } else { HIDDEN.into() },
                         labour_capacity: d.labour_capacity.zh().into(),
                         student: d.student.map(|s| s.zh().into()),
                         employment: d.employment.zh().into(),

@@ -75,6 +75,7 @@ fn all_routes() -> Vec<(String, String)> {
         include_str!("../src/cases.rs"),
         include_str!("../src/simulate.rs"),
         include_str!("../src/security.rs"),
+        include_str!("../src/exports.rs"),
         include_str!("../src/lib.rs"),
     );
     let mut out = Vec::new();
@@ -289,4 +290,95 @@ async fn no_route_serves_another_towns_household_to_any_role() {
     }
     let unchanged = w.store.household(w.in_b).await.unwrap().unwrap();
     assert_eq!(unchanged.version, other.version, "nothing was changed");
+}
+
+/// Exports: small ones are ready at once, large ones wait for another approver; each downloads
+/// once, after the password, as a watermarked file with masked IDs and guarded cells.
+#[tokio::test]
+async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
+    use jiuzhu_store::conformance::sample_household;
+    let w = world().await;
+    let full = id_number("19600101", 11);
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    // A head whose name is a formula.
+    let evil = w
+        .store
+        .insert_households(&[sample_household("620825100201", "=HYPERLINK(\"http://x\")", 31)], &jiuzhu_store::Actor::system("test"))
+        .await
+        .unwrap()[0];
+    let (status, body) = send(&w.app, c.form("/exports", "region=620825100&programme=&format=csv&purpose=看")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("purpose："), "names the field");
+    let (status, body) = send(&w.app, c.form("/exports", "region=620825101&programme=&format=csv&purpose=年度复核名单")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "another town: {body}");
+    let (status, body) = send(&w.app, c.form("/exports", "region=620825100&programme=&format=csv&purpose=年度复核名单")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(body.contains("共 2 户，可下载一次"), "{body}");
+    let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((e.action.as_str(), e.purpose.as_str()), ("export", "年度复核名单"));
+    let id = w.store.exports(&jiuzhu_store::ExportQuery { limit: 1, ..Default::default() }).await.unwrap()[0].id;
+    let download = format!("/exports/{id}/download");
+
+    // Someone else's export does not exist for them; the password is asked again.
+    let b = login(&w.app, "window_clerk_b", PASSWORD).await.unwrap();
+    assert_eq!(send(&w.app, b.form(&download, "password=Zhuanglang%232026")).await.0, StatusCode::NOT_FOUND);
+    let (status, _) = send(&w.app, c.form(&download, "password=wrong")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "reauth");
+    let resp = w.app.clone().oneshot(c.form(&download, "password=Zhuanglang%232026")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains(&format!("roster-{id}.csv")));
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
+    assert!(text.starts_with("导出人：测试（window_clerk_a）"), "{text}");
+    assert!(text.contains("年度复核名单") && text.contains("王建国") && !text.contains(&full), "masked IDs");
+    assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "formula guarded and quoted: {text}");
+    let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((e.action.as_str(), e.outcome.as_str(), e.detail.contains("rows=2")), ("download", "allowed", true), "{e:?}");
+    let (status, body) = send(&w.app, c.form(&download, "password=Zhuanglang%232026")).await;
+    assert_eq!(status, StatusCode::GONE, "one download: {body}");
+    let _ = evil;
+
+    // More than the threshold: waits for a county approver who is not the requester.
+    let many: Vec<_> = (0..100).map(|i| sample_household("620825100201", "钱多", 100 + i)).collect();
+    w.store.insert_households(&many, &jiuzhu_store::Actor::system("test")).await.unwrap();
+    let (_, body) = send(&w.app, c.form("/exports", "region=620825100&programme=&format=xlsx&purpose=全镇入户走访名单")).await;
+    assert!(body.contains("需县级审批员批准"), "{body}");
+    let big = w.store.exports(&jiuzhu_store::ExportQuery { limit: 1, ..Default::default() }).await.unwrap()[0].clone();
+    assert_eq!((big.rows, big.state), (102, jiuzhu_store::ExportState::Pending));
+    let big_download = format!("/exports/{}/download", big.id);
+    assert_eq!(send(&w.app, c.form(&big_download, "password=Zhuanglang%232026")).await.0, StatusCode::CONFLICT);
+    assert_eq!(send(&w.app, c.form(&format!("/exports/{}/decide", big.id), "decision=approve")).await.0, StatusCode::FORBIDDEN);
+    let approver = login(&w.app, "county_approver_county", PASSWORD).await.unwrap();
+    let (_, page) = send(&w.app, approver.get("/exports")).await;
+    assert!(page.contains("全镇入户走访名单"), "waiting for the approver");
+    // The approver's own large export cannot be approved by themselves.
+    send(&w.app, approver.form("/exports", "region=620825&programme=&format=csv&purpose=全县名单核对")).await;
+    let own = w.store.exports(&jiuzhu_store::ExportQuery { limit: 1, ..Default::default() }).await.unwrap()[0].clone();
+    assert_eq!(own.state, jiuzhu_store::ExportState::Pending);
+    let (status, body) = send(&w.app, approver.form(&format!("/exports/{}/decide", own.id), "decision=approve&note=同意")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不能审批本人"));
+    // Town B's approver does not see town A's request.
+    let approver_b = login(&w.app, "county_approver_b", PASSWORD).await.unwrap();
+    assert_eq!(send(&w.app, approver_b.form(&format!("/exports/{}/decide", big.id), "decision=approve")).await.0, StatusCode::NOT_FOUND);
+    let (status, _) = send(&w.app, approver.form(&format!("/exports/{}/decide", big.id), "decision=approve&note=同意走访")).await;
+    assert!(status.is_redirection());
+    let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((e.action.as_str(), e.purpose.as_str()), ("decide", "全镇入户走访名单"));
+    // Within five minutes of the last password, no need to type it again.
+    let resp = w.app.clone().oneshot(c.form(&big_download, "")).await.unwrap();
+    assert_eq!(resp.status(), StatusCode::OK);
+    let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
+    assert_eq!(w.store.export(big.id).await.unwrap().unwrap().state, jiuzhu_store::ExportState::Downloaded);
+    // Roles without exports.
+    for role in ["village_assistant_a", "auditor_county", "system_admin_county"] {
+        let x = login(&w.app, role, PASSWORD).await.unwrap();
+        assert_eq!(
+            send(&w.app, x.form("/exports", "region=620825100&format=csv&purpose=年度复核名单")).await.0,
+            StatusCode::FORBIDDEN,
+            "{role}"
+        );
+    }
 }

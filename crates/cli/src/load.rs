@@ -161,6 +161,7 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
                 region: region.clone(),
                 department,
                 password_hash: jiuzhu_web::auth::hash_password(&pw),
+                disabled: false,
             })
             .await?;
         out.push(DemoAccount { role: role.as_str().into(), username, password: pw, region: region.to_string() });

@@ -1685,7 +1685,7 @@ impl Store for SqlStore {
         .bind(a.role.as_str())
         .bind(a.region.as_str())
         .bind(&a.password_hash)
-        .bind(false)
+        .bind(a.disabled)
         .bind(Utc::now())
         .bind(a.department.map(|d| d.as_str()))
         .execute(&mut *tx)

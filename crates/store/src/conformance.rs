@@ -285,9 +285,12 @@ pub async fn accounts_lock_out_and_disabling_ends_sessions(s: &dyn Store) {
         region: code("620825100"),
         department: None,
         password_hash: "$argon2id$x".into(),
+        disabled: false,
     };
     let id = s.create_account(&new).await.unwrap();
     assert!(matches!(s.create_account(&new).await, Err(StoreError::Conflict { .. })));
+    let pending = s.create_account(&NewAccount { username: "clerk_pending".into(), disabled: true, ..new.clone() }).await.unwrap();
+    assert!(s.account(pending).await.unwrap().unwrap().disabled, "created disabled (待授权)");
     let a = s.account_by_username("clerk1").await.unwrap().unwrap();
     assert_eq!((a.id, a.role, a.region.as_str(), a.disabled, a.failed_logins), (id, Role::WindowClerk, "620825100", false, 0));
     let until = Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0).unwrap();
@@ -812,6 +815,7 @@ pub async fn exports_are_decided_once_and_downloaded_once(s: &dyn Store) {
             region: code("620825100"),
             department: None,
             password_hash: "x".into(),
+            disabled: false,
         })
         .await
         .unwrap();
@@ -868,6 +872,7 @@ pub async fn account_changes_take_effect_and_reauthentication_is_kept(s: &dyn St
             region: code("620825100"),
             department: None,
             password_hash: "old".into(),
+            disabled: false,
         })
         .await
         .unwrap();

@@ -141,6 +141,9 @@ pub struct NewAccount {
     pub department: Option<Department>,
     /// PHC string (argon2id); the store never sees a password.
     pub password_hash: String,
+    /// Created disabled (待授权): a system administrator's new account does nothing until the
+    /// security administrator grants its role and enables it (三权分立).
+    pub disabled: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

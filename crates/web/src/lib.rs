@@ -2,6 +2,7 @@
 //! `/api/openapi.json`). Every request passes [`auth::session_layer`] (authentication, CSRF);
 //! every handler acts through the registry service, which checks role and region scope.
 
+mod accounts;
 pub mod api;
 pub mod assess;
 pub mod audit;
@@ -100,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(security::routes())
         .merge(exports::routes())
+        .merge(accounts::routes())
         .route("/healthz", get(healthz))
         // Inside the session layer: the entry names the user it found.
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit::audit_layer))

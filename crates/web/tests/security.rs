@@ -76,6 +76,7 @@ fn all_routes() -> Vec<(String, String)> {
         include_str!("../src/simulate.rs"),
         include_str!("../src/security.rs"),
         include_str!("../src/exports.rs"),
+        include_str!("../src/accounts.rs"),
         include_str!("../src/lib.rs"),
     );
     let mut out = Vec::new();
@@ -381,4 +382,89 @@ async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
             "{role}"
         );
     }
+}
+
+/// 三权分立: accounts are created disabled by the system administrator and enabled with a role by
+/// the security administrator; neither acts on themselves or on administrators; the audit
+/// administrator reads the trail and has nothing that switches it off.
+#[tokio::test]
+async fn three_administrators_each_hold_one_power() {
+    let w = world().await;
+    let sys = login(&w.app, "system_admin_county", PASSWORD).await.unwrap();
+    let sec = login(&w.app, "security_admin_county", PASSWORD).await.unwrap();
+    let aud = login(&w.app, "audit_admin_county", PASSWORD).await.unwrap();
+    let create = "username=new_clerk&display_name=新受理员&role=window_clerk&region=620825100&department=&password=Xinmima%232026x";
+    let (status, body) = send(&w.app, sys.form("/accounts", &format!("{create}&my_password=wrong"))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("my_password：") && body.contains("new_clerk"), "names the field and keeps the form");
+    assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "reauth");
+    let (status, body) = send(
+        &w.app,
+        sys.form(
+            "/accounts",
+            "username=boss&display_name=x&role=system_admin&region=620825&password=Xinmima%232026x&my_password=Zhuanglang%232026",
+        ),
+    )
+    .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("role："), "no administrator accounts from the pages");
+    let (status, _) = send(&w.app, sys.form("/accounts", &format!("{create}&my_password=Zhuanglang%232026"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let acc = w.store.account_by_username("new_clerk").await.unwrap().unwrap();
+    assert!(acc.disabled, "待授权");
+    assert!(login(&w.app, "new_clerk", "Xinmima#2026x").await.is_none(), "cannot log in before the grant");
+    let e = entries(w.store.as_ref()).await.into_iter().rev().find(|e| e.record.action == "account").unwrap().record;
+    assert!(e.detail.contains("create;") && !e.detail.contains("Xinmima"), "{}", e.detail);
+
+    // The system administrator cannot grant; the security administrator cannot create or reset.
+    let grant = format!("/accounts/{}/access", acc.id);
+    assert_eq!(send(&w.app, sys.form(&grant, "role=county_approver&region=620825")).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(send(&w.app, sec.form("/accounts", create)).await.0, StatusCode::FORBIDDEN);
+    assert_eq!(
+        send(&w.app, sec.form(&format!("/accounts/{}/password", acc.id), "password=Xinmima%232026y")).await.0,
+        StatusCode::FORBIDDEN
+    );
+    let (status, _) = send(&w.app, sec.form(&grant, "role=window_clerk&region=620825100&department=&my_password=Zhuanglang%232026")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!w.store.account(acc.id).await.unwrap().unwrap().disabled);
+    let clerk = login(&w.app, "new_clerk", "Xinmima#2026x").await.expect("granted");
+    assert_eq!(send(&w.app, clerk.get(&format!("/households/{}", w.in_a))).await.0, StatusCode::OK);
+    assert!(entries(w.store.as_ref()).await.iter().any(|e| e.record.detail.contains("grant;role=window_clerk")));
+
+    // Nobody changes their own account or another administrator's.
+    let me = w.store.account_by_username("security_admin_county").await.unwrap().unwrap().id;
+    let (status, body) = send(&w.app, sec.form(&format!("/accounts/{me}/access"), "role=county_approver&region=620825")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("不能修改本人账号"));
+    let auditor = w.store.account_by_username("audit_admin_county").await.unwrap().unwrap().id;
+    let (status, body) = send(&w.app, sys.form(&format!("/accounts/{auditor}/disable"), "")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("管理员账号只能"));
+    assert!(!w.store.account(auditor).await.unwrap().unwrap().disabled, "the audit administrator cannot be switched off");
+    // A town-scoped administrator does not reach county accounts.
+    let sys_a = login(&w.app, "system_admin_a", PASSWORD).await.unwrap();
+    let county_clerk = w.store.account_by_username("window_clerk_county").await.unwrap().unwrap().id;
+    assert_eq!(
+        send(&w.app, sys_a.form(&format!("/accounts/{county_clerk}/disable"), "my_password=Zhuanglang%232026")).await.0,
+        StatusCode::NOT_FOUND
+    );
+
+    // A reset ends the old password.
+    let (status, _) = send(&w.app, sys.form(&format!("/accounts/{}/password", acc.id), "password=Linshi%232026zz")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(login(&w.app, "new_clerk", "Xinmima#2026x").await.is_none());
+    assert!(login(&w.app, "new_clerk", "Linshi#2026zz").await.is_some());
+    let (status, _) = send(&w.app, sys.form(&format!("/accounts/{}/disable", acc.id), "")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(login(&w.app, "new_clerk", "Linshi#2026zz").await.is_none(), "disabled");
+
+    // The audit administrator reads the trail and administers no one; no administrator reads
+    // households; no route can switch the audit off.
+    assert_eq!(send(&w.app, aud.get("/audit")).await.0, StatusCode::OK);
+    assert_eq!(send(&w.app, aud.get("/accounts")).await.0, StatusCode::FORBIDDEN);
+    for admin in [&sys, &sec, &aud] {
+        assert_eq!(send(&w.app, admin.get(&format!("/households/{}", w.in_a))).await.0, StatusCode::FORBIDDEN);
+    }
+    let audit_routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| p.contains("audit")).map(|(m, p)| format!("{m} {p}")).collect();
+    assert_eq!(audit_routes, ["GET /audit", "POST /audit/verify"], "reading and verifying only");
 }

@@ -58,6 +58,7 @@ pub async fn world() -> World {
                     region: code(region),
                     department: None,
                     password_hash: hash.clone(),
+                    disabled: false,
                 })
                 .await
                 .unwrap();

@@ -4,7 +4,8 @@
 //! Every handler goes through the casework service, which checks role and region scope.
 
 use crate::AppState;
-use crate::auth::Authenticated;
+use crate::audit::AuditNote;
+use crate::auth::{Authenticated, Reauth};
 use crate::error::{ErrorBody, WebError};
 use crate::i18n::L;
 use crate::pages::{Chrome, Page, render};
@@ -17,6 +18,7 @@ use axum::{Extension, Form, Json, Router};
 use chrono::{Local, NaiveDate};
 use jiuzhu_casework::documents::mask_name;
 use jiuzhu_casework::service::{CaseView, IntakeInput, StepInput};
+use jiuzhu_domain::access::Guarded;
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::{Fen, FieldError, Permission, Role, ValidationErrors};
 use jiuzhu_registry::User;
@@ -242,10 +244,13 @@ struct QueuePage {
     /// deciders, `publicity` for town reviewers), or empty.
     bulk_state: String,
     bulk: Vec<jiuzhu_casework::service::BulkResult>,
+    /// Bulk approval asks for the password unless it was typed within five minutes.
+    reauth_fresh: bool,
+    error: String,
 }
 
 async fn queue_page(State(state): State<AppState>, Page { a, l }: Page, Query(q): Query<QueueQueryParams>) -> Response {
-    queue_page_with(&state, &a, l, q, Vec::new()).await
+    queue_page_with(&state, &a, l, q, Vec::new(), String::new()).await
 }
 
 async fn queue_page_with(
@@ -254,6 +259,7 @@ async fn queue_page_with(
     l: L,
     q: QueueQueryParams,
     bulk: Vec<jiuzhu_casework::service::BulkResult>,
+    error: String,
 ) -> Response {
     let t = today();
     let (rows, counts) = match state.casework.queue(&a.user, bucket_of(&q.bucket), q.page, t).await {
@@ -279,6 +285,8 @@ async fn queue_page_with(
         can_intake: a.user.can(Permission::Intake),
         bulk_state: bulk_state.into(),
         bulk,
+        reauth_fresh: a.reauth_fresh(Guarded::BulkDecision),
+        error,
     })
 }
 
@@ -296,18 +304,40 @@ fn bulk_step(action: &str) -> StepInput {
 }
 
 async fn bulk_submit(State(state): State<AppState>, Page { a, l }: Page, Form(pairs): Form<Vec<(String, String)>>) -> Response {
-    let action = pairs.iter().find(|(n, _)| n == "action").map(|(_, v)| v.as_str()).unwrap_or_default().to_string();
-    match state.casework.bulk(&a.user, &bulk_items(&pairs), bulk_step(&action), today()).await {
-        Ok(results) => queue_page_with(&state, &a, l, QueueQueryParams::default(), results).await,
+    let field = |name: &str| pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str()).unwrap_or_default().to_string();
+    let step = bulk_step(&field("action"));
+    if matches!(step, StepInput::Approve) {
+        match crate::auth::reauthenticate(state.store.as_ref(), &a, Guarded::BulkDecision, &field("password")).await {
+            Ok(Reauth::StillFresh | Reauth::Confirmed) => {}
+            Ok(Reauth::Wrong) => {
+                let msg = l.t(
+                    "password：批量批准前请再次输入密码（密码不正确，未办理任何案件）",
+                    "password: type your password again to approve in bulk (wrong; nothing was done)",
+                );
+                let r = queue_page_with(&state, &a, l, QueueQueryParams::default(), Vec::new(), msg.to_string()).await;
+                let mut r = (StatusCode::UNPROCESSABLE_ENTITY, r).into_response();
+                r.extensions_mut().insert(AuditNote { denied: Some(jiuzhu_audit::Denial::Reauth), ..AuditNote::default() });
+                return r;
+            }
+            Err(e) => return WebError::Internal(e.to_string()).page(l.0),
+        }
+    }
+    match state.casework.bulk(&a.user, &bulk_items(&pairs), step, today()).await {
+        Ok(results) => queue_page_with(&state, &a, l, QueueQueryParams::default(), results, String::new()).await,
         Err(e) => WebError::from(e).page(l.0),
     }
 }
 
-/// Many cases at once: `{"action": "approve" | "end_publicity", "cases": [{"id": 1, "version": 5}]}`.
+/// Many cases at once: `{"action": "approve" | "end_publicity", "cases": [{"id": 1, "version": 5}],
+/// "password": "…"}`.
 #[derive(Deserialize, ToSchema)]
 pub struct BulkBody {
     pub action: String,
     pub cases: Vec<BulkItem>,
+    /// The caller's password, typed again: bulk approval needs it unless it was typed within the
+    /// last five minutes (再次验证).
+    #[serde(default)]
+    pub password: String,
 }
 
 #[derive(Deserialize, ToSchema)]
@@ -333,7 +363,7 @@ pub(crate) async fn api_bulk(
     Extension(auth): Extension<Option<Authenticated>>,
     Json(b): Json<BulkBody>,
 ) -> Result<Json<Vec<BulkView>>, WebError> {
-    let u = user(auth)?;
+    let u = user(auth.clone())?;
     if !matches!(b.action.as_str(), "approve" | "end_publicity") {
         return Err(WebError::Invalid(
             FieldError::new(
@@ -344,6 +374,24 @@ pub(crate) async fn api_bulk(
             )
             .into(),
         ));
+    }
+    if b.action == "approve" {
+        let a = auth.as_ref().ok_or(WebError::Unauthenticated)?;
+        match crate::auth::reauthenticate(state.store.as_ref(), a, Guarded::BulkDecision, &b.password).await {
+            Ok(Reauth::StillFresh | Reauth::Confirmed) => {}
+            Ok(Reauth::Wrong) => {
+                return Err(WebError::Invalid(
+                    FieldError::new(
+                        "password",
+                        "reauth",
+                        "批量批准前请再次输入密码（密码不正确）",
+                        "bulk approval needs your password again (wrong)",
+                    )
+                    .into(),
+                ));
+            }
+            Err(e) => return Err(WebError::Internal(e.to_string())),
+        }
     }
     let items: Vec<(i64, i64)> = b.cases.iter().map(|c| (c.id, c.version)).collect();
     let r = state.casework.bulk(&u, &items, bulk_step(&b.action), today()).await?;

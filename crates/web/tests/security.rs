@@ -468,3 +468,34 @@ async fn three_administrators_each_hold_one_power() {
     let audit_routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| p.contains("audit")).map(|(m, p)| format!("{m} {p}")).collect();
     assert_eq!(audit_routes, ["GET /audit", "POST /audit/verify"], "reading and verifying only");
 }
+
+/// Bulk approval asks for the password again (page and API); sending ended notices on does not.
+#[tokio::test]
+async fn bulk_approval_needs_the_password_again() {
+    let w = world().await;
+    let c = login(&w.app, "county_approver_county", PASSWORD).await.unwrap();
+    let (status, body) = send(&w.app, c.form("/cases/bulk", "action=approve&case=999999:1&password=wrong")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("password：") && body.contains("未办理任何案件"));
+    assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "reauth");
+    let (status, _) = send(&w.app, c.form("/cases/bulk", "action=end_publicity&case=999999:1")).await;
+    assert_eq!(status, StatusCode::OK, "no password for sending on");
+    let api = |body: Value| {
+        Request::post("/api/v1/cases/bulk")
+            .header(header::COOKIE, &c.cookie)
+            .header("x-csrf-token", &c.csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let (status, body) = send(&w.app, api(json!({"action": "approve", "cases": [{"id": 999999, "version": 1}]}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("\"password\""), "{body}");
+    let (status, body) =
+        send(&w.app, api(json!({"action": "approve", "cases": [{"id": 999999, "version": 1}], "password": PASSWORD}))).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    assert!(body.contains("\"ok\":false"), "the unknown case is refused on its own: {body}");
+    // Within five minutes the page does not ask again.
+    let (status, _) = send(&w.app, c.form("/cases/bulk", "action=approve&case=999999:1")).await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -82,7 +82,8 @@ fn all_routes() -> Vec<(String, String)> {
     let mut out = Vec::new();
     for part in src.split(".route(\"").skip(1) {
         let (path, rest) = part.split_once('"').unwrap();
-        let handlers = rest.split(".route(").next().unwrap();
+        // A route is one line: `.route("/path", get(a).post(b))`.
+        let handlers = rest.lines().next().unwrap();
         for m in ["get", "post", "put", "delete"] {
             if handlers.contains(&format!("{m}(")) {
                 out.push((m.to_uppercase(), path.to_string()));
@@ -498,4 +499,161 @@ async fn bulk_approval_needs_the_password_again() {
     // Within five minutes the page does not ask again.
     let (status, _) = send(&w.app, c.form("/cases/bulk", "action=approve&case=999999:1")).await;
     assert_eq!(status, StatusCode::OK);
+}
+
+/// A cell of the authorisation matrix: what one role got from one route.
+fn cell(status: StatusCode) -> &'static str {
+    match status.as_u16() {
+        200..=399 => "✓",
+        401 => "401",
+        403 => "✗",
+        404 => "∅",
+        400 | 405 | 409 | 410 | 413 | 415 | 422 => "·",
+        _ => "!",
+    }
+}
+
+/// The authorisation matrix, generated: every route × every role (town-A accounts) × the object
+/// in the account's own town and in the other town. Invariants are asserted here; the whole
+/// matrix is compared with `docs/authz-matrix.md`, so any change in who may do what shows up in
+/// review (`JIUZHU_BLESS=1 cargo test -p jiuzhu-web --test security matrix` rewrites it).
+#[tokio::test]
+async fn authorisation_matrix_over_every_route_role_and_region() {
+    use jiuzhu_store::{ExportFormat, ExportState, NewAlert, NewExport};
+    let w = world().await;
+    let ha = w.store.household(w.in_a).await.unwrap().unwrap();
+    let hb = w.store.household(w.in_b).await.unwrap().unwrap();
+    let secrets: Vec<String> = ha.members.iter().chain(&hb.members).map(|m| m.data.id_number.as_str().to_string()).collect();
+    // A case, an export, an alert and a business account in each town.
+    let mut cases = Vec::new();
+    for (clerk, hh) in [("window_clerk_a", w.in_a), ("window_clerk_b", w.in_b)] {
+        let c = login(&w.app, clerk, PASSWORD).await.unwrap();
+        let req = Request::post(format!("/api/v1/households/{hh}/intakes"))
+            .header(header::COOKIE, &c.cookie)
+            .header("x-csrf-token", &c.csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(json!({"kinds": ["temporary"], "request": "生活困难", "received": []}).to_string()))
+            .unwrap();
+        let (status, body) = send(&w.app, req).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        cases.push(serde_json::from_str::<Value>(&body).unwrap()["case_ids"][0].as_i64().unwrap());
+    }
+    let mut exports = Vec::new();
+    let mut alerts = Vec::new();
+    let mut accounts = Vec::new();
+    for (user, region) in [("window_clerk_a", "620825100"), ("window_clerk_b", "620825101")] {
+        let acc = w.store.account_by_username(user).await.unwrap().unwrap();
+        let region = jiuzhu_domain::RegionCode::parse(region).unwrap();
+        let new = NewExport {
+            account_id: acc.id,
+            username: user.into(),
+            region: region.clone(),
+            programme: None,
+            format: ExportFormat::Csv,
+            purpose: "年度复核名单".into(),
+            rows: 1,
+            state: ExportState::Pending,
+        };
+        exports.push(w.store.insert_export(&new).await.unwrap());
+        let now = chrono::Utc::now();
+        let alert = NewAlert {
+            rule: "bulk_lookup".into(),
+            account_id: Some(acc.id),
+            username: user.into(),
+            region: region.clone(),
+            at: now,
+            count: 1,
+            first_entry: 1,
+            last_entry: 1,
+            merge_since: now,
+        };
+        alerts.push(w.store.raise_alert(&alert).await.unwrap());
+        accounts.push(w.store.account_by_username(&user.replace("window_clerk", "village_assistant")).await.unwrap().unwrap().id);
+    }
+    let object = |path: &str, side: usize| -> String {
+        let (hh, member) = if side == 0 { (w.in_a, ha.members[1].id) } else { (w.in_b, hb.members[1].id) };
+        let id = if path.contains("cases/{id}") {
+            cases[side]
+        } else if path.contains("exports/{id}") {
+            exports[side]
+        } else if path.contains("alerts/{id}") {
+            alerts[side]
+        } else if path.contains("accounts/{id}") {
+            accounts[side]
+        } else {
+            hh
+        };
+        path.replace("{id}", &id.to_string())
+            .replace("{member_id}", &member.to_string())
+            .replace("{mid}", &member.to_string())
+            .replace("{aid}", "1")
+            .replace("{pid}", "1")
+            .replace("{doc}", "notice")
+            .replace("{lang}", "zh")
+    };
+    let skipped = ["/healthz", "/favicon.ico", "/login", "/lang/{lang}", "/api/openapi.json", "/logout", "/api/v1/session"];
+    let routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| !p.starts_with("/static/") && !skipped.contains(&p.as_str())).collect();
+    let mut clients = Vec::new();
+    for role in Role::ALL {
+        clients.push((role, login(&w.app, &format!("{}_a", role.as_str()), PASSWORD).await.unwrap()));
+    }
+    let mut table = String::from("| route | object |");
+    for (role, _) in &clients {
+        table.push_str(&format!(" {} |", role.zh()));
+    }
+    table.push_str("\n|---|---|");
+    table.push_str(&"---|".repeat(clients.len()));
+    table.push('\n');
+    for (method, path) in &routes {
+        let sides: &[(usize, &str)] = if path.contains("{id}") { &[(0, "本镇"), (1, "他镇")] } else { &[(0, "—")] };
+        for &(side, label) in sides {
+            table.push_str(&format!("| `{method} {path}` | {label} |"));
+            for (role, c) in &clients {
+                let uri = object(path, side);
+                let req = match method.as_str() {
+                    "GET" => c.get(&uri),
+                    // Pages take forms; the API takes JSON.
+                    m if !uri.starts_with("/api/") => {
+                        let mut r = c.form(&uri, "");
+                        *r.method_mut() = m.parse().unwrap();
+                        r
+                    }
+                    m => c.request(m, &uri),
+                };
+                let (status, body) = send(&w.app, req).await;
+                let mark = cell(status);
+                assert_ne!(mark, "!", "{role:?} {method} {path} ({label}): {status} {body}");
+                if side == 1 {
+                    assert!(!status.is_success() && !status.is_redirection(), "{role:?} {method} {path}: another town's object");
+                }
+                if !role.has(jiuzhu_domain::Permission::ReadHousehold) && (path.contains("households") || path.contains("cases/{id}")) {
+                    assert!(!status.is_success(), "{role:?} {method} {path}: reads no household");
+                }
+                for s in &secrets {
+                    assert!(!body.contains(s), "{role:?} {method} {path}: a full ID number in the answer");
+                }
+                table.push_str(&format!(" {mark} |"));
+            }
+            table.push('\n');
+        }
+    }
+    let doc_path = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/authz-matrix.md");
+    let head = "# 授权矩阵 Authorisation matrix\n\n\
+        Generated by `authorisation_matrix_over_every_route_role_and_region` (crates/web/tests/security.rs) \
+        over every route × role (town-scoped accounts) × the object in the account's own town (本镇) and in \
+        the other town (他镇). ✓ allowed (2xx/3xx; identifiers masked — the test fails on any full ID \
+        number in any answer); ✗ refused for the role (403); ∅ not found — outside the region, or no such \
+        object (404); · input refused (400/409/410/415/422: the empty request the matrix sends; nothing \
+        was done). The test fails when a route serves another town's object or a role without household \
+        access reads one; when the table differs from this file it fails too, so changes are reviewed. \
+        Regenerate with `JIUZHU_BLESS=1 cargo test -p jiuzhu-web --test security matrix`.\n\n";
+    let generated = format!("{head}{table}");
+    if std::env::var("JIUZHU_BLESS").is_ok() {
+        std::fs::write(doc_path, &generated).unwrap();
+    }
+    let committed = std::fs::read_to_string(doc_path).unwrap_or_default();
+    assert!(
+        committed == generated,
+        "docs/authz-matrix.md differs from the generated matrix; review and regenerate with JIUZHU_BLESS=1.\n{generated}"
+    );
 }

@@ -603,7 +603,8 @@ impl Casework {
             soon_until,
             account_id: user.account_id,
             limit: 50,
-            offset: page.max(0) * 50,
+            // Saturating: a page number from a URL must not overflow (schemathesis sent i64::MAX - 1).
+            offset: page.max(0).saturating_mul(50),
         };
         // A liaison without a department sees nothing rather than another department's cases.
         if user.role == Role::DepartmentLiaison && user.department.is_none() {

@@ -93,7 +93,7 @@ pub fn xlsx(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, ExportError> {
     book.set_properties(&DocProperties::new().set_author(&w.username).set_title("救助对象名册").set_comment(&mark));
     let sheet = book.add_worksheet();
     sheet.set_name("名册")?;
-    sheet.set_header(&format!("&L{}", mark.replace('&', "&&")));
+    sheet.set_header(format!("&L{}", mark.replace('&', "&&")));
     sheet.set_footer("&C第 &P 页，共 &N 页");
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("0.00");

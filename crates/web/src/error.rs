@@ -177,3 +177,29 @@ impl IntoResponse for WebError {
 pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
+
+/// The API answers every error as [`ErrorBody`] JSON, also those axum's extractors produce
+/// (malformed JSON, a missing field, a bad query or path parameter), which come as plain text.
+pub async fn api_errors_as_json(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let api = req.uri().path().starts_with("/api/");
+    let resp = next.run(req).await;
+    let plain =
+        resp.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
+    if !api || !plain || !resp.status().is_client_error() {
+        return resp;
+    }
+    let (parts, body) = resp.into_parts();
+    let text = axum::body::to_bytes(body, 16 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let body = ErrorBody {
+        error: "invalid",
+        message: format!("请求格式不正确：{text}"),
+        message_en: format!("malformed request: {text}"),
+        errors: vec![FieldErrorBody {
+            field: String::new(),
+            code: "request.malformed".into(),
+            message: format!("请求格式不正确：{text}"),
+            message_en: format!("malformed request: {text}"),
+        }],
+    };
+    (parts.status, axum::Json(body)).into_response()
+}

@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .merge(exports::routes())
         .merge(accounts::routes())
         .route("/healthz", get(healthz))
+        .layer(axum::middleware::from_fn(error::api_errors_as_json))
         // Inside the session layer: the entry names the user it found.
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit::audit_layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))

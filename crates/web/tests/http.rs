@@ -716,3 +716,25 @@ async fn the_missing_materials_notice_lists_every_item_of_the_intake_once() {
     // The acceptance notice does not exist before acceptance.
     assert_eq!(html(&w, &clerk, &format!("/cases/{id}/documents/acceptance")).await.0, StatusCode::NOT_FOUND);
 }
+
+/// Found by schemathesis: extractor errors were plain text, and a huge page number overflowed.
+#[tokio::test]
+async fn the_api_answers_malformed_requests_as_json_and_survives_huge_pages() {
+    let w = world().await;
+    let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
+    for (method, uri, body) in [
+        ("POST", "/api/v1/households".to_string(), json!([null, null])),
+        ("POST", "/api/v1/cases/bulk".to_string(), json!({"version": 0})),
+        ("PUT", format!("/api/v1/households/{}", w.in_a), json!({"version": "x"})),
+    ] {
+        let (status, e, _) = send(&w.app, c.json(method, &uri, body)).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {uri}");
+        assert_eq!((e["error"].as_str(), e["errors"][0]["code"].as_str()), (Some("invalid"), Some("request.malformed")), "{e}");
+        assert!(e["message"].as_str().unwrap().starts_with("请求格式不正确"));
+    }
+    let (status, e, _) = send(&w.app, c.get("/api/v1/households?after=notanumber")).await;
+    assert_eq!((status, e["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid")), "{e}");
+    let (status, q, _) = send(&w.app, c.get("/api/v1/cases?bucket=todo&page=9223372036854775806")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(q["cases"].as_array().map(Vec::len), Some(0));
+}

@@ -45,7 +45,7 @@ async function freePort() {
 
 /** A running `jiuzhu demo`. */
 export class Demo {
-  static async start({ households, seed, prefix }) {
+  static async start({ households, seed, prefix, args = [] }) {
     assert.ok(fs.existsSync(BIN), `server binary ${BIN} not found: run \`cargo build -p jiuzhu\` first, or set JIUZHU_BIN`);
     const d = new Demo();
     d.workDir = fs.mkdtempSync(path.join(os.tmpdir(), prefix));
@@ -55,7 +55,7 @@ export class Demo {
     d.baseURL = `http://127.0.0.1:${port}`;
     const logFd = fs.openSync(d.log, 'a');
     d.exit = null;
-    d.server = spawn(BIN, ['demo', '--households', String(households), '--seed', String(seed), '--data-dir', d.dataDir, '--listen', `127.0.0.1:${port}`], {
+    d.server = spawn(BIN, ['demo', '--households', String(households), '--seed', String(seed), '--data-dir', d.dataDir, '--listen', `127.0.0.1:${port}`, ...args], {
       stdio: ['ignore', logFd, logFd],
       env: { ...process.env, NO_COLOR: '1' },
     });

@@ -1,7 +1,9 @@
 // Security in a real browser: a town window clerk reveals a household's identifiers (purpose and
 // password), the county auditor sees who looked (查阅记录), verifies the audit chain and finds the
-// alert the reveal raised; after the server stops, no revealed ID number is anywhere in the
-// database's files (db, -wal, -shm).
+// alert the reveal raised; the clerk exports the town's roster (approved by a county approver when
+// large) and downloads it once; the system administrator creates an account that the security
+// administrator grants; every read of a household in the run has exactly its entry in the audit
+// trail; after the server stops, no revealed ID number is anywhere in the database's files.
 //
 // Run: cargo build -p jiuzhu && cd tests/browser && npm ci && npm test
 
@@ -19,10 +21,21 @@ const { step, state } = steps(() => page, () => demo?.workDir);
 const s = {};
 const shot = (name, opts) => shotOf(page, name, opts);
 
+/** Household reads each user's page made (document, XHR, fetch): `user|household` → count. */
+const reads = new Map();
+function track(p, username) {
+  p.on('request', (r) => {
+    if (!['document', 'xhr', 'fetch'].includes(r.resourceType())) return;
+    const m = new URL(r.url()).pathname.match(/^\/(?:api\/v1\/)?households\/(\d+)(?:\/|$)/);
+    if (m) reads.set(`${username}|${m[1]}`, (reads.get(`${username}|${m[1]}`) || 0) + 1);
+  });
+}
+
 describe('security in a real browser (clerk reveals, auditor checks)', { timeout: 10 * 60_000 }, () => {
   before(async () => {
     try {
-      demo = await Demo.start({ households: 200, seed: 11, prefix: 'jiuzhu-security-' });
+      // A low approval threshold, so that the town's roster needs the county approver.
+      demo = await Demo.start({ households: 200, seed: 11, prefix: 'jiuzhu-security-', args: ['--export-approval-rows', '5'] });
       browser = await launchBrowser();
       page = await newPage(browser, demo.baseURL, pageErrors, DESKTOP);
     } catch (e) {
@@ -47,6 +60,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
   step('1. a clerk reveals a household after giving a purpose and the password', async () => {
     const clerk = demo.account((a) => a.role === 'window_clerk' && /^\d{9}$/.test(a.region), 'a town window clerk');
     s.clerk = clerk;
+    track(page, clerk.username);
     await login(page, clerk);
     await page.goto('/households');
     const href = await page.locator('#results tbody tr a').first().getAttribute('href');
@@ -72,10 +86,49 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     await shot('reveal.png');
   });
 
+  step('1b. the clerk exports the town roster; a county approver approves it when large; it downloads once', async () => {
+    await page.goto('/exports');
+    await page.locator('#export-request select[name=format]').selectOption('csv');
+    await page.locator('#export-request input[name=purpose]').fill('年度复核入户名单');
+    await Promise.all([page.waitForLoadState('load'), page.locator('#export-request button').click()]);
+    const notice = await page.locator('[role=status]').textContent();
+    const id = notice.match(/#(\d+)/)[1];
+    assert.ok(notice.includes('需县级审批员批准'), `over the threshold of 5: ${notice}`);
+    {
+      const ctx = await browser.newContext({ baseURL: demo.baseURL, viewport: DESKTOP, locale: 'zh-CN' });
+      const approverPage = await ctx.newPage();
+      const approver = demo.account((a) => a.role === 'county_approver' && a.region.length === 6, 'the county approver');
+      await login(approverPage, approver);
+      await approverPage.goto('/exports');
+      const row = approverPage.locator(`#to-decide tr[data-export="${id}"]`);
+      assert.ok((await row.textContent()).includes('年度复核入户名单'), 'the approver sees the purpose');
+      await row.locator('input[name=note]').fill('同意，用于年度复核');
+      await shotOf(approverPage, 'export-approval.png');
+      await Promise.all([approverPage.waitForLoadState('load'), row.getByRole('button', { name: '批准', exact: true }).click()]);
+      await ctx.close();
+      await page.goto('/exports');
+    }
+    const row = page.locator(`#my-exports tr[data-export="${id}"]`);
+    const password = row.locator('input[name=password]');
+    if (await password.count()) await password.fill(s.clerk.password);
+    await shot('exports.png');
+    const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: '下载' }).click()]);
+    const text = fs.readFileSync(await download.path(), 'utf8');
+    assert.ok(text.startsWith('\ufeff导出人：') && text.includes(s.clerk.username) && text.includes('年度复核入户名单'), 'watermarked');
+    assert.ok(text.split('\r\n').length > 4, 'rows with CRLF line ends');
+    assertNoFullIds(text, 'the exported roster');
+    await page.goto('/exports');
+    const after = page.locator(`#my-exports tr[data-export="${id}"]`);
+    assert.ok((await after.textContent()).includes('已下载'));
+    assert.equal(await after.getByRole('button', { name: '下载' }).count(), 0, 'one download only');
+  });
+
   step('2. the county auditor sees who looked and why, and the chain verifies', async () => {
     const ctx = await browser.newContext({ baseURL: demo.baseURL, viewport: DESKTOP, locale: 'zh-CN' });
     page = await ctx.newPage();
     const auditor = demo.account((a) => a.role === 'auditor' && a.region.length === 6, 'the county auditor');
+    s.auditor = auditor;
+    track(page, auditor.username);
     await login(page, auditor);
     await page.goto(`${s.household}/access`);
     const rows = await page.locator('table tbody tr').allTextContents();
@@ -101,6 +154,58 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     await page.locator('select[name=outcome]').selectOption('false_positive');
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '提交' }).click()]);
     assert.ok((await page.content()).includes('已核实：为入户调查准备材料'));
+  });
+
+  step('3b. the system administrator creates an account, the security administrator grants it', async () => {
+    const ctx = await browser.newContext({ baseURL: demo.baseURL, viewport: DESKTOP, locale: 'zh-CN' });
+    const admin = await ctx.newPage();
+    const sys = demo.account((a) => a.role === 'system_admin', 'the system administrator');
+    await login(admin, sys);
+    await admin.goto('/accounts');
+    const form = admin.locator('#create-account');
+    await form.locator('input[name=username]').fill('new_clerk_browser');
+    await form.locator('input[name=display_name]').fill('新受理员');
+    await form.locator('select[name=role]').selectOption('window_clerk');
+    await form.locator('input[name=region]').fill(s.clerk.region);
+    await form.locator('input[name=password]').fill('Xinmima#2026x');
+    await form.locator('input[name=my_password]').fill(sys.password);
+    await Promise.all([admin.waitForLoadState('load'), form.getByRole('button', { name: '创建' }).click()]);
+    const row = admin.locator('#accounts tr[data-account="new_clerk_browser"]');
+    assert.ok((await row.textContent()).includes('待授权'), 'created disabled');
+    assert.equal(await row.getByText('授权', { exact: true }).count(), 0, 'the system administrator cannot grant');
+    await ctx.close();
+
+    const ctx2 = await browser.newContext({ baseURL: demo.baseURL, viewport: DESKTOP, locale: 'zh-CN' });
+    const sec = await ctx2.newPage();
+    const secAdmin = demo.account((a) => a.role === 'security_admin', 'the security administrator');
+    await login(sec, secAdmin);
+    await sec.goto('/accounts');
+    const r = sec.locator('#accounts tr[data-account="new_clerk_browser"]');
+    await r.locator('summary', { hasText: '授权' }).click();
+    await r.locator('select[name=role]').selectOption('window_clerk');
+    await r.locator('input[name=my_password]').fill(secAdmin.password);
+    await shotOf(sec, 'accounts.png');
+    await Promise.all([sec.waitForLoadState('load'), r.getByRole('button', { name: '授权并启用' }).click()]);
+    assert.ok((await sec.locator('#accounts tr[data-account="new_clerk_browser"]').textContent()).includes('启用'));
+    await ctx2.close();
+
+    const ctx3 = await browser.newContext({ baseURL: demo.baseURL, viewport: DESKTOP, locale: 'zh-CN' });
+    const fresh = await ctx3.newPage();
+    await login(fresh, { username: 'new_clerk_browser', password: 'Xinmima#2026x' });
+    await fresh.goto('/households');
+    assert.equal(await fresh.locator('#results tbody tr').count() > 0, true, 'the granted clerk works');
+    await ctx3.close();
+  });
+
+  step('3c. every read of a household in this run has exactly its audit entry', async () => {
+    assert.ok(reads.size > 0);
+    for (const [key, count] of reads) {
+      const [username, household] = key.split('|');
+      await page.goto(`/audit?username=${encodeURIComponent(username)}&household=${household}`);
+      // Not the "no entries" placeholder row.
+      const rows = await page.locator('table tbody tr:not(:has(td[colspan]))').count();
+      assert.equal(rows, count, `${username} read household ${household} ${count} times; the trail has ${rows} entries`);
+    }
   });
 
   step('4. after the server stops, no revealed ID number is in the database files', async () => {

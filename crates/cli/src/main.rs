@@ -29,6 +29,9 @@ struct Cli {
     /// Alert thresholds (YAML, see docs/security.md §3); default: the built-in values.
     #[arg(long, global = true)]
     alerts: Option<PathBuf>,
+    /// Roster exports of more households than this need a county approver (导出审批).
+    #[arg(long, global = true, default_value_t = jiuzhu_domain::access::EXPORT_APPROVAL_ROWS, value_parser = clap::value_parser!(i64).range(0..))]
+    export_approval_rows: i64,
     #[command(subcommand)]
     command: Command,
 }
@@ -302,7 +305,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             load::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
-            jiuzhu_web::serve(jiuzhu_web::AppState::with_thresholds(store, keys, thresholds), listen).await?;
+            let mut state = jiuzhu_web::AppState::with_thresholds(store, keys, thresholds);
+            state.export_approval_rows = cli.export_approval_rows;
+            jiuzhu_web::serve(state, listen).await?;
         }
         Command::Serve { database_url, listen, secure_cookies } => {
             if let Some(path) = database_url.strip_prefix("sqlite://")
@@ -313,6 +318,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
             let mut state = jiuzhu_web::AppState::with_thresholds(store, keys, thresholds);
             state.secure_cookies = secure_cookies;
+            state.export_approval_rows = cli.export_approval_rows;
             println!("救助 jiuzhu: http://{listen} ({})", state.store.backend());
             jiuzhu_web::serve(state, listen).await?;
         }

@@ -64,7 +64,7 @@ pub enum Permission {
     HandleAlerts,
     /// Ask for a household roster as CSV or Excel (导出名册).
     ExportRoster,
-    /// Decide others' exports of more than [`crate::access::EXPORT_APPROVAL_ROWS`] rows (导出审批).
+    /// Decide others' exports above the approval threshold (导出审批).
     ApproveExport,
     /// Give business accounts their role and region (授权, the security administrator's part of
     /// 三权分立; creating, disabling and resetting accounts is the system administrator's).

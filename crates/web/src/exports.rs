@@ -1,5 +1,6 @@
 //! 名册导出: asking for a household roster as CSV or Excel, a county approver's decision when it
-//! lists more than [`EXPORT_APPROVAL_ROWS`] households, and the one download each request allows,
+//! lists more households than the configured threshold (default
+//! [`jiuzhu_domain::access::EXPORT_APPROVAL_ROWS`]), and the one download each request allows,
 //! after the password is typed again. Every step leaves an audit entry with the purpose.
 
 use crate::AppState;
@@ -16,7 +17,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::{FixedOffset, Utc};
 use jiuzhu_audit::{Action, Denial};
-use jiuzhu_domain::access::{self, EXPORT_APPROVAL_ROWS, Guarded};
+use jiuzhu_domain::access::{self, Guarded};
 use jiuzhu_domain::casework::AssistanceKind;
 use jiuzhu_domain::{Permission, RegionCode};
 use jiuzhu_registry::export::{self, Watermark};
@@ -144,7 +145,7 @@ async fn view(state: &AppState, a: &auth::Authenticated, l: L, f: RequestForm, e
         to_decide,
         can_request,
         can_approve,
-        threshold: EXPORT_APPROVAL_ROWS,
+        threshold: state.export_approval_rows,
         reauth_fresh: a.reauth_fresh(Guarded::Export),
     };
     let status = if page.error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -204,7 +205,8 @@ async fn request_submit(State(state): State<AppState>, Page { a, l }: Page, Form
         let r = invalid(f, &zh, &en).await;
         return with_note(r, AuditNote { purpose, detail: format!("region={region};rows={rows}"), ..note });
     }
-    let needs_approval = rows > EXPORT_APPROVAL_ROWS;
+    let threshold = state.export_approval_rows;
+    let needs_approval = rows > threshold;
     let new = NewExport {
         account_id: a.user.account_id,
         username: a.user.username.clone(),
@@ -219,8 +221,10 @@ async fn request_submit(State(state): State<AppState>, Page { a, l }: Page, Form
         Ok(id) => {
             let notice = if needs_approval {
                 l.t(
-                    &format!("导出申请 #{id} 已提交：共 {rows} 户，超过 {EXPORT_APPROVAL_ROWS} 户，需县级审批员批准后方可下载。"),
-                    &format!("Export #{id} requested: {rows} households, more than {EXPORT_APPROVAL_ROWS}, so a county approver must approve it first."),
+                    &format!("导出申请 #{id} 已提交：共 {rows} 户，超过 {threshold} 户，需县级审批员批准后方可下载。"),
+                    &format!(
+                        "Export #{id} requested: {rows} households, more than {threshold}, so a county approver must approve it first."
+                    ),
                 )
                 .to_string()
             } else {

@@ -40,6 +40,8 @@ pub struct AppState {
     pub audit: jiuzhu_audit::AuditLog,
     /// Seals with the key file's audit keys (verification on the audit pages).
     pub sealer: jiuzhu_audit::KeySealer,
+    /// Roster exports of more households than this wait for a county approver.
+    pub export_approval_rows: i64,
 }
 
 impl AppState {
@@ -65,6 +67,7 @@ impl AppState {
             store,
             secure_cookies: false,
             assess_limiter: Arc::new(assess::RateLimiter::new(120)),
+            export_approval_rows: jiuzhu_domain::access::EXPORT_APPROVAL_ROWS,
         }
     }
 

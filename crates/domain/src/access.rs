@@ -39,7 +39,7 @@ impl Field {
     ];
 
     /// The fields a reveal (查看完整信息) shows in clear.
-    pub const REVEALABLE: [Field; 5] = [Field::IdNumber, Field::Phone, Field::BankAccount, Field::DisabilityCertificate, Field::Health];
+    pub const REVEALABLE: [Field; 4] = [Field::IdNumber, Field::Phone, Field::BankAccount, Field::DisabilityCertificate];
 
     /// The name the audit trail records (never the value).
     pub fn as_str(self) -> &'static str {
@@ -99,7 +99,8 @@ pub fn shown(role: Role, relation: Relation, field: Field, revealed: bool) -> Sh
     let may_reveal = revealed && role.has(Permission::RevealIdentifiers);
     match field {
         Field::Name | Field::Address | Field::Finances => Shown::Clear,
-        Field::Health if role.has(Permission::AssessHousehold) || may_reveal => Shown::Clear,
+        // Everyone who may reveal also assesses; health is not revealed to anyone else.
+        Field::Health if role.has(Permission::AssessHousehold) => Shown::Clear,
         Field::Health => Shown::Masked,
         Field::IdNumber | Field::Phone | Field::BankAccount | Field::DisabilityCertificate if may_reveal => Shown::Clear,
         Field::IdNumber | Field::Phone | Field::BankAccount | Field::DisabilityCertificate => Shown::Masked,

@@ -49,7 +49,8 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::api_photos,
         crate::cases::api_photo_upload,
         crate::cases::api_investigators,
-        crate::cases::api_publicity
+        crate::cases::api_publicity,
+        crate::security::api_reveal
     ),
     components(schemas(
         ErrorBody,
@@ -74,7 +75,10 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::BulkItem,
         crate::cases::BulkView,
         crate::cases::PhotoId,
-        crate::cases::InvestigatorView
+        crate::cases::InvestigatorView,
+        crate::security::RevealBody,
+        crate::security::RevealView,
+        crate::security::RevealedMemberView
     ))
 )]
 pub struct ApiDoc;

@@ -12,7 +12,7 @@ pub mod error;
 mod exports;
 pub mod i18n;
 mod pages;
-mod security;
+pub(crate) mod security;
 mod simulate;
 mod view;
 

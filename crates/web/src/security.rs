@@ -5,6 +5,7 @@
 use crate::AppState;
 use crate::audit::AuditNote;
 use crate::auth::{self, Reauth};
+use crate::error::ErrorBody;
 use crate::error::WebError;
 use crate::i18n::L;
 use crate::pages::{Chrome, Page, render};
@@ -13,18 +14,23 @@ use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use axum::{Extension, Json};
 use axum::{Form, Router};
 use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use jiuzhu_audit::alerts::Rule;
 use jiuzhu_audit::{Action, Denial};
+use jiuzhu_domain::FieldError;
 use jiuzhu_domain::access::{Field, Guarded};
 use jiuzhu_domain::{Permission, RegionCode};
+use jiuzhu_store::Household;
 use jiuzhu_store::{AlertNote, AlertOutcome, AlertQuery, AlertState, AuditEntry, AuditQuery, StoreError};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/households/{id}/reveal", post(reveal))
+        .route("/api/v1/households/{id}/reveal", post(api_reveal))
         .route("/households/{id}/access", get(access_page))
         .route("/audit", get(audit_page))
         .route("/audit/verify", post(verify_submit))
@@ -83,18 +89,61 @@ struct RevealPage {
 /// The smallest purpose that says something (e.g. "入户调查核实").
 const MIN_PURPOSE_CHARS: usize = 4;
 
-async fn reveal(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>, Form(f): Form<RevealForm>) -> Response {
+/// Why a reveal was refused.
+enum Refused {
+    /// Role or scope (403 / 404), or the database.
+    Web(WebError),
+    /// No purpose worth the name.
+    Purpose,
+    /// The password typed again was wrong.
+    Password,
+}
+
+/// The one reveal, for the page and the API: the role may reveal, the household is in scope, a
+/// purpose is given and the password typed again (or within five minutes). The audit note says
+/// what was shown (field names) and why, or why not.
+async fn reveal_checked(
+    state: &AppState,
+    a: &auth::Authenticated,
+    id: i64,
+    purpose: &str,
+    password: &str,
+) -> (Result<(Household, String), Refused>, AuditNote) {
     let fields: Vec<&'static str> = Field::REVEALABLE.iter().map(|f| f.as_str()).collect();
-    let note = AuditNote { action: Some(Action::Reveal), household_id: Some(id), fields: fields.clone(), ..AuditNote::default() };
+    let note = AuditNote { action: Some(Action::Reveal), household_id: Some(id), fields, ..AuditNote::default() };
     if !a.user.can(Permission::RevealIdentifiers) {
-        return with_note(WebError::Forbidden.page(l.0), note);
+        return (Err(Refused::Web(WebError::Forbidden)), note);
     }
     // Scope first: another region's household is "not found", and the layer records 越权.
     let h = match state.registry.get(&a.user, id).await {
         Ok(h) => h,
-        Err(e) => return with_note(WebError::from(e).page(l.0), note),
+        Err(e) => return (Err(Refused::Web(WebError::from(e))), note),
     };
-    let purpose: String = f.purpose.trim().chars().take(200).collect();
+    let purpose: String = purpose.trim().chars().take(200).collect();
+    if purpose.chars().count() < MIN_PURPOSE_CHARS {
+        return (Err(Refused::Purpose), AuditNote { denied: Some(Denial::Invalid), ..note });
+    }
+    match auth::reauthenticate(state.store.as_ref(), a, Guarded::Reveal, password).await {
+        Ok(Reauth::StillFresh | Reauth::Confirmed) => {}
+        Ok(Reauth::Wrong) => return (Err(Refused::Password), AuditNote { denied: Some(Denial::Reauth), purpose, ..note }),
+        Err(e) => return (Err(Refused::Web(internal(e))), note),
+    }
+    let in_caseload = match state.store.in_caseload(id, a.user.account_id, a.user.role).await {
+        Ok(b) => b,
+        Err(e) => return (Err(Refused::Web(internal(e))), note),
+    };
+    let reason = if in_caseload { String::new() } else { "outside_caseload".into() };
+    let detail = format!("members={}", h.members.len());
+    (Ok((h, purpose.clone())), AuditNote { purpose, reason, detail, ..note })
+}
+
+const PURPOSE_ZH: &str = "purpose：请填写查询事由（至少 4 个字）。";
+const PURPOSE_EN: &str = "purpose: give the reason for looking (at least 4 characters).";
+const PASSWORD_ZH: &str = "password：密码不正确，未显示完整信息。";
+const PASSWORD_EN: &str = "password: wrong password; nothing was shown.";
+
+async fn reveal(State(state): State<AppState>, Page { a, l }: Page, Path(id): Path<i64>, Form(f): Form<RevealForm>) -> Response {
+    let (result, note) = reveal_checked(&state, &a, id, &f.purpose, &f.password).await;
     let back = |zh: &str, en: &str| {
         let msg = format!("{} {}", l.t(zh, en), l.t("请返回重试。", "Go back and try again."));
         (
@@ -107,22 +156,11 @@ async fn reveal(State(state): State<AppState>, Page { a, l }: Page, Path(id): Pa
         )
             .into_response()
     };
-    if purpose.chars().count() < MIN_PURPOSE_CHARS {
-        let r = back("purpose：请填写查询事由（至少 4 个字）。", "purpose: give the reason for looking (at least 4 characters).");
-        return with_note(r, AuditNote { denied: Some(Denial::Invalid), ..note });
-    }
-    let now = Utc::now();
-    match auth::reauthenticate(state.store.as_ref(), &a, Guarded::Reveal, &f.password).await {
-        Ok(Reauth::StillFresh | Reauth::Confirmed) => {}
-        Ok(Reauth::Wrong) => {
-            let r = back("password：密码不正确，未显示完整信息。", "password: wrong password; nothing was shown.");
-            return with_note(r, AuditNote { denied: Some(Denial::Reauth), purpose, ..note });
-        }
-        Err(e) => return with_note(internal(e).page(l.0), note),
-    }
-    let in_caseload = match state.store.in_caseload(id, a.user.account_id, a.user.role).await {
-        Ok(b) => b,
-        Err(e) => return with_note(internal(e).page(l.0), note),
+    let (h, purpose) = match result {
+        Ok(x) => x,
+        Err(Refused::Web(e)) => return with_note(e.page(l.0), note),
+        Err(Refused::Purpose) => return with_note(back(PURPOSE_ZH, PURPOSE_EN), note),
+        Err(Refused::Password) => return with_note(back(PASSWORD_ZH, PASSWORD_EN), note),
     };
     let members = h
         .members
@@ -139,14 +177,82 @@ async fn reveal(State(state): State<AppState>, Page { a, l }: Page, Path(id): Pa
         c,
         household_id: id,
         head: h.head().data.name.clone(),
-        purpose: purpose.clone(),
+        purpose,
         members,
         phone: h.data.phone.clone().unwrap_or_default(),
         bank_account: h.data.bank_account.as_ref().map(|b| format!("{} {}", b.bank, b.account_no)).unwrap_or_default(),
-        shown_at: beijing(now),
+        shown_at: beijing(Utc::now()),
     };
-    let reason = if in_caseload { String::new() } else { "outside_caseload".into() };
-    with_note(render(page), AuditNote { purpose, reason, detail: format!("members={}", h.members.len()), ..note })
+    with_note(render(page), note)
+}
+
+/// 查看完整信息 over the API: `{"purpose": "…", "password": "…"}`.
+#[derive(Deserialize, Default, ToSchema)]
+#[serde(default)]
+pub struct RevealBody {
+    /// Why (at least 4 characters); recorded in the audit trail.
+    pub purpose: String,
+    /// The caller's password again; not needed within five minutes of the last time.
+    pub password: String,
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct RevealedMemberView {
+    pub member_id: i64,
+    pub name: String,
+    pub id_number: String,
+    pub phone: Option<String>,
+    pub disability_certificate: Option<String>,
+}
+
+/// A household's identifiers in full, as shown once to one case worker for one purpose.
+#[derive(Serialize, ToSchema)]
+pub struct RevealView {
+    pub household_id: i64,
+    pub purpose: String,
+    pub members: Vec<RevealedMemberView>,
+    pub phone: Option<String>,
+    /// Bank and account number.
+    pub bank_account: Option<String>,
+}
+
+/// Shows a household's full identifiers to a case worker, with a purpose and the password typed
+/// again; audited (fields, purpose, whether the household is in the caller's caseload).
+#[utoipa::path(post, path = "/api/v1/households/{id}/reveal", request_body = RevealBody,
+    responses((status = 200, body = RevealView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub(crate) async fn api_reveal(
+    State(state): State<AppState>,
+    Extension(auth): Extension<Option<auth::Authenticated>>,
+    Path(id): Path<i64>,
+    Json(b): Json<RevealBody>,
+) -> Response {
+    let Some(a) = auth else { return WebError::Unauthenticated.into_response() };
+    let (result, note) = reveal_checked(&state, &a, id, &b.purpose, &b.password).await;
+    let field = |name: &str, code: &'static str, zh: &str, en: &str| WebError::Invalid(FieldError::new(name, code, zh, en).into());
+    let r = match result {
+        Ok((h, purpose)) => Json(RevealView {
+            household_id: id,
+            purpose,
+            members: h
+                .members
+                .iter()
+                .map(|m| RevealedMemberView {
+                    member_id: m.id,
+                    name: m.data.name.clone(),
+                    id_number: m.data.id_number.as_str().to_string(),
+                    phone: m.data.phone.clone(),
+                    disability_certificate: m.data.disability.as_ref().and_then(|d| d.certificate.clone()),
+                })
+                .collect(),
+            phone: h.data.phone.clone(),
+            bank_account: h.data.bank_account.as_ref().map(|b| format!("{} {}", b.bank, b.account_no)),
+        })
+        .into_response(),
+        Err(Refused::Web(e)) => e.into_response(),
+        Err(Refused::Purpose) => field("purpose", "reveal.purpose", PURPOSE_ZH, PURPOSE_EN).into_response(),
+        Err(Refused::Password) => field("password", "reauth", PASSWORD_ZH, PASSWORD_EN).into_response(),
+    };
+    with_note(r, note)
 }
 
 // ---------- the audit trail ----------

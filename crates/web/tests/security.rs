@@ -657,3 +657,39 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
         "docs/authz-matrix.md differs from the generated matrix; review and regenerate with JIUZHU_BLESS=1.\n{generated}"
     );
 }
+
+/// The same reveal over the API: purpose, password, scope and role, each refusal named.
+#[tokio::test]
+async fn revealing_over_the_api_asks_the_same() {
+    let w = world().await;
+    let full = id_number("19600101", 11);
+    let api = |c: &Client, id: i64, body: Value| {
+        Request::post(format!("/api/v1/households/{id}/reveal"))
+            .header(header::COOKIE, &c.cookie)
+            .header("x-csrf-token", &c.csrf)
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    };
+    let c = login(&w.app, "investigator_a", PASSWORD).await.unwrap();
+    let (status, body) = send(&w.app, api(&c, w.in_a, json!({"purpose": "看", "password": PASSWORD}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("\"field\":\"purpose\"") && !body.contains(&full), "{body}");
+    let (status, body) = send(&w.app, api(&c, w.in_a, json!({"purpose": "入户调查核对身份", "password": "wrong"}))).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("\"field\":\"password\"") && !body.contains(&full), "{body}");
+    assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "reauth");
+    assert_eq!(send(&w.app, api(&c, w.in_b, json!({"purpose": "入户调查核对身份", "password": PASSWORD}))).await.0, StatusCode::NOT_FOUND);
+    let (status, body) = send(&w.app, api(&c, w.in_a, json!({"purpose": "入户调查核对身份", "password": PASSWORD}))).await;
+    assert_eq!(status, StatusCode::OK);
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert!(v["members"].as_array().unwrap().iter().any(|m| m["id_number"] == full.as_str()), "{v}");
+    let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((e.action.as_str(), e.outcome.as_str(), e.purpose.as_str()), ("reveal", "allowed", "入户调查核对身份"));
+    assert!(!format!("{e:?}").contains(&full));
+    let auditor = login(&w.app, "auditor_county", PASSWORD).await.unwrap();
+    assert_eq!(
+        send(&w.app, api(&auditor, w.in_a, json!({"purpose": "审计抽查核对", "password": PASSWORD}))).await.0,
+        StatusCode::FORBIDDEN
+    );
+}

@@ -192,6 +192,14 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     const ctx3 = await browser.newContext({ baseURL: demo.baseURL, viewport: DESKTOP, locale: 'zh-CN' });
     const fresh = await ctx3.newPage();
     await login(fresh, { username: 'new_clerk_browser', password: 'Xinmima#2026x' });
+    assert.equal(new URL(fresh.url()).pathname, '/password', 'first, a password of one\'s own');
+    await fresh.locator('#own-password input[name=current]').fill('Xinmima#2026x');
+    await fresh.locator('#own-password input[name=new]').fill('Ziji#mima2026');
+    await fresh.locator('#own-password input[name=again]').fill('Ziji#mima2026');
+    await shotOf(fresh, 'password.png');
+    await Promise.all([fresh.waitForLoadState('load'), fresh.locator('#own-password button').click()]);
+    assert.ok((await fresh.content()).includes('密码已修改'));
+    await login(fresh, { username: 'new_clerk_browser', password: 'Ziji#mima2026' });
     await fresh.goto('/households');
     assert.equal(await fresh.locator('#results tbody tr').count() > 0, true, 'the granted clerk works');
     await ctx3.close();

@@ -162,6 +162,7 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
                 department,
                 password_hash: jiuzhu_web::auth::hash_password(&pw),
                 disabled: false,
+                must_change_password: false,
             })
             .await?;
         out.push(DemoAccount { role: role.as_str().into(), username, password: pw, region: region.to_string() });

@@ -360,13 +360,15 @@ fn read_account(r: &<Db as sqlx::Database>::Row) -> Result<Account> {
         department: opt_enum(r, "department", Department::parse)?,
         password_hash: r.try_get("password_hash").map_err(backend)?,
         disabled: r.try_get("disabled").map_err(backend)?,
+        must_change_password: r.try_get("must_change_password").map_err(backend)?,
         failed_logins: r.try_get("failed_logins").map_err(backend)?,
         locked_until: r.try_get("locked_until").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
     })
 }
 
-const ACCOUNT_COLUMNS: &str = "id, username, display_name, role, region, department, password_hash, disabled, failed_logins, locked_until, created_at";
+const ACCOUNT_COLUMNS: &str =
+    "id, username, display_name, role, region, department, password_hash, disabled, must_change_password, failed_logins, locked_until, created_at";
 
 fn opt_enum<T>(r: &<Db as sqlx::Database>::Row, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
     match r.try_get::<Option<String>, _>(col).map_err(backend)? {
@@ -1677,7 +1679,8 @@ impl Store for SqlStore {
         let result: Result<_> = async {
         let id = alloc_ids(&mut tx, "accounts", 1).await.map_err(backend)?[0];
         sqlx::query(
-            "INSERT INTO accounts (id, username, display_name, role, region, password_hash, disabled, failed_logins, created_at, department) VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9)",
+            "INSERT INTO accounts (id, username, display_name, role, region, password_hash, disabled, failed_logins, created_at, department, must_change_password) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, 0, $8, $9, $10)",
         )
         .bind(id)
         .bind(&a.username)
@@ -1688,6 +1691,7 @@ impl Store for SqlStore {
         .bind(a.disabled)
         .bind(Utc::now())
         .bind(a.department.map(|d| d.as_str()))
+        .bind(a.must_change_password)
         .execute(&mut *tx)
         .await
         .map_err(backend)?;
@@ -1805,11 +1809,14 @@ impl Store for SqlStore {
         if done.rows_affected() == 0 { Err(StoreError::NotFound) } else { Ok(()) }
     }
 
-    async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<()> {
+    async fn set_password(&self, account_id: i64, password_hash: &str, must_change: bool) -> Result<()> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
-            let done = sqlx::query("UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL WHERE id = $2")
+            let done = sqlx::query(
+                "UPDATE accounts SET password_hash = $1, failed_logins = 0, locked_until = NULL, must_change_password = $2 WHERE id = $3",
+            )
                 .bind(password_hash)
+                .bind(must_change)
                 .bind(account_id)
                 .execute(&mut *tx)
                 .await

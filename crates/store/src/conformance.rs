@@ -286,11 +286,16 @@ pub async fn accounts_lock_out_and_disabling_ends_sessions(s: &dyn Store) {
         department: None,
         password_hash: "$argon2id$x".into(),
         disabled: false,
+        must_change_password: false,
     };
     let id = s.create_account(&new).await.unwrap();
     assert!(matches!(s.create_account(&new).await, Err(StoreError::Conflict { .. })));
-    let pending = s.create_account(&NewAccount { username: "clerk_pending".into(), disabled: true, ..new.clone() }).await.unwrap();
-    assert!(s.account(pending).await.unwrap().unwrap().disabled, "created disabled (待授权)");
+    let pending = s
+        .create_account(&NewAccount { username: "clerk_pending".into(), disabled: true, must_change_password: true, ..new.clone() })
+        .await
+        .unwrap();
+    let p = s.account(pending).await.unwrap().unwrap();
+    assert!(p.disabled && p.must_change_password, "created disabled (待授权), to change its password");
     let a = s.account_by_username("clerk1").await.unwrap().unwrap();
     assert_eq!((a.id, a.role, a.region.as_str(), a.disabled, a.failed_logins), (id, Role::WindowClerk, "620825100", false, 0));
     let until = Utc.with_ymd_and_hms(2026, 11, 23, 10, 15, 0).unwrap();
@@ -324,7 +329,7 @@ pub async fn accounts_lock_out_and_disabling_ends_sessions(s: &dyn Store) {
     s.create_session(&Session { token_hash: "def".into(), ..session }).await.unwrap();
     s.delete_session("def").await.unwrap();
     assert!(s.session("def").await.unwrap().is_none());
-    assert_eq!(s.list_accounts().await.unwrap().len(), 1);
+    assert_eq!(s.list_accounts().await.unwrap().len(), 2, "clerk1 and clerk_pending");
 }
 
 pub async fn assessments_are_kept_newest_first(s: &dyn Store) {
@@ -816,6 +821,7 @@ pub async fn exports_are_decided_once_and_downloaded_once(s: &dyn Store) {
             department: None,
             password_hash: "x".into(),
             disabled: false,
+            must_change_password: false,
         })
         .await
         .unwrap();
@@ -873,6 +879,7 @@ pub async fn account_changes_take_effect_and_reauthentication_is_kept(s: &dyn St
             department: None,
             password_hash: "old".into(),
             disabled: false,
+            must_change_password: false,
         })
         .await
         .unwrap();
@@ -887,9 +894,12 @@ pub async fn account_changes_take_effect_and_reauthentication_is_kept(s: &dyn St
     assert_eq!((a.role, a.region.as_str()), (Role::Investigator, "620825101"));
     assert!(matches!(s.update_account_access(999, Role::Investigator, &code("620825101"), None).await, Err(StoreError::NotFound)));
     s.record_login_failure(id, 1, now + Duration::hours(1)).await.unwrap();
-    s.set_password(id, "new").await.unwrap();
+    s.set_password(id, "new", true).await.unwrap();
+    assert!(s.account(id).await.unwrap().unwrap().must_change_password, "a reset asks for a new password");
+    s.set_password(id, "newer", false).await.unwrap();
+    assert!(!s.account(id).await.unwrap().unwrap().must_change_password);
     let a = s.account(id).await.unwrap().unwrap();
-    assert_eq!((a.password_hash.as_str(), a.failed_logins, a.locked_until), ("new", 0, None));
+    assert_eq!((a.password_hash.as_str(), a.failed_logins, a.locked_until), ("newer", 0, None));
     assert!(s.session("t").await.unwrap().is_none(), "a new password ends the sessions");
 }
 

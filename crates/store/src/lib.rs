@@ -159,8 +159,9 @@ pub trait Store: Send + Sync + 'static {
     /// Changes what an account may do (role, region, department). Takes effect on its next
     /// request: sessions read the account every time.
     async fn update_account_access(&self, account_id: i64, role: Role, region: &RegionCode, department: Option<Department>) -> Result<()>;
-    /// Sets a new password hash, clears the lockout and ends every session of the account.
-    async fn set_password(&self, account_id: i64, password_hash: &str) -> Result<()>;
+    /// Sets a new password hash, clears the lockout and ends every session of the account;
+    /// `must_change`: the owner must choose another at the next sign-in (an administrator's reset).
+    async fn set_password(&self, account_id: i64, password_hash: &str, must_change: bool) -> Result<()>;
     async fn create_session(&self, session: &Session) -> Result<()>;
     /// Records that the session's user typed their password again (re-authentication).
     async fn set_session_reauth(&self, token_hash: &str, at: DateTime<Utc>) -> Result<()>;

@@ -144,6 +144,8 @@ pub struct NewAccount {
     /// Created disabled (待授权): a system administrator's new account does nothing until the
     /// security administrator grants its role and enables it (三权分立).
     pub disabled: bool,
+    /// The owner must set a new password at the next sign-in (the creator knows this one).
+    pub must_change_password: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -156,6 +158,8 @@ pub struct Account {
     pub department: Option<Department>,
     pub password_hash: String,
     pub disabled: bool,
+    /// 须修改密码: set by an administrator's create or reset, cleared by the owner's change.
+    pub must_change_password: bool,
     pub failed_logins: i64,
     pub locked_until: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,

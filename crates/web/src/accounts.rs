@@ -30,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts/{id}/disable", post(disable_submit))
         .route("/accounts/{id}/password", post(password_submit))
         .route("/accounts/{id}/access", post(access_submit))
+        .route("/password", get(password_page).post(own_password_submit))
 }
 
 fn with_note(mut r: Response, note: AuditNote) -> Response {
@@ -230,6 +231,8 @@ async fn create_submit(State(state): State<AppState>, Page { a, l }: Page, Form(
             department,
             password_hash: auth::hash_password(&f.password),
             disabled: true,
+            // The administrator knows it: the owner chooses their own at the first sign-in.
+            must_change_password: true,
         };
         match state.store.create_account(&new).await {
             Ok(id) => Ok(format!("create;account={id};username={username};role={};region={region};disabled", role.as_str())),
@@ -320,7 +323,11 @@ async fn password_submit(State(state): State<AppState>, Page { a, l }: Page, Pat
         }
         confirm(state, &admin, &f.my_password).await?;
         // Ends every session of the account and clears its lockout.
-        state.store.set_password(acc.id, &auth::hash_password(&f.password)).await.map_err(|e| refuse(e.to_string(), e.to_string()))?;
+        state
+            .store
+            .set_password(acc.id, &auth::hash_password(&f.password), true)
+            .await
+            .map_err(|e| refuse(e.to_string(), e.to_string()))?;
         Ok("reset_password".into())
     })
     .await
@@ -338,4 +345,80 @@ async fn access_submit(State(state): State<AppState>, Page { a, l }: Page, Path(
         Ok(format!("grant;role={};region={region};from_role={};from_region={}", role.as_str(), acc.role.as_str(), acc.region))
     })
     .await
+}
+
+// ---------- one's own password (修改密码) ----------
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+pub struct OwnPasswordForm {
+    current: String,
+    new: String,
+    again: String,
+}
+
+#[derive(Template)]
+#[template(path = "password.html")]
+struct PasswordPage {
+    c: Chrome,
+    /// Sent here because an administrator set the password.
+    required: bool,
+    error: String,
+}
+
+async fn password_page(State(state): State<AppState>, Page { a, l }: Page) -> Response {
+    let c = Chrome::new(&state, &a, l, "/password").await;
+    render(PasswordPage { c, required: a.must_change_password, error: String::new() })
+}
+
+async fn own_password_submit(State(state): State<AppState>, Page { a, l }: Page, Form(f): Form<OwnPasswordForm>) -> Response {
+    let note = AuditNote { action: Some(Action::Account), ..AuditNote::default() };
+    let problem: Option<(String, String, Denial)> = async {
+        let acc = match state.store.account(a.user.account_id).await {
+            Ok(Some(acc)) => acc,
+            _ => return Some(("数据库错误".into(), "database error".into(), Denial::Invalid)),
+        };
+        if !auth::verify_password(&f.current, &acc.password_hash) {
+            return Some(("current：当前密码不正确".into(), "current: the current password is wrong".into(), Denial::Reauth));
+        }
+        if f.new != f.again {
+            return Some(("again：两次输入的新密码不一致".into(), "again: the two new passwords differ".into(), Denial::Invalid));
+        }
+        if f.new == f.current {
+            return Some((
+                "new：新密码不能与当前密码相同".into(),
+                "new: choose a password other than the current one".into(),
+                Denial::Invalid,
+            ));
+        }
+        if let Some((zh, en)) = auth::password_problem(&a.user.username, &f.new) {
+            return Some((format!("new：{zh}"), format!("new: {en}"), Denial::Invalid));
+        }
+        None
+    }
+    .await;
+    if let Some((zh, en, denial)) = problem {
+        let c = Chrome::new(&state, &a, l, "/password").await;
+        let page = PasswordPage { c, required: a.must_change_password, error: l.t(&zh, &en).to_string() };
+        return with_note((StatusCode::UNPROCESSABLE_ENTITY, render(page)).into_response(), AuditNote { denied: Some(denial), ..note });
+    }
+    // Ends every session of the account, this one too: sign in again with the new password.
+    if let Err(e) = state.store.set_password(a.user.account_id, &auth::hash_password(&f.new), false).await {
+        return with_note(WebError::Internal(e.to_string()).page(l.0), note);
+    }
+    let html = format!(
+        "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{t}</title><link rel=\"stylesheet\" href=\"/static/app.css\"></head>\
+         <body><main class=\"narrow\"><h1>{t}</h1><p class=\"notice\" role=\"status\">{m}</p><p><a class=\"button\" href=\"/login\">{b}</a></p></main></body></html>",
+        t = l.t("密码已修改", "Password changed"),
+        m = l.t(
+            "密码已修改，所有会话已结束。请用新密码重新登录。",
+            "Your password is changed and every session ended. Sign in with the new one."
+        ),
+        b = l.t("登录", "Sign in"),
+    );
+    let mut r = axum::response::Html(html).into_response();
+    if let Ok(v) = axum::http::HeaderValue::from_str(&auth::clear_session_cookie()) {
+        r.headers_mut().insert(axum::http::header::SET_COOKIE, v);
+    }
+    with_note(r, AuditNote { detail: "change_own_password".into(), ..note })
 }

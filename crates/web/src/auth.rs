@@ -135,6 +135,8 @@ pub struct Authenticated {
     /// When the password was last typed again in this session (guarded operations need it
     /// within [`jiuzhu_domain::access::REAUTH_WINDOW`]).
     pub reauth_at: Option<DateTime<Utc>>,
+    /// The password was set by an administrator: nothing but choosing a new one until then.
+    pub must_change_password: bool,
 }
 
 impl Authenticated {
@@ -208,6 +210,7 @@ pub async fn authenticate(store: &dyn Store, token: &str, now: DateTime<Utc>) ->
         csrf_token: session.csrf_token,
         token_hash: hash,
         reauth_at: session.reauth_at,
+        must_change_password: account.must_change_password,
     }))
 }
 
@@ -263,9 +266,33 @@ pub async fn session_layer(State(state): State<AppState>, request: Request, next
         }
         request = rebuilt;
     }
+    // An administrator's password (new account, reset): only choosing one's own, or leaving.
+    if let Some(a) = &auth
+        && a.must_change_password
+        && !change_password_allowed(request.uri().path())
+    {
+        return if request.uri().path().starts_with("/api/") {
+            let body = crate::error::ErrorBody {
+                error: "password_change_required",
+                message: "请先在“修改密码”页设置您自己的密码".into(),
+                message_en: "set your own password first (the 修改密码 page)".into(),
+                errors: Vec::new(),
+            };
+            (StatusCode::FORBIDDEN, axum::Json(body)).into_response()
+        } else {
+            axum::response::Redirect::to("/password").into_response()
+        };
+    }
     let mut request = request;
     request.extensions_mut().insert(auth);
     next.run(request).await
+}
+
+/// What an account that must change its password may still reach.
+fn change_password_allowed(path: &str) -> bool {
+    matches!(path, "/password" | "/logout" | "/api/v1/session" | "/healthz" | "/favicon.ico")
+        || path.starts_with("/static/")
+        || path.starts_with("/lang/")
 }
 
 fn form_urlencoded_field(body: &[u8], name: &str) -> Option<String> {

@@ -429,6 +429,19 @@ async fn three_administrators_each_hold_one_power() {
     assert_eq!(status, StatusCode::OK);
     assert!(!w.store.account(acc.id).await.unwrap().unwrap().disabled);
     let clerk = login(&w.app, "new_clerk", "Xinmima#2026x").await.expect("granted");
+    // The administrator knows that password: nothing but choosing one's own until then.
+    let (status, _) = send(&w.app, clerk.get(&format!("/households/{}", w.in_a))).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "to /password first");
+    let (status, body) = send(&w.app, clerk.get(&format!("/api/v1/households/{}", w.in_a))).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    assert!(body.contains("password_change_required"));
+    let (status, body) = send(&w.app, clerk.form("/password", "current=Xinmima%232026x&new=Ziji%23mima2026&again=Ziji%23mima2027")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(body.contains("again："), "names the field");
+    let (status, _) = send(&w.app, clerk.form("/password", "current=Xinmima%232026x&new=Ziji%23mima2026&again=Ziji%23mima2026")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(send(&w.app, clerk.get("/households")).await.0, StatusCode::SEE_OTHER, "the old session ended (to /login)");
+    let clerk = login(&w.app, "new_clerk", "Ziji#mima2026").await.expect("the new password");
     assert_eq!(send(&w.app, clerk.get(&format!("/households/{}", w.in_a))).await.0, StatusCode::OK);
     assert!(entries(w.store.as_ref()).await.iter().any(|e| e.record.detail.contains("grant;role=window_clerk")));
 

@@ -59,6 +59,7 @@ pub async fn world() -> World {
                     department: None,
                     password_hash: hash.clone(),
                     disabled: false,
+                    must_change_password: false,
                 })
                 .await
                 .unwrap();

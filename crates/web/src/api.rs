@@ -19,6 +19,7 @@ use utoipa_swagger_ui::SwaggerUi;
 
 #[derive(OpenApi)]
 #[openapi(
+    modifiers(&CommonErrors),
     info(
         title = "jiuzhu 救助 API",
         description = "Integrated social assistance platform. Money is integer fen; identifiers are masked. \
@@ -82,6 +83,36 @@ use utoipa_swagger_ui::SwaggerUi;
     ))
 )]
 pub struct ApiDoc;
+
+/// The errors any operation may answer, documented once for all of them (schemathesis checks
+/// every status against the document): a malformed query or path (400), not signed in (401),
+/// the role, CSRF or a password still to change (403), a body that is not JSON (415), invalid
+/// fields (422). Each is an [`ErrorBody`].
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let common = [
+            ("400", "请求参数格式不正确 / malformed query or path parameter"),
+            ("401", "未登录 / not signed in"),
+            ("403", "无权限、CSRF 令牌不符或须先修改密码 / forbidden, CSRF, or a password to change first"),
+            ("415", "请求体不是 JSON / the body is not JSON"),
+            ("422", "内容有误，逐字段说明 / invalid, field by field"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                for (code, description) in common {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+                        RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+                    });
+                }
+            }
+        }
+    }
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -281,6 +281,14 @@ async fn health_openapi_and_region_tree() {
     for path in ["/api/v1/session", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/regions"] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }
+    // Every operation documents the errors any request may get.
+    for (path, item) in spec["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            for code in ["400", "401", "403", "415", "422"] {
+                assert!(op["responses"].get(code).is_some(), "{method} {path} documents {code}");
+            }
+        }
+    }
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let (_, top, _) = send(&w.app, c.get("/api/v1/regions")).await;
     assert_eq!(top[0]["name"], "甘肃省");

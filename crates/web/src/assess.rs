@@ -87,7 +87,7 @@ fn invalid(e: AssessError, at: &str) -> WebError {
 
 /// Assess one situation (a JSON object) or many (an array): see assess-v1.md. Public and
 /// rate-limited; stores nothing.
-#[utoipa::path(post, path = "/api/v1/assess", request_body(content = Object, description = "a situation (assess-v1) or an array of them"),
+#[utoipa::path(post, path = "/api/v1/assess", request_body(content = serde_json::Value, description = "a situation (assess-v1) or an array of them"),
     responses((status = 200, description = "the result, or an array of results"), (status = 422, body = ErrorBody), (status = 429, body = ErrorBody)))]
 pub(crate) async fn assess_public(
     State(state): State<AppState>,
@@ -165,7 +165,7 @@ pub struct AssessmentCreated {
 }
 
 /// Assess a registered household in your region and keep the result.
-#[utoipa::path(post, path = "/api/v1/households/{id}/assessments", request_body = AssessRequest,
+#[utoipa::path(post, path = "/api/v1/households/{id}/assessments", request_body = Option<AssessRequest>,
     responses((status = 201, body = AssessmentCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn assess_household(
     State(state): State<AppState>,

@@ -67,6 +67,10 @@ pub struct Chrome {
     pub can_exports: bool,
     /// Show account administration (system and security administrators) in the menu.
     pub can_accounts: bool,
+    /// Show the household registry in the menu.
+    pub can_households: bool,
+    /// The password must be changed first: no menu at all.
+    pub restricted: bool,
 }
 
 impl Chrome {
@@ -88,6 +92,8 @@ impl Chrome {
             can_alerts: a.user.can(Permission::HandleAlerts),
             can_exports: a.user.can(Permission::ExportRoster) || a.user.can(Permission::ApproveExport),
             can_accounts: a.user.can(Permission::ManageAccounts) || a.user.can(Permission::ManageRoles),
+            can_households: a.user.can(Permission::ReadHousehold),
+            restricted: a.must_change_password,
         }
     }
 }

@@ -230,7 +230,7 @@ async fn list_households(
     let found = state.registry.search(&user, &p.q, p.after).await?;
     tracing::info!(target: "access", user = %user.username, action = "search", count = found.len(), "household search");
     let next_after = (found.len() as i64 == jiuzhu_registry::PAGE_SIZE).then(|| found.last().map(|h| h.id)).flatten();
-    Ok(Json(HouseholdList { items: found.iter().map(SummaryView::from).collect(), next_after }))
+    Ok(Json(HouseholdList { items: found.iter().map(|s| SummaryView::new(s, user.role)).collect(), next_after }))
 }
 
 pub(crate) async fn household_view(state: &AppState, user: &User, id: i64) -> Result<HouseholdView, WebError> {

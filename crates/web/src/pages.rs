@@ -7,6 +7,7 @@ use crate::api::RegionView;
 use crate::auth::{self, Authenticated, LoginError};
 use crate::error::WebError;
 use crate::i18n::{L, LANG_COOKIE};
+use crate::view::present;
 use crate::view::{HouseholdView, SummaryView};
 use askama::Template;
 use axum::extract::{Path, Query, State};
@@ -15,6 +16,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Extension, Form, Router};
 use chrono::{Local, Utc};
+use jiuzhu_domain::access::Field;
 use jiuzhu_domain::*;
 use jiuzhu_registry::{NewHouseholdInput, User};
 use serde::Deserialize;
@@ -325,7 +327,7 @@ async fn households(State(state): State<AppState>, headers: HeaderMap, Page { a,
     };
     tracing::info!(target: "access", user = %a.user.username, action = "search", count = rows.len(), "household search");
     let next_after = (rows.len() as i64 == jiuzhu_registry::PAGE_SIZE).then(|| rows.last().map(|h| h.id)).flatten();
-    let rows: Vec<SummaryView> = rows.iter().map(SummaryView::from).collect();
+    let rows: Vec<SummaryView> = rows.iter().map(|s| SummaryView::new(s, a.user.role)).collect();
     let c = Chrome::new(&state, &a, l, "/households").await;
     // htmx asks for the rows only; a history restore (back/forward after its cache) needs the page.
     if headers.contains_key("hx-request") && !headers.contains_key("hx-history-restore-request") {
@@ -580,9 +582,13 @@ async fn edit_household_page(State(state): State<AppState>, Page { a, l }: Page,
         residence_region: d.residence_region.unwrap_or_default(),
         area: d.area,
         address: d.address,
-        phone: d.phone.as_deref().map(crate::view::mask_phone).unwrap_or_default(),
+        phone: d.phone.as_deref().map(|p| present(a.user.role, Field::Phone, p, crate::view::mask_phone)).unwrap_or_default(),
         bank: d.bank.unwrap_or_default(),
-        bank_account_no: d.bank_account_no.as_deref().map(mask_account).unwrap_or_default(),
+        bank_account_no: d
+            .bank_account_no
+            .as_deref()
+            .map(|b| present(a.user.role, Field::BankAccount, b, mask_account))
+            .unwrap_or_default(),
         head: MemberForm::default(),
     };
     household_form_page(&state, &a, l, Some(id), f, Errs::default()).await
@@ -850,9 +856,16 @@ async fn edit_member_page(State(state): State<AppState>, page: Page, Path((id, m
     };
     let Some(m) = h.member(mid) else { return WebError::NotFound.page(l.0) };
     let mut f = MemberForm::from_member(&m.data);
-    f.id_number = m.data.id_number.masked();
-    f.member_phone = m.data.phone.as_deref().map(crate::view::mask_phone).unwrap_or_default();
-    f.disability_certificate = m.data.disability.as_ref().and_then(|d| d.certificate.as_deref()).map(mask_certificate).unwrap_or_default();
+    let role = page.a.user.role;
+    f.id_number = present(role, Field::IdNumber, m.data.id_number.as_str(), mask_id);
+    f.member_phone = m.data.phone.as_deref().map(|p| present(role, Field::Phone, p, crate::view::mask_phone)).unwrap_or_default();
+    f.disability_certificate = m
+        .data
+        .disability
+        .as_ref()
+        .and_then(|d| d.certificate.as_deref())
+        .map(|c| present(role, Field::DisabilityCertificate, c, mask_certificate))
+        .unwrap_or_default();
     member_form_page(&state, &page, id, Some(mid), h.version, f, Errs::default()).await
 }
 

@@ -9,6 +9,16 @@ use utoipa::ToSchema;
 /// What a withheld field shows.
 pub const HIDDEN: &str = "已隐藏";
 
+/// A sensitive value of an in-scope record as `role` sees it when nothing was revealed (lists,
+/// edit forms), as [`access::shown`] decides: the value, its masked form, or nothing.
+pub fn present(role: Role, field: Field, value: &str, mask: impl FnOnce(&str) -> String) -> String {
+    match access::shown(role, Relation::InScope, field, false) {
+        Shown::Clear => value.to_string(),
+        Shown::Masked => mask(value),
+        Shown::Hidden => String::new(),
+    }
+}
+
 /// `139****0000`
 pub fn mask_phone(p: &str) -> String {
     let digits: Vec<char> = p.chars().collect();
@@ -33,12 +43,12 @@ pub struct SummaryView {
     pub area: String,
 }
 
-impl From<&HouseholdSummary> for SummaryView {
-    fn from(s: &HouseholdSummary) -> Self {
+impl SummaryView {
+    pub fn new(s: &HouseholdSummary, role: Role) -> Self {
         SummaryView {
             id: s.id,
             head_name: s.head_name.clone(),
-            head_id_number: s.head_id_number.masked(),
+            head_id_number: present(role, Field::IdNumber, s.head_id_number.as_str(), |_| s.head_id_number.masked()),
             member_count: s.member_count,
             hukou_region: s.hukou_region.to_string(),
             town_name: s.town_name.clone().unwrap_or_default(),

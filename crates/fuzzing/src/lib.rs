@@ -119,5 +119,5 @@ pub fn roster_csv(data: &[u8]) {
     assert_eq!(records.len(), 4);
     let guarded = jiuzhu_registry::export::guard(s);
     assert_eq!(&records[2][4], guarded.as_ref());
-    assert!(!matches!(records[2][4].chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r')), "never a formula");
+    assert!(!matches!(records[2][4].chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n')), "never a formula");
 }

@@ -29,10 +29,10 @@ impl Watermark {
 }
 
 /// 防公式注入: a text cell that a spreadsheet would read as a formula (`=`, `+`, `-`, `@`, or a
-/// tab, carriage return or NUL before one) gets a leading `'`, so it is shown as text.
+/// tab, carriage return, line feed or NUL before one) gets a leading `'`, so it is shown as text.
 pub fn guard(cell: &str) -> Cow<'_, str> {
     match cell.chars().next() {
-        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\0' | '＝' | '＋' | '－' | '＠') => Cow::Owned(format!("'{cell}")),
+        Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n' | '\0' | '＝' | '＋' | '－' | '＠') => Cow::Owned(format!("'{cell}")),
         _ => Cow::Borrowed(cell),
     }
 }
@@ -93,7 +93,9 @@ pub fn xlsx(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, ExportError> {
     book.set_properties(&DocProperties::new().set_author(&w.username).set_title("救助对象名册").set_comment(&mark));
     let sheet = book.add_worksheet();
     sheet.set_name("名册")?;
-    sheet.set_header(format!("&L{}", mark.replace('&', "&&")));
+    // Excel allows 255 characters in a header: the watermark is cut to fit (the rows keep it whole).
+    let short: String = mark.replace('&', "&&").chars().take(240).collect();
+    sheet.set_header(format!("&L{short}"));
     sheet.set_footer("&C第 &P 页，共 &N 页");
     let bold = Format::new().set_bold();
     let money = Format::new().set_num_format("0.00");
@@ -156,7 +158,7 @@ mod tests {
 
     #[test]
     fn formula_starts_are_guarded_and_other_text_is_not() {
-        for bad in ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\0x", "＝1"] {
+        for bad in ["=1+2", "+1", "-1", "@SUM(A1)", "\t=1", "\r=1", "\n=1", "\0x", "＝1"] {
             assert_eq!(guard(bad), format!("'{bad}"), "{bad:?}");
         }
         for ok in ["张三", "620825********0018", "1-2", "a=b", ""] {

@@ -164,11 +164,14 @@ pub async fn reauthenticate(store: &dyn Store, a: &Authenticated, op: Guarded, p
     if !access::password_needed(op, a.reauth_at, now) {
         return Ok(Reauth::StillFresh);
     }
-    let ok = match store.account(a.user.account_id).await? {
-        Some(acc) => verify_password(password, &acc.password_hash),
-        None => false,
-    };
-    if !ok {
+    let Some(acc) = store.account(a.user.account_id).await? else { return Ok(Reauth::Wrong) };
+    // A typed-again password counts towards the lockout like a login: a stolen session must not
+    // become a way to guess the password without limit.
+    if acc.locked_until.is_some_and(|t| t > now) {
+        return Ok(Reauth::Wrong);
+    }
+    if !verify_password(password, &acc.password_hash) {
+        store.record_login_failure(acc.id, MAX_FAILED_LOGINS, now + LOCKOUT).await?;
         return Ok(Reauth::Wrong);
     }
     store.set_session_reauth(&a.token_hash, now).await?;

@@ -706,3 +706,18 @@ async fn revealing_over_the_api_asks_the_same() {
         StatusCode::FORBIDDEN
     );
 }
+
+/// Typing the password again counts towards the lockout: a stolen session cannot guess it.
+#[tokio::test]
+async fn wrong_passwords_typed_again_lock_the_account() {
+    let w = world().await;
+    let c = login(&w.app, "investigator_a", PASSWORD).await.unwrap();
+    let reveal = format!("/households/{}/reveal", w.in_a);
+    for _ in 0..5 {
+        assert_eq!(send(&w.app, c.form(&reveal, "purpose=入户调查核对身份&password=guess")).await.0, StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let (status, body) = send(&w.app, c.form(&reveal, "purpose=入户调查核对身份&password=Zhuanglang%232026")).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "locked: even the right password is refused");
+    assert!(!body.contains(&id_number("19600101", 11)));
+    assert!(login(&w.app, "investigator_a", PASSWORD).await.is_none(), "and signing in is locked too");
+}

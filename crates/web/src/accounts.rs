@@ -6,7 +6,7 @@
 //! administrator's password again and leaves an audit entry.
 
 use crate::AppState;
-use crate::audit::AuditNote;
+use crate::audit::{AuditNote, with_note};
 use crate::auth::{self, Reauth};
 use crate::error::WebError;
 use crate::i18n::L;
@@ -31,11 +31,6 @@ pub fn routes() -> Router<AppState> {
         .route("/accounts/{id}/password", post(password_submit))
         .route("/accounts/{id}/access", post(access_submit))
         .route("/password", get(password_page).post(own_password_submit))
-}
-
-fn with_note(mut r: Response, note: AuditNote) -> Response {
-    r.extensions_mut().insert(note);
-    r
 }
 
 pub struct AccountRow {

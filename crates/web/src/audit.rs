@@ -29,6 +29,12 @@ pub struct AuditNote {
     pub denied: Option<Denial>,
 }
 
+/// Adds what a handler knows to its response's audit entry.
+pub fn with_note(mut r: Response, note: AuditNote) -> Response {
+    r.extensions_mut().insert(note);
+    r
+}
+
 impl AuditNote {
     pub fn household(id: i64) -> AuditNote {
         AuditNote { household_id: Some(id), ..AuditNote::default() }

@@ -315,9 +315,8 @@ async fn bulk_submit(State(state): State<AppState>, Page { a, l }: Page, Form(pa
                     "password: type your password again to approve in bulk (wrong; nothing was done)",
                 );
                 let r = queue_page_with(&state, &a, l, QueueQueryParams::default(), Vec::new(), msg.to_string()).await;
-                let mut r = (StatusCode::UNPROCESSABLE_ENTITY, r).into_response();
-                r.extensions_mut().insert(AuditNote { denied: Some(jiuzhu_audit::Denial::Reauth), ..AuditNote::default() });
-                return r;
+                let r = (StatusCode::UNPROCESSABLE_ENTITY, r).into_response();
+                return crate::audit::with_note(r, AuditNote { denied: Some(jiuzhu_audit::Denial::Reauth), ..AuditNote::default() });
             }
             Err(e) => return WebError::Internal(e.to_string()).page(l.0),
         }

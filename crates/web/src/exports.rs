@@ -4,7 +4,7 @@
 //! after the password is typed again. Every step leaves an audit entry with the purpose.
 
 use crate::AppState;
-use crate::audit::AuditNote;
+use crate::audit::{AuditNote, with_note};
 use crate::auth::{self, Reauth};
 use crate::error::{WebError, html_escape};
 use crate::i18n::L;
@@ -36,15 +36,6 @@ pub const MAX_EXPORT_ROWS: i64 = 200_000;
 
 /// The fields a roster holds, as the audit trail names them (the ID number masked).
 const ROSTER_FIELDS: [&str; 4] = ["name", "id_number_masked", "member_count", "benefit_amount"];
-
-fn with_note(mut r: Response, note: AuditNote) -> Response {
-    r.extensions_mut().insert(note);
-    r
-}
-
-fn internal(e: StoreError) -> WebError {
-    WebError::Internal(e.to_string())
-}
 
 pub struct ExportRow {
     id: i64,
@@ -117,14 +108,14 @@ async fn view(state: &AppState, a: &auth::Authenticated, l: L, f: RequestForm, e
     }
     let mine = match state.store.exports(&ExportQuery { account_id: Some(a.user.account_id), limit: 50, ..ExportQuery::default() }).await {
         Ok(v) => v.into_iter().map(|e| export_row(e, l)).collect(),
-        Err(e) => return internal(e).page(l.0),
+        Err(e) => return WebError::from(e).page(l.0),
     };
     let to_decide = if can_approve {
         let q =
             ExportQuery { within: Some(a.user.scope.0.clone()), state: Some(ExportState::Pending), limit: 100, ..ExportQuery::default() };
         match state.store.exports(&q).await {
             Ok(v) => v.into_iter().filter(|e| e.account_id != a.user.account_id).map(|e| export_row(e, l)).collect(),
-            Err(e) => return internal(e).page(l.0),
+            Err(e) => return WebError::from(e).page(l.0),
         }
     } else {
         Vec::new()
@@ -240,7 +231,7 @@ async fn request_submit(State(state): State<AppState>, Page { a, l }: Page, Form
                 AuditNote { purpose, detail: format!("export={id};region={region};rows={rows};state={}", new.state.as_str()), ..note },
             )
         }
-        Err(e) => with_note(internal(e).page(l.0), note),
+        Err(e) => with_note(WebError::from(e).page(l.0), note),
     }
 }
 
@@ -253,7 +244,7 @@ pub struct DecideForm {
 }
 
 async fn load_in_scope(state: &AppState, a: &auth::Authenticated, id: i64) -> Result<ExportRequest, WebError> {
-    match state.store.export(id).await.map_err(internal)? {
+    match state.store.export(id).await.map_err(WebError::from)? {
         Some(e) if a.user.scope.contains(&e.region) => Ok(e),
         _ => Err(WebError::NotFound),
     }
@@ -293,7 +284,7 @@ async fn decide_submit(State(state): State<AppState>, Page { a, l }: Page, Path(
         Err(StoreError::Conflict { .. } | StoreError::NotFound) => {
             with_note(fail("该申请已被他人处理", "someone has already decided this request").await, note)
         }
-        Err(err) => with_note(internal(err).page(l.0), note),
+        Err(err) => with_note(WebError::from(err).page(l.0), note),
     }
 }
 
@@ -312,7 +303,7 @@ async fn download_submit(State(state): State<AppState>, Page { a, l }: Page, Pat
     let e = match state.store.export(id).await {
         Ok(Some(e)) if e.account_id == a.user.account_id && a.user.scope.contains(&e.region) => e,
         Ok(_) => return with_note(WebError::NotFound.page(l.0), note),
-        Err(err) => return with_note(internal(err).page(l.0), note),
+        Err(err) => return with_note(WebError::from(err).page(l.0), note),
     };
     let note = AuditNote { purpose: e.purpose.clone(), ..note };
     let refuse = |status: StatusCode, zh: &str, en: &str| {
@@ -321,15 +312,20 @@ async fn download_submit(State(state): State<AppState>, Page { a, l }: Page, Pat
         (status, Html(format!("<!doctype html><meta charset=utf-8><p>{}</p><p><a href=\"/exports\">{back}</a></p>", html_escape(msg))))
             .into_response()
     };
+    let already_downloaded = || {
+        refuse(
+            StatusCode::GONE,
+            "此导出文件已下载过一次；如需再次导出，请重新申请。",
+            "This export was already downloaded once; request a new one.",
+        )
+    };
     match e.state {
         ExportState::Approved => {}
         ExportState::Downloaded => {
-            let r = refuse(
-                StatusCode::GONE,
-                "此导出文件已下载过一次；如需再次导出，请重新申请。",
-                "This export was already downloaded once; request a new one.",
+            return with_note(
+                already_downloaded(),
+                AuditNote { denied: Some(Denial::Invalid), detail: format!("export={id};again"), ..note },
             );
-            return with_note(r, AuditNote { denied: Some(Denial::Invalid), detail: format!("export={id};again"), ..note });
         }
         ExportState::Pending | ExportState::Rejected => {
             let r =
@@ -350,7 +346,7 @@ async fn download_submit(State(state): State<AppState>, Page { a, l }: Page, Pat
             );
             return with_note(r, AuditNote { denied: Some(Denial::Reauth), detail: format!("export={id}"), ..note });
         }
-        Err(err) => return with_note(internal(err).page(l.0), note),
+        Err(err) => return with_note(WebError::from(err).page(l.0), note),
     }
     // Built before it is marked downloaded, so a failure leaves the one download unused.
     let rows = match state.registry.roster(&a.user, &e.region, e.programme, e.rows).await {
@@ -375,14 +371,12 @@ async fn download_submit(State(state): State<AppState>, Page { a, l }: Page, Pat
     match state.store.mark_export_downloaded(id).await {
         Ok(()) => {}
         Err(StoreError::Conflict { .. } | StoreError::NotFound) => {
-            let r = refuse(
-                StatusCode::GONE,
-                "此导出文件已下载过一次；如需再次导出，请重新申请。",
-                "This export was already downloaded once; request a new one.",
+            return with_note(
+                already_downloaded(),
+                AuditNote { denied: Some(Denial::Invalid), detail: format!("export={id};again"), ..note },
             );
-            return with_note(r, AuditNote { denied: Some(Denial::Invalid), detail: format!("export={id};again"), ..note });
         }
-        Err(err) => return with_note(internal(err).page(l.0), note),
+        Err(err) => return with_note(WebError::from(err).page(l.0), note),
     }
     let disposition = format!("attachment; filename=\"roster-{id}.{ext}\"; filename*=UTF-8''%E5%90%8D%E5%86%8C-{id}.{ext}");
     let mut r = (StatusCode::OK, bytes).into_response();

@@ -3,7 +3,7 @@
 //! verification), and the alert queue.
 
 use crate::AppState;
-use crate::audit::AuditNote;
+use crate::audit::{AuditNote, with_note};
 use crate::auth::{self, Reauth};
 use crate::error::ErrorBody;
 use crate::error::WebError;
@@ -45,15 +45,6 @@ fn beijing(at: DateTime<Utc>) -> String {
 /// An audit entry's time (stored as UTC text) in Beijing time.
 fn entry_time(at: &str) -> String {
     DateTime::parse_from_rfc3339(at).map(|t| beijing(t.with_timezone(&Utc))).unwrap_or_else(|_| at.to_string())
-}
-
-fn with_note(mut r: Response, note: AuditNote) -> Response {
-    r.extensions_mut().insert(note);
-    r
-}
-
-fn internal(e: StoreError) -> WebError {
-    WebError::Internal(e.to_string())
 }
 
 // ---------- reveal (查看完整信息) ----------
@@ -126,11 +117,11 @@ async fn reveal_checked(
     match auth::reauthenticate(state.store.as_ref(), a, Guarded::Reveal, password).await {
         Ok(Reauth::StillFresh | Reauth::Confirmed) => {}
         Ok(Reauth::Wrong) => return (Err(Refused::Password), AuditNote { denied: Some(Denial::Reauth), purpose, ..note }),
-        Err(e) => return (Err(Refused::Web(internal(e))), note),
+        Err(e) => return (Err(Refused::Web(WebError::from(e))), note),
     }
     let in_caseload = match state.store.in_caseload(id, a.user.account_id, a.user.role).await {
         Ok(b) => b,
-        Err(e) => return (Err(Refused::Web(internal(e))), note),
+        Err(e) => return (Err(Refused::Web(WebError::from(e))), note),
     };
     let reason = if in_caseload { String::new() } else { "outside_caseload".into() };
     let detail = format!("members={}", h.members.len());
@@ -407,7 +398,7 @@ async fn verify_submit(State(state): State<AppState>, Page { a, l }: Page) -> Re
     }
     let v = match jiuzhu_audit::verify(state.store.as_ref(), &state.sealer, |_| {}).await {
         Ok(v) => v,
-        Err(e) => return internal(e).page(l.0),
+        Err(e) => return WebError::from(e).page(l.0),
     };
     let text = match v.problems.first() {
         None => l
@@ -504,7 +495,7 @@ async fn alerts_page(State(state): State<AppState>, Page { a, l }: Page, Query(f
     let q = AlertQuery { state: wanted, limit: 200, ..AlertQuery::default() };
     let rows = match state.store.alerts(&q).await {
         Ok(r) => r.into_iter().filter(|x| a.user.scope.contains(&x.region)).map(|x| alert_row(x, l)).collect(),
-        Err(e) => return internal(e).page(l.0),
+        Err(e) => return WebError::from(e).page(l.0),
     };
     let c = Chrome::new(&state, &a, l, "/alerts").await;
     render(AlertsPage { c, state: wanted.map(|s| s.as_str()).unwrap_or("all").to_string(), rows })
@@ -529,7 +520,7 @@ struct AlertPage {
 }
 
 async fn load_alert(state: &AppState, a: &auth::Authenticated, id: i64) -> Result<jiuzhu_store::Alert, WebError> {
-    match state.store.alert(id).await.map_err(internal)? {
+    match state.store.alert(id).await.map_err(WebError::from)? {
         Some(x) if a.user.scope.contains(&x.region) => Ok(x),
         _ => Err(WebError::NotFound),
     }
@@ -645,6 +636,6 @@ async fn alert_submit(State(state): State<AppState>, Page { a, l }: Page, Path(i
             .await,
             note,
         ),
-        Err(e) => with_note(internal(e).page(l.0), note),
+        Err(e) => with_note(WebError::from(e).page(l.0), note),
     }
 }

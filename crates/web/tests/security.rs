@@ -432,6 +432,8 @@ async fn three_administrators_each_hold_one_power() {
     // The administrator knows that password: nothing but choosing one's own until then.
     let (status, _) = send(&w.app, clerk.get(&format!("/households/{}", w.in_a))).await;
     assert_eq!(status, StatusCode::SEE_OTHER, "to /password first");
+    let (_, page) = send(&w.app, clerk.get("/password")).await;
+    assert!(page.contains("请先设置您自己的密码") && !page.contains("href=\"/households\""), "no menu until then");
     let (status, body) = send(&w.app, clerk.get(&format!("/api/v1/households/{}", w.in_a))).await;
     assert_eq!(status, StatusCode::FORBIDDEN);
     assert!(body.contains("password_change_required"));
@@ -476,6 +478,8 @@ async fn three_administrators_each_hold_one_power() {
     // households; no route can switch the audit off.
     assert_eq!(send(&w.app, aud.get("/audit")).await.0, StatusCode::OK);
     assert_eq!(send(&w.app, aud.get("/accounts")).await.0, StatusCode::FORBIDDEN);
+    let (_, page) = send(&w.app, aud.get("/audit")).await;
+    assert!(!page.contains("href=\"/households\""), "no registry link for a role that cannot read it");
     for admin in [&sys, &sec, &aud] {
         assert_eq!(send(&w.app, admin.get(&format!("/households/{}", w.in_a))).await.0, StatusCode::FORBIDDEN);
     }

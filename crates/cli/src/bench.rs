@@ -49,6 +49,21 @@ pub enum Bench {
         #[arg(long, default_value_t = 8)]
         concurrency: usize,
     },
+    /// The batch check (家庭经济状况核对) over generated files with Parquet feeds, against
+    /// DuckDB running the same check as SQL on the same files; recall and precision on the
+    /// planted facts; peak memory of the check.
+    Verify {
+        #[arg(long, default_value_t = 100_000)]
+        households: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Threads for both engines (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Keep (or reuse) the generated files in this directory.
+        #[arg(long)]
+        keep: Option<std::path::PathBuf>,
+    },
     /// The policy engine: all five programmes in bulk, one situation at a time through the
     /// `assess` path, and the 低保 gap rule against OpenFisca on the same households.
     Assess {
@@ -64,6 +79,10 @@ pub enum Bench {
 
 pub async fn run(b: Bench) -> Result<(), Failure> {
     match b {
+        Bench::Verify { households, seed, threads, keep } => {
+            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            crate::verify::bench(households, seed, threads, keep.as_deref())?
+        }
         Bench::Assess { households, seed, single } => {
             let out = tokio::task::spawn_blocking(move || crate::bench_assess::run(households, seed, single)).await??;
             println!("{out}");

@@ -8,6 +8,7 @@ mod cases;
 mod keys;
 mod load;
 mod simulate;
+mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -34,6 +35,29 @@ struct Cli {
     export_approval_rows: i64,
     #[command(subcommand)]
     command: Command,
+}
+
+#[derive(Subcommand)]
+enum VerifyCommand {
+    /// Every registered person of a directory (`jiuzhu gen` layout: members.csv, incomes.csv,
+    /// assets.csv, feed_*.csv or .parquet) against every feed row; prints the findings by
+    /// kind, and recall and precision when the directory has planted.csv. Last line: JSON.
+    Batch {
+        #[arg(long)]
+        dir: PathBuf,
+        /// The check day (default today): windows are counted back from its month.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Worker threads (default: all cores).
+        #[arg(long)]
+        threads: Option<usize>,
+        /// Write every finding to this CSV file.
+        #[arg(long)]
+        findings: Option<PathBuf>,
+        /// Thresholds (default: policies/verify.yaml's values, built in).
+        #[arg(long)]
+        rules: Option<PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -89,6 +113,31 @@ enum Command {
         out: PathBuf,
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
+        /// Format of the department feeds: `csv` or `parquet` (the population is always CSV).
+        #[arg(long, default_value = "csv")]
+        format: String,
+    },
+    /// Check department files against their feed's declared schema (CSV in UTF-8 or GBK,
+    /// xlsx, xls, Parquet): a report naming file, row and column for every problem; exit 2
+    /// and nothing accepted when any file has one.
+    Import {
+        /// The feed: population, deaths, contributions, employment, unemployment, tax_income,
+        /// businesses, vehicles, properties, housing_fund, deposits, medical_bills,
+        /// disabilities, enrolment, cremations, disaster_victims.
+        feed: String,
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Dates after this day are out of range (default today).
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Reports as JSON lines instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// 家庭经济状况核对: the batch check.
+    Verify {
+        #[command(subcommand)]
+        command: VerifyCommand,
     },
     /// Load a province's, city's or county's divisions (down to villages) from the vendored
     /// 2023 list into a database, e.g. before registering households there.
@@ -261,6 +310,9 @@ impl Failure {
     pub fn input(message: impl Into<String>) -> Failure {
         Failure { code: 2, message: message.into() }
     }
+    pub fn other(message: impl Into<String>) -> Failure {
+        Failure { code: 1, message: message.into() }
+    }
 }
 
 impl<E: std::fmt::Display> From<E> for Failure {
@@ -328,11 +380,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
             load::print_accounts(&accounts, &accounts_dir);
         }
-        Command::Gen { households, seed, out, as_of } => {
+        Command::Gen { households, seed, out, as_of, format } => {
+            let format = match format.as_str() {
+                "csv" => jiuzhu_verify::sink::FeedFormat::Csv,
+                "parquet" => jiuzhu_verify::sink::FeedFormat::Parquet,
+                other => return Err(Failure::input(format!("--format: 应为 csv 或 parquet / must be csv or parquet, not {other}"))),
+            };
             let cfg = jiuzhu_synth::Config::new(households, seed, as_of.unwrap_or_else(today));
             let started = std::time::Instant::now();
             let generator = jiuzhu_synth::Generator::new(&cfg);
-            let mut writer = jiuzhu_synth::FilesWriter::create(&out, &cfg, generator.divisions())?;
+            let mut writer = jiuzhu_synth::FilesWriter::create_with(&out, &cfg, generator.divisions(), format)?;
             let bar = load::progress(households as u64, "生成 generating");
             let mut failed = None;
             generator.each(|i, h| {
@@ -448,6 +505,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             simulate::run(&database_url, &parameter, percent, value, &region, from, date, json, key_file).await?
         }
         Command::Bench { bench } => bench::run(bench).await?,
+        Command::Import { feed, files, as_of, json } => {
+            let records = verify::import(&feed, &files, as_of.unwrap_or_else(today), json)?;
+            eprintln!("{} 行全部有效 / all {} rows valid", records.len(), records.len());
+        }
+        Command::Verify { command: VerifyCommand::Batch { dir, as_of, threads, findings, rules } } => {
+            let rules = verify::rules(rules.as_deref())?;
+            let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
+            verify::batch(&dir, as_of.unwrap_or_else(today), &rules, threads, findings.as_deref())?;
+        }
     }
     Ok(())
 }

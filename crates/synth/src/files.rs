@@ -14,10 +14,8 @@
 //! | `expenses.csv` | household_no, kind, month, amount_fen, description |
 //! | `supporters.csv` | household_no, name, relation, birth_date, status, severe_disability, incapacitated, missing, imprisoned, annual_income_per_capita_fen, assets_within_limits |
 //! | `divisions.csv` | code, name, level |
-//! | `feed_police_population.csv` | id_number, name, sex, birth_date, hukou_region, status |
-//! | `feed_hrss_wages.csv` | id_number, month, wage_fen |
-//! | `feed_vehicles.csv` | id_number, plate, kind, value_fen |
-//! | `feed_real_estate.csv` | id_number, kind, area_m2 |
+//! | `feed_{code}.csv` (or `.parquet`) | one per `jiuzhu_verify::Feed`, its declared columns (see `crate::feeds`) |
+//! | `planted.csv` | household_no, member_seq, kind — the facts planted in the feeds |
 //! | `README.txt` | what this is, the configuration, this table |
 //!
 //! Enumerations use the `as_str` codes of `jiuzhu_domain` (`rural`, `head`, `migrant_work`,
@@ -25,33 +23,27 @@
 //! the generator always loses them in the Katz order (bathing, dressing, toilet, getting up,
 //! walking, eating), so the count says which.
 //!
-//! The feeds are what other departments would send about the same people, with planted
-//! discrepancies for the checks to find (drawn from a separate random stream, so the
-//! households are the same with or without them):
-//! - 公安 population: every member; ~0.3 % `deceased` (mostly the old) though still registered.
-//! - 人社 wages: social-insurance wage records of local employees and of 60 % of migrant
-//!   workers (those with a formal contract), month by month; ~10 % of them earn 30–80 % more
-//!   than the household declared; ~0.5 % of adults without declared wages show a job.
-//! - 车管 vehicles: declared cars, trucks and motorcycles, plus an undeclared car in ~1 % of
-//!   households. Plates are synthetic and unique (up to 816,000 vehicles per population).
-//! - 不动产 real estate: declared houses with floor area, plus an undeclared county-town
-//!   apartment in ~1 % of households.
+//! The feeds and what is planted in them are described in [`crate::feeds`].
 
 use crate::Config;
 use crate::Population;
-use crate::rng::{FEED_SALT, RngExt, stream_rng};
+use crate::feeds::FeedWriter;
+use jiuzhu_verify::schema::Feed;
+use jiuzhu_verify::sink::{FeedFormat, FeedSink, feed_path};
 use chrono::{Datelike, NaiveDate};
-use jiuzhu_domain::{AssetKind, Division, Employment, Fen, IncomeKind, NewHousehold, RegionCode};
-use rand::Rng;
+use jiuzhu_domain::{Division, NewHousehold, RegionCode};
 use serde::Serialize;
-use std::collections::BTreeMap;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
 type W = csv::Writer<BufWriter<File>>;
 
-/// The files written, in order, with their header rows.
+/// The list of planted facts: `household_no, member_seq, kind` (a `FindingKind` code).
+pub const PLANTED: &str = "planted.csv";
+
+/// The population's files, in order, with their header rows (the feeds follow, one file per
+/// `jiuzhu_verify::Feed`, with the feed's declared columns).
 pub const FILES: &[(&str, &[&str])] = &[
     ("households.csv", &["household_no", "hukou_region", "residence_region", "area", "address", "phone", "bank", "bank_account_no"]),
     (
@@ -98,10 +90,6 @@ pub const FILES: &[(&str, &[&str])] = &[
         ],
     ),
     ("divisions.csv", &["code", "name", "level"]),
-    ("feed_police_population.csv", &["id_number", "name", "sex", "birth_date", "hukou_region", "status"]),
-    ("feed_hrss_wages.csv", &["id_number", "month", "wage_fen"]),
-    ("feed_vehicles.csv", &["id_number", "plate", "kind", "value_fen"]),
-    ("feed_real_estate.csv", &["id_number", "kind", "area_m2"]),
 ];
 
 /// Writes a population to `dir` (created if needed); returns the paths written.
@@ -116,9 +104,10 @@ pub fn write_files(pop: &Population, dir: &Path) -> io::Result<Vec<PathBuf>> {
 /// Streams households into the files one at a time (for populations too big to hold).
 pub struct FilesWriter {
     dir: PathBuf,
-    cfg: Config,
-    plate_prefix: String,
-    next_plate: u64,
+    feeds: FeedWriter,
+    sink: FeedSink,
+    planted: W,
+    planted_count: usize,
     w: Vec<W>,
     written: usize,
 }
@@ -129,10 +118,6 @@ const INCOMES: usize = 2;
 const ASSETS: usize = 3;
 const EXPENSES: usize = 4;
 const SUPPORTERS: usize = 5;
-const POLICE: usize = 7;
-const HRSS: usize = 8;
-const VEHICLES: usize = 9;
-const ESTATE: usize = 10;
 
 /// One row of `members.csv` (more fields than serde serialises as a tuple).
 #[derive(Serialize)]
@@ -169,6 +154,11 @@ fn seq(m: Option<usize>) -> Option<usize> {
 impl FilesWriter {
     /// Creates `dir`, every file with its header, `divisions.csv` and `README.txt`.
     pub fn create(dir: &Path, cfg: &Config, divisions: &[Division]) -> io::Result<FilesWriter> {
+        FilesWriter::create_with(dir, cfg, divisions, FeedFormat::Csv)
+    }
+
+    /// The same, with the department feeds in `format` (CSV or Parquet).
+    pub fn create_with(dir: &Path, cfg: &Config, divisions: &[Division], format: FeedFormat) -> io::Result<FilesWriter> {
         std::fs::create_dir_all(dir)?;
         let mut w = Vec::with_capacity(FILES.len());
         for (name, header) in FILES {
@@ -210,17 +200,27 @@ impl FilesWriter {
         for (name, header) in FILES {
             writeln!(readme, "  {name}: {}", header.join(", "))?;
         }
+        for f in Feed::ALL {
+            let cols: Vec<&str> = f.columns().iter().map(|c| c.name).collect();
+            writeln!(readme, "  {}.{} ({}): {}", f.file_stem(), format.extension(), f.label(), cols.join(", "))?;
+        }
+        writeln!(readme, "  {PLANTED}: household_no, member_seq, kind")?;
         write!(
             readme,
             "\nhousehold_no = household index + 1; seq/member_seq = 1-based member position (head = 1),\n\
              empty member_seq = the whole household. self_care_unmet counts the daily-living items not\n\
              met, lost in the order bathing, dressing, toilet, getting up, walking, eating.\n\
-             The feed_* files are what departments (公安, 人社, 车管, 不动产) would send about the same\n\
-             people, with a few planted discrepancies (deceased members, higher wages, undeclared\n\
-             cars and apartments) for verification checks to find.\n"
+             The feed_* files are what thirteen departments would send about the same people, with\n\
+             planted facts (hidden income, vehicles, businesses, property and deposits; deaths; new\n\
+             severe disabilities; large medical bills; job loss; enrolment; leaving school; disasters)\n\
+             listed in planted.csv, so that a check's recall and precision can be measured.\n"
         )?;
         readme.flush()?;
-        Ok(FilesWriter { dir: dir.to_path_buf(), cfg: cfg.clone(), plate_prefix: plate_prefix(&cfg.county), next_plate: 0, w, written: 0 })
+        let sink = FeedSink::create(dir, format)?;
+        let mut planted = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(File::create(dir.join(PLANTED))?));
+        planted.write_record(["household_no", "member_seq", "kind"])?;
+        let feeds = FeedWriter::new(cfg.seed, cfg.as_of, cfg.county.as_str(), plate_prefix(&cfg.county));
+        Ok(FilesWriter { dir: dir.to_path_buf(), feeds, sink, planted, planted_count: 0, w, written: 0 })
     }
 
     /// Writes household number `index` (0-based; call in increasing order).
@@ -286,121 +286,34 @@ impl FilesWriter {
                 s.assets_within_limits,
             ))?;
         }
-        self.feeds(index, h)?;
+        for p in self.feeds.write(&mut self.sink, index, h)? {
+            self.planted.serialize((p.household_no, p.member_seq, p.kind.as_str()))?;
+            self.planted_count += 1;
+        }
         self.written += 1;
         Ok(())
     }
 
-    fn feeds(&mut self, index: usize, h: &NewHousehold) -> io::Result<()> {
-        let mut r = stream_rng(self.cfg.seed, FEED_SALT, index as u64);
-        let as_of = self.cfg.as_of;
-        // 公安: ~0.3 % deceased overall, by age (0.1 % under 60, 0.8 % at 60–79, 3 % at 80+).
-        for m in &h.members {
-            let p = match m.age_on(as_of) {
-                ..60 => 0.001,
-                60..80 => 0.008,
-                _ => 0.03,
-            };
-            let status = if r.chance(p) { "deceased" } else { "normal" };
-            self.w[POLICE].serialize((
-                m.id_number.as_str(),
-                m.name.as_str(),
-                m.sex.as_str(),
-                m.birth_date.to_string(),
-                h.data.hukou_region.as_str(),
-                status,
-            ))?;
-        }
-        // 人社: declared wages by member, as the feed would report them.
-        let mut wages: BTreeMap<usize, Vec<(NaiveDate, Fen)>> = BTreeMap::new();
-        for x in h.incomes.iter().filter(|x| x.kind == IncomeKind::Wage) {
-            if let Some(m) = x.member {
-                wages.entry(m).or_default().push((x.month, x.amount));
-            }
-        }
-        for (i, m) in h.members.iter().enumerate() {
-            match wages.get(&i) {
-                Some(rows) => {
-                    let formal = m.employment != Employment::MigrantWork || r.chance(0.6);
-                    let factor = if r.chance(0.1) { 1.3 + 0.5 * r.random::<f64>() } else { 1.0 };
-                    if formal {
-                        for (mo, amount) in rows {
-                            let wage = ((amount.0 as f64 * factor) / 100.0).round() as i64 * 100;
-                            self.w[HRSS].serialize((m.id_number.as_str(), month(*mo), wage))?;
-                        }
-                    }
-                }
-                None => {
-                    let age = m.age_on(as_of);
-                    if (18..=55).contains(&age) && m.student.is_none() && m.excluded.is_none() && r.chance(0.005) {
-                        let wage = r.between(2_500, 4_500) as i64 * 100;
-                        let (start, _) = jiuzhu_domain::household::income_window(as_of, 12);
-                        for k in 0..12 {
-                            let mo = start.checked_add_months(chrono::Months::new(k)).expect("valid");
-                            self.w[HRSS].serialize((m.id_number.as_str(), month(mo), wage))?;
-                        }
-                    }
-                }
-            }
-        }
-        // 车管 and 不动产.
-        let owner = |member: Option<usize>| h.members[member.unwrap_or(0)].id_number.as_str();
-        let mut has_car = false;
-        for a in &h.assets {
-            match a.kind {
-                AssetKind::Car | AssetKind::Truck | AssetKind::Motorcycle => {
-                    has_car |= a.kind == AssetKind::Car;
-                    let plate = self.plate();
-                    self.w[VEHICLES].serialize((owner(a.member), plate, a.kind.as_str(), a.value.0))?;
-                }
-                AssetKind::ResidentialProperty | AssetKind::NonResidentialProperty => {
-                    let kind = if a.kind == AssetKind::ResidentialProperty { "residential" } else { "non_residential" };
-                    self.w[ESTATE].serialize((owner(a.member), kind, floor_area(&a.description).unwrap_or(0)))?;
-                }
-                _ => {}
-            }
-        }
-        if !has_car && r.chance(0.01) {
-            let who = h
-                .members
-                .iter()
-                .position(|m| matches!(m.employment, Employment::MigrantWork | Employment::Employed | Employment::SelfEmployed))
-                .unwrap_or(0);
-            let value = (r.lognormal(70_000.0, 0.4).round() as i64) * 100;
-            let plate = self.plate();
-            self.w[VEHICLES].serialize((h.members[who].id_number.as_str(), plate, AssetKind::Car.as_str(), value))?;
-        }
-        if r.chance(0.01) {
-            self.w[ESTATE].serialize((h.members[0].id_number.as_str(), "residential", r.between(80, 130)))?;
-        }
-        Ok(())
-    }
-
-    /// The next unique plate: `甘L·A1234`, then `甘L·AB123`; serials are scrambled by an
-    /// affine bijection so consecutive households do not get consecutive plates.
-    fn plate(&mut self) -> String {
-        const L: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
-        let n = self.next_plate;
-        self.next_plate += 1;
-        let tail = if n < 240_000 {
-            let m = (n * 7_919 + 12_345) % 240_000;
-            format!("{}{:04}", L[(m / 10_000) as usize] as char, m % 10_000)
-        } else {
-            let m = ((n - 240_000) * 7_919 + 777) % 576_000;
-            format!("{}{}{:03}", L[(m / 24_000) as usize] as char, L[((m / 1_000) % 24) as usize] as char, m % 1_000)
-        };
-        format!("{}·{tail}", self.plate_prefix)
-    }
-
-    /// Flushes every file; returns the paths written (the CSV files, then `README.txt`).
-    pub fn finish(self) -> io::Result<Vec<PathBuf>> {
-        let mut paths = Vec::with_capacity(FILES.len() + 1);
+    /// Flushes every file; returns the paths written: the population's CSV files, the feeds,
+    /// `planted.csv`, then `README.txt`.
+    pub fn finish(mut self) -> io::Result<Vec<PathBuf>> {
+        let mut paths = Vec::with_capacity(FILES.len() + Feed::ALL.len() + 2);
         for (mut w, (name, _)) in self.w.into_iter().zip(FILES) {
             w.flush()?;
             paths.push(self.dir.join(name));
         }
+        let format = self.sink.format();
+        self.sink.finish()?;
+        paths.extend(Feed::ALL.iter().map(|f| feed_path(&self.dir, *f, format)));
+        self.planted.flush()?;
+        paths.push(self.dir.join(PLANTED));
         paths.push(self.dir.join("README.txt"));
         Ok(paths)
+    }
+
+    /// Planted facts written so far.
+    pub fn planted(&self) -> usize {
+        self.planted_count
     }
 
     /// Households written so far.

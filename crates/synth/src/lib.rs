@@ -71,13 +71,14 @@
 //! [`write_files`] (or [`FilesWriter`] for streaming) writes the CSV files and feeds
 //! listed in [`files`] (columns, formats and the planted discrepancies), plus `README.txt`.
 
+pub mod feeds;
 pub mod files;
 mod generator;
 mod ids;
 mod names;
 mod rng;
 
-pub use files::{FILES, FilesWriter, write_files};
+pub use files::{FILES, FilesWriter, PLANTED, write_files};
 pub use generator::{Generator, RURAL_DIBAO_LINE_MONTHLY, SynthError};
 pub use ids::IdRegistry;
 

@@ -11,8 +11,6 @@ use rand_chacha::ChaCha8Rng;
 pub(crate) const HOUSEHOLD_SALT: u64 = 0x6a69_757a_6875_0001;
 /// Stream family for the county's places (village sizes): one stream, drawn once.
 pub(crate) const PLACE_SALT: u64 = 0x6a69_757a_6875_0002;
-/// Stream family for the department feeds (drawn when the files are written).
-pub(crate) const FEED_SALT: u64 = 0x6a69_757a_6875_0003;
 
 /// The ChaCha8 stream `stream` of the key `(seed, salt)`.
 pub(crate) fn stream_rng(seed: u64, salt: u64, stream: u64) -> ChaCha8Rng {

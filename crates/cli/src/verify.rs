@@ -1,0 +1,222 @@
+//! `jiuzhu import`, `jiuzhu verify batch` and `jiuzhu bench verify`: department feeds checked
+//! and the batch check run over files, with DuckDB on the same files for comparison.
+
+use crate::Failure;
+use crate::load;
+use chrono::NaiveDate;
+use jiuzhu_verify::batch::{self, BatchResult};
+use jiuzhu_verify::{Feed, Rules};
+use serde_json::json;
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// The thresholds: `policies/verify.yaml` when given, else the defaults.
+pub fn rules(path: Option<&Path>) -> Result<Rules, Failure> {
+    let Some(path) = path else { return Ok(Rules::default()) };
+    let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
+    serde_norway::from_str(&text).map_err(|e| Failure::input(format!("{}: 核对规则格式错误 / bad rules: {e}", path.display())))
+}
+
+/// Validates each file as `feed`; prints every report; fails (exit 2) when any file has a
+/// problem, naming file, row and column. Nothing is loaded from a file with a problem.
+pub fn import(feed: &str, files: &[PathBuf], today: NaiveDate, json_out: bool) -> Result<Vec<jiuzhu_verify::FeedRecord>, Failure> {
+    let feed = Feed::parse(feed).ok_or_else(|| {
+        let codes: Vec<&str> = Feed::ALL.iter().map(|f| f.code()).collect();
+        Failure::input(format!("FEED: 未知的部门数据“{feed}”，应为 {} / unknown feed {feed}", codes.join("、")))
+    })?;
+    let mut all = Vec::new();
+    let mut bad = Vec::new();
+    for f in files {
+        let (report, records) = jiuzhu_verify::validate_file(f, feed, today);
+        if json_out {
+            println!("{}", serde_json::to_string(&report).expect("serialisable"));
+        } else {
+            print!("{}", report.to_text());
+        }
+        match records {
+            Some(r) => all.extend(r),
+            None => bad.push(report.file.clone()),
+        }
+    }
+    if !bad.is_empty() {
+        return Err(Failure::input(format!("{} 个文件有问题，未导入任何数据 / {} file(s) have problems; nothing was imported: {}", bad.len(), bad.len(), bad.join(", "))));
+    }
+    Ok(all)
+}
+
+fn progress_printer() -> impl Fn(&str, u64, u64) + Sync {
+    let bar = load::progress(0, "核对 checking");
+    move |stage: &str, done: u64, total: u64| {
+        bar.set_message(stage.to_string());
+        bar.set_length(total.max(done));
+        bar.set_position(done);
+    }
+}
+
+/// `jiuzhu verify batch`: the batch check over a directory of files.
+pub fn batch(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, findings: Option<&Path>) -> Result<BatchResult, Failure> {
+    let started = Instant::now();
+    let p = progress_printer();
+    let result = batch::run(dir, today, rules, threads, &p).map_err(|e| Failure::input(e.0))?;
+    if let Some(out) = findings {
+        let mut w = csv::Writer::from_path(out).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+        w.write_record(["household_no", "member_seq", "kind", "zh"]).map_err(|e| Failure::other(e.to_string()))?;
+        for (h, m, k) in &result.findings {
+            w.write_record([h.to_string(), m.map(|m| m.to_string()).unwrap_or_default(), k.as_str().to_string(), k.zh().to_string()])
+                .map_err(|e| Failure::other(e.to_string()))?;
+        }
+        w.flush().map_err(|e| Failure::other(e.to_string()))?;
+    }
+    let planted = dir.join(jiuzhu_synth::PLANTED);
+    let score = if planted.exists() {
+        let planted = batch::read_planted(&planted).map_err(|e| Failure::input(e.0))?;
+        Some(result.score(&planted))
+    } else {
+        None
+    };
+    let mut by_kind = serde_json::Map::new();
+    for k in jiuzhu_verify::FindingKind::ALL {
+        by_kind.insert(k.as_str().into(), json!(result.findings.iter().filter(|f| f.2 == k).count()));
+    }
+    for (h, m, k, e) in result.sample.iter().take(5) {
+        eprintln!("  户 {h}{} {}：{e}", m.map(|m| format!(" 成员 {m}")).unwrap_or_default(), k.zh());
+    }
+    println!(
+        "{}",
+        json!({
+            "households": result.households, "people": result.people, "feed_rows": result.feed_rows,
+            "unmatched_rows": result.unmatched_rows, "invalid_rows": result.invalid_rows,
+            "findings": result.findings.len(), "by_kind": by_kind,
+            "recall": score.map(|s| s.0), "precision": score.map(|s| s.1),
+            "seconds": started.elapsed().as_secs_f64(),
+            "peak_rss_mb": crate::bench::peak_rss_mib(),
+        })
+    );
+    Ok(result)
+}
+
+/// Writes a population with Parquet feeds into `dir`.
+fn generate(dir: &Path, households: usize, seed: u64, as_of: NaiveDate) -> Result<(), Failure> {
+    let cfg = jiuzhu_synth::Config::new(households, seed, as_of);
+    let generator = jiuzhu_synth::Generator::new(&cfg);
+    let mut writer = jiuzhu_synth::FilesWriter::create_with(dir, &cfg, generator.divisions(), jiuzhu_verify::sink::FeedFormat::Parquet)?;
+    let bar = load::progress(households as u64, "生成 generating");
+    let mut failed = None;
+    generator.each(|i, h| {
+        if failed.is_none()
+            && let Err(e) = writer.write(i, &h)
+        {
+            failed = Some(e);
+        }
+        bar.inc(1);
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    writer.finish()?;
+    bar.finish_and_clear();
+    Ok(())
+}
+
+const DUCKDB_SCRIPT: &str = r#"
+import sys, time, resource, duckdb
+sql, out, threads = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3])
+con = duckdb.connect()
+con.execute(f"SET threads = {threads}")
+t = time.perf_counter()
+con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
+print(f"{time.perf_counter() - t:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} {duckdb.__version__}")
+"#;
+
+/// `jiuzhu bench verify`: generate, run the batch check, run the same check in DuckDB on the
+/// same files; compare results and times. Last line: JSON.
+pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>) -> Result<(), Failure> {
+    let as_of = NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid");
+    let tmp = tempfile::tempdir()?;
+    let dir = keep.map_or_else(|| tmp.path().to_path_buf(), Path::to_path_buf);
+    let started = Instant::now();
+    if !dir.join("members.csv").exists() || keep.is_none() {
+        generate(&dir, households, seed, as_of)?;
+    }
+    let gen_seconds = started.elapsed().as_secs_f64();
+    let rules = Rules::default();
+
+    // The check runs in a child process so its peak memory is its own, not the generator's.
+    let exe = std::env::current_exe()?;
+    let findings_path = dir.join("findings.csv");
+    let t = Instant::now();
+    let child = std::process::Command::new(exe)
+        .args(["verify", "batch", "--as-of", &as_of.to_string(), "--threads", &threads.to_string(), "--dir"])
+        .arg(&dir)
+        .arg("--findings")
+        .arg(&findings_path)
+        .stderr(std::process::Stdio::inherit())
+        .output()?;
+    let seconds_wall = t.elapsed().as_secs_f64();
+    if !child.status.success() {
+        return Err(Failure::other(format!("verify batch failed: {}", String::from_utf8_lossy(&child.stdout))));
+    }
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}")).map_err(|e| Failure::other(e.to_string()))?;
+    let seconds = summary["seconds"].as_f64().unwrap_or(seconds_wall);
+    let rss = summary["peak_rss_mb"].as_f64();
+    let ours = read_findings(&findings_path)?;
+    let planted = batch::read_planted(&dir.join(jiuzhu_synth::PLANTED)).map_err(|e| Failure::input(e.0))?;
+    let hit = ours.iter().filter(|(h, m, k)| jiuzhu_verify::FindingKind::parse(k).is_some_and(|k| planted.contains(&(*h, *m, k)))).count() as f64;
+    let recall = if planted.is_empty() { 1.0 } else { hit / planted.len() as f64 };
+    let precision = if ours.is_empty() { 1.0 } else { hit / ours.len() as f64 };
+
+    // DuckDB on the same files, the same rules, the same threads.
+    let w = jiuzhu_verify::Window::new(as_of, &rules);
+    let sql_path = dir.join("batch_check.sql");
+    std::fs::write(&sql_path, jiuzhu_verify::sql::batch_check(&dir.display().to_string(), &w, &rules))?;
+    let script = dir.join("duckdb_batch.py");
+    std::fs::write(&script, DUCKDB_SCRIPT)?;
+    let out = dir.join("duckdb_findings.csv");
+    let run = std::process::Command::new("python3").arg(&script).arg(&sql_path).arg(&out).arg(threads.to_string()).output()?;
+    let (duckdb_seconds, duckdb_rss, duckdb_version, agreement) = if run.status.success() {
+        let line = String::from_utf8_lossy(&run.stdout);
+        let mut parts = line.split_whitespace();
+        let secs: f64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
+        let rss: f64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
+        let version = parts.next().unwrap_or("?").to_string();
+        let theirs = read_findings(&out)?;
+        let same = ours == theirs;
+        if !same {
+            let only_ours = ours.difference(&theirs).take(5).collect::<Vec<_>>();
+            let only_theirs = theirs.difference(&ours).take(5).collect::<Vec<_>>();
+            eprintln!("DuckDB and jiuzhu disagree: only jiuzhu {only_ours:?}; only DuckDB {only_theirs:?}");
+        }
+        (Some(secs), Some(rss), Some(version), Some(same))
+    } else {
+        eprintln!("DuckDB did not run (pip install duckdb): {}", String::from_utf8_lossy(&run.stderr).lines().last().unwrap_or(""));
+        (None, None, None, None)
+    };
+    println!(
+        "{}",
+        json!({
+            "bench": "verify",
+            "households": summary["households"], "people": summary["people"], "feed_rows": summary["feed_rows"],
+            "planted": planted.len(), "findings": ours.len(),
+            "threads": threads, "generate_seconds": gen_seconds,
+            "duckdb_version": duckdb_version, "duckdb_peak_rss_mb": duckdb_rss, "same_findings_as_duckdb": agreement,
+            "recall": recall, "precision": precision,
+            "seconds": seconds, "duckdb_seconds": duckdb_seconds,
+            "peak_rss_mb": rss,
+        })
+    );
+    Ok(())
+}
+
+fn read_findings(path: &Path) -> Result<HashSet<(u32, Option<u16>, String)>, Failure> {
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| Failure::other(e.to_string()))?;
+    let mut out = HashSet::new();
+    for r in rdr.records() {
+        let r = r.map_err(|e| Failure::other(e.to_string()))?;
+        let h = r[0].parse().map_err(|_| Failure::other("bad DuckDB household_no"))?;
+        let m = if r[1].is_empty() { None } else { r[1].parse().ok() };
+        out.insert((h, m, r[2].to_string()));
+    }
+    Ok(out)
+}

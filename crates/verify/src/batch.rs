@@ -1,0 +1,566 @@
+//! The batch check over files, for a province on one machine: every registered person
+//! against every feed row, in memory that grows with the number of people (about 110 bytes
+//! a person), never with the number of feed rows, which are streamed.
+//!
+//! Input: a directory as `jiuzhu gen` writes it — `members.csv`, `incomes.csv`, `assets.csv`
+//! (the registry's declarations) and `feed_{code}.csv` or `.parquet` for each feed present.
+//! Each feed row goes through [`check::observe`] into its person's [`MemberFacts`]; then each
+//! household goes through [`check::assess`] — the same two functions the per-application
+//! check uses, so the batch cannot disagree with it.
+//!
+//! Work is split across threads by file and, for Parquet, by row group; facts are updated
+//! with relaxed atomics (sums and counts commute, and "latest" is a max), so the result does
+//! not depend on the order rows arrive in.
+
+use crate::check::{self, COUNTS, Declared, DeclaredMember, FindingKind, LATEST, MemberFacts, Observation, Rules, SUMS, Update, Window};
+use crate::schema::Feed;
+use crate::sink::{FeedFormat, feed_path};
+use chrono::{Datelike, NaiveDate};
+use jiuzhu_domain::{AssetKind, IncomeKind};
+use std::collections::{HashMap, HashSet};
+use std::hash::{BuildHasherDefault, Hasher};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+
+/// A failure that stops the batch (a missing or unreadable input file).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct BatchError(pub String);
+
+fn err(path: &Path, e: impl std::fmt::Display) -> BatchError {
+    BatchError(format!("{}: {e}", path.display()))
+}
+
+/// An 18-character ID number packed into 57 bits: the 17 digits times 11 plus the check
+/// character (X = 10). `None` when it is not 17 digits and a check character; the batch
+/// counts such rows as invalid (imports reject them with a row-level report).
+pub fn pack_id(b: &[u8]) -> Option<u64> {
+    if b.len() != 18 {
+        return None;
+    }
+    let mut v = 0u64;
+    for &c in &b[..17] {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v * 10 + u64::from(c - b'0');
+    }
+    let check = match b[17] {
+        c @ b'0'..=b'9' => c - b'0',
+        b'X' | b'x' => 10,
+        _ => return None,
+    };
+    Some(v * 11 + u64::from(check))
+}
+
+/// Multiply-shift hashing of packed ID numbers (they are already well spread; SipHash would
+/// cost more than the lookup).
+#[derive(Default)]
+pub struct IdHasher(u64);
+
+impl Hasher for IdHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0 ^ u64::from(b)).wrapping_mul(0x100_0000_01b3);
+        }
+    }
+    fn write_u64(&mut self, x: u64) {
+        let x = (x ^ (x >> 29)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        self.0 = x ^ (x >> 32);
+    }
+}
+
+type IdMap = HashMap<u64, u32, BuildHasherDefault<IdHasher>>;
+
+/// What the batch found and read.
+#[derive(Debug, Clone, Default)]
+pub struct BatchResult {
+    pub households: u64,
+    pub people: u64,
+    /// Feed rows read, rows whose ID number matched nobody registered, and unreadable rows.
+    pub feed_rows: u64,
+    pub unmatched_rows: u64,
+    pub invalid_rows: u64,
+    /// `(household_no, member_seq, kind)`, sorted.
+    pub findings: Vec<(u32, Option<u16>, FindingKind)>,
+    /// The first findings' evidence, for a look (household_no, member_seq, kind, evidence).
+    pub sample: Vec<(u32, Option<u16>, FindingKind, String)>,
+}
+
+impl BatchResult {
+    /// Recall and precision against a planted list (both 1.0 when nothing was planted and
+    /// nothing found).
+    pub fn score(&self, planted: &HashSet<(u32, Option<u16>, FindingKind)>) -> (f64, f64) {
+        let hit = self.findings.iter().filter(|f| planted.contains(f)).count() as f64;
+        let recall = if planted.is_empty() { 1.0 } else { hit / planted.len() as f64 };
+        let precision = if self.findings.is_empty() { 1.0 } else { hit / self.findings.len() as f64 };
+        (recall, precision)
+    }
+}
+
+/// Reads `planted.csv` (`household_no, member_seq, kind`).
+pub fn read_planted(path: &Path) -> Result<HashSet<(u32, Option<u16>, FindingKind)>, BatchError> {
+    let mut rdr = csv::Reader::from_path(path).map_err(|e| err(path, e))?;
+    let mut out = HashSet::new();
+    for (i, r) in rdr.records().enumerate() {
+        let r = r.map_err(|e| err(path, e))?;
+        let bad = || err(path, format!("row {}: bad planted fact", i + 2));
+        let no = r[0].parse().map_err(|_| bad())?;
+        let seq = if r[1].is_empty() { None } else { Some(r[1].parse().map_err(|_| bad())?) };
+        out.insert((no, seq, FindingKind::parse(&r[2]).ok_or_else(bad)?));
+    }
+    Ok(out)
+}
+
+/// Progress: a stage's label, work done and total (total 0 = unknown).
+pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
+
+/// The registry side: people, households, declarations.
+struct Registry {
+    ids: IdMap,
+    /// Person index → household index.
+    household_of: Vec<u32>,
+    /// Household index → first person index (one more entry at the end).
+    starts: Vec<u32>,
+    members: Vec<DeclaredMember>,
+    vehicles: Vec<u8>,
+    businesses: Vec<u8>,
+    properties: Vec<u8>,
+    financial: Vec<i64>,
+}
+
+fn int(b: &[u8]) -> Option<i64> {
+    if b.is_empty() {
+        return None;
+    }
+    let mut v = 0i64;
+    for &c in b {
+        if !c.is_ascii_digit() {
+            return None;
+        }
+        v = v.checked_mul(10)?.checked_add(i64::from(c - b'0'))?;
+    }
+    Some(v)
+}
+
+/// `YYYY-MM-DD` or `YYYY-MM` (the month's first day).
+fn date(b: &[u8]) -> Option<NaiveDate> {
+    let num = |r: std::ops::Range<usize>| b.get(r).and_then(int);
+    match b.len() {
+        10 => NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)? as u32, num(8..10)? as u32),
+        7 => NaiveDate::from_ymd_opt(num(0..4)? as i32, num(5..7)? as u32, 1),
+        _ => None,
+    }
+}
+
+fn csv_reader(path: &Path) -> Result<(csv::Reader<std::fs::File>, Vec<String>), BatchError> {
+    let mut rdr = csv::ReaderBuilder::new().buffer_capacity(1 << 20).from_path(path).map_err(|e| err(path, e))?;
+    let header = rdr.headers().map_err(|e| err(path, e))?.iter().map(|s| s.trim_start_matches('\u{feff}').to_string()).collect();
+    Ok((rdr, header))
+}
+
+fn position(path: &Path, header: &[String], name: &str) -> Result<usize, BatchError> {
+    header.iter().position(|h| h == name).ok_or_else(|| err(path, format!("no column {name}")))
+}
+
+impl Registry {
+    fn load(dir: &Path, w: &Window, progress: Progress<'_>) -> Result<Registry, BatchError> {
+        let path = dir.join("members.csv");
+        let (mut rdr, header) = csv_reader(&path)?;
+        let (c_no, c_id, c_grade, c_student) = (
+            position(&path, &header, "household_no")?,
+            position(&path, &header, "id_number")?,
+            position(&path, &header, "disability_grade")?,
+            position(&path, &header, "student")?,
+        );
+        let mut reg = Registry {
+            ids: IdMap::default(),
+            household_of: Vec::new(),
+            starts: Vec::new(),
+            members: Vec::new(),
+            vehicles: Vec::new(),
+            businesses: Vec::new(),
+            properties: Vec::new(),
+            financial: Vec::new(),
+        };
+        let mut rec = csv::ByteRecord::new();
+        let mut last_no = 0i64;
+        while rdr.read_byte_record(&mut rec).map_err(|e| err(&path, e))? {
+            let no = int(&rec[c_no]).ok_or_else(|| err(&path, format!("line {}: bad household_no", reg.members.len() + 2)))?;
+            if no != last_no {
+                if no != last_no + 1 {
+                    return Err(err(&path, format!("household_no {no} after {last_no}: members.csv must list households in order")));
+                }
+                reg.starts.push(reg.members.len() as u32);
+                last_no = no;
+            }
+            let p = reg.members.len() as u32;
+            if let Some(id) = pack_id(&rec[c_id]) {
+                reg.ids.insert(id, p);
+            }
+            reg.household_of.push((no - 1) as u32);
+            reg.members.push(DeclaredMember { income: 0, disability_grade: int(&rec[c_grade]).map(|g| g as u8), student: !rec[c_student].is_empty() });
+            if p % 1_000_000 == 0 {
+                progress("读取户籍成员 members", u64::from(p), 0);
+            }
+        }
+        let households = reg.starts.len();
+        reg.starts.push(reg.members.len() as u32);
+        reg.vehicles = vec![0; households];
+        reg.businesses = vec![0; households];
+        reg.properties = vec![0; households];
+        reg.financial = vec![0; households];
+
+        // Declared incomes and assets, through the same Declared methods as a single check.
+        let person = |reg: &Registry, no: i64, seq: Option<i64>| -> Option<usize> {
+            let h = usize::try_from(no - 1).ok()?;
+            let start = *reg.starts.get(h)? as usize;
+            let p = start + seq.map_or(0, |s| (s - 1) as usize);
+            (p < reg.starts[h + 1] as usize).then_some(p)
+        };
+        let path = dir.join("incomes.csv");
+        let (mut rdr, header) = csv_reader(&path)?;
+        let (c_no, c_seq, c_kind, c_month, c_amount) = (
+            position(&path, &header, "household_no")?,
+            position(&path, &header, "member_seq")?,
+            position(&path, &header, "kind")?,
+            position(&path, &header, "month")?,
+            position(&path, &header, "amount_fen")?,
+        );
+        let mut one = Declared { members: vec![DeclaredMember::default()], ..Default::default() };
+        while rdr.read_byte_record(&mut rec).map_err(|e| err(&path, e))? {
+            let (Some(no), Some(month), Some(amount)) = (int(&rec[c_no]), date(&rec[c_month]), int(&rec[c_amount])) else { continue };
+            let Some(kind) = std::str::from_utf8(&rec[c_kind]).ok().and_then(IncomeKind::parse) else { continue };
+            if let Some(p) = person(&reg, no, int(&rec[c_seq])) {
+                one.members[0].income = 0;
+                one.add_income(Some(0), kind, month, amount, w);
+                reg.members[p].income += one.members[0].income;
+            }
+        }
+        let path = dir.join("assets.csv");
+        let (mut rdr, header) = csv_reader(&path)?;
+        let (c_no, c_kind, c_value) = (position(&path, &header, "household_no")?, position(&path, &header, "kind")?, position(&path, &header, "value_fen")?);
+        while rdr.read_byte_record(&mut rec).map_err(|e| err(&path, e))? {
+            let (Some(no), Some(value)) = (int(&rec[c_no]), int(&rec[c_value])) else { continue };
+            let Some(kind) = std::str::from_utf8(&rec[c_kind]).ok().and_then(AssetKind::parse) else { continue };
+            let Some(h) = usize::try_from(no - 1).ok().filter(|h| *h < households) else { continue };
+            let mut d = Declared::default();
+            d.add_asset(kind, value);
+            reg.vehicles[h] = reg.vehicles[h].saturating_add(d.vehicles as u8);
+            reg.businesses[h] = reg.businesses[h].saturating_add(d.businesses as u8);
+            reg.properties[h] = reg.properties[h].saturating_add(d.properties as u8);
+            reg.financial[h] += d.financial;
+        }
+        Ok(reg)
+    }
+}
+
+/// Every person's facts, updated concurrently.
+struct FactTable {
+    sums: Vec<AtomicI64>,
+    counts: Vec<AtomicU32>,
+    latest: Vec<AtomicI32>,
+}
+
+impl FactTable {
+    fn new(people: usize) -> FactTable {
+        FactTable {
+            sums: (0..people * SUMS).map(|_| AtomicI64::new(0)).collect(),
+            counts: (0..people * COUNTS).map(|_| AtomicU32::new(0)).collect(),
+            latest: (0..people * LATEST).map(|_| AtomicI32::new(0)).collect(),
+        }
+    }
+    fn apply(&self, p: usize, u: Update) {
+        match u {
+            Update::Add(s, v) => {
+                self.sums[p * SUMS + s as usize].fetch_add(v, Relaxed);
+            }
+            Update::Count(c) => {
+                self.counts[p * COUNTS + c as usize].fetch_add(1, Relaxed);
+            }
+            Update::Latest(l, d) => {
+                self.latest[p * LATEST + l as usize].fetch_max(d.num_days_from_ce(), Relaxed);
+            }
+        }
+    }
+    fn get(&self, p: usize) -> MemberFacts {
+        let mut f = MemberFacts::default();
+        for i in 0..SUMS {
+            f.sums[i] = self.sums[p * SUMS + i].load(Relaxed);
+        }
+        for i in 0..COUNTS {
+            f.counts[i] = self.counts[p * COUNTS + i].load(Relaxed);
+        }
+        for i in 0..LATEST {
+            f.latest[i] = self.latest[p * LATEST + i].load(Relaxed);
+        }
+        f
+    }
+}
+
+/// One unit of work: a CSV file, or one row group of a Parquet file.
+enum Work {
+    Csv(Feed, PathBuf),
+    RowGroup(Feed, PathBuf, usize),
+}
+
+struct Counters {
+    rows: AtomicU64,
+    unmatched: AtomicU64,
+    invalid: AtomicU64,
+}
+
+/// Runs the batch check over `dir` on `today` with `threads` threads.
+pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress: Progress<'_>) -> Result<BatchResult, BatchError> {
+    let w = Window::new(today, rules);
+    let reg = Registry::load(dir, &w, progress)?;
+    let people = reg.members.len();
+    let facts = FactTable::new(people);
+
+    let mut work = Vec::new();
+    for feed in Feed::ALL {
+        let csv = feed_path(dir, feed, FeedFormat::Csv);
+        let pq = feed_path(dir, feed, FeedFormat::Parquet);
+        if pq.exists() {
+            use parquet::file::reader::{FileReader, SerializedFileReader};
+            let file = std::fs::File::open(&pq).map_err(|e| err(&pq, e))?;
+            let groups = SerializedFileReader::new(file).map_err(|e| err(&pq, e))?.num_row_groups();
+            work.extend((0..groups).map(|g| Work::RowGroup(feed, pq.clone(), g)));
+        } else if csv.exists() {
+            work.push(Work::Csv(feed, csv));
+        }
+    }
+    let next = AtomicUsize::new(0);
+    let counters = Counters { rows: AtomicU64::new(0), unmatched: AtomicU64::new(0), invalid: AtomicU64::new(0) };
+    let failure: Mutex<Option<BatchError>> = Mutex::new(None);
+    let total = work.len() as u64;
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    let Some(item) = work.get(i) else { break };
+                    let r = match item {
+                        Work::Csv(feed, path) => scan_csv(*feed, path, &reg, &facts, &w, &counters),
+                        Work::RowGroup(feed, path, g) => scan_row_group(*feed, path, *g, &reg, &facts, &w, &counters),
+                    };
+                    if let Err(e) = r {
+                        failure.lock().expect("not poisoned").get_or_insert(e);
+                        break;
+                    }
+                    progress("比对部门数据 feeds", i as u64 + 1, total);
+                }
+            });
+        }
+    });
+    if let Some(e) = failure.into_inner().expect("not poisoned") {
+        return Err(e);
+    }
+
+    // Assess every household, in parallel chunks.
+    let households = reg.starts.len() - 1;
+    let chunk = households.div_ceil(threads.max(1) * 8).max(1);
+    let next = AtomicUsize::new(0);
+    let found: Mutex<Vec<(u32, Option<u16>, FindingKind, String)>> = Mutex::new(Vec::new());
+    let all: Mutex<Vec<(u32, Option<u16>, FindingKind)>> = Mutex::new(Vec::new());
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                let mut local = Vec::new();
+                let mut sample = Vec::new();
+                let mut member_facts = Vec::new();
+                loop {
+                    let c = next.fetch_add(1, Relaxed);
+                    let from = c * chunk;
+                    if from >= households {
+                        break;
+                    }
+                    for h in from..(from + chunk).min(households) {
+                        let (a, b) = (reg.starts[h] as usize, reg.starts[h + 1] as usize);
+                        member_facts.clear();
+                        member_facts.extend((a..b).map(|p| facts.get(p)));
+                        if member_facts.iter().all(|f| *f == MemberFacts::default()) {
+                            continue;
+                        }
+                        let declared = Declared {
+                            members: reg.members[a..b].to_vec(),
+                            vehicles: u32::from(reg.vehicles[h]),
+                            businesses: u32::from(reg.businesses[h]),
+                            properties: u32::from(reg.properties[h]),
+                            financial: reg.financial[h],
+                        };
+                        for f in check::assess(&declared, &member_facts, rules) {
+                            let seq = f.member.map(|m| m as u16 + 1);
+                            local.push((h as u32 + 1, seq, f.kind));
+                            if sample.len() < 20 {
+                                sample.push((h as u32 + 1, seq, f.kind, f.evidence));
+                            }
+                        }
+                    }
+                    progress("评估家庭 households", ((c + 1) * chunk).min(households) as u64, households as u64);
+                }
+                all.lock().expect("not poisoned").extend(local);
+                found.lock().expect("not poisoned").extend(sample);
+            });
+        }
+    });
+    let mut findings = all.into_inner().expect("not poisoned");
+    findings.sort();
+    let mut sample = found.into_inner().expect("not poisoned");
+    sample.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
+    sample.truncate(20);
+    Ok(BatchResult {
+        households: households as u64,
+        people: people as u64,
+        feed_rows: counters.rows.into_inner(),
+        unmatched_rows: counters.unmatched.into_inner(),
+        invalid_rows: counters.invalid.into_inner(),
+        findings,
+        sample,
+    })
+}
+
+/// The positions of the columns the check reads, in a file's header.
+struct Columns {
+    id: usize,
+    on: usize,
+    amount: Option<usize>,
+    code: Option<usize>,
+    until: Option<usize>,
+}
+
+impl Columns {
+    fn find(feed: Feed, path: &Path, header: &[String]) -> Result<Columns, BatchError> {
+        let pos = |name: &str| position(path, header, name);
+        Ok(Columns {
+            id: pos("id_number")?,
+            on: pos(feed.date_column().expect("every feed has a date"))?,
+            amount: feed.amount_column().map(pos).transpose()?,
+            code: feed.code_column().map(pos).transpose()?,
+            until: feed.until_column().map(pos).transpose()?,
+        })
+    }
+}
+
+fn record(p: usize, o: &Observation<'_>, facts: &FactTable, w: &Window) {
+    if let Some(u) = check::observe(o, w) {
+        facts.apply(p, u);
+    }
+}
+
+fn scan_csv(feed: Feed, path: &Path, reg: &Registry, facts: &FactTable, w: &Window, n: &Counters) -> Result<(), BatchError> {
+    let (mut rdr, header) = csv_reader(path)?;
+    let c = Columns::find(feed, path, &header)?;
+    let mut rec = csv::ByteRecord::new();
+    let (mut rows, mut unmatched, mut invalid) = (0u64, 0u64, 0u64);
+    while rdr.read_byte_record(&mut rec).map_err(|e| err(path, e))? {
+        rows += 1;
+        let (Some(id), Some(on)) = (pack_id(&rec[c.id]), date(&rec[c.on])) else {
+            invalid += 1;
+            continue;
+        };
+        let Some(&p) = reg.ids.get(&id) else {
+            unmatched += 1;
+            continue;
+        };
+        let o = Observation {
+            feed,
+            on,
+            amount: c.amount.and_then(|i| int(&rec[i])).unwrap_or(0),
+            code: c.code.and_then(|i| std::str::from_utf8(&rec[i]).ok()).unwrap_or(""),
+            until: c.until.and_then(|i| date(&rec[i])),
+        };
+        record(p as usize, &o, facts, w);
+    }
+    n.rows.fetch_add(rows, Relaxed);
+    n.unmatched.fetch_add(unmatched, Relaxed);
+    n.invalid.fetch_add(invalid, Relaxed);
+    Ok(())
+}
+
+fn epoch(days: i32) -> Option<NaiveDate> {
+    NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
+}
+
+fn scan_row_group(feed: Feed, path: &Path, group: usize, reg: &Registry, facts: &FactTable, w: &Window, n: &Counters) -> Result<(), BatchError> {
+    use parquet::column::reader::{ColumnReader, get_typed_column_reader};
+    use parquet::data_type::{ByteArrayType, Int32Type, Int64Type};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let file = std::fs::File::open(path).map_err(|e| err(path, e))?;
+    let reader = SerializedFileReader::new(file).map_err(|e| err(path, e))?;
+    let header: Vec<String> = reader.metadata().file_metadata().schema_descr().columns().iter().map(|c| c.name().to_string()).collect();
+    let c = Columns::find(feed, path, &header)?;
+    let rg = reader.get_row_group(group).map_err(|e| err(path, e))?;
+    let rows = rg.metadata().num_rows() as usize;
+    let pe = |e: parquet::errors::ParquetError| err(path, e);
+    let bytes = |i: usize| -> Result<Vec<parquet::data_type::ByteArray>, BatchError> {
+        let mut r = get_typed_column_reader::<ByteArrayType>(rg.get_column_reader(i).map_err(pe)?);
+        let (mut v, mut d) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+        r.read_records(rows, Some(&mut d), None, &mut v).map_err(pe)?;
+        Ok(v)
+    };
+    // Dates are DATE (i32 days) when written by jiuzhu; other writers may use text.
+    let dates = |i: usize, optional: bool| -> Result<Vec<Option<NaiveDate>>, BatchError> {
+        match rg.get_column_reader(i).map_err(pe)? {
+            r @ ColumnReader::Int32ColumnReader(_) => {
+                let mut r = get_typed_column_reader::<Int32Type>(r);
+                let (mut v, mut d) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+                r.read_records(rows, Some(&mut d), None, &mut v).map_err(pe)?;
+                if optional {
+                    let mut it = v.into_iter();
+                    Ok(d.iter().map(|l| if *l > 0 { it.next().and_then(epoch) } else { None }).collect())
+                } else {
+                    Ok(v.into_iter().map(epoch).collect())
+                }
+            }
+            r @ ColumnReader::ByteArrayColumnReader(_) => {
+                let mut r = get_typed_column_reader::<ByteArrayType>(r);
+                let (mut v, mut d) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+                r.read_records(rows, Some(&mut d), None, &mut v).map_err(pe)?;
+                let mut it = v.into_iter();
+                Ok(d.iter().map(|l| if *l > 0 || !optional { it.next().and_then(|b| date(b.data())) } else { None }).collect())
+            }
+            _ => Err(err(path, format!("column {} is not a date", header[i]))),
+        }
+    };
+    let ids = bytes(c.id)?;
+    let on = dates(c.on, false)?;
+    let amounts: Vec<i64> = match c.amount {
+        Some(i) => {
+            let mut r = get_typed_column_reader::<Int64Type>(rg.get_column_reader(i).map_err(pe)?);
+            let (mut v, mut d) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
+            r.read_records(rows, Some(&mut d), None, &mut v).map_err(pe)?;
+            v
+        }
+        None => Vec::new(),
+    };
+    let codes = c.code.map(bytes).transpose()?;
+    let until = c.until.map(|i| dates(i, true)).transpose()?;
+    let (mut unmatched, mut invalid) = (0u64, 0u64);
+    for (k, id) in ids.iter().enumerate() {
+        let (Some(id), Some(Some(day))) = (pack_id(id.data()), on.get(k)) else {
+            invalid += 1;
+            continue;
+        };
+        let Some(&p) = reg.ids.get(&id) else {
+            unmatched += 1;
+            continue;
+        };
+        let o = Observation {
+            feed,
+            on: *day,
+            amount: amounts.get(k).copied().unwrap_or(0),
+            code: codes.as_ref().and_then(|v| v.get(k)).and_then(|b| std::str::from_utf8(b.data()).ok()).unwrap_or(""),
+            until: until.as_ref().and_then(|v| v.get(k).copied().flatten()),
+        };
+        record(p as usize, &o, facts, w);
+    }
+    n.rows.fetch_add(ids.len() as u64, Relaxed);
+    n.unmatched.fetch_add(unmatched, Relaxed);
+    n.invalid.fetch_add(invalid, Relaxed);
+    Ok(())
+}

@@ -1,0 +1,455 @@
+//! Validating a department's file against its feed's declared schema: every problem named
+//! by file, row and column; a file with any problem yields no records (the caller loads
+//! nothing), so an import lands whole or not at all.
+
+use crate::read::{self, ReadError, Source};
+use crate::schema::{Column, ColumnType, Feed};
+use chrono::{Datelike, NaiveDate};
+use jiuzhu_domain::id_number::IdNumber;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::Path;
+
+/// The most problems a report lists (the count goes on); a wrong file would list every row.
+pub const MAX_LISTED: usize = 200;
+
+/// A typed cell.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Value {
+    Empty,
+    Text(String),
+    Date(NaiveDate),
+    Int(i64),
+}
+
+impl Value {
+    pub fn date(&self) -> Option<NaiveDate> {
+        match self {
+            Value::Date(d) => Some(*d),
+            _ => None,
+        }
+    }
+    pub fn int(&self) -> Option<i64> {
+        match self {
+            Value::Int(i) => Some(*i),
+            _ => None,
+        }
+    }
+    pub fn text(&self) -> &str {
+        match self {
+            Value::Text(s) => s,
+            _ => "",
+        }
+    }
+}
+
+/// One valid row of a feed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FeedRecord {
+    pub feed: Feed,
+    /// The row in the file (for the report and the evidence).
+    pub row: u64,
+    pub id_number: IdNumber,
+    /// In the feed's declared column order; `values[0]` is the ID number as text.
+    pub values: Vec<Value>,
+}
+
+impl FeedRecord {
+    pub fn get(&self, column: &str) -> &Value {
+        let i = self.feed.columns().iter().position(|c| c.name == column).expect("declared column");
+        &self.values[i]
+    }
+
+    /// The row's natural key (the feed's [`Feed::key`] columns): equal keys are the same fact,
+    /// so loading a row twice changes nothing.
+    pub fn key(&self) -> String {
+        let cols = self.feed.columns();
+        let mut k = String::new();
+        for name in self.feed.key() {
+            let i = cols.iter().position(|c| c.name == *name).expect("declared column");
+            if !k.is_empty() {
+                k.push('\u{1f}');
+            }
+            k.push_str(&value_text(&self.values[i]));
+        }
+        k
+    }
+
+    /// The day the row describes (its date or month column).
+    pub fn on(&self) -> Option<NaiveDate> {
+        self.feed.date_column().and_then(|c| self.get(c).date())
+    }
+
+    /// What the check reads of this row.
+    pub fn observation(&self) -> Option<crate::check::Observation<'_>> {
+        let f = self.feed;
+        Some(crate::check::Observation {
+            feed: f,
+            on: self.on()?,
+            amount: f.amount_column().and_then(|c| self.get(c).int()).unwrap_or(0),
+            code: f.code_column().map_or("", |c| self.get(c).text()),
+            until: f.until_column().and_then(|c| self.get(c).date()),
+        })
+    }
+
+    /// The columns other than the ID number, as JSON (stored encrypted; shown as evidence).
+    pub fn detail_json(&self) -> String {
+        let map: serde_json::Map<String, serde_json::Value> = self
+            .feed
+            .columns()
+            .iter()
+            .zip(&self.values)
+            .skip(1)
+            .map(|(c, v)| (c.name.to_string(), serde_json::to_value(v).unwrap_or(serde_json::Value::Null)))
+            .collect();
+        serde_json::Value::Object(map).to_string()
+    }
+}
+
+fn value_text(v: &Value) -> String {
+    match v {
+        Value::Empty => String::new(),
+        Value::Text(s) => s.clone(),
+        Value::Date(d) => d.to_string(),
+        Value::Int(i) => i.to_string(),
+    }
+}
+
+/// One problem: the row (0 = the file or its header), the column, what is wrong.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Problem {
+    pub row: u64,
+    pub column: String,
+    /// The offending value as read (ID numbers masked: the report is shared by e-mail).
+    pub value: String,
+    pub code: &'static str,
+    pub zh: String,
+    pub en: String,
+}
+
+/// What an import found, file by file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    pub file: String,
+    pub feed: Feed,
+    pub format: String,
+    pub encoding: String,
+    /// SHA-256 of the file's bytes: the same file imported again is recognised.
+    pub sha256: String,
+    pub rows: u64,
+    pub valid_rows: u64,
+    /// Problems found (all of them counted, the first [`MAX_LISTED`] listed).
+    pub problem_count: u64,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        self.problem_count == 0
+    }
+
+    fn push(&mut self, p: Problem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(p);
+        }
+    }
+
+    /// A plain-text report, Chinese first, one problem a line: `文件 第N行 列: 问题`.
+    pub fn to_text(&self) -> String {
+        let mut s = format!(
+            "{} [{}·{}，{}，{}]：共 {} 行，有效 {} 行，问题 {} 个\n",
+            self.file,
+            self.feed.department().zh(),
+            self.feed.zh(),
+            self.format,
+            self.encoding,
+            self.rows,
+            self.valid_rows,
+            self.problem_count
+        );
+        for p in &self.problems {
+            let at = if p.row == 0 { "文件".to_string() } else { format!("第 {} 行", p.row) };
+            let value = if p.value.is_empty() { String::new() } else { format!("（值：{}）", p.value) };
+            s.push_str(&format!("  {} {} {}: {}{} / {}\n", self.file, at, p.column, p.zh, value, p.en));
+        }
+        if self.problem_count as usize > self.problems.len() {
+            s.push_str(&format!("  ……另有 {} 个问题未列出 / {} more not listed\n", self.problem_count as usize - self.problems.len(), self.problem_count as usize - self.problems.len()));
+        }
+        s
+    }
+}
+
+/// Reads and validates `path` as `feed` on `today` (dates after it are out of range). Returns
+/// the report and, only when it has no problem, every record.
+pub fn validate_file(path: &Path, feed: Feed, today: NaiveDate) -> (Report, Option<Vec<FeedRecord>>) {
+    let file = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
+    let sha256 = std::fs::read(path).map(|b| hex(&Sha256::digest(&b))).unwrap_or_default();
+    let mut report = Report {
+        file,
+        feed,
+        format: read::Format::of(path).map_or("?", |f| f.as_str()).to_string(),
+        encoding: String::new(),
+        sha256,
+        rows: 0,
+        valid_rows: 0,
+        problem_count: 0,
+        problems: Vec::new(),
+    };
+    let mut v = Validator::new(feed, today);
+    let result = read::scan(path, &mut |line| match line {
+        read::Line::Header(h) => v.header(h),
+        read::Line::Row(row, cells) => v.row(row, cells),
+    });
+    let (mut problems, records, rows) = v.finish();
+    match result {
+        Ok(Source { encoding, ends_without_newline, .. }) => {
+            report.encoding = encoding.to_string();
+            if ends_without_newline && problems.iter().any(|p| p.code == "row.columns") {
+                problems.push(problem(0, "", "", "file.truncated", "文件末尾没有换行且最后一行字段不全：文件可能在传输中被截断", "the file ends without a line break and its last row is short: it was probably cut off"));
+            }
+        }
+        Err(ReadError { zh, en }) => problems.push(problem(0, "", "", "file.unreadable", zh, en)),
+    }
+    report.rows = rows;
+    report.valid_rows = records.len() as u64;
+    for p in problems {
+        report.push(p);
+    }
+    let ok = report.ok();
+    (report, ok.then_some(records))
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn problem(row: u64, column: &str, value: &str, code: &'static str, zh: impl Into<String>, en: impl Into<String>) -> Problem {
+    Problem { row, column: column.to_string(), value: value.to_string(), code, zh: zh.into(), en: en.into() }
+}
+
+/// Validates rows as they are read (any format, any size), keeping the valid records.
+pub struct Validator {
+    feed: Feed,
+    today: NaiveDate,
+    /// For each declared column, its position in the file's header.
+    positions: Vec<Option<usize>>,
+    width: usize,
+    header_ok: bool,
+    seen: HashMap<String, u64>,
+    problems: Vec<Problem>,
+    records: Vec<FeedRecord>,
+    rows: u64,
+}
+
+impl Validator {
+    pub fn new(feed: Feed, today: NaiveDate) -> Validator {
+        Validator {
+            feed,
+            today,
+            positions: Vec::new(),
+            width: 0,
+            header_ok: false,
+            seen: HashMap::new(),
+            problems: Vec::new(),
+            records: Vec::new(),
+            rows: 0,
+        }
+    }
+
+    /// Matches the header to the declared columns, by code (`id_number`) or Chinese name
+    /// (`公民身份号码`), in any order. Missing declared columns and unknown extra columns are
+    /// both errors: an extra column usually means the wrong file or a shifted layout.
+    pub fn header(&mut self, header: &[String]) {
+        let cols = self.feed.columns();
+        let norm = |s: &str| s.trim().trim_start_matches('\u{feff}').to_string();
+        let names: Vec<String> = header.iter().map(|h| norm(h)).collect();
+        self.width = names.len();
+        self.positions = cols.iter().map(|c| names.iter().position(|n| n == c.name || n == c.zh)).collect();
+        let mut ok = true;
+        for (c, p) in cols.iter().zip(&self.positions) {
+            if p.is_none() {
+                ok = false;
+                self.problems.push(problem(
+                    1,
+                    c.name,
+                    "",
+                    "header.missing",
+                    format!("缺少列“{}”（{}）", c.zh, c.name),
+                    format!("column {} ({}) is missing", c.name, c.zh),
+                ));
+            }
+        }
+        for (i, n) in names.iter().enumerate() {
+            if !self.positions.contains(&Some(i)) {
+                ok = false;
+                let shown = if n.is_empty() { format!("第 {} 列（无列名）", i + 1) } else { n.clone() };
+                self.problems.push(problem(
+                    1,
+                    &shown,
+                    "",
+                    "header.unknown",
+                    format!("多出未声明的列“{shown}”：请确认文件是否为{}数据", self.feed.label()),
+                    format!("undeclared column {shown}: is this really the {} feed?", self.feed.code()),
+                ));
+            }
+        }
+        self.header_ok = ok;
+    }
+
+    /// Validates one data row.
+    pub fn row(&mut self, row: u64, cells: &[String]) {
+        self.rows += 1;
+        if !self.header_ok {
+            return;
+        }
+        if cells.len() != self.width {
+            self.problems.push(problem(
+                row,
+                "",
+                "",
+                "row.columns",
+                format!("本行有 {} 个字段，表头有 {} 列", cells.len(), self.width),
+                format!("the row has {} fields, the header {}", cells.len(), self.width),
+            ));
+            return;
+        }
+        let before = self.problems.len();
+        let cols = self.feed.columns();
+        let mut values = Vec::with_capacity(cols.len());
+        let mut id = None;
+        for (c, p) in cols.iter().zip(&self.positions) {
+            let text = cells[p.expect("header checked")].as_str();
+            match parse_cell(c, text, self.today) {
+                Ok(v) => {
+                    if c.kind == ColumnType::IdNumber {
+                        id = IdNumber::parse(text, self.today).ok();
+                    }
+                    values.push(v);
+                }
+                Err((code, zh, en)) => {
+                    let shown = if c.kind == ColumnType::IdNumber { mask(text) } else { text.chars().take(40).collect() };
+                    self.problems.push(problem(row, c.name, &shown, code, format!("{}：{zh}", c.zh), en));
+                    values.push(Value::Empty);
+                }
+            }
+        }
+        if self.problems.len() > before {
+            return;
+        }
+        let record = FeedRecord { feed: self.feed, row, id_number: id.expect("validated"), values };
+        let key = record.key();
+        if let Some(first) = self.seen.get(&key) {
+            self.problems.push(problem(
+                row,
+                &self.feed.key().join("+"),
+                "",
+                "row.duplicate",
+                format!("与第 {first} 行重复（{}相同）", self.feed.key().join("、")),
+                format!("duplicates row {first} (same {})", self.feed.key().join(", ")),
+            ));
+            return;
+        }
+        self.seen.insert(key, row);
+        // Once the file is known bad nothing will load: stop holding records.
+        if self.problems.is_empty() {
+            self.records.push(record);
+        }
+    }
+
+    /// Problems, records (empty when there were problems) and the number of data rows.
+    pub fn finish(self) -> (Vec<Problem>, Vec<FeedRecord>, u64) {
+        let records = if self.problems.is_empty() { self.records } else { Vec::new() };
+        (self.problems, records, self.rows)
+    }
+}
+
+/// `620825********1234` — enough to find the row, not enough to identify a person.
+fn mask(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    if chars.len() <= 10 {
+        return "*".repeat(chars.len());
+    }
+    chars.iter().enumerate().map(|(i, c)| if i < 6 || i >= chars.len() - 4 { *c } else { '*' }).collect()
+}
+
+type CellError = (&'static str, String, String);
+
+fn parse_cell(c: &Column, text: &str, today: NaiveDate) -> Result<Value, CellError> {
+    if text.contains('\u{fffd}') {
+        return Err((
+            "cell.garbled",
+            "含有乱码字符（�）：文件可能曾以错误的编码（如把 GBK 当作 UTF-8）打开并保存".into(),
+            "contains U+FFFD: the file was probably opened in the wrong encoding (GBK as UTF-8) and saved".into(),
+        ));
+    }
+    if text.is_empty() {
+        return if c.required { Err(("cell.required", "不能为空".into(), "must not be empty".into())) } else { Ok(Value::Empty) };
+    }
+    match c.kind {
+        ColumnType::IdNumber => match IdNumber::parse(text, today) {
+            Ok(id) => Ok(Value::Text(id.as_str().to_string())),
+            Err(e) => Err((e.code, e.zh, e.en)),
+        },
+        ColumnType::Text => Ok(Value::Text(text.to_string())),
+        ColumnType::Date => parse_date(text, today).map(Value::Date),
+        ColumnType::Month => parse_month(text, today).map(Value::Date),
+        ColumnType::Fen | ColumnType::Count => match text.parse::<i64>() {
+            Ok(n) if n >= 0 => Ok(Value::Int(n)),
+            Ok(_) => Err(("cell.negative", "不能为负数".into(), "must not be negative".into())),
+            Err(_) if c.kind == ColumnType::Fen && text.contains('.') => {
+                Err(("cell.fen", "金额应为整数（单位：分），不含小数点".into(), "amounts are whole fen, without a decimal point".into()))
+            }
+            Err(_) => Err(("cell.integer", "应为非负整数".into(), "must be a non-negative whole number".into())),
+        },
+        ColumnType::Code(codes) => codes
+            .iter()
+            .find(|k| k.eq_ignore_ascii_case(text))
+            .map(|k| Value::Text(k.to_string()))
+            .ok_or_else(|| ("cell.code", format!("应为以下之一：{}", codes.join("、")), format!("must be one of {}", codes.join(", ")))),
+    }
+}
+
+fn earliest() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid")
+}
+
+/// `2026-05-03`, `2026/5/3`, `20260503`; not before 1900 nor after `today`.
+pub fn parse_date(text: &str, today: NaiveDate) -> Result<NaiveDate, CellError> {
+    let t = text.trim();
+    let d = NaiveDate::parse_from_str(t, "%Y-%m-%d")
+        .or_else(|_| NaiveDate::parse_from_str(t, "%Y/%m/%d"))
+        .or_else(|_| if t.len() == 8 { NaiveDate::parse_from_str(t, "%Y%m%d") } else { NaiveDate::parse_from_str("x", "%Y") })
+        .map_err(|_| ("cell.date", "日期格式应为 YYYY-MM-DD".to_string(), "dates are YYYY-MM-DD".to_string()))?;
+    in_range(d, today, d)
+}
+
+/// `2026-05`, `202605`; the month's first day.
+pub fn parse_month(text: &str, today: NaiveDate) -> Result<NaiveDate, CellError> {
+    let t = text.trim();
+    let (y, m) = if let Some((y, m)) = t.split_once(['-', '/']) {
+        (y.parse::<i32>().ok(), m.parse::<u32>().ok())
+    } else if t.len() == 6 {
+        (t[..4].parse::<i32>().ok(), t[4..].parse::<u32>().ok())
+    } else {
+        (None, None)
+    };
+    let d = y
+        .zip(m)
+        .and_then(|(y, m)| NaiveDate::from_ymd_opt(y, m, 1))
+        .ok_or_else(|| ("cell.month", "月份格式应为 YYYY-MM".to_string(), "months are YYYY-MM".to_string()))?;
+    let month_of_today = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("valid");
+    in_range(d, month_of_today, d)
+}
+
+fn in_range(d: NaiveDate, latest: NaiveDate, shown: NaiveDate) -> Result<NaiveDate, CellError> {
+    if d < earliest() {
+        return Err(("cell.date_range", format!("日期 {shown} 早于 1900 年"), format!("{shown} is before 1900")));
+    }
+    if d > latest {
+        return Err(("cell.date_range", format!("日期 {shown} 晚于今天（{latest}）"), format!("{shown} is after today ({latest})")));
+    }
+    Ok(d)
+}

@@ -1,0 +1,112 @@
+//! The batch check as one SQL query, for engines beyond one machine (DuckDB here; the same
+//! statement, with `read_parquet` replaced by the engine's table names, runs on Spark SQL,
+//! DataFusion/Ballista or Trino — see `docs/scale.md`). It encodes [`crate::check`] rule for
+//! rule; `jiuzhu bench verify` runs it on the same files as [`crate::batch`] and compares the
+//! two results finding by finding, so a rule changed in one place and not the other shows up.
+
+use crate::check::{Rules, Window};
+
+/// The query over a `jiuzhu gen` directory with Parquet feeds; its result has the columns
+/// `household_no, member_seq, kind` (the same triples as [`crate::batch::BatchResult::findings`]).
+pub fn batch_check(dir: &str, w: &Window, r: &Rules) -> String {
+    let f = |code: &str| format!("read_parquet('{dir}/feed_{code}.parquet')");
+    let (from, until, recent, disab, today) = (w.income_from, w.income_until, w.recent_from, w.disability_from, w.today);
+    format!(
+        r#"
+WITH members AS (
+  SELECT CAST(household_no AS BIGINT) AS household_no, CAST(seq AS BIGINT) AS seq, id_number,
+         TRY_CAST(disability_grade AS BIGINT) AS grade, coalesce(student, '') <> '' AS student
+  FROM read_csv('{dir}/members.csv', header = true, all_varchar = true)),
+declared_income AS (
+  SELECT CAST(household_no AS BIGINT) AS household_no, coalesce(TRY_CAST(member_seq AS BIGINT), 1) AS seq, sum(CAST(amount_fen AS BIGINT)) AS income
+  FROM read_csv('{dir}/incomes.csv', header = true, all_varchar = true)
+  WHERE kind IN ('wage', 'business') AND CAST(month || '-01' AS DATE) >= DATE '{from}' AND CAST(month || '-01' AS DATE) < DATE '{until}'
+  GROUP BY ALL),
+declared_assets AS (
+  SELECT CAST(household_no AS BIGINT) AS household_no,
+         count(*) FILTER (WHERE kind IN ('car', 'truck')) AS vehicles,
+         count(*) FILTER (WHERE kind = 'business_registration') AS businesses,
+         count(*) FILTER (WHERE kind IN ('residential_property', 'non_residential_property')) AS properties,
+         coalesce(sum(CAST(value_fen AS BIGINT)) FILTER (WHERE kind IN ('deposit', 'securities', 'fund', 'internet_finance')), 0) AS financial
+  FROM read_csv('{dir}/assets.csv', header = true, all_varchar = true) GROUP BY ALL),
+facts_long AS (
+  SELECT id_number, 'contrib' AS m, wage_base_fen AS v FROM {contributions} WHERE month >= DATE '{from}' AND month < DATE '{until}'
+  UNION ALL SELECT id_number, 'tax', income_fen FROM {tax} WHERE kind IN ('wage', 'business') AND month >= DATE '{from}' AND month < DATE '{until}'
+  UNION ALL SELECT id_number, 'fund', deposit_fen FROM {fund} WHERE month >= DATE '{from}' AND month < DATE '{until}'
+  UNION ALL SELECT id_number, 'deposits', balance_fen FROM {deposits}
+  UNION ALL SELECT id_number, 'medical', self_pay_fen FROM {medical} WHERE settled_on >= DATE '{from}' AND settled_on < DATE '{until}'
+  UNION ALL SELECT id_number, 'loss', loss_fen FROM {disaster} WHERE occurred_on BETWEEN DATE '{recent}' AND DATE '{today}'
+  UNION ALL SELECT id_number, 'vehicles', 1 FROM {vehicles} WHERE kind IN ('car', 'truck')
+  UNION ALL SELECT id_number, 'businesses', 1 FROM {businesses} WHERE status = 'active'
+  UNION ALL SELECT id_number, 'properties', 1 FROM {properties}
+  UNION ALL SELECT id_number, 'enrolled', 1 FROM {enrolment} WHERE left_on IS NULL
+  UNION ALL SELECT id_number, 'left', 1 FROM {enrolment} WHERE left_on BETWEEN DATE '{recent}' AND DATE '{today}'
+  UNION ALL SELECT id_number, 'jobloss', 1 FROM {unemployment} WHERE registered_on BETWEEN DATE '{recent}' AND DATE '{today}'
+  UNION ALL SELECT id_number, 'jobloss', 1 FROM {employment} WHERE ended_on BETWEEN DATE '{recent}' AND DATE '{today}'
+  UNION ALL SELECT id_number, 'severe', 1 FROM {disabilities} WHERE grade IN ('1', '2') AND issued_on >= DATE '{disab}'
+  UNION ALL SELECT id_number, 'died', 1 FROM {deaths}
+  UNION ALL SELECT id_number, 'died', 1 FROM {cremations}
+  UNION ALL SELECT id_number, 'died', 1 FROM {population} WHERE status = 'deceased'),
+facts AS (
+  SELECT id_number,
+    sum(v) FILTER (WHERE m = 'contrib') AS contrib, sum(v) FILTER (WHERE m = 'tax') AS tax, sum(v) FILTER (WHERE m = 'fund') AS fund,
+    sum(v) FILTER (WHERE m = 'deposits') AS deposits, sum(v) FILTER (WHERE m = 'medical') AS medical, sum(v) FILTER (WHERE m = 'loss') AS loss,
+    sum(v) FILTER (WHERE m = 'vehicles') AS vehicles, sum(v) FILTER (WHERE m = 'businesses') AS businesses,
+    sum(v) FILTER (WHERE m = 'properties') AS properties, sum(v) FILTER (WHERE m = 'enrolled') AS enrolled,
+    max(v) FILTER (WHERE m = 'left') AS left_school, max(v) FILTER (WHERE m = 'jobloss') AS jobloss,
+    max(v) FILTER (WHERE m = 'severe') AS severe, max(v) FILTER (WHERE m = 'died') AS died
+  FROM facts_long GROUP BY id_number),
+people AS (
+  SELECT mb.household_no, mb.seq, mb.grade, mb.student, coalesce(di.income, 0) AS income,
+    coalesce(f.contrib, 0) AS contrib, coalesce(f.tax, 0) AS tax, coalesce(f.fund, 0) AS fund, coalesce(f.deposits, 0) AS deposits,
+    coalesce(f.medical, 0) AS medical, coalesce(f.loss, 0) AS loss, coalesce(f.vehicles, 0) AS vehicles,
+    coalesce(f.businesses, 0) AS businesses, coalesce(f.properties, 0) AS properties, coalesce(f.enrolled, 0) AS enrolled,
+    f.left_school, f.jobloss, f.severe, f.died
+  FROM members mb JOIN facts f USING (id_number)
+  LEFT JOIN declared_income di ON di.household_no = mb.household_no AND di.seq = mb.seq),
+homes AS (
+  SELECT p.household_no, sum(p.deposits) AS deposits, sum(p.medical) AS medical, sum(p.loss) AS loss, sum(p.vehicles) AS vehicles,
+    sum(p.businesses) AS businesses, sum(p.properties) AS properties,
+    coalesce(any_value(a.vehicles), 0) AS d_vehicles, coalesce(any_value(a.businesses), 0) AS d_businesses,
+    coalesce(any_value(a.properties), 0) AS d_properties, coalesce(any_value(a.financial), 0) AS financial
+  FROM people p LEFT JOIN declared_assets a USING (household_no) GROUP BY p.household_no)
+SELECT household_no, seq AS member_seq, 'death' AS kind FROM people WHERE died IS NOT NULL
+UNION ALL SELECT household_no, seq, 'earner_died' FROM people WHERE died IS NOT NULL AND income > 0
+UNION ALL SELECT household_no, seq, 'hidden_income' FROM people
+  WHERE greatest(contrib, tax, fund * 100 // 24) > income + greatest(income * {wage_pct} // 100, 0) + {wage_fen}
+UNION ALL SELECT household_no, seq, 'undeclared_enrolment' FROM people WHERE enrolled > 0 AND NOT student
+UNION ALL SELECT household_no, seq, 'new_severe_disability' FROM people WHERE severe IS NOT NULL AND (grade IS NULL OR grade > 2)
+UNION ALL SELECT household_no, seq, 'job_loss' FROM people WHERE jobloss IS NOT NULL
+UNION ALL SELECT household_no, seq, 'left_school' FROM people WHERE left_school IS NOT NULL AND enrolled = 0
+UNION ALL SELECT household_no, NULL, 'hidden_vehicle' FROM homes WHERE vehicles > d_vehicles
+UNION ALL SELECT household_no, NULL, 'hidden_business' FROM homes WHERE businesses > d_businesses
+UNION ALL SELECT household_no, NULL, 'hidden_property' FROM homes WHERE properties > d_properties
+UNION ALL SELECT household_no, NULL, 'hidden_deposits' FROM homes
+  WHERE deposits > financial + greatest(financial * {dep_pct} // 100, {dep_fen})
+UNION ALL SELECT household_no, NULL, 'large_medical' FROM homes WHERE medical >= {medical_fen}
+UNION ALL SELECT household_no, NULL, 'disaster' FROM homes WHERE loss >= {loss}
+"#,
+        contributions = f("contributions"),
+        tax = f("tax_income"),
+        fund = f("housing_fund"),
+        deposits = f("deposits"),
+        medical = f("medical_bills"),
+        disaster = f("disaster_victims"),
+        vehicles = f("vehicles"),
+        businesses = f("businesses"),
+        properties = f("properties"),
+        enrolment = f("enrolment"),
+        unemployment = f("unemployment"),
+        employment = f("employment"),
+        disabilities = f("disabilities"),
+        deaths = f("deaths"),
+        cremations = f("cremations"),
+        population = f("population"),
+        wage_pct = r.wage_tolerance_percent,
+        wage_fen = r.wage_tolerance_fen,
+        dep_pct = r.deposit_tolerance_percent,
+        dep_fen = r.deposit_tolerance_fen,
+        medical_fen = r.large_medical_fen,
+        loss = r.disaster_loss_fen,
+    )
+}

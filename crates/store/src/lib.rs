@@ -4,9 +4,11 @@
 //! [`Store`] and must pass the [`conformance`] suite. Domain services call only this trait.
 
 pub mod conformance;
+mod feeds;
 mod model;
 mod security;
 
+pub use feeds::*;
 pub use model::*;
 pub use security::*;
 
@@ -217,4 +219,21 @@ pub trait Store: Send + Sync + 'static {
     async fn roster(&self, within: &RegionCode, programme: Option<AssistanceKind>, after_id: i64, limit: i64) -> Result<Vec<RosterRow>>;
     /// How many lines [`Store::roster`] has in all.
     async fn roster_count(&self, within: &RegionCode, programme: Option<AssistanceKind>) -> Result<i64>;
+
+    // 部门数据 (department feeds) and 监测预警.
+    /// Stores a validated file in one transaction: all its rows or none. The same file
+    /// (same feed and SHA-256) again changes nothing; a row already stored (same natural key)
+    /// from another file is not stored twice.
+    async fn import_feed(&self, import: &NewFeedImport, records: &[NewFeedRecord]) -> Result<FeedImportOutcome>;
+    /// The latest imports, newest first.
+    async fn feed_imports(&self, limit: i64) -> Result<Vec<FeedImport>>;
+    /// Every stored feed row about these people.
+    async fn feed_records_of(&self, id_numbers: &[String]) -> Result<Vec<StoredFeedRecord>>;
+    /// Puts households into the monitoring pools (replacing their earlier entry).
+    async fn put_monitoring(&self, entries: &[MonitoringEntry]) -> Result<()>;
+    /// Takes households out of the pools (they became protected, or the signal went away).
+    async fn remove_monitoring(&self, household_ids: &[i64]) -> Result<()>;
+    async fn monitoring(&self, query: &MonitoringQuery) -> Result<Vec<MonitoringEntry>>;
+    /// Households in (一类库, 二类库) within a region.
+    async fn monitoring_counts(&self, within: &RegionCode) -> Result<(i64, i64)>;
 }

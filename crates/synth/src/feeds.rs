@@ -7,7 +7,8 @@
 //! houses in 不动产, business registrations in 市场监管 (and a few cancelled ones nobody has to
 //! declare), deposits in 银行 (per owner and bank), certificates of declared disabilities
 //! issued years ago, enrolment of declared students, outpatient and inpatient bills of the
-//! ill kept under 15,000 元 of self-pay a year per household, open employment records of
+//! insured (0–5 outpatient visits a year, 2–6 and dearer for the ill, one inpatient stay for
+//! the seriously ill) kept under 15,000 元 of self-pay a year per household, open employment records of
 //! local employees, and small or old disaster losses below the discovery threshold.
 //!
 //! **Planted** (each in ~0.6 % of households, independently; listed in `planted.csv` so that
@@ -314,13 +315,12 @@ impl FeedWriter {
         let mut self_paid = 0i64;
         let window_days = (income_until - income_from).num_days() as u32;
         for (i, m) in h.members.iter().enumerate() {
-            if !(m.serious_illness || m.chronic_illness) {
-                continue;
-            }
-            let visits = r.between(2, 6);
+            // Most insured people see a doctor a few times a year; the ill more often and at more cost.
+            let ill = m.serious_illness || m.chronic_illness;
+            let visits = if ill { r.between(2, 6) } else { r.between(0, 5) };
             for v in 0..visits {
                 let day = income_from + Duration::days(i64::from((v * 53 + r.between(0, 40)) % window_days));
-                let pay = i64::from(r.between(5_000, 80_000));
+                let pay = if ill { i64::from(r.between(5_000, 80_000)) } else { i64::from(r.between(1_000, 20_000)) };
                 if self_paid + pay > 1_500_000 {
                     break;
                 }

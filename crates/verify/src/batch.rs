@@ -122,8 +122,6 @@ pub type Progress<'a> = &'a (dyn Fn(&str, u64, u64) + Sync);
 /// The registry side: people, households, declarations.
 struct Registry {
     ids: IdMap,
-    /// Person index → household index.
-    household_of: Vec<u32>,
     /// Household index → first person index (one more entry at the end).
     starts: Vec<u32>,
     members: Vec<DeclaredMember>,
@@ -179,7 +177,6 @@ impl Registry {
         );
         let mut reg = Registry {
             ids: IdMap::default(),
-            household_of: Vec::new(),
             starts: Vec::new(),
             members: Vec::new(),
             vehicles: Vec::new(),
@@ -202,7 +199,6 @@ impl Registry {
             if let Some(id) = pack_id(&rec[c_id]) {
                 reg.ids.insert(id, p);
             }
-            reg.household_of.push((no - 1) as u32);
             reg.members.push(DeclaredMember { income: 0, disability_grade: int(&rec[c_grade]).map(|g| g as u8), student: !rec[c_student].is_empty() });
             if p % 1_000_000 == 0 {
                 progress("读取户籍成员 members", u64::from(p), 0);

@@ -12,5 +12,5 @@ pub mod service;
 pub mod workflow;
 
 pub use rules::Rules;
-pub use service::{Casework, CaseworkError};
+pub use service::{Casework, CaseworkError, DataCheckReport};
 pub use workflow::{Action, Ctx, Effect, Step, Who, WorkflowError};

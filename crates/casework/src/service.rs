@@ -107,6 +107,16 @@ pub struct TickReport {
     pub deadlines_filled: usize,
 }
 
+/// What a data check over recipients did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct DataCheckReport {
+    pub checked: usize,
+    /// Households with a finding that bears on eligibility.
+    pub found: usize,
+    pub reviews_opened: usize,
+    pub already_open: usize,
+}
+
 /// What the town's review proposes by default: the policy engine's amounts for the kind.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Suggestion {
@@ -127,6 +137,8 @@ pub struct Casework {
     store: Arc<dyn Store>,
     policies: &'static Policies,
     calendar: RwLock<Arc<Calendar>>,
+    /// Thresholds of the department-data check (核对).
+    verify_rules: jiuzhu_verify::Rules,
 }
 
 fn programme_of(kind: AssistanceKind) -> Option<Programme> {
@@ -146,6 +158,7 @@ impl Casework {
             store,
             policies: Policies::builtin(),
             calendar: RwLock::new(Arc::new(Calendar::with_years(&[]).expect("the vendored calendar is valid"))),
+            verify_rules: jiuzhu_verify::Rules::default(),
         }
     }
 
@@ -506,8 +519,9 @@ impl Casework {
         Ok(Some(BenefitChange::Update(b)))
     }
 
-    /// 核对: runs the policy engine on the household's registered data (department feeds are
-    /// not connected yet, and the record says so), keeps the assessment, and records the result.
+    /// 核对: runs the policy engine on the household's registered data and compares it with
+    /// the department data imported (jiuzhu-verify); keeps the assessment; records the result
+    /// with every finding, its evidence and which feeds were used.
     pub async fn run_check(&self, user: &User, id: i64, version: i64, today: NaiveDate) -> Result<Case> {
         let case = self.case_in_scope(user, id).await?;
         if case.version != version {
@@ -523,7 +537,7 @@ impl Casework {
         let record = jiuzhu_registry::assess::record_of(&h, today, &a);
         let assessment_id = self.store.insert_assessments(&[record], &Actor::system("casework-check")).await?.first().copied();
         let programme = programme_of(c.kind).map(|p| a.programme(p));
-        let (passed, status, amount, findings) = match programme {
+        let (passed, status, amount, mut findings) = match programme {
             // 临时救助: an emergency needs no income test; the property test still applies.
             Some(p) if c.kind == AssistanceKind::Temporary => {
                 let dibao = a.programme(Programme::Dibao);
@@ -539,6 +553,33 @@ impl Casework {
             ),
             None => (true, Status::NeedsCheck, 0, Vec::new()),
         };
+        // 部门数据比对: what other departments' data say against the declaration. A finding that
+        // bears on eligibility (undeclared income or property, a death) fails the check, so the
+        // applicant gets the feedback slip and may object; signs of hardship are noted only.
+        let feeds = jiuzhu_verify::service::check_household(self.store.as_ref(), &h, today, &self.verify_rules).await?;
+        let passed = passed && !feeds.affects_eligibility();
+        for f in &feeds.findings {
+            let who = f.member.map(|m| format!("【{}】", h.members[m].data.name)).unwrap_or_default();
+            let tag = if f.kind.affects_eligibility() { "部门数据比对不符" } else { "部门数据提示" };
+            findings.push(format!("{tag}：{}{who}：{}", f.kind.zh(), f.evidence));
+        }
+        findings.extend(feeds.evidence.iter().map(|e| format!("依据：{e}")));
+        let imported: std::collections::BTreeSet<String> = self.store.feed_imports(1_000).await?.into_iter().map(|i| i.feed).collect();
+        let labels = |feeds: &mut dyn Iterator<Item = jiuzhu_verify::Feed>| feeds.map(|f| f.label()).collect::<Vec<_>>().join("、");
+        let mut sources = vec!["户籍、家庭成员：本系统登记信息".to_string(), "收入、财产、支出：申请人申报（登记信息）".to_string()];
+        if imported.is_empty() {
+            sources.push("部门数据：尚未导入任何部门数据，本次核对仅依据申报信息".into());
+        } else {
+            let with_data = labels(&mut feeds.feeds_with_data.iter().copied());
+            let without =
+                labels(&mut imported.iter().filter_map(|c| jiuzhu_verify::Feed::parse(c)).filter(|f| !feeds.feeds_with_data.contains(f)));
+            if !with_data.is_empty() {
+                sources.push(format!("部门数据（有本户记录 {} 条）：{with_data}", feeds.rows));
+            }
+            if !without.is_empty() {
+                sources.push(format!("部门数据（已比对，无本户记录）：{without}"));
+            }
+        }
         Ok(CheckRecord {
             on: today,
             by: by.to_string(),
@@ -547,14 +588,46 @@ impl Casework {
             per_capita_monthly_income: a.household.per_capita_monthly_income,
             monthly_amount: amount,
             findings,
-            sources: vec![
-                "户籍、家庭成员：本系统登记信息".into(),
-                "收入、财产、支出：申请人申报（登记信息）".into(),
-                "部门数据（公安、人社、税务、市场监管、车管、不动产、公积金、银行、医保等）：尚未接入，本次核对未使用；家庭经济状况核对模块接入后使用部门数据"
-                    .into(),
-            ],
+            sources,
             assessment_id,
         })
+    }
+
+    /// 比对复核: every recipient household (an active benefit with a review date) against the
+    /// department data; a finding that bears on eligibility (假困难, unreported recovery, a
+    /// death) opens a review with the findings as its note. Households with a review already
+    /// open are counted, not opened twice.
+    pub async fn data_check_recipients(&self, today: NaiveDate) -> Result<DataCheckReport> {
+        let mut report = DataCheckReport::default();
+        let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
+        for b in self.store.benefits_due_for_review(far, i64::MAX / 2).await? {
+            report.checked += 1;
+            let Some(h) = self.store.household(b.household_id).await? else { continue };
+            let feeds = jiuzhu_verify::service::check_household(self.store.as_ref(), &h, today, &self.verify_rules).await?;
+            let bad: Vec<&jiuzhu_verify::Finding> = feeds.findings.iter().filter(|f| f.kind.affects_eligibility()).collect();
+            if bad.is_empty() {
+                continue;
+            }
+            report.found += 1;
+            let rules = self.rules(b.region.as_str(), today)?;
+            let death = bad.iter().find(|f| f.kind == jiuzhu_verify::FindingKind::Death);
+            let member = bad.iter().find_map(|f| f.member).map(|m| h.members[m].data.name.clone());
+            let (reason, due) = match death {
+                Some(_) => (
+                    ReviewReason::Death,
+                    ReviewDue::On(today.checked_add_months(Months::new(rules.review_after_death_months)).expect("date in range")),
+                ),
+                None => (ReviewReason::DataCheck, ReviewDue::WorkingDays(rules.overall_days)),
+            };
+            let note = bad.iter().map(|f| format!("{}：{}", f.kind.zh(), f.evidence)).collect::<Vec<_>>().join("；");
+            let review = ReviewRecord { reason, benefit_id: b.id, note, member, due };
+            match self.open_review(&b, review, Actor::system("data-check"), None, today).await {
+                Ok(_) => report.reviews_opened += 1,
+                Err(CaseworkError::Invalid(_)) => report.already_open += 1,
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(report)
     }
 
     /// The amounts the town's review starts from: the policy engine on the registered data.

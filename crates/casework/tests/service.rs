@@ -42,6 +42,9 @@ const B: &str = "620825101";
 fn clerk() -> User {
     user(1, Role::WindowClerk, A)
 }
+fn clerk_b() -> User {
+    user(7, Role::WindowClerk, B)
+}
 fn inv1() -> User {
     user(2, Role::Investigator, A)
 }
@@ -177,7 +180,7 @@ async fn four_roles_take_a_dibao_application_to_approval_and_a_referral_to_its_a
     let c = w.cw.run_check(&clerk(), dibao, 1, d("2026-11-03")).await.unwrap();
     let check = c.data.details.check.clone().unwrap();
     assert!(check.passed && check.assessment_id.is_some());
-    assert!(check.sources.iter().any(|s| s.contains("尚未接入")), "the record says department data was not available");
+    assert!(check.sources.iter().any(|s| s.contains("尚未导入任何部门数据")), "the record says no department data was available");
     assert_eq!(w.cw.queue(&inv1(), QueueBucket::Todo, 0, d("2026-11-03")).await.unwrap().0.len(), 1);
     // A survey by one person, or by the wrong role, is refused.
     let mut alone = survey("2026-11-04");
@@ -614,4 +617,65 @@ async fn a_review_cannot_be_withdrawn_and_its_deadline_is_never_guessed() {
         .await
         .unwrap();
     assert_eq!(w.store.case(rid).await.unwrap().unwrap().data.overall_due, Some(d("2027-01-13")));
+}
+
+/// 核对 with department data: an undeclared car in 车管 fails the check with the car as evidence
+/// (and the feedback slip follows); the sources name the feeds compared.
+#[tokio::test]
+async fn department_data_show_an_undeclared_car_and_the_check_fails_with_its_evidence() {
+    let w = world().await;
+    let h = w.store.household(w.poor).await.unwrap().unwrap();
+    let head = h.head().data.id_number.as_str().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let vehicles = dir.path().join("vehicles.csv");
+    std::fs::write(&vehicles, format!("id_number,plate,kind,registered_on,value_fen\n{head},甘L·Z9999,car,2025-06-01,9000000\n")).unwrap();
+    let deaths = dir.path().join("deaths.csv");
+    std::fs::write(&deaths, "id_number,died_on\n").unwrap();
+    for (path, feed) in [(&vehicles, jiuzhu_verify::Feed::Vehicles), (&deaths, jiuzhu_verify::Feed::Deaths)] {
+        let (report, outcome) = jiuzhu_verify::service::import_file(w.store.as_ref(), path, feed, d("2026-11-02"), "test").await.unwrap();
+        assert!(report.ok() && outcome.is_some(), "{}", report.to_text());
+    }
+    let id = w.cw.intake(&clerk(), w.poor, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.unwrap()[0];
+    let c = w.cw.run_check(&clerk(), id, 1, d("2026-11-03")).await.unwrap();
+    let check = c.data.details.check.clone().unwrap();
+    assert!(!check.passed, "{:?}", check.findings);
+    assert_eq!(c.data.state, CaseState::CheckFailed, "a failed check issues the feedback slip");
+    assert!(c.data.details.feedback.is_some());
+    assert!(check.findings.iter().any(|f| f.contains("部门数据比对不符：有未申报的机动车")), "{:?}", check.findings);
+    assert!(check.findings.iter().any(|f| f.contains("甘L·Z9999") && f.contains("车管·机动车登记（2025-06-01）")), "{:?}", check.findings);
+    assert!(check.sources.iter().any(|s| s.contains("有本户记录 1 条") && s.contains("车管·机动车登记")), "{:?}", check.sources);
+    assert!(check.sources.iter().any(|s| s.contains("无本户记录") && s.contains("公安·死亡注销")), "{:?}", check.sources);
+
+    // The household in town B has no rows: its check passes and says which feeds were compared.
+    let other = w.cw.intake(&clerk_b(), w.in_b, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.unwrap()[0];
+    let c = w.cw.run_check(&clerk_b(), other, 1, d("2026-11-03")).await.unwrap();
+    let check = c.data.details.check.unwrap();
+    assert!(check.passed && check.sources.iter().any(|s| s.contains("无本户记录")), "{:?}", check.sources);
+}
+
+/// 比对复核: a recipient whose member died by 公安 records gets a death review opened by the
+/// data check; a second run does not open another (the benefit under review is not due again).
+#[tokio::test]
+async fn a_recipient_found_dead_in_department_data_gets_a_review_once() {
+    let w = world().await;
+    let (_, _) = approve_dibao(&w, Track::Normal).await;
+    let h = w.store.household(w.poor).await.unwrap().unwrap();
+    let member = h.members[1].data.id_number.as_str().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let deaths = dir.path().join("deaths.csv");
+    std::fs::write(&deaths, format!("公民身份号码,死亡日期\n{member},2026-11-20\n")).unwrap();
+    let (report, outcome) =
+        jiuzhu_verify::service::import_file(w.store.as_ref(), &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25"), "test").await.unwrap();
+    assert!(report.ok() && outcome.unwrap().new_rows == 1);
+    let r = w.cw.data_check_recipients(d("2026-11-26")).await.unwrap();
+    assert_eq!((r.checked, r.found, r.reviews_opened), (1, 1, 1), "{r:?}");
+    let cases = w.store.household_cases(w.poor).await.unwrap();
+    let review = cases.iter().find(|c| c.state != CaseState::Approved).expect("a review case");
+    let review = w.store.case(review.id).await.unwrap().unwrap();
+    let rec = review.data.details.review.clone().unwrap();
+    assert_eq!(rec.reason, ReviewReason::Death);
+    assert!(rec.note.contains("家庭成员已死亡") && rec.note.contains("2026-11-20"), "{}", rec.note);
+    let again = w.cw.data_check_recipients(d("2026-11-27")).await.unwrap();
+    assert_eq!(again.reviews_opened, 0, "{again:?}");
+    assert_eq!(w.store.household_cases(w.poor).await.unwrap().len(), cases.len(), "no second review");
 }

@@ -187,6 +187,7 @@ pub async fn seed_if_empty(
     eprintln!("首次运行：载入庄浪县区划和 {n} 户合成（虚构）家庭 · first run: loading 庄浪县 and {n} synthetic households (seed {seed})");
     let took = load_population(store.as_ref(), &county, n, seed, as_of).await?;
     eprintln!("载入完成 loaded in {took:.1?}");
+    crate::verify::seed_demo_feeds(store.as_ref(), n, seed, as_of, dir).await?;
     let accounts = create_demo_accounts(store.as_ref(), &county).await?;
     std::fs::write(&file, serde_json::to_string_pretty(&accounts)?)?;
     // Applications at every step, taken there by the demo accounts, so the queues show real work.

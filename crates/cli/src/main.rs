@@ -58,6 +58,25 @@ enum VerifyCommand {
         #[arg(long)]
         rules: Option<PathBuf>,
     },
+    /// 主动发现 over a database: households with a discovery signal in the imported feeds,
+    /// not yet protected, assessed and sorted into 一类库 / 二类库 with a visit in 3 months.
+    Discover {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Only households registered in this region (default: all).
+        #[arg(long)]
+        region: Option<String>,
+    },
+    /// 比对复核 over a database: every recipient against the imported feeds; a finding that
+    /// bears on eligibility opens a review.
+    Recipients {
+        #[arg(long)]
+        database_url: String,
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -133,6 +152,10 @@ enum Command {
         /// Reports as JSON lines instead of text.
         #[arg(long)]
         json: bool,
+        /// Store the rows in this database (all files, each whole, once) after they validate;
+        /// without it the files are only checked.
+        #[arg(long)]
+        database_url: Option<String>,
     },
     /// 家庭经济状况核对: the batch check.
     Verify {
@@ -505,9 +528,41 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             simulate::run(&database_url, &parameter, percent, value, &region, from, date, json, key_file).await?
         }
         Command::Bench { bench } => bench::run(bench).await?,
-        Command::Import { feed, files, as_of, json } => {
-            let records = verify::import(&feed, &files, as_of.unwrap_or_else(today), json)?;
-            eprintln!("{} 行全部有效 / all {} rows valid", records.len(), records.len());
+        Command::Import { feed, files, as_of, json, database_url } => match database_url {
+            None => {
+                let records = verify::import(&feed, &files, as_of.unwrap_or_else(today), json)?;
+                eprintln!("{} 行全部有效 / all {} rows valid (not stored: no --database-url)", records.len(), records.len());
+            }
+            Some(url) => {
+                let store = keys::open(&url, key_file).await?;
+                verify::import_into(store.as_ref(), &feed, &files, as_of.unwrap_or_else(today), "cli:import", json).await?;
+            }
+        },
+        Command::Verify { command: VerifyCommand::Discover { database_url, as_of, region } } => {
+            let store = keys::open(&database_url, key_file).await?;
+            let region = region
+                .map(|r| jiuzhu_domain::RegionCode::parse(&r))
+                .transpose()
+                .map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;
+            let spinner = load::spinner("主动发现 proactive discovery");
+            let report = jiuzhu_verify::service::discover(
+                store.as_ref(),
+                jiuzhu_policy::Policies::builtin(),
+                as_of.unwrap_or_else(today),
+                &jiuzhu_verify::Rules::default(),
+                region.as_ref(),
+                &|n| spinner.set_position(n),
+            )
+            .await?;
+            spinner.finish_and_clear();
+            println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Verify { command: VerifyCommand::Recipients { database_url, as_of } } => {
+            let store = keys::open(&database_url, key_file).await?;
+            let casework = jiuzhu_casework::Casework::new(store.clone());
+            casework.load_calendar().await?;
+            let report = casework.data_check_recipients(as_of.unwrap_or_else(today)).await?;
+            println!("{}", serde_json::to_string(&report)?);
         }
         Command::Verify { command: VerifyCommand::Batch { dir, as_of, threads, findings, rules } } => {
             let rules = verify::rules(rules.as_deref())?;

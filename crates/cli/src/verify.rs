@@ -40,9 +40,109 @@ pub fn import(feed: &str, files: &[PathBuf], today: NaiveDate, json_out: bool) -
         }
     }
     if !bad.is_empty() {
-        return Err(Failure::input(format!("{} 个文件有问题，未导入任何数据 / {} file(s) have problems; nothing was imported: {}", bad.len(), bad.len(), bad.join(", "))));
+        return Err(Failure::input(format!(
+            "{} 个文件有问题，未导入任何数据 / {} file(s) have problems; nothing was imported: {}",
+            bad.len(),
+            bad.len(),
+            bad.join(", ")
+        )));
     }
     Ok(all)
+}
+
+/// Validates every file first; only when all are good, stores each whole (a file already
+/// imported changes nothing). Nothing is stored when any file has a problem.
+pub async fn import_into(
+    store: &dyn jiuzhu_store::Store,
+    feed: &str,
+    files: &[PathBuf],
+    today: NaiveDate,
+    by: &str,
+    json_out: bool,
+) -> Result<(), Failure> {
+    import(feed, files, today, json_out)?;
+    let feed = Feed::parse(feed).expect("checked by import");
+    for f in files {
+        let (report, outcome) = jiuzhu_verify::service::import_file(store, f, feed, today, by).await?;
+        match outcome {
+            Some(o) if o.already_imported => eprintln!(
+                "{}：该文件已于此前导入（导入批次 {}），未作任何更改 / already imported, nothing changed",
+                report.file, o.import_id
+            ),
+            Some(o) => eprintln!(
+                "{}：已导入，新增 {} 行（{} 行此前已有）/ imported: {} new rows",
+                report.file,
+                o.new_rows,
+                report.valid_rows as i64 - o.new_rows,
+                o.new_rows
+            ),
+            None => return Err(Failure::input(report.to_text())),
+        }
+    }
+    Ok(())
+}
+
+/// The demo's department data: the feeds of the generated households written to
+/// `dir/feeds/` (with planted.csv), then imported like a clerk would, then 主动发现 run.
+pub async fn seed_demo_feeds(
+    store: &dyn jiuzhu_store::Store,
+    households: usize,
+    seed: u64,
+    as_of: NaiveDate,
+    dir: &Path,
+) -> Result<(), Failure> {
+    let feeds_dir = dir.join("feeds");
+    let cfg = jiuzhu_synth::Config::new(households, seed, as_of);
+    {
+        let mut sink = jiuzhu_verify::sink::FeedSink::create(&feeds_dir, jiuzhu_verify::sink::FeedFormat::Csv)?;
+        let mut writer = jiuzhu_synth::feeds::FeedWriter::for_config(&cfg);
+        let mut planted = csv::Writer::from_path(feeds_dir.join(jiuzhu_synth::PLANTED)).map_err(|e| Failure::other(e.to_string()))?;
+        planted.write_record(["household_no", "member_seq", "kind"]).map_err(|e| Failure::other(e.to_string()))?;
+        let mut failed = None;
+        jiuzhu_synth::generate_each(&cfg, |i, h| {
+            if failed.is_some() {
+                return;
+            }
+            match writer.write(&mut sink, i, &h) {
+                Ok(p) => {
+                    for p in p {
+                        if let Err(e) = planted.serialize((p.household_no, p.member_seq, p.kind.as_str())) {
+                            failed = Some(std::io::Error::other(e.to_string()));
+                        }
+                    }
+                }
+                Err(e) => failed = Some(e),
+            }
+        });
+        if let Some(e) = failed {
+            return Err(e.into());
+        }
+        sink.finish()?;
+        planted.flush()?;
+    }
+    let bar = load::progress(Feed::ALL.len() as u64, "导入部门数据 importing department data");
+    for feed in Feed::ALL {
+        let path = jiuzhu_verify::sink::feed_path(&feeds_dir, feed, jiuzhu_verify::sink::FeedFormat::Csv);
+        let (report, outcome) = jiuzhu_verify::service::import_file(store, &path, feed, as_of, "system:demo").await?;
+        if outcome.is_none() {
+            return Err(Failure::other(format!("demo feed did not validate: {}", report.to_text())));
+        }
+        bar.inc(1);
+    }
+    bar.finish_and_clear();
+    let policies = jiuzhu_policy::Policies::builtin();
+    let spinner = load::spinner("主动发现 proactive discovery");
+    let report = jiuzhu_verify::service::discover(store, policies, as_of, &Rules::default(), None, &|n| spinner.set_position(n)).await?;
+    spinner.finish_and_clear();
+    eprintln!(
+        "部门数据已导入（{}），主动发现：一类库 {} 户，二类库 {} 户 / department data imported; discovery: {} likely, {} watch",
+        feeds_dir.display(),
+        report.likely,
+        report.watch,
+        report.likely,
+        report.watch
+    );
+    Ok(())
 }
 
 fn progress_printer() -> impl Fn(&str, u64, u64) + Sync {
@@ -158,12 +258,14 @@ pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>) 
         return Err(Failure::other(format!("verify batch failed: {}", String::from_utf8_lossy(&child.stdout))));
     }
     let stdout = String::from_utf8_lossy(&child.stdout);
-    let summary: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}")).map_err(|e| Failure::other(e.to_string()))?;
+    let summary: serde_json::Value =
+        serde_json::from_str(stdout.lines().last().unwrap_or("{}")).map_err(|e| Failure::other(e.to_string()))?;
     let seconds = summary["seconds"].as_f64().unwrap_or(seconds_wall);
     let rss = summary["peak_rss_mb"].as_f64();
     let ours = read_findings(&findings_path)?;
     let planted = batch::read_planted(&dir.join(jiuzhu_synth::PLANTED)).map_err(|e| Failure::input(e.0))?;
-    let hit = ours.iter().filter(|(h, m, k)| jiuzhu_verify::FindingKind::parse(k).is_some_and(|k| planted.contains(&(*h, *m, k)))).count() as f64;
+    let hit =
+        ours.iter().filter(|(h, m, k)| jiuzhu_verify::FindingKind::parse(k).is_some_and(|k| planted.contains(&(*h, *m, k)))).count() as f64;
     let recall = if planted.is_empty() { 1.0 } else { hit / planted.len() as f64 };
     let precision = if ours.is_empty() { 1.0 } else { hit / ours.len() as f64 };
 

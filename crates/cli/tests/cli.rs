@@ -42,3 +42,82 @@ fn an_imported_year_extends_the_calendar_for_deadlines() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("2027.json"), "{err}");
 }
+
+/// `jiuzhu gen` writes the feeds with planted facts; `jiuzhu verify batch` finds every planted
+/// fact and nothing else, from CSV and from Parquet alike.
+#[test]
+fn the_batch_check_finds_every_planted_fact_and_nothing_else_in_csv_and_parquet() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut results = Vec::new();
+    for format in ["csv", "parquet"] {
+        let out = dir.path().join(format);
+        let (code, _, err) = jiuzhu(&[
+            "gen",
+            "--households",
+            "4000",
+            "--seed",
+            "7",
+            "--as-of",
+            "2026-12-02",
+            "--format",
+            format,
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let findings = out.join("findings.csv");
+        let (code, stdout, err) = jiuzhu(&[
+            "verify",
+            "batch",
+            "--dir",
+            out.to_str().unwrap(),
+            "--as-of",
+            "2026-12-02",
+            "--threads",
+            "2",
+            "--findings",
+            findings.to_str().unwrap(),
+        ]);
+        assert_eq!(code, 0, "{err}");
+        let v: serde_json::Value = serde_json::from_str(stdout.lines().last().unwrap()).unwrap();
+        assert_eq!((v["recall"].as_f64(), v["precision"].as_f64()), (Some(1.0), Some(1.0)), "{format}: {v}");
+        let planted = std::fs::read_to_string(out.join("planted.csv")).unwrap().lines().count() - 1;
+        assert!(planted > 100, "{planted} planted facts in 4,000 households");
+        assert_eq!(v["findings"].as_u64(), Some(planted as u64));
+        assert!(v["by_kind"]["hidden_income"].as_u64().unwrap() > 0 && v["by_kind"]["death"].as_u64().unwrap() > 0, "{v}");
+        results.push(std::fs::read_to_string(&findings).unwrap());
+    }
+    assert_eq!(results[0], results[1], "CSV and Parquet feeds give the same findings");
+}
+
+/// `jiuzhu import`: a bad file exits 2 naming file, row and column, and stores nothing; a good
+/// one stores its rows; the same file again changes nothing.
+#[test]
+fn import_names_bad_rows_and_stores_good_files_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("t.db").display());
+    let first17 = "62082519800101123";
+    let id = format!("{first17}{}", jiuzhu_domain::id_number::check_char(first17.as_bytes()));
+    let bad = dir.path().join("bad.csv");
+    std::fs::write(&bad, format!("id_number,died_on\n{id},2026-01-05\n{id}X,2026-01-06\n")).unwrap();
+    let (code, out, err) = jiuzhu(&["import", "deaths", bad.to_str().unwrap(), "--as-of", "2026-12-02", "--database-url", &db]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(out.contains("bad.csv 第 3 行 id_number"), "{out}");
+    let good = dir.path().join("good.csv");
+    std::fs::write(&good, format!("id_number,died_on\n{id},2026-01-05\n")).unwrap();
+    let (code, out, err) = jiuzhu(&["import", "deaths", good.to_str().unwrap(), "--as-of", "2026-12-02", "--database-url", &db]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("新增 1 行"), "{err}");
+    let (code, _, err) = jiuzhu(&["import", "deaths", good.to_str().unwrap(), "--as-of", "2026-12-02", "--database-url", &db]);
+    assert_eq!(code, 0);
+    assert!(err.contains("未作任何更改"), "{err}");
+    // Both files at once, one bad: nothing from either.
+    let other = dir.path().join("other.csv");
+    std::fs::write(&other, format!("id_number,died_on\n{id},2026-02-05\n")).unwrap();
+    let (code, _, _) =
+        jiuzhu(&["import", "deaths", other.to_str().unwrap(), bad.to_str().unwrap(), "--as-of", "2026-12-02", "--database-url", &db]);
+    assert_eq!(code, 2);
+    let (code, _, err) = jiuzhu(&["import", "deaths", other.to_str().unwrap(), "--as-of", "2026-12-02", "--database-url", &db]);
+    assert_eq!(code, 0);
+    assert!(err.contains("新增 0 行"), "the same person's death is one fact (key: id_number): {err}");
+}

@@ -69,6 +69,10 @@ pub enum Permission {
     /// Give business accounts their role and region (授权, the security administrator's part of
     /// 三权分立; creating, disabling and resetting accounts is the system administrator's).
     ManageRoles,
+    /// See the monitoring pools (一类库、二类库) in scope and record quarterly visits (监测预警).
+    ReadMonitoring,
+    /// Import department data files (导入部门数据), county-wide accounts only.
+    ImportFeeds,
 }
 
 impl Role {
@@ -170,6 +174,8 @@ impl Role {
             ExportRoster => matches!(self, WindowClerk | TownReviewer | CountyApprover),
             ApproveExport => matches!(self, CountyApprover),
             ManageRoles => matches!(self, SecurityAdmin),
+            ReadMonitoring => matches!(self, WindowClerk | VillageAssistant | TownReviewer | CountyApprover),
+            ImportFeeds => matches!(self, WindowClerk | CountyApprover),
         }
     }
 }

@@ -118,6 +118,8 @@ labelled! {
         JobRefusals = "job_refusals" / "无正当理由拒绝就业" / "Refused suitable jobs",
         PostCheck = "post_check" / "承诺制事后核查" / "Commitment post-check",
         RandomCheck = "random_check" / "随机抽查" / "Random re-check",
+        /// 比对复核: department data contradict the declaration (jiuzhu-verify).
+        DataCheck = "data_check" / "部门数据比对发现变化" / "Department data show a change",
     }
 }
 

@@ -2429,9 +2429,7 @@ impl Store for SqlStore {
     }
 
     async fn monitoring(&self, query: &MonitoringQuery) -> Result<Vec<MonitoringEntry>> {
-        let mut q = QueryBuilder::<Db>::new(
-            "SELECT household_id, region, pool, reasons, referrals, assessment, found_on, next_visit_on, updated_at FROM monitoring WHERE region >= ",
-        );
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {MONITORING_COLUMNS} FROM monitoring WHERE region >= "));
         q.push_bind(query.within.as_str().to_string()).push(" AND region < ").push_bind(query.within.upper_bound());
         if let Some(p) = query.pool {
             q.push(" AND pool = ").push_bind(p.as_str());
@@ -2441,23 +2439,16 @@ impl Store for SqlStore {
         }
         q.push(" ORDER BY next_visit_on, household_id LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
         let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                let region: String = r.try_get("region").map_err(backend)?;
-                let pool: String = r.try_get("pool").map_err(backend)?;
-                Ok(MonitoringEntry {
-                    household_id: r.try_get("household_id").map_err(backend)?,
-                    region: RegionCode::parse(&region).map_err(|_| corrupt("monitoring.region", &region))?,
-                    pool: MonitoringPool::parse(&pool).ok_or_else(|| corrupt("monitoring.pool", &pool))?,
-                    reasons: r.try_get("reasons").map_err(backend)?,
-                    referrals: r.try_get("referrals").map_err(backend)?,
-                    assessment: r.try_get("assessment").map_err(backend)?,
-                    found_on: r.try_get("found_on").map_err(backend)?,
-                    next_visit_on: r.try_get("next_visit_on").map_err(backend)?,
-                    updated_at: r.try_get("updated_at").map_err(backend)?,
-                })
-            })
-            .collect()
+        rows.iter().map(read_monitoring).collect()
+    }
+
+    async fn monitoring_entry(&self, household_id: i64) -> Result<Option<MonitoringEntry>> {
+        let r = sqlx::query(&format!("SELECT {MONITORING_COLUMNS} FROM monitoring WHERE household_id = $1"))
+            .bind(household_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        r.as_ref().map(read_monitoring).transpose()
     }
 
     async fn monitoring_counts(&self, within: &RegionCode) -> Result<(i64, i64)> {
@@ -2479,4 +2470,22 @@ impl Store for SqlStore {
         }
         Ok((likely, watch))
     }
+}
+
+const MONITORING_COLUMNS: &str = "household_id, region, pool, reasons, referrals, assessment, found_on, next_visit_on, updated_at";
+
+fn read_monitoring(r: &<Db as sqlx::Database>::Row) -> Result<MonitoringEntry> {
+    let region: String = r.try_get("region").map_err(backend)?;
+    let pool: String = r.try_get("pool").map_err(backend)?;
+    Ok(MonitoringEntry {
+        household_id: r.try_get("household_id").map_err(backend)?,
+        region: RegionCode::parse(&region).map_err(|_| corrupt("monitoring.region", &region))?,
+        pool: MonitoringPool::parse(&pool).ok_or_else(|| corrupt("monitoring.pool", &pool))?,
+        reasons: r.try_get("reasons").map_err(backend)?,
+        referrals: r.try_get("referrals").map_err(backend)?,
+        assessment: r.try_get("assessment").map_err(backend)?,
+        found_on: r.try_get("found_on").map_err(backend)?,
+        next_visit_on: r.try_get("next_visit_on").map_err(backend)?,
+        updated_at: r.try_get("updated_at").map_err(backend)?,
+    })
 }

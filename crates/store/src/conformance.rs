@@ -927,7 +927,13 @@ pub async fn feed_imports_land_whole_once_and_rows_are_not_stored_twice(s: &dyn 
         on: Some(on.parse().unwrap()),
         detail: format!("{{\"plate\":\"{key}\"}}"),
     };
-    let file = |sha: &str, rows: i64| NewFeedImport { feed: "vehicles".into(), file_name: "v.csv".into(), sha256: sha.into(), rows, imported_by: "tester".into() };
+    let file = |sha: &str, rows: i64| NewFeedImport {
+        feed: "vehicles".into(),
+        file_name: "v.csv".into(),
+        sha256: sha.into(),
+        rows,
+        imported_by: "tester".into(),
+    };
     let first = s.import_feed(&file("aa", 2), &[rec(&a, "甘L·A0001", "2020-01-01"), rec(&b, "甘L·A0002", "2021-01-01")]).await.unwrap();
     assert_eq!((first.new_rows, first.already_imported), (2, false));
     // The same file again: nothing changes.
@@ -974,12 +980,21 @@ pub async fn monitoring_pools_upsert_and_stay_in_scope(s: &dyn Store) {
         next_visit_on: day(visit),
         updated_at: Utc::now(),
     };
-    s.put_monitoring(&[entry(h1, "620825100201", MonitoringPool::Likely, "2027-03-01"), entry(h2, "620825101201", MonitoringPool::Watch, "2027-01-01")])
-        .await
-        .unwrap();
+    s.put_monitoring(&[
+        entry(h1, "620825100201", MonitoringPool::Likely, "2027-03-01"),
+        entry(h2, "620825101201", MonitoringPool::Watch, "2027-01-01"),
+    ])
+    .await
+    .unwrap();
     assert_eq!(s.monitoring_counts(&code("620825")).await.unwrap(), (1, 1));
     assert_eq!(s.monitoring_counts(&code("620825100")).await.unwrap(), (1, 0));
-    let q = |within: &str, pool, due: Option<&str>| MonitoringQuery { within: code(within), pool, visit_due_by: due.map(day), limit: 50, offset: 0 };
+    let q = |within: &str, pool, due: Option<&str>| MonitoringQuery {
+        within: code(within),
+        pool,
+        visit_due_by: due.map(day),
+        limit: 50,
+        offset: 0,
+    };
     let all = s.monitoring(&q("620825", None, None)).await.unwrap();
     assert_eq!(all.iter().map(|e| e.household_id).collect::<Vec<_>>(), vec![h2, h1], "soonest visit first");
     assert_eq!(s.monitoring(&q("620825", None, Some("2027-02-01"))).await.unwrap().len(), 1);
@@ -990,8 +1005,10 @@ pub async fn monitoring_pools_upsert_and_stay_in_scope(s: &dyn Store) {
     s.put_monitoring(&[moved]).await.unwrap();
     let got = s.monitoring(&q("620825101", None, None)).await.unwrap();
     assert_eq!((got[0].pool, got[0].found_on, got[0].next_visit_on), (MonitoringPool::Likely, day("2026-12-01"), day("2027-04-01")));
+    assert_eq!(s.monitoring_entry(h2).await.unwrap().map(|e| e.pool), Some(MonitoringPool::Likely));
     s.remove_monitoring(&[h1]).await.unwrap();
     assert_eq!(s.monitoring_counts(&code("620825")).await.unwrap(), (1, 0));
+    assert_eq!(s.monitoring_entry(h1).await.unwrap(), None);
 }
 
 #[macro_export]

@@ -234,6 +234,7 @@ pub trait Store: Send + Sync + 'static {
     /// Takes households out of the pools (they became protected, or the signal went away).
     async fn remove_monitoring(&self, household_ids: &[i64]) -> Result<()>;
     async fn monitoring(&self, query: &MonitoringQuery) -> Result<Vec<MonitoringEntry>>;
+    async fn monitoring_entry(&self, household_id: i64) -> Result<Option<MonitoringEntry>>;
     /// Households in (一类库, 二类库) within a region.
     async fn monitoring_counts(&self, within: &RegionCode) -> Result<(i64, i64)>;
 }

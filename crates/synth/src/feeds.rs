@@ -74,6 +74,11 @@ impl FeedWriter {
         FeedWriter { seed, as_of, county: county.to_string(), plate_prefix, next_plate: 0, next_business: 0 }
     }
 
+    /// The writer `jiuzhu gen` uses for `cfg` (plates of the county's city).
+    pub fn for_config(cfg: &crate::Config) -> FeedWriter {
+        FeedWriter::new(cfg.seed, cfg.as_of, cfg.county.as_str(), crate::files::plate_prefix(&cfg.county))
+    }
+
     /// The next unique plate: `甘L·A1234`, then `甘L·AB123`; serials are scrambled by an
     /// affine bijection so consecutive households do not get consecutive plates. Beyond
     /// 816,000 a third letter keeps plates unique for a province.
@@ -89,7 +94,13 @@ impl FeedWriter {
             format!("{}{}{:03}", L[(m / 24_000) as usize] as char, L[((m / 1_000) % 24) as usize] as char, m % 1_000)
         } else {
             let m = n - 816_000;
-            format!("{}{}{}{:02}", L[((m / 57_600) % 24) as usize] as char, L[((m / 2_400) % 24) as usize] as char, L[((m / 100) % 24) as usize] as char, m % 100)
+            format!(
+                "{}{}{}{:02}",
+                L[((m / 57_600) % 24) as usize] as char,
+                L[((m / 2_400) % 24) as usize] as char,
+                L[((m / 100) % 24) as usize] as char,
+                m % 100
+            )
         };
         format!("{}·{tail}", self.plate_prefix)
     }
@@ -151,17 +162,21 @@ impl FeedWriter {
             wages.entry(x.member.unwrap_or(0)).or_default().push((x.month, x.amount.0));
         }
         let hidden_income = chance(&mut r).then(|| {
-            let adults: Vec<usize> = h.members.iter().enumerate().filter(|(_, m)| (18..60).contains(&m.age_on(as_of))).map(|(i, _)| i).collect();
+            let adults: Vec<usize> =
+                h.members.iter().enumerate().filter(|(_, m)| (18..60).contains(&m.age_on(as_of))).map(|(i, _)| i).collect();
             if adults.is_empty() { 0 } else { r.one_of(&adults) }
         });
         for (i, m) in h.members.iter().enumerate() {
-            let mut rows: BTreeMap<NaiveDate, i64> =
-                wages.get(&i).map(|v| v.iter().copied().filter(|(mo, _)| *mo >= income_from && *mo < income_until).collect()).unwrap_or_default();
+            let mut rows: BTreeMap<NaiveDate, i64> = wages
+                .get(&i)
+                .map(|v| v.iter().copied().filter(|(mo, _)| *mo >= income_from && *mo < income_until).collect())
+                .unwrap_or_default();
             let formal = m.employment != Employment::MigrantWork || r.chance(0.6);
             if hidden_income == Some(i) {
                 // Well past the rule's margin (10 % + 1,200 元): 30–80 % more than all the member
                 // declared (wage and business), plus 3,000–6,000 元.
-                let target = (declared_income[i] as f64 * (1.3 + 0.5 * r.random::<f64>())) as i64 + 300_000 + i64::from(r.between(0, 300_000));
+                let target =
+                    (declared_income[i] as f64 * (1.3 + 0.5 * r.random::<f64>())) as i64 + 300_000 + i64::from(r.between(0, 300_000));
                 let extra = target - rows.values().sum::<i64>();
                 let per_month = extra / 12 + 100;
                 for k in 0..12 {
@@ -240,7 +255,10 @@ impl FeedWriter {
                 AssetKind::BusinessRegistration => {
                     let code = self.credit_code();
                     let on = self.ago(&mut r, 300, 3_000);
-                    sink.write(Feed::Businesses, &[id(owner(a.member)), &code, &format!("{}经营部", h.members[owner(a.member)].name), &text(on), "active"])?;
+                    sink.write(
+                        Feed::Businesses,
+                        &[id(owner(a.member)), &code, &format!("{}经营部", h.members[owner(a.member)].name), &text(on), "active"],
+                    )?;
                 }
                 AssetKind::Deposit => {
                     financial += a.value.0;
@@ -273,15 +291,20 @@ impl FeedWriter {
         }
         if chance(&mut r) {
             let code = self.credit_code();
-            sink.write(Feed::Businesses, &[id(earner), &code, &format!("{}商贸有限公司", h.members[earner].name), &text(self.ago(&mut r, 30, 900)), "active"])?;
+            sink.write(
+                Feed::Businesses,
+                &[id(earner), &code, &format!("{}商贸有限公司", h.members[earner].name), &text(self.ago(&mut r, 30, 900)), "active"],
+            )?;
             plant(None, FindingKind::HiddenBusiness);
         }
         for ((m, bank), balance) in &deposits {
             sink.write(Feed::Deposits, &[id(*m), bank, &balance.to_string(), &text(as_of)])?;
         }
         if chance(&mut r) {
-            // Above the larger of 10 % and 1,000 元 of what was declared, with room.
-            let extra = financial / 2 + i64::from(r.between(30_000, 200_000)) * 100;
+            // More than all financial assets declared plus the larger of 10 % and 1,000 元, with
+            // room: the bank reports deposits only, while funds and securities count as declared
+            // too (a 10-million-person run caught a household whose fund hid a smaller planting).
+            let extra = financial + financial / 10 + i64::from(r.between(30_000, 200_000)) * 100;
             sink.write(Feed::Deposits, &[id(earner), "中国建设银行", &extra.to_string(), &text(as_of)])?;
             plant(None, FindingKind::HiddenDeposits);
         }
@@ -296,16 +319,20 @@ impl FeedWriter {
             }
         }
         if chance(&mut r) {
-            let open: Vec<usize> = h.members.iter().enumerate().filter(|(_, m)| m.disability.as_ref().is_none_or(|d| d.grade > 2)).map(|(i, _)| i).collect();
+            let open: Vec<usize> =
+                h.members.iter().enumerate().filter(|(_, m)| m.disability.as_ref().is_none_or(|d| d.grade > 2)).map(|(i, _)| i).collect();
             if !open.is_empty() {
                 let i = r.one_of(&open);
-                let kind = r.one_of(&DisabilityKind::ALL);
+                let kind = r.one_of(DisabilityKind::ALL);
                 let k = DisabilityKind::ALL.iter().position(|x| *x == kind).expect("listed") + 1;
                 let grade = r.between(1, 2);
                 let cert = format!("{}{k}{grade}", id(i));
                 let declared_same = h.members[i].disability.as_ref().and_then(|d| d.certificate.as_deref()) == Some(cert.as_str());
                 if !declared_same {
-                    sink.write(Feed::Disabilities, &[id(i), &cert, kind.as_str(), &grade.to_string(), &text(self.ago(&mut r, 10, 330).max(h.members[i].birth_date))])?;
+                    sink.write(
+                        Feed::Disabilities,
+                        &[id(i), &cert, kind.as_str(), &grade.to_string(), &text(self.ago(&mut r, 10, 330).max(h.members[i].birth_date))],
+                    )?;
                     plant(Some(i), FindingKind::NewSevereDisability);
                 }
             }
@@ -346,7 +373,8 @@ impl FeedWriter {
 
         // 教育: enrolment of declared students; planted undeclared enrolment and leaving school.
         let left = chance(&mut r).then(|| {
-            let students: Vec<usize> = h.members.iter().enumerate().filter(|(_, m)| m.student.is_some() && m.age_on(as_of) >= 15).map(|(i, _)| i).collect();
+            let students: Vec<usize> =
+                h.members.iter().enumerate().filter(|(_, m)| m.student.is_some() && m.age_on(as_of) >= 15).map(|(i, _)| i).collect();
             (!students.is_empty()).then(|| r.one_of(&students))
         });
         for (i, m) in h.members.iter().enumerate() {
@@ -362,8 +390,13 @@ impl FeedWriter {
             }
         }
         if chance(&mut r) {
-            let young: Vec<usize> =
-                h.members.iter().enumerate().filter(|(_, m)| m.student.is_none() && (16..23).contains(&m.age_on(as_of))).map(|(i, _)| i).collect();
+            let young: Vec<usize> = h
+                .members
+                .iter()
+                .enumerate()
+                .filter(|(_, m)| m.student.is_none() && (16..23).contains(&m.age_on(as_of)))
+                .map(|(i, _)| i)
+                .collect();
             if !young.is_empty() {
                 let i = r.one_of(&young);
                 let enrolled = NaiveDate::from_ymd_opt(as_of.year() - 1, 9, 1).expect("valid");

@@ -28,10 +28,10 @@
 use crate::Config;
 use crate::Population;
 use crate::feeds::FeedWriter;
-use jiuzhu_verify::schema::Feed;
-use jiuzhu_verify::sink::{FeedFormat, FeedSink, feed_path};
 use chrono::{Datelike, NaiveDate};
 use jiuzhu_domain::{Division, NewHousehold, RegionCode};
+use jiuzhu_verify::schema::Feed;
+use jiuzhu_verify::sink::{FeedFormat, FeedSink, feed_path};
 use serde::Serialize;
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -219,7 +219,7 @@ impl FilesWriter {
         let sink = FeedSink::create(dir, format)?;
         let mut planted = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(File::create(dir.join(PLANTED))?));
         planted.write_record(["household_no", "member_seq", "kind"])?;
-        let feeds = FeedWriter::new(cfg.seed, cfg.as_of, cfg.county.as_str(), plate_prefix(&cfg.county));
+        let feeds = FeedWriter::for_config(cfg);
         Ok(FilesWriter { dir: dir.to_path_buf(), feeds, sink, planted, planted_count: 0, w, written: 0 })
     }
 
@@ -330,7 +330,7 @@ pub(crate) fn floor_area(description: &str) -> Option<u32> {
 }
 
 /// Licence-plate prefix of the county's city: `甘L` for 平凉 (庄浪's city).
-fn plate_prefix(county: &RegionCode) -> String {
+pub(crate) fn plate_prefix(county: &RegionCode) -> String {
     const PROVINCES: &[(&str, &str)] = &[
         ("11", "京"),
         ("12", "津"),

@@ -76,6 +76,11 @@ impl Hasher for IdHasher {
 
 type IdMap = HashMap<u64, u32, BuildHasherDefault<IdHasher>>;
 
+/// A finding as the batch reports it: household number, member position, kind.
+pub type FoundFact = (u32, Option<u16>, FindingKind);
+/// A finding with its evidence in words.
+pub type Sample = (u32, Option<u16>, FindingKind, String);
+
 /// What the batch found and read.
 #[derive(Debug, Clone, Default)]
 pub struct BatchResult {
@@ -86,15 +91,15 @@ pub struct BatchResult {
     pub unmatched_rows: u64,
     pub invalid_rows: u64,
     /// `(household_no, member_seq, kind)`, sorted.
-    pub findings: Vec<(u32, Option<u16>, FindingKind)>,
+    pub findings: Vec<FoundFact>,
     /// The first findings' evidence, for a look (household_no, member_seq, kind, evidence).
-    pub sample: Vec<(u32, Option<u16>, FindingKind, String)>,
+    pub sample: Vec<Sample>,
 }
 
 impl BatchResult {
     /// Recall and precision against a planted list (both 1.0 when nothing was planted and
     /// nothing found).
-    pub fn score(&self, planted: &HashSet<(u32, Option<u16>, FindingKind)>) -> (f64, f64) {
+    pub fn score(&self, planted: &HashSet<FoundFact>) -> (f64, f64) {
         let hit = self.findings.iter().filter(|f| planted.contains(f)).count() as f64;
         let recall = if planted.is_empty() { 1.0 } else { hit / planted.len() as f64 };
         let precision = if self.findings.is_empty() { 1.0 } else { hit / self.findings.len() as f64 };
@@ -103,7 +108,7 @@ impl BatchResult {
 }
 
 /// Reads `planted.csv` (`household_no, member_seq, kind`).
-pub fn read_planted(path: &Path) -> Result<HashSet<(u32, Option<u16>, FindingKind)>, BatchError> {
+pub fn read_planted(path: &Path) -> Result<HashSet<FoundFact>, BatchError> {
     let mut rdr = csv::Reader::from_path(path).map_err(|e| err(path, e))?;
     let mut out = HashSet::new();
     for (i, r) in rdr.records().enumerate() {
@@ -199,8 +204,12 @@ impl Registry {
             if let Some(id) = pack_id(&rec[c_id]) {
                 reg.ids.insert(id, p);
             }
-            reg.members.push(DeclaredMember { income: 0, disability_grade: int(&rec[c_grade]).map(|g| g as u8), student: !rec[c_student].is_empty() });
-            if p % 1_000_000 == 0 {
+            reg.members.push(DeclaredMember {
+                income: 0,
+                disability_grade: int(&rec[c_grade]).map(|g| g as u8),
+                student: !rec[c_student].is_empty(),
+            });
+            if p.is_multiple_of(1_000_000) {
                 progress("读取户籍成员 members", u64::from(p), 0);
             }
         }
@@ -239,7 +248,8 @@ impl Registry {
         }
         let path = dir.join("assets.csv");
         let (mut rdr, header) = csv_reader(&path)?;
-        let (c_no, c_kind, c_value) = (position(&path, &header, "household_no")?, position(&path, &header, "kind")?, position(&path, &header, "value_fen")?);
+        let (c_no, c_kind, c_value) =
+            (position(&path, &header, "household_no")?, position(&path, &header, "kind")?, position(&path, &header, "value_fen")?);
         while rdr.read_byte_record(&mut rec).map_err(|e| err(&path, e))? {
             let (Some(no), Some(value)) = (int(&rec[c_no]), int(&rec[c_value])) else { continue };
             let Some(kind) = std::str::from_utf8(&rec[c_kind]).ok().and_then(AssetKind::parse) else { continue };
@@ -361,8 +371,8 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
     let households = reg.starts.len() - 1;
     let chunk = households.div_ceil(threads.max(1) * 8).max(1);
     let next = AtomicUsize::new(0);
-    let found: Mutex<Vec<(u32, Option<u16>, FindingKind, String)>> = Mutex::new(Vec::new());
-    let all: Mutex<Vec<(u32, Option<u16>, FindingKind)>> = Mutex::new(Vec::new());
+    let found: Mutex<Vec<Sample>> = Mutex::new(Vec::new());
+    let all: Mutex<Vec<FoundFact>> = Mutex::new(Vec::new());
     std::thread::scope(|s| {
         for _ in 0..threads.max(1) {
             s.spawn(|| {
@@ -407,7 +417,7 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
     let mut findings = all.into_inner().expect("not poisoned");
     findings.sort();
     let mut sample = found.into_inner().expect("not poisoned");
-    sample.sort_by(|x, y| (x.0, x.1, x.2).cmp(&(y.0, y.1, y.2)));
+    sample.sort_by_key(|x| (x.0, x.1, x.2));
     sample.truncate(20);
     Ok(BatchResult {
         households: households as u64,
@@ -482,7 +492,15 @@ fn epoch(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
 }
 
-fn scan_row_group(feed: Feed, path: &Path, group: usize, reg: &Registry, facts: &FactTable, w: &Window, n: &Counters) -> Result<(), BatchError> {
+fn scan_row_group(
+    feed: Feed,
+    path: &Path,
+    group: usize,
+    reg: &Registry,
+    facts: &FactTable,
+    w: &Window,
+    n: &Counters,
+) -> Result<(), BatchError> {
     use parquet::column::reader::{ColumnReader, get_typed_column_reader};
     use parquet::data_type::{ByteArrayType, Int32Type, Int64Type};
     use parquet::file::reader::{FileReader, SerializedFileReader};

@@ -7,8 +7,8 @@
 //! so they cannot disagree; `docs/scale.md` gives the same logic as SQL for a cluster engine.
 
 use crate::schema::Feed;
-use jiuzhu_domain::{AssetKind, IncomeKind, MemberData, NewHousehold};
 use chrono::{Datelike, Months, NaiveDate};
+use jiuzhu_domain::{AssetKind, IncomeKind, MemberData, NewHousehold};
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the checks and of proactive discovery (configurable: `policies/verify.yaml`).
@@ -234,7 +234,11 @@ impl Declared {
         Declared {
             members: members
                 .into_iter()
-                .map(|m| DeclaredMember { income: 0, disability_grade: m.disability.as_ref().map(|d| d.grade), student: m.student.is_some() })
+                .map(|m| DeclaredMember {
+                    income: 0,
+                    disability_grade: m.disability.as_ref().map(|d| d.grade),
+                    student: m.student.is_some(),
+                })
                 .collect(),
             ..Default::default()
         }
@@ -433,12 +437,12 @@ fn yuan(fen: i64) -> String {
 /// declaration. Findings come in a stable order: by kind, then member.
 pub fn assess(declared: &Declared, facts: &[MemberFacts], rules: &Rules) -> Vec<Finding> {
     let mut out = Vec::new();
-    let n = declared.members.len().min(facts.len());
     let months = rules.income_months;
-    for i in 0..n {
-        let (d, f) = (&declared.members[i], &facts[i]);
+    for (i, (d, f)) in declared.members.iter().zip(facts).enumerate() {
         if let Some(on) = f.latest(Latest::Died) {
-            out.push(Finding { kind: FindingKind::Death, member: Some(i), evidence: format!("公安/殡葬：{on} 死亡或火化"), on: Some(on) });
+            out.push(Finding {
+                kind: FindingKind::Death, member: Some(i), evidence: format!("公安/殡葬：{on} 死亡或火化"), on: Some(on)
+            });
             if d.income > 0 {
                 out.push(Finding {
                     kind: FindingKind::EarnerDied,
@@ -466,34 +470,60 @@ pub fn assess(declared: &Declared, facts: &[MemberFacts], rules: &Rules) -> Vec<
             });
         }
         if f.count(Count::Enrolled) > 0 && !d.student {
-            out.push(Finding { kind: FindingKind::UndeclaredEnrolment, member: Some(i), evidence: "教育·学籍：在读，申报为非在校生".into(), on: None });
+            out.push(Finding {
+                kind: FindingKind::UndeclaredEnrolment,
+                member: Some(i),
+                evidence: "教育·学籍：在读，申报为非在校生".into(),
+                on: None,
+            });
         }
         if let Some(on) = f.latest(Latest::SevereDisability)
             && d.disability_grade.is_none_or(|g| g > 2)
         {
             let was = d.disability_grade.map_or("未登记残疾".to_string(), |g| format!("登记为{g}级"));
-            out.push(Finding { kind: FindingKind::NewSevereDisability, member: Some(i), evidence: format!("残联：{on} 核发一、二级残疾人证，{was}"), on: Some(on) });
+            out.push(Finding {
+                kind: FindingKind::NewSevereDisability,
+                member: Some(i),
+                evidence: format!("残联：{on} 核发一、二级残疾人证，{was}"),
+                on: Some(on),
+            });
         }
         if let Some(on) = f.latest(Latest::JobLoss) {
-            out.push(Finding { kind: FindingKind::JobLoss, member: Some(i), evidence: format!("人社：{on} 失业登记或劳动关系终止"), on: Some(on) });
+            out.push(Finding {
+                kind: FindingKind::JobLoss,
+                member: Some(i),
+                evidence: format!("人社：{on} 失业登记或劳动关系终止"),
+                on: Some(on),
+            });
         }
         if let Some(on) = f.latest(Latest::LeftSchool)
             && f.count(Count::Enrolled) == 0
         {
-            out.push(Finding { kind: FindingKind::LeftSchool, member: Some(i), evidence: format!("教育·学籍：{on} 离校"), on: Some(on) });
+            out.push(Finding {
+                kind: FindingKind::LeftSchool, member: Some(i), evidence: format!("教育·学籍：{on} 离校"), on: Some(on)
+            });
         }
     }
     let total = |s: Sum| facts.iter().map(|f| f.sum(s)).sum::<i64>();
     let count = |c: Count| facts.iter().map(|f| f.count(c)).sum::<u32>();
     let mut household = |kind: FindingKind, evidence: String| out.push(Finding { kind, member: None, evidence, on: None });
     if count(Count::Vehicles) > declared.vehicles {
-        household(FindingKind::HiddenVehicle, format!("车管：登记小汽车/货车 {} 辆，申报 {} 辆", count(Count::Vehicles), declared.vehicles));
+        household(
+            FindingKind::HiddenVehicle,
+            format!("车管：登记小汽车/货车 {} 辆，申报 {} 辆", count(Count::Vehicles), declared.vehicles),
+        );
     }
     if count(Count::Businesses) > declared.businesses {
-        household(FindingKind::HiddenBusiness, format!("市场监管：在业经营主体 {} 个，申报 {} 个", count(Count::Businesses), declared.businesses));
+        household(
+            FindingKind::HiddenBusiness,
+            format!("市场监管：在业经营主体 {} 个，申报 {} 个", count(Count::Businesses), declared.businesses),
+        );
     }
     if count(Count::Properties) > declared.properties {
-        household(FindingKind::HiddenProperty, format!("不动产：登记房产 {} 处，申报 {} 处", count(Count::Properties), declared.properties));
+        household(
+            FindingKind::HiddenProperty,
+            format!("不动产：登记房产 {} 处，申报 {} 处", count(Count::Properties), declared.properties),
+        );
     }
     let deposits = total(Sum::Deposits);
     let margin = (declared.financial * rules.deposit_tolerance_percent / 100).max(rules.deposit_tolerance_fen);
@@ -563,7 +593,10 @@ mod tests {
         assert_eq!(observe(&o(Feed::Contributions, "2025-12-01", ""), &w), Some(Update::Add(Sum::Contributions, 100)));
         assert_eq!(observe(&o(Feed::Contributions, "2026-12-01", ""), &w), None);
         assert_eq!(observe(&o(Feed::Vehicles, "2020-01-01", "motorcycle"), &w), None);
-        assert_eq!(observe(&o(Feed::Disabilities, "2025-12-02", "2"), &w), Some(Update::Latest(Latest::SevereDisability, day("2025-12-02"))));
+        assert_eq!(
+            observe(&o(Feed::Disabilities, "2025-12-02", "2"), &w),
+            Some(Update::Latest(Latest::SevereDisability, day("2025-12-02")))
+        );
         assert_eq!(observe(&o(Feed::Disabilities, "2025-12-01", "2"), &w), None);
         assert_eq!(observe(&o(Feed::Disabilities, "2026-01-01", "3"), &w), None);
         assert_eq!(observe(&o(Feed::TaxIncome, "2026-01-01", "property"), &w), None);

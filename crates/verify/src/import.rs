@@ -176,7 +176,11 @@ impl Report {
             s.push_str(&format!("  {} {} {}: {}{} / {}\n", self.file, at, p.column, p.zh, value, p.en));
         }
         if self.problem_count as usize > self.problems.len() {
-            s.push_str(&format!("  ……另有 {} 个问题未列出 / {} more not listed\n", self.problem_count as usize - self.problems.len(), self.problem_count as usize - self.problems.len()));
+            s.push_str(&format!(
+                "  ……另有 {} 个问题未列出 / {} more not listed\n",
+                self.problem_count as usize - self.problems.len(),
+                self.problem_count as usize - self.problems.len()
+            ));
         }
         s
     }
@@ -208,7 +212,14 @@ pub fn validate_file(path: &Path, feed: Feed, today: NaiveDate) -> (Report, Opti
         Ok(Source { encoding, ends_without_newline, .. }) => {
             report.encoding = encoding.to_string();
             if ends_without_newline && problems.iter().any(|p| p.code == "row.columns") {
-                problems.push(problem(0, "", "", "file.truncated", "文件末尾没有换行且最后一行字段不全：文件可能在传输中被截断", "the file ends without a line break and its last row is short: it was probably cut off"));
+                problems.push(problem(
+                    0,
+                    "",
+                    "",
+                    "file.truncated",
+                    "文件末尾没有换行且最后一行字段不全：文件可能在传输中被截断",
+                    "the file ends without a line break and its last row is short: it was probably cut off",
+                ));
             }
         }
         Err(ReadError { zh, en }) => problems.push(problem(0, "", "", "file.unreadable", zh, en)),

@@ -12,6 +12,7 @@ pub mod check;
 pub mod import;
 pub mod read;
 pub mod schema;
+pub mod service;
 pub mod sink;
 pub mod sql;
 

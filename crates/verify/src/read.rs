@@ -99,7 +99,10 @@ pub fn decode(bytes: &[u8]) -> Result<(std::borrow::Cow<'_, str>, &'static str),
     }
     let (text, had_errors) = encoding_rs::GB18030.decode_without_bom_handling(bytes);
     if had_errors {
-        return Err(read_error("文件既不是 UTF-8 也不是 GBK 编码，请另存为 UTF-8 或 GBK 后重新导入", "the file is neither UTF-8 nor GBK; save it as UTF-8 or GBK and import again"));
+        return Err(read_error(
+            "文件既不是 UTF-8 也不是 GBK 编码，请另存为 UTF-8 或 GBK 后重新导入",
+            "the file is neither UTF-8 nor GBK; save it as UTF-8 or GBK and import again",
+        ));
     }
     Ok((text, "GBK"))
 }
@@ -139,13 +142,23 @@ fn scan_csv(path: &Path, visit: &mut dyn FnMut(Line<'_>)) -> Result<Source, Read
 
 fn scan_excel(path: &Path, format: Format, visit: &mut dyn FnMut(Line<'_>)) -> Result<Source, ReadError> {
     let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
-        read_error(format!("无法打开 Excel 文件（文件可能损坏或不完整）：{e}"), format!("cannot open the Excel file (damaged or incomplete?): {e}"))
+        read_error(
+            format!("无法打开 Excel 文件（文件可能损坏或不完整）：{e}"),
+            format!("cannot open the Excel file (damaged or incomplete?): {e}"),
+        )
     })?;
     let sheet = wb.sheet_names().first().cloned().ok_or_else(|| read_error("Excel 文件没有工作表", "the workbook has no sheet"))?;
-    let range = wb.worksheet_range(&sheet).map_err(|e| read_error(format!("无法读取工作表 {sheet}：{e}"), format!("cannot read sheet {sheet}: {e}")))?;
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| read_error(format!("无法读取工作表 {sheet}：{e}"), format!("cannot read sheet {sheet}: {e}")))?;
     let first_row = u64::from(range.start().map_or(0, |(r, _)| r));
     let mut rows = range.rows();
-    let header: Vec<String> = rows.next().ok_or_else(|| read_error("工作表为空，没有表头行", "the sheet is empty: no header row"))?.iter().map(cell_text).collect();
+    let header: Vec<String> = rows
+        .next()
+        .ok_or_else(|| read_error("工作表为空，没有表头行", "the sheet is empty: no header row"))?
+        .iter()
+        .map(cell_text)
+        .collect();
     visit(Line::Header(&header));
     let mut cells = Vec::new();
     for (i, row) in rows.enumerate() {
@@ -185,21 +198,30 @@ fn scan_parquet(path: &Path, visit: &mut dyn FnMut(Line<'_>)) -> Result<Source, 
     use parquet::record::Field;
     let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
     let reader = SerializedFileReader::new(file).map_err(|e| {
-        read_error(format!("无法打开 Parquet 文件（文件可能被截断或损坏）：{e}"), format!("cannot open the Parquet file (truncated or damaged?): {e}"))
+        read_error(
+            format!("无法打开 Parquet 文件（文件可能被截断或损坏）：{e}"),
+            format!("cannot open the Parquet file (truncated or damaged?): {e}"),
+        )
     })?;
     let schema = reader.metadata().file_metadata().schema_descr_ptr();
     let header: Vec<String> = schema.columns().iter().map(|c| c.name().to_string()).collect();
     visit(Line::Header(&header));
-    let rows = reader.get_row_iter(None).map_err(|e| read_error(format!("无法读取 Parquet 数据：{e}"), format!("cannot read Parquet rows: {e}")))?;
+    let rows = reader
+        .get_row_iter(None)
+        .map_err(|e| read_error(format!("无法读取 Parquet 数据：{e}"), format!("cannot read Parquet rows: {e}")))?;
     let mut cells = Vec::with_capacity(header.len());
     for (i, row) in rows.enumerate() {
-        let row = row.map_err(|e| read_error(format!("Parquet 第 {} 行无法读取：{e}", i + 1), format!("Parquet row {} cannot be read: {e}", i + 1)))?;
+        let row = row.map_err(|e| {
+            read_error(format!("Parquet 第 {} 行无法读取：{e}", i + 1), format!("Parquet row {} cannot be read: {e}", i + 1))
+        })?;
         cells.clear();
         for (_, f) in row.get_column_iter() {
             cells.push(match f {
                 Field::Null => String::new(),
                 Field::Str(s) => s.trim().to_string(),
-                Field::Date(days) => NaiveDate::from_num_days_from_ce_opt(*days + 719_163).map_or_else(|| days.to_string(), |d| d.to_string()),
+                Field::Date(days) => {
+                    NaiveDate::from_num_days_from_ce_opt(*days + 719_163).map_or_else(|| days.to_string(), |d| d.to_string())
+                }
                 other => other.to_string().trim_matches('"').to_string(),
             });
         }

@@ -249,79 +249,115 @@ impl Feed {
     pub fn columns(self) -> &'static [Column] {
         use ColumnType::*;
         match self {
-            Feed::Population => const { &[
-                ID,
-                col("name", "姓名", Text),
-                col("sex", "性别", Code(&["male", "female"])),
-                col("birth_date", "出生日期", Date),
-                col("hukou_region", "户籍地区划代码", Text),
-                col("status", "户籍状态", Code(&["normal", "moved_out", "deceased"])),
-            ] },
+            Feed::Population => {
+                const {
+                    &[
+                        ID,
+                        col("name", "姓名", Text),
+                        col("sex", "性别", Code(&["male", "female"])),
+                        col("birth_date", "出生日期", Date),
+                        col("hukou_region", "户籍地区划代码", Text),
+                        col("status", "户籍状态", Code(&["normal", "moved_out", "deceased"])),
+                    ]
+                }
+            }
             Feed::Deaths => const { &[ID, col("died_on", "死亡日期", Date)] },
             Feed::Contributions => const { &[ID, col("month", "缴费月份", Month), col("wage_base_fen", "缴费基数（分）", Fen)] },
-            Feed::Employment => const { &[
-                ID,
-                col("employer", "用人单位", Text),
-                col("started_on", "就业日期", Date),
-                opt("ended_on", "终止日期", Date),
-            ] },
-            Feed::Unemployment => const { &[ID, col("registered_on", "失业登记日期", Date), col("benefit_fen", "失业保险金（分/月）", Fen)] },
-            Feed::TaxIncome => const { &[
-                ID,
-                col("month", "所属月份", Month),
-                col("kind", "所得项目", Code(&["wage", "business", "property", "other"])),
-                col("income_fen", "收入额（分）", Fen),
-            ] },
-            Feed::Businesses => const { &[
-                ID,
-                col("credit_code", "统一社会信用代码", Text),
-                col("business_name", "主体名称", Text),
-                col("registered_on", "成立日期", Date),
-                col("status", "登记状态", Code(&["active", "cancelled"])),
-            ] },
-            Feed::Vehicles => const { &[
-                ID,
-                col("plate", "号牌号码", Text),
-                col("kind", "车辆类型", Code(&["car", "truck", "motorcycle"])),
-                col("registered_on", "初次登记日期", Date),
-                col("value_fen", "评估价值（分）", Fen),
-            ] },
-            Feed::Properties => const { &[
-                ID,
-                col("kind", "用途", Code(&["residential", "non_residential"])),
-                col("area_m2", "建筑面积（平方米）", Count),
-                col("registered_on", "登记日期", Date),
-            ] },
-            Feed::HousingFund => const { &[ID, col("month", "缴存月份", Month), col("deposit_fen", "月缴存额（分，单位与个人合计）", Fen)] },
-            Feed::Deposits => const { &[ID, col("bank", "开户银行", Text), col("balance_fen", "余额（分）", Fen), col("as_of", "余额日期", Date)] },
-            Feed::MedicalBills => const { &[
-                ID,
-                col("settled_on", "结算日期", Date),
-                col("kind", "就诊类型", Code(&["inpatient", "outpatient"])),
-                col("total_fen", "医疗总费用（分）", Fen),
-                col("self_pay_fen", "个人自付（分）", Fen),
-            ] },
-            Feed::Disabilities => const { &[
-                ID,
-                col("certificate_no", "残疾人证号", Text),
-                col("kind", "残疾类别", Code(&["visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"])),
-                col("grade", "残疾等级", Code(&["1", "2", "3", "4"])),
-                col("issued_on", "发证日期", Date),
-            ] },
-            Feed::Enrolment => const { &[
-                ID,
-                col("school", "学校", Text),
-                col("stage", "学段", Code(&["compulsory", "high_school", "vocational", "undergraduate", "postgraduate"])),
-                col("enrolled_on", "入学日期", Date),
-                opt("left_on", "离校日期", Date),
-            ] },
+            Feed::Employment => {
+                const {
+                    &[ID, col("employer", "用人单位", Text), col("started_on", "就业日期", Date), opt("ended_on", "终止日期", Date)]
+                }
+            }
+            Feed::Unemployment => {
+                const { &[ID, col("registered_on", "失业登记日期", Date), col("benefit_fen", "失业保险金（分/月）", Fen)] }
+            }
+            Feed::TaxIncome => {
+                const {
+                    &[
+                        ID,
+                        col("month", "所属月份", Month),
+                        col("kind", "所得项目", Code(&["wage", "business", "property", "other"])),
+                        col("income_fen", "收入额（分）", Fen),
+                    ]
+                }
+            }
+            Feed::Businesses => {
+                const {
+                    &[
+                        ID,
+                        col("credit_code", "统一社会信用代码", Text),
+                        col("business_name", "主体名称", Text),
+                        col("registered_on", "成立日期", Date),
+                        col("status", "登记状态", Code(&["active", "cancelled"])),
+                    ]
+                }
+            }
+            Feed::Vehicles => {
+                const {
+                    &[
+                        ID,
+                        col("plate", "号牌号码", Text),
+                        col("kind", "车辆类型", Code(&["car", "truck", "motorcycle"])),
+                        col("registered_on", "初次登记日期", Date),
+                        col("value_fen", "评估价值（分）", Fen),
+                    ]
+                }
+            }
+            Feed::Properties => {
+                const {
+                    &[
+                        ID,
+                        col("kind", "用途", Code(&["residential", "non_residential"])),
+                        col("area_m2", "建筑面积（平方米）", Count),
+                        col("registered_on", "登记日期", Date),
+                    ]
+                }
+            }
+            Feed::HousingFund => {
+                const { &[ID, col("month", "缴存月份", Month), col("deposit_fen", "月缴存额（分，单位与个人合计）", Fen)] }
+            }
+            Feed::Deposits => {
+                const { &[ID, col("bank", "开户银行", Text), col("balance_fen", "余额（分）", Fen), col("as_of", "余额日期", Date)] }
+            }
+            Feed::MedicalBills => {
+                const {
+                    &[
+                        ID,
+                        col("settled_on", "结算日期", Date),
+                        col("kind", "就诊类型", Code(&["inpatient", "outpatient"])),
+                        col("total_fen", "医疗总费用（分）", Fen),
+                        col("self_pay_fen", "个人自付（分）", Fen),
+                    ]
+                }
+            }
+            Feed::Disabilities => {
+                const {
+                    &[
+                        ID,
+                        col("certificate_no", "残疾人证号", Text),
+                        col("kind", "残疾类别", Code(&["visual", "hearing", "speech", "physical", "intellectual", "mental", "multiple"])),
+                        col("grade", "残疾等级", Code(&["1", "2", "3", "4"])),
+                        col("issued_on", "发证日期", Date),
+                    ]
+                }
+            }
+            Feed::Enrolment => {
+                const {
+                    &[
+                        ID,
+                        col("school", "学校", Text),
+                        col("stage", "学段", Code(&["compulsory", "high_school", "vocational", "undergraduate", "postgraduate"])),
+                        col("enrolled_on", "入学日期", Date),
+                        opt("left_on", "离校日期", Date),
+                    ]
+                }
+            }
             Feed::Cremations => const { &[ID, col("cremated_on", "火化日期", Date)] },
-            Feed::DisasterVictims => const { &[
-                ID,
-                col("disaster", "灾害", Text),
-                col("occurred_on", "受灾日期", Date),
-                col("loss_fen", "直接经济损失（分）", Fen),
-            ] },
+            Feed::DisasterVictims => {
+                const {
+                    &[ID, col("disaster", "灾害", Text), col("occurred_on", "受灾日期", Date), col("loss_fen", "直接经济损失（分）", Fen)]
+                }
+            }
         }
     }
 

@@ -56,7 +56,8 @@ impl FeedSink {
             let path = feed_path(dir, feed, format);
             match format {
                 FeedFormat::Csv => {
-                    let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, File::create(path)?));
+                    let mut w =
+                        csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, File::create(path)?));
                     w.write_record(feed.columns().iter().map(|c| c.name))?;
                     csv.push(Some(w));
                     parquet.push(None);
@@ -147,7 +148,9 @@ struct ParquetFeed {
 
 /// Days from 1970-01-01, as Parquet's DATE counts them.
 fn epoch_days(text: &str) -> Option<i32> {
-    let d = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").or_else(|_| chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d")).ok()?;
+    let d = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
+        .or_else(|_| chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d"))
+        .ok()?;
     Some((d - chrono::NaiveDate::from_ymd_opt(1970, 1, 1).expect("valid")).num_days() as i32)
 }
 

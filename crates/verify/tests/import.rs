@@ -51,7 +51,11 @@ fn a_good_utf8_csv_yields_every_row_typed() {
 #[test]
 fn gbk_files_with_chinese_headers_and_a_bom_read_alike() {
     let dir = tempfile::tempdir().unwrap();
-    let text = vehicles_csv().replacen("id_number,plate,kind,registered_on,value_fen", "公民身份号码,号牌号码,车辆类型,初次登记日期,评估价值（分）", 1);
+    let text = vehicles_csv().replacen(
+        "id_number,plate,kind,registered_on,value_fen",
+        "公民身份号码,号牌号码,车辆类型,初次登记日期,评估价值（分）",
+        1,
+    );
     let (gbk, _, unmappable) = encoding_rs::GBK.encode(&text);
     assert!(!unmappable);
     let p = write(dir.path(), "vehicles_gbk.csv", &gbk);
@@ -266,7 +270,8 @@ fn an_empty_file_and_an_unknown_extension_are_reported_not_panicked_on() {
 fn months_and_optional_columns() {
     let dir = tempfile::tempdir().unwrap();
     let a = id("62082519800101123");
-    let text = format!("id_number,month,wage_base_fen\n{a},2026-01,350000\n{a},202602,350000\n{a},2026-13,1\n{a},2026-12,1\n{a},2027-01,1\n");
+    let text =
+        format!("id_number,month,wage_base_fen\n{a},2026-01,350000\n{a},202602,350000\n{a},2026-13,1\n{a},2026-12,1\n{a},2027-01,1\n");
     let p = write(dir.path(), "c.csv", text.as_bytes());
     let (report, _) = validate_file(&p, Feed::Contributions, today());
     assert_eq!(

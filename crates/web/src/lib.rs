@@ -11,6 +11,7 @@ mod cases;
 pub mod error;
 mod exports;
 pub mod i18n;
+mod monitoring;
 mod pages;
 pub(crate) mod security;
 mod simulate;
@@ -104,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(cases::routes())
         .merge(security::routes())
         .merge(exports::routes())
+        .merge(monitoring::routes())
         .merge(accounts::routes())
         .route("/healthz", get(healthz))
         .layer(axum::middleware::from_fn(error::api_errors_as_json))

@@ -67,6 +67,10 @@ pub struct Chrome {
     pub can_alerts: bool,
     /// Show roster exports (asking, or approving) in the menu.
     pub can_exports: bool,
+    /// Show the monitoring pools in the menu.
+    pub can_monitoring: bool,
+    /// Show department data imports in the menu.
+    pub can_feeds: bool,
     /// Show account administration (system and security administrators) in the menu.
     pub can_accounts: bool,
     /// Show the household registry in the menu.
@@ -94,6 +98,12 @@ impl Chrome {
             can_alerts: a.user.can(Permission::HandleAlerts),
             can_exports: a.user.can(Permission::ExportRoster) || a.user.can(Permission::ApproveExport),
             can_accounts: a.user.can(Permission::ManageAccounts) || a.user.can(Permission::ManageRoles),
+            can_monitoring: a.user.can(Permission::ReadMonitoring),
+            can_feeds: a.user.can(Permission::ImportFeeds)
+                && matches!(
+                    a.user.scope.0.level(),
+                    jiuzhu_domain::RegionLevel::Province | jiuzhu_domain::RegionLevel::City | jiuzhu_domain::RegionLevel::County
+                ),
             can_households: a.user.can(Permission::ReadHousehold),
             restricted: a.must_change_password,
         }

@@ -77,6 +77,7 @@ fn all_routes() -> Vec<(String, String)> {
         include_str!("../src/security.rs"),
         include_str!("../src/exports.rs"),
         include_str!("../src/accounts.rs"),
+        include_str!("../src/monitoring.rs"),
         include_str!("../src/lib.rs"),
     );
     let mut out = Vec::new();
@@ -112,6 +113,7 @@ async fn every_route_leaves_exactly_one_audit_entry() {
         let uri = path
             .replace("{id}", &w.in_a.to_string())
             .replace("{member_id}", &member.to_string())
+            .replace("{household_id}", &w.in_a.to_string())
             .replace("{mid}", &member.to_string())
             .replace("{aid}", "1")
             .replace("{pid}", "1")
@@ -272,7 +274,7 @@ async fn no_route_serves_another_towns_household_to_any_role() {
     let w = world().await;
     let other = w.store.household(w.in_b).await.unwrap().unwrap();
     let (b_name, b_id, b_member) = (other.head().data.name.clone(), other.head().data.id_number.as_str().to_string(), other.members[1].id);
-    let routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| p.contains("households/{id}")).collect();
+    let routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| p.contains("households/{id}") || p.contains("{household_id}")).collect();
     assert!(routes.len() >= 15, "{routes:?}");
     for role in Role::ALL {
         let user = format!("{}_a", role.as_str());
@@ -280,6 +282,7 @@ async fn no_route_serves_another_towns_household_to_any_role() {
         for (method, path) in &routes {
             let uri = path
                 .replace("{id}", &w.in_b.to_string())
+                .replace("{household_id}", &w.in_b.to_string())
                 .replace("{member_id}", &b_member.to_string())
                 .replace("{mid}", &b_member.to_string())
                 .replace("{aid}", "1");
@@ -602,6 +605,7 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
         };
         path.replace("{id}", &id.to_string())
             .replace("{member_id}", &member.to_string())
+            .replace("{household_id}", &w.in_a.to_string())
             .replace("{mid}", &member.to_string())
             .replace("{aid}", "1")
             .replace("{pid}", "1")

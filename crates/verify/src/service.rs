@@ -1,0 +1,295 @@
+//! The checks over the database: importing a file, checking one household (casework's 核对
+//! step), and proactive discovery (主动发现) into the monitoring pools. The comparison itself is
+//! [`crate::check`]; this module only gathers what it compares.
+
+use crate::check::{self, Declared, Finding, FindingKind, MemberFacts, Observation, Rules, Window};
+use crate::import::{Report, validate_file};
+use crate::schema::{ColumnType, Feed};
+use chrono::{Months, NaiveDate, Utc};
+use jiuzhu_domain::RegionCode;
+use jiuzhu_domain::casework::BenefitStatus;
+use jiuzhu_policy::{Policies, Programme, Status};
+use jiuzhu_store::{
+    FeedImportOutcome, Household, MonitoringEntry, MonitoringPool, MonitoringQuery, NewFeedImport, NewFeedRecord, Store, StoreError,
+    StoredFeedRecord,
+};
+use serde::Serialize;
+use std::collections::{BTreeSet, HashMap, HashSet};
+use std::path::Path;
+
+/// Validates `path` as `feed` and, when it has no problem, stores it whole. The report says
+/// what was wrong (nothing stored) or how many rows were new.
+pub async fn import_file(
+    store: &dyn Store,
+    path: &Path,
+    feed: Feed,
+    today: NaiveDate,
+    by: &str,
+) -> Result<(Report, Option<FeedImportOutcome>), StoreError> {
+    let (report, records) = validate_file(path, feed, today);
+    let Some(records) = records else { return Ok((report, None)) };
+    let rows: Vec<NewFeedRecord> = records
+        .iter()
+        .map(|r| NewFeedRecord { id_number: r.id_number.as_str().to_string(), key: r.key(), on: r.on(), detail: r.detail_json() })
+        .collect();
+    let import = NewFeedImport {
+        feed: feed.code().into(),
+        file_name: report.file.clone(),
+        sha256: report.sha256.clone(),
+        rows: rows.len() as i64,
+        imported_by: by.into(),
+    };
+    let outcome = store.import_feed(&import, &rows).await?;
+    Ok((report, Some(outcome)))
+}
+
+/// What the check found for one household, with the rows it rests on.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct HouseholdCheck {
+    pub findings: Vec<Finding>,
+    /// One line per department row behind a finding: `车管·机动车登记（2020-05-01）：号牌号码 甘L·A0001，…`.
+    pub evidence: Vec<String>,
+    /// Feeds that had any row about the household.
+    pub feeds_with_data: BTreeSet<Feed>,
+    pub rows: usize,
+}
+
+impl HouseholdCheck {
+    pub fn affects_eligibility(&self) -> bool {
+        self.findings.iter().any(|f| f.kind.affects_eligibility())
+    }
+}
+
+fn observation<'a>(feed: Feed, on: NaiveDate, detail: &'a serde_json::Value) -> Observation<'a> {
+    let date = |c: &str| detail.get(c).and_then(|v| v.as_str()).and_then(|s| s.parse().ok());
+    Observation {
+        feed,
+        on,
+        amount: feed.amount_column().and_then(|c| detail.get(c)).and_then(|v| v.as_i64()).unwrap_or(0),
+        code: feed.code_column().and_then(|c| detail.get(c)).and_then(|v| v.as_str()).unwrap_or(""),
+        until: feed.until_column().and_then(date),
+    }
+}
+
+fn describe(feed: Feed, on: Option<NaiveDate>, detail: &serde_json::Value) -> String {
+    let mut parts = Vec::new();
+    for c in feed.columns().iter().skip(1) {
+        let Some(v) = detail.get(c.name) else { continue };
+        let text = match (c.kind, v) {
+            (_, serde_json::Value::Null) => continue,
+            (ColumnType::Fen, serde_json::Value::Number(n)) => format!("{:.2} 元", n.as_i64().unwrap_or(0) as f64 / 100.0),
+            (_, serde_json::Value::String(s)) if s.is_empty() => continue,
+            (_, serde_json::Value::String(s)) => s.clone(),
+            (_, other) => other.to_string(),
+        };
+        parts.push(format!("{} {text}", c.zh));
+    }
+    let on = on.map(|d| format!("（{d}）")).unwrap_or_default();
+    format!("{}{on}：{}", feed.label(), parts.join("，"))
+}
+
+/// The household as declared, in the check's terms.
+pub fn declared(h: &Household, w: &Window) -> Declared {
+    let mut d = Declared::new(h.members.iter().map(|m| &m.data));
+    let position: HashMap<i64, usize> = h.members.iter().enumerate().map(|(i, m)| (m.id, i)).collect();
+    for x in &h.records.incomes {
+        d.add_income(x.member_id.and_then(|id| position.get(&id).copied()), x.kind, x.month, x.amount.0, w);
+    }
+    for a in &h.records.assets {
+        d.add_asset(a.kind, a.value.0);
+    }
+    d
+}
+
+/// The check of one household against rows already fetched (pure).
+pub fn check_with_records(h: &Household, records: &[StoredFeedRecord], today: NaiveDate, rules: &Rules) -> HouseholdCheck {
+    let w = Window::new(today, rules);
+    let index: HashMap<&str, usize> = h.members.iter().enumerate().map(|(i, m)| (m.data.id_number.as_str(), i)).collect();
+    let mut facts = vec![MemberFacts::default(); h.members.len()];
+    let mut parsed = Vec::with_capacity(records.len());
+    let mut feeds_with_data = BTreeSet::new();
+    for r in records {
+        let (Some(feed), Some(&i)) = (Feed::parse(&r.feed), index.get(r.id_number.as_str())) else { continue };
+        let detail: serde_json::Value = serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null);
+        feeds_with_data.insert(feed);
+        if let Some(on) = r.on
+            && let Some(u) = check::observe(&observation(feed, on, &detail), &w)
+        {
+            facts[i].apply(u);
+        }
+        parsed.push((feed, i, r.on, detail));
+    }
+    let findings = check::assess(&declared(h, &w), &facts, rules);
+    let mut evidence = Vec::new();
+    for f in &findings {
+        let mut shown = 0;
+        for (feed, i, on, detail) in &parsed {
+            if f.kind.feeds().contains(feed) && f.member.is_none_or(|m| m == *i) && shown < 5 {
+                // Only rows that counted for this finding's rule (e.g. not motorcycles for vehicles).
+                let counted = on.and_then(|d| check::observe(&observation(*feed, d, detail), &w)).is_some();
+                if counted {
+                    let who = &h.members[*i].data.name;
+                    evidence.push(format!("{}【{who}】{}", f.kind.zh(), describe(*feed, *on, detail)));
+                    shown += 1;
+                }
+            }
+        }
+    }
+    HouseholdCheck { findings, evidence, feeds_with_data, rows: parsed.len() }
+}
+
+/// The check of one household: its members' rows from the store, then [`check_with_records`].
+pub async fn check_household(store: &dyn Store, h: &Household, today: NaiveDate, rules: &Rules) -> Result<HouseholdCheck, StoreError> {
+    let ids: Vec<String> = h.members.iter().map(|m| m.data.id_number.as_str().to_string()).collect();
+    let records = store.feed_records_of(&ids).await?;
+    Ok(check_with_records(h, &records, today, rules))
+}
+
+/// Where a discovery is referred (专项救助及时转介, seed 003).
+pub fn referral(kind: FindingKind) -> Option<&'static str> {
+    match kind {
+        FindingKind::LargeMedical => Some("医疗救助（医保部门）"),
+        FindingKind::NewSevereDisability => Some("困难残疾人生活补贴和重度残疾人护理补贴（残联）"),
+        FindingKind::JobLoss => Some("就业援助、失业保险金（人社部门）"),
+        FindingKind::LeftSchool => Some("就业帮扶、教育资助（人社、教育部门）"),
+        FindingKind::Disaster => Some("受灾人员救助（应急管理部门）"),
+        FindingKind::EarnerDied => Some("临时救助（民政部门）"),
+        _ => None,
+    }
+}
+
+/// What a discovery run did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DiscoveryReport {
+    pub households: u64,
+    /// Households with a discovery signal.
+    pub signalled: u64,
+    /// Of them, already protected (an active benefit): left to their caseworker.
+    pub protected: u64,
+    pub likely: u64,
+    pub watch: u64,
+    /// Entries removed because the signal went away or the household became protected.
+    pub removed: u64,
+}
+
+/// 主动发现: every household in `within` (all when `None`) through the discovery rules; the
+/// unprotected ones with a signal are assessed by the policy engine and put into 一类库 or
+/// 二类库 with their reasons, referrals and the next quarterly visit.
+pub async fn discover(
+    store: &dyn Store,
+    policies: &Policies,
+    today: NaiveDate,
+    rules: &Rules,
+    within: Option<&RegionCode>,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<DiscoveryReport, StoreError> {
+    let mut report = DiscoveryReport::default();
+    let mut after = 0;
+    let mut found: HashSet<i64> = HashSet::new();
+    let mut scopes: BTreeSet<String> = within.map(|w| w.as_str().to_string()).into_iter().collect();
+    let next_visit = today.checked_add_months(Months::new(3)).expect("date in range");
+    loop {
+        let batch = store.households_after(after, 500).await?;
+        let Some(last) = batch.last() else { break };
+        after = last.id;
+        let batch: Vec<Household> = batch.into_iter().filter(|h| within.is_none_or(|w| h.data.hukou_region.is_within(w))).collect();
+        let ids: Vec<String> = batch.iter().flat_map(|h| h.members.iter().map(|m| m.data.id_number.as_str().to_string())).collect();
+        let records = store.feed_records_of(&ids).await?;
+        let mut by_person: HashMap<&str, Vec<StoredFeedRecord>> = HashMap::new();
+        for r in &records {
+            by_person.entry(r.id_number.as_str()).or_default().push(r.clone());
+        }
+        let mut entries = Vec::new();
+        for h in &batch {
+            report.households += 1;
+            if within.is_none() {
+                scopes.insert(h.data.hukou_region.as_str()[..2].to_string());
+            }
+            let mine: Vec<StoredFeedRecord> =
+                h.members.iter().flat_map(|m| by_person.get(m.data.id_number.as_str()).cloned().unwrap_or_default()).collect();
+            if mine.is_empty() {
+                continue;
+            }
+            let check = check_with_records(h, &mine, today, rules);
+            let signals: Vec<&Finding> = check.findings.iter().filter(|f| !f.kind.affects_eligibility()).collect();
+            if signals.is_empty() {
+                continue;
+            }
+            report.signalled += 1;
+            let protected = store.household_benefits(h.id).await?.iter().any(|b| b.status != BenefitStatus::Ended);
+            if protected {
+                report.protected += 1;
+                continue;
+            }
+            let (pool, assessment) = match jiuzhu_registry::assess::assess_household(h, today, policies) {
+                Ok(a) => {
+                    let status = |p: Programme| a.programme(p).status;
+                    let likely = [Programme::Dibao, Programme::Tekun, Programme::DibaoEdge, Programme::RigidExpense]
+                        .iter()
+                        .any(|p| status(*p) == Status::Eligible)
+                        || status(Programme::Dibao) == Status::NeedsCheck;
+                    let words: Vec<String> = [Programme::Dibao, Programme::Tekun, Programme::DibaoEdge, Programme::RigidExpense]
+                        .iter()
+                        .map(|p| format!("{}：{}", p.zh(), status_zh(status(*p))))
+                        .collect();
+                    (if likely { MonitoringPool::Likely } else { MonitoringPool::Watch }, words.join("；"))
+                }
+                Err(e) => (MonitoringPool::Likely, format!("无法自动评估（{e}），请入户核实")),
+            };
+            match pool {
+                MonitoringPool::Likely => report.likely += 1,
+                MonitoringPool::Watch => report.watch += 1,
+            }
+            let reasons: Vec<serde_json::Value> = signals
+                .iter()
+                .map(|f| {
+                    serde_json::json!({
+                        "kind": f.kind.as_str(), "zh": f.kind.zh(),
+                        "member": f.member.map(|m| h.members[m].data.name.clone()),
+                        "evidence": f.evidence, "on": f.on,
+                    })
+                })
+                .collect();
+            let referrals: BTreeSet<&str> = signals.iter().filter_map(|f| referral(f.kind)).collect();
+            found.insert(h.id);
+            entries.push(MonitoringEntry {
+                household_id: h.id,
+                region: h.data.hukou_region.clone(),
+                pool,
+                reasons: serde_json::Value::Array(reasons).to_string(),
+                referrals: serde_json::to_string(&referrals).expect("serialisable"),
+                assessment,
+                found_on: today,
+                next_visit_on: next_visit,
+                updated_at: Utc::now(),
+            });
+        }
+        store.put_monitoring(&entries).await?;
+        progress(report.households);
+    }
+    // Entries whose signal went away (or who are now protected) leave the pools.
+    let mut stale = Vec::new();
+    for scope in scopes.iter().filter_map(|s| RegionCode::parse(s).ok()) {
+        let mut offset = 0;
+        loop {
+            let page =
+                store.monitoring(&MonitoringQuery { within: scope.clone(), pool: None, visit_due_by: None, limit: 1000, offset }).await?;
+            if page.is_empty() {
+                break;
+            }
+            offset += page.len() as i64;
+            stale.extend(page.iter().filter(|e| !found.contains(&e.household_id)).map(|e| e.household_id));
+        }
+    }
+    report.removed = stale.len() as u64;
+    store.remove_monitoring(&stale).await?;
+    Ok(report)
+}
+
+fn status_zh(s: Status) -> &'static str {
+    match s {
+        Status::Eligible => "初步符合",
+        Status::NotEligible => "不符合",
+        Status::NeedsCheck => "需核实",
+    }
+}

@@ -1,0 +1,72 @@
+//! The checks over a real database: discovery puts unprotected households with a signal into
+//! a pool with the reasons and a visit in three months; a signal gone takes them out.
+
+use chrono::NaiveDate;
+use jiuzhu_domain::{Division, RegionCode};
+use jiuzhu_store::conformance::sample_household;
+use jiuzhu_store::{Actor, MonitoringPool};
+use jiuzhu_verify::Feed;
+use jiuzhu_verify::service::{discover, import_file};
+
+fn d(s: &str) -> NaiveDate {
+    s.parse().unwrap()
+}
+
+#[tokio::test]
+async fn discovery_pools_unprotected_households_with_reasons_and_lets_them_go_when_the_signal_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = jiuzhu_store_sql::connect(
+        &format!("sqlite://{}", dir.path().join("t.db").display()),
+        std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests()),
+    )
+    .await
+    .unwrap();
+    let divisions: Vec<Division> = ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村"]
+        .iter()
+        .map(|s| {
+            let (c, n) = s.split_once('/').unwrap();
+            Division { code: RegionCode::parse(c).unwrap(), name: n.into() }
+        })
+        .collect();
+    store.upsert_regions(&divisions).await.unwrap();
+    let ids = store
+        .insert_households(
+            &[sample_household("620825100201", "王建国", 11), sample_household("620825100201", "李平", 12)],
+            &Actor::system("test"),
+        )
+        .await
+        .unwrap();
+    let h = store.household(ids[0]).await.unwrap().unwrap();
+    let (head, child) = (h.members[0].data.id_number.as_str().to_string(), h.members[1].data.id_number.as_str().to_string());
+    let medical = dir.path().join("medical.csv");
+    std::fs::write(
+        &medical,
+        format!("id_number,settled_on,kind,total_fen,self_pay_fen\n{head},2026-05-10,inpatient,9000000,3000000\n{child},2026-06-01,outpatient,20000,5000\n"),
+    )
+    .unwrap();
+    let (report, outcome) = import_file(store.as_ref(), &medical, Feed::MedicalBills, d("2026-12-02"), "test").await.unwrap();
+    assert!(report.ok() && outcome.unwrap().new_rows == 2, "{}", report.to_text());
+
+    let rules = jiuzhu_verify::Rules::default();
+    let policies = jiuzhu_policy::Policies::builtin();
+    let r = discover(store.as_ref(), policies, d("2026-12-02"), &rules, None, &|_| {}).await.unwrap();
+    assert_eq!((r.households, r.signalled, r.protected, r.likely + r.watch), (2, 1, 0, 1), "{r:?}");
+    let e = store.monitoring_entry(ids[0]).await.unwrap().expect("pooled");
+    assert!(e.reasons.contains("大额医疗费用自付") && e.reasons.contains("30,050.00 元"), "{}", e.reasons);
+    assert!(e.referrals.contains("医疗救助"), "{}", e.referrals);
+    assert_eq!((e.found_on, e.next_visit_on), (d("2026-12-02"), d("2027-03-02")));
+    assert!(e.assessment.contains("最低生活保障"), "{}", e.assessment);
+    let pool = e.pool;
+    assert!(store.monitoring_entry(ids[1]).await.unwrap().is_none());
+
+    // The same run again keeps the household where it is and the day it was found.
+    discover(store.as_ref(), policies, d("2026-12-20"), &rules, None, &|_| {}).await.unwrap();
+    let again = store.monitoring_entry(ids[0]).await.unwrap().unwrap();
+    assert_eq!((again.pool, again.found_on), (pool, d("2026-12-02")));
+    assert!(matches!(again.pool, MonitoringPool::Likely | MonitoringPool::Watch));
+
+    // Two years on the bills are outside the window: the household leaves the pool.
+    let later = discover(store.as_ref(), policies, d("2028-01-10"), &rules, None, &|_| {}).await.unwrap();
+    assert_eq!((later.signalled, later.removed), (0, 1));
+    assert!(store.monitoring_entry(ids[0]).await.unwrap().is_none());
+}

@@ -1,0 +1,162 @@
+//! Department data and monitoring pages end to end: a county clerk uploads a file (bad rows
+//! reported, nothing stored; the same file twice changes nothing); town staff cannot import;
+//! the pools show in scope with their reasons, and a village assistant records a visit.
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, StatusCode, header};
+use chrono::Utc;
+use jiuzhu_domain::RegionCode;
+use jiuzhu_store::{MonitoringEntry, MonitoringPool};
+use serde_json::{Value, json};
+use tower::ServiceExt;
+
+mod common;
+use common::{PASSWORD, world};
+
+struct Client {
+    cookie: String,
+    csrf: String,
+}
+
+async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let status = resp.status();
+    let location = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    (status, location.unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned()))
+}
+
+async fn login(app: &Router, username: &str) -> Client {
+    let req = Request::post("/api/v1/session")
+        .header(header::CONTENT_TYPE, "application/json")
+        .body(Body::from(json!({"username": username, "password": PASSWORD}).to_string()))
+        .unwrap();
+    let resp = app.clone().oneshot(req).await.unwrap();
+    let cookie = resp.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
+    let v: Value = serde_json::from_slice(&body).unwrap();
+    Client { cookie, csrf: v["csrf_token"].as_str().unwrap().to_string() }
+}
+
+impl Client {
+    fn get(&self, uri: &str) -> Request<Body> {
+        Request::get(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()
+    }
+    fn upload(&self, feed: &str, file_name: &str, bytes: &[u8]) -> Request<Body> {
+        let boundary = "jiuzhuBoundary7MA4YWxk";
+        let mut body = Vec::new();
+        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"feed\"\r\n\r\n{feed}\r\n").as_bytes());
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(bytes);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        Request::post(format!("/feeds?csrf_token={}", self.csrf))
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
+            .body(Body::from(body))
+            .unwrap()
+    }
+    fn form(&self, uri: &str, body: &str) -> Request<Body> {
+        Request::post(uri)
+            .header(header::COOKIE, &self.cookie)
+            .header("x-csrf-token", &self.csrf)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .body(Body::from(body.to_string()))
+            .unwrap()
+    }
+}
+
+#[tokio::test]
+async fn a_county_clerk_imports_a_file_whole_once_and_bad_files_not_at_all() {
+    let w = world().await;
+    let h = w.store.household(w.in_a).await.unwrap().unwrap();
+    let id = h.members[1].data.id_number.as_str().to_string();
+    let clerk = login(&w.app, "window_clerk_county").await;
+    let (status, page) = send(&w.app, clerk.get("/feeds")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("公安·死亡注销") && page.contains("尚未导入部门数据"), "{page}");
+
+    // A bad row: the whole file is refused, row and column named, nothing stored.
+    let bad = format!("公民身份号码,死亡日期\n{id},2026-01-05\n123,2026-01-06\n");
+    let (status, page) = send(&w.app, clerk.upload("deaths", "deaths.csv", bad.as_bytes())).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("未导入任何数据") && page.contains("id_number"), "{page}");
+    assert!(page.contains("<td class=\"num\">3</td>"), "row 3 is named: {page}");
+    assert!(w.store.feed_imports(10).await.unwrap().is_empty());
+
+    // GBK with Chinese headers, the way a 公安 office sends it.
+    let good = format!("公民身份号码,死亡日期\n{id},2026-01-05\n");
+    let (gbk, _, _) = encoding_rs::GBK.encode(&good);
+    let (status, page) = send(&w.app, clerk.upload("deaths", "deaths.csv", &gbk)).await;
+    assert_eq!(status, StatusCode::OK, "{page}");
+    assert!(page.contains("已导入") && page.contains("新增 1"), "{page}");
+    let (status, page) = send(&w.app, clerk.upload("deaths", "deaths.csv", &gbk)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("此前已导入，未作任何更改"), "{page}");
+    let imports = w.store.feed_imports(10).await.unwrap();
+    assert_eq!((imports.len(), imports[0].new_rows), (1, 1));
+    assert_eq!(w.store.feed_records_of(&[id]).await.unwrap().len(), 1);
+
+    // A town clerk (scope: one town) does not import county data; an auditor not at all.
+    for user in ["window_clerk_a", "auditor_county", "village_assistant_a"] {
+        let c = login(&w.app, user).await;
+        let (status, _) = send(&w.app, c.get("/feeds")).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
+        let (status, _) = send(&w.app, c.upload("deaths", "deaths.csv", good.as_bytes())).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
+    }
+}
+
+#[tokio::test]
+async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_one() {
+    let w = world().await;
+    let today = chrono::Local::now().date_naive();
+    let entry = |h: i64, region: &str, pool| {
+        MonitoringEntry {
+        household_id: h,
+        region: RegionCode::parse(region).unwrap(),
+        pool,
+        reasons: json!([{"kind": "large_medical", "zh": "大额医疗费用自付", "member": null, "evidence": "医保：近12个月个人自付医疗费用 45,000.00 元", "on": null}]).to_string(),
+        referrals: json!(["医疗救助（医保部门）"]).to_string(),
+        assessment: "最低生活保障（低保）：初步符合".into(),
+        found_on: today,
+        next_visit_on: today,
+        updated_at: Utc::now(),
+    }
+    };
+    w.store
+        .put_monitoring(&[entry(w.in_a, "620825100201", MonitoringPool::Likely), entry(w.in_b, "620825101201", MonitoringPool::Watch)])
+        .await
+        .unwrap();
+    let name_a = w.store.household(w.in_a).await.unwrap().unwrap().head().data.name.clone();
+    let name_b = w.store.household(w.in_b).await.unwrap().unwrap().head().data.name.clone();
+
+    let va = login(&w.app, "village_assistant_a").await;
+    let (status, page) = send(&w.app, va.get("/monitoring")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains(&name_a) && !page.contains(&name_b), "town A sees only its household");
+    assert!(page.contains("大额医疗费用自付") && page.contains("45,000.00 元") && page.contains("医疗救助（医保部门）"), "{page}");
+    assert!(page.contains("id=\"likely-count\">1<") && page.contains("id=\"watch-count\">0<"), "{page}");
+    let (_, page) = send(&w.app, va.get("/monitoring?due=1")).await;
+    assert!(page.contains(&name_a), "the visit is due today");
+
+    // A visit: the next one is due in three months; out of scope it is refused.
+    let (status, location) = send(&w.app, va.form(&format!("/monitoring/{}/visit", w.in_a), "note=%E5%B7%B2%E8%B5%B0%E8%AE%BF")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{location}");
+    let e = w.store.monitoring_entry(w.in_a).await.unwrap().unwrap();
+    assert_eq!(e.next_visit_on, today.checked_add_months(chrono::Months::new(3)).unwrap());
+    let (status, _) = send(&w.app, va.form(&format!("/monitoring/{}/visit", w.in_b), "note=x1")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    assert_eq!(w.store.monitoring_entry(w.in_b).await.unwrap().unwrap().next_visit_on, today);
+
+    let county = login(&w.app, "county_approver_county").await;
+    let (_, page) = send(&w.app, county.get("/monitoring?pool=watch")).await;
+    assert!(page.contains(&name_b) && !page.contains(&name_a), "{page}");
+    let auditor = login(&w.app, "auditor_county").await;
+    assert_eq!(send(&w.app, auditor.get("/monitoring")).await.0, StatusCode::FORBIDDEN);
+}

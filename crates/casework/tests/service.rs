@@ -651,6 +651,15 @@ async fn department_data_show_an_undeclared_car_and_the_check_fails_with_its_evi
     let c = w.cw.run_check(&clerk_b(), other, 1, d("2026-11-03")).await.unwrap();
     let check = c.data.details.check.unwrap();
     assert!(check.passed && check.sources.iter().any(|s| s.contains("无本户记录")), "{:?}", check.sources);
+
+    // 检出率: town A checked one 低保 application and found it not eligible; town B none of one.
+    let since = chrono::Utc::now() - chrono::Duration::days(1);
+    let outcomes = w.store.check_outcomes(&RegionCode::parse("620825").unwrap(), since).await.unwrap();
+    let rates = jiuzhu_verify::service::detection_rates(&outcomes);
+    let got: Vec<(&str, &str, u64, u64)> = rates.iter().map(|r| (r.region.as_str(), r.programme, r.checked, r.failed)).collect();
+    assert_eq!(got, vec![("620825100", "dibao", 1, 1), ("620825101", "dibao", 1, 0)]);
+    assert_eq!((rates[0].rate, rates[1].rate), (1.0, 0.0));
+    assert!(w.store.check_outcomes(&RegionCode::parse("620825101").unwrap(), since).await.unwrap().len() == 1, "in scope only");
 }
 
 /// 比对复核: a recipient whose member died by 公安 records gets a death review opened by the

@@ -69,6 +69,18 @@ enum VerifyCommand {
         #[arg(long)]
         region: Option<String>,
     },
+    /// 检出率 (低保 and 低收入) by town and month: the share of applications the check found not
+    /// eligible. Prints JSON lines.
+    Rates {
+        #[arg(long)]
+        database_url: String,
+        /// Region (default the whole database's county 620825).
+        #[arg(long, default_value = "620825")]
+        region: String,
+        /// First day counted (default: 12 months ago).
+        #[arg(long)]
+        since: Option<chrono::NaiveDate>,
+    },
     /// 比对复核 over a database: every recipient against the imported feeds; a finding that
     /// bears on eligibility opens a review.
     Recipients {
@@ -556,6 +568,15 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             .await?;
             spinner.finish_and_clear();
             println!("{}", serde_json::to_string(&report)?);
+        }
+        Command::Verify { command: VerifyCommand::Rates { database_url, region, since } } => {
+            let store = keys::open(&database_url, key_file).await?;
+            let region = jiuzhu_domain::RegionCode::parse(&region).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;
+            let since = since.unwrap_or_else(|| today().checked_sub_months(chrono::Months::new(12)).expect("date in range"));
+            let since = since.and_hms_opt(0, 0, 0).expect("valid").and_utc() - chrono::Duration::hours(8);
+            for r in jiuzhu_verify::service::detection_rates(&store.check_outcomes(&region, since).await?) {
+                println!("{}", serde_json::to_string(&r)?);
+            }
         }
         Command::Verify { command: VerifyCommand::Recipients { database_url, as_of } } => {
             let store = keys::open(&database_url, key_file).await?;

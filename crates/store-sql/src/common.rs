@@ -2451,6 +2451,31 @@ impl Store for SqlStore {
         r.as_ref().map(read_monitoring).transpose()
     }
 
+    async fn check_outcomes(&self, within: &RegionCode, since: DateTime<Utc>) -> Result<Vec<CheckOutcome>> {
+        let rows = sqlx::query(
+            "SELECT c.region, c.kind, e.at, e.to_state FROM case_events e JOIN cases c ON c.id = e.case_id \
+             WHERE e.action = 'check' AND c.purpose = 'application' AND c.region >= $1 AND c.region < $2 AND e.at >= $3 ORDER BY e.id",
+        )
+        .bind(within.as_str())
+        .bind(within.upper_bound())
+        .bind(since)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                let region: String = r.try_get("region").map_err(backend)?;
+                let to: String = r.try_get("to_state").map_err(backend)?;
+                Ok(CheckOutcome {
+                    region: RegionCode::parse(&region).map_err(|_| corrupt("cases.region", &region))?,
+                    kind: r.try_get("kind").map_err(backend)?,
+                    at: r.try_get("at").map_err(backend)?,
+                    failed: to == CaseState::CheckFailed.as_str(),
+                })
+            })
+            .collect()
+    }
+
     async fn monitoring_counts(&self, within: &RegionCode) -> Result<(i64, i64)> {
         let rows = sqlx::query("SELECT pool, COUNT(*) AS n FROM monitoring WHERE region >= $1 AND region < $2 GROUP BY pool")
             .bind(within.as_str())

@@ -119,3 +119,14 @@ pub struct MonitoringQuery {
     pub limit: i64,
     pub offset: i64,
 }
+
+/// One 核对 done on a case: where, which programme, when, and whether it passed (检出率).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckOutcome {
+    pub region: RegionCode,
+    /// The case's kind (`dibao`, `dibao_edge` …).
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    /// The check found the household not eligible (核对不符).
+    pub failed: bool,
+}

@@ -235,6 +235,8 @@ pub trait Store: Send + Sync + 'static {
     async fn remove_monitoring(&self, household_ids: &[i64]) -> Result<()>;
     async fn monitoring(&self, query: &MonitoringQuery) -> Result<Vec<MonitoringEntry>>;
     async fn monitoring_entry(&self, household_id: i64) -> Result<Option<MonitoringEntry>>;
+    /// Every 核对 recorded on cases within a region since a day (for 检出率).
+    async fn check_outcomes(&self, within: &RegionCode, since: DateTime<Utc>) -> Result<Vec<CheckOutcome>>;
     /// Households in (一类库, 二类库) within a region.
     async fn monitoring_counts(&self, within: &RegionCode) -> Result<(i64, i64)>;
 }

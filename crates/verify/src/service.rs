@@ -5,7 +5,7 @@
 use crate::check::{self, Declared, Finding, FindingKind, MemberFacts, Observation, Rules, Window};
 use crate::import::{Report, validate_file};
 use crate::schema::{ColumnType, Feed};
-use chrono::{Months, NaiveDate, Utc};
+use chrono::{Datelike, Months, NaiveDate, Utc};
 use jiuzhu_domain::RegionCode;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_policy::{Policies, Programme, Status};
@@ -52,6 +52,9 @@ pub struct HouseholdCheck {
     /// Feeds that had any row about the household.
     pub feeds_with_data: BTreeSet<Feed>,
     pub rows: usize,
+    /// 医保 self-pay in the income window, all members (fen): discovery adds it to the
+    /// household's expenses before the policy engine assesses it (支出型困难).
+    pub medical_self_pay: i64,
 }
 
 impl HouseholdCheck {
@@ -135,7 +138,8 @@ pub fn check_with_records(h: &Household, records: &[StoredFeedRecord], today: Na
             }
         }
     }
-    HouseholdCheck { findings, evidence, feeds_with_data, rows: parsed.len() }
+    let medical_self_pay = facts.iter().map(|f| f.sum(check::Sum::MedicalSelfPay)).sum();
+    HouseholdCheck { findings, evidence, feeds_with_data, rows: parsed.len(), medical_self_pay }
 }
 
 /// The check of one household: its members' rows from the store, then [`check_with_records`].
@@ -221,7 +225,29 @@ pub async fn discover(
                 report.protected += 1;
                 continue;
             }
-            let (pool, assessment) = match jiuzhu_registry::assess::assess_household(h, today, policies) {
+            // What the feeds show the household spent on medical care counts as its rigid
+            // expense (the registry may not have it yet: nobody has applied).
+            let mut assessed = h.clone();
+            let w = Window::new(today, rules);
+            let declared_medical: i64 = h
+                .records
+                .expenses
+                .iter()
+                .filter(|e| e.kind == jiuzhu_domain::ExpenseKind::Medical && e.month >= w.income_from && e.month < w.income_until)
+                .map(|e| e.amount.0)
+                .sum();
+            // Only what the registry does not have yet, so nothing counts twice.
+            let extra = check.medical_self_pay - declared_medical;
+            if extra > 0 {
+                let month = today.checked_sub_months(Months::new(1)).and_then(|d| d.with_day(1)).expect("date in range");
+                assessed.records.expenses.push(jiuzhu_domain::Expense {
+                    kind: jiuzhu_domain::ExpenseKind::Medical,
+                    month,
+                    amount: jiuzhu_domain::Fen(extra),
+                    description: "医保结算个人自付高于登记的部分（部门数据）".into(),
+                });
+            }
+            let (pool, assessment) = match jiuzhu_registry::assess::assess_household(&assessed, today, policies) {
                 Ok(a) => {
                     let status = |p: Programme| a.programme(p).status;
                     let likely = [Programme::Dibao, Programme::Tekun, Programme::DibaoEdge, Programme::RigidExpense]
@@ -292,4 +318,49 @@ fn status_zh(s: Status) -> &'static str {
         Status::NotEligible => "不符合",
         Status::NeedsCheck => "需核实",
     }
+}
+
+/// 检出率 of one town in one month (seed 002): of the applications checked, the share the
+/// check found not eligible. 低保 counts 低保 applications; 低收入 counts 低保边缘 and 刚性支出.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DetectionRate {
+    /// The town (乡镇) code, or the case's region when it is above town level.
+    pub region: String,
+    /// `YYYY-MM` (Beijing time).
+    pub month: String,
+    /// `dibao` (低保检出率) or `low_income` (低收入检出率).
+    pub programme: &'static str,
+    pub checked: u64,
+    pub failed: u64,
+    pub rate: f64,
+}
+
+/// Groups check outcomes into 检出率 by town and month, sorted.
+pub fn detection_rates(outcomes: &[jiuzhu_store::CheckOutcome]) -> Vec<DetectionRate> {
+    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("valid");
+    let mut groups: std::collections::BTreeMap<(String, String, &'static str), (u64, u64)> = std::collections::BTreeMap::new();
+    for o in outcomes {
+        let programme = match o.kind.as_str() {
+            "dibao" => "dibao",
+            "dibao_edge" | "rigid_expense" => "low_income",
+            _ => continue,
+        };
+        let code = o.region.as_str();
+        let town = code.get(..9).unwrap_or(code).to_string();
+        let month = o.at.with_timezone(&beijing).format("%Y-%m").to_string();
+        let g = groups.entry((town, month, programme)).or_default();
+        g.0 += 1;
+        g.1 += u64::from(o.failed);
+    }
+    groups
+        .into_iter()
+        .map(|((region, month, programme), (checked, failed))| DetectionRate {
+            region,
+            month,
+            programme,
+            checked,
+            failed,
+            rate: failed as f64 / checked as f64,
+        })
+        .collect()
 }

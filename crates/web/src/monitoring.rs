@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Months;
 use jiuzhu_audit::{Action, Denial};
-use jiuzhu_domain::{Permission, RegionLevel};
+use jiuzhu_domain::{Permission, RegionCode, RegionLevel};
 use jiuzhu_store::{MonitoringPool, MonitoringQuery};
 use jiuzhu_verify::Feed;
 use serde::Deserialize;
@@ -72,6 +72,18 @@ struct MonitoringPage {
     more: bool,
     notice: String,
     can_visit: bool,
+    /// 检出率 by town and month over the last 12 months (statistics readers).
+    rates: Vec<RateRow>,
+    can_rates: bool,
+}
+
+pub struct RateRow {
+    region: String,
+    month: String,
+    programme: &'static str,
+    checked: u64,
+    failed: u64,
+    percent: String,
 }
 
 const PAGE: i64 = 50;
@@ -123,6 +135,35 @@ async fn monitoring_page(State(state): State<AppState>, Page { a, l }: Page, Que
             visit_due: e.next_visit_on <= today,
         });
     }
+    let can_rates = a.user.can(Permission::ReadStatistics);
+    let mut rates = Vec::new();
+    if can_rates {
+        let since = chrono::Utc::now() - chrono::Duration::days(366);
+        match state.store.check_outcomes(&a.user.scope.0, since).await {
+            Ok(o) => {
+                for r in jiuzhu_verify::service::detection_rates(&o) {
+                    let code = RegionCode::parse(&r.region).ok();
+                    let region = match &code {
+                        Some(c) => state.registry.region_name(c).await.ok().flatten().unwrap_or_else(|| r.region.clone()),
+                        None => r.region.clone(),
+                    };
+                    rates.push(RateRow {
+                        region,
+                        month: r.month,
+                        programme: if r.programme == "dibao" {
+                            l.t("低保检出率", "Dibao detection")
+                        } else {
+                            l.t("低收入检出率", "Low-income detection")
+                        },
+                        checked: r.checked,
+                        failed: r.failed,
+                        percent: format!("{:.1}%", r.rate * 100.0),
+                    });
+                }
+            }
+            Err(e) => return WebError::from(e).page(l.0),
+        }
+    }
     let detail = format!("pool={};due={due};rows={}", p.pool, entries.len());
     let c = Chrome::new(&state, &a, l, "/monitoring").await;
     let page = MonitoringPage {
@@ -136,6 +177,8 @@ async fn monitoring_page(State(state): State<AppState>, Page { a, l }: Page, Que
         more,
         notice: p.notice.chars().take(200).collect(),
         can_visit: a.user.role == jiuzhu_domain::Role::VillageAssistant || a.user.role == jiuzhu_domain::Role::TownReviewer,
+        rates,
+        can_rates,
     };
     with_note(render(page), AuditNote { detail, ..note })
 }

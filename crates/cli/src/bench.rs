@@ -63,6 +63,10 @@ pub enum Bench {
         /// Keep (or reuse) the generated files in this directory.
         #[arg(long)]
         keep: Option<std::path::PathBuf>,
+        /// Also time the per-application check (casework 核对) on an embedded database of this
+        /// many households with their feeds imported (0: skip).
+        #[arg(long, default_value_t = 0)]
+        single: usize,
     },
     /// The policy engine: all five programmes in bulk, one situation at a time through the
     /// `assess` path, and the 低保 gap rule against OpenFisca on the same households.
@@ -79,9 +83,10 @@ pub enum Bench {
 
 pub async fn run(b: Bench) -> Result<(), Failure> {
     match b {
-        Bench::Verify { households, seed, threads, keep } => {
+        Bench::Verify { households, seed, threads, keep, single } => {
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-            crate::verify::bench(households, seed, threads, keep.as_deref())?
+            let single = if single > 0 { Some(crate::verify::single_check_latency(single, seed).await?) } else { None };
+            crate::verify::bench(households, seed, threads, keep.as_deref(), single)?
         }
         Bench::Assess { households, seed, single } => {
             let out = tokio::task::spawn_blocking(move || crate::bench_assess::run(households, seed, single)).await??;
@@ -255,6 +260,6 @@ pub fn peak_rss_mib() -> Option<f64> {
 
 /// Throw-away keys: benchmark databases are deleted afterwards, but encrypt like production so
 /// the figures include SM4 and the blind index.
-fn bench_keys() -> std::sync::Arc<jiuzhu_crypto::Keyring> {
+pub(crate) fn bench_keys() -> std::sync::Arc<jiuzhu_crypto::Keyring> {
     std::sync::Arc::new(jiuzhu_crypto::Keyring::generate("bench"))
 }

@@ -92,9 +92,34 @@ pub async fn seed_demo_feeds(
     dir: &Path,
 ) -> Result<(), Failure> {
     let feeds_dir = dir.join("feeds");
+    write_and_import_feeds(store, households, seed, as_of, &feeds_dir).await?;
+    let policies = jiuzhu_policy::Policies::builtin();
+    let spinner = load::spinner("主动发现 proactive discovery");
+    let report = jiuzhu_verify::service::discover(store, policies, as_of, &Rules::default(), None, &|n| spinner.set_position(n)).await?;
+    spinner.finish_and_clear();
+    eprintln!(
+        "部门数据已导入（{}），主动发现：一类库 {} 户，二类库 {} 户 / department data imported; discovery: {} likely, {} watch",
+        feeds_dir.display(),
+        report.likely,
+        report.watch,
+        report.likely,
+        report.watch
+    );
+    Ok(())
+}
+
+/// Writes the feeds of the generated households (CSV, with planted.csv) into `feeds_dir` and
+/// imports every one into `store`, as a clerk would.
+async fn write_and_import_feeds(
+    store: &dyn jiuzhu_store::Store,
+    households: usize,
+    seed: u64,
+    as_of: NaiveDate,
+    feeds_dir: &Path,
+) -> Result<(), Failure> {
     let cfg = jiuzhu_synth::Config::new(households, seed, as_of);
     {
-        let mut sink = jiuzhu_verify::sink::FeedSink::create(&feeds_dir, jiuzhu_verify::sink::FeedFormat::Csv)?;
+        let mut sink = jiuzhu_verify::sink::FeedSink::create(feeds_dir, jiuzhu_verify::sink::FeedFormat::Csv)?;
         let mut writer = jiuzhu_synth::feeds::FeedWriter::for_config(&cfg);
         let mut planted = csv::Writer::from_path(feeds_dir.join(jiuzhu_synth::PLANTED)).map_err(|e| Failure::other(e.to_string()))?;
         planted.write_record(["household_no", "member_seq", "kind"]).map_err(|e| Failure::other(e.to_string()))?;
@@ -122,7 +147,7 @@ pub async fn seed_demo_feeds(
     }
     let bar = load::progress(Feed::ALL.len() as u64, "导入部门数据 importing department data");
     for feed in Feed::ALL {
-        let path = jiuzhu_verify::sink::feed_path(&feeds_dir, feed, jiuzhu_verify::sink::FeedFormat::Csv);
+        let path = jiuzhu_verify::sink::feed_path(feeds_dir, feed, jiuzhu_verify::sink::FeedFormat::Csv);
         let (report, outcome) = jiuzhu_verify::service::import_file(store, &path, feed, as_of, "system:demo").await?;
         if outcome.is_none() {
             return Err(Failure::other(format!("demo feed did not validate: {}", report.to_text())));
@@ -130,19 +155,46 @@ pub async fn seed_demo_feeds(
         bar.inc(1);
     }
     bar.finish_and_clear();
-    let policies = jiuzhu_policy::Policies::builtin();
-    let spinner = load::spinner("主动发现 proactive discovery");
-    let report = jiuzhu_verify::service::discover(store, policies, as_of, &Rules::default(), None, &|n| spinner.set_position(n)).await?;
-    spinner.finish_and_clear();
-    eprintln!(
-        "部门数据已导入（{}），主动发现：一类库 {} 户，二类库 {} 户 / department data imported; discovery: {} likely, {} watch",
-        feeds_dir.display(),
-        report.likely,
-        report.watch,
-        report.likely,
-        report.watch
-    );
     Ok(())
+}
+
+/// The per-application check (casework 核对) timed: an embedded database of `households`
+/// households with all their feeds imported; for up to 500 of them, read the household and
+/// check it against the stored department rows, as the 核对 step does.
+pub async fn single_check_latency(households: usize, seed: u64) -> Result<serde_json::Value, Failure> {
+    let as_of = NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid");
+    let tmp = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", tmp.path().join("single.db").display());
+    let store = jiuzhu_store_sql::connect(&url, crate::bench::bench_keys()).await?;
+    let county = jiuzhu_domain::RegionCode::parse("620825").expect("valid");
+    load::load_population(store.as_ref(), &county, households, seed, as_of).await?;
+    write_and_import_feeds(store.as_ref(), households, seed, as_of, &tmp.path().join("feeds")).await?;
+    let rules = Rules::default();
+    let mut ids = Vec::new();
+    let mut after = 0;
+    while ids.len() < 500 {
+        let page = store.households_after(after, 100).await?;
+        let Some(last) = page.last() else { break };
+        after = last.id;
+        ids.extend(page.iter().map(|h| h.id));
+    }
+    ids.truncate(500);
+    let mut latencies = Vec::with_capacity(ids.len());
+    let mut findings = 0;
+    for id in &ids {
+        let t = Instant::now();
+        let h = store.household(*id).await?.ok_or_else(|| Failure::other(format!("household {id} vanished")))?;
+        let check = jiuzhu_verify::service::check_household(store.as_ref(), &h, as_of, &rules).await?;
+        latencies.push(t.elapsed());
+        findings += check.findings.len();
+    }
+    latencies.sort();
+    let p = |q| crate::bench::percentile(&latencies, q);
+    eprintln!("核对 per application: p50 {:.2} ms, p95 {:.2} ms over {} households", p(0.5), p(0.95), latencies.len());
+    Ok(json!({
+        "database": "sqlite", "households": households, "checked": latencies.len(), "findings": findings,
+        "p50_ms": p(0.50), "p95_ms": p(0.95), "max_ms": p(1.0),
+    }))
 }
 
 fn progress_printer() -> impl Fn(&str, u64, u64) + Sync {
@@ -219,6 +271,9 @@ fn generate(dir: &Path, households: usize, seed: u64, as_of: NaiveDate) -> Resul
     Ok(())
 }
 
+/// Each engine's runner: `python3 SCRIPT SQL OUT THREADS DIR` writes the findings as CSV to OUT
+/// and prints `seconds peak_rss_mb version`. Times cover the query (with DataFusion, also the
+/// registration of the files, which reads only their footers and headers).
 const DUCKDB_SCRIPT: &str = r#"
 import sys, time, resource, duckdb
 sql, out, threads = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3])
@@ -229,9 +284,79 @@ con.execute(f"COPY ({sql}) TO '{out}' (HEADER, DELIMITER ',')")
 print(f"{time.perf_counter() - t:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} {duckdb.__version__}")
 "#;
 
+const DATAFUSION_SCRIPT: &str = r#"
+import sys, os, glob, time, resource
+import pyarrow as pa, pyarrow.csv as pacsv, datafusion
+from datafusion import SessionConfig, SessionContext
+sql, out, threads, d = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), sys.argv[4]
+ctx = SessionContext(SessionConfig().with_target_partitions(threads))
+t = time.perf_counter()
+for p in glob.glob(os.path.join(d, "feed_*.parquet")):
+    ctx.register_parquet(os.path.basename(p)[: -len(".parquet")], p)
+for name in ("members", "incomes", "assets"):
+    p = os.path.join(d, name + ".csv")
+    with open(p, encoding="utf-8") as f:
+        header = f.readline().strip().split(",")
+    ctx.register_csv(name + "_csv", p, schema=pa.schema([(c, pa.string()) for c in header]), has_header=True)
+pacsv.write_csv(ctx.sql(sql).to_arrow_table(), out)
+print(f"{time.perf_counter() - t:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} {datafusion.__version__}")
+"#;
+
+/// One SQL engine's run of [`jiuzhu_verify::sql::batch_check`] on the bench's files.
+struct EngineRun {
+    seconds: f64,
+    peak_rss_mb: f64,
+    version: String,
+    same_findings: bool,
+}
+
+/// Runs the batch check as SQL in `engine` (a Python module); `None` when the module is not
+/// installed. The findings are compared with ours, finding by finding.
+fn run_engine(
+    engine: &str,
+    dialect: jiuzhu_verify::sql::Dialect,
+    dir: &Path,
+    window: &jiuzhu_verify::Window,
+    rules: &Rules,
+    threads: usize,
+    ours: &HashSet<(u32, Option<u16>, String)>,
+) -> Result<Option<EngineRun>, Failure> {
+    let sql_path = dir.join(format!("batch_check.{engine}.sql"));
+    std::fs::write(&sql_path, jiuzhu_verify::sql::batch_check(dialect, &dir.display().to_string(), window, rules))?;
+    let script = dir.join(format!("{engine}_batch.py"));
+    std::fs::write(&script, if engine == "duckdb" { DUCKDB_SCRIPT } else { DATAFUSION_SCRIPT })?;
+    let out = dir.join(format!("{engine}_findings.csv"));
+    let run = std::process::Command::new("python3")
+        .arg(&script)
+        .arg(&sql_path)
+        .arg(&out)
+        .arg(threads.to_string())
+        .arg(dir)
+        // DataFusion's Python binding runs on a tokio runtime: as many workers as our threads.
+        .env("TOKIO_WORKER_THREADS", threads.to_string())
+        .output()?;
+    if !run.status.success() {
+        eprintln!("{engine} did not run (pip install {engine}): {}", String::from_utf8_lossy(&run.stderr).lines().last().unwrap_or(""));
+        return Ok(None);
+    }
+    let line = String::from_utf8_lossy(&run.stdout);
+    let mut parts = line.split_whitespace();
+    let seconds = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
+    let peak_rss_mb = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
+    let version = parts.next().unwrap_or("?").to_string();
+    let theirs = read_findings(&out)?;
+    let same_findings = *ours == theirs;
+    if !same_findings {
+        let only_ours = ours.difference(&theirs).take(5).collect::<Vec<_>>();
+        let only_theirs = theirs.difference(ours).take(5).collect::<Vec<_>>();
+        eprintln!("{engine} and jiuzhu disagree: only jiuzhu {only_ours:?}; only {engine} {only_theirs:?}");
+    }
+    Ok(Some(EngineRun { seconds, peak_rss_mb, version, same_findings }))
+}
+
 /// `jiuzhu bench verify`: generate, run the batch check, run the same check in DuckDB on the
 /// same files; compare results and times. Last line: JSON.
-pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>) -> Result<(), Failure> {
+pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>, single: Option<serde_json::Value>) -> Result<(), Failure> {
     let as_of = NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid");
     let tmp = tempfile::tempdir()?;
     let dir = keep.map_or_else(|| tmp.path().to_path_buf(), Path::to_path_buf);
@@ -269,32 +394,10 @@ pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>) 
     let recall = if planted.is_empty() { 1.0 } else { hit / planted.len() as f64 };
     let precision = if ours.is_empty() { 1.0 } else { hit / ours.len() as f64 };
 
-    // DuckDB on the same files, the same rules, the same threads.
+    // DuckDB and DataFusion on the same files, the same rules, the same threads.
     let w = jiuzhu_verify::Window::new(as_of, &rules);
-    let sql_path = dir.join("batch_check.sql");
-    std::fs::write(&sql_path, jiuzhu_verify::sql::batch_check(&dir.display().to_string(), &w, &rules))?;
-    let script = dir.join("duckdb_batch.py");
-    std::fs::write(&script, DUCKDB_SCRIPT)?;
-    let out = dir.join("duckdb_findings.csv");
-    let run = std::process::Command::new("python3").arg(&script).arg(&sql_path).arg(&out).arg(threads.to_string()).output()?;
-    let (duckdb_seconds, duckdb_rss, duckdb_version, agreement) = if run.status.success() {
-        let line = String::from_utf8_lossy(&run.stdout);
-        let mut parts = line.split_whitespace();
-        let secs: f64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
-        let rss: f64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(f64::NAN);
-        let version = parts.next().unwrap_or("?").to_string();
-        let theirs = read_findings(&out)?;
-        let same = ours == theirs;
-        if !same {
-            let only_ours = ours.difference(&theirs).take(5).collect::<Vec<_>>();
-            let only_theirs = theirs.difference(&ours).take(5).collect::<Vec<_>>();
-            eprintln!("DuckDB and jiuzhu disagree: only jiuzhu {only_ours:?}; only DuckDB {only_theirs:?}");
-        }
-        (Some(secs), Some(rss), Some(version), Some(same))
-    } else {
-        eprintln!("DuckDB did not run (pip install duckdb): {}", String::from_utf8_lossy(&run.stderr).lines().last().unwrap_or(""));
-        (None, None, None, None)
-    };
+    let duckdb = run_engine("duckdb", jiuzhu_verify::sql::Dialect::DuckDb, &dir, &w, &rules, threads, &ours)?;
+    let datafusion = run_engine("datafusion", jiuzhu_verify::sql::Dialect::DataFusion, &dir, &w, &rules, threads, &ours)?;
     println!(
         "{}",
         json!({
@@ -302,10 +405,16 @@ pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>) 
             "households": summary["households"], "people": summary["people"], "feed_rows": summary["feed_rows"],
             "planted": planted.len(), "findings": ours.len(),
             "threads": threads, "generate_seconds": gen_seconds,
-            "duckdb_version": duckdb_version, "duckdb_peak_rss_mb": duckdb_rss, "same_findings_as_duckdb": agreement,
+            "duckdb_version": duckdb.as_ref().map(|e| &e.version), "duckdb_peak_rss_mb": duckdb.as_ref().map(|e| e.peak_rss_mb),
+            "same_findings_as_duckdb": duckdb.as_ref().map(|e| e.same_findings),
+            "datafusion_version": datafusion.as_ref().map(|e| &e.version),
+            "datafusion_seconds": datafusion.as_ref().map(|e| e.seconds),
+            "datafusion_peak_rss_mb": datafusion.as_ref().map(|e| e.peak_rss_mb),
+            "same_findings_as_datafusion": datafusion.as_ref().map(|e| e.same_findings),
             "recall": recall, "precision": precision,
-            "seconds": seconds, "duckdb_seconds": duckdb_seconds,
+            "seconds": seconds, "duckdb_seconds": duckdb.as_ref().map(|e| e.seconds),
             "peak_rss_mb": rss,
+            "single_check": single,
         })
     );
     Ok(())

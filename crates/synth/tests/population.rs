@@ -240,7 +240,9 @@ fn write_files_writes_every_file_with_its_header_reproducibly() {
     let pop = jiuzhu_synth::Population { config: cfg.clone(), divisions: divisions().clone(), households: households(60, 5) };
     let dir = temp_dir("a");
     let paths = write_files(&pop, &dir).unwrap();
-    assert_eq!(paths.len(), FILES.len() + 1);
+    // The population's files, one per feed, planted.csv and README.txt.
+    assert_eq!(paths.len(), FILES.len() + jiuzhu_verify::Feed::ALL.len() + 2);
+    assert!(paths.iter().all(|p| p.exists()), "{paths:?}");
     for (name, header) in FILES {
         let text = std::fs::read_to_string(dir.join(name)).unwrap();
         assert_eq!(text.lines().next().unwrap(), header.join(","), "{name}");
@@ -252,7 +254,7 @@ fn write_files_writes_every_file_with_its_header_reproducibly() {
     let members: usize = pop.households.iter().map(|h| h.members.len()).sum();
     assert_eq!(rows("households.csv").len(), 60);
     assert_eq!(rows("members.csv").len(), members);
-    assert_eq!(rows("feed_police_population.csv").len(), members);
+    assert_eq!(rows("feed_population.csv").len(), members);
     assert_eq!(rows("incomes.csv").len(), pop.households.iter().map(|h| h.incomes.len()).sum::<usize>());
     let declared = pop
         .households
@@ -265,7 +267,7 @@ fn write_files_writes_every_file_with_its_header_reproducibly() {
     let plates: HashSet<_> = vehicles.iter().map(|r| r[1].to_string()).collect();
     assert_eq!(plates.len(), vehicles.len());
     assert!(vehicles.iter().all(|r| r[1].starts_with("甘L·")));
-    for r in rows("feed_real_estate.csv") {
+    for r in rows("feed_properties.csv") {
         assert!(r[2].parse::<u32>().unwrap() > 0);
     }
     for r in rows("members.csv") {
@@ -279,8 +281,9 @@ fn write_files_writes_every_file_with_its_header_reproducibly() {
 
     let dir2 = temp_dir("b");
     write_files(&pop, &dir2).unwrap();
-    for (name, _) in FILES {
-        assert_eq!(std::fs::read(dir.join(name)).unwrap(), std::fs::read(dir2.join(name)).unwrap(), "{name}");
+    for path in &paths {
+        let name = path.file_name().unwrap();
+        assert_eq!(std::fs::read(dir.join(name)).unwrap(), std::fs::read(dir2.join(name)).unwrap(), "{name:?}");
     }
     std::fs::remove_dir_all(&dir).unwrap();
     std::fs::remove_dir_all(&dir2).unwrap();

@@ -1,34 +1,58 @@
-//! The batch check as one SQL query, for engines beyond one machine (DuckDB here; the same
-//! statement, with `read_parquet` replaced by the engine's table names, runs on Spark SQL,
-//! DataFusion/Ballista or Trino — see `docs/scale.md`). It encodes [`crate::check`] rule for
-//! rule; `jiuzhu bench verify` runs it on the same files as [`crate::batch`] and compares the
-//! two results finding by finding, so a rule changed in one place and not the other shows up.
+//! The batch check as one SQL query, for engines beyond one machine. It encodes
+//! [`crate::check`] rule for rule; `jiuzhu bench verify` runs it on DuckDB and on Apache
+//! DataFusion (the engine under Ballista) over the same files as [`crate::batch`] and compares
+//! the results finding by finding, so a rule changed in one place and not the other shows up.
+//! Spark SQL or Trino take the DataFusion text with their own table registration and integer
+//! division — see `docs/scale.md`.
 
 use crate::check::{Rules, Window};
 
+/// Where the SQL runs: the two differ only in how files are named and in integer division.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// DuckDB reads the files itself: `read_parquet('…')`, `read_csv('…', all_varchar)`; `//`.
+    DuckDb,
+    /// DataFusion (and Ballista) query registered tables — `feed_{code}` for each Parquet feed,
+    /// `members_csv`, `incomes_csv`, `assets_csv` for the CSV files read with every column as
+    /// text (`CREATE EXTERNAL TABLE … STORED AS …`, or `register_parquet`/`register_csv`);
+    /// `/` on integers is integer division.
+    DataFusion,
+}
+
 /// The query over a `jiuzhu gen` directory with Parquet feeds; its result has the columns
 /// `household_no, member_seq, kind` (the same triples as [`crate::batch::BatchResult::findings`]).
-pub fn batch_check(dir: &str, w: &Window, r: &Rules) -> String {
-    let f = |code: &str| format!("read_parquet('{dir}/feed_{code}.parquet')");
+pub fn batch_check(dialect: Dialect, dir: &str, w: &Window, r: &Rules) -> String {
+    let f = |code: &str| match dialect {
+        Dialect::DuckDb => format!("read_parquet('{dir}/feed_{code}.parquet')"),
+        Dialect::DataFusion => format!("feed_{code}"),
+    };
+    let csv = |name: &str| match dialect {
+        Dialect::DuckDb => format!("read_csv('{dir}/{name}.csv', header = true, all_varchar = true)"),
+        Dialect::DataFusion => format!("{name}_csv"),
+    };
+    let div = match dialect {
+        Dialect::DuckDb => "//",
+        Dialect::DataFusion => "/",
+    };
     let (from, until, recent, disab, today) = (w.income_from, w.income_until, w.recent_from, w.disability_from, w.today);
     format!(
         r#"
 WITH members AS (
   SELECT CAST(household_no AS BIGINT) AS household_no, CAST(seq AS BIGINT) AS seq, id_number,
          TRY_CAST(disability_grade AS BIGINT) AS grade, coalesce(student, '') <> '' AS student
-  FROM read_csv('{dir}/members.csv', header = true, all_varchar = true)),
+  FROM {members}),
 declared_income AS (
   SELECT CAST(household_no AS BIGINT) AS household_no, coalesce(TRY_CAST(member_seq AS BIGINT), 1) AS seq, sum(CAST(amount_fen AS BIGINT)) AS income
-  FROM read_csv('{dir}/incomes.csv', header = true, all_varchar = true)
+  FROM {incomes}
   WHERE kind IN ('wage', 'business') AND CAST(month || '-01' AS DATE) >= DATE '{from}' AND CAST(month || '-01' AS DATE) < DATE '{until}'
-  GROUP BY ALL),
+  GROUP BY 1, 2),
 declared_assets AS (
   SELECT CAST(household_no AS BIGINT) AS household_no,
          count(*) FILTER (WHERE kind IN ('car', 'truck')) AS vehicles,
          count(*) FILTER (WHERE kind = 'business_registration') AS businesses,
          count(*) FILTER (WHERE kind IN ('residential_property', 'non_residential_property')) AS properties,
          coalesce(sum(CAST(value_fen AS BIGINT)) FILTER (WHERE kind IN ('deposit', 'securities', 'fund', 'internet_finance')), 0) AS financial
-  FROM read_csv('{dir}/assets.csv', header = true, all_varchar = true) GROUP BY ALL),
+  FROM {assets} GROUP BY 1),
 facts_long AS (
   SELECT id_number, 'contrib' AS m, wage_base_fen AS v FROM {contributions} WHERE month >= DATE '{from}' AND month < DATE '{until}'
   UNION ALL SELECT id_number, 'tax', income_fen FROM {tax} WHERE kind IN ('wage', 'business') AND month >= DATE '{from}' AND month < DATE '{until}'
@@ -67,25 +91,28 @@ people AS (
 homes AS (
   SELECT p.household_no, sum(p.deposits) AS deposits, sum(p.medical) AS medical, sum(p.loss) AS loss, sum(p.vehicles) AS vehicles,
     sum(p.businesses) AS businesses, sum(p.properties) AS properties,
-    coalesce(any_value(a.vehicles), 0) AS d_vehicles, coalesce(any_value(a.businesses), 0) AS d_businesses,
-    coalesce(any_value(a.properties), 0) AS d_properties, coalesce(any_value(a.financial), 0) AS financial
+    coalesce(max(a.vehicles), 0) AS d_vehicles, coalesce(max(a.businesses), 0) AS d_businesses,
+    coalesce(max(a.properties), 0) AS d_properties, coalesce(max(a.financial), 0) AS financial
   FROM people p LEFT JOIN declared_assets a USING (household_no) GROUP BY p.household_no)
 SELECT household_no, seq AS member_seq, 'death' AS kind FROM people WHERE died IS NOT NULL
 UNION ALL SELECT household_no, seq, 'earner_died' FROM people WHERE died IS NOT NULL AND income > 0
 UNION ALL SELECT household_no, seq, 'hidden_income' FROM people
-  WHERE greatest(contrib, tax, fund * 100 // 24) > income + greatest(income * {wage_pct} // 100, 0) + {wage_fen}
+  WHERE greatest(contrib, tax, fund * 100 {div} 24) > income + greatest(income * {wage_pct} {div} 100, 0) + {wage_fen}
 UNION ALL SELECT household_no, seq, 'undeclared_enrolment' FROM people WHERE enrolled > 0 AND NOT student
 UNION ALL SELECT household_no, seq, 'new_severe_disability' FROM people WHERE severe IS NOT NULL AND (grade IS NULL OR grade > 2)
 UNION ALL SELECT household_no, seq, 'job_loss' FROM people WHERE jobloss IS NOT NULL
 UNION ALL SELECT household_no, seq, 'left_school' FROM people WHERE left_school IS NOT NULL AND enrolled = 0
-UNION ALL SELECT household_no, NULL, 'hidden_vehicle' FROM homes WHERE vehicles > d_vehicles
-UNION ALL SELECT household_no, NULL, 'hidden_business' FROM homes WHERE businesses > d_businesses
-UNION ALL SELECT household_no, NULL, 'hidden_property' FROM homes WHERE properties > d_properties
-UNION ALL SELECT household_no, NULL, 'hidden_deposits' FROM homes
-  WHERE deposits > financial + greatest(financial * {dep_pct} // 100, {dep_fen})
-UNION ALL SELECT household_no, NULL, 'large_medical' FROM homes WHERE medical >= {medical_fen}
-UNION ALL SELECT household_no, NULL, 'disaster' FROM homes WHERE loss >= {loss}
+UNION ALL SELECT household_no, CAST(NULL AS BIGINT), 'hidden_vehicle' FROM homes WHERE vehicles > d_vehicles
+UNION ALL SELECT household_no, CAST(NULL AS BIGINT), 'hidden_business' FROM homes WHERE businesses > d_businesses
+UNION ALL SELECT household_no, CAST(NULL AS BIGINT), 'hidden_property' FROM homes WHERE properties > d_properties
+UNION ALL SELECT household_no, CAST(NULL AS BIGINT), 'hidden_deposits' FROM homes
+  WHERE deposits > financial + greatest(financial * {dep_pct} {div} 100, {dep_fen})
+UNION ALL SELECT household_no, CAST(NULL AS BIGINT), 'large_medical' FROM homes WHERE medical >= {medical_fen}
+UNION ALL SELECT household_no, CAST(NULL AS BIGINT), 'disaster' FROM homes WHERE loss >= {loss}
 "#,
+        members = csv("members"),
+        incomes = csv("incomes"),
+        assets = csv("assets"),
         contributions = f("contributions"),
         tax = f("tax_income"),
         fund = f("housing_fund"),
@@ -109,4 +136,25 @@ UNION ALL SELECT household_no, NULL, 'disaster' FROM homes WHERE loss >= {loss}
         medical_fen = r.large_medical_fen,
         loss = r.disaster_loss_fen,
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::NaiveDate;
+
+    #[test]
+    fn dialects_differ_only_in_file_names_and_integer_division() {
+        let rules = Rules::default();
+        let w = Window::new(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(), &rules);
+        let duck = batch_check(Dialect::DuckDb, "/d", &w, &rules);
+        let fusion = batch_check(Dialect::DataFusion, "/d", &w, &rules);
+        assert!(duck.contains("read_parquet('/d/feed_deposits.parquet')") && duck.contains(" // 24"));
+        assert!(!fusion.contains("read_") && !fusion.contains("//") && !fusion.contains("/d"));
+        assert!(fusion.contains("FROM feed_deposits") && fusion.contains("FROM members_csv") && fusion.contains(" / 24"));
+        // Every feed the batch engine reads is in the query.
+        for feed in crate::Feed::ALL {
+            assert!(fusion.contains(&format!("feed_{}", feed.code())), "{feed:?}");
+        }
+    }
 }

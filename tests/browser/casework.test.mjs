@@ -113,13 +113,14 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     assert.ok((await notice.text()).includes('予以受理'), 'the 受理通知书 says the application is accepted');
   });
 
-  step('2. the clerk runs the economic check: passed, and it says department data was not available', async () => {
+  step('2. the clerk runs the economic check: passed, and it names the department data it compared', async () => {
     await page.locator('form.step:has(input[name=action][value=check]) button').click();
     await page.waitForLoadState();
     assert.equal(await caseState(), '入户调查');
     const text = await page.locator('main').innerText();
     assert.ok(text.includes('家庭经济状况核对') && text.includes('符合'), 'the check is recorded as passed');
-    assert.ok(text.includes('尚未接入'), 'the record says department data was not used');
+    assert.ok(/部门数据（有本户记录 \d+ 条）：公安·户籍人口/.test(text), 'the record names the department rows it used');
+    assert.ok(text.includes('部门数据（已比对，无本户记录）'), 'and the feeds it compared without a row about the household');
     assertNoFullIds(await page.content(), 'case page');
   });
 

@@ -67,6 +67,9 @@ pub enum Bench {
         /// many households with their feeds imported (0: skip).
         #[arg(long, default_value_t = 0)]
         single: usize,
+        /// The region generated: a county, or a city or province (all its counties).
+        #[arg(long, default_value = jiuzhu_synth::Config::DEFAULT_COUNTY)]
+        region: String,
     },
     /// The policy engine: all five programmes in bulk, one situation at a time through the
     /// `assess` path, and the 低保 gap rule against OpenFisca on the same households.
@@ -83,10 +86,10 @@ pub enum Bench {
 
 pub async fn run(b: Bench) -> Result<(), Failure> {
     match b {
-        Bench::Verify { households, seed, threads, keep, single } => {
+        Bench::Verify { households, seed, threads, keep, single, region } => {
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
             let single = if single > 0 { Some(crate::verify::single_check_latency(single, seed).await?) } else { None };
-            crate::verify::bench(households, seed, threads, keep.as_deref(), single)?
+            crate::verify::bench(&region, households, seed, threads, keep.as_deref(), single)?
         }
         Bench::Assess { households, seed, single } => {
             let out = tokio::task::spawn_blocking(move || crate::bench_assess::run(households, seed, single)).await??;

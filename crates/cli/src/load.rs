@@ -63,7 +63,7 @@ pub async fn load_population(
     }
     store.upsert_regions(&divisions).await?;
     let mut cfg = jiuzhu_synth::Config::new(n, seed, as_of);
-    cfg.county = county.clone();
+    cfg.region = county.clone();
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<jiuzhu_domain::NewHousehold>>(4);
     let generator = tokio::task::spawn_blocking(move || {
         let g = jiuzhu_synth::Generator::with_divisions(&cfg, divisions).expect("county checked above");

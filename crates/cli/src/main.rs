@@ -147,6 +147,10 @@ enum Command {
         /// Format of the department feeds: `csv` or `parquet` (the population is always CSV).
         #[arg(long, default_value = "csv")]
         format: String,
+        /// A county (6 digits), or a city (4) or province (2) to spread the households over all
+        /// its counties, weighted by their villages.
+        #[arg(long, default_value = jiuzhu_synth::Config::DEFAULT_COUNTY)]
+        region: String,
     },
     /// Check department files against their feed's declared schema (CSV in UTF-8 or GBK,
     /// xlsx, xls, Parquet): a report naming file, row and column for every problem; exit 2
@@ -415,15 +419,16 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
             load::print_accounts(&accounts, &accounts_dir);
         }
-        Command::Gen { households, seed, out, as_of, format } => {
+        Command::Gen { households, seed, out, as_of, format, region } => {
             let format = match format.as_str() {
                 "csv" => jiuzhu_verify::sink::FeedFormat::Csv,
                 "parquet" => jiuzhu_verify::sink::FeedFormat::Parquet,
                 other => return Err(Failure::input(format!("--format: 应为 csv 或 parquet / must be csv or parquet, not {other}"))),
             };
-            let cfg = jiuzhu_synth::Config::new(households, seed, as_of.unwrap_or_else(today));
+            let region = crate::verify::parse_region(&region)?;
+            let cfg = jiuzhu_synth::Config::new(households, seed, as_of.unwrap_or_else(today)).with_region(region);
             let started = std::time::Instant::now();
-            let generator = jiuzhu_synth::Generator::new(&cfg);
+            let generator = jiuzhu_synth::Generator::try_new(&cfg).map_err(|e| Failure::input(format!("--region: {e}")))?;
             let mut writer = jiuzhu_synth::FilesWriter::create_with(&out, &cfg, generator.divisions(), format)?;
             let bar = load::progress(households as u64, "生成 generating");
             let mut failed = None;

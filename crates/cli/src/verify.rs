@@ -248,10 +248,15 @@ pub fn batch(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, findin
     Ok(result)
 }
 
-/// Writes a population with Parquet feeds into `dir`.
-fn generate(dir: &Path, households: usize, seed: u64, as_of: NaiveDate) -> Result<(), Failure> {
-    let cfg = jiuzhu_synth::Config::new(households, seed, as_of);
-    let generator = jiuzhu_synth::Generator::new(&cfg);
+/// `--region`: a county, city or province code.
+pub fn parse_region(code: &str) -> Result<jiuzhu_domain::RegionCode, Failure> {
+    jiuzhu_domain::RegionCode::parse(code).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))
+}
+
+/// Writes a population of `region` with Parquet feeds into `dir`.
+fn generate(dir: &Path, region: &str, households: usize, seed: u64, as_of: NaiveDate) -> Result<(), Failure> {
+    let cfg = jiuzhu_synth::Config::new(households, seed, as_of).with_region(parse_region(region)?);
+    let generator = jiuzhu_synth::Generator::try_new(&cfg).map_err(|e| Failure::input(format!("--region: {e}")))?;
     let mut writer = jiuzhu_synth::FilesWriter::create_with(dir, &cfg, generator.divisions(), jiuzhu_verify::sink::FeedFormat::Parquet)?;
     let bar = load::progress(households as u64, "生成 generating");
     let mut failed = None;
@@ -356,13 +361,20 @@ fn run_engine(
 
 /// `jiuzhu bench verify`: generate, run the batch check, run the same check in DuckDB on the
 /// same files; compare results and times. Last line: JSON.
-pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>, single: Option<serde_json::Value>) -> Result<(), Failure> {
+pub fn bench(
+    region: &str,
+    households: usize,
+    seed: u64,
+    threads: usize,
+    keep: Option<&Path>,
+    single: Option<serde_json::Value>,
+) -> Result<(), Failure> {
     let as_of = NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid");
     let tmp = tempfile::tempdir()?;
     let dir = keep.map_or_else(|| tmp.path().to_path_buf(), Path::to_path_buf);
     let started = Instant::now();
     if !dir.join("members.csv").exists() || keep.is_none() {
-        generate(&dir, households, seed, as_of)?;
+        generate(&dir, region, households, seed, as_of)?;
     }
     let gen_seconds = started.elapsed().as_secs_f64();
     let rules = Rules::default();
@@ -401,7 +413,7 @@ pub fn bench(households: usize, seed: u64, threads: usize, keep: Option<&Path>, 
     println!(
         "{}",
         json!({
-            "bench": "verify",
+            "bench": "verify", "region": region,
             "households": summary["households"], "people": summary["people"], "feed_rows": summary["feed_rows"],
             "planted": planted.len(), "findings": ours.len(),
             "threads": threads, "generate_seconds": gen_seconds,

@@ -20,7 +20,7 @@
 
 use crate::rng::{RngExt, stream_rng};
 use chrono::{Datelike, Duration, Months, NaiveDate};
-use jiuzhu_domain::{AssetKind, DisabilityKind, Employment, IncomeKind, NewHousehold};
+use jiuzhu_domain::{AssetKind, DisabilityKind, Employment, IncomeKind, NewHousehold, RegionCode};
 use jiuzhu_verify::FindingKind;
 use jiuzhu_verify::schema::Feed;
 use jiuzhu_verify::sink::FeedSink;
@@ -46,7 +46,6 @@ pub struct FeedWriter {
     seed: u64,
     as_of: NaiveDate,
     county: String,
-    plate_prefix: String,
     next_plate: u64,
     next_business: u64,
 }
@@ -70,19 +69,21 @@ const SCHOOLS: &[(&str, &str)] = &[
 const EMPLOYERS: &[&str] = &["县供销合作社", "县建筑工程公司", "县人民医院", "县农产品加工有限公司", "县物流有限公司"];
 
 impl FeedWriter {
-    pub fn new(seed: u64, as_of: NaiveDate, county: &str, plate_prefix: String) -> FeedWriter {
-        FeedWriter { seed, as_of, county: county.to_string(), plate_prefix, next_plate: 0, next_business: 0 }
+    /// `region`: the generated county, city or province (its code goes into credit codes).
+    pub fn new(seed: u64, as_of: NaiveDate, region: &str) -> FeedWriter {
+        FeedWriter { seed, as_of, county: format!("{region:0<6}"), next_plate: 0, next_business: 0 }
     }
 
-    /// The writer `jiuzhu gen` uses for `cfg` (plates of the county's city).
+    /// The writer `jiuzhu gen` uses for `cfg`.
     pub fn for_config(cfg: &crate::Config) -> FeedWriter {
-        FeedWriter::new(cfg.seed, cfg.as_of, cfg.county.as_str(), crate::files::plate_prefix(&cfg.county))
+        FeedWriter::new(cfg.seed, cfg.as_of, cfg.region.as_str())
     }
 
-    /// The next unique plate: `甘L·A1234`, then `甘L·AB123`; serials are scrambled by an
-    /// affine bijection so consecutive households do not get consecutive plates. Beyond
-    /// 816,000 a third letter keeps plates unique for a province.
-    fn plate(&mut self) -> String {
+    /// The next unique plate with the prefix of the city `region` lies in: `甘L·A1234`, then
+    /// `甘L·AB123`; serials are scrambled by an affine bijection so consecutive households do
+    /// not get consecutive plates. Beyond 816,000 a third letter keeps plates unique for a
+    /// province (serials count over the whole run, so plates are unique across cities too).
+    fn plate(&mut self, region: &RegionCode) -> String {
         const L: &[u8; 24] = b"ABCDEFGHJKLMNPQRSTUVWXYZ";
         let n = self.next_plate;
         self.next_plate += 1;
@@ -102,7 +103,7 @@ impl FeedWriter {
                 m % 100
             )
         };
-        format!("{}·{tail}", self.plate_prefix)
+        format!("{}·{tail}", crate::files::plate_prefix(region))
     }
 
     /// A unique synthetic 统一社会信用代码-shaped code (18 characters; not a valid real one).
@@ -189,9 +190,14 @@ impl FeedWriter {
             }
             let fund = m.employment == Employment::Employed;
             for (mo, wage) in rows {
-                sink.write(Feed::Contributions, &[id(i), &month(mo), &wage.to_string()])?;
-                if fund {
-                    sink.write(Feed::HousingFund, &[id(i), &month(mo), &(wage * 24 / 100).to_string()])?;
+                // 人社 and 公积金 deliver 24 months of history: the year before the window too
+                // (at the same wage), which the check must leave out.
+                let year_before = mo.checked_sub_months(Months::new(12)).expect("valid");
+                for mo in [year_before, mo] {
+                    sink.write(Feed::Contributions, &[id(i), &month(mo), &wage.to_string()])?;
+                    if fund {
+                        sink.write(Feed::HousingFund, &[id(i), &month(mo), &(wage * 24 / 100).to_string()])?;
+                    }
                 }
                 if wage > 500_000 {
                     sink.write(Feed::TaxIncome, &[id(i), &month(mo), "wage", &wage.to_string()])?;
@@ -236,7 +242,7 @@ impl FeedWriter {
         for (k, a) in h.assets.iter().enumerate() {
             match a.kind {
                 AssetKind::Car | AssetKind::Truck | AssetKind::Motorcycle => {
-                    let plate = self.plate();
+                    let plate = self.plate(&h.data.hukou_region);
                     let kind = match a.kind {
                         AssetKind::Car => "car",
                         AssetKind::Truck => "truck",
@@ -280,7 +286,7 @@ impl FeedWriter {
             .position(|m| matches!(m.employment, Employment::MigrantWork | Employment::Employed | Employment::SelfEmployed))
             .unwrap_or(0);
         if chance(&mut r) {
-            let plate = self.plate();
+            let plate = self.plate(&h.data.hukou_region);
             let value = (r.lognormal(70_000.0, 0.4).round() as i64) * 100;
             sink.write(Feed::Vehicles, &[id(earner), &plate, "car", &text(self.ago(&mut r, 30, 900)), &value.to_string()])?;
             plant(None, FindingKind::HiddenVehicle);

@@ -170,7 +170,7 @@ impl FilesWriter {
         for d in divisions {
             w[6].write_record([d.code.as_str(), d.name.as_str(), d.code.level().as_str()])?;
         }
-        let county_name = divisions.iter().find(|d| d.code == cfg.county).map(|d| d.name.as_str()).unwrap_or("");
+        let region_name = divisions.iter().find(|d| d.code == cfg.region).map(|d| d.name.as_str()).unwrap_or("");
         let mut readme = BufWriter::new(File::create(dir.join("README.txt"))?);
         write!(
             readme,
@@ -182,18 +182,19 @@ impl FilesWriter {
              (National Bureau of Statistics, 2023 statistical division codes).\n\
              Bank account numbers deliberately fail the Luhn check, so none is a real card.\n\n\
              generator: jiuzhu-synth {}\n\
-             county: {} {}\n\
+             region: {} {}\n\
              households: {}\n\
              seed: {}\n\
              as_of: {}  (ages are counted on this day; incomes cover the 12 months before its month)\n\n\
-             Regenerate with: jiuzhu gen --households {} --seed {} --out DIR\n\n\
+             Regenerate with: jiuzhu gen --region {} --households {} --seed {} --out DIR\n\n\
              Files (UTF-8 CSV with a header row; money in fen; months YYYY-MM; empty = absent):\n",
             env!("CARGO_PKG_VERSION"),
-            cfg.county,
-            county_name,
+            cfg.region,
+            region_name,
             cfg.households,
             cfg.seed,
             cfg.as_of,
+            cfg.region,
             cfg.households,
             cfg.seed,
         )?;

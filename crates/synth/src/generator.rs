@@ -18,7 +18,7 @@ use std::fmt;
 /// Why a generator could not be set up for a configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SynthError {
-    /// The code is not a 6-digit county code.
+    /// The code is not a province, city or county code (2, 4 or 6 digits).
     NotACounty(String),
     /// The county is not in the vendored 2023 division list.
     UnknownCounty(String),
@@ -29,8 +29,10 @@ pub enum SynthError {
 impl fmt::Display for SynthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SynthError::NotACounty(c) => write!(f, "区划代码 {c} 不是县级代码（6 位） / {c} is not a 6-digit county code"),
-            SynthError::UnknownCounty(c) => write!(f, "县 {c} 不在 2023 年区划表中 / county {c} is not in the 2023 division list"),
+            SynthError::NotACounty(c) => {
+                write!(f, "区划代码 {c} 不是省、市或县级代码（2、4 或 6 位） / {c} is not a province, city or county code")
+            }
+            SynthError::UnknownCounty(c) => write!(f, "区划 {c} 不在 2023 年区划表中 / {c} is not in the 2023 division list"),
             SynthError::NoVillages(c) => write!(f, "县 {c} 没有村（社区）/ county {c} has no villages or communities"),
         }
     }
@@ -71,63 +73,10 @@ impl Pool {
     }
 }
 
-/// Sets up once per configuration (divisions, village weights), then makes households.
-#[derive(Debug, Clone)]
-pub struct Generator {
-    cfg: Config,
-    divisions: Vec<Division>,
-    county_name: String,
-    county6: u32,
-    rural: Pool,
-    urban: Pool,
-    urban_share: f64,
-    /// Other counties of the same province with weights (same city weighs more).
-    others: Vec<(u32, u32)>,
-    months: [NaiveDate; 12],
-}
-
-/// 5,500 元/年, the rural 低保 line the income calibration aims at (per month, in fen).
-pub const RURAL_DIBAO_LINE_MONTHLY: Fen = Fen(550_000 / 12);
-
-/// Bank names with weights: rural Gansu pays benefits mostly through the rural credit
-/// cooperatives (农信社), then the postal savings bank and the agricultural bank.
-const BANKS: &[(&str, u32)] =
-    &[("甘肃省农村信用社", 50), ("中国邮政储蓄银行", 25), ("中国农业银行", 15), ("中国建设银行", 5), ("甘肃银行", 5)];
-
-/// Mobile number prefixes of the three carriers (1[3-9]x).
-const PHONE_PREFIXES: &[&str] =
-    &["133", "135", "136", "138", "139", "150", "151", "152", "153", "158", "177", "180", "181", "182", "187", "189", "191", "193", "199"];
-
-impl Generator {
-    /// Loads the county's divisions (a few hundred milliseconds) and sets up.
-    /// Panics when the configuration names no usable county: see [`Generator::try_new`].
-    pub fn new(cfg: &Config) -> Generator {
-        Generator::try_new(cfg).unwrap_or_else(|e| panic!("{e}"))
-    }
-
-    pub fn try_new(cfg: &Config) -> Result<Generator, SynthError> {
-        if cfg.county.level() != RegionLevel::County {
-            return Err(SynthError::NotACounty(cfg.county.to_string()));
-        }
-        if !Division::county_exists(cfg.county.as_str()) {
-            return Err(SynthError::UnknownCounty(cfg.county.to_string()));
-        }
-        Generator::with_divisions(cfg, Division::load(&cfg.county))
-    }
-
-    /// Sets up from divisions already loaded with `Division::load(&cfg.county)` (tests and
-    /// callers that need the list anyway load it once).
-    pub fn with_divisions(cfg: &Config, divisions: Vec<Division>) -> Result<Generator, SynthError> {
-        let county = &cfg.county;
-        if county.level() != RegionLevel::County {
-            return Err(SynthError::NotACounty(county.to_string()));
-        }
-        let county_name = divisions
-            .iter()
-            .find(|d| &d.code == county)
-            .map(|d| d.name.clone())
-            .ok_or_else(|| SynthError::UnknownCounty(county.to_string()))?;
-        let divisions: Vec<Division> = divisions.into_iter().filter(|d| d.code.is_within(county) || county.is_within(&d.code)).collect();
+impl County {
+    /// The county's places from `divisions` (which hold at least the county's towns and
+    /// villages); `stream` seeds the village weights (0 for a one-county run).
+    fn new(seed: u64, stream: u64, county: &RegionCode, name: &str, divisions: &[Division]) -> Result<County, SynthError> {
         let town_name = |code: &RegionCode| {
             let t = code.parent().expect("village has a town");
             divisions.iter().find(|d| d.code == t).map(|d| d.name.clone()).unwrap_or_default()
@@ -135,9 +84,9 @@ impl Generator {
         // Village sizes: log-normal weights (σ = 0.6, so the 95th-percentile village is ~7×
         // the 5th), because village populations in 庄浪 range from a few hundred people to
         // over 3,000. Drawn from the seed so a different seed is a different county-scape.
-        let mut pr = stream_rng(cfg.seed, PLACE_SALT, 0);
+        let mut pr = stream_rng(seed, PLACE_SALT, stream);
         let (mut rural, mut urban) = (Pool::default(), Pool::default());
-        for d in divisions.iter().filter(|d| d.code.level() == RegionLevel::Village) {
+        for d in divisions.iter().filter(|d| d.code.level() == RegionLevel::Village && d.code.is_within(county)) {
             let weight = pr.lognormal(1000.0, 0.6);
             let town = town_name(&d.code);
             let short = short_village_name(&d.name);
@@ -174,20 +123,113 @@ impl Generator {
             })
             .map(|d| (d.code.as_str().parse().expect("digits"), if d.code.as_str().starts_with(city) { 6 } else { 1 }))
             .collect();
+        Ok(County { name: name.to_string(), county6, rural, urban, urban_share, others })
+    }
+}
+
+/// Sets up once per configuration (divisions, village weights), then makes households.
+/// A configuration naming a city or a province generates all its counties: each household
+/// draws its county (weighted by the county's villages) and then lives there like in a
+/// one-county run; one ID registry keeps numbers unique across counties.
+#[derive(Debug, Clone)]
+pub struct Generator {
+    cfg: Config,
+    divisions: Vec<Division>,
+    region_name: String,
+    counties: Vec<County>,
+    /// Index into `counties` with the county's number of villages as weight.
+    county_weights: Vec<(usize, u32)>,
+    months: [NaiveDate; 12],
+}
+
+/// One county's places and the ID address codes its people carry.
+#[derive(Debug, Clone)]
+struct County {
+    name: String,
+    county6: u32,
+    rural: Pool,
+    urban: Pool,
+    urban_share: f64,
+    /// Other counties of the same province with weights (same city weighs more).
+    others: Vec<(u32, u32)>,
+}
+
+/// 5,500 元/年, the rural 低保 line the income calibration aims at (per month, in fen).
+pub const RURAL_DIBAO_LINE_MONTHLY: Fen = Fen(550_000 / 12);
+
+/// Bank names with weights: rural Gansu pays benefits mostly through the rural credit
+/// cooperatives (农信社), then the postal savings bank and the agricultural bank.
+const BANKS: &[(&str, u32)] =
+    &[("甘肃省农村信用社", 50), ("中国邮政储蓄银行", 25), ("中国农业银行", 15), ("中国建设银行", 5), ("甘肃银行", 5)];
+
+/// Mobile number prefixes of the three carriers (1[3-9]x).
+const PHONE_PREFIXES: &[&str] =
+    &["133", "135", "136", "138", "139", "150", "151", "152", "153", "158", "177", "180", "181", "182", "187", "189", "191", "193", "199"];
+
+impl Generator {
+    /// Loads the county's divisions (a few hundred milliseconds) and sets up.
+    /// Panics when the configuration names no usable county: see [`Generator::try_new`].
+    pub fn new(cfg: &Config) -> Generator {
+        Generator::try_new(cfg).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    pub fn try_new(cfg: &Config) -> Result<Generator, SynthError> {
+        if !matches!(cfg.region.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County) {
+            return Err(SynthError::NotACounty(cfg.region.to_string()));
+        }
+        if Division::find(&cfg.region).is_none() {
+            return Err(SynthError::UnknownCounty(cfg.region.to_string()));
+        }
+        Generator::with_divisions(cfg, Division::load(&cfg.region))
+    }
+
+    /// Sets up from divisions already loaded with `Division::load(&cfg.region)` (tests and
+    /// callers that need the list anyway load it once).
+    pub fn with_divisions(cfg: &Config, divisions: Vec<Division>) -> Result<Generator, SynthError> {
+        let region = &cfg.region;
+        if !matches!(region.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County) {
+            return Err(SynthError::NotACounty(region.to_string()));
+        }
+        let region_name = divisions
+            .iter()
+            .find(|d| &d.code == region)
+            .map(|d| d.name.clone())
+            .ok_or_else(|| SynthError::UnknownCounty(region.to_string()))?;
+        let divisions: Vec<Division> = divisions.into_iter().filter(|d| d.code.is_within(region) || region.is_within(&d.code)).collect();
+        let mut counties = Vec::new();
+        let mut county_weights = Vec::new();
+        if region.level() == RegionLevel::County {
+            counties.push(County::new(cfg.seed, 0, region, &region_name, &divisions)?);
+        } else {
+            // Counties with villages, in code order; each one's village weights from its own
+            // stream so adding a county does not change the others.
+            for d in divisions.iter().filter(|d| d.code.level() == RegionLevel::County) {
+                let code6: u64 = d.code.as_str().parse().expect("digits");
+                let villages = divisions.iter().filter(|v| v.code.level() == RegionLevel::Village && v.code.is_within(&d.code)).count();
+                if villages > 0 {
+                    county_weights.push((counties.len(), villages as u32));
+                    counties.push(County::new(cfg.seed, code6, &d.code, &d.name, &divisions)?);
+                }
+            }
+            if counties.is_empty() {
+                return Err(SynthError::NoVillages(region.to_string()));
+            }
+        }
         let (start, _) = income_window(cfg.as_of, 12);
         let months = std::array::from_fn(|k| start.checked_add_months(Months::new(k as u32)).expect("valid month"));
-        Ok(Generator { cfg: cfg.clone(), divisions, county_name, county6, rural, urban, urban_share, others, months })
+        Ok(Generator { cfg: cfg.clone(), divisions, region_name, counties, county_weights, months })
     }
 
     pub fn config(&self) -> &Config {
         &self.cfg
     }
-    /// The county, its ancestors, towns and villages (outermost first).
+    /// The region, its ancestors, counties, towns and villages (outermost first).
     pub fn divisions(&self) -> &[Division] {
         &self.divisions
     }
+    /// The name of the configured region (a county's, or a city's or province's).
     pub fn county_name(&self) -> &str {
-        &self.county_name
+        &self.region_name
     }
     /// The 12 income months (first days), oldest first, ending the month before `as_of`.
     pub fn months(&self) -> &[NaiveDate; 12] {
@@ -562,14 +604,16 @@ pub(crate) fn self_care_with_unmet(k: u8) -> SelfCare {
 
 impl Generator {
     fn draft(&self, r: &mut ChaCha8Rng) -> Draft {
-        // Area and place: ~85 % rural (see `with_divisions`); village sizes weighted.
-        let urban = !self.urban.is_empty() && (self.rural.is_empty() || r.chance(self.urban_share));
-        let hukou = if urban { self.urban.pick(r) } else { self.rural.pick(r) };
+        // The county (only drawn when there are several, so a one-county run is unchanged).
+        let c = if self.counties.len() == 1 { &self.counties[0] } else { &self.counties[r.pick(&self.county_weights)] };
+        // Area and place: ~85 % rural (see `County::new`); village sizes weighted.
+        let urban = !c.urban.is_empty() && (c.rural.is_empty() || r.chance(c.urban_share));
+        let hukou = if urban { c.urban.pick(r) } else { c.rural.pick(r) };
         // 人户分离 in ~5 %: most move to the county-town communities, the rest to another village.
         let mut residence = hukou;
         if r.chance(0.05) {
             for _ in 0..4 {
-                let cand = if !self.urban.is_empty() && r.chance(0.6) { self.urban.pick(r) } else { self.rural.pick(r) };
+                let cand = if !c.urban.is_empty() && r.chance(0.6) { c.urban.pick(r) } else { c.rural.pick(r) };
                 if cand.code != hukou.code {
                     residence = cand;
                     break;
@@ -586,7 +630,7 @@ impl Generator {
         let size = r.pick(SIZES);
         let shape = shape(r, size);
         let (sk, lineage) = skeleton(r, shape);
-        let mut people: Vec<Person> = sk.iter().map(|s| self.person(r, s, urban, shape == Shape::SingleAdult)).collect();
+        let mut people: Vec<Person> = sk.iter().map(|s| self.person(r, c, s, urban, shape == Shape::SingleAdult)).collect();
         send_a_worker(r, &mut people);
         // The household phone: the head's, else another member's; some have none.
         let hh_phone = people.iter().find_map(|p| p.phone.clone());
@@ -607,12 +651,12 @@ impl Generator {
         let mut incomes = Vec::with_capacity(32);
         self.incomes(r, &people, urban, &supporters, &mut incomes);
         let counted: i64 = incomes.iter().filter(|i| i.kind.counted()).map(|i| i.amount.0).sum();
-        let assets = self.assets(r, &people, urban, counted);
+        let assets = self.assets(r, c, &people, urban, counted);
         let expenses = self.expenses(r, &people);
         Draft { data, people, incomes, assets, expenses, supporters }
     }
 
-    fn person(&self, r: &mut ChaCha8Rng, s: &Sk, urban: bool, single_adult: bool) -> Person {
+    fn person(&self, r: &mut ChaCha8Rng, c: &County, s: &Sk, urban: bool, single_adult: bool) -> Person {
         let age = s.age;
         let birth = birth_for_age(r, self.cfg.as_of, age);
         let name = format!("{}{}", s.surname, names::given(r, s.sex, birth.year()));
@@ -626,7 +670,7 @@ impl Generator {
         } else {
             0.0
         };
-        let code6 = if !self.others.is_empty() && r.chance(p_other) { r.pick(&self.others) } else { self.county6 };
+        let code6 = if !c.others.is_empty() && r.chance(p_other) { r.pick(&c.others) } else { c.county6 };
         let seq = draw_seq(r, s.sex);
 
         // Disability ~6 % of people (China's 2006 sample survey: 6.3 %), rising with age;
@@ -1021,7 +1065,7 @@ impl Generator {
     }
 
     /// Assets, correlated with counted annual income so poor households own little.
-    fn assets(&self, r: &mut ChaCha8Rng, people: &[Person], urban: bool, counted_fen: i64) -> Vec<Asset> {
+    fn assets(&self, r: &mut ChaCha8Rng, c: &County, people: &[Person], urban: bool, counted_fen: i64) -> Vec<Asset> {
         let mut out = Vec::with_capacity(8);
         let income = counted_fen as f64 / 100.0;
         // Owner of vehicles and the registration: the highest earner of working age, else the head.
@@ -1066,7 +1110,7 @@ impl Generator {
                 member: Some(0),
                 kind: AssetKind::ResidentialProperty,
                 value: Fen::yuan(area as i64 * r.between(3_200, 4_500) as i64),
-                description: format!("{}县城商品房，建筑面积 {area} 平方米", self.county_name),
+                description: format!("{}县城商品房，建筑面积 {area} 平方米", c.name),
             });
         }
         if r.chance(0.01) {

@@ -89,8 +89,9 @@ use serde::{Deserialize, Serialize};
 /// What to generate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Config {
-    /// The county (6 digits). Default 620825 庄浪县 (甘肃省平凉市), a rural county.
-    pub county: RegionCode,
+    /// The county (6 digits), or a city (4) or province (2) to generate all its counties.
+    /// Default 620825 庄浪县 (甘肃省平凉市), a rural county.
+    pub region: RegionCode,
     pub households: usize,
     pub seed: u64,
     /// "Today": ages are counted on this day and incomes cover the 12 months before its month.
@@ -103,7 +104,12 @@ impl Config {
 
     /// The default county with the given size, seed and day.
     pub fn new(households: usize, seed: u64, as_of: NaiveDate) -> Config {
-        Config { county: RegionCode::parse(Config::DEFAULT_COUNTY).expect("valid code"), households, seed, as_of }
+        Config { region: RegionCode::parse(Config::DEFAULT_COUNTY).expect("valid code"), households, seed, as_of }
+    }
+
+    /// `region` instead of the default county (a county, city or province code).
+    pub fn with_region(self, region: RegionCode) -> Config {
+        Config { region, ..self }
     }
 }
 

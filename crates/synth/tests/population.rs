@@ -76,10 +76,44 @@ fn generate_and_generate_each_agree_with_the_generator() {
 #[test]
 fn unknown_or_malformed_counties_are_refused() {
     let mut cfg = Config::new(1, 1, as_of());
-    cfg.county = RegionCode::parse("620825100").unwrap();
+    cfg.region = RegionCode::parse("620825100").unwrap();
     assert!(Generator::try_new(&cfg).is_err());
-    cfg.county = RegionCode::parse("629999").unwrap();
+    cfg.region = RegionCode::parse("629999").unwrap();
     assert!(Generator::try_new(&cfg).is_err());
+}
+
+#[test]
+fn a_city_spreads_households_over_its_counties_with_unique_ids() {
+    // 平凉市: 7 county-level divisions, 庄浪县 among them.
+    let city = RegionCode::parse("6208").unwrap();
+    let cfg = Config::new(4_000, 3, as_of()).with_region(city.clone());
+    let g = Generator::try_new(&cfg).unwrap();
+    let counties: HashSet<String> = g
+        .divisions()
+        .iter()
+        .filter(|d| d.code.level() == jiuzhu_domain::RegionLevel::County && d.code.is_within(&city))
+        .map(|d| d.code.as_str().to_string())
+        .collect();
+    assert!(counties.len() >= 7, "{counties:?}");
+    let (mut per_county, mut ids, mut own_code) = (std::collections::HashMap::<String, usize>::new(), HashSet::new(), 0);
+    let mut people = 0;
+    g.each(|_, h| {
+        let county = h.data.hukou_region.as_str()[..6].to_string();
+        assert!(counties.contains(&county), "{county}");
+        // 人户分离 moves within the county.
+        assert_eq!(&h.data.residence_region.as_str()[..6], county.as_str());
+        check_members(&h.members).unwrap();
+        for m in &h.members {
+            assert!(ids.insert(m.id_number.as_str().to_string()), "duplicate {}", m.id_number.as_str());
+            own_code += usize::from(m.id_number.as_str().starts_with(&county));
+            people += 1;
+        }
+        *per_county.entry(county).or_default() += 1;
+    });
+    // Every county gets households; most people carry their own county's address code.
+    assert_eq!(per_county.len(), counties.len(), "{per_county:?}");
+    assert!(per_county.values().all(|n| *n >= 100), "{per_county:?}");
+    assert!(own_code as f64 / people as f64 > 0.85, "{own_code} of {people}");
 }
 
 #[test]

@@ -141,4 +141,33 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
     }
     assert.ok(done, 'a town with a household in the pools');
   });
+
+  step('4. a window clerk refers a household found by its medical bills or job loss to the department', async () => {
+    let done = false;
+    const clerks = demo.accounts.filter((a) => a.role === 'window_clerk').sort((a, b) => b.region.length - a.region.length);
+    for (const clerk of clerks) {
+      await login(page, clerk);
+      await page.goto('/monitoring');
+      const button = page.locator('#monitoring form.refer button').first();
+      if ((await button.count()) === 0) {
+        await logout();
+        continue;
+      }
+      const label = (await button.innerText()).replace('转介', '');
+      await button.scrollIntoViewIfNeeded();
+      await shot('monitoring-refer.png', { fullPage: false });
+      await Promise.all([page.waitForLoadState('load'), button.click()]);
+      const notice = await page.locator('p.notice').innerText();
+      assert.ok(notice.startsWith(`已转介：${label}`), notice);
+      const caseId = notice.match(/#(\d+)/)[1];
+      await page.goto(`/cases/${caseId}`);
+      const text = await page.locator('main').innerText();
+      assert.ok(text.includes(label) && text.includes('主动发现转介'), 'the referral case carries why the household was found');
+      assertNoFullIds(await page.content(), 'the referral case');
+      done = true;
+      await logout();
+      break;
+    }
+    assert.ok(done, 'a clerk with a household to refer');
+  });
 });

@@ -162,6 +162,19 @@ pub fn referral(kind: FindingKind) -> Option<&'static str> {
     }
 }
 
+/// The department case a discovery can be referred as from the monitoring page (转介): the
+/// kinds a department handles in casework. 残联 subsidies and 临时救助 are not department
+/// cases here: the first has no liaison in casework yet, the second is civil affairs' own intake.
+pub fn referral_case(kind: FindingKind) -> Option<jiuzhu_domain::casework::AssistanceKind> {
+    use jiuzhu_domain::casework::AssistanceKind;
+    match kind {
+        FindingKind::LargeMedical => Some(AssistanceKind::Medical),
+        FindingKind::JobLoss | FindingKind::LeftSchool => Some(AssistanceKind::Employment),
+        FindingKind::Disaster => Some(AssistanceKind::Disaster),
+        _ => None,
+    }
+}
+
 /// What a discovery run did.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct DiscoveryReport {

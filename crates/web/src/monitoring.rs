@@ -15,6 +15,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::Months;
 use jiuzhu_audit::{Action, Denial};
+use jiuzhu_domain::casework::AssistanceKind;
 use jiuzhu_domain::{Permission, RegionCode, RegionLevel};
 use jiuzhu_store::{MonitoringPool, MonitoringQuery};
 use jiuzhu_verify::Feed;
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/monitoring", get(monitoring_page))
         .route("/monitoring/{household_id}/visit", post(visit_submit))
+        .route("/monitoring/{household_id}/refer", post(refer_submit))
         .route("/feeds", get(feeds_page).post(upload_submit))
 }
 
@@ -42,6 +44,8 @@ pub struct EntryRow {
     pool_name: &'static str,
     reasons: Vec<Reason>,
     referrals: Vec<String>,
+    /// Department cases this household can be referred as: (kind code, 转介 label).
+    referable: Vec<(&'static str, String)>,
     assessment: String,
     found_on: String,
     next_visit_on: String,
@@ -72,6 +76,8 @@ struct MonitoringPage {
     more: bool,
     notice: String,
     can_visit: bool,
+    /// Window clerks open referral cases (转介) from the pools.
+    can_refer: bool,
     /// 检出率 by town and month over the last 12 months (statistics readers).
     rates: Vec<RateRow>,
     can_rates: bool,
@@ -129,6 +135,10 @@ async fn monitoring_page(State(state): State<AppState>, Page { a, l }: Page, Que
                 })
                 .collect(),
             referrals: serde_json::from_str(&e.referrals).unwrap_or_default(),
+            referable: referable(&e)
+                .into_iter()
+                .map(|k| (k.as_str(), format!("{}{}", l.t("转介", "Refer: "), l.t(k.zh(), k.en()))))
+                .collect(),
             assessment: e.assessment,
             found_on: e.found_on.to_string(),
             next_visit_on: e.next_visit_on.to_string(),
@@ -177,6 +187,7 @@ async fn monitoring_page(State(state): State<AppState>, Page { a, l }: Page, Que
         more,
         notice: p.notice.chars().take(200).collect(),
         can_visit: a.user.role == jiuzhu_domain::Role::VillageAssistant || a.user.role == jiuzhu_domain::Role::TownReviewer,
+        can_refer: a.user.can(Permission::Intake),
         rates,
         can_rates,
     };
@@ -224,6 +235,78 @@ async fn visit_submit(
         l.t("，下次走访三个月后", "; next visit in three months")
     );
     with_note(Redirect::to(&format!("/monitoring?notice={}", urlencoding(&msg))).into_response(), AuditNote { detail: text, ..note })
+}
+
+/// The department cases an entry's reasons can be referred as, in order, once each.
+fn referable(e: &jiuzhu_store::MonitoringEntry) -> Vec<AssistanceKind> {
+    let reasons: Vec<serde_json::Value> = serde_json::from_str(&e.reasons).unwrap_or_default();
+    let mut out = Vec::new();
+    for k in reasons.iter().filter_map(|r| r["kind"].as_str()).filter_map(jiuzhu_verify::FindingKind::parse) {
+        if let Some(kind) = jiuzhu_verify::service::referral_case(k)
+            && !out.contains(&kind)
+        {
+            out.push(kind);
+        }
+    }
+    out
+}
+
+/// 转介: a window clerk opens a department case (医疗救助, 就业援助, 受灾救助) for a household
+/// in the pools, with the reasons it was found as the request; it goes to that department's
+/// liaison like a referral taken at the window. One open case per kind (the intake refuses a
+/// second and says which case is open).
+async fn refer_submit(
+    State(state): State<AppState>,
+    Page { a, l }: Page,
+    Path(household_id): Path<i64>,
+    body: axum::body::Bytes,
+) -> Response {
+    let note =
+        AuditNote { action: Some(Action::Create), household_id: Some(household_id), fields: vec!["referral"], ..AuditNote::default() };
+    if !(a.user.can(Permission::ReadMonitoring) && a.user.can(Permission::Intake)) {
+        return with_note(WebError::Forbidden.page(l.0), AuditNote { denied: Some(Denial::Role), ..note });
+    }
+    let entry = match state.store.monitoring_entry(household_id).await {
+        Ok(Some(e)) if a.user.scope.contains(&e.region) => e,
+        Ok(_) => return with_note(WebError::NotFound.page(l.0), AuditNote { denied: Some(Denial::OutOfScope), ..note }),
+        Err(e) => return WebError::from(e).page(l.0),
+    };
+    // The form is read after the checks, so a refusal is recorded whatever the body was.
+    let code = url::form_urlencoded::parse(&body).find(|(k, _)| k == "kind").map(|(_, v)| v.into_owned()).unwrap_or_default();
+    let allowed = referable(&entry);
+    let Some(kind) = AssistanceKind::parse(&code).filter(|k| allowed.contains(k)) else {
+        let msg = l.t("该家庭的发现原因不涉及这项转介", "this household's findings do not call for that referral");
+        return Redirect::to(&format!("/monitoring?notice={}", urlencoding(msg))).into_response();
+    };
+    let reasons: Vec<serde_json::Value> = serde_json::from_str(&entry.reasons).unwrap_or_default();
+    let why: Vec<String> = reasons
+        .iter()
+        .filter(|r| {
+            r["kind"].as_str().and_then(jiuzhu_verify::FindingKind::parse).and_then(jiuzhu_verify::service::referral_case) == Some(kind)
+        })
+        .map(|r| format!("{}：{}", r["zh"].as_str().unwrap_or_default(), r["evidence"].as_str().unwrap_or_default()))
+        .collect();
+    let input = jiuzhu_casework::service::IntakeInput {
+        kinds: vec![kind],
+        request: format!("主动发现转介（{}，{}）：{}", entry.pool.zh(), entry.found_on, why.join("；")),
+        ..Default::default()
+    };
+    let today = chrono::Local::now().date_naive();
+    match state.casework.intake(&a.user, household_id, &input, today).await {
+        Ok(ids) => {
+            let id = ids.first().copied().unwrap_or_default();
+            let msg = format!("{}{}{}{id}", l.t("已转介：", "Referred: "), l.t(kind.zh(), kind.en()), l.t("，案件 #", ", case #"));
+            with_note(
+                Redirect::to(&format!("/monitoring?notice={}", urlencoding(&msg))).into_response(),
+                AuditNote { detail: format!("kind={};case={id}", kind.as_str()), ..note },
+            )
+        }
+        Err(jiuzhu_casework::CaseworkError::Invalid(errors)) => {
+            let msg: Vec<&str> = errors.0.iter().map(|e| l.t(&e.zh, &e.en)).collect();
+            Redirect::to(&format!("/monitoring?notice={}", urlencoding(&msg.join("；")))).into_response()
+        }
+        Err(e) => with_note(WebError::from(e).page(l.0), note),
+    }
 }
 
 fn urlencoding(s: &str) -> String {

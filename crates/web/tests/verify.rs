@@ -160,3 +160,65 @@ async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_
     let auditor = login(&w.app, "auditor_county").await;
     assert_eq!(send(&w.app, auditor.get("/monitoring")).await.0, StatusCode::FORBIDDEN);
 }
+
+/// Percent-decodes a redirect's `notice=` (what the page shows).
+fn notice(location: &str) -> String {
+    let q = location.split_once("notice=").map(|(_, q)| q).unwrap_or_default();
+    url::form_urlencoded::parse(format!("n={q}").as_bytes()).next().map(|(_, v)| v.into_owned()).unwrap_or_default()
+}
+
+#[tokio::test]
+async fn a_clerk_refers_a_household_found_by_its_medical_bills_to_the_medical_security_liaison() {
+    let w = world().await;
+    let today = chrono::Local::now().date_naive();
+    let entry = |h: i64, region: &str| {
+        MonitoringEntry {
+        household_id: h,
+        region: RegionCode::parse(region).unwrap(),
+        pool: MonitoringPool::Likely,
+        reasons: json!([
+            {"kind": "large_medical", "zh": "大额医疗费用自付", "member": null, "evidence": "医保：近12个月个人自付医疗费用 45,000.00 元", "on": null},
+            {"kind": "new_severe_disability", "zh": "新增重度残疾", "member": "王建国", "evidence": "残联：2026-04-29 核发一级残疾人证", "on": null}
+        ])
+        .to_string(),
+        referrals: json!(["医疗救助（医保部门）", "困难残疾人生活补贴和重度残疾人护理补贴（残联）"]).to_string(),
+        assessment: "最低生活保障（低保）：初步符合".into(),
+        found_on: today,
+        next_visit_on: today,
+        updated_at: Utc::now(),
+    }
+    };
+    w.store.put_monitoring(&[entry(w.in_a, "620825100201"), entry(w.in_b, "620825101201")]).await.unwrap();
+    let clerk = login(&w.app, "window_clerk_a").await;
+    let (_, page) = send(&w.app, clerk.get("/monitoring")).await;
+    assert!(page.contains("转介医疗救助") && page.contains("/refer"), "the clerk is offered the referral: {page}");
+    assert!(!page.contains("转介就业救助"), "and only the ones the reasons call for");
+
+    let refer = |h: i64, kind: &str| clerk.form(&format!("/monitoring/{h}/refer"), &format!("kind={kind}"));
+    let (status, location) = send(&w.app, refer(w.in_a, "medical")).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert!(notice(&location).starts_with("已转介：医疗救助，案件 #"), "{}", notice(&location));
+    let cases = w.store.household_cases(w.in_a).await.unwrap();
+    assert_eq!(cases.len(), 1);
+    let case = w.store.case(cases[0].id).await.unwrap().unwrap();
+    assert_eq!(case.data.kind, jiuzhu_domain::casework::AssistanceKind::Medical);
+    assert_eq!(case.data.state, jiuzhu_domain::casework::CaseState::Referred);
+    assert_eq!(case.data.department, Some(jiuzhu_domain::casework::Department::MedicalSecurity));
+    let reason = &case.data.details.referral.as_ref().unwrap().reason;
+    assert!(reason.contains("主动发现转介") && reason.contains("45,000.00 元") && !reason.contains("残联"), "{reason}");
+
+    // Twice: refused, naming the open case; a referral the reasons do not call for: refused.
+    let (_, location) = send(&w.app, refer(w.in_a, "medical")).await;
+    assert!(notice(&location).contains("不能重复受理"), "{}", notice(&location));
+    let (_, location) = send(&w.app, refer(w.in_a, "employment")).await;
+    assert!(notice(&location).contains("不涉及"), "{}", notice(&location));
+    assert_eq!(w.store.household_cases(w.in_a).await.unwrap().len(), 1);
+
+    // Another town's household: not found; a village assistant does not open cases.
+    assert_eq!(send(&w.app, refer(w.in_b, "medical")).await.0, StatusCode::NOT_FOUND);
+    let va = login(&w.app, "village_assistant_a").await;
+    assert_eq!(send(&w.app, va.form(&format!("/monitoring/{}/refer", w.in_a), "kind=medical")).await.0, StatusCode::FORBIDDEN);
+    let (_, page) = send(&w.app, va.get("/monitoring")).await;
+    assert!(!page.contains("/refer"), "no referral button for the village assistant");
+    assert!(w.store.household_cases(w.in_b).await.unwrap().is_empty());
+}

@@ -115,6 +115,12 @@ pub struct DataCheckReport {
     pub found: usize,
     pub reviews_opened: usize,
     pub already_open: usize,
+    /// Open applications past the 核对 step that were checked again.
+    pub applications_checked: usize,
+    /// Of them, noted on the timeline for the reviewer and approver (new findings).
+    pub applications_flagged: usize,
+    /// Of them, with the same findings noted before.
+    pub applications_already_flagged: usize,
 }
 
 /// What the town's review proposes by default: the policy engine's amounts for the kind.
@@ -627,7 +633,58 @@ impl Casework {
                 Err(e) => return Err(e),
             }
         }
+        self.data_check_applications(today, &mut report).await?;
         Ok(report)
+    }
+
+    /// Applications between the 核对 step and the decision (survey, evaluation, town review,
+    /// public notice, decision) against department data imported since their check: a finding
+    /// that bears on eligibility goes on the case's timeline for the reviewer and approver
+    /// (the check already passed, so the decision is theirs); the same findings only once.
+    async fn data_check_applications(&self, today: NaiveDate, report: &mut DataCheckReport) -> Result<()> {
+        use CaseState::*;
+        for top in self.store.region_children(None).await? {
+            for state in [Survey, Evaluation, TownReview, Publicity, CountyReview] {
+                for c in self.store.cases_in_state(&top.code, state, i64::MAX / 2).await? {
+                    if c.purpose != Purpose::Application || c.kind.route() != Route::CivilAffairs {
+                        continue;
+                    }
+                    report.applications_checked += 1;
+                    let Some(h) = self.store.household(c.household_id).await? else { continue };
+                    let feeds = jiuzhu_verify::service::check_household(self.store.as_ref(), &h, today, &self.verify_rules).await?;
+                    let bad: Vec<String> = feeds
+                        .findings
+                        .iter()
+                        .filter(|f| f.kind.affects_eligibility())
+                        .map(|f| format!("{}：{}", f.kind.zh(), f.evidence))
+                        .collect();
+                    if bad.is_empty() {
+                        continue;
+                    }
+                    let note = format!("部门数据比对发现：{}。请在审核、审批时核实", bad.join("；"));
+                    if self.store.case_events(c.id).await?.iter().any(|e| e.action == "data_check" && e.note == note) {
+                        report.applications_already_flagged += 1;
+                        continue;
+                    }
+                    let Some(case) = self.store.case(c.id).await? else { continue };
+                    let event = NewCaseEvent {
+                        actor: Actor::system("data-check"),
+                        role: None,
+                        action: "data_check".into(),
+                        from_state: Some(state),
+                        to_state: state,
+                        note,
+                    };
+                    match self.store.update_case(&case, &event, None).await {
+                        Ok(_) => report.applications_flagged += 1,
+                        // Someone took a step meanwhile: the next run looks again.
+                        Err(StoreError::VersionMismatch { .. }) => {}
+                        Err(e) => return Err(e.into()),
+                    }
+                }
+            }
+        }
+        Ok(())
     }
 
     /// The amounts the town's review starts from: the policy engine on the registered data.

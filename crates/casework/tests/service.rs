@@ -688,3 +688,38 @@ async fn a_recipient_found_dead_in_department_data_gets_a_review_once() {
     assert_eq!(again.reviews_opened, 0, "{again:?}");
     assert_eq!(w.store.household_cases(w.poor).await.unwrap().len(), cases.len(), "no second review");
 }
+
+/// An application that passed 核对 before a department's data arrived: the batch check notes
+/// the new finding on its timeline for the reviewer and approver, once; the step stays.
+#[tokio::test]
+async fn an_application_past_its_check_gets_new_department_findings_on_its_timeline_once() {
+    let w = world().await;
+    let id = w.cw.intake(&clerk(), w.poor, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.unwrap()[0];
+    let c = w.cw.run_check(&clerk(), id, 1, d("2026-11-03")).await.unwrap();
+    assert_eq!(c.data.state, CaseState::Survey);
+    let clean = w.cw.data_check_recipients(d("2026-11-04")).await.unwrap();
+    assert_eq!((clean.applications_checked, clean.applications_flagged), (1, 0), "{clean:?}");
+
+    let h = w.store.household(w.poor).await.unwrap().unwrap();
+    let member = h.members[1].data.id_number.as_str().to_string();
+    let dir = tempfile::tempdir().unwrap();
+    let deaths = dir.path().join("deaths.csv");
+    std::fs::write(&deaths, format!("公民身份号码,死亡日期\n{member},2026-11-20\n")).unwrap();
+    jiuzhu_verify::service::import_file(w.store.as_ref(), &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25"), "test").await.unwrap();
+    let r = w.cw.data_check_recipients(d("2026-11-26")).await.unwrap();
+    assert_eq!((r.applications_checked, r.applications_flagged), (1, 1), "{r:?}");
+    let flagged = |events: &[jiuzhu_store::CaseEvent]| events.iter().filter(|e| e.action == "data_check").count();
+    let events = w.store.case_events(id).await.unwrap();
+    let note = events.iter().find(|e| e.action == "data_check").unwrap();
+    assert!(
+        note.note.contains("家庭成员已死亡") && note.note.contains("2026-11-20") && note.note.contains("请在审核、审批时核实"),
+        "{}",
+        note.note
+    );
+    assert_eq!((note.from_state, note.to_state), (Some(CaseState::Survey), CaseState::Survey));
+    assert_eq!(w.store.case(id).await.unwrap().unwrap().data.state, CaseState::Survey, "the step stays");
+
+    let again = w.cw.data_check_recipients(d("2026-11-27")).await.unwrap();
+    assert_eq!((again.applications_flagged, again.applications_already_flagged), (0, 1), "{again:?}");
+    assert_eq!(flagged(&w.store.case_events(id).await.unwrap()), 1, "noted once");
+}

@@ -351,7 +351,8 @@ fn run_engine(
             Some(n) => format!("killed by signal {n}"),
             None => String::from_utf8_lossy(&run.stderr).lines().last().unwrap_or("").to_string(),
         };
-        eprintln!("{engine} did not run (installed? pip install {engine}): {why}");
+        let hint = if why.contains("ModuleNotFoundError") { format!(" (pip install {engine})") } else { String::new() };
+        eprintln!("{engine} did not run{hint}: {why}");
         return Ok(None);
     }
     let line = String::from_utf8_lossy(&run.stdout);

@@ -311,6 +311,16 @@ pacsv.write_csv(ctx.sql(sql).to_arrow_table(), out)
 print(f"{time.perf_counter() - t:.3f} {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f} {datafusion.__version__}")
 "#;
 
+/// A SQL engine the bench runs the batch check on: a Python module and its runner.
+struct Engine {
+    name: &'static str,
+    script: &'static str,
+    dialect: jiuzhu_verify::sql::Dialect,
+}
+
+const DUCKDB: Engine = Engine { name: "duckdb", script: DUCKDB_SCRIPT, dialect: jiuzhu_verify::sql::Dialect::DuckDb };
+const DATAFUSION: Engine = Engine { name: "datafusion", script: DATAFUSION_SCRIPT, dialect: jiuzhu_verify::sql::Dialect::DataFusion };
+
 /// One SQL engine's run of [`jiuzhu_verify::sql::batch_check`] on the bench's files.
 struct EngineRun {
     seconds: f64,
@@ -319,24 +329,24 @@ struct EngineRun {
     same_findings: bool,
 }
 
-/// Runs the batch check as SQL in `engine` (a Python module); `None` when the module is not
-/// installed. The findings are compared with ours, finding by finding.
+/// Runs the batch check as SQL in `engine`; `None` when it did not run (module not installed,
+/// out of memory). The findings are compared with ours, finding by finding.
 fn run_engine(
-    engine: &str,
-    dialect: jiuzhu_verify::sql::Dialect,
+    engine: &Engine,
     dir: &Path,
     window: &jiuzhu_verify::Window,
     rules: &Rules,
     threads: usize,
     ours: &HashSet<(u32, Option<u16>, String)>,
 ) -> Result<Option<EngineRun>, Failure> {
-    let sql_path = dir.join(format!("batch_check.{engine}.sql"));
+    let (name, dialect) = (engine.name, engine.dialect);
+    let sql_path = dir.join(format!("batch_check.{name}.sql"));
     std::fs::write(&sql_path, jiuzhu_verify::sql::batch_check(dialect, &dir.display().to_string(), window, rules))?;
-    let script = dir.join(format!("{engine}_batch.py"));
-    std::fs::write(&script, if engine == "duckdb" { DUCKDB_SCRIPT } else { DATAFUSION_SCRIPT })?;
-    let out = dir.join(format!("{engine}_findings.csv"));
+    let script_path = dir.join(format!("{name}_batch.py"));
+    std::fs::write(&script_path, engine.script)?;
+    let out = dir.join(format!("{name}_findings.csv"));
     let run = std::process::Command::new("python3")
-        .arg(&script)
+        .arg(&script_path)
         .arg(&sql_path)
         .arg(&out)
         .arg(threads.to_string())
@@ -351,8 +361,8 @@ fn run_engine(
             Some(n) => format!("killed by signal {n}"),
             None => String::from_utf8_lossy(&run.stderr).lines().last().unwrap_or("").to_string(),
         };
-        let hint = if why.contains("ModuleNotFoundError") { format!(" (pip install {engine})") } else { String::new() };
-        eprintln!("{engine} did not run{hint}: {why}");
+        let hint = if why.contains("ModuleNotFoundError") { format!(" (pip install {name})") } else { String::new() };
+        eprintln!("{name} did not run{hint}: {why}");
         return Ok(None);
     }
     let line = String::from_utf8_lossy(&run.stdout);
@@ -365,7 +375,7 @@ fn run_engine(
     if !same_findings {
         let only_ours = ours.difference(&theirs).take(5).collect::<Vec<_>>();
         let only_theirs = theirs.difference(ours).take(5).collect::<Vec<_>>();
-        eprintln!("{engine} and jiuzhu disagree: only jiuzhu {only_ours:?}; only {engine} {only_theirs:?}");
+        eprintln!("{name} and jiuzhu disagree: only jiuzhu {only_ours:?}; only {name} {only_theirs:?}");
     }
     Ok(Some(EngineRun { seconds, peak_rss_mb, version, same_findings }))
 }
@@ -419,8 +429,8 @@ pub fn bench(
 
     // DuckDB and DataFusion on the same files, the same rules, the same threads.
     let w = jiuzhu_verify::Window::new(as_of, &rules);
-    let duckdb = run_engine("duckdb", jiuzhu_verify::sql::Dialect::DuckDb, &dir, &w, &rules, threads, &ours)?;
-    let datafusion = run_engine("datafusion", jiuzhu_verify::sql::Dialect::DataFusion, &dir, &w, &rules, threads, &ours)?;
+    let duckdb = run_engine(&DUCKDB, &dir, &w, &rules, threads, &ours)?;
+    let datafusion = run_engine(&DATAFUSION, &dir, &w, &rules, threads, &ours)?;
     println!(
         "{}",
         json!({

@@ -19,7 +19,7 @@ use std::fmt;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SynthError {
     /// The code is not a province, city or county code (2, 4 or 6 digits).
-    NotACounty(String),
+    NotARegion(String),
     /// The county is not in the vendored 2023 division list.
     UnknownCounty(String),
     /// The county has no villages or communities in the list.
@@ -29,7 +29,7 @@ pub enum SynthError {
 impl fmt::Display for SynthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SynthError::NotACounty(c) => {
+            SynthError::NotARegion(c) => {
                 write!(f, "区划代码 {c} 不是省、市或县级代码（2、4 或 6 位） / {c} is not a province, city or county code")
             }
             SynthError::UnknownCounty(c) => write!(f, "区划 {c} 不在 2023 年区划表中 / {c} is not in the 2023 division list"),
@@ -175,7 +175,7 @@ impl Generator {
 
     pub fn try_new(cfg: &Config) -> Result<Generator, SynthError> {
         if !matches!(cfg.region.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County) {
-            return Err(SynthError::NotACounty(cfg.region.to_string()));
+            return Err(SynthError::NotARegion(cfg.region.to_string()));
         }
         if Division::find(&cfg.region).is_none() {
             return Err(SynthError::UnknownCounty(cfg.region.to_string()));
@@ -188,7 +188,7 @@ impl Generator {
     pub fn with_divisions(cfg: &Config, divisions: Vec<Division>) -> Result<Generator, SynthError> {
         let region = &cfg.region;
         if !matches!(region.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County) {
-            return Err(SynthError::NotACounty(region.to_string()));
+            return Err(SynthError::NotARegion(region.to_string()));
         }
         let region_name = divisions
             .iter()
@@ -228,7 +228,7 @@ impl Generator {
         &self.divisions
     }
     /// The name of the configured region (a county's, or a city's or province's).
-    pub fn county_name(&self) -> &str {
+    pub fn region_name(&self) -> &str {
         &self.region_name
     }
     /// The 12 income months (first days), oldest first, ending the month before `as_of`.

@@ -117,6 +117,37 @@ fn a_city_spreads_households_over_its_counties_with_unique_ids() {
 }
 
 #[test]
+fn a_province_run_gives_plates_of_each_households_city_unique_across_cities() {
+    let cfg = Config::new(3_000, 5, as_of()).with_region(RegionCode::parse("62").unwrap());
+    let pop = jiuzhu_synth::generate(&cfg);
+    let dir = temp_dir("province");
+    write_files(&pop, &dir).unwrap();
+    // Owner's ID number → the household's city (4 digits of its 户籍地).
+    let mut city_of = std::collections::HashMap::new();
+    for h in &pop.households {
+        for m in &h.members {
+            city_of.insert(m.id_number.as_str().to_string(), h.data.hukou_region.as_str()[..4].to_string());
+        }
+    }
+    let vehicles: Vec<csv::StringRecord> =
+        csv::Reader::from_path(dir.join("feed_vehicles.csv")).unwrap().records().map(|r| r.unwrap()).collect();
+    let plates: HashSet<&str> = vehicles.iter().map(|r| &r[1]).collect();
+    assert_eq!(plates.len(), vehicles.len(), "plates are unique across cities");
+    let prefixes: HashSet<String> = vehicles.iter().map(|r| r[1].split('·').next().unwrap().to_string()).collect();
+    assert!(prefixes.len() >= 8, "{prefixes:?}");
+    for r in &vehicles {
+        let city = &city_of[&r[0]];
+        if city == "6208" {
+            assert!(r[1].starts_with("甘L·"), "平凉 plates are 甘L: {}", &r[1]);
+        }
+        if city == "6201" {
+            assert!(r[1].starts_with("甘A·"), "兰州 plates are 甘A: {}", &r[1]);
+        }
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
 fn id_numbers_are_valid_unique_and_match_the_person() {
     let hs = big();
     let mut seen = HashSet::new();

@@ -194,6 +194,22 @@ async fn monitoring_page(State(state): State<AppState>, Page { a, l }: Page, Que
     with_note(render(page), AuditNote { detail, ..note })
 }
 
+/// The household's monitoring entry when it lies in the user's scope; otherwise the 404 page
+/// (out of scope and absent are not told apart), audited as out of scope.
+async fn entry_in_scope(
+    state: &AppState,
+    a: &crate::auth::Authenticated,
+    l: L,
+    household_id: i64,
+    note: &AuditNote,
+) -> Result<jiuzhu_store::MonitoringEntry, Response> {
+    match state.store.monitoring_entry(household_id).await {
+        Ok(Some(e)) if a.user.scope.contains(&e.region) => Ok(e),
+        Ok(_) => Err(with_note(WebError::NotFound.page(l.0), AuditNote { denied: Some(Denial::OutOfScope), ..note.clone() })),
+        Err(e) => Err(WebError::from(e).page(l.0)),
+    }
+}
+
 /// A quarterly visit done: the next one is due three months from today.
 async fn visit_submit(
     State(state): State<AppState>,
@@ -214,10 +230,9 @@ async fn visit_submit(
     if !can {
         return with_note(WebError::Forbidden.page(l.0), AuditNote { denied: Some(Denial::Role), ..note });
     }
-    let mut entry = match state.store.monitoring_entry(household_id).await {
-        Ok(Some(e)) if a.user.scope.contains(&e.region) => e,
-        Ok(_) => return with_note(WebError::NotFound.page(l.0), AuditNote { denied: Some(Denial::OutOfScope), ..note }),
-        Err(e) => return WebError::from(e).page(l.0),
+    let mut entry = match entry_in_scope(&state, &a, l, household_id, &note).await {
+        Ok(e) => e,
+        Err(refused) => return refused,
     };
     let text: String = visit_note.trim().chars().take(500).collect();
     if text.chars().count() < 2 {
@@ -251,7 +266,7 @@ fn referable(e: &jiuzhu_store::MonitoringEntry) -> Vec<AssistanceKind> {
     out
 }
 
-/// 转介: a window clerk opens a department case (医疗救助, 就业援助, 受灾救助) for a household
+/// 转介: a window clerk opens a department case (医疗救助, 就业救助, 受灾人员救助) for a household
 /// in the pools, with the reasons it was found as the request; it goes to that department's
 /// liaison like a referral taken at the window. One open case per kind (the intake refuses a
 /// second and says which case is open).
@@ -266,10 +281,9 @@ async fn refer_submit(
     if !(a.user.can(Permission::ReadMonitoring) && a.user.can(Permission::Intake)) {
         return with_note(WebError::Forbidden.page(l.0), AuditNote { denied: Some(Denial::Role), ..note });
     }
-    let entry = match state.store.monitoring_entry(household_id).await {
-        Ok(Some(e)) if a.user.scope.contains(&e.region) => e,
-        Ok(_) => return with_note(WebError::NotFound.page(l.0), AuditNote { denied: Some(Denial::OutOfScope), ..note }),
-        Err(e) => return WebError::from(e).page(l.0),
+    let entry = match entry_in_scope(&state, &a, l, household_id, &note).await {
+        Ok(e) => e,
+        Err(refused) => return refused,
     };
     // The form is read after the checks, so a refusal is recorded whatever the body was.
     let code = url::form_urlencoded::parse(&body).find(|(k, _)| k == "kind").map(|(_, v)| v.into_owned()).unwrap_or_default();

@@ -1234,18 +1234,17 @@ impl Casework {
         }
         let mut out = Vec::with_capacity(items.len());
         for (id, version) in items {
-            let r = self.take_step(user, *id, *version, input.clone(), today).await;
-            let message = match &r {
-                Ok(_) => String::new(),
-                Err(CaseworkError::Workflow(WorkflowError::NotNow { zh, .. } | WorkflowError::NotYours { zh, .. })) => zh.clone(),
-                Err(CaseworkError::Conflict { state, by }) => format!("已由{by}办理，当前环节为“{}”", state.zh()),
+            let message = match self.take_step(user, *id, *version, input.clone(), today).await {
+                Ok(_) => None,
+                Err(CaseworkError::Workflow(WorkflowError::NotNow { zh, .. } | WorkflowError::NotYours { zh, .. })) => Some(zh),
+                Err(CaseworkError::Conflict { state, by }) => Some(format!("已由{by}办理，当前环节为“{}”", state.zh())),
                 Err(CaseworkError::Invalid(v) | CaseworkError::Workflow(WorkflowError::Invalid(v))) => {
-                    v.0.iter().map(|e| e.zh.clone()).collect::<Vec<_>>().join("；")
+                    Some(v.0.iter().map(|e| e.zh.clone()).collect::<Vec<_>>().join("；"))
                 }
-                Err(CaseworkError::NotFound | CaseworkError::Forbidden) => "案件不存在或不在您的辖区".into(),
-                Err(CaseworkError::Store(e)) => return Err(CaseworkError::Store(StoreError::Backend(e.to_string()))),
+                Err(CaseworkError::NotFound | CaseworkError::Forbidden) => Some("案件不存在或不在您的辖区".into()),
+                Err(e @ CaseworkError::Store(_)) => return Err(e),
             };
-            out.push(BulkResult { case_id: *id, ok: r.is_ok(), message });
+            out.push(BulkResult { case_id: *id, ok: message.is_none(), message: message.unwrap_or_default() });
         }
         Ok(out)
     }

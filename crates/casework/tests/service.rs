@@ -8,8 +8,8 @@ use jiuzhu_casework::{Action, Casework, CaseworkError};
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::*;
 use jiuzhu_registry::User;
-use jiuzhu_store::conformance::sample_household;
 use jiuzhu_store::{Actor, QueueBucket, Store};
+use jiuzhu_testkit::fixtures::sample_household;
 use std::sync::Arc;
 
 struct World {

@@ -8,7 +8,7 @@ use chrono::NaiveDate;
 use jiuzhu_domain::*;
 use jiuzhu_registry::{NewHouseholdInput, Registry, RegistryError, User};
 use jiuzhu_store::Store;
-use jiuzhu_store::conformance::id_number;
+use jiuzhu_testkit::fixtures::id_number;
 use proptest::prelude::*;
 use std::collections::HashMap;
 use std::sync::Arc;

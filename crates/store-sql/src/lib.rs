@@ -1,10 +1,11 @@
 //! SQL backends for the jiuzhu store: SQLite (embedded, the default for a county on one
 //! machine) and PostgreSQL (production, a province).
 //!
-//! Both backends share one implementation (`common.rs`, compiled once per backend through
-//! `include!` with the backend's `Db` type), because the SQL is portable and two copies would
-//! drift. What differs — connecting, opening a write transaction, allocating ids, migrations —
-//! lives in `sqlite.rs` and `postgres.rs`. Each backend has its own migrations folder.
+//! Both backends share one implementation (`sql/`, one file per storage trait, compiled once per
+//! backend as a module of `sqlite.rs` and of `postgres.rs` with that backend's `Db` type), because
+//! the SQL is portable and two copies would drift. What differs — connecting, opening a write
+//! transaction, allocating ids, migrations — lives in `sqlite.rs` and `postgres.rs`. Each backend
+//! has its own migrations folder.
 
 pub mod postgres;
 pub mod sqlite;
@@ -21,6 +22,6 @@ pub async fn connect(url: &str, keys: Arc<Keyring>) -> Result<Arc<dyn Store>, St
     } else if let Some(path) = url.strip_prefix("sqlite://") {
         Ok(Arc::new(sqlite::SqlStore::open(std::path::Path::new(path), keys).await?))
     } else {
-        Err(StoreError::Backend(format!("unsupported database URL (expected sqlite://PATH or postgres://…): {url}")))
+        Err(StoreError::Backend(format!("unsupported database URL (expected sqlite://PATH or postgres://…): {url}").into()))
     }
 }

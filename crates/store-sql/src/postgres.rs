@@ -1,8 +1,12 @@
 //! PostgreSQL backend. Ids come from each table's identity sequence, so concurrent writers
 //! never collide; names are stored with `COLLATE "C"` so prefix search is a byte range.
 
+use jiuzhu_crypto::Keyring;
+use jiuzhu_store::{Result, StoreError};
+use sql::{backend, check_keys, upgrade_identifiers};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use std::str::FromStr;
+use std::sync::Arc;
 
 pub type Db = sqlx::Postgres;
 const BACKEND: &str = "postgres";
@@ -22,7 +26,7 @@ impl SqlStore {
             .connect_with(options)
             .await
             .map_err(backend)?;
-        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        sqlx::migrate!("./migrations/postgres").run(&pool).await.map_err(|e| StoreError::Backend(Box::new(e)))?;
         if upgrade_identifiers(&pool, &keys).await? > 0 {
             // Dropped columns and updated rows leave the old tuples in the table files until
             // they are rewritten.
@@ -66,4 +70,14 @@ async fn column_exists(pool: &sqlx::Pool<Db>, table: &str, column: &str) -> sqlx
     Ok(n > 0)
 }
 
-include!("common.rs");
+/// The store on one database pool, with the keys that encrypt identifiers at rest.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: sqlx::Pool<Db>,
+    keys: Arc<Keyring>,
+}
+
+// The same SQL is compiled for each backend, against this module's `Db` (see sql/mod.rs).
+#[allow(clippy::duplicate_mod, reason = "the shared SQL is compiled once per backend on purpose")]
+#[path = "sql/mod.rs"]
+mod sql;

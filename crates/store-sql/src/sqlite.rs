@@ -3,9 +3,13 @@
 //! ignoring the busy timeout), synchronous=FULL (registry and payment data must survive a
 //! power cut), secure_delete on (deleted personal data is overwritten, not left in free pages).
 
+use jiuzhu_crypto::Keyring;
+use jiuzhu_store::{Result, StoreError};
+use sql::{backend, check_keys, upgrade_identifiers};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 pub type Db = sqlx::Sqlite;
@@ -24,7 +28,7 @@ impl SqlStore {
             .busy_timeout(Duration::from_secs(10))
             .pragma("secure_delete", "ON");
         let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(backend)?;
-        sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(e.to_string()))?;
+        sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(Box::new(e)))?;
         if upgrade_identifiers(&pool, &keys).await? > 0 {
             // Rewrite the file and empty the WAL: pages that held the plaintext are gone.
             sqlx::query("VACUUM").execute(&pool).await.map_err(backend)?;
@@ -61,4 +65,14 @@ async fn column_exists(pool: &sqlx::Pool<Db>, table: &str, column: &str) -> sqlx
     Ok(n > 0)
 }
 
-include!("common.rs");
+/// The store on one database pool, with the keys that encrypt identifiers at rest.
+#[derive(Clone)]
+pub struct SqlStore {
+    pool: sqlx::Pool<Db>,
+    keys: Arc<Keyring>,
+}
+
+// The same SQL is compiled for each backend, against this module's `Db` (see sql/mod.rs).
+#[allow(clippy::duplicate_mod, reason = "the shared SQL is compiled once per backend on purpose")]
+#[path = "sql/mod.rs"]
+mod sql;

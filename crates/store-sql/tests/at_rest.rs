@@ -3,9 +3,9 @@
 
 use jiuzhu_crypto::{KeyKind, Keyring};
 use jiuzhu_domain::{Division, RegionCode};
-use jiuzhu_store::conformance::{id_number, sample_household};
-use jiuzhu_store::{Actor, RekeyTable, Store};
+use jiuzhu_store::{Actor, HouseholdStore, MaintenanceStore, RegionStore, RekeyTable};
 use jiuzhu_store_sql::sqlite::SqlStore;
+use jiuzhu_testkit::fixtures::{id_number, sample_household};
 use std::path::Path;
 use std::sync::Arc;
 

@@ -25,7 +25,7 @@ mod sqlite {
         Some(TestDb { store, _dir: dir })
     }
 
-    jiuzhu_store::conformance_tests!(fresh());
+    jiuzhu_testkit::conformance_tests!(fresh());
 }
 
 mod postgres {
@@ -91,5 +91,5 @@ mod postgres {
         Some(TestDb { store, admin, schema })
     }
 
-    jiuzhu_store::conformance_tests!(fresh());
+    jiuzhu_testkit::conformance_tests!(fresh());
 }

@@ -1,5 +1,7 @@
 //! 部门数据 and 监测预警: what the store keeps of department feeds and of the monitoring pools.
 
+use crate::Result;
+use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::RegionCode;
 use serde::Serialize;
@@ -129,4 +131,27 @@ pub struct CheckOutcome {
     pub at: DateTime<Utc>,
     /// The check found the household not eligible (核对不符).
     pub failed: bool,
+}
+
+/// Department feeds (部门数据) and the monitoring pools (监测预警) discovery fills from them.
+#[async_trait]
+pub trait FeedStore: Send + Sync {
+    /// Stores a validated file in one transaction: all its rows or none. The same file
+    /// (same feed and SHA-256) again changes nothing; a row already stored (same natural key)
+    /// from another file is not stored twice.
+    async fn import_feed(&self, import: &NewFeedImport, records: &[NewFeedRecord]) -> Result<FeedImportOutcome>;
+    /// The latest imports, newest first.
+    async fn feed_imports(&self, limit: i64) -> Result<Vec<FeedImport>>;
+    /// Every stored feed row about these people.
+    async fn feed_records_of(&self, id_numbers: &[String]) -> Result<Vec<StoredFeedRecord>>;
+    /// Puts households into the monitoring pools (replacing their earlier entry).
+    async fn put_monitoring(&self, entries: &[MonitoringEntry]) -> Result<()>;
+    /// Takes households out of the pools (they became protected, or the signal went away).
+    async fn remove_monitoring(&self, household_ids: &[i64]) -> Result<()>;
+    async fn monitoring(&self, query: &MonitoringQuery) -> Result<Vec<MonitoringEntry>>;
+    async fn monitoring_entry(&self, household_id: i64) -> Result<Option<MonitoringEntry>>;
+    /// Every 核对 recorded on cases within a region since a day (for 检出率).
+    async fn check_outcomes(&self, within: &RegionCode, since: DateTime<Utc>) -> Result<Vec<CheckOutcome>>;
+    /// Households in (一类库, 二类库) within a region.
+    async fn monitoring_counts(&self, within: &RegionCode) -> Result<(i64, i64)>;
 }

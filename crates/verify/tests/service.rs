@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use jiuzhu_domain::{Division, RegionCode};
-use jiuzhu_store::conformance::sample_household;
 use jiuzhu_store::{Actor, MonitoringPool};
+use jiuzhu_testkit::fixtures::sample_household;
 use jiuzhu_verify::Feed;
 use jiuzhu_verify::service::{discover, import_file};
 

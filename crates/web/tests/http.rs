@@ -7,7 +7,7 @@ use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use jiuzhu_domain::{RegionCode, Role};
 use jiuzhu_store::Actor;
-use jiuzhu_store::conformance::id_number;
+use jiuzhu_testkit::fixtures::id_number;
 use jiuzhu_web::{AppState, auth, router};
 use serde_json::{Value, json};
 use std::sync::Arc;

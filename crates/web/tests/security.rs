@@ -6,8 +6,8 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use jiuzhu_domain::Role;
-use jiuzhu_store::conformance::id_number;
 use jiuzhu_store::{AlertQuery, AuditEntry, Store};
+use jiuzhu_testkit::fixtures::id_number;
 use serde_json::{Value, json};
 use tower::ServiceExt;
 
@@ -301,7 +301,7 @@ async fn no_route_serves_another_towns_household_to_any_role() {
 /// once, after the password, as a watermarked file with masked IDs and guarded cells.
 #[tokio::test]
 async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
-    use jiuzhu_store::conformance::sample_household;
+    use jiuzhu_testkit::fixtures::sample_household;
     let w = world().await;
     let full = id_number("19600101", 11);
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();

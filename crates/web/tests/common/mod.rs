@@ -7,8 +7,8 @@
 
 use axum::Router;
 use jiuzhu_domain::{Division, RegionCode, Role};
-use jiuzhu_store::conformance::sample_household;
 use jiuzhu_store::{Actor, NewAccount, Store};
+use jiuzhu_testkit::fixtures::sample_household;
 use jiuzhu_web::{AppState, auth, router};
 use std::path::PathBuf;
 use std::sync::Arc;

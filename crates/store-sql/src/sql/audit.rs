@@ -1,0 +1,186 @@
+use super::*;
+
+const AUDIT_COLUMNS: &str = "id, at, account_id, username, role, region, ip, action, object_kind, object_id, household_id, fields, purpose, outcome, reason, detail, key_id, seal";
+
+fn read_audit(r: &<Db as sqlx::Database>::Row) -> Result<AuditEntry> {
+    let g = |c: &str| r.try_get::<String, _>(c).map_err(backend);
+    Ok(AuditEntry {
+        id: r.try_get("id").map_err(backend)?,
+        record: AuditRecord {
+            at: g("at")?,
+            account_id: r.try_get("account_id").map_err(backend)?,
+            username: g("username")?,
+            role: g("role")?,
+            region: g("region")?,
+            ip: g("ip")?,
+            action: g("action")?,
+            object_kind: g("object_kind")?,
+            object_id: g("object_id")?,
+            household_id: r.try_get("household_id").map_err(backend)?,
+            fields: g("fields")?,
+            purpose: g("purpose")?,
+            outcome: g("outcome")?,
+            reason: g("reason")?,
+            detail: g("detail")?,
+        },
+        key_id: r.try_get("key_id").map_err(backend)?,
+        seal: r.try_get("seal").map_err(backend)?,
+    })
+}
+
+fn read_marker(r: &<Db as sqlx::Database>::Row) -> Result<AuditMarker> {
+    Ok(AuditMarker {
+        entry_id: r.try_get("entry_id").map_err(backend)?,
+        entry_seal: r.try_get("entry_seal").map_err(backend)?,
+        at: r.try_get("at").map_err(backend)?,
+        key_id: r.try_get("key_id").map_err(backend)?,
+        seal: r.try_get("seal").map_err(backend)?,
+    })
+}
+
+#[async_trait]
+impl AuditStore for SqlStore {
+    async fn append_audit(&self, records: &[AuditRecord], sealer: &dyn AuditSealer) -> Result<Vec<i64>> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            lock_audit_chain(&mut tx).await.map_err(backend)?;
+            // The chain continues from the newest stored row (not from the head, which only
+            // verification trusts).
+            let last =
+                sqlx::query("SELECT id, seal FROM audit_log ORDER BY id DESC LIMIT 1").fetch_optional(&mut *tx).await.map_err(backend)?;
+            let (mut last_id, mut prev): (i64, Vec<u8>) = match last {
+                Some(r) => (r.try_get("id").map_err(backend)?, r.try_get("seal").map_err(backend)?),
+                None => (0, vec![0; 32]),
+            };
+            let mut ids = Vec::with_capacity(records.len());
+            for chunk in records.chunks(MAX_BINDS / 17) {
+                let mut sealed = Vec::with_capacity(chunk.len());
+                for r in chunk {
+                    last_id += 1;
+                    let (key_id, seal) = sealer.seal_entry(&prev, last_id, r);
+                    prev = seal.clone();
+                    sealed.push((last_id, r, key_id, seal));
+                }
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO audit_log (id, at, account_id, username, role, region, ip, action, object_kind, object_id, household_id, \
+                     fields, purpose, outcome, reason, detail, key_id, seal) ",
+                );
+                q.push_values(&sealed, |mut b, (id, r, key_id, seal)| {
+                    b.push_bind(*id)
+                        .push_bind(r.at.clone())
+                        .push_bind(r.account_id)
+                        .push_bind(r.username.clone())
+                        .push_bind(r.role.clone())
+                        .push_bind(r.region.clone())
+                        .push_bind(r.ip.clone())
+                        .push_bind(r.action.clone())
+                        .push_bind(r.object_kind.clone())
+                        .push_bind(r.object_id.clone())
+                        .push_bind(r.household_id)
+                        .push_bind(r.fields.clone())
+                        .push_bind(r.purpose.clone())
+                        .push_bind(r.outcome.clone())
+                        .push_bind(r.reason.clone())
+                        .push_bind(r.detail.clone())
+                        .push_bind(*key_id)
+                        .push_bind(seal.clone());
+                });
+                q.build().execute(&mut *tx).await.map_err(backend)?;
+                for (id, r, _, seal) in &sealed {
+                    if id % AUDIT_CHECKPOINT_EVERY == 0 {
+                        let (key_id, marker) = sealer.seal_marker("checkpoint", *id, seal, &r.at);
+                        sqlx::query(
+                            "INSERT INTO audit_checkpoints (id, entry_id, entry_seal, at, key_id, seal) VALUES ($1, $2, $3, $4, $5, $6)",
+                        )
+                        .bind(id / AUDIT_CHECKPOINT_EVERY)
+                        .bind(*id)
+                        .bind(seal.clone())
+                        .bind(r.at.clone())
+                        .bind(key_id)
+                        .bind(marker)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                    }
+                }
+                ids.extend(sealed.iter().map(|(id, ..)| *id));
+            }
+            if let Some(r) = records.last() {
+                let (key_id, marker) = sealer.seal_marker("head", last_id, &prev, &r.at);
+                sqlx::query(
+                    "INSERT INTO audit_head (id, entry_id, entry_seal, at, key_id, seal) VALUES (1, $1, $2, $3, $4, $5) \
+                     ON CONFLICT (id) DO UPDATE SET entry_id = excluded.entry_id, entry_seal = excluded.entry_seal, at = excluded.at, \
+                     key_id = excluded.key_id, seal = excluded.seal",
+                )
+                .bind(last_id)
+                .bind(prev.clone())
+                .bind(r.at.clone())
+                .bind(key_id)
+                .bind(marker)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            Ok(ids)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn audit_after(&self, after_id: i64, limit: i64) -> Result<Vec<AuditEntry>> {
+        let rows = sqlx::query(&format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE id > $1 ORDER BY id LIMIT $2"))
+            .bind(after_id)
+            .bind(limit)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(read_audit).collect()
+    }
+
+    async fn audit_head(&self) -> Result<Option<AuditMarker>> {
+        let r = sqlx::query("SELECT entry_id, entry_seal, at, key_id, seal FROM audit_head WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        r.as_ref().map(read_marker).transpose()
+    }
+
+    async fn audit_checkpoints(&self) -> Result<Vec<AuditMarker>> {
+        let rows = sqlx::query("SELECT entry_id, entry_seal, at, key_id, seal FROM audit_checkpoints ORDER BY id")
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        rows.iter().map(read_marker).collect()
+    }
+
+    async fn search_audit(&self, query: &AuditQuery) -> Result<Vec<AuditEntry>> {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {AUDIT_COLUMNS} FROM audit_log WHERE 1 = 1"));
+        if let Some(a) = query.account_id {
+            q.push(" AND account_id = ").push_bind(a);
+        }
+        if let Some(u) = &query.username {
+            q.push(" AND username = ").push_bind(u.clone());
+        }
+        if let Some(h) = query.household_id {
+            q.push(" AND household_id = ").push_bind(h);
+        }
+        if let Some(a) = &query.action {
+            q.push(" AND action = ").push_bind(a.clone());
+        }
+        if let Some(o) = &query.outcome {
+            q.push(" AND outcome = ").push_bind(o.clone());
+        }
+        if let Some(f) = &query.from {
+            q.push(" AND at >= ").push_bind(f.clone());
+        }
+        if let Some(t) = &query.to {
+            q.push(" AND at < ").push_bind(t.clone());
+        }
+        if let Some(b) = query.before_id {
+            q.push(" AND id < ").push_bind(b);
+        }
+        q.push(" ORDER BY id DESC LIMIT ").push_bind(query.limit);
+        let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
+        rows.iter().map(read_audit).collect()
+    }
+}

@@ -1,0 +1,129 @@
+//! The SQL both backends share, compiled once for each: `sqlite.rs` and `postgres.rs` each define
+//! `SqlStore`, `Db`, `Conn`, `BACKEND`, `begin_write`, `alloc_ids`, `lock_audit_chain` and
+//! `column_exists`, then declare this module. The SQL here must run unchanged on both (numbered
+//! `$n` placeholders, `ON CONFLICT`, `substr`). One file per storage trait; this one holds what
+//! they all use: error mapping, enum columns, transactions, identifier encryption contexts.
+
+mod accounts;
+mod alerts;
+mod assessments;
+mod audit;
+mod calendar;
+mod cases;
+mod exports;
+mod feeds;
+mod households;
+mod identifiers;
+mod members;
+mod regions;
+
+pub(super) use identifiers::{check_keys, upgrade_identifiers};
+
+use super::{BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_audit_chain};
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_crypto::Keyring;
+use jiuzhu_domain::casework::*;
+use jiuzhu_domain::*;
+use jiuzhu_store::*;
+use sqlx::{QueryBuilder, Row};
+use std::sync::Arc;
+
+/// Where an encrypted value lives, bound into its ciphertext (moved elsewhere, it fails to decrypt).
+fn id_context(person_id: i64) -> String {
+    format!("persons.id_number:{person_id}")
+}
+
+fn certificate_context(person_id: i64) -> String {
+    format!("persons.disability_certificate:{person_id}")
+}
+
+fn bank_context(household_id: i64) -> String {
+    format!("households.bank_account_no:{household_id}")
+}
+
+/// The blind index's domain for ID numbers.
+const ID_INDEX: &str = "id_number";
+
+fn undecryptable(what: &str, e: jiuzhu_crypto::CryptoError) -> StoreError {
+    StoreError::Corrupt { what: what.to_string(), source: Some(Box::new(e)) }
+}
+
+fn decrypt_id(keys: &Keyring, person_id: i64, blob: &[u8]) -> Result<IdNumber> {
+    let text = keys.decrypt_text(&id_context(person_id), blob).map_err(|e| undecryptable("persons.id_number", e))?;
+    IdNumber::parse(&text, NaiveDate::MAX).map_err(|_| corrupt("id_number", "(masked)"))
+}
+
+/// Pushes `column IN (index under each key)`: during a key rotation a person's row carries the
+/// old or the new index.
+fn push_id_index_match(q: &mut QueryBuilder<'_, Db>, keys: &Keyring, id_number: &str) {
+    q.push("id_number_bidx IN (");
+    let mut sep = q.separated(", ");
+    for index in keys.blind_indexes(ID_INDEX, id_number.as_bytes()) {
+        sep.push_bind(index);
+    }
+    sep.push_unseparated(")");
+}
+
+/// Bind parameters per statement we stay under (SQLite allows 32,766, PostgreSQL 65,535).
+const MAX_BINDS: usize = 30_000;
+
+/// The database's error as the caller can act on it: a unique violation names its constraint, an
+/// unreachable or exhausted pool is `Unavailable`, anything else keeps sqlx's error as its cause.
+pub(super) fn backend(e: sqlx::Error) -> StoreError {
+    if let Some(db) = e.as_database_error()
+        && db.kind() == sqlx::error::ErrorKind::UniqueViolation
+    {
+        // PostgreSQL names the index; SQLite says "UNIQUE constraint failed: persons.id_number".
+        let constraint = db.constraint().map(str::to_string).unwrap_or_else(|| {
+            db.message().rsplit(": ").next().unwrap_or("unique").split(',').next().unwrap_or("unique").trim().replace('.', "_")
+        });
+        // The blind index keeps the constraint the plaintext column had.
+        let constraint = if constraint == "persons_id_number_bidx" { "persons_id_number".to_string() } else { constraint };
+        return StoreError::Conflict { constraint };
+    }
+    match e {
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Unavailable(Box::new(e)),
+        e => StoreError::Backend(Box::new(e)),
+    }
+}
+
+fn corrupt(what: &str, value: &str) -> StoreError {
+    StoreError::Corrupt { what: format!("{what}: {value:?}"), source: None }
+}
+
+fn parse_enum<T>(what: &str, s: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    parse(s).ok_or_else(|| corrupt(what, s))
+}
+
+fn region(s: &str) -> Result<RegionCode> {
+    RegionCode::parse(s).map_err(|_| corrupt("region", s))
+}
+
+/// Ends a transaction explicitly: commit on success, roll back on error. A transaction that
+/// is merely dropped is rolled back lazily by sqlx, and meanwhile its pooled connection sits
+/// idle in transaction holding locks (on PostgreSQL this blocked DDL and vacuum).
+async fn finish<T>(tx: sqlx::Transaction<'static, Db>, result: Result<T>) -> Result<T> {
+    match result {
+        Ok(v) => {
+            tx.commit().await.map_err(backend)?;
+            Ok(v)
+        }
+        Err(e) => {
+            tx.rollback().await.ok();
+            Err(e)
+        }
+    }
+}
+
+fn opt_enum<T>(r: &<Db as sqlx::Database>::Row, col: &str, parse: fn(&str) -> Option<T>) -> Result<Option<T>> {
+    match r.try_get::<Option<String>, _>(col).map_err(backend)? {
+        Some(s) => Ok(Some(parse_enum(col, &s, parse)?)),
+        None => Ok(None),
+    }
+}
+
+fn get_enum<T>(r: &<Db as sqlx::Database>::Row, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let s: String = r.try_get(col).map_err(backend)?;
+    parse_enum(col, &s, parse)
+}

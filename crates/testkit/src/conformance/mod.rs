@@ -1,0 +1,105 @@
+//! The storage conformance suite: every backend runs every check here against a fresh, empty,
+//! migrated database, one module per storage trait. Use
+//! [`conformance_tests!`](crate::conformance_tests) to generate one test per check.
+
+pub mod accounts;
+pub mod alerts;
+pub mod assessments;
+pub mod audit;
+pub mod cases;
+pub mod exports;
+pub mod feeds;
+pub mod households;
+pub mod regions;
+
+pub use audit::TestSealer;
+
+use crate::fixtures::*;
+use chrono::{Duration, NaiveDate, TimeZone, Utc};
+use jiuzhu_domain::*;
+use jiuzhu_store::*;
+
+fn new_case(household_id: i64, village: &str, kind: jiuzhu_domain::casework::AssistanceKind, due: Option<NaiveDate>) -> NewCase {
+    use jiuzhu_domain::casework::*;
+    NewCase {
+        household_id,
+        region: code(village),
+        kind,
+        purpose: Purpose::Application,
+        track: Track::Normal,
+        state: CaseState::Accepted,
+        applicant: "王建国".into(),
+        opened_on: today(),
+        accepted_on: Some(today()),
+        step_started_on: today(),
+        step_due: due,
+        overall_due: due,
+        due_role: Some(Role::WindowClerk),
+        department: None,
+        contested: false,
+        near_relative: true,
+        extended: false,
+        spot_check_required: false,
+        benefit_id: None,
+        details: CaseDetails {
+            materials: materials_for(kind, Track::Normal, true, false),
+            request: "因病致贫，申请低保".into(),
+            ..Default::default()
+        },
+    }
+}
+
+fn opened(role: Role) -> NewCaseEvent {
+    NewCaseEvent {
+        actor: Actor { account_id: Some(7), username: "clerk".into() },
+        role: Some(role),
+        action: "intake".into(),
+        from_state: None,
+        to_state: jiuzhu_domain::casework::CaseState::Accepted,
+        note: "受理".into(),
+    }
+}
+
+async fn one_household(s: &dyn Store, village: &str, seq: u32) -> i64 {
+    let regions: Vec<Division> =
+        ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
+            .iter()
+            .map(|x| {
+                let (c, n) = x.split_once('/').unwrap();
+                Division { code: code(c), name: n.into() }
+            })
+            .collect();
+    s.upsert_regions(&regions).await.unwrap();
+    s.insert_households(&[sample_household(village, "王建国", seq)], &actor()).await.unwrap()[0]
+}
+
+/// Generates one `#[tokio::test]` per conformance check, in one module per storage trait
+/// (`households::search_stays_in_scope` …). `$make` is an async expression returning a fresh,
+/// empty, migrated store (an `impl Store`), or `None` to skip with a message.
+#[macro_export]
+macro_rules! conformance_tests {
+    ($make:expr) => {
+        $crate::conformance_tests!(@trait $make; regions: regions_load_and_navigate);
+        $crate::conformance_tests!(@trait $make; households: household_round_trips_every_field, a_person_is_in_one_household_and_batches_are_all_or_nothing, search_stays_in_scope, edits_need_the_current_version_and_leave_history, moving_a_person_is_explicit_and_recorded, records_are_replaced_as_a_unit, households_are_read_in_batches_whole);
+        $crate::conformance_tests!(@trait $make; accounts: accounts_lock_out_and_disabling_ends_sessions, account_changes_take_effect_and_reauthentication_is_kept);
+        $crate::conformance_tests!(@trait $make; assessments: assessments_are_kept_newest_first);
+        $crate::conformance_tests!(@trait $make; cases: cases_keep_one_open_per_kind_and_steps_need_the_current_version, queues_stay_in_scope_and_sort_by_deadline, benefits_are_granted_with_the_step_and_come_up_for_review, photos_calendar_years_and_spot_check_counts, caseload_is_cases_waiting_for_the_role_or_acted_on);
+        $crate::conformance_tests!(@trait $make; audit: audit_entries_chain_in_order_with_a_head_and_checkpoints);
+        $crate::conformance_tests!(@trait $make; alerts: alerts_merge_while_open_and_are_handled_once);
+        $crate::conformance_tests!(@trait $make; exports: exports_are_decided_once_and_downloaded_once);
+        $crate::conformance_tests!(@trait $make; feeds: feed_imports_land_whole_once_and_rows_are_not_stored_twice, monitoring_pools_upsert_and_stay_in_scope);
+    };
+    (@trait $make:expr; $module:ident: $($name:ident),*) => {
+        mod $module {
+            use super::*;
+            $(
+                #[tokio::test]
+                async fn $name() {
+                    if let Some(store) = $make.await {
+                        $crate::conformance::$module::$name(&*store).await;
+                    }
+                }
+            )*
+        }
+    };
+}

@@ -264,13 +264,14 @@ fn opt_enum<T>(errs: &mut ValidationErrors, field: &str, v: &Option<String>, par
     }
 }
 
+/// A person's name in its one stored form ([`crate::text::clean`]): what a search for it finds.
 fn check_name(field: &str, name: &str) -> Result<String, FieldError> {
-    let n = name.trim();
+    let n = crate::text::clean(name);
     let len = n.chars().count();
     if len == 0 {
         return Err(FieldError::new(field, "required", "姓名不能为空", "name is required"));
     }
-    if len > 40 || n.chars().any(|c| c.is_control() || c.is_ascii_digit()) {
+    if len > 40 || crate::text::has_control(&n) || n.chars().any(|c| c.is_ascii_digit()) {
         return Err(FieldError::new(
             field,
             "name.format",
@@ -278,7 +279,7 @@ fn check_name(field: &str, name: &str) -> Result<String, FieldError> {
             "name is not valid (at most 40 characters, no digits)",
         ));
     }
-    Ok(n.to_string())
+    Ok(n)
 }
 
 fn check_phone(field: &str, phone: &Option<String>) -> Result<Option<String>, FieldError> {
@@ -454,9 +455,7 @@ pub struct BankAccount {
 
 impl BankAccount {
     pub fn masked(&self) -> String {
-        let n = &self.account_no;
-        let tail: String = n.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
-        format!("{} ****{}", self.bank, tail)
+        format!("{} {}", self.bank, crate::mask::bank_account_no(&self.account_no))
     }
 }
 

@@ -130,7 +130,7 @@ impl IdNumber {
     /// `620825********1234`: what every screen, export and log shows unless revealing is
     /// authorised (first 6 and last 4 characters).
     pub fn masked(&self) -> String {
-        format!("{}********{}", &self.0[..6], &self.0[14..])
+        crate::mask::id_number(&self.0)
     }
 }
 

@@ -3,7 +3,8 @@
 
 use jiuzhu_crypto::{KeyKind, Keyring};
 use jiuzhu_domain::{Division, RegionCode};
-use jiuzhu_store::{Actor, HouseholdStore, MaintenanceStore, RegionStore, RekeyTable};
+use jiuzhu_domain::Actor;
+use jiuzhu_store::{HouseholdStore, MaintenanceStore, RegionStore, RekeyTable};
 use jiuzhu_store_sql::sqlite::SqlStore;
 use jiuzhu_testkit::fixtures::{id_number, sample_household};
 use std::path::Path;

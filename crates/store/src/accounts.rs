@@ -53,20 +53,34 @@ pub struct Session {
     pub reauth_at: Option<DateTime<Utc>>,
 }
 
+/// What counting a password attempt found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Attempt {
+    /// Counted: this is failure number `failures` in a row if the password turns out wrong.
+    Counted { failures: i64 },
+    /// Locked until then: the password must not even be checked.
+    Locked { until: DateTime<Utc> },
+}
+
 #[async_trait]
 pub trait AccountStore: Send + Sync {
     async fn create_account(&self, account: &NewAccount) -> Result<i64>;
     async fn account(&self, id: i64) -> Result<Option<Account>>;
     async fn account_by_username(&self, username: &str) -> Result<Option<Account>>;
     async fn list_accounts(&self) -> Result<Vec<Account>>;
-    /// Counts a failed login; locks the account until `lock_until` when `failed_logins` reaches `max`.
-    async fn record_login_failure(&self, account_id: i64, max: i64, lock_until: DateTime<Utc>) -> Result<()>;
+    /// Counts one password attempt (a sign-in or a password typed again) before the password is
+    /// checked, in one statement, so that parallel attempts cannot outrun the lockout: the attempt
+    /// that reaches `max` failures in a row locks the account until `lock_until`; while locked
+    /// nothing is counted and the answer is [`Attempt::Locked`]. A lock that ran out by `now`
+    /// starts a fresh count.
+    async fn count_attempt(&self, account_id: i64, max: i64, now: DateTime<Utc>, lock_until: DateTime<Utc>) -> Result<Attempt>;
+    /// The password was right: the count of failures starts again.
     async fn record_login_success(&self, account_id: i64) -> Result<()>;
     /// Disabling also ends every session of the account at once.
     async fn set_account_disabled(&self, account_id: i64, disabled: bool) -> Result<()>;
-    /// Changes what an account may do (role, region, department). Takes effect on its next
-    /// request: sessions read the account every time.
-    async fn update_account_access(&self, account_id: i64, role: Role, region: &RegionCode, department: Option<Department>) -> Result<()>;
+    /// 授权: gives an account its role, region and department and enables it, in one
+    /// transaction. Takes effect on its next request: sessions read the account every time.
+    async fn grant_access(&self, account_id: i64, role: Role, region: &RegionCode, department: Option<Department>) -> Result<()>;
     /// Sets a new password hash, clears the lockout and ends every session of the account;
     /// `must_change`: the owner must choose another at the next sign-in (an administrator's reset).
     async fn set_password(&self, account_id: i64, password_hash: &str, must_change: bool) -> Result<()>;

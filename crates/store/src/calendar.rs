@@ -1,6 +1,7 @@
 //! 节假日安排: official holiday years imported after the release, shared by every server.
 
-use crate::{Actor, Result};
+use crate::Result;
+use jiuzhu_domain::Actor;
 use async_trait::async_trait;
 
 #[async_trait]

@@ -1,7 +1,8 @@
 //! 一门受理、协同办理: cases with their timelines, photos of home surveys, and the benefits a
 //! decision grants.
 
-use crate::{Actor, Result};
+use crate::Result;
+use jiuzhu_domain::Actor;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::casework::*;

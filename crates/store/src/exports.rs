@@ -142,6 +142,10 @@ pub trait ExportStore: Send + Sync {
     /// Households registered inside `within` (receiving `programme`, when given, with its active
     /// benefit's amount), in id order after `after_id`.
     async fn roster(&self, within: &RegionCode, programme: Option<AssistanceKind>, after_id: i64, limit: i64) -> Result<Vec<RosterRow>>;
-    /// How many lines [`Store::roster`] has in all.
+    /// Households in the exports `account_id` asked for since `since` (not counting rejected
+    /// ones): the approval threshold applies to what one person takes out in a day, however
+    /// it is split.
+    async fn exported_rows_since(&self, account_id: i64, since: DateTime<Utc>) -> Result<i64>;
+    /// How many lines [`ExportStore::roster`] has in all.
     async fn roster_count(&self, within: &RegionCode, programme: Option<AssistanceKind>) -> Result<i64>;
 }

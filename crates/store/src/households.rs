@@ -1,7 +1,8 @@
 //! 家庭信息登记: households with their members, income, asset, expense and supporter records,
 //! and the field-level history of every change.
 
-use crate::{Actor, Result};
+use crate::Result;
+use jiuzhu_domain::Actor;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::*;

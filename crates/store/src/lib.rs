@@ -20,7 +20,6 @@
 //! conformance suite in `jiuzhu-testkit`.
 
 mod accounts;
-mod actor;
 mod alerts;
 mod assessments;
 mod audit;
@@ -33,7 +32,6 @@ mod maintenance;
 mod regions;
 
 pub use accounts::*;
-pub use actor::*;
 pub use alerts::*;
 pub use assessments::*;
 pub use audit::*;

@@ -4,7 +4,7 @@
 use chrono::NaiveDate;
 use jiuzhu_domain::id_number::check_char;
 use jiuzhu_domain::*;
-use jiuzhu_store::Actor;
+
 
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()

@@ -73,18 +73,36 @@ impl AccountStore for SqlStore {
         rows.iter().map(read_account).collect()
     }
 
-    async fn record_login_failure(&self, account_id: i64, max: i64, lock_until: DateTime<Utc>) -> Result<()> {
-        sqlx::query(
-            "UPDATE accounts SET failed_logins = failed_logins + 1, \
-             locked_until = CASE WHEN failed_logins + 1 >= $1 THEN $2 ELSE locked_until END WHERE id = $3",
+    async fn count_attempt(&self, account_id: i64, max: i64, now: DateTime<Utc>, lock_until: DateTime<Utc>) -> Result<Attempt> {
+        // One statement: two attempts at once cannot both read the count before either adds to
+        // it. In SET, columns name their old values (SQLite and PostgreSQL alike).
+        let counted: Option<i64> = sqlx::query_scalar(
+            "UPDATE accounts SET \
+               failed_logins = CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END, \
+               locked_until = CASE WHEN (CASE WHEN locked_until IS NULL THEN failed_logins + 1 ELSE 1 END) >= $2 THEN $3 ELSE NULL END \
+             WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $4) RETURNING failed_logins",
         )
+        .bind(account_id)
         .bind(max)
         .bind(lock_until)
-        .bind(account_id)
-        .execute(&self.pool)
+        .bind(now)
+        .fetch_optional(&self.pool)
         .await
         .map_err(backend)?;
-        Ok(())
+        if let Some(failures) = counted {
+            return Ok(Attempt::Counted { failures });
+        }
+        let until: Option<Option<DateTime<Utc>>> = sqlx::query_scalar("SELECT locked_until FROM accounts WHERE id = $1")
+            .bind(account_id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match until {
+            Some(Some(until)) => Ok(Attempt::Locked { until }),
+            // Unlocked between the two statements: count it as the first of a fresh run.
+            Some(None) => Ok(Attempt::Counted { failures: 1 }),
+            None => Err(StoreError::NotFound),
+        }
     }
 
     async fn record_login_success(&self, account_id: i64) -> Result<()> {
@@ -166,11 +184,12 @@ impl AccountStore for SqlStore {
         Ok(())
     }
 
-    async fn update_account_access(&self, account_id: i64, role: Role, region: &RegionCode, department: Option<Department>) -> Result<()> {
-        let done = sqlx::query("UPDATE accounts SET role = $1, region = $2, department = $3 WHERE id = $4")
+    async fn grant_access(&self, account_id: i64, role: Role, region: &RegionCode, department: Option<Department>) -> Result<()> {
+        let done = sqlx::query("UPDATE accounts SET role = $1, region = $2, department = $3, disabled = $4 WHERE id = $5")
             .bind(role.as_str())
             .bind(region.as_str())
             .bind(department.map(|d| d.as_str()))
+            .bind(false)
             .bind(account_id)
             .execute(&self.pool)
             .await

@@ -159,6 +159,18 @@ impl ExportStore for SqlStore {
             .collect()
     }
 
+    async fn exported_rows_since(&self, account_id: i64, since: DateTime<Utc>) -> Result<i64> {
+        let total: Option<i64> = sqlx::query_scalar(
+            "SELECT CAST(SUM(rows) AS BIGINT) FROM exports WHERE account_id = $1 AND requested_at >= $2 AND state <> 'rejected'",
+        )
+        .bind(account_id)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(total.unwrap_or(0))
+    }
+
     async fn roster_count(&self, within: &RegionCode, programme: Option<AssistanceKind>) -> Result<i64> {
         let mut q = QueryBuilder::<Db>::new("SELECT COUNT(*) FROM households h");
         push_roster_filter(&mut q, within, programme);

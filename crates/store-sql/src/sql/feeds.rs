@@ -9,8 +9,8 @@ fn read_monitoring(r: &<Db as sqlx::Database>::Row) -> Result<MonitoringEntry> {
         household_id: r.try_get("household_id").map_err(backend)?,
         region: RegionCode::parse(&region).map_err(|_| corrupt("monitoring.region", &region))?,
         pool: MonitoringPool::parse(&pool).ok_or_else(|| corrupt("monitoring.pool", &pool))?,
-        reasons: r.try_get("reasons").map_err(backend)?,
-        referrals: r.try_get("referrals").map_err(backend)?,
+        reasons: json_column(r, "reasons")?,
+        referrals: json_column(r, "referrals")?,
         assessment: r.try_get("assessment").map_err(backend)?,
         found_on: r.try_get("found_on").map_err(backend)?,
         next_visit_on: r.try_get("next_visit_on").map_err(backend)?,
@@ -18,23 +18,38 @@ fn read_monitoring(r: &<Db as sqlx::Database>::Row) -> Result<MonitoringEntry> {
     })
 }
 
+/// A JSON column read back into its type (reasons and referrals are lists kept as one value).
+fn json_column<T: serde::de::DeserializeOwned>(r: &<Db as sqlx::Database>::Row, column: &str) -> Result<T> {
+    let text: String = r.try_get(column).map_err(backend)?;
+    serde_json::from_str(&text).map_err(|e| StoreError::Corrupt { what: format!("monitoring.{column}"), source: Some(Box::new(e)) })
+}
+
+fn to_json<T: serde::Serialize>(value: &T) -> Result<String> {
+    serde_json::to_string(value).map_err(|e| StoreError::Backend(Box::new(e)))
+}
+
 #[async_trait]
 impl FeedStore for SqlStore {
-    async fn import_feed(&self, import: &NewFeedImport, records: &[NewFeedRecord]) -> Result<FeedImportOutcome> {
+    async fn begin_feed_import(&self, import: &NewFeedImport) -> Result<ImportStart> {
+        let existing: Option<(i64, String)> = sqlx::query_as("SELECT id, state FROM feed_imports WHERE feed = $1 AND sha256 = $2")
+            .bind(&import.feed)
+            .bind(&import.sha256)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        match existing {
+            Some((import_id, state)) if state == "complete" => return Ok(ImportStart::AlreadyImported { import_id }),
+            // Left staged by a run that did not finish: start again.
+            Some((import_id, _)) => self.abandon_feed_import(import_id).await?,
+            None => {}
+        }
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
-            let existing: Option<i64> = sqlx::query_scalar("SELECT id FROM feed_imports WHERE feed = $1 AND sha256 = $2")
-                .bind(&import.feed)
-                .bind(&import.sha256)
-                .fetch_optional(&mut *tx)
-                .await
-                .map_err(backend)?;
-            if let Some(import_id) = existing {
-                return Ok(FeedImportOutcome { import_id, new_rows: 0, already_imported: true });
-            }
             let import_id = alloc_ids(&mut tx, "feed_imports", 1).await.map_err(backend)?[0];
+            let now = Utc::now();
             sqlx::query(
-                "INSERT INTO feed_imports (id, feed, file_name, sha256, rows, new_rows, imported_by, imported_at) VALUES ($1, $2, $3, $4, $5, 0, $6, $7)",
+                "INSERT INTO feed_imports (id, feed, file_name, sha256, rows, new_rows, imported_by, imported_at, state, touched_at) \
+                 VALUES ($1, $2, $3, $4, $5, 0, $6, $7, 'staging', $7)",
             )
             .bind(import_id)
             .bind(&import.feed)
@@ -42,21 +57,31 @@ impl FeedStore for SqlStore {
             .bind(&import.sha256)
             .bind(import.rows)
             .bind(&import.imported_by)
-            .bind(Utc::now())
+            .bind(now)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
+            Ok(ImportStart::Staged { import_id })
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn stage_feed_records(&self, import_id: i64, feed: &str, records: &[NewFeedRecord]) -> Result<i64> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
             let mut new_rows = 0i64;
             const PER_ROW: usize = 7;
             for chunk in records.chunks(MAX_BINDS / PER_ROW) {
                 let ids = alloc_ids(&mut tx, "feed_records", chunk.len()).await.map_err(backend)?;
-                let mut q = QueryBuilder::<Db>::new("INSERT INTO feed_records (id, import_id, feed, row_key, person_bidx, on_date, detail_enc) ");
+                let mut q =
+                    QueryBuilder::<Db>::new("INSERT INTO feed_records (id, import_id, feed, row_key, person_bidx, on_date, detail_enc) ");
                 q.push_values(chunk.iter().zip(&ids), |mut b, (r, id)| {
-                    let row_key = self.keys.blind_index("feed_row", format!("{}\u{1f}{}", import.feed, r.key).as_bytes());
+                    let row_key = self.keys.blind_index("feed_row", format!("{feed}\u{1f}{}", r.key).as_bytes());
                     let context = format!("feed_records.detail:{id}");
                     b.push_bind(*id)
                         .push_bind(import_id)
-                        .push_bind(import.feed.clone())
+                        .push_bind(feed.to_string())
                         .push_bind(row_key)
                         .push_bind(self.keys.blind_index(ID_INDEX, r.id_number.as_bytes()))
                         .push_bind(r.on)
@@ -65,16 +90,82 @@ impl FeedStore for SqlStore {
                 q.push(" ON CONFLICT (feed, row_key) DO NOTHING");
                 new_rows += q.build().execute(&mut *tx).await.map_err(backend)?.rows_affected() as i64;
             }
-            sqlx::query("UPDATE feed_imports SET new_rows = $1 WHERE id = $2").bind(new_rows).bind(import_id).execute(&mut *tx).await.map_err(backend)?;
-            Ok(FeedImportOutcome { import_id, new_rows, already_imported: false })
+            let touched = sqlx::query("UPDATE feed_imports SET touched_at = $1 WHERE id = $2 AND state = 'staging'")
+                .bind(Utc::now())
+                .bind(import_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if touched.rows_affected() != 1 {
+                return Err(StoreError::NotFound);
+            }
+            Ok(new_rows)
         }
         .await;
         finish(tx, result).await
     }
 
+    async fn complete_feed_imports(&self, imports: &[(i64, i64)]) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            for (import_id, new_rows) in imports {
+                let done = sqlx::query("UPDATE feed_imports SET state = 'complete', new_rows = $1 WHERE id = $2 AND state = 'staging'")
+                    .bind(new_rows)
+                    .bind(import_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                if done.rows_affected() != 1 {
+                    return Err(StoreError::NotFound);
+                }
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn abandon_feed_import(&self, import_id: i64) -> Result<()> {
+        // In batches, like the import itself: removing a large file must not hold the lock long.
+        loop {
+            let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+            let result: Result<u64> = async {
+                let done = sqlx::query(
+                    "DELETE FROM feed_records WHERE id IN (SELECT r.id FROM feed_records r JOIN feed_imports i ON i.id = r.import_id \
+                     WHERE r.import_id = $1 AND i.state = 'staging' LIMIT 5000)",
+                )
+                .bind(import_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if done.rows_affected() == 0 {
+                    sqlx::query("DELETE FROM feed_imports WHERE id = $1 AND state = 'staging'")
+                        .bind(import_id)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                Ok(done.rows_affected())
+            }
+            .await;
+            if finish(tx, result).await? == 0 {
+                return Ok(());
+            }
+        }
+    }
+
+    async fn stale_feed_imports(&self, before: DateTime<Utc>) -> Result<Vec<i64>> {
+        sqlx::query_scalar("SELECT id FROM feed_imports WHERE state = 'staging' AND touched_at < $1 ORDER BY id")
+            .bind(before)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn feed_imports(&self, limit: i64) -> Result<Vec<FeedImport>> {
         let rows = sqlx::query(
-            "SELECT id, feed, file_name, sha256, rows, new_rows, imported_by, imported_at FROM feed_imports ORDER BY id DESC LIMIT $1",
+            "SELECT id, feed, file_name, sha256, rows, new_rows, imported_by, imported_at FROM feed_imports WHERE state = 'complete' \
+             ORDER BY id DESC LIMIT $1",
         )
         .bind(limit)
         .fetch_all(&self.pool)
@@ -108,13 +199,14 @@ impl FeedStore for SqlStore {
         let mut out = Vec::new();
         for chunk in indexes.chunks(MAX_BINDS) {
             let mut q = QueryBuilder::<Db>::new(
-                "SELECT id, import_id, feed, person_bidx, on_date, detail_enc FROM feed_records WHERE person_bidx IN (",
+                "SELECT r.id, r.import_id, r.feed, r.person_bidx, r.on_date, r.detail_enc FROM feed_records r \
+                 JOIN feed_imports i ON i.id = r.import_id AND i.state = 'complete' WHERE r.person_bidx IN (",
             );
             let mut sep = q.separated(", ");
             for index in chunk {
                 sep.push_bind((*index).clone());
             }
-            sep.push_unseparated(") ORDER BY id");
+            sep.push_unseparated(") ORDER BY r.id");
             for r in q.build().fetch_all(&self.pool).await.map_err(backend)? {
                 let id: i64 = r.try_get("id").map_err(backend)?;
                 let bidx: Vec<u8> = r.try_get("person_bidx").map_err(backend)?;
@@ -136,18 +228,20 @@ impl FeedStore for SqlStore {
     }
 
     async fn put_monitoring(&self, entries: &[MonitoringEntry]) -> Result<()> {
+        let texts: Vec<(String, String)> =
+            entries.iter().map(|e| Ok((to_json(&e.reasons)?, to_json(&e.referrals)?))).collect::<Result<_>>()?;
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<()> = async {
-            for chunk in entries.chunks(MAX_BINDS / 9) {
+            for chunk in entries.iter().zip(&texts).collect::<Vec<_>>().chunks(MAX_BINDS / 9) {
                 let mut q = QueryBuilder::<Db>::new(
                     "INSERT INTO monitoring (household_id, region, pool, reasons, referrals, assessment, found_on, next_visit_on, updated_at) ",
                 );
-                q.push_values(chunk, |mut b, e| {
+                q.push_values(chunk, |mut b, (e, (reasons, referrals))| {
                     b.push_bind(e.household_id)
                         .push_bind(e.region.as_str().to_string())
                         .push_bind(e.pool.as_str())
-                        .push_bind(e.reasons.clone())
-                        .push_bind(e.referrals.clone())
+                        .push_bind(reasons.clone())
+                        .push_bind(referrals.clone())
                         .push_bind(e.assessment.clone())
                         .push_bind(e.found_on)
                         .push_bind(e.next_visit_on)
@@ -179,18 +273,31 @@ impl FeedStore for SqlStore {
         Ok(())
     }
 
-    async fn monitoring(&self, query: &MonitoringQuery) -> Result<Vec<MonitoringEntry>> {
-        let mut q = QueryBuilder::<Db>::new(format!("SELECT {MONITORING_COLUMNS} FROM monitoring WHERE region >= "));
-        q.push_bind(query.within.as_str().to_string()).push(" AND region < ").push_bind(query.within.upper_bound());
+    async fn monitoring(&self, query: &MonitoringQuery) -> Result<Vec<MonitoringRow>> {
+        // The head's name in the same query: a page of 50 entries is one round trip, not 51.
+        let columns: Vec<String> = MONITORING_COLUMNS.split(", ").map(|c| format!("m.{c}")).collect();
+        let mut q = QueryBuilder::<Db>::new(format!(
+            "SELECT {}, p.name AS head_name FROM monitoring m LEFT JOIN persons p ON p.household_id = m.household_id AND p.relation = 'head' \
+             WHERE m.region >= ",
+            columns.join(", ")
+        ));
+        q.push_bind(query.within.as_str().to_string()).push(" AND m.region < ").push_bind(query.within.upper_bound());
         if let Some(p) = query.pool {
-            q.push(" AND pool = ").push_bind(p.as_str());
+            q.push(" AND m.pool = ").push_bind(p.as_str());
         }
         if let Some(d) = query.visit_due_by {
-            q.push(" AND next_visit_on <= ").push_bind(d);
+            q.push(" AND m.next_visit_on <= ").push_bind(d);
         }
-        q.push(" ORDER BY next_visit_on, household_id LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
+        q.push(" ORDER BY m.next_visit_on, m.household_id LIMIT ").push_bind(query.limit).push(" OFFSET ").push_bind(query.offset);
         let rows = q.build().fetch_all(&self.pool).await.map_err(backend)?;
-        rows.iter().map(read_monitoring).collect()
+        rows.iter()
+            .map(|r| {
+                Ok(MonitoringRow {
+                    entry: read_monitoring(r)?,
+                    head_name: r.try_get::<Option<String>, _>("head_name").map_err(backend)?.unwrap_or_default(),
+                })
+            })
+            .collect()
     }
 
     async fn monitoring_entry(&self, household_id: i64) -> Result<Option<MonitoringEntry>> {

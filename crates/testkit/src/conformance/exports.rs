@@ -47,6 +47,13 @@ pub async fn exports_are_decided_once_and_downloaded_once(s: &dyn Store) {
     assert_eq!(mine.iter().map(|e| e.id).collect::<Vec<_>>(), [other, id]);
     let pending = s.exports(&ExportQuery { state: Some(ExportState::Pending), limit: 10, ..ExportQuery::default() }).await.unwrap();
     assert_eq!(pending.iter().map(|e| e.id).collect::<Vec<_>>(), [other]);
+    // What one person took out since a time, however split (rejected requests do not count).
+    let refused = s.insert_export(&NewExport { rows: 5, ..new.clone() }).await.unwrap();
+    s.decide_export(refused, false, "approver", "不予批准").await.unwrap();
+    let hour_ago = Utc::now() - Duration::hours(1);
+    assert_eq!(s.exported_rows_since(clerk, hour_ago).await.unwrap(), 2);
+    assert_eq!(s.exported_rows_since(clerk, Utc::now() + Duration::hours(1)).await.unwrap(), 0);
+    assert_eq!(s.exported_rows_since(clerk + 1, hour_ago).await.unwrap(), 0);
 
     // The roster: households inside the region, identifiers masked.
     assert_eq!(s.roster_count(&code("620825"), None).await.unwrap(), 2);

@@ -1,7 +1,8 @@
 //! Bulk assessment for registry-wide runs (simulation, re-assessment, the benchmark): the same
 //! rule functions as the explained path, over facts gathered once, without reasons, on every core.
 
-use crate::rules::{self, Facts, Params, Status};
+use crate::params::Params;
+use crate::rules::{self, Facts, Status};
 
 /// A population ready for repeated assessment: facts per household and the index of the
 /// parameter set (region × area) each one uses.
@@ -38,30 +39,33 @@ pub const TEKUN_CHECK: u8 = 32;
 #[inline]
 pub fn outcome(f: &Facts, p: &Params) -> Outcome {
     let assets_ok = rules::assets(f, p).ok();
-    let d = rules::dibao(f, p, assets_ok);
-    let t = rules::tekun(f, p, assets_ok);
-    let edge = rules::edge(f, p, assets_ok, &d);
-    let dibao_any = d.household || !d.separate.is_empty();
-    let rigid = rules::rigid(f, p, assets_ok, dibao_any || t.status == Status::Eligible || edge);
-    let temp = rules::temporary(f, p).map(|t| t.amount).unwrap_or(0);
+    let dibao = rules::dibao(f, p, assets_ok);
+    let tekun = rules::tekun(f, p, assets_ok);
+    let edge = rules::dibao_edge(f, p, assets_ok, &dibao);
+    let dibao_any = dibao.household || !dibao.separate.is_empty();
+    let rigid = rules::rigid_expense(f, p, assets_ok, dibao_any || tekun.status == Status::Eligible || edge);
+    let temporary = rules::temporary(f, p).map(|t| t.amount).unwrap_or(0);
     let mut flags = 0;
     if f.counted > 0 {
         flags |= if dibao_any { DIBAO } else { 0 }
-            | if t.status == Status::Eligible { TEKUN } else { 0 }
-            | if t.status == Status::NeedsCheck { TEKUN_CHECK } else { 0 }
+            | if tekun.status == Status::Eligible { TEKUN } else { 0 }
+            | if tekun.status == Status::NeedsCheck { TEKUN_CHECK } else { 0 }
             | if edge { EDGE } else { 0 }
             | if rigid { RIGID } else { 0 };
     }
-    if temp > 0 {
+    if temporary > 0 {
         flags |= TEMPORARY;
     }
-    let dibao_people = if d.household { f.counted } else { d.separate.len() as i64 };
-    let tekun_people =
-        if t.status == Status::Eligible { t.members.iter().filter(|m| matches!(m, rules::TekunMember::Covered { .. })).count() } else { 0 };
+    let dibao_people = if dibao.household { f.counted } else { dibao.separate.len() as i64 };
+    let tekun_people = if tekun.status == Status::Eligible {
+        tekun.members.iter().filter(|m| matches!(m, rules::TekunMember::Covered { .. })).count()
+    } else {
+        0
+    };
     Outcome {
-        dibao: d.amount,
-        tekun: t.amount,
-        temporary: temp,
+        dibao: dibao.amount,
+        tekun: tekun.amount,
+        temporary,
         flags,
         dibao_people: dibao_people.min(255) as u8,
         tekun_people: tekun_people.min(255) as u8,
@@ -76,11 +80,11 @@ impl Population {
         let mut out = vec![Outcome::default(); n];
         let threads = std::thread::available_parallelism().map(|x| x.get()).unwrap_or(1).min(n.max(1));
         let chunk = n.div_ceil(threads.max(1)).max(1);
-        std::thread::scope(|s| {
-            for (hs, os) in self.households.chunks(chunk).zip(out.chunks_mut(chunk)) {
-                s.spawn(move || {
-                    for ((pi, f), o) in hs.iter().zip(os.iter_mut()) {
-                        *o = outcome(f, &self.params[*pi as usize]);
+        std::thread::scope(|scope| {
+            for (households, outcomes) in self.households.chunks(chunk).zip(out.chunks_mut(chunk)) {
+                scope.spawn(move || {
+                    for ((params_index, facts), slot) in households.iter().zip(outcomes.iter_mut()) {
+                        *slot = outcome(facts, &self.params[*params_index as usize]);
                     }
                 });
             }

@@ -5,11 +5,18 @@
 //! files (compiled in from `policies/`). Money is `i64` fen throughout; rates are exact
 //! ten-thousandths; every reason carries its legal reference.
 //!
+//! Modules, each using only those listed before it (data at the bottom, the rules above it,
+//! the explained and bulk paths on top):
+//!
+//! - [`rate`]: exact multipliers and shares.
+//! - [`params`]: dated parameters, lookup by nearest enclosing region and by date, and the
+//!   [`Params`] resolved for one assessment.
 //! - [`situation`]: the assess-v1 input and its validation (errors name the field).
-//! - [`params`]: dated parameters, lookup by nearest enclosing region and by date.
 //! - [`rules`]: the rules of 低保, 特困, 低保边缘, 刚性支出困难 and 临时救助.
-//! - [`explain`]: the assess-v1 result with reasons; [`index`]: the difficulty index.
-//! - [`bulk`]: the same rules over a whole population without reasons.
+//! - [`index`]: the difficulty index.
+//! - [`explain`]: the assess-v1 result with reasons; [`json`]: that result written as JSON.
+//! - [`bulk`]: the same rules over a whole population without reasons; [`simulate`]: what-if
+//!   runs on top of it.
 //! - [`registry`]: a registered household as a situation.
 
 mod builtin;
@@ -25,8 +32,8 @@ pub mod simulate;
 pub mod situation;
 
 pub use explain::{Assessment, Programme, assess, assess_with};
-pub use params::{Missing, Policies};
-pub use rules::{Params, Status};
+pub use params::{Missing, Params, Policies};
+pub use rules::Status;
 pub use situation::{Defaults, Situation, SituationInput};
 
 /// Why an assessment could not be made: bad input (names the field) or a missing parameter.

@@ -7,13 +7,16 @@
 //! date. History is never edited: a change of standard is a new dated value.
 
 use crate::rate::Rate;
-use crate::rules::Params;
 use chrono::NaiveDate;
 use jiuzhu_domain::Area;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::{Arc, OnceLock, RwLock};
+
+// The resolved set lives here, not in `rules`: `Policies` caches it and it is built from `Policies`.
+mod resolved;
+pub use resolved::Params;
 
 /// How a parameter's value is read and shown.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -276,7 +279,9 @@ pub fn significant(code: &str) -> String {
     if c == "00" { String::new() } else { c.to_string() }
 }
 
-pub(crate) fn read_override(kind: Kind, v: &serde_norway::Value) -> Option<i64> {
+/// A value in a parameter's unit, from a file entry or a situation's override; `None` when it does
+/// not fit the kind (negative, a rate with more than four decimals, a flag that is not a boolean).
+pub(crate) fn read_value(kind: Kind, v: &serde_norway::Value) -> Option<i64> {
     use serde_norway::Value as V;
     match (kind, v) {
         (Kind::Flag, V::Bool(b)) => Some(i64::from(*b)),
@@ -289,13 +294,13 @@ pub(crate) fn read_override(kind: Kind, v: &serde_norway::Value) -> Option<i64> 
 impl Policies {
     /// The files shipped in `policies/` (national defaults and the regions we have notices for).
     pub fn builtin() -> &'static Policies {
-        static P: OnceLock<Policies> = OnceLock::new();
-        P.get_or_init(|| {
-            let mut p = Policies::default();
+        static BUILTIN: OnceLock<Policies> = OnceLock::new();
+        BUILTIN.get_or_init(|| {
+            let mut policies = Policies::default();
             for (file, text) in crate::builtin::FILES {
-                p.add_file(file, text).unwrap_or_else(|e| panic!("shipped parameter file is invalid: {e}"));
+                policies.add_file(file, text).unwrap_or_else(|e| panic!("shipped parameter file is invalid: {e}"));
             }
-            p
+            policies
         })
     }
 
@@ -315,7 +320,7 @@ impl Policies {
                 let at = format!("parameters.{name}[{i}]");
                 let since = NaiveDate::parse_from_str(e.since.trim(), "%Y-%m-%d")
                     .map_err(|_| err(format!("{at}.since: “{}” 不是日期 YYYY-MM-DD / is not a date", e.since)))?;
-                let value = read_override(spec.kind, &e.value).ok_or_else(|| {
+                let value = read_value(spec.kind, &e.value).ok_or_else(|| {
                     err(format!("{at}.value: {:?} 不是有效的{:?}值 / is not a valid {:?} value", e.value, spec.kind, spec.kind))
                 })?;
                 if e.reference.trim().is_empty() {

@@ -3,9 +3,9 @@
 //! The change is a new dated value (history is not edited), assessed with the same rules.
 
 use crate::bulk::{self, Outcome, outcome};
-use crate::params::{Confidence, Dated, Kind, Missing, Policies, spec};
+use crate::params::{Confidence, Dated, Kind, Missing, Params, Policies, display_value, spec};
 use crate::rate::Rate;
-use crate::rules::{Facts, Params};
+use crate::rules::Facts;
 use crate::situation::Situation;
 use chrono::NaiveDate;
 use serde::Serialize;
@@ -70,39 +70,42 @@ pub struct Report {
     pub total: BTreeMap<&'static str, Line>,
 }
 
-fn people(o: &Outcome, bit: u8) -> u64 {
+/// The people a programme (by its flag bit) covers in a household.
+fn people(outcome: &Outcome, bit: u8) -> u64 {
     u64::from(match bit {
-        bulk::DIBAO => o.dibao_people,
-        bulk::TEKUN => o.tekun_people,
-        _ => o.counted,
+        bulk::DIBAO => outcome.dibao_people,
+        bulk::TEKUN => outcome.tekun_people,
+        _ => outcome.counted,
     })
 }
 
-fn money(o: &Outcome, bit: u8) -> i64 {
+/// What a programme (by its flag bit) pays a household a month.
+fn money(outcome: &Outcome, bit: u8) -> i64 {
     match bit {
-        bulk::DIBAO => o.dibao,
-        bulk::TEKUN => o.tekun,
+        bulk::DIBAO => outcome.dibao,
+        bulk::TEKUN => outcome.tekun,
         _ => 0,
     }
 }
 
-fn add(line: &mut Line, before: &Outcome, after: &Outcome, bit: u8) {
-    let (b, a) = (before.flags & bit != 0, after.flags & bit != 0);
-    if b {
+/// Counts one household into a programme's line.
+fn tally(line: &mut Line, before: &Outcome, after: &Outcome, bit: u8) {
+    let (eligible_before, eligible_after) = (before.flags & bit != 0, after.flags & bit != 0);
+    if eligible_before {
         line.households_before += 1;
         line.people_before += people(before, bit);
         line.monthly_before += money(before, bit);
     }
-    if a {
+    if eligible_after {
         line.households_after += 1;
         line.people_after += people(after, bit);
         line.monthly_after += money(after, bit);
     }
-    if a && !b {
+    if eligible_after && !eligible_before {
         line.newly_eligible_households += 1;
         line.newly_eligible_people += people(after, bit);
     }
-    if b && !a {
+    if eligible_before && !eligible_after {
         line.no_longer_eligible_households += 1;
         line.no_longer_eligible_people += people(before, bit);
     }
@@ -110,20 +113,20 @@ fn add(line: &mut Line, before: &Outcome, after: &Outcome, bit: u8) {
 
 /// The reformed parameter files: the change as a new dated value in `change.region`.
 pub fn reform(policies: &Policies, change: &Change) -> Result<(Policies, i64, i64), String> {
-    let s = spec(change.parameter).ok_or_else(|| format!("未知参数 / unknown parameter {}", change.parameter))?;
-    let current = policies.lookup(s.name, &change.region, change.from).map_err(|e| e.to_string())?.value;
+    let parameter_spec = spec(change.parameter).ok_or_else(|| format!("未知参数 / unknown parameter {}", change.parameter))?;
+    let current = policies.lookup(parameter_spec.name, &change.region, change.from).map_err(|e| e.to_string())?.value;
     let new = match change.adjustment {
         Adjustment::Set(v) => v,
-        Adjustment::Percent(r) => {
-            if s.kind == Kind::Flag {
-                return Err(format!("{} 是开关，不能按百分比调整 / is a flag: set it instead", s.name));
+        Adjustment::Percent(share) => {
+            if parameter_spec.kind == Kind::Flag {
+                return Err(format!("{} 是开关，不能按百分比调整 / is a flag: set it instead", parameter_spec.name));
             }
             // Rounded half up to the unit (fen for money).
-            current + r.of(current)
+            current + share.of(current)
         }
     };
     if new < 0 {
-        return Err(format!("{}: 调整后为负数 / the change makes it negative", s.name));
+        return Err(format!("{}: 调整后为负数 / the change makes it negative", parameter_spec.name));
     }
     let dated = Dated {
         since: change.from,
@@ -132,7 +135,7 @@ pub fn reform(policies: &Policies, change: &Change) -> Result<(Policies, i64, i6
         source: None,
         confidence: Confidence::Official,
     };
-    Ok((policies.with_value(&change.region, s.name, dated)?, current, new))
+    Ok((policies.with_value(&change.region, parameter_spec.name, dated)?, current, new))
 }
 
 /// Assesses every (region key, situation) under the current and the changed parameters on `date`.
@@ -153,8 +156,8 @@ pub fn simulate(households: &[(String, Situation)], policies: &Policies, change:
         region: change.region.clone(),
         from: change.from,
         date,
-        value_before: crate::params::display_value(change.parameter, before_value),
-        value_after: crate::params::display_value(change.parameter, after_value),
+        value_before: display_value(change.parameter, before_value),
+        value_after: display_value(change.parameter, after_value),
         households: households.len() as u64,
         by_region: BTreeMap::new(),
         total: BTreeMap::new(),
@@ -162,14 +165,14 @@ pub fn simulate(households: &[(String, Situation)], policies: &Policies, change:
     for (key, s) in households {
         let mut s = s.clone();
         s.date = date;
-        let pb = params(&s.region, s.area, false).map_err(|e| e.to_string())?;
-        let pa = params(&s.region, s.area, true).map_err(|e| e.to_string())?;
-        let before = outcome(&Facts::of(&s, &pb), &pb);
-        let after = outcome(&Facts::of(&s, &pa), &pa);
+        let params_before = params(&s.region, s.area, false).map_err(|e| e.to_string())?;
+        let params_after = params(&s.region, s.area, true).map_err(|e| e.to_string())?;
+        let before = outcome(&Facts::of(&s, &params_before), &params_before);
+        let after = outcome(&Facts::of(&s, &params_after), &params_after);
         let region = report.by_region.entry(key.clone()).or_default();
         for (name, _, bit) in PROGRAMMES {
-            add(region.entry(name).or_default(), &before, &after, bit);
-            add(report.total.entry(name).or_default(), &before, &after, bit);
+            tally(region.entry(name).or_default(), &before, &after, bit);
+            tally(report.total.entry(name).or_default(), &before, &after, bit);
         }
     }
     Ok(report)

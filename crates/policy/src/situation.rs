@@ -340,7 +340,7 @@ impl SituationInput {
                 }
                 Some(spec) => {
                     let yaml: Option<serde_norway::Value> = serde_norway::to_value(v).ok();
-                    match yaml.and_then(|y| crate::params::read_override(spec.kind, &y)) {
+                    match yaml.and_then(|y| crate::params::read_value(spec.kind, &y)) {
                         Some(x) => overrides.push((spec.name, x)),
                         None => e.push(FieldError::new(
                             field,
@@ -496,6 +496,11 @@ impl SituationInput {
 }
 
 impl Situation {
+    /// The annual total of one kind of expense (fen).
+    pub(crate) fn expense_total(&self, kind: ExpenseKind) -> i64 {
+        self.expenses.iter().filter(|x| x.0 == kind).map(|x| x.1).sum()
+    }
+
     /// Back to the assess-v1 input form (e.g. to send a registered household to the API).
     pub fn to_input(&self) -> SituationInput {
         let id = |i: Option<usize>| i.map(|i| self.members[i].id.clone());

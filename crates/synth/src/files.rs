@@ -28,8 +28,9 @@
 use crate::Config;
 use crate::Population;
 use crate::feeds::FeedWriter;
-use chrono::{Datelike, NaiveDate};
-use jiuzhu_domain::{Division, NewHousehold, RegionCode};
+use crate::formats::month_text;
+use chrono::NaiveDate;
+use jiuzhu_domain::{Division, MemberData, NewHousehold};
 use jiuzhu_verify::schema::Feed;
 use jiuzhu_verify::sink::{FeedFormat, FeedSink, feed_path};
 use serde::Serialize;
@@ -37,7 +38,8 @@ use std::fs::File;
 use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-type W = csv::Writer<BufWriter<File>>;
+/// One population file being written.
+type CsvWriter = csv::Writer<BufWriter<File>>;
 
 /// The list of planted facts: `household_no, member_seq, kind` (a `FindingKind` code).
 pub const PLANTED: &str = "planted.csv";
@@ -106,18 +108,21 @@ pub struct FilesWriter {
     dir: PathBuf,
     feeds: FeedWriter,
     sink: FeedSink,
-    planted: W,
+    planted: CsvWriter,
     planted_count: usize,
-    w: Vec<W>,
+    /// The population files, in the order of [`FILES`].
+    tables: Vec<CsvWriter>,
     written: usize,
 }
 
+// Positions in `FILES` (and `FilesWriter::tables`).
 const HOUSEHOLDS: usize = 0;
 const MEMBERS: usize = 1;
 const INCOMES: usize = 2;
 const ASSETS: usize = 3;
 const EXPENSES: usize = 4;
 const SUPPORTERS: usize = 5;
+const DIVISIONS: usize = 6;
 
 /// One row of `members.csv` (more fields than serde serialises as a tuple).
 #[derive(Serialize)]
@@ -143,12 +148,37 @@ struct MemberRow<'a> {
     excluded: Option<&'a str>,
 }
 
-fn month(d: NaiveDate) -> String {
-    format!("{:04}-{:02}", d.year(), d.month())
+impl<'a> MemberRow<'a> {
+    /// Member `i` (0-based) of household number `household_no`.
+    fn new(household_no: usize, i: usize, m: &'a MemberData) -> MemberRow<'a> {
+        let disability = m.disability.as_ref();
+        MemberRow {
+            household_no,
+            seq: i + 1,
+            id_number: m.id_number.as_str(),
+            name: &m.name,
+            relation: m.relation.as_str(),
+            sex: m.sex.as_str(),
+            birth_date: m.birth_date,
+            disability_kind: disability.map(|x| x.kind.as_str()),
+            disability_grade: disability.map(|x| x.grade),
+            serious_illness: m.serious_illness,
+            chronic_illness: m.chronic_illness,
+            self_care_unmet: m.self_care.unmet(),
+            labour_capacity: m.labour_capacity.as_str(),
+            student: m.student.map(|s| s.as_str()),
+            employment: m.employment.as_str(),
+            living_together: m.living_together,
+            phone: m.phone.as_deref(),
+            disability_certificate: disability.and_then(|x| x.certificate.as_deref()),
+            excluded: m.excluded.map(|x| x.as_str()),
+        }
+    }
 }
 
-fn seq(m: Option<usize>) -> Option<usize> {
-    m.map(|i| i + 1)
+/// A record's `member_seq`: the member's 1-based position, empty for the whole household.
+fn member_seq(member: Option<usize>) -> Option<usize> {
+    member.map(|i| i + 1)
 }
 
 impl FilesWriter {
@@ -160,68 +190,22 @@ impl FilesWriter {
     /// The same, with the department feeds in `format` (CSV or Parquet).
     pub fn create_with(dir: &Path, cfg: &Config, divisions: &[Division], format: FeedFormat) -> io::Result<FilesWriter> {
         std::fs::create_dir_all(dir)?;
-        let mut w = Vec::with_capacity(FILES.len());
+        let mut tables = Vec::with_capacity(FILES.len());
         for (name, header) in FILES {
             let file = File::create(dir.join(name))?;
-            let mut wr = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, file));
-            wr.write_record(*header)?;
-            w.push(wr);
+            let mut table = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::with_capacity(1 << 16, file));
+            table.write_record(*header)?;
+            tables.push(table);
         }
         for d in divisions {
-            w[6].write_record([d.code.as_str(), d.name.as_str(), d.code.level().as_str()])?;
+            tables[DIVISIONS].write_record([d.code.as_str(), d.name.as_str(), d.code.level().as_str()])?;
         }
-        let region_name = divisions.iter().find(|d| d.code == cfg.region).map(|d| d.name.as_str()).unwrap_or("");
-        let mut readme = BufWriter::new(File::create(dir.join("README.txt"))?);
-        write!(
-            readme,
-            "jiuzhu 合成数据 / synthetic data\n\n\
-             本目录中的所有人员、家庭、身份证号、电话、银行账号、车牌均为程序随机生成的虚构数据，\n\
-             不对应任何真实的人。区划代码与名称来自国家统计局 2023 年统计用区划代码。\n\
-             Every person, household, ID number, phone, bank account and plate here was made up by a\n\
-             random generator and belongs to nobody. Only the region codes and names are real\n\
-             (National Bureau of Statistics, 2023 statistical division codes).\n\
-             Bank account numbers deliberately fail the Luhn check, so none is a real card.\n\n\
-             generator: jiuzhu-synth {}\n\
-             region: {} {}\n\
-             households: {}\n\
-             seed: {}\n\
-             as_of: {}  (ages are counted on this day; incomes cover the 12 months before its month)\n\n\
-             Regenerate with: jiuzhu gen --region {} --households {} --seed {} --out DIR\n\n\
-             Files (UTF-8 CSV with a header row; money in fen; months YYYY-MM; empty = absent):\n",
-            env!("CARGO_PKG_VERSION"),
-            cfg.region,
-            region_name,
-            cfg.households,
-            cfg.seed,
-            cfg.as_of,
-            cfg.region,
-            cfg.households,
-            cfg.seed,
-        )?;
-        for (name, header) in FILES {
-            writeln!(readme, "  {name}: {}", header.join(", "))?;
-        }
-        for f in Feed::ALL {
-            let cols: Vec<&str> = f.columns().iter().map(|c| c.name).collect();
-            writeln!(readme, "  {}.{} ({}): {}", f.file_stem(), format.extension(), f.label(), cols.join(", "))?;
-        }
-        writeln!(readme, "  {PLANTED}: household_no, member_seq, kind")?;
-        write!(
-            readme,
-            "\nhousehold_no = household index + 1; seq/member_seq = 1-based member position (head = 1),\n\
-             empty member_seq = the whole household. self_care_unmet counts the daily-living items not\n\
-             met, lost in the order bathing, dressing, toilet, getting up, walking, eating.\n\
-             The feed_* files are what thirteen departments would send about the same people, with\n\
-             planted facts (hidden income, vehicles, businesses, property and deposits; deaths; new\n\
-             severe disabilities; large medical bills; job loss; enrolment; leaving school; disasters)\n\
-             listed in planted.csv, so that a check's recall and precision can be measured.\n"
-        )?;
-        readme.flush()?;
+        write_readme(dir, cfg, divisions, format)?;
         let sink = FeedSink::create(dir, format)?;
         let mut planted = csv::WriterBuilder::new().has_headers(false).from_writer(BufWriter::new(File::create(dir.join(PLANTED))?));
         planted.write_record(["household_no", "member_seq", "kind"])?;
         let feeds = FeedWriter::for_config(cfg);
-        Ok(FilesWriter { dir: dir.to_path_buf(), feeds, sink, planted, planted_count: 0, w, written: 0 })
+        Ok(FilesWriter { dir: dir.to_path_buf(), feeds, sink, planted, planted_count: 0, tables, written: 0 })
     }
 
     /// Writes household number `index` (0-based; call in increasing order).
@@ -229,7 +213,7 @@ impl FilesWriter {
         let no = index + 1;
         let d = &h.data;
         let bank = d.bank_account.as_ref();
-        self.w[HOUSEHOLDS].serialize((
+        self.tables[HOUSEHOLDS].serialize((
             no,
             d.hukou_region.as_str(),
             d.residence_region.as_str(),
@@ -240,40 +224,19 @@ impl FilesWriter {
             bank.map(|b| b.account_no.as_str()),
         ))?;
         for (i, m) in h.members.iter().enumerate() {
-            let dis = m.disability.as_ref();
-            self.w[MEMBERS].serialize(MemberRow {
-                household_no: no,
-                seq: i + 1,
-                id_number: m.id_number.as_str(),
-                name: &m.name,
-                relation: m.relation.as_str(),
-                sex: m.sex.as_str(),
-                birth_date: m.birth_date,
-                disability_kind: dis.map(|x| x.kind.as_str()),
-                disability_grade: dis.map(|x| x.grade),
-                serious_illness: m.serious_illness,
-                chronic_illness: m.chronic_illness,
-                self_care_unmet: m.self_care.unmet(),
-                labour_capacity: m.labour_capacity.as_str(),
-                student: m.student.map(|s| s.as_str()),
-                employment: m.employment.as_str(),
-                living_together: m.living_together,
-                phone: m.phone.as_deref(),
-                disability_certificate: dis.and_then(|x| x.certificate.as_deref()),
-                excluded: m.excluded.map(|x| x.as_str()),
-            })?;
+            self.tables[MEMBERS].serialize(MemberRow::new(no, i, m))?;
         }
         for x in &h.incomes {
-            self.w[INCOMES].serialize((no, seq(x.member), x.kind.as_str(), month(x.month), x.amount.0))?;
+            self.tables[INCOMES].serialize((no, member_seq(x.member), x.kind.as_str(), month_text(x.month), x.amount.0))?;
         }
         for x in &h.assets {
-            self.w[ASSETS].serialize((no, seq(x.member), x.kind.as_str(), x.value.0, x.description.as_str()))?;
+            self.tables[ASSETS].serialize((no, member_seq(x.member), x.kind.as_str(), x.value.0, x.description.as_str()))?;
         }
         for x in &h.expenses {
-            self.w[EXPENSES].serialize((no, x.kind.as_str(), month(x.month), x.amount.0, x.description.as_str()))?;
+            self.tables[EXPENSES].serialize((no, x.kind.as_str(), month_text(x.month), x.amount.0, x.description.as_str()))?;
         }
         for s in &h.supporters {
-            self.w[SUPPORTERS].serialize((
+            self.tables[SUPPORTERS].serialize((
                 no,
                 s.name.as_str(),
                 s.relation.as_str(),
@@ -299,8 +262,8 @@ impl FilesWriter {
     /// `planted.csv`, then `README.txt`.
     pub fn finish(mut self) -> io::Result<Vec<PathBuf>> {
         let mut paths = Vec::with_capacity(FILES.len() + Feed::ALL.len() + 2);
-        for (mut w, (name, _)) in self.w.into_iter().zip(FILES) {
-            w.flush()?;
+        for (mut table, (name, _)) in self.tables.into_iter().zip(FILES) {
+            table.flush()?;
             paths.push(self.dir.join(name));
         }
         let format = self.sink.format();
@@ -323,69 +286,55 @@ impl FilesWriter {
     }
 }
 
-/// `建筑面积 120 平方米` in an asset description → 120.
-pub(crate) fn floor_area(description: &str) -> Option<u32> {
-    let rest = description.split("建筑面积").nth(1)?.trim_start();
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
-    digits.parse().ok()
-}
-
-/// Licence-plate prefix of the county's city: `甘L` for 平凉 (庄浪's city).
-pub(crate) fn plate_prefix(county: &RegionCode) -> String {
-    const PROVINCES: &[(&str, &str)] = &[
-        ("11", "京"),
-        ("12", "津"),
-        ("13", "冀"),
-        ("14", "晋"),
-        ("15", "蒙"),
-        ("21", "辽"),
-        ("22", "吉"),
-        ("23", "黑"),
-        ("31", "沪"),
-        ("32", "苏"),
-        ("33", "浙"),
-        ("34", "皖"),
-        ("35", "闽"),
-        ("36", "赣"),
-        ("37", "鲁"),
-        ("41", "豫"),
-        ("42", "鄂"),
-        ("43", "湘"),
-        ("44", "粤"),
-        ("45", "桂"),
-        ("46", "琼"),
-        ("50", "渝"),
-        ("51", "川"),
-        ("52", "贵"),
-        ("53", "云"),
-        ("54", "藏"),
-        ("61", "陕"),
-        ("62", "甘"),
-        ("63", "青"),
-        ("64", "宁"),
-        ("65", "新"),
-    ];
-    const GANSU: &[(&str, char)] = &[
-        ("6201", 'A'),
-        ("6202", 'B'),
-        ("6203", 'C'),
-        ("6204", 'D'),
-        ("6205", 'E'),
-        ("6206", 'H'),
-        ("6207", 'G'),
-        ("6208", 'L'),
-        ("6209", 'F'),
-        ("6210", 'M'),
-        ("6211", 'J'),
-        ("6212", 'K'),
-        ("6229", 'N'),
-        ("6230", 'P'),
-    ];
-    let c = county.as_str();
-    let province = PROVINCES.iter().find(|(p, _)| c.starts_with(p)).map_or("甘", |(_, a)| a);
-    let letter = GANSU.iter().find(|(p, _)| c.starts_with(p)).map(|(_, l)| *l).unwrap_or_else(|| {
-        let city: usize = c.get(2..4).and_then(|s| s.parse().ok()).unwrap_or(1);
-        b"ABCDEFGHJKLMNPQRSTUVWXYZ"[(city.max(1) - 1) % 24] as char
-    });
-    format!("{province}{letter}")
+/// `README.txt`: what the data is (and that nobody in it is real), how to regenerate it, and
+/// every file's columns.
+fn write_readme(dir: &Path, cfg: &Config, divisions: &[Division], format: FeedFormat) -> io::Result<()> {
+    let region_name = divisions.iter().find(|d| d.code == cfg.region).map(|d| d.name.as_str()).unwrap_or("");
+    let mut readme = BufWriter::new(File::create(dir.join("README.txt"))?);
+    write!(
+        readme,
+        "jiuzhu 合成数据 / synthetic data\n\n\
+         本目录中的所有人员、家庭、身份证号、电话、银行账号、车牌均为程序随机生成的虚构数据，\n\
+         不对应任何真实的人。区划代码与名称来自国家统计局 2023 年统计用区划代码。\n\
+         Every person, household, ID number, phone, bank account and plate here was made up by a\n\
+         random generator and belongs to nobody. Only the region codes and names are real\n\
+         (National Bureau of Statistics, 2023 statistical division codes).\n\
+         Bank account numbers deliberately fail the Luhn check, so none is a real card.\n\n\
+         generator: jiuzhu-synth {}\n\
+         region: {} {}\n\
+         households: {}\n\
+         seed: {}\n\
+         as_of: {}  (ages are counted on this day; incomes cover the 12 months before its month)\n\n\
+         Regenerate with: jiuzhu gen --region {} --households {} --seed {} --out DIR\n\n\
+         Files (UTF-8 CSV with a header row; money in fen; months YYYY-MM; empty = absent):\n",
+        env!("CARGO_PKG_VERSION"),
+        cfg.region,
+        region_name,
+        cfg.households,
+        cfg.seed,
+        cfg.as_of,
+        cfg.region,
+        cfg.households,
+        cfg.seed,
+    )?;
+    for (name, header) in FILES {
+        writeln!(readme, "  {name}: {}", header.join(", "))?;
+    }
+    for f in Feed::ALL {
+        let cols: Vec<&str> = f.columns().iter().map(|c| c.name).collect();
+        writeln!(readme, "  {}.{} ({}): {}", f.file_stem(), format.extension(), f.label(), cols.join(", "))?;
+    }
+    writeln!(readme, "  {PLANTED}: household_no, member_seq, kind")?;
+    write!(
+        readme,
+        "\nhousehold_no = household index + 1; seq/member_seq = 1-based member position (head = 1),\n\
+         empty member_seq = the whole household. self_care_unmet counts the daily-living items not\n\
+         met, lost in the order bathing, dressing, toilet, getting up, walking, eating.\n\
+         The feed_* files are what thirteen departments would send about the same people, with\n\
+         planted facts (hidden income, vehicles, businesses, property and deposits; deaths; new\n\
+         severe disabilities; large medical bills; job loss; enrolment; leaving school; disasters)\n\
+         listed in planted.csv, so that a check's recall and precision can be measured.\n"
+    )?;
+    readme.flush()?;
+    Ok(())
 }

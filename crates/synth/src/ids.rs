@@ -18,7 +18,7 @@ pub struct IdRegistry {
     used: HashSet<u64>,
 }
 
-fn key(code6: u32, birth: NaiveDate, seq: u16) -> u64 {
+fn packed_key(code6: u32, birth: NaiveDate, seq: u16) -> u64 {
     // Days since 1800-01-01 fit in 17 bits for every plausible birth date.
     let day = (birth.num_days_from_ce() - 657_073).max(0) as u64;
     (u64::from(code6) << 27) | (day << 10) | u64::from(seq)
@@ -50,7 +50,7 @@ impl IdRegistry {
             for k in 0..slots {
                 let idx = (start + k) % slots;
                 let s = if male { idx * 2 + 1 } else { idx * 2 + 2 };
-                if self.used.insert(key(code6, birth, s)) {
+                if self.used.insert(packed_key(code6, birth, s)) {
                     return (format_id(code6, birth, s), birth);
                 }
             }
@@ -60,7 +60,7 @@ impl IdRegistry {
 }
 
 /// A draw of the sequence for `sex`: odd 1–999 for men, even 2–998 for women.
-pub(crate) fn draw_seq(r: &mut impl rand::Rng, sex: Sex) -> u16 {
+pub(crate) fn draw_sequence(r: &mut impl rand::Rng, sex: Sex) -> u16 {
     match sex {
         Sex::Male => r.random_range(0..500u16) * 2 + 1,
         Sex::Female => r.random_range(0..499u16) * 2 + 2,

@@ -71,15 +71,19 @@
 //! [`write_files`] (or [`FilesWriter`] for streaming) writes the CSV files and feeds
 //! listed in [`files`] (columns, formats and the planted discrepancies), plus `README.txt`.
 
+mod error;
 pub mod feeds;
 pub mod files;
+mod formats;
 mod generator;
 mod ids;
 mod names;
+mod plates;
 mod rng;
 
+pub use error::SynthError;
 pub use files::{FILES, FilesWriter, PLANTED, write_files};
-pub use generator::{Generator, RURAL_DIBAO_LINE_MONTHLY, SynthError};
+pub use generator::{Generator, RURAL_DIBAO_LINE_MONTHLY};
 pub use ids::IdRegistry;
 
 use chrono::NaiveDate;

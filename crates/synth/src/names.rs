@@ -83,7 +83,7 @@ pub(crate) fn surname(r: &mut impl Rng) -> &'static str {
 ///
 /// Single-character given names were common for people born before ~1990 and rarer since
 /// (about 35 %, 30 % and 15 % of the old, middle and young cohorts).
-pub(crate) fn given(r: &mut impl Rng, sex: Sex, birth_year: i32) -> String {
+pub(crate) fn given_name(r: &mut impl Rng, sex: Sex, birth_year: i32) -> String {
     let (list, single) = match (sex, birth_year) {
         (Sex::Male, ..1965) => (MALE_OLD, 0.35),
         (Sex::Female, ..1965) => (FEMALE_OLD, 0.35),

@@ -1,0 +1,65 @@
+//! How a household is reached and paid: mobile numbers and bank accounts (银行账户), all random
+//! digits that belong to nobody.
+
+use crate::rng::RngExt;
+use jiuzhu_domain::BankAccount;
+use rand::Rng;
+
+/// Bank names with weights: rural Gansu pays benefits mostly through the rural credit
+/// cooperatives (农信社), then the postal savings bank and the agricultural bank.
+pub(super) const BANKS: &[(&str, u32)] =
+    &[("甘肃省农村信用社", 50), ("中国邮政储蓄银行", 25), ("中国农业银行", 15), ("中国建设银行", 5), ("甘肃银行", 5)];
+
+/// Mobile number prefixes of the three carriers (1[3-9]x).
+const PHONE_PREFIXES: &[&str] =
+    &["133", "135", "136", "138", "139", "150", "151", "152", "153", "158", "177", "180", "181", "182", "187", "189", "191", "193", "199"];
+
+/// An 11-digit mobile number.
+pub(super) fn draw_phone(r: &mut impl Rng) -> String {
+    let mut s = String::with_capacity(11);
+    s.push_str(r.one_of(PHONE_PREFIXES));
+    for _ in 0..8 {
+        s.push(char::from(b'0' + r.random_range(0..10u8)));
+    }
+    s
+}
+
+/// A bank account for benefit payments in ~70 % of households.
+pub(super) fn draw_bank_account(r: &mut impl Rng) -> Option<BankAccount> {
+    r.chance(0.7).then(|| {
+        let bank = r.pick(BANKS);
+        BankAccount { bank: bank.to_string(), account_no: draw_account_no(r) }
+    })
+}
+
+/// A 16–19 digit account number that deliberately fails the Luhn check, so it can never be a
+/// real bank card (and still looks like one: UnionPay cards start with 62).
+fn draw_account_no(r: &mut impl Rng) -> String {
+    let len = r.pick(&[(16usize, 1), (17, 1), (18, 1), (19, 5)]);
+    let mut digits: Vec<u8> = vec![6, 2];
+    while digits.len() < len - 1 {
+        digits.push(r.random_range(0..10u8));
+    }
+    let valid = luhn_check_digit(&digits);
+    digits.push((valid + 1 + r.random_range(0..9u8)) % 10);
+    digits.into_iter().map(|x| char::from(b'0' + x)).collect()
+}
+
+/// The digit that would make `digits + [check]` pass the Luhn test.
+fn luhn_check_digit(digits: &[u8]) -> u8 {
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, &x)| {
+            let x = u32::from(x);
+            if i % 2 == 0 {
+                let y = x * 2;
+                if y > 9 { y - 9 } else { y }
+            } else {
+                x
+            }
+        })
+        .sum();
+    ((10 - sum % 10) % 10) as u8
+}

@@ -6,7 +6,7 @@
 //! docs/security.md). After a restart the windows start empty: at worst a burst that straddles
 //! the restart is seen a little late.
 
-use chrono::{DateTime, Duration, FixedOffset, NaiveTime, Utc};
+use chrono::{DateTime, Duration, NaiveTime, Utc};
 use jiuzhu_domain::{Calendar, RegionCode};
 use jiuzhu_store::{AuditRecord, NewAlert};
 use serde::Deserialize;
@@ -98,10 +98,6 @@ pub struct AlertEngine {
     id_searches: HashMap<String, VecDeque<(DateTime<Utc>, i64)>>,
 }
 
-fn beijing() -> FixedOffset {
-    FixedOffset::east_opt(8 * 3600).expect("valid offset")
-}
-
 impl AlertEngine {
     pub fn new(thresholds: Thresholds, calendar: Calendar) -> AlertEngine {
         AlertEngine { thresholds, calendar, views: HashMap::new(), id_searches: HashMap::new() }
@@ -110,7 +106,7 @@ impl AlertEngine {
     /// Whether `at` falls in working hours on a working day (Beijing time, official calendar;
     /// a year not in the calendar counts weekdays as working).
     pub fn in_working_hours(&self, at: DateTime<Utc>) -> bool {
-        let local = at.with_timezone(&beijing());
+        let local = at.with_timezone(&jiuzhu_domain::clock::BEIJING);
         let day = local.date_naive();
         let working = self
             .calendar
@@ -123,7 +119,8 @@ impl AlertEngine {
     pub fn observe(&mut self, id: i64, r: &AuditRecord) -> Vec<NewAlert> {
         let Ok(at) = DateTime::parse_from_rfc3339(&r.at).map(|t| t.with_timezone(&Utc)) else { return Vec::new() };
         let Some(account) = r.account_id else { return Vec::new() };
-        let region = RegionCode::parse(&r.region).unwrap_or_else(|_| RegionCode::parse("62").expect("valid"));
+        // An entry without a region (an unknown username) belongs to no town: the province sees it.
+        let Some(region) = RegionCode::parse(&r.region).ok().or_else(|| RegionCode::parse("62").ok()) else { return Vec::new() };
         let window = Duration::minutes(self.thresholds.window_minutes);
         let alert = |rule: Rule, count: i64, first: i64, merge: Duration| NewAlert {
             rule: rule.as_str().into(),
@@ -182,8 +179,9 @@ impl AlertEngine {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Action, Denial, Entry, Who};
+    use crate::{Entry, Who};
     use chrono::TimeZone;
+    use jiuzhu_domain::{Action, Denial};
 
     fn who() -> Who {
         Who {

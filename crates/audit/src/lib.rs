@@ -8,136 +8,26 @@
 //!   written fails (fail closed: no audit, no data).
 //! - [`verify`] walks the whole chain and names the first broken entry.
 //! - [`alerts`] watches entries as they are written and raises alerts for auditors.
+//! - [`Auditing`] is the service auditors use: the trail, a household's 查阅记录, verification
+//!   and the alert queue, each read inside the auditor's region.
+//!
+//! What an entry says — the object, the households read, the search, the refusal — is what the
+//! services recorded on the request's [`jiuzhu_domain::Trail`].
 
 pub mod alerts;
 mod log;
+pub mod service;
 mod verify;
 
 pub use log::{AuditError, AuditLog};
+pub use service::{Auditing, AuditingError};
 pub use verify::{Problem, Verification, verify};
 
 use chrono::{DateTime, Utc};
 use jiuzhu_crypto::Keyring;
+use jiuzhu_domain::{Action, Denial};
 use jiuzhu_store::{AuditRecord, AuditSealer, audit_time};
 use std::sync::Arc;
-
-/// What was done.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Action {
-    /// 登录
-    Login,
-    /// 登录失败
-    LoginFailed,
-    /// 退出
-    Logout,
-    /// 再次验证密码
-    Reauth,
-    /// 查看
-    View,
-    /// 查询
-    Search,
-    /// 查看完整证件号等（脱敏字段）
-    Reveal,
-    /// 申请导出
-    Export,
-    /// 下载导出文件
-    Download,
-    /// 新建
-    Create,
-    /// 修改
-    Update,
-    /// 审核、审批等业务决定
-    Decide,
-    /// 账号、角色管理
-    Account,
-    /// 预警处理
-    HandleAlert,
-}
-
-impl Action {
-    pub const ALL: [Action; 14] = [
-        Action::Login,
-        Action::LoginFailed,
-        Action::Logout,
-        Action::Reauth,
-        Action::View,
-        Action::Search,
-        Action::Reveal,
-        Action::Export,
-        Action::Download,
-        Action::Create,
-        Action::Update,
-        Action::Decide,
-        Action::Account,
-        Action::HandleAlert,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Action::Login => "login",
-            Action::LoginFailed => "login_failed",
-            Action::Logout => "logout",
-            Action::Reauth => "reauth",
-            Action::View => "view",
-            Action::Search => "search",
-            Action::Reveal => "reveal",
-            Action::Export => "export",
-            Action::Download => "download",
-            Action::Create => "create",
-            Action::Update => "update",
-            Action::Decide => "decide",
-            Action::Account => "account",
-            Action::HandleAlert => "handle_alert",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<Action> {
-        Action::ALL.into_iter().find(|a| a.as_str() == s)
-    }
-
-    pub fn zh(self) -> &'static str {
-        match self {
-            Action::Login => "登录",
-            Action::LoginFailed => "登录失败",
-            Action::Logout => "退出",
-            Action::Reauth => "再次验证",
-            Action::View => "查看",
-            Action::Search => "查询",
-            Action::Reveal => "查看完整信息",
-            Action::Export => "申请导出",
-            Action::Download => "下载",
-            Action::Create => "新建",
-            Action::Update => "修改",
-            Action::Decide => "办理",
-            Action::Account => "账号管理",
-            Action::HandleAlert => "处理预警",
-        }
-    }
-}
-
-/// Why an action was refused (`outcome = denied`), as written in `reason`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Denial {
-    /// The role may not do this at all.
-    Role,
-    /// The object lies outside the account's region (越权访问).
-    OutOfScope,
-    /// The password was not typed again, or wrongly.
-    Reauth,
-    /// Input refused (a bad purpose, a bad file).
-    Invalid,
-}
-
-impl Denial {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Denial::Role => "role",
-            Denial::OutOfScope => "out_of_scope",
-            Denial::Reauth => "reauth",
-            Denial::Invalid => "invalid",
-        }
-    }
-}
 
 /// Who acted, as the entry records it.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -4,7 +4,7 @@
 
 use crate::KeySealer;
 use crate::alerts::AlertEngine;
-use jiuzhu_store::{AuditRecord, Store};
+use jiuzhu_store::{AlertStore, AuditRecord, AuditStore};
 use std::sync::Arc;
 use tokio::sync::{mpsc, oneshot};
 
@@ -36,7 +36,7 @@ pub struct AuditLog {
 
 impl AuditLog {
     /// Starts the writer task on the current Tokio runtime.
-    pub fn start(store: Arc<dyn Store>, sealer: KeySealer, mut engine: AlertEngine) -> AuditLog {
+    pub fn start(trail: Arc<dyn AuditStore>, alerts: Arc<dyn AlertStore>, sealer: KeySealer, mut engine: AlertEngine) -> AuditLog {
         let (jobs, mut rx) = mpsc::channel::<Job>(4_096);
         tokio::spawn(async move {
             while let Some(first) = rx.recv().await {
@@ -52,7 +52,7 @@ impl AuditLog {
                     }
                 }
                 let records: Vec<AuditRecord> = batch.iter().flat_map(|j| j.records.iter().cloned()).collect();
-                match store.append_audit(&records, &sealer).await {
+                match trail.append_audit(&records, &sealer).await {
                     Ok(ids) => {
                         let mut rest = ids.as_slice();
                         for job in batch {
@@ -62,7 +62,7 @@ impl AuditLog {
                         }
                         for (id, r) in ids.iter().zip(&records) {
                             for alert in engine.observe(*id, r) {
-                                if let Err(e) = store.raise_alert(&alert).await {
+                                if let Err(e) = alerts.raise_alert(&alert).await {
                                     tracing::error!(target: "audit", "alert {} not raised: {e}", alert.rule);
                                 }
                             }

@@ -3,7 +3,7 @@
 //! the head; checkpoints pin every thousandth entry.
 
 use crate::KeySealer;
-use jiuzhu_store::{AuditMarker, Store, StoreError};
+use jiuzhu_store::{AuditMarker, AuditStore, StoreError};
 use serde::Serialize;
 
 /// What is wrong at one entry.
@@ -42,7 +42,11 @@ fn marker_ok(sealer: &KeySealer, kind: &str, m: &AuditMarker) -> bool {
 }
 
 /// Walks the whole chain; `progress` gets the number of entries read so far.
-pub async fn verify(store: &dyn Store, sealer: &KeySealer, mut progress: impl FnMut(i64)) -> Result<Verification, StoreError> {
+pub async fn verify(
+    store: &(impl AuditStore + ?Sized),
+    sealer: &KeySealer,
+    mut progress: impl FnMut(i64),
+) -> Result<Verification, StoreError> {
     let mut problems = Vec::new();
     let mut push = |p: Problem| {
         if problems.len() < MAX_PROBLEMS {

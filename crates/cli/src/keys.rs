@@ -10,10 +10,16 @@ use jiuzhu_store::{RekeyTable, Store};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+/// The folder an SQLite database lives in (`.` for PostgreSQL): its key file and the server's
+/// uploads go there.
+pub fn data_dir(database_url: &str) -> PathBuf {
+    let Some(path) = database_url.strip_prefix("sqlite://") else { return PathBuf::from(".") };
+    Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf()
+}
+
 /// The key file for `database_url` when none is named.
 fn default_key_file(database_url: &str) -> Option<PathBuf> {
-    let path = database_url.strip_prefix("sqlite://")?;
-    Some(Path::new(path).parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("keys.yaml"))
+    database_url.starts_with("sqlite://").then(|| data_dir(database_url).join("keys.yaml"))
 }
 
 /// The key file in use for `database_url`, if keys come from a file.
@@ -37,15 +43,15 @@ pub fn load(database_url: &str, named: Option<&Path>) -> Result<Keyring, Failure
     if let Some(r) = Keyring::from_env() {
         return r.map_err(|e| Failure::input(format!("{}: {e}", jiuzhu_crypto::KEYS_ENV)));
     }
-    let path = key_file(database_url, named)?.expect("keys come from a file when JIUZHU_KEYS is unset");
+    let Some(path) = key_file(database_url, named)? else { return Err(Failure::other("no key file (JIUZHU_KEYS is unset)")) };
     if path.exists() {
         return Keyring::load(&path).map_err(|e| Failure::input(e.to_string()));
     }
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir)?;
+        crate::private::create_dir(dir)?;
     }
     let keys = Keyring::generate(&now());
-    keys.save(&path).map_err(|e| Failure::from(e.to_string()))?;
+    keys.save(&path)?;
     eprintln!(
         "已生成密钥文件 {0}：请备份到数据库备份以外的地方 · created key file {0}: back it up apart from the database backups",
         path.display()
@@ -93,19 +99,19 @@ pub async fn rotate(database_url: &str, named: Option<&Path>, index: bool, audit
     };
     let mut keys = load(database_url, named)?;
     let created = now();
-    let data_id = keys.rotate(KeyKind::Data, &created).map_err(|e| Failure::from(e.to_string()))?;
+    let data_id = keys.rotate(KeyKind::Data, &created)?;
     if index {
-        keys.rotate(KeyKind::Index, &created).map_err(|e| Failure::from(e.to_string()))?;
+        keys.rotate(KeyKind::Index, &created)?;
     }
     if audit {
-        keys.rotate(KeyKind::Audit, &created).map_err(|e| Failure::from(e.to_string()))?;
+        keys.rotate(KeyKind::Audit, &created)?;
     }
-    keys.save(&path).map_err(|e| Failure::from(e.to_string()))?;
+    keys.save(&path)?;
     let keys = Arc::new(keys);
     let store = jiuzhu_store_sql::connect(database_url, keys.clone()).await?;
     let mut rewritten = 0usize;
     for (table, label) in [(RekeyTable::Persons, "身份证号 ID numbers"), (RekeyTable::Households, "银行账号 bank accounts")] {
-        let bar = crate::load::spinner(&format!("重新加密 re-encrypting {label}"));
+        let bar = crate::progress::spinner(&format!("重新加密 re-encrypting {label}"));
         let mut after = 0;
         loop {
             let batch = store.rekey(table, after, 2000).await?;
@@ -121,7 +127,7 @@ pub async fn rotate(database_url: &str, named: Option<&Path>, index: bool, audit
     drop(store);
     let mut keys = Arc::try_unwrap(keys).unwrap_or_else(|k| (*k).clone());
     let retired = keys.retire_old();
-    keys.save(&path).map_err(|e| Failure::from(e.to_string()))?;
+    keys.save(&path)?;
     println!(
         "数据密钥 #{data_id} 已启用，{rewritten} 项重新加密，{retired} 把旧密钥已退役 · data key #{data_id} active, {rewritten} values re-encrypted, {retired} old keys retired"
     );

@@ -3,12 +3,15 @@
 
 mod assess;
 mod bench;
-mod bench_assess;
-mod cases;
+mod demo;
+mod feeds;
 mod keys;
-mod load;
+mod measure;
+mod population;
+mod private;
+mod progress;
+mod services;
 mod simulate;
-mod verify;
 
 use clap::{Parser, Subcommand};
 
@@ -354,9 +357,18 @@ impl Failure {
     }
 }
 
-impl<E: std::fmt::Display> From<E> for Failure {
+/// Any error, with every cause under it (`database error: … connection refused`), so the one
+/// line printed says what went wrong and why.
+impl<E: std::error::Error + 'static> From<E> for Failure {
     fn from(e: E) -> Failure {
-        Failure { code: 1, message: e.to_string() }
+        let mut message = e.to_string();
+        let mut cause = e.source();
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&c.to_string());
+            cause = c.source();
+        }
+        Failure { code: 1, message }
     }
 }
 
@@ -367,8 +379,10 @@ fn alert_thresholds(file: Option<&std::path::Path>) -> Result<jiuzhu_audit::aler
     serde_norway::from_str(&text).map_err(|e| Failure::input(format!("--alerts {}: {e}", file.display())))
 }
 
+/// Today where the command runs (the default of every `--as-of` and `--date`).
 fn today() -> chrono::NaiveDate {
-    chrono::Local::now().date_naive()
+    use jiuzhu_domain::Clock;
+    jiuzhu_domain::SystemClock.today()
 }
 
 #[tokio::main]
@@ -390,34 +404,39 @@ async fn run(cli: Cli) -> Result<(), Failure> {
     let thresholds = alert_thresholds(cli.alerts.as_deref())?;
     match cli.command {
         Command::Demo { households, seed, data_dir, listen, as_of } => {
-            std::fs::create_dir_all(&data_dir)?;
+            private::create_dir(&data_dir)?;
             let url = format!("sqlite://{}", data_dir.join("jiuzhu.db").display());
             let (store, keys) = keys::open_keyed(&url, key_file).await?;
-            let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
-            load::print_accounts(&accounts, &data_dir);
+            let accounts = demo::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
+            demo::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
-            let mut state = jiuzhu_web::AppState::with_thresholds(store, keys, thresholds);
-            state.export_approval_rows = cli.export_approval_rows;
-            jiuzhu_web::serve(state, listen).await?;
+            let settings = jiuzhu_web::Settings { thresholds, export_approval_rows: cli.export_approval_rows, ..jiuzhu_web::Settings::new(&data_dir) };
+            let state = jiuzhu_web::AppState::new(store, keys, settings)?;
+            jiuzhu_web::serve(state, listen).await.map_err(|e| Failure::other(format!("{e:#}")))?;
         }
         Command::Serve { database_url, listen, secure_cookies } => {
             if let Some(path) = database_url.strip_prefix("sqlite://")
                 && let Some(dir) = std::path::Path::new(path).parent().filter(|d| !d.as_os_str().is_empty())
             {
-                std::fs::create_dir_all(dir)?;
+                private::create_dir(dir)?;
             }
             let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
-            let mut state = jiuzhu_web::AppState::with_thresholds(store, keys, thresholds);
-            state.secure_cookies = secure_cookies;
-            state.export_approval_rows = cli.export_approval_rows;
-            println!("救助 jiuzhu: http://{listen} ({})", state.store.backend());
-            jiuzhu_web::serve(state, listen).await?;
+            let backend = store.backend();
+            let settings = jiuzhu_web::Settings {
+                secure_cookies,
+                thresholds,
+                export_approval_rows: cli.export_approval_rows,
+                ..jiuzhu_web::Settings::new(&keys::data_dir(&database_url))
+            };
+            let state = jiuzhu_web::AppState::new(store, keys, settings)?;
+            println!("救助 jiuzhu: http://{listen} ({backend})");
+            jiuzhu_web::serve(state, listen).await.map_err(|e| Failure::other(format!("{e:#}")))?;
         }
         Command::Seed { database_url, households, seed, accounts_dir, as_of } => {
-            std::fs::create_dir_all(&accounts_dir)?;
+            private::create_dir(&accounts_dir)?;
             let store = keys::open(&database_url, key_file).await?;
-            let accounts = load::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
-            load::print_accounts(&accounts, &accounts_dir);
+            let accounts = demo::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &accounts_dir).await?;
+            demo::print_accounts(&accounts, &accounts_dir);
         }
         Command::Gen { households, seed, out, as_of, format, region } => {
             let format = match format.as_str() {
@@ -425,12 +444,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "parquet" => jiuzhu_verify::sink::FeedFormat::Parquet,
                 other => return Err(Failure::input(format!("--format: 应为 csv 或 parquet / must be csv or parquet, not {other}"))),
             };
-            let region = crate::verify::parse_region(&region)?;
+            let region = crate::feeds::parse_region(&region)?;
             let cfg = jiuzhu_synth::Config::new(households, seed, as_of.unwrap_or_else(today)).with_region(region);
             let started = std::time::Instant::now();
             let generator = jiuzhu_synth::Generator::try_new(&cfg).map_err(|e| Failure::input(format!("--region: {e}")))?;
             let mut writer = jiuzhu_synth::FilesWriter::create_with(&out, &cfg, generator.divisions(), format)?;
-            let bar = load::progress(households as u64, "生成 generating");
+            let bar = crate::progress::progress(households as u64, "生成 generating");
             let mut failed = None;
             generator.each(|i, h| {
                 if failed.is_none()
@@ -469,20 +488,19 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 Some(url) => keys::open(&url, key_file).await?.calendar_years().await?,
                 None => Vec::new(),
             };
-            let cal = jiuzhu_domain::Calendar::with_years(&years).map_err(|e| Failure::from(format!("{} / {}", e.zh, e.en)))?;
+            let cal = jiuzhu_domain::Calendar::with_years(&years).map_err(|e| Failure::other(format!("{} / {}", e.zh, e.en)))?;
             let r = cal.add_working_days(d, n).map_err(|e| Failure::input(format!("{}: {} / {}", e.field, e.zh, e.en)))?;
             println!("{r}");
         }
         Command::Calendar { command: CalendarCommand::Import { file, year, source, database_url } } => {
             let text = std::fs::read_to_string(&file).map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
             let store = keys::open(&database_url, key_file).await?;
-            let cw = jiuzhu_casework::Casework::new(store);
-            cw.load_calendar().await.map_err(|e| Failure::from(e.to_string()))?;
+            let cw = services::casework(&store).await?;
             let n = cw.import_calendar_year(None, year, &text, &source).await.map_err(|e| match e {
                 jiuzhu_casework::CaseworkError::Invalid(v) => {
                     Failure::input(v.0.iter().map(|e| format!("{}: {} / {}", file.display(), e.zh, e.en)).collect::<Vec<_>>().join("\n"))
                 }
-                e => Failure::from(e.to_string()),
+                e => Failure::from(e),
             })?;
             println!(
                 "{year} imported from {}; deadlines computed for {n} cases / 已导入 {year} 年节假日安排，{n} 个案件的期限已计算",
@@ -491,9 +509,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Casework { command: CaseworkCommand::Tick { database_url, date } } => {
             let store = keys::open(&database_url, key_file).await?;
-            let cw = jiuzhu_casework::Casework::new(store);
-            cw.load_calendar().await.map_err(|e| Failure::from(e.to_string()))?;
-            let r = cw.tick(date.unwrap_or_else(today)).await.map_err(|e| Failure::from(e.to_string()))?;
+            let cw = services::casework(&store).await?;
+            let r = cw.tick(date.unwrap_or_else(today)).await?;
             println!("{}", serde_json::to_string(&r)?);
         }
         Command::Keys { command: KeysCommand::Status { database_url } } => keys::status(&database_url, key_file)?,
@@ -502,7 +519,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Audit { command: AuditCommand::Verify { database_url } } => {
             let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
-            let bar = load::spinner("校验审计日志 verifying the audit trail");
+            let bar = crate::progress::spinner("校验审计日志 verifying the audit trail");
             let v = jiuzhu_audit::verify(store.as_ref(), &jiuzhu_audit::KeySealer::new(keys), |n| bar.set_position(n as u64)).await?;
             bar.finish_and_clear();
             for p in &v.problems {
@@ -510,7 +527,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             }
             println!("{}", serde_json::to_string(&v)?);
             if !v.ok() {
-                return Err(Failure::from(format!(
+                return Err(Failure::other(format!(
                     "审计日志被改动，第一处在第 {} 条 · the audit trail was tampered with; first at entry {}",
                     v.problems[0].entry_id, v.problems[0].entry_id
                 )));
@@ -521,7 +538,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let scope = jiuzhu_domain::RegionCode::parse(&region).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;
             let store = keys::open(&database_url, key_file).await?;
             let total = store.count_households(&scope).await?;
-            let bar = load::progress(total as u64, "重新评估 re-assessing");
+            let bar = crate::progress::progress(total as u64, "重新评估 re-assessing");
             let started = std::time::Instant::now();
             let date = date.unwrap_or_else(today);
             let n = jiuzhu_registry::assess::reassess_all(
@@ -529,7 +546,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 &scope,
                 date,
                 jiuzhu_policy::Policies::builtin(),
-                &jiuzhu_store::Actor::system("reassess"),
+                &jiuzhu_domain::Actor::system("reassess"),
                 |n| bar.set_position(n as u64),
             )
             .await
@@ -547,12 +564,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Bench { bench } => bench::run(bench).await?,
         Command::Import { feed, files, as_of, json, database_url } => match database_url {
             None => {
-                let records = verify::import(&feed, &files, as_of.unwrap_or_else(today), json)?;
-                eprintln!("{} 行全部有效 / all {} rows valid (not stored: no --database-url)", records.len(), records.len());
+                let rows = feeds::check(&feed, &files, as_of.unwrap_or_else(today), json)?;
+                eprintln!("{rows} 行全部有效 / all {rows} rows valid (not stored: no --database-url)");
             }
             Some(url) => {
                 let store = keys::open(&url, key_file).await?;
-                verify::import_into(store.as_ref(), &feed, &files, as_of.unwrap_or_else(today), "cli:import", json).await?;
+                feeds::import_into(&store, &feed, &files, as_of.unwrap_or_else(today), "cli:import", json).await?;
             }
         },
         Command::Verify { command: VerifyCommand::Discover { database_url, as_of, region } } => {
@@ -561,8 +578,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 .map(|r| jiuzhu_domain::RegionCode::parse(&r))
                 .transpose()
                 .map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;
-            let spinner = load::spinner("主动发现 proactive discovery");
-            let report = jiuzhu_verify::service::discover(
+            let spinner = crate::progress::spinner("主动发现 proactive discovery");
+            let report = jiuzhu_verify::discovery::discover(
                 store.as_ref(),
                 jiuzhu_policy::Policies::builtin(),
                 as_of.unwrap_or_else(today),
@@ -585,15 +602,14 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
         Command::Verify { command: VerifyCommand::Recipients { database_url, as_of } } => {
             let store = keys::open(&database_url, key_file).await?;
-            let casework = jiuzhu_casework::Casework::new(store.clone());
-            casework.load_calendar().await?;
+            let casework = services::casework(&store).await?;
             let report = casework.data_check_recipients(as_of.unwrap_or_else(today)).await?;
             println!("{}", serde_json::to_string(&report)?);
         }
         Command::Verify { command: VerifyCommand::Batch { dir, as_of, threads, findings, rules } } => {
-            let rules = verify::rules(rules.as_deref())?;
+            let rules = feeds::rules(rules.as_deref())?;
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-            verify::batch(&dir, as_of.unwrap_or_else(today), &rules, threads, findings.as_deref())?;
+            feeds::batch(&dir, as_of.unwrap_or_else(today), &rules, threads, findings.as_deref())?;
         }
     }
     Ok(())

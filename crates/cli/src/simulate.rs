@@ -98,7 +98,7 @@ pub async fn run(
     let scope = RegionCode::parse(region).map_err(|e| Failure::input(format!("--region: {}", e.zh)))?;
     let policies = Policies::builtin();
     let total = store.count_households(&scope).await?;
-    let bar = crate::load::progress(total as u64, "读取家庭 reading households");
+    let bar = crate::progress::progress(total as u64, "读取家庭 reading households");
     let situations = jiuzhu_registry::assess::situations_in(store.as_ref(), &scope, date, policies, |n| bar.set_position(n as u64))
         .await
         .map_err(|e| Failure::input(e.to_string()))?;

@@ -106,18 +106,18 @@ pub fn roster_csv(data: &[u8]) {
         programme: None,
         monthly_amount: None,
     };
-    let mark = jiuzhu_registry::export::Watermark {
+    let mark = jiuzhu_registry::roster::Watermark {
         username: s.to_string(),
         display_name: String::new(),
         at: chrono::DateTime::from_timestamp(0, 0).unwrap(),
         export_id: 1,
         purpose: s.to_string(),
     };
-    let bytes = jiuzhu_registry::export::csv(&[row], &mark).expect("CSV writes any text");
+    let bytes = jiuzhu_registry::roster::csv(&[row], &mark).expect("CSV writes any text");
     let mut r = csv::ReaderBuilder::new().has_headers(false).flexible(true).from_reader(&bytes[3..]);
     let records: Vec<csv::StringRecord> = r.records().map(|x| x.expect("RFC 4180 reads back")).collect();
     assert_eq!(records.len(), 4);
-    let guarded = jiuzhu_registry::export::guard(s);
+    let guarded = jiuzhu_registry::roster::guard(s);
     assert_eq!(&records[2][4], guarded.as_ref());
     assert!(!matches!(records[2][4].chars().next(), Some('=' | '+' | '-' | '@' | '\t' | '\r' | '\n')), "never a formula");
 }

@@ -1,7 +1,8 @@
 //! 研判: the policy engine run on a registered household, with authorisation and the result kept.
 
-use crate::{Registry, RegistryError, Result, User};
+use crate::{Registry, RegistryError, Result};
 use chrono::NaiveDate;
+use jiuzhu_domain::{Action, ObjectKind, User};
 use jiuzhu_domain::{FieldError, Permission};
 use jiuzhu_policy::registry::{RegistryHousehold, situation_of};
 use jiuzhu_policy::{Assessment, Params, Policies, bulk};
@@ -83,21 +84,23 @@ impl Registry {
         self.require(user, Permission::AssessHousehold)?;
         let h = self.household_in_scope(user, id).await?;
         let a = assess_household(&h, date, policies)?;
-        let ids = self.store.insert_assessments(&[record_of(&h, date, &a)], &user.actor()).await?;
+        let ids = self.assessments.insert_assessments(&[record_of(&h, date, &a)], &user.actor()).await?;
+        user.trail.action(Action::Create);
+        user.trail.object(ObjectKind::Assessment, ids[0]);
         Ok((ids[0], a))
     }
 
     /// A household's stored assessments, newest first (for before/after comparison).
     pub async fn assessments(&self, user: &User, id: i64) -> Result<Vec<AssessmentRecord>> {
         self.get(user, id).await?;
-        Ok(self.store.assessments(id).await?)
+        Ok(self.assessments.assessments(id).await?)
     }
 }
 
 /// Every household inside `scope` as a situation on `date`, keyed by its town (9-digit code),
 /// read in batches. `progress` is told how many households were read so far.
 pub async fn situations_in(
-    store: &dyn jiuzhu_store::Store,
+    store: &(impl jiuzhu_store::HouseholdStore + ?Sized),
     scope: &jiuzhu_domain::RegionCode,
     date: NaiveDate,
     policies: &Policies,
@@ -130,7 +133,7 @@ impl Registry {
         policies: &Policies,
     ) -> Result<jiuzhu_policy::simulate::Report> {
         self.require(user, Permission::Simulate)?;
-        let situations = situations_in(self.store.as_ref(), &user.scope.0, date, policies, |_| {}).await?;
+        let situations = situations_in(self.households.as_ref(), &user.scope.0, date, policies, |_| {}).await?;
         jiuzhu_policy::simulate::simulate(&situations, policies, change, date)
             .map_err(|e| RegistryError::Invalid(FieldError::new("parameter", "simulation", e.clone(), e).into()))
     }
@@ -158,11 +161,11 @@ pub fn compact_record_of(h: &Household, date: NaiveDate, a: &Assessment) -> NewA
 /// Re-assesses every household inside `scope` on `date` and stores the results in batches
 /// (each batch in one transaction). Returns how many were assessed.
 pub async fn reassess_all(
-    store: &dyn jiuzhu_store::Store,
+    store: &(impl jiuzhu_store::HouseholdStore + jiuzhu_store::AssessmentStore + ?Sized),
     scope: &jiuzhu_domain::RegionCode,
     date: NaiveDate,
     policies: &Policies,
-    actor: &jiuzhu_store::Actor,
+    actor: &jiuzhu_domain::Actor,
     mut progress: impl FnMut(usize),
 ) -> Result<usize> {
     let (mut after, mut done) = (0, 0);
@@ -191,12 +194,12 @@ impl Registry {
         after: Option<NaiveDate>,
     ) -> Result<(Vec<NaiveDate>, Vec<jiuzhu_store::AssessmentTotals>, Vec<jiuzhu_store::AssessmentTotals>)> {
         self.require(user, Permission::ReadStatistics)?;
-        let dates = self.store.assessment_dates(&user.scope.0).await?;
+        let dates = self.assessments.assessment_dates(&user.scope.0).await?;
         let after = after.or(dates.first().copied());
         let before = before.or(dates.get(1).copied());
         let totals = |d: Option<NaiveDate>| async move {
             match d {
-                Some(d) => self.store.assessment_totals(&user.scope.0, d).await,
+                Some(d) => self.assessments.assessment_totals(&user.scope.0, d).await,
                 None => Ok(Vec::new()),
             }
         };

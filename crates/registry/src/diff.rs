@@ -7,15 +7,14 @@ use serde_json::Value;
 /// The history is shown to every user who can open the household, and identifiers are masked
 /// by default: the same masks as on every page.
 fn mask(field: &str, s: String) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let tail = |n: usize| chars[chars.len().saturating_sub(n)..].iter().collect::<String>();
+    if s.is_empty() {
+        return s;
+    }
     match field {
-        "id_number" if chars.len() == 18 => format!("{}********{}", chars[..6].iter().collect::<String>(), tail(4)),
-        "bank_account_no" if !chars.is_empty() => format!("****{}", tail(4)),
-        // 残疾人证号 starts with the holder's ID number.
-        "disability_certificate" if !chars.is_empty() => format!("****{}", tail(2)),
-        "phone" if chars.len() >= 7 => format!("{}****{}", chars[..3].iter().collect::<String>(), tail(4)),
-        "id_number" | "bank_account_no" | "phone" if !chars.is_empty() => "****".into(),
+        "id_number" => jiuzhu_domain::mask::id_number(&s),
+        "bank_account_no" => jiuzhu_domain::mask::bank_account_no(&s),
+        "disability_certificate" => jiuzhu_domain::mask::disability_certificate(&s),
+        "phone" => jiuzhu_domain::mask::phone(&s),
         _ => s,
     }
 }

@@ -4,36 +4,18 @@
 
 pub mod assess;
 mod diff;
-pub mod export;
+pub mod exports;
 mod input;
+pub mod roster;
 
 pub use input::*;
 
 use chrono::NaiveDate;
+use jiuzhu_accounts::{AccountError, Accounts};
+use jiuzhu_domain::access::{Field, Guarded};
 use jiuzhu_domain::*;
 use jiuzhu_store::*;
 use std::sync::Arc;
-
-/// The signed-in user a request acts for.
-#[derive(Debug, Clone)]
-pub struct User {
-    pub account_id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub scope: Scope,
-    /// For department liaisons: the department whose referrals they answer.
-    pub department: Option<jiuzhu_domain::casework::Department>,
-}
-
-impl User {
-    pub fn actor(&self) -> Actor {
-        Actor { account_id: Some(self.account_id), username: self.username.clone() }
-    }
-    pub fn can(&self, p: Permission) -> bool {
-        self.role.has(p)
-    }
-}
 
 #[derive(Debug, thiserror::Error)]
 pub enum RegistryError {
@@ -75,42 +57,73 @@ impl From<ValidationErrors> for RegistryError {
     }
 }
 
+impl From<AccountError> for RegistryError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Forbidden => RegistryError::Forbidden,
+            AccountError::NotFound => RegistryError::NotFound,
+            AccountError::Invalid(v) => RegistryError::Invalid(v),
+            AccountError::Store(s) => RegistryError::from(s),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, RegistryError>;
 
 /// Search results shown per page.
 pub const PAGE_SIZE: i64 = 50;
 
+/// The smallest 查询事由 that says something (e.g. "入户调查核实").
+pub const MIN_PURPOSE_CHARS: usize = 4;
+
+/// The registry service: households, members and their records, the region tree, 研判, reveals
+/// and exports — each read and write checked for role and region scope and recorded on the
+/// user's trail.
 #[derive(Clone)]
 pub struct Registry {
-    store: Arc<dyn Store>,
+    regions: Arc<dyn RegionStore>,
+    households: Arc<dyn HouseholdStore>,
+    assessments: Arc<dyn AssessmentStore>,
+    /// Only to tell whether a reveal is inside the user's caseload.
+    cases: Arc<dyn CaseStore>,
+    accounts: Accounts,
 }
 
 impl Registry {
-    pub fn new(store: Arc<dyn Store>) -> Registry {
-        Registry { store }
-    }
-
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
+    pub fn new(store: &Arc<dyn Store>, accounts: Accounts) -> Registry {
+        Registry { regions: store.clone(), households: store.clone(), assessments: store.clone(), cases: store.clone(), accounts }
     }
 
     pub(crate) fn require(&self, user: &User, p: Permission) -> Result<()> {
-        if user.can(p) { Ok(()) } else { Err(RegistryError::Forbidden) }
+        if user.can(p) {
+            Ok(())
+        } else {
+            user.trail.refuse(Denial::Role);
+            Err(RegistryError::Forbidden)
+        }
     }
 
-    /// Loads a household only when it lies in the user's scope.
+    /// Loads a household only when it lies in the user's scope. The trail names it either way:
+    /// a read when in scope, 越权 when not (the user sees "not found" both times).
     pub(crate) async fn household_in_scope(&self, user: &User, id: i64) -> Result<Household> {
-        let region = self.store.household_region(id).await?.ok_or(RegistryError::NotFound)?;
+        user.trail.object(ObjectKind::Household, id);
+        let Some(region) = self.households.household_region(id).await? else {
+            user.trail.refuse(Denial::NotFound);
+            return Err(RegistryError::NotFound);
+        };
+        user.trail.household(id);
         if !user.scope.contains(&region) {
+            user.trail.refuse(Denial::OutOfScope);
             return Err(RegistryError::NotFound);
         }
-        self.store.household(id).await?.ok_or(RegistryError::NotFound)
+        self.households.household(id).await?.ok_or(RegistryError::NotFound)
     }
 
     /// The region must exist (be loaded) and lie in the user's scope.
     async fn check_region(&self, user: &User, field: &str, code: &RegionCode) -> Result<()> {
-        let known = self.store.region(code).await?.is_some();
+        let known = self.regions.region(code).await?.is_some();
         if !known {
+            user.trail.refuse(Denial::Invalid);
             return Err(FieldError::new(
                 field,
                 "region.unknown",
@@ -120,6 +133,7 @@ impl Registry {
             .into());
         }
         if !user.scope.contains(code) {
+            user.trail.refuse(Denial::Invalid);
             return Err(FieldError::new(
                 field,
                 "region.out_of_scope",
@@ -131,31 +145,58 @@ impl Registry {
         Ok(())
     }
 
-    /// A person (by ID number) already registered in another household is a named error.
-    fn person_conflict(field: &str) -> RegistryError {
-        FieldError::new(
-            field,
-            "id_number.registered",
-            "此身份证号码已登记在其他家庭中；如需调整，请使用“成员迁移”",
-            "this ID number is already registered in another household; use \"move member\" to change that",
-        )
-        .into()
+    /// Whether a person (by ID number) is registered already. Asking is a lookup by ID number —
+    /// it tells whether the number exists anywhere — so it is recorded as one (the
+    /// `id_searches` alert counts it); a household in the user's own region is named, one
+    /// elsewhere is not.
+    async fn refuse_registered(&self, user: &User, field: &str, id_number: &IdNumber) -> Result<()> {
+        user.trail.search(SearchBy::IdNumber);
+        let Some(household) = self.households.household_of_person(id_number.as_str()).await? else { return Ok(()) };
+        Err(self.person_conflict(user, field, Some(household)).await)
+    }
+
+    /// A person already registered in another household is a named error.
+    async fn person_conflict(&self, user: &User, field: &str, household: Option<i64>) -> RegistryError {
+        user.trail.refuse(Denial::Invalid);
+        let region = match household {
+            Some(h) => self.households.household_region(h).await.ok().flatten(),
+            None => None,
+        };
+        match (household, region) {
+            (Some(h), Some(r)) if user.scope.contains(&r) => FieldError::new(
+                field,
+                "id_number.registered",
+                format!("此身份证号码已登记在本辖区家庭 #{h} 中；如需调整，请使用“成员迁移”"),
+                format!("this ID number is already registered in household #{h} of your region; use \"move member\" to change that"),
+            )
+            .into(),
+            _ => FieldError::new(
+                field,
+                "id_number.registered",
+                "此身份证号码已登记在其他家庭中，不能重复登记；如需迁入本辖区，请联系县级民政部门",
+                "this ID number is already registered in another household; the county office can move the person",
+            )
+            .into(),
+        }
     }
 
     /// Searches the user's scope. `text` may be an ID number (exact), a region code, a village
-    /// or town name, or the start of a member's name.
+    /// or town name, or the start of a member's name. The trail records which of these it was
+    /// (never the text).
     pub async fn search(&self, user: &User, text: &str, after_id: i64) -> Result<Vec<HouseholdSummary>> {
+        user.trail.action(Action::Search);
         self.require(user, Permission::ReadHousehold)?;
-        let text = text.trim();
+        let text = jiuzhu_domain::text::clean(text);
         let scope = user.scope.0.clone();
         let filter = if text.is_empty() {
             HouseholdFilter::All
-        } else if let Ok(id) = IdNumber::parse(text, NaiveDate::MAX) {
+        } else if let Ok(id) = IdNumber::parse(&text, NaiveDate::MAX) {
             HouseholdFilter::IdNumber(id.as_str().to_string())
         } else if text.bytes().all(|b| b.is_ascii_digit()) {
-            match RegionCode::parse(text) {
+            match RegionCode::parse(&text) {
                 Ok(code) => HouseholdFilter::Region(code),
                 Err(_) => {
+                    user.trail.refuse(Denial::Invalid);
                     return Err(FieldError::new(
                         "q",
                         "search.digits",
@@ -167,13 +208,26 @@ impl Registry {
             }
         } else {
             // A village or town name in scope wins over a person's name.
-            let regions = self.store.find_regions(&scope, text, 2).await?;
+            let regions = self.regions.find_regions(&scope, &text, 2).await?;
             match regions.as_slice() {
-                [one] if is_division_name(&one.name, text) => HouseholdFilter::Region(one.code.clone()),
-                _ => HouseholdFilter::NamePrefix(text.to_string()),
+                [one] if is_division_name(&one.name, &text) => HouseholdFilter::Region(one.code.clone()),
+                _ => HouseholdFilter::NamePrefix(text.clone()),
             }
         };
-        Ok(self.store.search_households(&HouseholdQuery { scope, filter, after_id, limit: PAGE_SIZE }).await?)
+        user.trail.search(match filter {
+            HouseholdFilter::IdNumber(_) => SearchBy::IdNumber,
+            HouseholdFilter::NamePrefix(_) => SearchBy::Name,
+            HouseholdFilter::All | HouseholdFilter::Region(_) => SearchBy::Region,
+        });
+        let found = self.households.search_households(&HouseholdQuery { scope, filter, after_id, limit: PAGE_SIZE }).await?;
+        user.trail.detail(format!("rows={}", found.len()));
+        Ok(found)
+    }
+
+    /// How many households the user's region holds (the list's total).
+    pub async fn count(&self, user: &User) -> Result<i64> {
+        self.require(user, Permission::ReadHousehold)?;
+        Ok(self.households.count_households(&user.scope.0).await?)
     }
 
     pub async fn get(&self, user: &User, id: i64) -> Result<Household> {
@@ -183,27 +237,63 @@ impl Registry {
 
     pub async fn history(&self, user: &User, id: i64) -> Result<Vec<HistoryEntry>> {
         self.get(user, id).await?;
-        Ok(self.store.history(id).await?)
+        Ok(self.households.history(id).await?)
+    }
+
+    /// 查看完整信息: a household's identifiers in full for a case worker, with a purpose (at least
+    /// [`MIN_PURPOSE_CHARS`]) and the password typed again. The trail names the fields shown,
+    /// the purpose, and whether the household is outside the user's caseload.
+    pub async fn reveal(&self, user: &User, id: i64, purpose: &str, password: &str) -> Result<Household> {
+        user.trail.action(Action::Reveal);
+        let fields: Vec<&'static str> = Field::REVEALABLE.iter().map(|f| f.as_str()).collect();
+        user.trail.fields(&fields);
+        self.require(user, Permission::RevealIdentifiers)?;
+        // Scope first: another region's household is "not found" (and 越权 on the trail).
+        let h = self.household_in_scope(user, id).await?;
+        let purpose: String = jiuzhu_domain::text::clean(purpose).chars().take(200).collect();
+        if purpose.chars().count() < MIN_PURPOSE_CHARS {
+            user.trail.refuse(Denial::Invalid);
+            return Err(FieldError::new(
+                "purpose",
+                "reveal.purpose",
+                "请填写查询事由（至少 4 个字）",
+                "give the reason for looking (at least 4 characters)",
+            )
+            .into());
+        }
+        user.trail.purpose(&purpose);
+        self.accounts.confirm(user, Guarded::Reveal, password, "password").await?;
+        if !self.cases.in_caseload(id, user.account_id, user.role).await? {
+            user.trail.hint("outside_caseload");
+        }
+        user.trail.detail(format!("members={}", h.members.len()));
+        Ok(h)
     }
 
     /// Registers a new household with its head (and any other members and records).
     pub async fn create(&self, user: &User, input: &NewHouseholdInput, today: NaiveDate) -> Result<i64> {
+        user.trail.action(Action::Create);
         self.require(user, Permission::WriteHousehold)?;
-        let new = input.validate(today)?;
+        let new = input.validate(today).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
         self.check_region(user, "hukou_region", &new.data.hukou_region).await?;
-        self.store.region(&new.data.residence_region).await?.ok_or_else(|| {
-            FieldError::new("residence_region", "region.unknown", "居住地区划代码不存在", "residence region does not exist")
-        })?;
-        for (i, m) in new.members.iter().enumerate() {
-            if self.store.household_of_person(m.id_number.as_str()).await?.is_some() {
-                return Err(Self::person_conflict(&format!("members[{i}].id_number")));
-            }
+        if self.regions.region(&new.data.residence_region).await?.is_none() {
+            user.trail.refuse(Denial::Invalid);
+            return Err(
+                FieldError::new("residence_region", "region.unknown", "居住地区划代码不存在", "residence region does not exist").into()
+            );
         }
-        match self.store.insert_households(std::slice::from_ref(&new), &user.actor()).await {
-            Ok(ids) => Ok(ids[0]),
+        for (i, m) in new.members.iter().enumerate() {
+            self.refuse_registered(user, &format!("members[{i}].id_number"), &m.id_number).await?;
+        }
+        match self.households.insert_households(std::slice::from_ref(&new), &user.actor()).await {
+            Ok(ids) => {
+                user.trail.object(ObjectKind::Household, ids[0]);
+                user.trail.household(ids[0]);
+                Ok(ids[0])
+            }
             // Another clerk registered the same person a moment ago.
             Err(StoreError::Conflict { constraint }) if constraint == "persons_id_number" => {
-                Err(Self::person_conflict("members[0].id_number"))
+                Err(self.person_conflict(user, "members[0].id_number", None).await)
             }
             Err(e) => Err(e.into()),
         }
@@ -212,11 +302,12 @@ impl Registry {
     pub async fn update_household(&self, user: &User, id: i64, version: i64, input: &HouseholdInput) -> Result<()> {
         self.require(user, Permission::WriteHousehold)?;
         let old = self.household_in_scope(user, id).await?;
-        let data = input.validate()?;
+        let data = input.validate().inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
         if data.hukou_region != old.data.hukou_region {
             self.check_region(user, "hukou_region", &data.hukou_region).await?;
         }
-        if data.residence_region != old.data.residence_region && self.store.region(&data.residence_region).await?.is_none() {
+        if data.residence_region != old.data.residence_region && self.regions.region(&data.residence_region).await?.is_none() {
+            user.trail.refuse(Denial::Invalid);
             return Err(
                 FieldError::new("residence_region", "region.unknown", "居住地区划代码不存在", "residence region does not exist").into()
             );
@@ -225,7 +316,17 @@ impl Registry {
         if changes.is_empty() {
             return Ok(());
         }
-        Ok(self.store.update_household(id, version, &data, &changes, &user.actor()).await?)
+        Self::write(user, self.households.update_household(id, version, &data, &changes, &user.actor()).await)
+    }
+
+    /// A write's outcome, with a lost race (someone saved first) on the trail.
+    fn write<T>(user: &User, r: std::result::Result<T, StoreError>) -> Result<T> {
+        r.map_err(|e| {
+            if matches!(e, StoreError::VersionMismatch { .. }) {
+                user.trail.refuse(Denial::Conflict);
+            }
+            e.into()
+        })
     }
 
     pub async fn update_member(
@@ -239,36 +340,40 @@ impl Registry {
     ) -> Result<()> {
         self.require(user, Permission::WriteHousehold)?;
         let h = self.household_in_scope(user, household_id).await?;
-        let old = h.member(member_id).ok_or(RegistryError::NotFound)?;
-        let data = input.validate("", today)?;
+        let Some(old) = h.member(member_id) else {
+            user.trail.refuse(Denial::NotFound);
+            return Err(RegistryError::NotFound);
+        };
+        let data = input.validate("", today).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
         let all: Vec<MemberData> = h.members.iter().map(|m| if m.id == member_id { data.clone() } else { m.data.clone() }).collect();
-        check_members(&all).map_err(|e| rename_member_errors(e, h.members.iter().position(|m| m.id == member_id).unwrap_or(0)))?;
-        if data.id_number != old.data.id_number && self.store.household_of_person(data.id_number.as_str()).await?.is_some() {
-            return Err(Self::person_conflict("id_number"));
+        check_members(&all)
+            .map_err(|e| rename_member_errors(e, h.members.iter().position(|m| m.id == member_id).unwrap_or(0)))
+            .inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
+        if data.id_number != old.data.id_number {
+            self.refuse_registered(user, "id_number", &data.id_number).await?;
         }
         let changes = diff::changes(&format!("member:{member_id}"), &old.data.to_input(), &data.to_input());
         if changes.is_empty() {
             return Ok(());
         }
-        match self.store.update_member(household_id, member_id, version, &data, &changes, &user.actor()).await {
-            Err(StoreError::Conflict { .. }) => Err(Self::person_conflict("id_number")),
-            r => Ok(r?),
+        match self.households.update_member(household_id, member_id, version, &data, &changes, &user.actor()).await {
+            Err(StoreError::Conflict { .. }) => Err(self.person_conflict(user, "id_number", None).await),
+            r => Self::write(user, r),
         }
     }
 
     pub async fn add_member(&self, user: &User, household_id: i64, version: i64, input: &MemberInput, today: NaiveDate) -> Result<i64> {
         self.require(user, Permission::WriteHousehold)?;
         self.household_in_scope(user, household_id).await?;
-        let data = input.validate("", today)?;
+        let data = input.validate("", today).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
         if data.relation == Relation::Head {
+            user.trail.refuse(Denial::Invalid);
             return Err(FieldError::new("relation", "members.head", "本户已有户主", "this household already has a head").into());
         }
-        if self.store.household_of_person(data.id_number.as_str()).await?.is_some() {
-            return Err(Self::person_conflict("id_number"));
-        }
-        match self.store.add_member(household_id, version, &data, &user.actor()).await {
-            Err(StoreError::Conflict { .. }) => Err(Self::person_conflict("id_number")),
-            r => Ok(r?),
+        self.refuse_registered(user, "id_number", &data.id_number).await?;
+        match self.households.add_member(household_id, version, &data, &user.actor()).await {
+            Err(StoreError::Conflict { .. }) => Err(self.person_conflict(user, "id_number", None).await),
+            r => Self::write(user, r),
         }
     }
 
@@ -276,6 +381,12 @@ impl Registry {
     pub async fn move_member(&self, user: &User, from: i64, member_id: i64, version: i64, to: i64) -> Result<()> {
         self.require(user, Permission::WriteHousehold)?;
         let h = self.household_in_scope(user, from).await?;
+        if from == to {
+            user.trail.refuse(Denial::Invalid);
+            return Err(
+                FieldError::new("to_household", "household.same", "目标家庭与当前家庭相同", "the target is the same household").into()
+            );
+        }
         self.household_in_scope(user, to).await.map_err(|_| {
             FieldError::new(
                 "to_household",
@@ -284,21 +395,22 @@ impl Registry {
                 "the target household does not exist or is outside your region",
             )
         })?;
-        if from == to {
-            return Err(
-                FieldError::new("to_household", "household.same", "目标家庭与当前家庭相同", "the target is the same household").into()
-            );
+        if h.member(member_id).is_none() {
+            user.trail.refuse(Denial::NotFound);
+            return Err(RegistryError::NotFound);
         }
-        h.member(member_id).ok_or(RegistryError::NotFound)?;
-        match self.store.move_member(member_id, from, version, to, &user.actor()).await {
-            Err(StoreError::Conflict { .. }) => Err(FieldError::new(
-                "member",
-                "members.head_move",
-                "户主不能迁出，请先变更户主",
-                "the head cannot be moved out; change the head first",
-            )
-            .into()),
-            r => Ok(r?),
+        match self.households.move_member(member_id, from, version, to, &user.actor()).await {
+            Err(StoreError::Conflict { .. }) => {
+                user.trail.refuse(Denial::Invalid);
+                Err(FieldError::new(
+                    "member",
+                    "members.head_move",
+                    "户主不能迁出，请先变更户主",
+                    "the head cannot be moved out; change the head first",
+                )
+                .into())
+            }
+            r => Self::write(user, r),
         }
     }
 
@@ -314,57 +426,81 @@ impl Registry {
         self.require(user, Permission::WriteHousehold)?;
         let h = self.household_in_scope(user, household_id).await?;
         let member_ids: Vec<i64> = h.members.iter().map(|m| m.id).collect();
-        let records = input.validate(&member_ids, today)?;
+        let records = input.validate(&member_ids, today).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
         let changes = diff::record_changes(&h.records, &records);
         if changes.is_empty() {
             return Ok(());
         }
-        Ok(self.store.replace_records(household_id, version, &records, &changes, &user.actor()).await?)
+        Self::write(user, self.households.replace_records(household_id, version, &records, &changes, &user.actor()).await)
     }
 
     /// Children of a division (top level when `None`), limited to what the user may see:
     /// above the user's scope only the chain leading to it is shown.
     pub async fn region_children(&self, user: &User, parent: Option<&RegionCode>) -> Result<Vec<Division>> {
         let scope = &user.scope.0;
-        let all = self.store.region_children(parent).await?;
+        let all = self.regions.region_children(parent).await?;
         Ok(all.into_iter().filter(|d| d.code.is_within(scope) || scope.is_within(&d.code)).collect())
     }
 
-    /// How many households a roster of `within` (and with an active `programme`) would list.
-    pub async fn roster_count(&self, user: &User, within: &RegionCode, programme: Option<casework::AssistanceKind>) -> Result<i64> {
-        self.require(user, Permission::ExportRoster)?;
-        if !user.scope.contains(within) {
-            return Err(RegistryError::NotFound);
+    /// The region tree one level at a time, with the households each part holds inside the
+    /// user's region (a count, no personal data), and the divisions above `parent`.
+    pub async fn region_tree(&self, user: &User, parent: Option<&RegionCode>) -> Result<RegionTree> {
+        let children = self.region_children(user, parent).await?;
+        let mut out = Vec::with_capacity(children.len());
+        for d in children {
+            let within = if d.code.is_within(&user.scope.0) { &d.code } else { &user.scope.0 };
+            let households = self.households.count_households(within).await?;
+            out.push((d, households));
         }
-        Ok(self.store.roster_count(within, programme).await?)
+        let mut crumbs = Vec::new();
+        if let Some(p) = parent {
+            for code in p.ancestry() {
+                if let Some(d) = self.regions.region(&code).await? {
+                    crumbs.push(d);
+                }
+            }
+        }
+        Ok(RegionTree { crumbs, children: out })
     }
 
-    /// The roster itself, identifiers masked, at most `limit` rows (read in pages).
-    pub async fn roster(
-        &self,
-        user: &User,
-        within: &RegionCode,
-        programme: Option<casework::AssistanceKind>,
-        limit: i64,
-    ) -> Result<Vec<RosterRow>> {
-        self.require(user, Permission::ExportRoster)?;
-        if !user.scope.contains(within) {
-            return Err(RegistryError::NotFound);
+    /// The villages a user may register households in, grouped by town (the form's choices); a
+    /// village-level account's one village comes without its town.
+    pub async fn villages_by_town(&self, user: &User) -> Result<Vec<(Option<Division>, Vec<Division>)>> {
+        let scope = &user.scope.0;
+        let towns: Vec<Division> = match scope.level() {
+            RegionLevel::Village => return Ok(vec![(None, self.regions.region(scope).await?.into_iter().collect())]),
+            RegionLevel::Town => self.regions.region(scope).await?.into_iter().collect(),
+            _ => self.regions.find_regions(scope, "", 100_000).await?.into_iter().filter(|d| d.code.level() == RegionLevel::Town).collect(),
+        };
+        let mut groups = Vec::with_capacity(towns.len());
+        for town in towns {
+            let villages = self.regions.region_children(Some(&town.code)).await?;
+            groups.push((Some(town), villages));
         }
-        let mut rows: Vec<RosterRow> = Vec::new();
-        let mut after = 0;
-        while (rows.len() as i64) < limit {
-            let page = self.store.roster(within, programme, after, (limit - rows.len() as i64).min(1000)).await?;
-            let Some(last) = page.last() else { break };
-            after = last.household_id;
-            rows.extend(page);
-        }
-        Ok(rows)
+        Ok(groups)
     }
 
     pub async fn region_name(&self, code: &RegionCode) -> Result<Option<String>> {
-        Ok(self.store.region(code).await?.map(|d| d.name))
+        Ok(self.regions.region(code).await?.map(|d| d.name))
     }
+
+    /// Chinese names of a region and its ancestors: `甘肃省 平凉市 庄浪县 朱店镇 朱店村`.
+    pub async fn region_names(&self, code: &RegionCode) -> String {
+        let mut names = Vec::new();
+        for c in code.ancestry() {
+            if let Ok(Some(n)) = self.region_name(&c).await {
+                names.push(n);
+            }
+        }
+        if names.is_empty() { code.to_string() } else { names.join(" ") }
+    }
+}
+
+/// One level of the region tree: the divisions above it and its children with their households.
+#[derive(Debug, Clone)]
+pub struct RegionTree {
+    pub crumbs: Vec<Division>,
+    pub children: Vec<(Division, i64)>,
 }
 
 /// `text` names the division: its full name, or the name without its suffix (朱店村 → 朱店).

@@ -19,6 +19,7 @@ impl SqlStore {
     /// Opens (creating if needed) the database file at `path` and applies migrations. `keys`
     /// encrypt identifiers at rest; they never go into the database.
     pub async fn open(path: &Path, keys: Arc<Keyring>) -> Result<SqlStore> {
+        create_private(path).map_err(|e| StoreError::Backend(Box::new(e)))?;
         let opts = SqliteConnectOptions::from_str(&format!("sqlite://{}", path.display()))
             .map_err(backend)?
             .create_if_missing(true)
@@ -39,6 +40,25 @@ impl SqlStore {
         // to do it); cheap when nothing changed.
         sqlx::query("PRAGMA optimize=0x10002").execute(&pool).await.map_err(backend)?;
         Ok(SqlStore { pool, keys })
+    }
+}
+
+/// Creates the database file readable by its owner only (0600) before SQLite opens it: it holds
+/// personal data (encrypted identifiers, names, incomes). SQLite gives its journal files the same
+/// mode. An existing file is left as it is.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    if path.exists() {
+        return Ok(());
+    }
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        // Another process created it a moment ago.
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        Err(e) => Err(e),
     }
 }
 

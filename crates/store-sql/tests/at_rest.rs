@@ -2,8 +2,8 @@
 //! file, and still found by ID number across a key rotation.
 
 use jiuzhu_crypto::{KeyKind, Keyring};
-use jiuzhu_domain::{Division, RegionCode};
 use jiuzhu_domain::Actor;
+use jiuzhu_domain::{Division, RegionCode};
 use jiuzhu_store::{HouseholdStore, MaintenanceStore, RegionStore, RekeyTable};
 use jiuzhu_store_sql::sqlite::SqlStore;
 use jiuzhu_testkit::fixtures::{id_number, sample_household};

@@ -1,9 +1,9 @@
 //! 研判记录: the policy engine's results kept per household, and their totals by region.
 
 use crate::Result;
-use jiuzhu_domain::Actor;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::Actor;
 use jiuzhu_domain::RegionCode;
 use serde::Serialize;
 

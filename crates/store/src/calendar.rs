@@ -1,8 +1,8 @@
 //! 节假日安排: official holiday years imported after the release, shared by every server.
 
 use crate::Result;
-use jiuzhu_domain::Actor;
 use async_trait::async_trait;
+use jiuzhu_domain::Actor;
 
 #[async_trait]
 pub trait CalendarStore: Send + Sync {

@@ -2,9 +2,9 @@
 //! decision grants.
 
 use crate::Result;
-use jiuzhu_domain::Actor;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::Actor;
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::{Fen, RegionCode, Role};
 use serde::Serialize;

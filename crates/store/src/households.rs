@@ -2,9 +2,9 @@
 //! and the field-level history of every change.
 
 use crate::Result;
-use jiuzhu_domain::Actor;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::Actor;
 use jiuzhu_domain::*;
 use serde::Serialize;
 

@@ -5,7 +5,6 @@ use chrono::NaiveDate;
 use jiuzhu_domain::id_number::check_char;
 use jiuzhu_domain::*;
 
-
 pub fn today() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
 }

@@ -2,9 +2,15 @@
 //!
 //! - [`conformance`]: the storage suite every backend must pass, one module per storage trait;
 //! - [`fixtures`]: synthetic sample data (ID numbers, a household with records of every kind,
-//!   the divisions of two towns).
+//!   the divisions of two towns);
+//! - [`world`]: a real SQLite database with two towns, a household in each and an account of
+//!   every role at every scope;
+//! - [`app`]: the whole application on that world, and a client that signs in and sends
+//!   requests.
 //!
 //! Test support only: never a dependency of production code.
 
+pub mod app;
 pub mod conformance;
 pub mod fixtures;
+pub mod world;

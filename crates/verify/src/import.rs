@@ -6,6 +6,7 @@ use crate::read::{self, ReadError, Source};
 use crate::schema::{Column, ColumnType, Feed};
 use chrono::{Datelike, NaiveDate};
 use jiuzhu_domain::id_number::IdNumber;
+use jiuzhu_domain::mask;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -150,13 +151,6 @@ impl Report {
         self.problem_count == 0
     }
 
-    fn push(&mut self, p: Problem) {
-        self.problem_count += 1;
-        if self.problems.len() < MAX_LISTED {
-            self.problems.push(p);
-        }
-    }
-
     /// A plain-text report, Chinese first, one problem a line: `文件 第N行 列: 问题`.
     pub fn to_text(&self) -> String {
         let mut s = format!(
@@ -186,33 +180,56 @@ impl Report {
     }
 }
 
-/// Reads and validates `path` as `feed` on `today` (dates after it are out of range). Returns
-/// the report and, only when it has no problem, every record.
-pub fn validate_file(path: &Path, feed: Feed, today: NaiveDate) -> (Report, Option<Vec<FeedRecord>>) {
+/// The report of a file, its SHA-256 streamed (the file is never held whole for the hash).
+fn new_report(path: &Path, feed: Feed) -> Report {
     let file = path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned());
-    let sha256 = std::fs::read(path).map(|b| hex(&Sha256::digest(&b))).unwrap_or_default();
-    let mut report = Report {
+    Report {
         file,
         feed,
         format: read::Format::of(path).map_or("?", |f| f.as_str()).to_string(),
         encoding: String::new(),
-        sha256,
+        sha256: file_sha256(path).unwrap_or_default(),
         rows: 0,
         valid_rows: 0,
         problem_count: 0,
         problems: Vec::new(),
-    };
+    }
+}
+
+fn file_sha256(path: &Path) -> std::io::Result<String> {
+    use std::io::Read;
+    let mut f = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 1 << 16];
+    loop {
+        let n = f.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+/// Reads `path` as `feed` on `today` (dates after it are out of range), handing each valid row
+/// to `keep`, and reports every problem. Memory stays bounded whatever the file holds: rows
+/// are not kept here, problems are counted and only the first [`MAX_LISTED`] kept.
+pub fn scan_file(path: &Path, feed: Feed, today: NaiveDate, keep: &mut dyn FnMut(FeedRecord)) -> Report {
+    let mut report = new_report(path, feed);
     let mut v = Validator::new(feed, today);
     let result = read::scan(path, &mut |line| match line {
         read::Line::Header(h) => v.header(h),
-        read::Line::Row(row, cells) => v.row(row, cells),
+        read::Line::Row(row, cells) => {
+            if let Some(record) = v.row(row, cells) {
+                keep(record);
+            }
+        }
     });
-    let (mut problems, records, rows) = v.finish();
     match result {
         Ok(Source { encoding, ends_without_newline, .. }) => {
             report.encoding = encoding.to_string();
-            if ends_without_newline && problems.iter().any(|p| p.code == "row.columns") {
-                problems.push(problem(
+            if ends_without_newline && v.short_rows {
+                v.push(problem(
                     0,
                     "",
                     "",
@@ -222,13 +239,26 @@ pub fn validate_file(path: &Path, feed: Feed, today: NaiveDate) -> (Report, Opti
                 ));
             }
         }
-        Err(ReadError { zh, en }) => problems.push(problem(0, "", "", "file.unreadable", zh, en)),
+        Err(ReadError { zh, en }) => v.push(problem(0, "", "", "file.unreadable", zh, en)),
     }
-    report.rows = rows;
-    report.valid_rows = records.len() as u64;
-    for p in problems {
-        report.push(p);
-    }
+    report.rows = v.rows;
+    report.valid_rows = v.valid_rows;
+    report.problem_count = v.problem_count;
+    report.problems = v.problems;
+    report
+}
+
+/// Checks a file without keeping any of its rows (the first pass of an import).
+pub fn check_file(path: &Path, feed: Feed, today: NaiveDate) -> Report {
+    scan_file(path, feed, today, &mut |_| {})
+}
+
+/// Reads and validates `path` and, only when it has no problem, returns every record with the
+/// report. Holds the whole file's records: for tests and small files; imports use
+/// [`check_file`] and then [`scan_file`] in batches.
+pub fn validate_file(path: &Path, feed: Feed, today: NaiveDate) -> (Report, Option<Vec<FeedRecord>>) {
+    let mut records = Vec::new();
+    let report = scan_file(path, feed, today, &mut |r| records.push(r));
     let ok = report.ok();
     (report, ok.then_some(records))
 }
@@ -241,7 +271,9 @@ fn problem(row: u64, column: &str, value: &str, code: &'static str, zh: impl Int
     Problem { row, column: column.to_string(), value: value.to_string(), code, zh: zh.into(), en: en.into() }
 }
 
-/// Validates rows as they are read (any format, any size), keeping the valid records.
+/// Validates rows as they are read (any format, any size). Memory does not grow with the
+/// file's problems (counted, the first [`MAX_LISTED`] kept) and grows with its rows only by a
+/// 16-byte digest per row, to find duplicates.
 pub struct Validator {
     feed: Feed,
     today: NaiveDate,
@@ -249,10 +281,23 @@ pub struct Validator {
     positions: Vec<Option<usize>>,
     width: usize,
     header_ok: bool,
-    seen: HashMap<String, u64>,
+    /// Digest of each row's natural key → the row it was first seen on.
+    seen: HashMap<u128, u64>,
     problems: Vec<Problem>,
-    records: Vec<FeedRecord>,
+    problem_count: u64,
+    /// A row had fewer or more fields than the header (with no final line break: truncated).
+    short_rows: bool,
     rows: u64,
+    valid_rows: u64,
+}
+
+/// The first 128 bits of the key's SHA-256: equal keys, equal digests; different keys collide
+/// with a chance no file comes near.
+fn key_digest(key: &str) -> u128 {
+    let d = Sha256::digest(key.as_bytes());
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&d[..16]);
+    u128::from_be_bytes(first)
 }
 
 impl Validator {
@@ -265,8 +310,17 @@ impl Validator {
             header_ok: false,
             seen: HashMap::new(),
             problems: Vec::new(),
-            records: Vec::new(),
+            problem_count: 0,
+            short_rows: false,
             rows: 0,
+            valid_rows: 0,
+        }
+    }
+
+    fn push(&mut self, p: Problem) {
+        self.problem_count += 1;
+        if self.problems.len() < MAX_LISTED {
+            self.problems.push(p);
         }
     }
 
@@ -280,10 +334,10 @@ impl Validator {
         self.width = names.len();
         self.positions = cols.iter().map(|c| names.iter().position(|n| n == c.name || n == c.zh)).collect();
         let mut ok = true;
-        for (c, p) in cols.iter().zip(&self.positions) {
+        for (c, p) in cols.iter().zip(self.positions.clone()) {
             if p.is_none() {
                 ok = false;
-                self.problems.push(problem(
+                self.push(problem(
                     1,
                     c.name,
                     "",
@@ -297,7 +351,7 @@ impl Validator {
             if !self.positions.contains(&Some(i)) {
                 ok = false;
                 let shown = if n.is_empty() { format!("第 {} 列（无列名）", i + 1) } else { n.clone() };
-                self.problems.push(problem(
+                self.push(problem(
                     1,
                     &shown,
                     "",
@@ -310,14 +364,15 @@ impl Validator {
         self.header_ok = ok;
     }
 
-    /// Validates one data row.
-    pub fn row(&mut self, row: u64, cells: &[String]) {
+    /// Validates one data row; the record when it is valid and not a repeat of an earlier row.
+    pub fn row(&mut self, row: u64, cells: &[String]) -> Option<FeedRecord> {
         self.rows += 1;
         if !self.header_ok {
-            return;
+            return None;
         }
         if cells.len() != self.width {
-            self.problems.push(problem(
+            self.short_rows = true;
+            self.push(problem(
                 row,
                 "",
                 "",
@@ -325,14 +380,14 @@ impl Validator {
                 format!("本行有 {} 个字段，表头有 {} 列", cells.len(), self.width),
                 format!("the row has {} fields, the header {}", cells.len(), self.width),
             ));
-            return;
+            return None;
         }
-        let before = self.problems.len();
         let cols = self.feed.columns();
         let mut values = Vec::with_capacity(cols.len());
         let mut id = None;
-        for (c, p) in cols.iter().zip(&self.positions) {
-            let text = cells[p.expect("header checked")].as_str();
+        let mut bad = false;
+        for (c, p) in cols.iter().zip(self.positions.clone()) {
+            let text = p.and_then(|p| cells.get(p)).map_or("", String::as_str);
             match parse_cell(c, text, self.today) {
                 Ok(v) => {
                     if c.kind == ColumnType::IdNumber {
@@ -341,19 +396,18 @@ impl Validator {
                     values.push(v);
                 }
                 Err((code, zh, en)) => {
-                    let shown = if c.kind == ColumnType::IdNumber { mask(text) } else { text.chars().take(40).collect() };
-                    self.problems.push(problem(row, c.name, &shown, code, format!("{}：{zh}", c.zh), en));
+                    bad = true;
+                    let shown = if c.kind == ColumnType::IdNumber { mask::id_number(text) } else { text.chars().take(40).collect() };
+                    self.push(problem(row, c.name, &shown, code, format!("{}：{zh}", c.zh), en));
                     values.push(Value::Empty);
                 }
             }
         }
-        if self.problems.len() > before {
-            return;
-        }
-        let record = FeedRecord { feed: self.feed, row, id_number: id.expect("validated"), values };
-        let key = record.key();
-        if let Some(first) = self.seen.get(&key) {
-            self.problems.push(problem(
+        let id_number = id.filter(|_| !bad)?;
+        let record = FeedRecord { feed: self.feed, row, id_number, values };
+        let key = key_digest(&record.key());
+        if let Some(first) = self.seen.get(&key).copied() {
+            self.push(problem(
                 row,
                 &self.feed.key().join("+"),
                 "",
@@ -361,29 +415,12 @@ impl Validator {
                 format!("与第 {first} 行重复（{}相同）", self.feed.key().join("、")),
                 format!("duplicates row {first} (same {})", self.feed.key().join(", ")),
             ));
-            return;
+            return None;
         }
         self.seen.insert(key, row);
-        // Once the file is known bad nothing will load: stop holding records.
-        if self.problems.is_empty() {
-            self.records.push(record);
-        }
+        self.valid_rows += 1;
+        Some(record)
     }
-
-    /// Problems, records (empty when there were problems) and the number of data rows.
-    pub fn finish(self) -> (Vec<Problem>, Vec<FeedRecord>, u64) {
-        let records = if self.problems.is_empty() { self.records } else { Vec::new() };
-        (self.problems, records, self.rows)
-    }
-}
-
-/// `620825********1234` — enough to find the row, not enough to identify a person.
-fn mask(text: &str) -> String {
-    let chars: Vec<char> = text.chars().collect();
-    if chars.len() <= 10 {
-        return "*".repeat(chars.len());
-    }
-    chars.iter().enumerate().map(|(i, c)| if i < 6 || i >= chars.len() - 4 { *c } else { '*' }).collect()
 }
 
 type CellError = (&'static str, String, String);

@@ -6,10 +6,16 @@
 //!   row; a report naming file, row and column; records only when the whole file is good.
 //! - [`check`]: the one comparison of feeds with a household's declaration, pure.
 //! - [`batch`]: the same check over a province's files in bounded memory.
+//! - [`feeds`]: storing checked files whole, in short batches, and the web's background imports.
+//! - [`service`]: one household's check over the database (casework's 核对), 检出率.
+//! - [`discovery`]: 主动发现 into the monitoring pools; [`monitoring`]: the pools as people work them.
 
 pub mod batch;
 pub mod check;
+pub mod discovery;
+pub mod feeds;
 pub mod import;
+pub mod monitoring;
 pub mod read;
 pub mod schema;
 pub mod service;

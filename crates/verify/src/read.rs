@@ -140,7 +140,48 @@ fn scan_csv(path: &Path, visit: &mut dyn FnMut(Line<'_>)) -> Result<Source, Read
     Ok(Source { format: Format::Csv, encoding, ends_without_newline })
 }
 
+/// How much a workbook may expand to when unzipped. Its sheets are parsed into memory whole, and
+/// a 2 MB file can hold 505 MB of XML (it took 1.6 GB per upload): larger tables belong in CSV
+/// or Parquet, which are read row by row.
+pub const MAX_XLSX_EXPANDED_BYTES: u64 = 100 * 1024 * 1024;
+
+/// Refuses a workbook that unzips to more than [`MAX_XLSX_EXPANDED_BYTES`], counting what each
+/// part really inflates to (the sizes a zip declares can lie), and stops counting at the limit.
+fn check_expansion(path: &Path) -> Result<(), ReadError> {
+    let too_big = || {
+        read_error(
+            format!("Excel 文件解压后超过 {} MB，请另存为 CSV 后导入", MAX_XLSX_EXPANDED_BYTES / 1024 / 1024),
+            format!("the workbook unzips to more than {} MB: save it as CSV and import that", MAX_XLSX_EXPANDED_BYTES / 1024 / 1024),
+        )
+    };
+    let damaged = |e: &dyn std::fmt::Display| {
+        read_error(
+            format!("无法打开 Excel 文件（文件可能损坏或不完整）：{e}"),
+            format!("cannot open the Excel file (damaged or incomplete?): {e}"),
+        )
+    };
+    let file = std::fs::File::open(path).map_err(|e| io_error(path, e))?;
+    let mut archive = zip::ZipArchive::new(std::io::BufReader::new(file)).map_err(|e| damaged(&e))?;
+    let declared: u64 = (0..archive.len()).filter_map(|i| archive.by_index_raw(i).ok().map(|f| f.size())).sum();
+    if declared > MAX_XLSX_EXPANDED_BYTES {
+        return Err(too_big());
+    }
+    let mut left = MAX_XLSX_EXPANDED_BYTES;
+    for i in 0..archive.len() {
+        let part = archive.by_index(i).map_err(|e| damaged(&e))?;
+        let inflated = std::io::copy(&mut std::io::Read::take(part, left + 1), &mut std::io::sink()).map_err(|e| damaged(&e))?;
+        if inflated > left {
+            return Err(too_big());
+        }
+        left -= inflated;
+    }
+    Ok(())
+}
+
 fn scan_excel(path: &Path, format: Format, visit: &mut dyn FnMut(Line<'_>)) -> Result<Source, ReadError> {
+    if format == Format::Xlsx {
+        check_expansion(path)?;
+    }
     let mut wb = calamine::open_workbook_auto(path).map_err(|e| {
         read_error(
             format!("无法打开 Excel 文件（文件可能损坏或不完整）：{e}"),

@@ -1,47 +1,14 @@
-//! The checks over the database: importing a file, checking one household (casework's 核对
-//! step), and proactive discovery (主动发现) into the monitoring pools. The comparison itself is
-//! [`crate::check`]; this module only gathers what it compares.
+//! The check of one household over the database (casework's 核对 step): its members' stored
+//! rows gathered and compared, every finding with the rows it rests on, and where a finding is
+//! referred. The comparison itself is [`crate::check`]; this module only gathers what it
+//! compares. Also 检出率 (detection rates) from the checks recorded on cases.
 
 use crate::check::{self, Declared, Finding, FindingKind, MemberFacts, Observation, Rules, Window};
-use crate::import::{Report, validate_file};
 use crate::schema::{ColumnType, Feed};
-use chrono::{Datelike, Months, NaiveDate, Utc};
-use jiuzhu_domain::RegionCode;
-use jiuzhu_domain::casework::BenefitStatus;
-use jiuzhu_policy::{Policies, Programme, Status};
-use jiuzhu_store::{
-    FeedImportOutcome, Household, MonitoringEntry, MonitoringPool, MonitoringQuery, NewFeedImport, NewFeedRecord, Store, StoreError,
-    StoredFeedRecord,
-};
+use chrono::NaiveDate;
+use jiuzhu_store::{FeedStore, Household, StoreError, StoredFeedRecord};
 use serde::Serialize;
-use std::collections::{BTreeSet, HashMap, HashSet};
-use std::path::Path;
-
-/// Validates `path` as `feed` and, when it has no problem, stores it whole. The report says
-/// what was wrong (nothing stored) or how many rows were new.
-pub async fn import_file(
-    store: &dyn Store,
-    path: &Path,
-    feed: Feed,
-    today: NaiveDate,
-    by: &str,
-) -> Result<(Report, Option<FeedImportOutcome>), StoreError> {
-    let (report, records) = validate_file(path, feed, today);
-    let Some(records) = records else { return Ok((report, None)) };
-    let rows: Vec<NewFeedRecord> = records
-        .iter()
-        .map(|r| NewFeedRecord { id_number: r.id_number.as_str().to_string(), key: r.key(), on: r.on(), detail: r.detail_json() })
-        .collect();
-    let import = NewFeedImport {
-        feed: feed.code().into(),
-        file_name: report.file.clone(),
-        sha256: report.sha256.clone(),
-        rows: rows.len() as i64,
-        imported_by: by.into(),
-    };
-    let outcome = store.import_feed(&import, &rows).await?;
-    Ok((report, Some(outcome)))
-}
+use std::collections::{BTreeSet, HashMap};
 
 /// What the check found for one household, with the rows it rests on.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -143,7 +110,12 @@ pub fn check_with_records(h: &Household, records: &[StoredFeedRecord], today: Na
 }
 
 /// The check of one household: its members' rows from the store, then [`check_with_records`].
-pub async fn check_household(store: &dyn Store, h: &Household, today: NaiveDate, rules: &Rules) -> Result<HouseholdCheck, StoreError> {
+pub async fn check_household(
+    store: &(impl FeedStore + ?Sized),
+    h: &Household,
+    today: NaiveDate,
+    rules: &Rules,
+) -> Result<HouseholdCheck, StoreError> {
     let ids: Vec<String> = h.members.iter().map(|m| m.data.id_number.as_str().to_string()).collect();
     let records = store.feed_records_of(&ids).await?;
     Ok(check_with_records(h, &records, today, rules))
@@ -175,164 +147,6 @@ pub fn referral_case(kind: FindingKind) -> Option<jiuzhu_domain::casework::Assis
     }
 }
 
-/// What a discovery run did.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct DiscoveryReport {
-    pub households: u64,
-    /// Households with a discovery signal.
-    pub signalled: u64,
-    /// Of them, already protected (an active benefit): left to their caseworker.
-    pub protected: u64,
-    pub likely: u64,
-    pub watch: u64,
-    /// Entries removed because the signal went away or the household became protected.
-    pub removed: u64,
-}
-
-/// 主动发现: every household in `within` (all when `None`) through the discovery rules; the
-/// unprotected ones with a signal are assessed by the policy engine and put into 一类库 or
-/// 二类库 with their reasons, referrals and the next quarterly visit.
-pub async fn discover(
-    store: &dyn Store,
-    policies: &Policies,
-    today: NaiveDate,
-    rules: &Rules,
-    within: Option<&RegionCode>,
-    progress: &(dyn Fn(u64) + Sync),
-) -> Result<DiscoveryReport, StoreError> {
-    let mut report = DiscoveryReport::default();
-    let mut after = 0;
-    let mut found: HashSet<i64> = HashSet::new();
-    let mut scopes: BTreeSet<String> = within.map(|w| w.as_str().to_string()).into_iter().collect();
-    let next_visit = today.checked_add_months(Months::new(3)).expect("date in range");
-    loop {
-        let batch = store.households_after(after, 500).await?;
-        let Some(last) = batch.last() else { break };
-        after = last.id;
-        let batch: Vec<Household> = batch.into_iter().filter(|h| within.is_none_or(|w| h.data.hukou_region.is_within(w))).collect();
-        let ids: Vec<String> = batch.iter().flat_map(|h| h.members.iter().map(|m| m.data.id_number.as_str().to_string())).collect();
-        let records = store.feed_records_of(&ids).await?;
-        let mut by_person: HashMap<&str, Vec<StoredFeedRecord>> = HashMap::new();
-        for r in &records {
-            by_person.entry(r.id_number.as_str()).or_default().push(r.clone());
-        }
-        let mut entries = Vec::new();
-        for h in &batch {
-            report.households += 1;
-            if within.is_none() {
-                scopes.insert(h.data.hukou_region.as_str()[..2].to_string());
-            }
-            let mine: Vec<StoredFeedRecord> =
-                h.members.iter().flat_map(|m| by_person.get(m.data.id_number.as_str()).cloned().unwrap_or_default()).collect();
-            if mine.is_empty() {
-                continue;
-            }
-            let check = check_with_records(h, &mine, today, rules);
-            let signals: Vec<&Finding> = check.findings.iter().filter(|f| !f.kind.affects_eligibility()).collect();
-            if signals.is_empty() {
-                continue;
-            }
-            report.signalled += 1;
-            let protected = store.household_benefits(h.id).await?.iter().any(|b| b.status != BenefitStatus::Ended);
-            if protected {
-                report.protected += 1;
-                continue;
-            }
-            // What the feeds show the household spent on medical care counts as its rigid
-            // expense (the registry may not have it yet: nobody has applied).
-            let mut assessed = h.clone();
-            let w = Window::new(today, rules);
-            let declared_medical: i64 = h
-                .records
-                .expenses
-                .iter()
-                .filter(|e| e.kind == jiuzhu_domain::ExpenseKind::Medical && e.month >= w.income_from && e.month < w.income_until)
-                .map(|e| e.amount.0)
-                .sum();
-            // Only what the registry does not have yet, so nothing counts twice.
-            let extra = check.medical_self_pay - declared_medical;
-            if extra > 0 {
-                let month = today.checked_sub_months(Months::new(1)).and_then(|d| d.with_day(1)).expect("date in range");
-                assessed.records.expenses.push(jiuzhu_domain::Expense {
-                    kind: jiuzhu_domain::ExpenseKind::Medical,
-                    month,
-                    amount: jiuzhu_domain::Fen(extra),
-                    description: "医保结算个人自付高于登记的部分（部门数据）".into(),
-                });
-            }
-            let (pool, assessment) = match jiuzhu_registry::assess::assess_household(&assessed, today, policies) {
-                Ok(a) => {
-                    let status = |p: Programme| a.programme(p).status;
-                    let likely = [Programme::Dibao, Programme::Tekun, Programme::DibaoEdge, Programme::RigidExpense]
-                        .iter()
-                        .any(|p| status(*p) == Status::Eligible)
-                        || status(Programme::Dibao) == Status::NeedsCheck;
-                    let words: Vec<String> = [Programme::Dibao, Programme::Tekun, Programme::DibaoEdge, Programme::RigidExpense]
-                        .iter()
-                        .map(|p| format!("{}：{}", p.zh(), status_zh(status(*p))))
-                        .collect();
-                    (if likely { MonitoringPool::Likely } else { MonitoringPool::Watch }, words.join("；"))
-                }
-                Err(e) => (MonitoringPool::Likely, format!("无法自动评估（{e}），请入户核实")),
-            };
-            match pool {
-                MonitoringPool::Likely => report.likely += 1,
-                MonitoringPool::Watch => report.watch += 1,
-            }
-            let reasons: Vec<serde_json::Value> = signals
-                .iter()
-                .map(|f| {
-                    serde_json::json!({
-                        "kind": f.kind.as_str(), "zh": f.kind.zh(),
-                        "member": f.member.map(|m| h.members[m].data.name.clone()),
-                        "evidence": f.evidence, "on": f.on,
-                    })
-                })
-                .collect();
-            let referrals: BTreeSet<&str> = signals.iter().filter_map(|f| referral(f.kind)).collect();
-            found.insert(h.id);
-            entries.push(MonitoringEntry {
-                household_id: h.id,
-                region: h.data.hukou_region.clone(),
-                pool,
-                reasons: serde_json::Value::Array(reasons).to_string(),
-                referrals: serde_json::to_string(&referrals).expect("serialisable"),
-                assessment,
-                found_on: today,
-                next_visit_on: next_visit,
-                updated_at: Utc::now(),
-            });
-        }
-        store.put_monitoring(&entries).await?;
-        progress(report.households);
-    }
-    // Entries whose signal went away (or who are now protected) leave the pools.
-    let mut stale = Vec::new();
-    for scope in scopes.iter().filter_map(|s| RegionCode::parse(s).ok()) {
-        let mut offset = 0;
-        loop {
-            let page =
-                store.monitoring(&MonitoringQuery { within: scope.clone(), pool: None, visit_due_by: None, limit: 1000, offset }).await?;
-            if page.is_empty() {
-                break;
-            }
-            offset += page.len() as i64;
-            stale.extend(page.iter().filter(|e| !found.contains(&e.household_id)).map(|e| e.household_id));
-        }
-    }
-    report.removed = stale.len() as u64;
-    store.remove_monitoring(&stale).await?;
-    Ok(report)
-}
-
-fn status_zh(s: Status) -> &'static str {
-    match s {
-        Status::Eligible => "初步符合",
-        Status::NotEligible => "不符合",
-        Status::NeedsCheck => "需核实",
-    }
-}
-
 /// 检出率 of one town in one month (seed 002): of the applications checked, the share the
 /// check found not eligible. 低保 counts 低保 applications; 低收入 counts 低保边缘 and 刚性支出.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -350,7 +164,6 @@ pub struct DetectionRate {
 
 /// Groups check outcomes into 检出率 by town and month, sorted.
 pub fn detection_rates(outcomes: &[jiuzhu_store::CheckOutcome]) -> Vec<DetectionRate> {
-    let beijing = chrono::FixedOffset::east_opt(8 * 3600).expect("valid");
     let mut groups: std::collections::BTreeMap<(String, String, &'static str), (u64, u64)> = std::collections::BTreeMap::new();
     for o in outcomes {
         let programme = match o.kind.as_str() {
@@ -360,7 +173,7 @@ pub fn detection_rates(outcomes: &[jiuzhu_store::CheckOutcome]) -> Vec<Detection
         };
         let code = o.region.as_str();
         let town = code.get(..9).unwrap_or(code).to_string();
-        let month = o.at.with_timezone(&beijing).format("%Y-%m").to_string();
+        let month = o.at.with_timezone(&jiuzhu_domain::clock::BEIJING).format("%Y-%m").to_string();
         let g = groups.entry((town, month, programme)).or_default();
         g.0 += 1;
         g.1 += u64::from(o.failed);

@@ -2,26 +2,24 @@
 //! nothing), staff assessment of a registered household (kept for before/after comparison),
 //! and the printable result page.
 
-use crate::AppState;
-use crate::auth::Authenticated;
 use crate::error::{ErrorBody, WebError};
-use crate::pages::{Chrome, Page, render};
+use crate::extract::{Id, Page, RequireUser};
+use crate::frame::{Chrome, beijing_minutes, render};
+use crate::i18n::PageLang;
+use crate::state::AppState;
 use askama::Template;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::{Extension, Json, Router};
-use chrono::{FixedOffset, Local, NaiveDate};
+use axum::{Json, Router};
+use chrono::NaiveDate;
 use jiuzhu_domain::{Fen, FieldError, Permission};
 use jiuzhu_policy::{AssessError, Assessment, Defaults, Policies, Status, assess_str};
-use jiuzhu_registry::User;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 use utoipa::ToSchema;
 
 pub fn routes() -> Router<AppState> {
@@ -34,31 +32,6 @@ pub fn routes() -> Router<AppState> {
 
 /// At most this many situations in one public request.
 const MAX_SITUATIONS: usize = 1_000;
-
-/// A fixed-window limiter per client address for the public endpoint.
-pub struct RateLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
-}
-
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> RateLimiter {
-        RateLimiter { per_minute, windows: Mutex::new(HashMap::new()) }
-    }
-    /// Counts one request; false when the client is over its limit for this minute.
-    pub fn allow(&self, ip: IpAddr, now: Instant) -> bool {
-        let mut w = self.windows.lock().expect("limiter lock");
-        if w.len() > 100_000 {
-            w.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
-        }
-        let e = w.entry(ip).or_insert((now, 0));
-        if now.duration_since(e.0) >= Duration::from_secs(60) {
-            *e = (now, 0);
-        }
-        e.1 += 1;
-        e.1 <= self.per_minute
-    }
-}
 
 /// The client's address (loopback when the server was not started with connection info, as in tests).
 pub struct ClientIp(pub IpAddr);
@@ -145,10 +118,6 @@ pub(crate) async fn assess_public(
     Ok(([(axum::http::header::CONTENT_TYPE, "application/json")], out).into_response())
 }
 
-fn user(auth: Option<Authenticated>) -> Result<User, WebError> {
-    auth.map(|a| a.user).ok_or(WebError::Unauthenticated)
-}
-
 #[derive(Deserialize, Default, ToSchema)]
 #[serde(default)]
 pub struct AssessRequest {
@@ -169,14 +138,12 @@ pub struct AssessmentCreated {
     responses((status = 201, body = AssessmentCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn assess_household(
     State(state): State<AppState>,
-    Extension(auth): Extension<Option<Authenticated>>,
-    Path(id): Path<i64>,
+    RequireUser(user): RequireUser,
+    Path(Id(id)): Path<Id>,
     body: Option<Json<AssessRequest>>,
 ) -> Result<Response, WebError> {
-    let user = user(auth)?;
-    let date = body.and_then(|b| b.0.date).unwrap_or_else(|| Local::now().date_naive());
+    let date = body.and_then(|b| b.0.date).unwrap_or_else(|| state.clock.today());
     let (aid, result) = state.registry.assess(&user, id, date, Policies::builtin()).await?;
-    tracing::info!(target: "access", user = %user.username, action = "assess", household = id, "household assessed");
     Ok((StatusCode::CREATED, Json(AssessmentCreated { id: aid, result })).into_response())
 }
 
@@ -198,11 +165,10 @@ pub struct AssessmentSummary {
 #[utoipa::path(get, path = "/api/v1/households/{id}/assessments", responses((status = 200, body = [AssessmentSummary]), (status = 404, body = ErrorBody)))]
 pub(crate) async fn list_assessments(
     State(state): State<AppState>,
-    Extension(auth): Extension<Option<Authenticated>>,
-    Path(id): Path<i64>,
+    RequireUser(user): RequireUser,
+    Path(Id(id)): Path<Id>,
 ) -> Result<Json<Vec<AssessmentSummary>>, WebError> {
-    let user = user(auth)?;
-    Ok(Json(summaries(&state, &user, id).await?))
+    Ok(Json(state.registry.assessments(&user, id).await?.into_iter().map(AssessmentSummary::from).collect()))
 }
 
 impl AssessmentSummary {
@@ -214,25 +180,20 @@ impl AssessmentSummary {
     }
 }
 
-pub(crate) async fn summaries(state: &AppState, user: &User, id: i64) -> Result<Vec<AssessmentSummary>, WebError> {
-    let tz = FixedOffset::east_opt(8 * 3600).expect("valid");
-    Ok(state
-        .registry
-        .assessments(user, id)
-        .await?
-        .into_iter()
-        .map(|a| AssessmentSummary {
+impl From<jiuzhu_store::AssessmentRecord> for AssessmentSummary {
+    fn from(a: jiuzhu_store::AssessmentRecord) -> AssessmentSummary {
+        AssessmentSummary {
             id: a.id,
             as_of: a.as_of,
-            at: a.at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+            at: beijing_minutes(a.at),
             actor: a.actor,
             score: a.score,
             level: a.level,
             dibao: a.dibao,
             tekun: a.tekun,
             flags: a.flags,
-        })
-        .collect())
+        }
+    }
 }
 
 #[derive(Deserialize)]
@@ -243,23 +204,23 @@ struct AssessForm {
 
 async fn assess_page_submit(
     State(state): State<AppState>,
-    Page { a, l }: Page,
-    Path(id): Path<i64>,
+    Page { session, lang }: Page,
+    Path(Id(id)): Path<Id>,
     axum::Form(f): axum::Form<AssessForm>,
 ) -> Response {
     let date = match f.date.trim() {
-        "" => Local::now().date_naive(),
+        "" => state.clock.today(),
         d => match d.parse() {
             Ok(d) => d,
             Err(_) => {
                 return WebError::Invalid(FieldError::new("date", "date.format", "日期格式应为 YYYY-MM-DD", "date is YYYY-MM-DD").into())
-                    .page(l.0);
+                    .page(lang.0);
             }
         },
     };
-    match state.registry.assess(&a.user, id, date, Policies::builtin()).await {
+    match state.registry.assess(&session.user, id, date, Policies::builtin()).await {
         Ok((aid, _)) => Redirect::to(&format!("/households/{id}/assessments/{aid}")).into_response(),
-        Err(e) => WebError::from(e).page(l.0),
+        Err(e) => WebError::from(e).page(lang.0),
     }
 }
 
@@ -313,47 +274,46 @@ struct AssessmentPage {
     batch: bool,
 }
 
-fn status_zh(s: Status, l: crate::i18n::L) -> (&'static str, &'static str) {
+fn status_zh(s: Status, lang: PageLang) -> (&'static str, &'static str) {
     match s {
-        Status::Eligible => (l.t("符合条件", "eligible"), "ok"),
-        Status::NotEligible => (l.t("不符合", "not eligible"), "no"),
-        Status::NeedsCheck => (l.t("需核实", "needs a check"), "check"),
+        Status::Eligible => (lang.t("符合条件", "eligible"), "ok"),
+        Status::NotEligible => (lang.t("不符合", "not eligible"), "no"),
+        Status::NeedsCheck => (lang.t("需核实", "needs a check"), "check"),
     }
 }
 
-async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Path((id, aid)): Path<(i64, i64)>) -> Response {
-    let list = match state.registry.assessments(&a.user, id).await {
+async fn assessment_page(State(state): State<AppState>, Page { session, lang }: Page, Path((Id(id), Id(aid))): Path<(Id, Id)>) -> Response {
+    let list = match state.registry.assessments(&session.user, id).await {
         Ok(x) => x,
-        Err(e) => return WebError::from(e).page(l.0),
+        Err(e) => return WebError::from(e).page(lang.0),
     };
-    let Some(pos) = list.iter().position(|x| x.id == aid) else { return WebError::NotFound.page(l.0) };
+    let Some(pos) = list.iter().position(|x| x.id == aid) else { return WebError::NotFound.page(lang.0) };
     let rec = &list[pos];
     let previous = list.get(pos + 1).map(|p| (p.score, p.id, p.as_of.to_string()));
     let r: Value = match serde_json::from_str(&rec.result) {
         Ok(v) => v,
-        Err(e) => return WebError::Internal(format!("stored assessment {aid}: {e}")).page(l.0),
+        Err(e) => return WebError::internal(e).page(lang.0),
     };
-    let head = state.registry.get(&a.user, id).await.map(|h| h.head().data.name.clone()).unwrap_or_default();
-    tracing::info!(target: "access", user = %a.user.username, action = "view_assessment", household = id, assessment = aid, "assessment viewed");
+    let head = state.registry.get(&session.user, id).await.map(|h| h.head().data.name.clone()).unwrap_or_default();
     let (mut eligible, mut others, mut receiving) = (Vec::new(), Vec::new(), Vec::new());
     for p in r["programmes"].as_array().cloned().unwrap_or_default() {
         let prog = p["programme"].as_str().unwrap_or("");
         let name = match prog {
-            "dibao" => l.t("最低生活保障（低保）", "Minimum living allowance (dibao)"),
-            "tekun" => l.t("特困人员救助供养", "Extreme-poverty support (tekun)"),
-            "dibao_edge" => l.t("低保边缘家庭", "Near-dibao (edge) family"),
-            "rigid_expense" => l.t("刚性支出困难家庭", "Rigid-expense hardship family"),
-            _ => l.t("临时救助", "Temporary assistance"),
+            "dibao" => lang.t("最低生活保障（低保）", "Minimum living allowance (dibao)"),
+            "tekun" => lang.t("特困人员救助供养", "Extreme-poverty support (tekun)"),
+            "dibao_edge" => lang.t("低保边缘家庭", "Near-dibao (edge) family"),
+            "rigid_expense" => lang.t("刚性支出困难家庭", "Rigid-expense hardship family"),
+            _ => lang.t("临时救助", "Temporary assistance"),
         };
         let status = match p["status"].as_str() {
             Some("eligible") => Status::Eligible,
             Some("needs_check") => Status::NeedsCheck,
             _ => Status::NotEligible,
         };
-        let (st, class) = status_zh(status, l);
+        let (st, class) = status_zh(status, lang);
         let amount = match (p["monthly_amount"].as_i64(), p["amount"].as_i64()) {
-            (Some(m), _) if status == Status::Eligible => format!("{} {}", Fen(m), l.t("元/月", "yuan/month")),
-            (_, Some(x)) if status == Status::Eligible => format!("{} {}", Fen(x), l.t("元（一次性）", "yuan (once)")),
+            (Some(m), _) if status == Status::Eligible => format!("{} {}", Fen(m), lang.t("元/月", "yuan/month")),
+            (_, Some(x)) if status == Status::Eligible => format!("{} {}", Fen(x), lang.t("元（一次性）", "yuan (once)")),
             _ => String::new(),
         };
         let reasons = p["reasons"]
@@ -361,7 +321,7 @@ async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Pat
             .map(|rs| {
                 rs.iter()
                     .map(|x| ReasonRow {
-                        text: x[if l.is_en() { "text_en" } else { "text" }].as_str().unwrap_or("").to_string(),
+                        text: x[if lang.is_en() { "text_en" } else { "text" }].as_str().unwrap_or("").to_string(),
                         reference: x["reference"].as_str().unwrap_or("").to_string(),
                     })
                     .collect()
@@ -390,11 +350,11 @@ async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Pat
     let dims = &r["difficulty_index"]["dimensions"];
     let weights = &r["difficulty_index"]["weights"];
     let dimensions = [
-        ("income", l.t("收支", "Income and spending")),
-        ("health", l.t("健康", "Health")),
-        ("education", l.t("教育", "Education")),
-        ("living", l.t("居住与生活", "Living conditions")),
-        ("labour", l.t("劳动能力", "Labour capacity")),
+        ("income", lang.t("收支", "Income and spending")),
+        ("health", lang.t("健康", "Health")),
+        ("education", lang.t("教育", "Education")),
+        ("living", lang.t("居住与生活", "Living conditions")),
+        ("labour", lang.t("劳动能力", "Labour capacity")),
     ]
     .iter()
     .enumerate()
@@ -415,7 +375,7 @@ async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Pat
                     let zh = jiuzhu_policy::params::spec(name).map(|s| s.zh).unwrap_or(name);
                     let shown = jiuzhu_policy::params::display_value(name, x["value"].as_i64().unwrap_or(0));
                     let region = match x["region"].as_str().unwrap_or("") {
-                        "" => l.t("全国", "national").to_string(),
+                        "" => lang.t("全国", "national").to_string(),
                         r => r.to_string(),
                     };
                     (zh.to_string(), shown, region, x["reference"].as_str().unwrap_or("").to_string())
@@ -423,14 +383,13 @@ async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Pat
                 .collect()
         })
         .unwrap_or_default();
-    let tz = FixedOffset::east_opt(8 * 3600).expect("valid");
-    let c = Chrome::new(&state, &a, l, &format!("/households/{id}/assessments/{aid}")).await;
+    let c = Chrome::new(&state, &session, lang, &format!("/households/{id}/assessments/{aid}")).await;
     render(AssessmentPage {
         c,
         household_id: id,
         head,
         as_of: rec.as_of.to_string(),
-        at: rec.at.with_timezone(&tz).format("%Y-%m-%d %H:%M").to_string(),
+        at: beijing_minutes(rec.at),
         actor: rec.actor.clone(),
         eligible,
         others,
@@ -447,7 +406,7 @@ async fn assessment_page(State(state): State<AppState>, Page { a, l }: Page, Pat
         previous,
         warnings: r["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default(),
         parameters,
-        can_assess: a.user.can(Permission::AssessHousehold),
+        can_assess: session.user.can(Permission::AssessHousehold),
         batch: r["batch"].as_bool().unwrap_or(false),
     })
 }

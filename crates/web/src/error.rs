@@ -4,9 +4,13 @@ use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use jiuzhu_domain::{Lang, ValidationErrors};
 use jiuzhu_registry::RegistryError;
+use jiuzhu_store::{BoxError, StoreError};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// Every error a handler answers with. Not found, conflict and invalid input are mapped
+/// explicitly from each service's error; what remains is internal: its cause is logged with its
+/// whole chain and never shown (a page names no table, no SQL, no file).
 #[derive(Debug)]
 pub enum WebError {
     Unauthenticated,
@@ -17,15 +21,41 @@ pub enum WebError {
     Stale,
     /// Too many requests from one client (public endpoints are rate-limited).
     TooMany,
-    /// A case step that cannot be taken now, or that someone else took first (409), or that is
-    /// not this person's to take (403), with its own message.
-    Step {
+    /// Refused with a message of its own: a case step that cannot be taken now, or that someone
+    /// else took first (409), or that is not this person's to take (403); an export already
+    /// downloaded (410) …
+    Refused {
         status: StatusCode,
         code: &'static str,
         zh: String,
         en: String,
     },
-    Internal(String),
+    /// The database did not answer: try again in a moment (503).
+    Unavailable(BoxError),
+    Internal(BoxError),
+}
+
+impl WebError {
+    /// An internal error with a cause of any kind.
+    pub fn internal(e: impl Into<BoxError>) -> WebError {
+        WebError::Internal(e.into())
+    }
+
+    fn refused(status: StatusCode, code: &'static str, zh: &str, en: &str) -> WebError {
+        WebError::Refused { status, code, zh: zh.into(), en: en.into() }
+    }
+}
+
+/// The error and every cause under it, for the log.
+fn chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        out.push_str(": ");
+        out.push_str(&c.to_string());
+        cause = c.source();
+    }
+    out
 }
 
 impl From<jiuzhu_casework::CaseworkError> for WebError {
@@ -35,16 +65,17 @@ impl From<jiuzhu_casework::CaseworkError> for WebError {
             C::Forbidden => WebError::Forbidden,
             C::NotFound => WebError::NotFound,
             C::Invalid(v) => WebError::Invalid(v),
-            C::Conflict { state, by } => WebError::Step {
+            C::Conflict { state, by } => WebError::Refused {
                 status: StatusCode::CONFLICT,
                 code: "conflict",
                 zh: format!("该案件刚刚已由{by}办理，当前环节为“{}”。请刷新页面查看后再操作。", state.zh()),
                 en: format!("{by} has just taken a step on this case; it is now at “{}”. Reload the page before acting.", state.en()),
             },
-            C::Workflow(W::NotNow { zh, en }) => WebError::Step { status: StatusCode::CONFLICT, code: "not_now", zh, en },
-            C::Workflow(W::NotYours { zh, en }) => WebError::Step { status: StatusCode::FORBIDDEN, code: "not_yours", zh, en },
+            C::Workflow(W::NotNow { zh, en }) => WebError::Refused { status: StatusCode::CONFLICT, code: "not_now", zh, en },
+            C::Workflow(W::NotYours { zh, en }) => WebError::Refused { status: StatusCode::FORBIDDEN, code: "not_yours", zh, en },
             C::Workflow(W::Invalid(v)) => WebError::Invalid(v),
-            C::Store(s) => WebError::Internal(s.to_string()),
+            C::Stale => WebError::Stale,
+            C::Store(s) => WebError::from(s),
         }
     }
 }
@@ -56,22 +87,111 @@ impl From<RegistryError> for WebError {
             RegistryError::NotFound => WebError::NotFound,
             RegistryError::Invalid(v) => WebError::Invalid(v),
             RegistryError::Stale => WebError::Stale,
-            RegistryError::Store(s) => WebError::Internal(s.to_string()),
+            RegistryError::Store(s) => WebError::from(s),
         }
     }
 }
 
-impl From<jiuzhu_store::StoreError> for WebError {
-    fn from(e: jiuzhu_store::StoreError) -> Self {
-        WebError::Internal(e.to_string())
+impl From<StoreError> for WebError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => WebError::NotFound,
+            StoreError::VersionMismatch { .. } => WebError::Stale,
+            StoreError::Unavailable(cause) => WebError::Unavailable(cause),
+            e => WebError::Internal(Box::new(e)),
+        }
+    }
+}
+
+impl From<jiuzhu_accounts::AccountError> for WebError {
+    fn from(e: jiuzhu_accounts::AccountError) -> Self {
+        use jiuzhu_accounts::AccountError as A;
+        match e {
+            A::Forbidden => WebError::Forbidden,
+            A::NotFound => WebError::NotFound,
+            A::Invalid(v) => WebError::Invalid(v),
+            A::Store(s) => WebError::from(s),
+        }
+    }
+}
+
+impl From<jiuzhu_registry::exports::ExportError> for WebError {
+    fn from(e: jiuzhu_registry::exports::ExportError) -> Self {
+        use jiuzhu_registry::exports::ExportError as E;
+        match e {
+            E::Forbidden => WebError::Forbidden,
+            E::NotFound => WebError::NotFound,
+            E::Invalid(v) => WebError::Invalid(v),
+            E::AlreadyDecided => {
+                WebError::refused(StatusCode::CONFLICT, "conflict", "该申请已被他人处理", "someone has already decided this request")
+            }
+            E::NotApproved => WebError::refused(
+                StatusCode::CONFLICT,
+                "not_approved",
+                "该导出申请尚未获批准，不能下载。",
+                "This export is not approved; it cannot be downloaded.",
+            ),
+            E::AlreadyDownloaded => WebError::refused(
+                StatusCode::GONE,
+                "downloaded",
+                "此导出文件已下载过一次；如需再次导出，请重新申请。",
+                "This export was already downloaded once; request a new one.",
+            ),
+            E::File(f) => WebError::Internal(Box::new(f)),
+            E::Store(s) => WebError::from(s),
+        }
+    }
+}
+
+impl From<jiuzhu_audit::AuditingError> for WebError {
+    fn from(e: jiuzhu_audit::AuditingError) -> Self {
+        use jiuzhu_audit::AuditingError as A;
+        match e {
+            A::Forbidden => WebError::Forbidden,
+            A::NotFound => WebError::NotFound,
+            A::Invalid(v) => WebError::Invalid(v),
+            A::Conflict => WebError::refused(
+                StatusCode::CONFLICT,
+                "conflict",
+                "该预警刚刚已由他人处理，请查看最新情况后再操作。",
+                "Someone else has just handled this alert; read it again first.",
+            ),
+            A::Store(s) => WebError::from(s),
+        }
+    }
+}
+
+impl From<jiuzhu_verify::monitoring::MonitoringError> for WebError {
+    fn from(e: jiuzhu_verify::monitoring::MonitoringError) -> Self {
+        use jiuzhu_verify::monitoring::MonitoringError as M;
+        match e {
+            M::Forbidden => WebError::Forbidden,
+            M::NotFound => WebError::NotFound,
+            M::Invalid(v) => WebError::Invalid(v),
+            M::Store(s) => WebError::from(s),
+        }
+    }
+}
+
+impl From<jiuzhu_verify::feeds::FeedError> for WebError {
+    fn from(e: jiuzhu_verify::feeds::FeedError) -> Self {
+        use jiuzhu_verify::feeds::FeedError as F;
+        match e {
+            F::Forbidden => WebError::Forbidden,
+            F::NotFound => WebError::NotFound,
+            F::Invalid(v) => WebError::Invalid(v),
+            F::Io(io) => WebError::Internal(Box::new(io)),
+            F::Store(s) => WebError::from(s),
+        }
     }
 }
 
 /// An error as the API returns it.
 #[derive(Serialize, ToSchema)]
 pub struct ErrorBody {
-    /// Stable code: `unauthenticated`, `forbidden`, `not_found`, `csrf`, `invalid`, `stale`, `rate_limited`, `internal`;
-    /// for case steps also `conflict` (someone else acted first), `not_now`, `not_yours`.
+    /// Stable code: `unauthenticated`, `forbidden`, `not_found`, `csrf`, `invalid`, `stale`, `rate_limited`, `unavailable`,
+    /// `internal`; for case steps also `conflict` (someone else acted first), `not_now`, `not_yours`; for exports
+    /// `not_approved`, `downloaded`.
     pub error: &'static str,
     pub message: String,
     pub message_en: String,
@@ -98,13 +218,14 @@ impl WebError {
             WebError::Invalid(_) => StatusCode::UNPROCESSABLE_ENTITY,
             WebError::Stale => StatusCode::CONFLICT,
             WebError::TooMany => StatusCode::TOO_MANY_REQUESTS,
-            WebError::Step { status, .. } => *status,
+            WebError::Refused { status, .. } => *status,
+            WebError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             WebError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     pub fn body(&self) -> ErrorBody {
-        if let WebError::Step { code, zh, en, .. } = self {
+        if let WebError::Refused { code, zh, en, .. } = self {
             return ErrorBody { error: code, message: zh.clone(), message_en: en.clone(), errors: Vec::new() };
         }
         let (error, zh, en) = match self {
@@ -117,7 +238,10 @@ impl WebError {
                 ("stale", "该记录已被他人修改，请刷新后重新填写", "someone else changed this record: reload and redo your edit")
             }
             WebError::TooMany => ("rate_limited", "请求过于频繁，请稍后再试", "too many requests: try again in a minute"),
-            WebError::Step { .. } => ("step", "", ""),
+            WebError::Refused { .. } => ("refused", "", ""),
+            WebError::Unavailable(_) => {
+                ("unavailable", "数据库暂时无法连接，请稍后重试", "the database is not answering: try again in a moment")
+            }
             WebError::Internal(_) => {
                 ("internal", "系统内部错误，请稍后重试或联系管理员", "internal error: try again later or contact the administrator")
             }
@@ -138,11 +262,18 @@ impl WebError {
         ErrorBody { error, message: zh.into(), message_en: en.into(), errors }
     }
 
+    /// Internal and unavailable errors go to the log with their causes (never to the page).
+    fn log(&self) {
+        match self {
+            WebError::Internal(e) => tracing::error!("internal error: {}", chain(e.as_ref())),
+            WebError::Unavailable(e) => tracing::warn!("database unavailable: {}", chain(e.as_ref())),
+            _ => {}
+        }
+    }
+
     /// The error as an HTML page in `lang`.
     pub fn page(&self, lang: Lang) -> Response {
-        if let WebError::Internal(e) = self {
-            tracing::error!("internal error: {e}");
-        }
+        self.log();
         let b = self.body();
         let mut msg = html_escape(lang.pick(&b.message, &b.message_en));
         // Name each bad field on the page too, not only in the API's body.
@@ -166,9 +297,7 @@ impl WebError {
 /// API handlers return this: errors become JSON bodies.
 impl IntoResponse for WebError {
     fn into_response(self) -> Response {
-        if let WebError::Internal(e) = &self {
-            tracing::error!("internal error: {e}");
-        }
+        self.log();
         (self.status(), axum::Json(self.body())).into_response()
     }
 }

@@ -1,9 +1,10 @@
 //! 政策模拟 for leaders: a parameter change from a date over the households in one's region;
 //! aggregates only (no personal data is shown).
 
-use crate::AppState;
 use crate::error::WebError;
-use crate::pages::{Chrome, Page, render};
+use crate::extract::Page;
+use crate::frame::{Chrome, render};
+use crate::state::AppState;
 use askama::Template;
 use axum::Router;
 use axum::extract::State;
@@ -49,14 +50,14 @@ struct ComparePage {
 /// 困难指数与救助对象的地区对比: two dates of stored assessments, town by town.
 async fn comparison(
     State(state): State<AppState>,
-    Page { a, l }: Page,
+    Page { session, lang }: Page,
     axum::extract::Query(q): axum::extract::Query<CompareQuery>,
 ) -> Response {
     let before = q.before.parse().ok();
     let after = q.after.parse().ok();
-    let (dates, b, f) = match state.registry.assessment_comparison(&a.user, before, after).await {
+    let (dates, b, f) = match state.registry.assessment_comparison(&session.user, before, after).await {
         Ok(x) => x,
-        Err(e) => return WebError::from(e).page(l.0),
+        Err(e) => return WebError::from(e).page(lang.0),
     };
     let pick = |given: Option<chrono::NaiveDate>, i: usize| given.or(dates.get(i).copied()).map(|d| d.to_string()).unwrap_or_default();
     let (before, after) = (pick(before, 1), pick(after, 0));
@@ -81,7 +82,7 @@ async fn comparison(
             dibao_monthly: (Fen(x.dibao_monthly).to_string(), Fen(y.dibao_monthly).to_string()),
         });
     }
-    let c = Chrome::new(&state, &a, l, "/assessments/regions").await;
+    let c = Chrome::new(&state, &session, lang, "/assessments/regions").await;
     render(ComparePage { c, dates: dates.iter().map(|d| d.to_string()).collect(), before, after, rows })
 }
 
@@ -121,24 +122,24 @@ fn parameters() -> Vec<(&'static str, &'static str)> {
     SPECS.iter().filter(|s| matches!(s.kind, Kind::Fen | Kind::Rate)).map(|s| (s.name, s.zh)).collect()
 }
 
-async fn form(State(state): State<AppState>, Page { a, l }: Page) -> Response {
-    if !a.user.can(Permission::Simulate) {
-        return WebError::Forbidden.page(l.0);
+async fn form(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
+    if !session.user.can(Permission::Simulate) {
+        return WebError::Forbidden.page(lang.0);
     }
-    let c = Chrome::new(&state, &a, l, "/simulate").await;
-    let f = SimForm { parameter: "dibao.standard.rural".into(), percent: "8".into(), from: chrono::Local::now().date_naive().to_string() };
+    let c = Chrome::new(&state, &session, lang, "/simulate").await;
+    let f = SimForm { parameter: "dibao.standard.rural".into(), percent: "8".into(), from: state.clock.today().to_string() };
     render(SimPage { c, f, parameters: parameters(), error: None, summary: None, rows: Vec::new() })
 }
 
-async fn submit(State(state): State<AppState>, Page { a, l }: Page, axum::Form(f): axum::Form<SimForm>) -> Response {
-    if !a.user.can(Permission::Simulate) {
-        return WebError::Forbidden.page(l.0);
+async fn submit(State(state): State<AppState>, Page { session, lang }: Page, axum::Form(f): axum::Form<SimForm>) -> Response {
+    if !session.user.can(Permission::Simulate) {
+        return WebError::Forbidden.page(lang.0);
     }
-    let c = Chrome::new(&state, &a, l, "/simulate").await;
+    let c = Chrome::new(&state, &session, lang, "/simulate").await;
     let fail =
         |c, msg: String| render(SimPage { c, f: f.clone(), parameters: parameters(), error: Some(msg), summary: None, rows: Vec::new() });
     let Some(spec) = jiuzhu_policy::params::spec(f.parameter.trim()) else {
-        return fail(c, l.t("请选择要调整的参数", "choose a parameter").to_string());
+        return fail(c, lang.t("请选择要调整的参数", "choose a parameter").to_string());
     };
     let percent = match f
         .percent
@@ -149,24 +150,27 @@ async fn submit(State(state): State<AppState>, Page { a, l }: Page, axum::Form(f
     {
         Some(r) => r,
         None => {
-            return fail(c, l.t("调整幅度应为百分数，如 8 或 -5（最多两位小数）", "the change is a percentage, e.g. 8 or -5").to_string());
+            return fail(
+                c,
+                lang.t("调整幅度应为百分数，如 8 或 -5（最多两位小数）", "the change is a percentage, e.g. 8 or -5").to_string(),
+            );
         }
     };
     let Ok(from) = f.from.trim().parse::<chrono::NaiveDate>() else {
-        return fail(c, l.t("生效日期格式应为 YYYY-MM-DD", "the date is YYYY-MM-DD").to_string());
+        return fail(c, lang.t("生效日期格式应为 YYYY-MM-DD", "the date is YYYY-MM-DD").to_string());
     };
-    let change = Change { parameter: spec.name, adjustment: Adjustment::Percent(percent), region: a.user.scope.0.to_string(), from };
-    let report = match state.registry.simulate(&a.user, &change, from, Policies::builtin()).await {
+    let change = Change { parameter: spec.name, adjustment: Adjustment::Percent(percent), region: session.user.scope.0.to_string(), from };
+    let report = match state.registry.simulate(&session.user, &change, from, Policies::builtin()).await {
         Ok(r) => r,
         Err(e) => {
             let msg = match WebError::from(e) {
-                WebError::Invalid(v) => v.0.first().map(|x: &FieldError| x.message(l.0).to_string()).unwrap_or_default(),
+                WebError::Invalid(v) => v.0.first().map(|x: &FieldError| x.message(lang.0).to_string()).unwrap_or_default(),
                 other => other.body().message,
             };
             return fail(c, msg);
         }
     };
-    tracing::info!(target: "access", user = %a.user.username, action = "simulate", parameter = spec.name, "what-if simulation");
+    tracing::info!(target: "access", user = %session.user.username, action = "simulate", parameter = spec.name, "what-if simulation");
     let mut rows = Vec::new();
     let mut regions: Vec<(String, bool, &std::collections::BTreeMap<&str, jiuzhu_policy::simulate::Line>)> = Vec::new();
     for (key, lines) in &report.by_region {
@@ -176,7 +180,7 @@ async fn submit(State(state): State<AppState>, Page { a, l }: Page, axum::Form(f
         };
         regions.push((name, false, lines));
     }
-    regions.push((l.t("合计", "Total").to_string(), true, &report.total));
+    regions.push((lang.t("合计", "Total").to_string(), true, &report.total));
     for (region, total, lines) in regions {
         for (name, zh, _) in PROGRAMMES {
             let Some(x) = lines.get(name) else { continue };
@@ -202,9 +206,9 @@ async fn submit(State(state): State<AppState>, Page { a, l }: Page, axum::Form(f
         report.value_before,
         report.value_after,
         report.from,
-        l.t("起", "onwards"),
+        lang.t("起", "onwards"),
         report.households,
-        l.t("户参与模拟", "households simulated")
+        lang.t("户参与模拟", "households simulated")
     ));
     render(SimPage { c, f, parameters: parameters(), error: None, summary, rows })
 }

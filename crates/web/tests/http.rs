@@ -6,63 +6,28 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use chrono::{Duration, Utc};
 use jiuzhu_domain::{RegionCode, Role};
-use jiuzhu_store::Actor;
+use jiuzhu_testkit::app::{Client, TestApp, spawn_app};
 use jiuzhu_testkit::fixtures::id_number;
-use jiuzhu_web::{AppState, auth, router};
+use jiuzhu_testkit::world::PASSWORD;
 use serde_json::{Value, json};
 use std::sync::Arc;
-use tower::ServiceExt;
 
-mod common;
-use common::{PASSWORD, World, world};
-
-struct Client {
-    cookie: String,
-    csrf: String,
-}
-
+/// Status, body (JSON, or the text as a JSON string) and the `Set-Cookie` header.
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, Value, String) {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let cookie = resp.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    let json = serde_json::from_slice(&body).unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&body).into_owned()));
-    (status, json, cookie)
+    let a = jiuzhu_testkit::app::send(app, req).await;
+    let cookie = a.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
+    let body = if a.json.is_null() { Value::String(a.text) } else { a.json };
+    (a.status, body, cookie)
 }
 
 async fn login(app: &Router, username: &str, password: &str) -> Result<Client, (StatusCode, Value)> {
-    let req = Request::post("/api/v1/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"username": username, "password": password}).to_string()))
-        .unwrap();
-    let (status, body, cookie) = send(app, req).await;
-    if status != StatusCode::OK {
-        return Err((status, body));
-    }
-    let cookie = cookie.split(';').next().unwrap().to_string();
-    Ok(Client { cookie, csrf: body["csrf_token"].as_str().unwrap().to_string() })
-}
-
-impl Client {
-    fn get(&self, uri: &str) -> Request<Body> {
-        Request::get(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()
-    }
-    fn json(&self, method: &str, uri: &str, body: Value) -> Request<Body> {
-        Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(body.to_string()))
-            .unwrap()
-    }
+    jiuzhu_testkit::app::login(app, username, password).await.map_err(|a| (a.status, a.json))
 }
 
 /// Every role at every scope against a household in town A: list, read, edit, by API and page.
 #[tokio::test]
 async fn authorisation_matrix_role_by_region() {
-    let w = world().await;
+    let w = spawn_app().await;
     let readers = [Role::WindowClerk, Role::VillageAssistant, Role::Investigator, Role::TownReviewer, Role::CountyApprover, Role::Auditor];
     let writers = [Role::WindowClerk, Role::VillageAssistant, Role::Investigator];
     for role in Role::ALL {
@@ -105,10 +70,10 @@ async fn authorisation_matrix_role_by_region() {
 
 #[tokio::test]
 async fn identifiers_are_masked_and_pages_are_not_cached() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let full = id_number("19600101", 11);
-    let resp = w.app.clone().oneshot(c.get(&format!("/api/v1/households/{}", w.in_a))).await.unwrap();
+    let resp = tower::ServiceExt::oneshot(w.app.clone(), c.get(&format!("/api/v1/households/{}", w.in_a))).await.unwrap();
     assert_eq!(resp.headers().get(header::CACHE_CONTROL).unwrap(), "no-store");
     let body = String::from_utf8(axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap().to_vec()).unwrap();
     assert!(!body.contains(&full), "full ID number leaked");
@@ -123,7 +88,7 @@ async fn identifiers_are_masked_and_pages_are_not_cached() {
 
 #[tokio::test]
 async fn state_changes_need_the_csrf_token() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let body = json!({"version": 1, "hukou_region": "620825100201", "area": "rural", "address": "x"});
     let mut req = c.json("PUT", &format!("/api/v1/households/{}", w.in_a), body.clone());
@@ -147,7 +112,7 @@ async fn state_changes_need_the_csrf_token() {
 
 #[tokio::test]
 async fn five_wrong_passwords_lock_the_account() {
-    let w = world().await;
+    let w = spawn_app().await;
     for _ in 0..5 {
         assert_eq!(login(&w.app, "window_clerk_a", "wrong").await.err().unwrap().0, StatusCode::UNAUTHORIZED);
     }
@@ -160,7 +125,7 @@ async fn five_wrong_passwords_lock_the_account() {
 
 #[tokio::test]
 async fn sessions_end_at_logout_idle_timeout_and_disabling() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     assert_eq!(send(&w.app, c.get("/api/v1/households")).await.0, StatusCode::OK);
     let (status, _, cleared) = send(&w.app, c.json("DELETE", "/api/v1/session", json!({}))).await;
@@ -170,8 +135,9 @@ async fn sessions_end_at_logout_idle_timeout_and_disabling() {
 
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let token = c.cookie.split_once('=').unwrap().1;
-    let later = Utc::now() + auth::IDLE_TIMEOUT + Duration::minutes(1);
-    assert!(auth::authenticate(w.store.as_ref(), token, later).await.unwrap().is_none(), "idle session ended");
+    let later = Arc::new(jiuzhu_domain::clock::FixedClock::at(Utc::now() + jiuzhu_accounts::IDLE_TIMEOUT + Duration::minutes(1)));
+    let accounts = jiuzhu_accounts::Accounts::new(w.store.clone(), w.store.clone(), later);
+    assert!(accounts.session(token).await.unwrap().is_none(), "idle session ended");
     assert_eq!(send(&w.app, c.get("/api/v1/households")).await.0, StatusCode::UNAUTHORIZED, "and deleted");
 
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
@@ -186,7 +152,7 @@ async fn sessions_end_at_logout_idle_timeout_and_disabling() {
 
 #[tokio::test]
 async fn bad_input_names_the_field_and_writes_nothing() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let bad_check = {
         let good = id_number("19900101", 31);
@@ -241,7 +207,7 @@ async fn bad_input_names_the_field_and_writes_nothing() {
 
 #[tokio::test]
 async fn register_edit_and_move_through_the_api() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_county", PASSWORD).await.unwrap();
     let head = id_number("19850202", 51);
     let body = json!({"hukou_region": "620825100201", "area": "rural", "address": "三社", "members": [{"id_number": head, "name": "刘强", "relation": "head"}],
@@ -274,7 +240,7 @@ async fn register_edit_and_move_through_the_api() {
 
 #[tokio::test]
 async fn health_openapi_and_region_tree() {
-    let w = world().await;
+    let w = spawn_app().await;
     assert_eq!(send(&w.app, Request::get("/healthz").body(Body::empty()).unwrap()).await.0, StatusCode::OK);
     let (status, spec, _) = send(&w.app, Request::get("/api/openapi.json").body(Body::empty()).unwrap()).await;
     assert_eq!(status, StatusCode::OK);
@@ -298,19 +264,19 @@ async fn health_openapi_and_region_tree() {
     assert_eq!(towns[0]["households"], 1);
     let unauth = send(&w.app, Request::get("/api/v1/households").body(Body::empty()).unwrap()).await;
     assert_eq!(unauth.0, StatusCode::UNAUTHORIZED);
-    let page = w.app.clone().oneshot(Request::get("/households").body(Body::empty()).unwrap()).await.unwrap();
+    let page = tower::ServiceExt::oneshot(w.app.clone(), Request::get("/households").body(Body::empty()).unwrap()).await.unwrap();
     assert_eq!((page.status(), page.headers().get(header::LOCATION).unwrap().to_str().unwrap()), (StatusCode::SEE_OTHER, "/login"));
 }
 
 /// The page's HTML for a signed-in GET.
-async fn html(w: &World, c: &Client, uri: &str) -> (StatusCode, String) {
+async fn html(w: &TestApp, c: &Client, uri: &str) -> (StatusCode, String) {
     let (status, body, _) = send(&w.app, c.get(uri)).await;
     (status, body.as_str().map(str::to_string).unwrap_or_else(|| body.to_string()))
 }
 
 #[tokio::test]
 async fn edit_forms_show_identifiers_masked_and_keep_them_when_sent_back() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let h = w.store.household(w.in_a).await.unwrap().unwrap();
     let (member_id, full_id) = (h.members[1].id, h.members[1].data.id_number.as_str().to_string());
@@ -348,10 +314,10 @@ async fn edit_forms_show_identifiers_masked_and_keep_them_when_sent_back() {
 
 #[tokio::test]
 async fn a_residence_outside_the_clerks_region_survives_an_edit() {
-    let w = world().await;
+    let w = spawn_app().await;
     let mut h = w.store.household(w.in_a).await.unwrap().unwrap();
     h.data.residence_region = RegionCode::parse("620825101201").unwrap();
-    w.store.update_household(w.in_a, h.version, &h.data, &[], &Actor::system("test")).await.unwrap();
+    w.store.update_household(w.in_a, h.version, &h.data, &[], &jiuzhu_domain::Actor::system("test")).await.unwrap();
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let (_, page) = html(&w, &c, &format!("/households/{}/edit", w.in_a)).await;
     assert!(page.contains("<option value=\"620825101201\" selected>"), "the current residence stays selected");
@@ -359,20 +325,21 @@ async fn a_residence_outside_the_clerks_region_survives_an_edit() {
 
 #[tokio::test]
 async fn a_lock_that_ran_out_starts_a_fresh_count() {
-    let w = world().await;
-    let now = Utc::now();
+    let w = spawn_app().await;
+    let clock = Arc::new(jiuzhu_domain::clock::FixedClock::at(Utc::now()));
+    let accounts = jiuzhu_accounts::Accounts::new(w.store.clone(), w.store.clone(), clock.clone());
     for _ in 0..5 {
-        assert!(auth::login(w.store.as_ref(), "window_clerk_a", "wrong", now).await.is_err());
+        assert!(accounts.login("window_clerk_a", "wrong").await.1.is_err());
     }
-    assert!(matches!(auth::login(w.store.as_ref(), "window_clerk_a", PASSWORD, now).await, Err(auth::LoginError::Locked { .. })));
-    let later = now + auth::LOCKOUT + Duration::minutes(1);
-    assert!(matches!(auth::login(w.store.as_ref(), "window_clerk_a", "wrong", later).await, Err(auth::LoginError::Invalid)));
-    assert!(auth::login(w.store.as_ref(), "window_clerk_a", PASSWORD, later).await.is_ok(), "one typo after the lock must not lock again");
+    assert!(matches!(accounts.login("window_clerk_a", PASSWORD).await.1, Err(jiuzhu_accounts::LoginError::Locked { .. })));
+    clock.set(Utc::now() + jiuzhu_accounts::LOCKOUT + Duration::minutes(1));
+    assert!(matches!(accounts.login("window_clerk_a", "wrong").await.1, Err(jiuzhu_accounts::LoginError::Invalid)));
+    assert!(accounts.login("window_clerk_a", PASSWORD).await.1.is_ok(), "one typo after the lock must not lock again");
 }
 
 #[tokio::test]
 async fn a_surname_is_not_a_village_name() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     // 何 starts 何马村, but nobody here is called 何: no household.
     let (_, r, _) = send(&w.app, c.get("/api/v1/households?q=%E4%BD%95")).await;
@@ -386,13 +353,13 @@ async fn a_surname_is_not_a_village_name() {
 
 #[tokio::test]
 async fn roles_without_registry_access_start_on_the_region_tree() {
-    let w = world().await;
+    let w = spawn_app().await;
     for (who, home) in [("leader_county", "/regions"), ("system_admin_county", "/regions"), ("window_clerk_a", "/households")] {
         let req = Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(format!("username={who}&password=Zhuanglang%232026")))
             .unwrap();
-        let resp = w.app.clone().oneshot(req).await.unwrap();
+        let resp = tower::ServiceExt::oneshot(w.app.clone(), req).await.unwrap();
         assert_eq!(
             (resp.status(), resp.headers().get(header::LOCATION).unwrap().to_str().unwrap()),
             (StatusCode::SEE_OTHER, home),
@@ -419,7 +386,7 @@ fn public(body: Value) -> Request<Body> {
 /// errors, a clear error for a region without standards.
 #[tokio::test]
 async fn public_assessment_follows_the_contract() {
-    let w = world().await;
+    let w = spawn_app().await;
     let (status, r, _) = send(&w.app, public(situation())).await;
     assert_eq!(status, StatusCode::OK, "{r}");
     let names: Vec<&str> = r["programmes"].as_array().unwrap().iter().map(|p| p["programme"].as_str().unwrap()).collect();
@@ -455,10 +422,9 @@ async fn public_assessment_follows_the_contract() {
 
 #[tokio::test]
 async fn the_public_endpoint_is_rate_limited() {
-    let w = world().await;
-    let mut state = AppState::new(w.store.clone(), std::sync::Arc::new(jiuzhu_crypto::Keyring::for_tests()));
-    state.assess_limiter = Arc::new(jiuzhu_web::assess::RateLimiter::new(3));
-    let app = router(state);
+    let w = spawn_app().await;
+    let settings = jiuzhu_web::Settings { assess_per_minute: 3, ..jiuzhu_web::Settings::new(w.dir.path()) };
+    let app = jiuzhu_web::router(jiuzhu_web::AppState::new(w.store.clone(), w.keys.clone(), settings).unwrap());
     for _ in 0..3 {
         assert_eq!(send(&app, public(situation())).await.0, StatusCode::OK);
     }
@@ -469,7 +435,7 @@ async fn the_public_endpoint_is_rate_limited() {
 /// Staff assessment of a registered household: who may, where, and the kept result's page.
 #[tokio::test]
 async fn staff_assess_households_in_their_region_only() {
-    let w = world().await;
+    let w = spawn_app().await;
     let assessors = [Role::WindowClerk, Role::VillageAssistant, Role::Investigator, Role::TownReviewer, Role::CountyApprover];
     for role in Role::ALL {
         for (suffix, covers_a) in [("county", true), ("a", true), ("b", false)] {
@@ -517,7 +483,7 @@ async fn staff_assess_households_in_their_region_only() {
 /// 政策模拟: leaders and county approvers only; aggregates by town; other roles are refused.
 #[tokio::test]
 async fn leaders_simulate_a_standard_change() {
-    let w = world().await;
+    let w = spawn_app().await;
     for role in Role::ALL {
         let c = login(&w.app, &format!("{}_county", role.as_str()), PASSWORD).await.unwrap();
         let form = format!("csrf_token={}&parameter=dibao.standard.rural&percent=8&from=2026-11-01", c.csrf);
@@ -564,18 +530,18 @@ fn intake_body(kinds: &[&str]) -> Value {
 }
 
 /// Gives the town-A household a low income, so that it passes the economic check.
-async fn make_poor(w: &World) {
+async fn make_poor(w: &TestApp) {
     let h = w.store.household(w.in_a).await.unwrap().unwrap();
     let mut records = h.records.clone();
     records.incomes.retain(|i| i.kind != jiuzhu_domain::IncomeKind::Property);
-    w.store.replace_records(w.in_a, h.version, &records, &[], &jiuzhu_store::Actor::system("test")).await.unwrap();
+    w.store.replace_records(w.in_a, h.version, &records, &[], &jiuzhu_domain::Actor::system("test")).await.unwrap();
 }
 
 /// Every role at every scope against a case in town A: who reads it (page and API), who gets
 /// 403 for the role and 404 for the region, and the queues.
 #[tokio::test]
 async fn case_routes_check_role_and_region_scope() {
-    let w = world().await;
+    let w = spawn_app().await;
     let clerk = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let (status, body, _) =
         send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), intake_body(&["dibao"]))).await;
@@ -621,7 +587,7 @@ async fn case_routes_check_role_and_region_scope() {
 /// version gets 409 naming what happened, CSRF on every step (forms, JSON and photo uploads).
 #[tokio::test]
 async fn case_steps_validate_conflict_and_need_csrf() {
-    let w = world().await;
+    let w = spawn_app().await;
     make_poor(&w).await;
     let clerk = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let (status, e, _) =
@@ -710,7 +676,7 @@ async fn case_steps_validate_conflict_and_need_csrf() {
 /// One 补正材料告知书 for the whole intake: every missing item once, with the kinds needing it.
 #[tokio::test]
 async fn the_missing_materials_notice_lists_every_item_of_the_intake_once() {
-    let w = world().await;
+    let w = spawn_app().await;
     let clerk = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let body = json!({"kinds": ["dibao", "tekun"], "received": ["application", "id_cards"], "request": "申请"});
     let (status, r, _) = send(&w.app, clerk.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), body)).await;
@@ -728,7 +694,7 @@ async fn the_missing_materials_notice_lists_every_item_of_the_intake_once() {
 /// Found by schemathesis: extractor errors were plain text, and a huge page number overflowed.
 #[tokio::test]
 async fn the_api_answers_malformed_requests_as_json_and_survives_huge_pages() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     for (method, uri, body) in [
         ("POST", "/api/v1/households".to_string(), json!([null, null])),

@@ -7,96 +7,75 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use jiuzhu_domain::Role;
 use jiuzhu_store::{AlertQuery, AuditEntry, Store};
+use jiuzhu_testkit::app::{Client, spawn_app};
 use jiuzhu_testkit::fixtures::id_number;
+use jiuzhu_testkit::world::PASSWORD;
 use serde_json::{Value, json};
-use tower::ServiceExt;
 
-mod common;
-use common::{PASSWORD, world};
-
-struct Client {
-    cookie: String,
-    csrf: String,
-}
-
+/// Status and body text.
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    (status, String::from_utf8_lossy(&body).into_owned())
+    let a = jiuzhu_testkit::app::send(app, req).await;
+    (a.status, a.text)
 }
 
 async fn login(app: &Router, username: &str, password: &str) -> Option<Client> {
-    let req = Request::post("/api/v1/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"username": username, "password": password}).to_string()))
-        .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let cookie = resp.headers().get(header::SET_COOKIE).map(|v| v.to_str().unwrap().split(';').next().unwrap().to_string());
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    let v: Value = serde_json::from_slice(&body).ok()?;
-    Some(Client { cookie: cookie?, csrf: v["csrf_token"].as_str()?.to_string() })
+    jiuzhu_testkit::app::login(app, username, password).await.ok()
 }
 
-impl Client {
-    fn get(&self, uri: &str) -> Request<Body> {
-        Request::get(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()
-    }
-    fn form(&self, uri: &str, body: &str) -> Request<Body> {
-        Request::post(uri)
-            .header(header::COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body.to_string()))
-            .unwrap()
-    }
-    fn request(&self, method: &str, uri: &str) -> Request<Body> {
-        Request::builder()
-            .method(method)
-            .uri(uri)
-            .header(header::COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from("{}"))
-            .unwrap()
-    }
+/// A request of any method with an empty JSON body.
+fn request(c: &Client, method: &str, uri: &str) -> Request<Body> {
+    c.json(method, uri, json!({}))
 }
 
 async fn entries(store: &dyn Store) -> Vec<AuditEntry> {
     store.audit_after(0, 100_000).await.unwrap()
 }
 
-/// Every `.route("…", get(…).post(…))` in the web crate's source: (method, path).
+/// Every `.route("…", get(…).post(…))` in the web crate's source, every file of it: (method, path).
 fn all_routes() -> Vec<(String, String)> {
-    let src = concat!(
-        include_str!("../src/pages.rs"),
-        include_str!("../src/api.rs"),
-        include_str!("../src/assess.rs"),
-        include_str!("../src/cases.rs"),
-        include_str!("../src/simulate.rs"),
-        include_str!("../src/security.rs"),
-        include_str!("../src/exports.rs"),
-        include_str!("../src/accounts.rs"),
-        include_str!("../src/monitoring.rs"),
-        include_str!("../src/lib.rs"),
-    );
+    fn sources(dir: &std::path::Path, out: &mut String) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                sources(&path, out);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                out.push_str(&std::fs::read_to_string(&path).unwrap());
+            }
+        }
+    }
+    let mut src = String::new();
+    sources(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("src"), &mut src);
     let mut out = Vec::new();
-    for part in src.split(".route(\"").skip(1) {
-        let (path, rest) = part.split_once('"').unwrap();
-        // A route is one line: `.route("/path", get(a).post(b))`.
-        let handlers = rest.lines().next().unwrap();
+    for part in src.split(".route(").skip(1) {
+        let part = part.trim_start();
+        let Some(rest) = part.strip_prefix('"') else { continue };
+        let (path, rest) = rest.split_once('"').unwrap();
+        // The handlers: up to the parenthesis that closes `.route(`.
+        let mut depth = 1;
+        let end = rest.find(|c| {
+            depth += match c {
+                '(' => 1,
+                ')' => -1,
+                _ => 0,
+            };
+            depth == 0
+        });
+        let handlers = &rest[..end.unwrap_or(rest.len())];
+        let handlers = handlers.split(".layer(").next().unwrap_or_default();
         for m in ["get", "post", "put", "delete"] {
             if handlers.contains(&format!("{m}(")) {
                 out.push((m.to_uppercase(), path.to_string()));
             }
         }
     }
+    out.sort();
+    out.dedup();
     out
 }
 
 #[tokio::test]
 async fn every_route_leaves_exactly_one_audit_entry() {
-    let w = world().await;
+    let w = spawn_app().await;
     let member = w.store.household(w.in_a).await.unwrap().unwrap().members[1].id;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let routes = all_routes();
@@ -120,7 +99,7 @@ async fn every_route_leaves_exactly_one_audit_entry() {
             .replace("{doc}", "notice")
             .replace("{lang}", "zh");
         let before = entries(w.store.as_ref()).await.len();
-        let (status, _) = send(&w.app, if method == "GET" { c.get(&uri) } else { c.request(&method, &uri) }).await;
+        let (status, _) = send(&w.app, if method == "GET" { c.get(&uri) } else { request(&c, &method, &uri) }).await;
         let after = entries(w.store.as_ref()).await;
         assert_eq!(after.len(), before + 1, "{method} {path} ({status}) must leave one entry");
         let e = &after.last().unwrap().record;
@@ -150,7 +129,7 @@ async fn wait_for_alert(store: &dyn Store, rule: &str) -> Option<jiuzhu_store::A
 
 #[tokio::test]
 async fn another_towns_household_is_refused_recorded_and_alerted() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let (status, body) = send(&w.app, c.get(&format!("/households/{}", w.in_b))).await;
     assert_eq!(status, StatusCode::NOT_FOUND);
@@ -197,7 +176,7 @@ async fn another_towns_household_is_refused_recorded_and_alerted() {
 
 #[tokio::test]
 async fn revealing_identifiers_needs_a_purpose_and_the_password_and_is_recorded() {
-    let w = world().await;
+    let w = spawn_app().await;
     let full = id_number("19600101", 11);
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let (_, page) = send(&w.app, c.get(&format!("/households/{}", w.in_a))).await;
@@ -248,7 +227,7 @@ async fn revealing_identifiers_needs_a_purpose_and_the_password_and_is_recorded(
 
 #[tokio::test]
 async fn logins_are_recorded_and_without_an_audit_trail_no_data_is_served() {
-    let w = world().await;
+    let w = spawn_app().await;
     assert!(login(&w.app, "window_clerk_a", "wrong").await.is_none());
     assert!(login(&w.app, "nobody_here", "wrong").await.is_none());
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
@@ -271,7 +250,7 @@ async fn logins_are_recorded_and_without_an_audit_trail_no_data_is_served() {
 /// household id: never a success, never B's data, and the refusal is on record.
 #[tokio::test]
 async fn no_route_serves_another_towns_household_to_any_role() {
-    let w = world().await;
+    let w = spawn_app().await;
     let other = w.store.household(w.in_b).await.unwrap().unwrap();
     let (b_name, b_id, b_member) = (other.head().data.name.clone(), other.head().data.id_number.as_str().to_string(), other.members[1].id);
     let routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| p.contains("households/{id}") || p.contains("{household_id}")).collect();
@@ -286,7 +265,7 @@ async fn no_route_serves_another_towns_household_to_any_role() {
                 .replace("{member_id}", &b_member.to_string())
                 .replace("{mid}", &b_member.to_string())
                 .replace("{aid}", "1");
-            let (status, body) = send(&w.app, if method == "GET" { c.get(&uri) } else { c.request(method, &uri) }).await;
+            let (status, body) = send(&w.app, if method == "GET" { c.get(&uri) } else { request(&c, method, &uri) }).await;
             assert!(!status.is_success() && !status.is_redirection(), "{user} {method} {path}: {status}");
             assert!(!body.contains(&b_name) && !body.contains(&b_id), "{user} {method} {path} leaked town B's household");
             let e = entries(w.store.as_ref()).await.pop().unwrap().record;
@@ -302,13 +281,13 @@ async fn no_route_serves_another_towns_household_to_any_role() {
 #[tokio::test]
 async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
     use jiuzhu_testkit::fixtures::sample_household;
-    let w = world().await;
+    let w = spawn_app().await;
     let full = id_number("19600101", 11);
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     // A head whose name is a formula.
     let evil = w
         .store
-        .insert_households(&[sample_household("620825100201", "=HYPERLINK(\"http://x\")", 31)], &jiuzhu_store::Actor::system("test"))
+        .insert_households(&[sample_household("620825100201", "=HYPERLINK(\"http://x\")", 31)], &jiuzhu_domain::Actor::system("test"))
         .await
         .unwrap()[0];
     let (status, body) = send(&w.app, c.form("/exports", "region=620825100&programme=&format=csv&purpose=看")).await;
@@ -330,7 +309,7 @@ async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
     let (status, _) = send(&w.app, c.form(&download, "password=wrong")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "reauth");
-    let resp = w.app.clone().oneshot(c.form(&download, "password=Zhuanglang%232026")).await.unwrap();
+    let resp = tower::ServiceExt::oneshot(w.app.clone(), c.form(&download, "password=Zhuanglang%232026")).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains(&format!("roster-{id}.csv")));
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
@@ -346,7 +325,7 @@ async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
 
     // More than the threshold: waits for a county approver who is not the requester.
     let many: Vec<_> = (0..100).map(|i| sample_household("620825100201", "钱多", 100 + i)).collect();
-    w.store.insert_households(&many, &jiuzhu_store::Actor::system("test")).await.unwrap();
+    w.store.insert_households(&many, &jiuzhu_domain::Actor::system("test")).await.unwrap();
     let (_, body) = send(&w.app, c.form("/exports", "region=620825100&programme=&format=xlsx&purpose=全镇入户走访名单")).await;
     assert!(body.contains("需县级审批员批准"), "{body}");
     let big = w.store.exports(&jiuzhu_store::ExportQuery { limit: 1, ..Default::default() }).await.unwrap()[0].clone();
@@ -372,7 +351,7 @@ async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
     let e = entries(w.store.as_ref()).await.pop().unwrap().record;
     assert_eq!((e.action.as_str(), e.purpose.as_str()), ("decide", "全镇入户走访名单"));
     // Within five minutes of the last password, no need to type it again.
-    let resp = w.app.clone().oneshot(c.form(&big_download, "")).await.unwrap();
+    let resp = tower::ServiceExt::oneshot(w.app.clone(), c.form(&big_download, "")).await.unwrap();
     assert_eq!(resp.status(), StatusCode::OK);
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
     assert!(bytes.starts_with(b"PK"), "an xlsx (zip) file");
@@ -393,7 +372,7 @@ async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
 /// administrator reads the trail and has nothing that switches it off.
 #[tokio::test]
 async fn three_administrators_each_hold_one_power() {
-    let w = world().await;
+    let w = spawn_app().await;
     let sys = login(&w.app, "system_admin_county", PASSWORD).await.unwrap();
     let sec = login(&w.app, "security_admin_county", PASSWORD).await.unwrap();
     let aud = login(&w.app, "audit_admin_county", PASSWORD).await.unwrap();
@@ -493,7 +472,7 @@ async fn three_administrators_each_hold_one_power() {
 /// Bulk approval asks for the password again (page and API); sending ended notices on does not.
 #[tokio::test]
 async fn bulk_approval_needs_the_password_again() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "county_approver_county", PASSWORD).await.unwrap();
     let (status, body) = send(&w.app, c.form("/cases/bulk", "action=approve&case=999999:1&password=wrong")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -540,7 +519,7 @@ fn cell(status: StatusCode) -> &'static str {
 #[tokio::test]
 async fn authorisation_matrix_over_every_route_role_and_region() {
     use jiuzhu_store::{ExportFormat, ExportState, NewAlert, NewExport};
-    let w = world().await;
+    let w = spawn_app().await;
     let ha = w.store.household(w.in_a).await.unwrap().unwrap();
     let hb = w.store.household(w.in_b).await.unwrap().unwrap();
     let secrets: Vec<String> = ha.members.iter().chain(&hb.members).map(|m| m.data.id_number.as_str().to_string()).collect();
@@ -639,7 +618,7 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
                         *r.method_mut() = m.parse().unwrap();
                         r
                     }
-                    m => c.request(m, &uri),
+                    m => request(&c, m, &uri),
                 };
                 let (status, body) = send(&w.app, req).await;
                 let mark = cell(status);
@@ -682,7 +661,7 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
 /// The same reveal over the API: purpose, password, scope and role, each refusal named.
 #[tokio::test]
 async fn revealing_over_the_api_asks_the_same() {
-    let w = world().await;
+    let w = spawn_app().await;
     let full = id_number("19600101", 11);
     let api = |c: &Client, id: i64, body: Value| {
         Request::post(format!("/api/v1/households/{id}/reveal"))
@@ -718,7 +697,7 @@ async fn revealing_over_the_api_asks_the_same() {
 /// Typing the password again counts towards the lockout: a stolen session cannot guess it.
 #[tokio::test]
 async fn wrong_passwords_typed_again_lock_the_account() {
-    let w = world().await;
+    let w = spawn_app().await;
     let c = login(&w.app, "investigator_a", PASSWORD).await.unwrap();
     let reveal = format!("/households/{}/reveal", w.in_a);
     for _ in 0..5 {

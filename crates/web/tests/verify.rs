@@ -4,86 +4,35 @@
 
 use axum::Router;
 use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{Request, StatusCode};
 use chrono::Utc;
 use jiuzhu_domain::RegionCode;
 use jiuzhu_store::{MonitoringEntry, MonitoringPool};
-use serde_json::{Value, json};
-use tower::ServiceExt;
+use jiuzhu_testkit::app::{Client, spawn_app};
 
-mod common;
-use common::{PASSWORD, world};
-
-struct Client {
-    cookie: String,
-    csrf: String,
-}
-
+/// Status, and the redirect's target or else the body text.
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let status = resp.status();
-    let location = resp.headers().get(header::LOCATION).map(|v| v.to_str().unwrap().to_string());
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    (status, location.unwrap_or_else(|| String::from_utf8_lossy(&body).into_owned()))
+    let a = jiuzhu_testkit::app::send(app, req).await;
+    (a.status, a.location().map(str::to_string).unwrap_or(a.text))
 }
 
-async fn login(app: &Router, username: &str) -> Client {
-    let req = Request::post("/api/v1/session")
-        .header(header::CONTENT_TYPE, "application/json")
-        .body(Body::from(json!({"username": username, "password": PASSWORD}).to_string()))
-        .unwrap();
-    let resp = app.clone().oneshot(req).await.unwrap();
-    let cookie = resp.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
-    let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
-    let v: Value = serde_json::from_slice(&body).unwrap();
-    Client { cookie, csrf: v["csrf_token"].as_str().unwrap().to_string() }
-}
-
-impl Client {
-    fn get(&self, uri: &str) -> Request<Body> {
-        Request::get(uri).header(header::COOKIE, &self.cookie).body(Body::empty()).unwrap()
-    }
-    fn upload(&self, feed: &str, file_name: &str, bytes: &[u8]) -> Request<Body> {
-        let boundary = "jiuzhuBoundary7MA4YWxk";
-        let mut body = Vec::new();
-        body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"feed\"\r\n\r\n{feed}\r\n").as_bytes());
-        body.extend_from_slice(
-            format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{file_name}\"\r\nContent-Type: text/csv\r\n\r\n"
-            )
-            .as_bytes(),
-        );
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
-        Request::post(format!("/feeds?csrf_token={}", self.csrf))
-            .header(header::COOKIE, &self.cookie)
-            .header(header::CONTENT_TYPE, format!("multipart/form-data; boundary={boundary}"))
-            .body(Body::from(body))
-            .unwrap()
-    }
-    fn form(&self, uri: &str, body: &str) -> Request<Body> {
-        Request::post(uri)
-            .header(header::COOKIE, &self.cookie)
-            .header("x-csrf-token", &self.csrf)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(body.to_string()))
-            .unwrap()
-    }
+fn upload(c: &Client, feed: &str, file_name: &str, bytes: &[u8]) -> Request<Body> {
+    upload(&c, "/feeds", &[("feed", feed)], "file", file_name, bytes)
 }
 
 #[tokio::test]
 async fn a_county_clerk_imports_a_file_whole_once_and_bad_files_not_at_all() {
-    let w = world().await;
+    let w = spawn_app().await;
     let h = w.store.household(w.in_a).await.unwrap().unwrap();
     let id = h.members[1].data.id_number.as_str().to_string();
-    let clerk = login(&w.app, "window_clerk_county").await;
+    let clerk = w.login("window_clerk_county").await;
     let (status, page) = send(&w.app, clerk.get("/feeds")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("公安·死亡注销") && page.contains("尚未导入部门数据"), "{page}");
 
     // A bad row: the whole file is refused, row and column named, nothing stored.
     let bad = format!("公民身份号码,死亡日期\n{id},2026-01-05\n123,2026-01-06\n");
-    let (status, page) = send(&w.app, clerk.upload("deaths", "deaths.csv", bad.as_bytes())).await;
+    let (status, page) = send(&w.app, upload(&clerk, "deaths", "deaths.csv", bad.as_bytes())).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(page.contains("未导入任何数据") && page.contains("id_number"), "{page}");
     assert!(page.contains("<td class=\"num\">3</td>"), "row 3 is named: {page}");
@@ -92,10 +41,10 @@ async fn a_county_clerk_imports_a_file_whole_once_and_bad_files_not_at_all() {
     // GBK with Chinese headers, the way a 公安 office sends it.
     let good = format!("公民身份号码,死亡日期\n{id},2026-01-05\n");
     let (gbk, _, _) = encoding_rs::GBK.encode(&good);
-    let (status, page) = send(&w.app, clerk.upload("deaths", "deaths.csv", &gbk)).await;
+    let (status, page) = send(&w.app, upload(&clerk, "deaths", "deaths.csv", &gbk)).await;
     assert_eq!(status, StatusCode::OK, "{page}");
     assert!(page.contains("已导入") && page.contains("新增 1"), "{page}");
-    let (status, page) = send(&w.app, clerk.upload("deaths", "deaths.csv", &gbk)).await;
+    let (status, page) = send(&w.app, upload(&clerk, "deaths", "deaths.csv", &gbk)).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("此前已导入，未作任何更改"), "{page}");
     let imports = w.store.feed_imports(10).await.unwrap();
@@ -107,14 +56,14 @@ async fn a_county_clerk_imports_a_file_whole_once_and_bad_files_not_at_all() {
         let c = login(&w.app, user).await;
         let (status, _) = send(&w.app, c.get("/feeds")).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
-        let (status, _) = send(&w.app, c.upload("deaths", "deaths.csv", good.as_bytes())).await;
+        let (status, _) = send(&w.app, upload(&c, "deaths", "deaths.csv", good.as_bytes())).await;
         assert_eq!(status, StatusCode::FORBIDDEN, "{user}");
     }
 }
 
 #[tokio::test]
 async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_one() {
-    let w = world().await;
+    let w = spawn_app().await;
     let today = chrono::Local::now().date_naive();
     let entry = |h: i64, region: &str, pool| {
         MonitoringEntry {
@@ -136,7 +85,7 @@ async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_
     let name_a = w.store.household(w.in_a).await.unwrap().unwrap().head().data.name.clone();
     let name_b = w.store.household(w.in_b).await.unwrap().unwrap().head().data.name.clone();
 
-    let va = login(&w.app, "village_assistant_a").await;
+    let va = w.login("village_assistant_a").await;
     let (status, page) = send(&w.app, va.get("/monitoring")).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains(&name_a) && !page.contains(&name_b), "town A sees only its household");
@@ -154,10 +103,10 @@ async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_
     assert_eq!(status, StatusCode::NOT_FOUND);
     assert_eq!(w.store.monitoring_entry(w.in_b).await.unwrap().unwrap().next_visit_on, today);
 
-    let county = login(&w.app, "county_approver_county").await;
+    let county = w.login("county_approver_county").await;
     let (_, page) = send(&w.app, county.get("/monitoring?pool=watch")).await;
     assert!(page.contains(&name_b) && !page.contains(&name_a), "{page}");
-    let auditor = login(&w.app, "auditor_county").await;
+    let auditor = w.login("auditor_county").await;
     assert_eq!(send(&w.app, auditor.get("/monitoring")).await.0, StatusCode::FORBIDDEN);
 }
 
@@ -169,7 +118,7 @@ fn notice(location: &str) -> String {
 
 #[tokio::test]
 async fn a_clerk_refers_a_household_found_by_its_medical_bills_to_the_medical_security_liaison() {
-    let w = world().await;
+    let w = spawn_app().await;
     let today = chrono::Local::now().date_naive();
     let entry = |h: i64, region: &str| {
         MonitoringEntry {
@@ -189,7 +138,7 @@ async fn a_clerk_refers_a_household_found_by_its_medical_bills_to_the_medical_se
     }
     };
     w.store.put_monitoring(&[entry(w.in_a, "620825100201"), entry(w.in_b, "620825101201")]).await.unwrap();
-    let clerk = login(&w.app, "window_clerk_a").await;
+    let clerk = w.login("window_clerk_a").await;
     let (_, page) = send(&w.app, clerk.get("/monitoring")).await;
     assert!(page.contains("转介医疗救助") && page.contains("/refer"), "the clerk is offered the referral: {page}");
     assert!(!page.contains("转介就业救助"), "and only the ones the reasons call for");
@@ -216,7 +165,7 @@ async fn a_clerk_refers_a_household_found_by_its_medical_bills_to_the_medical_se
 
     // Another town's household: not found; a village assistant does not open cases.
     assert_eq!(send(&w.app, refer(w.in_b, "medical")).await.0, StatusCode::NOT_FOUND);
-    let va = login(&w.app, "village_assistant_a").await;
+    let va = w.login("village_assistant_a").await;
     assert_eq!(send(&w.app, va.form(&format!("/monitoring/{}/refer", w.in_a), "kind=medical")).await.0, StatusCode::FORBIDDEN);
     let (_, page) = send(&w.app, va.get("/monitoring")).await;
     assert!(!page.contains("/refer"), "no referral button for the village assistant");

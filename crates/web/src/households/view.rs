@@ -1,8 +1,10 @@
-//! What pages and the API show of a household: identifiers masked by default.
+//! What pages and the API show of a household: identifiers masked by default, health withheld
+//! from roles that do not assess, as the one access table ([`jiuzhu_domain::access`]) decides.
 
+use crate::frame::beijing_minutes;
 use jiuzhu_domain::access::{self, Field, Relation, Shown};
 use jiuzhu_domain::*;
-use jiuzhu_store::{Household, HouseholdSummary};
+use jiuzhu_store::{HistoryEntry, Household, HouseholdSummary};
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -17,15 +19,6 @@ pub fn present(role: Role, field: Field, value: &str, mask: impl FnOnce(&str) ->
         Shown::Masked => mask(value),
         Shown::Hidden => String::new(),
     }
-}
-
-/// `139****0000`
-pub fn mask_phone(p: &str) -> String {
-    let digits: Vec<char> = p.chars().collect();
-    if digits.len() < 7 {
-        return "****".into();
-    }
-    format!("{}****{}", digits[..3].iter().collect::<String>(), digits[digits.len() - 4..].iter().collect::<String>())
 }
 
 /// One line of a household list.
@@ -147,7 +140,7 @@ impl HouseholdView {
         let (id_shown, phone_shown, bank_shown, health_clear) =
             (show(Field::IdNumber), show(Field::Phone), show(Field::BankAccount), show(Field::Health) == Shown::Clear);
         let id_text = |id: &IdNumber| if id_shown == Shown::Clear { id.as_str().to_string() } else { id.masked() };
-        let phone_text = |p: &str| if phone_shown == Shown::Clear { p.to_string() } else { mask_phone(p) };
+        let phone_text = |p: &str| if phone_shown == Shown::Clear { p.to_string() } else { mask::phone(p) };
         let name_of = |id: Option<i64>| match id {
             Some(id) => h.member(id).map(|m| m.data.name.clone()).unwrap_or_default(),
             None => "（全户）".into(),
@@ -270,24 +263,9 @@ impl HouseholdView {
                 .collect(),
             counted_income_total: h.records.incomes.iter().filter(|i| i.kind.counted()).map(|i| i.amount.0).sum(),
             counted_income_total_yuan: h.records.incomes.iter().filter(|i| i.kind.counted()).map(|i| i.amount).sum::<Fen>().to_string(),
-            updated_at: h
-                .updated_at
-                .with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"))
-                .format("%Y-%m-%d %H:%M")
-                .to_string(),
+            updated_at: beijing_minutes(h.updated_at),
         }
     }
-}
-
-/// Chinese names of a region and its ancestors: `甘肃省 平凉市 庄浪县 朱店镇 朱店村`.
-pub async fn region_names(registry: &jiuzhu_registry::Registry, code: &RegionCode) -> String {
-    let mut names = Vec::new();
-    for c in code.ancestry() {
-        if let Ok(Some(n)) = registry.region_name(&c).await {
-            names.push(n);
-        }
-    }
-    if names.is_empty() { code.to_string() } else { names.join(" ") }
 }
 
 /// The history's entity in Chinese: `member:12` → `成员 #12`.
@@ -336,5 +314,33 @@ pub fn field_zh(field: &str) -> &str {
         "expenses" => "刚性支出",
         "supporters" => "赡养义务人",
         other => other,
+    }
+}
+
+#[derive(Serialize, ToSchema)]
+pub struct HistoryView {
+    pub at: String,
+    pub actor: String,
+    /// `household`, `member:ID`, `records`, `membership`
+    pub entity: String,
+    pub entity_zh: String,
+    pub field: String,
+    pub field_zh: String,
+    pub old: String,
+    pub new: String,
+}
+
+impl HistoryView {
+    pub fn new(e: HistoryEntry, at: String) -> HistoryView {
+        HistoryView {
+            entity_zh: entity_zh(&e.entity),
+            field_zh: field_zh(&e.field).to_string(),
+            at,
+            actor: e.actor,
+            entity: e.entity,
+            field: e.field,
+            old: e.old,
+            new: e.new,
+        }
     }
 }

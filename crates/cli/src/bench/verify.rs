@@ -1,162 +1,15 @@
-//! `jiuzhu import`, `jiuzhu verify batch` and `jiuzhu bench verify`: department feeds checked
-//! and the batch check run over files, with DuckDB on the same files for comparison.
+//! `jiuzhu bench verify`: the provincial batch check against DuckDB and DataFusion running the
+//! same rules as SQL, and the per-application check's latency.
 
 use crate::Failure;
-use crate::load;
+use crate::feeds::parse_region;
 use chrono::NaiveDate;
-use jiuzhu_verify::batch::{self, BatchResult};
-use jiuzhu_verify::{Feed, Rules};
+use jiuzhu_verify::batch::{self};
+use jiuzhu_verify::Rules;
 use serde_json::json;
 use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Instant;
-
-/// The thresholds: `policies/verify.yaml` when given, else the defaults.
-pub fn rules(path: Option<&Path>) -> Result<Rules, Failure> {
-    let Some(path) = path else { return Ok(Rules::default()) };
-    let text = std::fs::read_to_string(path).map_err(|e| Failure::input(format!("{}: {e}", path.display())))?;
-    serde_norway::from_str(&text).map_err(|e| Failure::input(format!("{}: 核对规则格式错误 / bad rules: {e}", path.display())))
-}
-
-/// Validates each file as `feed`; prints every report; fails (exit 2) when any file has a
-/// problem, naming file, row and column. Nothing is loaded from a file with a problem.
-pub fn import(feed: &str, files: &[PathBuf], today: NaiveDate, json_out: bool) -> Result<Vec<jiuzhu_verify::FeedRecord>, Failure> {
-    let feed = Feed::parse(feed).ok_or_else(|| {
-        let codes: Vec<&str> = Feed::ALL.iter().map(|f| f.code()).collect();
-        Failure::input(format!("FEED: 未知的部门数据“{feed}”，应为 {} / unknown feed {feed}", codes.join("、")))
-    })?;
-    let mut all = Vec::new();
-    let mut bad = Vec::new();
-    for f in files {
-        let (report, records) = jiuzhu_verify::validate_file(f, feed, today);
-        if json_out {
-            println!("{}", serde_json::to_string(&report).expect("serialisable"));
-        } else {
-            print!("{}", report.to_text());
-        }
-        match records {
-            Some(r) => all.extend(r),
-            None => bad.push(report.file.clone()),
-        }
-    }
-    if !bad.is_empty() {
-        return Err(Failure::input(format!(
-            "{} 个文件有问题，未导入任何数据 / {} file(s) have problems; nothing was imported: {}",
-            bad.len(),
-            bad.len(),
-            bad.join(", ")
-        )));
-    }
-    Ok(all)
-}
-
-/// Validates every file first; only when all are good, stores each whole (a file already
-/// imported changes nothing). Nothing is stored when any file has a problem.
-pub async fn import_into(
-    store: &dyn jiuzhu_store::Store,
-    feed: &str,
-    files: &[PathBuf],
-    today: NaiveDate,
-    by: &str,
-    json_out: bool,
-) -> Result<(), Failure> {
-    import(feed, files, today, json_out)?;
-    let feed = Feed::parse(feed).expect("checked by import");
-    for f in files {
-        let (report, outcome) = jiuzhu_verify::service::import_file(store, f, feed, today, by).await?;
-        match outcome {
-            Some(o) if o.already_imported => eprintln!(
-                "{}：该文件已于此前导入（导入批次 {}），未作任何更改 / already imported, nothing changed",
-                report.file, o.import_id
-            ),
-            Some(o) => eprintln!(
-                "{}：已导入，新增 {} 行（{} 行此前已有）/ imported: {} new rows",
-                report.file,
-                o.new_rows,
-                report.valid_rows as i64 - o.new_rows,
-                o.new_rows
-            ),
-            None => return Err(Failure::input(report.to_text())),
-        }
-    }
-    Ok(())
-}
-
-/// The demo's department data: the feeds of the generated households written to
-/// `dir/feeds/` (with planted.csv), then imported like a clerk would, then 主动发现 run.
-pub async fn seed_demo_feeds(
-    store: &dyn jiuzhu_store::Store,
-    households: usize,
-    seed: u64,
-    as_of: NaiveDate,
-    dir: &Path,
-) -> Result<(), Failure> {
-    let feeds_dir = dir.join("feeds");
-    write_and_import_feeds(store, households, seed, as_of, &feeds_dir).await?;
-    let policies = jiuzhu_policy::Policies::builtin();
-    let spinner = load::spinner("主动发现 proactive discovery");
-    let report = jiuzhu_verify::service::discover(store, policies, as_of, &Rules::default(), None, &|n| spinner.set_position(n)).await?;
-    spinner.finish_and_clear();
-    eprintln!(
-        "部门数据已导入（{}），主动发现：一类库 {} 户，二类库 {} 户 / department data imported; discovery: {} likely, {} watch",
-        feeds_dir.display(),
-        report.likely,
-        report.watch,
-        report.likely,
-        report.watch
-    );
-    Ok(())
-}
-
-/// Writes the feeds of the generated households (CSV, with planted.csv) into `feeds_dir` and
-/// imports every one into `store`, as a clerk would.
-async fn write_and_import_feeds(
-    store: &dyn jiuzhu_store::Store,
-    households: usize,
-    seed: u64,
-    as_of: NaiveDate,
-    feeds_dir: &Path,
-) -> Result<(), Failure> {
-    let cfg = jiuzhu_synth::Config::new(households, seed, as_of);
-    {
-        let mut sink = jiuzhu_verify::sink::FeedSink::create(feeds_dir, jiuzhu_verify::sink::FeedFormat::Csv)?;
-        let mut writer = jiuzhu_synth::feeds::FeedWriter::for_config(&cfg);
-        let mut planted = csv::Writer::from_path(feeds_dir.join(jiuzhu_synth::PLANTED)).map_err(|e| Failure::other(e.to_string()))?;
-        planted.write_record(["household_no", "member_seq", "kind"]).map_err(|e| Failure::other(e.to_string()))?;
-        let mut failed = None;
-        jiuzhu_synth::generate_each(&cfg, |i, h| {
-            if failed.is_some() {
-                return;
-            }
-            match writer.write(&mut sink, i, &h) {
-                Ok(p) => {
-                    for p in p {
-                        if let Err(e) = planted.serialize((p.household_no, p.member_seq, p.kind.as_str())) {
-                            failed = Some(std::io::Error::other(e.to_string()));
-                        }
-                    }
-                }
-                Err(e) => failed = Some(e),
-            }
-        });
-        if let Some(e) = failed {
-            return Err(e.into());
-        }
-        sink.finish()?;
-        planted.flush()?;
-    }
-    let bar = load::progress(Feed::ALL.len() as u64, "导入部门数据 importing department data");
-    for feed in Feed::ALL {
-        let path = jiuzhu_verify::sink::feed_path(feeds_dir, feed, jiuzhu_verify::sink::FeedFormat::Csv);
-        let (report, outcome) = jiuzhu_verify::service::import_file(store, &path, feed, as_of, "system:demo").await?;
-        if outcome.is_none() {
-            return Err(Failure::other(format!("demo feed did not validate: {}", report.to_text())));
-        }
-        bar.inc(1);
-    }
-    bar.finish_and_clear();
-    Ok(())
-}
 
 /// The per-application check (casework 核对) timed: an embedded database of `households`
 /// households with all their feeds imported; for up to 500 of them, read the household and
@@ -165,10 +18,10 @@ pub async fn single_check_latency(households: usize, seed: u64) -> Result<serde_
     let as_of = NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid");
     let tmp = tempfile::tempdir()?;
     let url = format!("sqlite://{}", tmp.path().join("single.db").display());
-    let store = jiuzhu_store_sql::connect(&url, crate::bench::bench_keys()).await?;
+    let store = jiuzhu_store_sql::connect(&url, crate::measure::bench_keys()).await?;
     let county = jiuzhu_domain::RegionCode::parse("620825").expect("valid");
-    load::load_population(store.as_ref(), &county, households, seed, as_of).await?;
-    write_and_import_feeds(store.as_ref(), households, seed, as_of, &tmp.path().join("feeds")).await?;
+    crate::population::load_population(store.as_ref(), &county, households, seed, as_of).await?;
+    crate::feeds::write_and_import_feeds(&store, households, seed, as_of, &tmp.path().join("feeds")).await?;
     let rules = Rules::default();
     let mut ids = Vec::new();
     let mut after = 0;
@@ -189,7 +42,7 @@ pub async fn single_check_latency(households: usize, seed: u64) -> Result<serde_
         findings += check.findings.len();
     }
     latencies.sort();
-    let p = |q| crate::bench::percentile(&latencies, q);
+    let p = |q| crate::measure::percentile(&latencies, q);
     eprintln!("核对 per application: p50 {:.2} ms, p95 {:.2} ms over {} households", p(0.5), p(0.95), latencies.len());
     Ok(json!({
         "database": "sqlite", "households": households, "checked": latencies.len(), "findings": findings,
@@ -197,68 +50,12 @@ pub async fn single_check_latency(households: usize, seed: u64) -> Result<serde_
     }))
 }
 
-fn progress_printer() -> impl Fn(&str, u64, u64) + Sync {
-    let bar = load::progress(0, "核对 checking");
-    move |stage: &str, done: u64, total: u64| {
-        bar.set_message(stage.to_string());
-        bar.set_length(total.max(done));
-        bar.set_position(done);
-    }
-}
-
-/// `jiuzhu verify batch`: the batch check over a directory of files.
-pub fn batch(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, findings: Option<&Path>) -> Result<BatchResult, Failure> {
-    let started = Instant::now();
-    let p = progress_printer();
-    let result = batch::run(dir, today, rules, threads, &p).map_err(|e| Failure::input(e.0))?;
-    if let Some(out) = findings {
-        let mut w = csv::Writer::from_path(out).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
-        w.write_record(["household_no", "member_seq", "kind", "zh"]).map_err(|e| Failure::other(e.to_string()))?;
-        for (h, m, k) in &result.findings {
-            w.write_record([h.to_string(), m.map(|m| m.to_string()).unwrap_or_default(), k.as_str().to_string(), k.zh().to_string()])
-                .map_err(|e| Failure::other(e.to_string()))?;
-        }
-        w.flush().map_err(|e| Failure::other(e.to_string()))?;
-    }
-    let planted = dir.join(jiuzhu_synth::PLANTED);
-    let score = if planted.exists() {
-        let planted = batch::read_planted(&planted).map_err(|e| Failure::input(e.0))?;
-        Some(result.score(&planted))
-    } else {
-        None
-    };
-    let mut by_kind = serde_json::Map::new();
-    for k in jiuzhu_verify::FindingKind::ALL {
-        by_kind.insert(k.as_str().into(), json!(result.findings.iter().filter(|f| f.2 == k).count()));
-    }
-    for (h, m, k, e) in result.sample.iter().take(5) {
-        eprintln!("  户 {h}{} {}：{e}", m.map(|m| format!(" 成员 {m}")).unwrap_or_default(), k.zh());
-    }
-    println!(
-        "{}",
-        json!({
-            "households": result.households, "people": result.people, "feed_rows": result.feed_rows,
-            "unmatched_rows": result.unmatched_rows, "invalid_rows": result.invalid_rows,
-            "findings": result.findings.len(), "by_kind": by_kind,
-            "recall": score.map(|s| s.0), "precision": score.map(|s| s.1),
-            "seconds": started.elapsed().as_secs_f64(),
-            "peak_rss_mb": crate::bench::peak_rss_mib(),
-        })
-    );
-    Ok(result)
-}
-
-/// `--region`: a county, city or province code.
-pub fn parse_region(code: &str) -> Result<jiuzhu_domain::RegionCode, Failure> {
-    jiuzhu_domain::RegionCode::parse(code).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))
-}
-
 /// Writes a population of `region` with Parquet feeds into `dir`.
 fn generate(dir: &Path, region: &str, households: usize, seed: u64, as_of: NaiveDate) -> Result<(), Failure> {
     let cfg = jiuzhu_synth::Config::new(households, seed, as_of).with_region(parse_region(region)?);
     let generator = jiuzhu_synth::Generator::try_new(&cfg).map_err(|e| Failure::input(format!("--region: {e}")))?;
     let mut writer = jiuzhu_synth::FilesWriter::create_with(dir, &cfg, generator.divisions(), jiuzhu_verify::sink::FeedFormat::Parquet)?;
-    let bar = load::progress(households as u64, "生成 generating");
+    let bar = crate::progress::progress(households as u64, "生成 generating");
     let mut failed = None;
     generator.each(|i, h| {
         if failed.is_none()
@@ -319,6 +116,7 @@ struct Engine {
 }
 
 const DUCKDB: Engine = Engine { name: "duckdb", script: DUCKDB_SCRIPT, dialect: jiuzhu_verify::sql::Dialect::DuckDb };
+
 const DATAFUSION: Engine = Engine { name: "datafusion", script: DATAFUSION_SCRIPT, dialect: jiuzhu_verify::sql::Dialect::DataFusion };
 
 /// One SQL engine's run of [`jiuzhu_verify::sql::batch_check`] on the bench's files.

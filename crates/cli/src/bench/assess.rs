@@ -79,7 +79,7 @@ pub fn run(households: usize, seed: u64, single: usize) -> Result<Value, Failure
     let started = Instant::now();
     let cfg = jiuzhu_synth::Config::new(households, seed, as_of);
     let generator = jiuzhu_synth::Generator::new(&cfg);
-    let bar = crate::load::progress(households as u64, "生成并整理 generating");
+    let bar = crate::progress::progress(households as u64, "生成并整理 generating");
     let mut pop = Population { params: params.clone(), households: Vec::with_capacity(households) };
     let mut sample: Vec<String> = Vec::with_capacity(single);
     let every = (households / single.max(1)).max(1);
@@ -123,7 +123,7 @@ pub fn run(households: usize, seed: u64, single: usize) -> Result<Value, Failure
     let mut bytes = 0usize;
     let mut buf = Vec::with_capacity(16 * 1024);
     for text in &sample {
-        let a = assess_str(text, &defaults, policies).map_err(|e| Failure::from(e.to_string()))?;
+        let a = assess_str(text, &defaults, policies)?;
         buf.clear();
         jiuzhu_policy::json::write_assessment(&a, &mut buf);
         bytes += buf.len();
@@ -144,7 +144,7 @@ pub fn run(households: usize, seed: u64, single: usize) -> Result<Value, Failure
     let (peer_json, vs_bulk, vs_single, peer_error) = match &peer {
         Ok(p) => {
             if p["amount_sum"].as_i64() != Some(gap_sum) || p["eligible"].as_u64() != Some(gap_eligible as u64) {
-                return Err(Failure::from(format!(
+                return Err(Failure::other(format!(
                     "OpenFisca and jiuzhu disagree on the same rule: amount_sum {} vs {gap_sum}, eligible {} vs {gap_eligible}",
                     p["amount_sum"], p["eligible"]
                 )));
@@ -168,7 +168,7 @@ pub fn run(households: usize, seed: u64, single: usize) -> Result<Value, Failure
         "dibao_gap_households_per_second": r(n as f64 / gap_s),
         "vs_openfisca_bulk": vs_bulk.map(|x| (x * 100.0).round() / 100.0),
         "vs_openfisca_single": vs_single.map(|x| (x * 100.0).round() / 100.0),
-        "peak_rss_mb": crate::bench::peak_rss_mib().map(r),
+        "peak_rss_mb": crate::measure::peak_rss_mib().map(r),
         "prepare_s": r(prepare_s),
         "eligible": {"dibao": eligible_dibao, "tekun": eligible_tekun, "dibao_gap_rule": gap_eligible},
         "monthly_cost_fen": monthly_cost,

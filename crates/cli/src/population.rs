@@ -1,37 +1,13 @@
-//! Loading a county and its synthetic population into a database, and the demo accounts.
+//! A synthetic county loaded into a database: its divisions, households in batches, and an
+//! account of every role (the demo, the seed command and the benchmarks share it).
 
 use crate::Failure;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use crate::progress::progress;
 use jiuzhu_domain::casework::Department;
-use jiuzhu_domain::{Division, RegionCode, Role};
-use jiuzhu_store::{Actor, HouseholdFilter, HouseholdQuery, NewAccount, Store};
+use jiuzhu_domain::{Actor, Division, RegionCode, Role};
+use jiuzhu_store::{HouseholdFilter, HouseholdQuery, NewAccount, Store};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
-
-/// A progress bar on a terminal; nothing when output is not a terminal (cli.md).
-pub fn progress(len: u64, what: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_style(
-        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} ({per_sec}, ETA {eta})").expect("valid template").progress_chars("=> "),
-    );
-    bar.set_message(what.to_string());
-    bar
-}
-
-/// A counter for work whose size is not known in advance; hidden when not on a terminal.
-pub fn spinner(what: &str) -> ProgressBar {
-    let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-    if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
-        bar.set_draw_target(ProgressDrawTarget::hidden());
-    }
-    bar.set_style(ProgressStyle::with_template("{spinner} {msg} {pos} ({per_sec})").expect("valid template"));
-    bar.set_message(what.to_string());
-    bar
-}
 
 /// One line of `demo-accounts.json`.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -42,7 +18,8 @@ pub struct DemoAccount {
     pub region: String,
 }
 
-const ACCOUNTS_FILE: &str = "demo-accounts.json";
+pub const ACCOUNTS_FILE: &str = "demo-accounts.json";
+
 /// Households per insert transaction: large enough to amortise commits, small enough that
 /// progress moves and memory stays flat.
 const BATCH: usize = 1_000;
@@ -91,7 +68,7 @@ pub async fn load_population(
     Ok(started.elapsed())
 }
 
-fn password() -> String {
+pub fn password() -> String {
     const ALNUM: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut r = rand::rng();
     let body: String = (0..8).map(|_| ALNUM[r.random_range(0..ALNUM.len())] as char).collect();
@@ -160,7 +137,7 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
                 role,
                 region: region.clone(),
                 department,
-                password_hash: jiuzhu_web::auth::hash_password(&pw),
+                password_hash: jiuzhu_accounts::password::hash(&pw).await,
                 disabled: false,
                 must_change_password: false,
             })
@@ -168,44 +145,6 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
         out.push(DemoAccount { role: role.as_str().into(), username, password: pw, region: region.to_string() });
     }
     Ok(out)
-}
-
-/// On an empty database: loads 庄浪县, `n` households and demo accounts, and writes
-/// `demo-accounts.json` into `dir`. Otherwise returns the accounts written before.
-pub async fn seed_if_empty(
-    store: &std::sync::Arc<dyn Store>,
-    n: usize,
-    seed: u64,
-    as_of: chrono::NaiveDate,
-    dir: &Path,
-) -> Result<Vec<DemoAccount>, Failure> {
-    let file = dir.join(ACCOUNTS_FILE);
-    if !store.list_accounts().await?.is_empty() {
-        return Ok(std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default());
-    }
-    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("valid");
-    eprintln!("首次运行：载入庄浪县区划和 {n} 户合成（虚构）家庭 · first run: loading 庄浪县 and {n} synthetic households (seed {seed})");
-    let took = load_population(store.as_ref(), &county, n, seed, as_of).await?;
-    eprintln!("载入完成 loaded in {took:.1?}");
-    crate::verify::seed_demo_feeds(store.as_ref(), n, seed, as_of, dir).await?;
-    let accounts = create_demo_accounts(store.as_ref(), &county).await?;
-    std::fs::write(&file, serde_json::to_string_pretty(&accounts)?)?;
-    // Applications at every step, taken there by the demo accounts, so the queues show real work.
-    let cases = crate::cases::seed_demo_cases(store.clone(), as_of, 20).await?;
-    eprintln!("演示案件 demo cases: {cases}");
-    Ok(accounts)
-}
-
-pub fn print_accounts(accounts: &[DemoAccount], dir: &Path) {
-    if accounts.is_empty() {
-        println!("(no demo accounts: {} not found)", dir.join(ACCOUNTS_FILE).display());
-        return;
-    }
-    println!("演示账号 demo accounts ({}):", dir.join(ACCOUNTS_FILE).display());
-    println!("{:<20} {:<28} {:<16} region", "role", "username", "password");
-    for a in accounts {
-        println!("{:<20} {:<28} {:<16} {}", a.role, a.username, a.password, a.region);
-    }
 }
 
 /// Search queries a clerk would type, taken from the loaded data: surnames, full ID numbers

@@ -1,14 +1,17 @@
-//! `jiuzhu bench NAME`: benchmarks with their figures as JSON on the last line.
+//! `jiuzhu bench …`: each benchmark prints its figures, the last line JSON.
 
 use crate::Failure;
-use crate::load;
+use crate::measure::{bench_keys, peak_rss_mib, percentile};
 use clap::Subcommand;
-use jiuzhu_domain::{RegionCode, Role, Scope};
-use jiuzhu_registry::{Registry, User};
+use jiuzhu_domain::{RegionCode, Role, Scope, Trail, User};
 use jiuzhu_store::Store;
 use serde_json::json;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
+
+mod assess;
+mod casework;
+mod verify;
 
 #[derive(Subcommand)]
 pub enum Bench {
@@ -88,11 +91,11 @@ pub async fn run(b: Bench) -> Result<(), Failure> {
     match b {
         Bench::Verify { households, seed, threads, keep, single, region } => {
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
-            let single = if single > 0 { Some(crate::verify::single_check_latency(single, seed).await?) } else { None };
-            crate::verify::bench(&region, households, seed, threads, keep.as_deref(), single)?
+            let single = if single > 0 { Some(verify::single_check_latency(single, seed).await?) } else { None };
+            verify::bench(&region, households, seed, threads, keep.as_deref(), single)?
         }
         Bench::Assess { households, seed, single } => {
-            let out = tokio::task::spawn_blocking(move || crate::bench_assess::run(households, seed, single)).await??;
+            let out = tokio::task::spawn_blocking(move || assess::run(households, seed, single)).await??;
             println!("{out}");
         }
         Bench::Casework { households, cases, backend, pg_url, requests, concurrency } => {
@@ -101,12 +104,12 @@ pub async fn run(b: Bench) -> Result<(), Failure> {
             if backend == "sqlite" || backend == "both" {
                 let url = format!("sqlite://{}", tmp.path().join("bench.db").display());
                 let store = jiuzhu_store_sql::connect(&url, bench_keys()).await?;
-                results.push(crate::cases::casework_bench(store, households, cases, requests, concurrency).await?);
+                results.push(casework::casework_bench(store, households, cases, requests, concurrency).await?);
             }
             if backend == "postgres" || backend == "both" {
                 let url = fresh_pg_database(&pg_url).await?;
                 let store = jiuzhu_store_sql::connect(&url, bench_keys()).await?;
-                results.push(crate::cases::casework_bench(store, households, cases, requests, concurrency).await?);
+                results.push(casework::casework_bench(store, households, cases, requests, concurrency).await?);
             }
             if results.is_empty() {
                 return Err(Failure::input(format!("--backend: “{backend}” is not sqlite, postgres or both")));
@@ -164,20 +167,12 @@ async fn fresh_pg_database(server_url: &str) -> Result<String, Failure> {
     use sqlx::{ConnectOptions, Connection};
     use std::str::FromStr;
     let opts = sqlx::postgres::PgConnectOptions::from_str(server_url)?;
-    let mut c = opts.connect().await.map_err(|e| format!("PostgreSQL at {server_url}: {e}"))?;
+    let mut c = opts.connect().await.map_err(|e| Failure::other(format!("PostgreSQL at {server_url}: {e}")))?;
     sqlx::query("DROP DATABASE IF EXISTS jiuzhu_bench WITH (FORCE)").execute(&mut c).await?;
     sqlx::query("CREATE DATABASE jiuzhu_bench").execute(&mut c).await?;
     c.close().await?;
     let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(server_url);
     Ok(format!("{base}/jiuzhu_bench"))
-}
-
-pub(crate) fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    if sorted.is_empty() {
-        return 0.0;
-    }
-    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[i].as_secs_f64() * 1000.0
 }
 
 async fn registry_bench(
@@ -191,12 +186,12 @@ async fn registry_bench(
     eprintln!("[{backend}] generating and loading {households} households…");
     let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("valid");
     let setup =
-        load::load_population(store.as_ref(), &county, households, seed, chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid"))
+        crate::population::load_population(store.as_ref(), &county, households, seed, chrono::NaiveDate::from_ymd_opt(2026, 11, 1).expect("valid"))
             .await?;
-    let queries = Arc::new(load::sample_queries(store.as_ref(), &county, 400).await?);
+    let queries = Arc::new(crate::population::sample_queries(store.as_ref(), &county, 400).await?);
     let towns = store.region_children(Some(&county)).await?;
     let town = towns.first().map(|d| d.code.clone()).unwrap_or_else(|| county.clone());
-    let registry = Registry::new(store.clone());
+    let registry = crate::services::registry(&store);
     // Half the searches as a county approver, half as a town clerk (scope narrows the range).
     let users = [(Role::CountyApprover, county.clone()), (Role::WindowClerk, town)].map(|(role, region)| User {
         account_id: 0,
@@ -205,6 +200,8 @@ async fn registry_bench(
         role,
         scope: Scope(region),
         department: None,
+        session: None,
+        trail: Trail::default(),
     });
     eprintln!("[{backend}] {searches} searches, {concurrency} at a time…");
     let started = Instant::now();
@@ -252,17 +249,4 @@ async fn registry_bench(
             "measured_at": "registry service (scope check, query parsing, SQL), without HTTP",
         },
     }))
-}
-
-/// Peak resident memory of this process (Linux), MiB.
-pub fn peak_rss_mib() -> Option<f64> {
-    let status = std::fs::read_to_string("/proc/self/status").ok()?;
-    let kb: f64 = status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()?;
-    Some(kb / 1024.0)
-}
-
-/// Throw-away keys: benchmark databases are deleted afterwards, but encrypt like production so
-/// the figures include SM4 and the blind index.
-pub(crate) fn bench_keys() -> std::sync::Arc<jiuzhu_crypto::Keyring> {
-    std::sync::Arc::new(jiuzhu_crypto::Keyring::generate("bench"))
 }

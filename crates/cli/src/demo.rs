@@ -1,20 +1,59 @@
-//! Casework for the demo and the benchmark: applications taken through their steps by the demo
-//! accounts (so the queues show real work on the first run), and `jiuzhu bench casework` —
-//! queue pages under concurrent requests with many open cases, on both backends.
+//! The demo's first run: a county, its households and accounts, department feeds imported as a
+//! clerk would, discovery run, and applications taken to every step (on simulated dates).
 
 use crate::Failure;
+use crate::population::{ACCOUNTS_FILE, DemoAccount, create_demo_accounts, load_population};
 use chrono::{Days, NaiveDate};
 use jiuzhu_casework::Casework;
 use jiuzhu_casework::service::{IntakeInput, StepInput};
 use jiuzhu_domain::casework::*;
-use jiuzhu_domain::{RegionCode, Role, Scope};
+use jiuzhu_domain::{RegionCode, Role, Scope, Trail, User};
 use jiuzhu_policy::{Policies, Programme, Status};
-use jiuzhu_registry::User;
-use jiuzhu_store::{Account, HouseholdFilter, HouseholdQuery, NewCase, NewCaseEvent, Store};
-use serde_json::json;
+use jiuzhu_store::{Account, HouseholdFilter, HouseholdQuery, Store};
+use jiuzhu_verify::Rules;
+use std::path::Path;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
 
+/// On an empty database: loads 庄浪县, `n` households and demo accounts, and writes
+/// `demo-accounts.json` into `dir`. Otherwise returns the accounts written before.
+pub async fn seed_if_empty(
+    store: &std::sync::Arc<dyn Store>,
+    n: usize,
+    seed: u64,
+    as_of: chrono::NaiveDate,
+    dir: &Path,
+) -> Result<Vec<DemoAccount>, Failure> {
+    let file = dir.join(ACCOUNTS_FILE);
+    if !store.list_accounts().await?.is_empty() {
+        return Ok(std::fs::read(&file).ok().and_then(|b| serde_json::from_slice(&b).ok()).unwrap_or_default());
+    }
+    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("valid");
+    eprintln!("首次运行：载入庄浪县区划和 {n} 户合成（虚构）家庭 · first run: loading 庄浪县 and {n} synthetic households (seed {seed})");
+    let took = load_population(store.as_ref(), &county, n, seed, as_of).await?;
+    eprintln!("载入完成 loaded in {took:.1?}");
+    crate::demo::seed_demo_feeds(store, n, seed, as_of, dir).await?;
+    let accounts = create_demo_accounts(store.as_ref(), &county).await?;
+    // The demo's passwords: readable by the server's user only, like the database and the keys.
+    crate::private::write(&file, serde_json::to_string_pretty(&accounts)?.as_bytes())?;
+    // Applications at every step, taken there by the demo accounts, so the queues show real work.
+    let cases = crate::demo::seed_demo_cases(store.clone(), as_of, 20).await?;
+    eprintln!("演示案件 demo cases: {cases}");
+    Ok(accounts)
+}
+
+pub fn print_accounts(accounts: &[DemoAccount], dir: &Path) {
+    if accounts.is_empty() {
+        println!("(no demo accounts: {} not found)", dir.join(ACCOUNTS_FILE).display());
+        return;
+    }
+    println!("演示账号 demo accounts ({}):", dir.join(ACCOUNTS_FILE).display());
+    println!("{:<20} {:<28} {:<16} region", "role", "username", "password");
+    for a in accounts {
+        println!("{:<20} {:<28} {:<16} {}", a.role, a.username, a.password, a.region);
+    }
+}
+
+/// A demo account acting from the command line (no session).
 fn user_of(a: &Account) -> User {
     User {
         account_id: a.id,
@@ -23,6 +62,8 @@ fn user_of(a: &Account) -> User {
         role: a.role,
         scope: Scope(a.region.clone()),
         department: a.department,
+        session: None,
+        trail: Trail::default(),
     }
 }
 
@@ -77,8 +118,7 @@ const PLAN: &[&str] = &[
 /// Takes demo applications through their steps with the demo accounts, dated over the last two
 /// months so that some deadlines are near and some are past. Returns how many cases it opened.
 pub async fn seed_demo_cases(store: Arc<dyn Store>, today: NaiveDate, per_town: usize) -> Result<usize, Failure> {
-    let cw = Casework::new(store.clone());
-    cw.load_calendar().await?;
+    let cw = crate::services::casework(&store).await?;
     let approver = store.list_accounts().await?.into_iter().find(|a| a.role == Role::CountyApprover).map(|a| user_of(&a));
     let policies = Policies::builtin();
     let mut opened = 0;
@@ -155,7 +195,7 @@ async fn advance(
     start: NaiveDate,
     today: NaiveDate,
 ) -> Result<(), Failure> {
-    let err = |e: jiuzhu_casework::CaseworkError| Failure::from(e.to_string());
+    let err = |e: jiuzhu_casework::CaseworkError| Failure::from(e);
     let (kinds, track) = match goal {
         "referral" => (vec![AssistanceKind::Medical, AssistanceKind::Education], Track::Normal),
         "commitment" => (vec![AssistanceKind::Dibao], Track::Commitment),
@@ -186,11 +226,11 @@ async fn advance(
     }
     let day = |n: u32| cw.calendar().add_working_days(start, n).unwrap_or(start).min(today);
     if goal == "emergency" {
-        let c = cw.store().case(id).await?.ok_or("case")?;
+        let version = cw.get(&t.clerk, id).await.map_err(err)?.case.version;
         cw.take_step(
             &t.reviewers[0],
             id,
-            c.version,
+            version,
             StepInput::GrantEmergency { amount: 80_000, description: "先行救助生活费".into() },
             start,
         )
@@ -242,169 +282,30 @@ async fn advance(
     Ok(())
 }
 
-/// Open cases for the benchmark: spread over every town and over the steps a county has open,
-/// deadlines from three weeks past to six weeks ahead. Inserted in batches (a batch shares an
-/// intake id, which only the timeline shows).
-async fn bench_cases(store: &dyn Store, county: &RegionCode, n: usize, today: NaiveDate) -> Result<(), Failure> {
-    let all = store
-        .search_households(&HouseholdQuery { scope: county.clone(), filter: HouseholdFilter::All, after_id: 0, limit: i64::MAX })
-        .await?;
-    // Every k-th household, so the cases spread over every town and village.
-    let rows: Vec<_> = all.iter().step_by((all.len() / n.max(1)).max(1)).take(n).collect();
-    let states = [
-        (CaseState::Accepted, Role::WindowClerk, AssistanceKind::Dibao),
-        (CaseState::Materials, Role::WindowClerk, AssistanceKind::Tekun),
-        (CaseState::Survey, Role::Investigator, AssistanceKind::Dibao),
-        (CaseState::TownReview, Role::TownReviewer, AssistanceKind::DibaoEdge),
-        (CaseState::Publicity, Role::TownReviewer, AssistanceKind::Dibao),
-        (CaseState::CountyReview, Role::CountyApprover, AssistanceKind::Dibao),
-        (CaseState::CountyReview, Role::CountyApprover, AssistanceKind::Tekun),
-        (CaseState::Referred, Role::DepartmentLiaison, AssistanceKind::Medical),
-    ];
-    let mut batch = Vec::with_capacity(1_000);
-    let event = NewCaseEvent {
-        actor: jiuzhu_store::Actor::system("bench"),
-        role: None,
-        action: "intake".into(),
-        from_state: None,
-        to_state: CaseState::Accepted,
-        note: "基准测试数据".into(),
-    };
-    for (i, h) in rows.iter().enumerate() {
-        let (state, role, kind) = states[i % states.len()];
-        let due = today.checked_add_days(Days::new((i % 63) as u64)).and_then(|d| d.checked_sub_days(Days::new(21))).unwrap_or(today);
-        batch.push(NewCase {
-            household_id: h.id,
-            region: h.hukou_region.clone(),
-            kind,
-            purpose: Purpose::Application,
-            track: Track::Normal,
-            state,
-            applicant: h.head_name.clone(),
-            opened_on: due - Days::new(20),
-            accepted_on: Some(due - Days::new(20)),
-            step_started_on: due - Days::new(5),
-            step_due: Some(due),
-            overall_due: Some(due + Days::new(20)),
-            due_role: Some(role),
-            department: (kind == AssistanceKind::Medical).then_some(Department::MedicalSecurity),
-            contested: i % 17 == 0,
-            near_relative: i % 29 == 0,
-            extended: false,
-            spot_check_required: false,
-            benefit_id: None,
-            details: CaseDetails {
-                materials: materials_for(kind, Track::Normal, false, false),
-                request: "基准测试".into(),
-                ..Default::default()
-            },
-        });
-        if batch.len() == 1_000 {
-            store.insert_cases(&batch, &event).await?;
-            batch.clear();
-        }
-    }
-    if !batch.is_empty() {
-        store.insert_cases(&batch, &event).await?;
-    }
-    store.analyze().await?;
+/// The demo's department data: the feeds of the generated households written to
+/// `dir/feeds/` (with planted.csv), then imported like a clerk would, then 主动发现 run.
+pub async fn seed_demo_feeds(
+    store: &Arc<dyn Store>,
+    households: usize,
+    seed: u64,
+    as_of: NaiveDate,
+    dir: &Path,
+) -> Result<(), Failure> {
+    let feeds_dir = dir.join("feeds");
+    crate::feeds::write_and_import_feeds(store, households, seed, as_of, &feeds_dir).await?;
+    let policies = jiuzhu_policy::Policies::builtin();
+    let spinner = crate::progress::spinner("主动发现 proactive discovery");
+    let report =
+        jiuzhu_verify::discovery::discover(store.as_ref(), policies, as_of, &Rules::default(), None, &|n| spinner.set_position(n)).await?;
+    spinner.finish_and_clear();
+    eprintln!(
+        "部门数据已导入（{}），主动发现：一类库 {} 户，二类库 {} 户 / department data imported; discovery: {} likely, {} watch",
+        feeds_dir.display(),
+        report.likely,
+        report.watch,
+        report.likely,
+        report.watch
+    );
     Ok(())
 }
 
-/// Logs in through the API and returns the session cookie.
-async fn login(app: &axum::Router, username: &str, password: &str) -> Result<String, Failure> {
-    use tower::ServiceExt;
-    let req = axum::http::Request::post("/api/v1/session")
-        .header("content-type", "application/json")
-        .body(axum::body::Body::from(json!({"username": username, "password": password}).to_string()))?;
-    let resp = app.clone().oneshot(req).await.map_err(|e| Failure::from(e.to_string()))?;
-    let cookie = resp.headers().get("set-cookie").and_then(|v| v.to_str().ok()).unwrap_or_default();
-    Ok(cookie.split(';').next().unwrap_or_default().to_string())
-}
-
-/// One backend: a county of `households`, `cases` open cases, then queue pages (HTML, through the
-/// whole router: session, scope, SQL, template) requested `requests` times, `concurrency` at once.
-pub async fn casework_bench(
-    store: Arc<dyn Store>,
-    households: usize,
-    cases: usize,
-    requests: usize,
-    concurrency: usize,
-) -> Result<serde_json::Value, Failure> {
-    use tower::ServiceExt;
-    let backend = store.backend();
-    let today = NaiveDate::from_ymd_opt(2026, 11, 20).expect("valid");
-    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("valid");
-    eprintln!("[{backend}] loading {households} households…");
-    let setup = crate::load::load_population(store.as_ref(), &county, households, 1, today).await?;
-    eprintln!("[{backend}] opening {cases} cases…");
-    let started = Instant::now();
-    bench_cases(store.as_ref(), &county, cases, today).await?;
-    let cases_s = started.elapsed().as_secs_f64();
-    let accounts = crate::load::create_demo_accounts(store.as_ref(), &county).await?;
-    let app = jiuzhu_web::router(jiuzhu_web::AppState::new(store.clone(), std::sync::Arc::new(jiuzhu_crypto::Keyring::generate("bench"))));
-    // The queues of a town clerk, town investigator, town reviewer, the county approver and a liaison.
-    let mut who = Vec::new();
-    for prefix in ["window_clerk_1", "investigator_1", "town_reviewer_1", "county_approver_county", "department_liaison_county"] {
-        if let Some(a) = accounts.iter().find(|a| a.username.starts_with(prefix) && !a.username.ends_with("_2")) {
-            who.push((a.role.clone(), login(&app, &a.username, &a.password).await?));
-        }
-    }
-    let who = Arc::new(who);
-    let paths = ["/cases?bucket=todo", "/cases?bucket=soon", "/cases?bucket=overdue", "/api/v1/cases?bucket=todo"];
-    eprintln!("[{backend}] {requests} queue requests, {concurrency} at a time…");
-    let started = Instant::now();
-    let mut tasks = Vec::new();
-    for t in 0..concurrency {
-        let (app, who) = (app.clone(), who.clone());
-        tasks.push(tokio::spawn(async move {
-            let mut lat = Vec::new();
-            let mut bad = 0usize;
-            let mut i = t;
-            while i < requests {
-                let (_, cookie) = &who[i % who.len()];
-                let path = paths[(i / who.len()) % paths.len()];
-                let req = axum::http::Request::get(path).header("cookie", cookie).body(axum::body::Body::empty()).expect("request");
-                let s = Instant::now();
-                match app.clone().oneshot(req).await {
-                    Ok(r) if r.status().is_success() => {
-                        let _ = axum::body::to_bytes(r.into_body(), usize::MAX).await;
-                    }
-                    _ => bad += 1,
-                }
-                lat.push(s.elapsed());
-                i += concurrency;
-            }
-            (lat, bad)
-        }));
-    }
-    let (mut lat, mut bad): (Vec<Duration>, usize) = (Vec::new(), 0);
-    for t in tasks {
-        let (l, b) = t.await?;
-        lat.extend(l);
-        bad += b;
-    }
-    let wall = started.elapsed();
-    lat.sort();
-    let p = |q: f64| crate::bench::percentile(&lat, q);
-    eprintln!("[{backend}] queue p95 {:.1} ms", p(0.95));
-    Ok(json!({
-        "backend": backend,
-        "households": households,
-        "open_cases": cases,
-        "setup_s": setup.as_secs_f64(),
-        "cases_s": cases_s,
-        "queue": {
-            "requests": lat.len(),
-            "failed": bad,
-            "concurrency": concurrency,
-            "roles": who.iter().map(|w| w.0.clone()).collect::<Vec<_>>(),
-            "p50_ms": p(0.50),
-            "p95_ms": p(0.95),
-            "p99_ms": p(0.99),
-            "max_ms": lat.last().map(|d| d.as_secs_f64() * 1000.0).unwrap_or(0.0),
-            "requests_per_s": lat.len() as f64 / wall.as_secs_f64(),
-            "measured_at": "HTTP router in-process: session, role and scope, counts and page of the queue, template",
-        },
-    }))
-}

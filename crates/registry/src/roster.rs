@@ -51,7 +51,7 @@ fn text_cells(r: &RosterRow) -> [String; 5] {
 }
 
 #[derive(Debug, thiserror::Error)]
-pub enum ExportError {
+pub enum FileError {
     #[error("csv: {0}")]
     Csv(#[from] csv::Error),
     #[error("xlsx: {0}")]
@@ -60,7 +60,7 @@ pub enum ExportError {
 
 /// CSV: UTF-8 with a byte-order mark (Excel then reads the Chinese correctly), CRLF line ends,
 /// fields quoted where RFC 4180 needs it. The watermark is the first and the last record.
-pub fn csv(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, ExportError> {
+pub fn csv(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, FileError> {
     let mut out = csv::WriterBuilder::new().terminator(csv::Terminator::CRLF).flexible(true).from_writer(b"\xEF\xBB\xBF".to_vec());
     let mark = w.text();
     out.write_record([guard(&mark).as_ref()])?;
@@ -81,12 +81,12 @@ pub fn csv(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, ExportError> {
         ])?;
     }
     out.write_record([guard(&mark).as_ref()])?;
-    out.into_inner().map_err(|e| ExportError::Csv(e.into_error().into()))
+    out.into_inner().map_err(|e| FileError::Csv(e.into_error().into()))
 }
 
 /// Excel (xlsx): the watermark in the first row, in every printed page's header and in the
 /// document's properties; names and IDs written as text (never formulas), amounts as numbers.
-pub fn xlsx(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, ExportError> {
+pub fn xlsx(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, FileError> {
     use rust_xlsxwriter::{DocProperties, Format, Workbook};
     let mark = w.text();
     let mut book = Workbook::new();

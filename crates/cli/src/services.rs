@@ -1,0 +1,28 @@
+//! The services a command works through, built on one database as the server builds them (the
+//! command line acts as the system: no signed-in user, the machine's clock).
+
+use jiuzhu_accounts::Accounts;
+use jiuzhu_casework::Casework;
+use jiuzhu_domain::{Clock, SystemClock};
+use jiuzhu_registry::Registry;
+use jiuzhu_store::Store;
+use std::sync::Arc;
+
+fn clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+pub fn accounts(store: &Arc<dyn Store>) -> Accounts {
+    Accounts::new(store.clone(), store.clone(), clock())
+}
+
+pub fn registry(store: &Arc<dyn Store>) -> Registry {
+    Registry::new(store, accounts(store))
+}
+
+/// Casework with the holiday years imported after the release read in.
+pub async fn casework(store: &Arc<dyn Store>) -> Result<Casework, jiuzhu_casework::CaseworkError> {
+    let cw = Casework::new(store, registry(store), accounts(store), clock());
+    cw.load_calendar().await?;
+    Ok(cw)
+}

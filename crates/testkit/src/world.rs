@@ -1,0 +1,97 @@
+//! The world service and HTTP tests start from: a real SQLite database with two towns' villages
+//! of 庄浪县, a household in each, and an account of every role at county, town A and town B
+//! scope (`{role}_county`, `{role}_a`, `{role}_b`, all with [`PASSWORD`]).
+
+use crate::fixtures::{code, sample_household};
+use jiuzhu_crypto::Keyring;
+use jiuzhu_domain::{Actor, Division, Role, Scope, SessionKey, Trail, User};
+use jiuzhu_store::{NewAccount, Store};
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// Every test account's password.
+pub const PASSWORD: &str = "Zhuanglang#2026";
+pub const COUNTY: &str = "620825";
+/// 水洛镇 and its village 何马村.
+pub const TOWN_A: &str = "620825100";
+pub const VILLAGE_A: &str = "620825100201";
+/// 南湖镇 and its village 南湖村.
+pub const TOWN_B: &str = "620825101";
+pub const VILLAGE_B: &str = "620825101201";
+
+pub struct World {
+    pub store: Arc<dyn Store>,
+    pub keys: Arc<Keyring>,
+    /// A household in a village of town A, one in town B.
+    pub in_a: i64,
+    pub in_b: i64,
+    /// The database file.
+    pub db: PathBuf,
+    pub dir: tempfile::TempDir,
+}
+
+fn divisions() -> Vec<Division> {
+    ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
+        .iter()
+        .filter_map(|s| s.split_once('/'))
+        .map(|(c, n)| Division { code: code(c), name: n.into() })
+        .collect()
+}
+
+/// The world, with accounts of every role.
+pub async fn world() -> World {
+    let w = bare_world().await;
+    let hash = jiuzhu_accounts::password::hash(PASSWORD).await;
+    for role in Role::ALL {
+        for (suffix, region) in [("county", COUNTY), ("a", TOWN_A), ("b", TOWN_B)] {
+            w.store
+                .create_account(&NewAccount {
+                    username: format!("{}_{suffix}", role.as_str()),
+                    display_name: "测试".into(),
+                    role,
+                    region: code(region),
+                    department: None,
+                    password_hash: hash.clone(),
+                    disabled: false,
+                    must_change_password: false,
+                })
+                .await
+                .expect("accounts are created");
+        }
+    }
+    w
+}
+
+/// The world without accounts: divisions and the two households.
+pub async fn bare_world() -> World {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().join("t.db");
+    let keys = Arc::new(Keyring::for_tests());
+    let store = jiuzhu_store_sql::connect(&format!("sqlite://{}", db.display()), keys.clone()).await.expect("the database opens");
+    store.upsert_regions(&divisions()).await.expect("divisions load");
+    let ids = store
+        .insert_households(&[sample_household(VILLAGE_A, "王建国", 11), sample_household(VILLAGE_B, "赵明", 21)], &Actor::system("test"))
+        .await
+        .expect("households load");
+    World { store, keys, in_a: ids[0], in_b: ids[1], db, dir }
+}
+
+/// A user as services see one (no session: the command line), with a fresh trail.
+pub fn user(account_id: i64, role: Role, scope: &str) -> User {
+    User {
+        account_id,
+        username: format!("{}{account_id}", role.as_str()),
+        display_name: format!("{}{account_id}", role.zh()),
+        role,
+        scope: Scope(code(scope)),
+        department: None,
+        session: None,
+        trail: Trail::default(),
+    }
+}
+
+/// The same user signed in through a session (re-authentication needs one).
+pub fn with_session(mut u: User, token_hash: &str) -> User {
+    u.session = Some(SessionKey { token_hash: token_hash.into(), reauth_at: None });
+    u
+}

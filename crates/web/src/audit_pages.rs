@@ -1,0 +1,207 @@
+//! The audit trail for auditors: the trail searched, one household's 查阅记录, the chain verified.
+//! The auditors' service ([`jiuzhu_audit::Auditing`]) reads it inside their region.
+
+use crate::error::WebError;
+use crate::extract::{Id, Page};
+use crate::frame::{Chrome, beijing_seconds, render};
+use crate::i18n::PageLang;
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use chrono::{DateTime, Utc};
+use jiuzhu_audit::service::{TrailFilter, TrailPage};
+use jiuzhu_domain::{Action, Denial};
+use jiuzhu_store::AuditEntry;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/households/{id}/access", get(access_page))
+        .route("/audit", get(audit_page))
+        .route("/audit/verify", post(verify_submit))
+}
+
+pub struct EntryRow {
+    pub id: i64,
+    pub at: String,
+    pub username: String,
+    pub role: String,
+    pub ip: String,
+    pub action: String,
+    pub object: String,
+    pub household_id: String,
+    pub fields: String,
+    pub purpose: String,
+    pub denied: bool,
+    pub reason: String,
+    pub detail: String,
+}
+
+/// An audit entry's time (stored as UTC text) in Beijing time.
+fn entry_time(at: &str) -> String {
+    DateTime::parse_from_rfc3339(at).map(|t| beijing_seconds(t.with_timezone(&Utc))).unwrap_or_else(|_| at.to_string())
+}
+
+/// The reason of a refusal in the page language (allowed entries keep their hint as written).
+fn reason_text(outcome: &str, reason: &str, lang: PageLang) -> String {
+    const ALL: [Denial; 7] =
+        [Denial::Role, Denial::OutOfScope, Denial::Reauth, Denial::Invalid, Denial::NotFound, Denial::Conflict, Denial::Unauthenticated];
+    match ALL.iter().find(|d| d.as_str() == reason).filter(|_| outcome == "denied") {
+        Some(d) if !lang.is_en() => d.zh().to_string(),
+        _ => reason.to_string(),
+    }
+}
+
+pub fn entry_row(e: AuditEntry, lang: PageLang) -> EntryRow {
+    let r = e.record;
+    let action = Action::parse(&r.action).map(|a| lang.t(a.zh(), a.as_str()).to_string()).unwrap_or(r.action.clone());
+    let role = jiuzhu_domain::Role::parse(&r.role).map(|x| lang.t(x.zh(), x.en()).to_string()).unwrap_or(r.role);
+    EntryRow {
+        id: e.id,
+        at: entry_time(&r.at),
+        username: r.username,
+        role,
+        ip: r.ip,
+        action,
+        object: if r.object_id.is_empty() { r.object_kind } else { format!("{} #{}", r.object_kind, r.object_id) },
+        household_id: r.household_id.map(|h| h.to_string()).unwrap_or_default(),
+        fields: r.fields.replace(',', ", "),
+        purpose: r.purpose,
+        denied: r.outcome == "denied",
+        reason: reason_text(&r.outcome, &r.reason, lang),
+        detail: r.detail,
+    }
+}
+
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct AuditFilter {
+    username: String,
+    household: String,
+    action: String,
+    outcome: String,
+    /// YYYY-MM-DD, Beijing time, inclusive.
+    from: String,
+    /// YYYY-MM-DD, Beijing time, inclusive.
+    to: String,
+    before: Option<Id>,
+}
+
+impl AuditFilter {
+    fn trail(&self) -> TrailFilter {
+        TrailFilter {
+            username: self.username.clone(),
+            action: self.action.clone(),
+            outcome: self.outcome.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            before: self.before.map(|b| b.0),
+        }
+    }
+}
+
+#[derive(Template)]
+#[template(path = "audit.html")]
+struct AuditPage {
+    c: Chrome,
+    f: AuditFilter,
+    /// A household's 查阅记录 rather than the whole trail.
+    household_view: Option<i64>,
+    rows: Vec<EntryRow>,
+    next_before: Option<i64>,
+    actions: Vec<(&'static str, String)>,
+    error: String,
+    verification: Option<(bool, String)>,
+}
+
+fn action_options(lang: PageLang) -> Vec<(&'static str, String)> {
+    Action::ALL.iter().map(|a| (a.as_str(), lang.t(a.zh(), a.as_str()).to_string())).collect()
+}
+
+/// The rows of a page, or the refusal of the filter named by its field (the form stays as typed).
+fn rows_of(found: Result<TrailPage, WebError>, lang: PageLang) -> Result<(Vec<EntryRow>, Option<i64>, String), WebError> {
+    match found {
+        Ok(p) => Ok((p.entries.into_iter().map(|e| entry_row(e, lang)).collect(), p.next_before, String::new())),
+        Err(WebError::Invalid(v)) => {
+            Ok((Vec::new(), None, v.0.iter().map(|e| format!("{}：{}", e.field, e.message(lang.0))).collect::<Vec<_>>().join("；")))
+        }
+        Err(e) => Err(e),
+    }
+}
+
+async fn audit_page(State(state): State<AppState>, Page { session, lang }: Page, Query(f): Query<AuditFilter>) -> Response {
+    // The household box narrows the trail to one household's 查阅记录.
+    let found = match f.household.trim() {
+        "" => state.auditing.entries(&session.user, &f.trail()).await,
+        h => match Id::parse(h) {
+            Some(h) => state.auditing.household_log(&session.user, h.0, &f.trail()).await,
+            None => Err(jiuzhu_audit::AuditingError::Invalid(
+                jiuzhu_domain::FieldError::new("household", "id", "家庭编号只写数字", "a household number is digits only").into(),
+            )),
+        },
+    };
+    let (rows, next_before, error) = match rows_of(found.map_err(WebError::from), lang) {
+        Ok(x) => x,
+        Err(e) => return e.page(lang.0),
+    };
+    let c = Chrome::new(&state, &session, lang, "/audit").await;
+    render(AuditPage { c, f, household_view: None, rows, next_before, actions: action_options(lang), error, verification: None })
+}
+
+/// 查阅记录: who looked at one household, for auditors whose region holds it.
+async fn access_page(
+    State(state): State<AppState>,
+    Page { session, lang }: Page,
+    Path(Id(id)): Path<Id>,
+    Query(f): Query<AuditFilter>,
+) -> Response {
+    let found = state.auditing.household_log(&session.user, id, &f.trail()).await.map_err(WebError::from);
+    let (rows, next_before, error) = match rows_of(found, lang) {
+        Ok(x) => x,
+        Err(e) => return e.page(lang.0),
+    };
+    let c = Chrome::new(&state, &session, lang, &format!("/households/{}/access", id)).await;
+    render(AuditPage { c, f, household_view: Some(id), rows, next_before, actions: action_options(lang), error, verification: None })
+}
+
+async fn verify_submit(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
+    let v = match state.auditing.verify(&session.user).await {
+        Ok(v) => v,
+        Err(e) => return WebError::from(e).page(lang.0),
+    };
+    let text = match v.problems.first() {
+        None => lang
+            .t(
+                &format!("审计日志完整：{} 条记录、{} 个检查点的封印全部相符。", v.entries, v.checkpoints),
+                &format!("The audit trail is whole: {} entries and {} checkpoints, every seal matches.", v.entries, v.checkpoints),
+            )
+            .to_string(),
+        Some(p) => format!(
+            "{} {}",
+            lang.t(
+                &format!("审计日志被改动，共 {} 处问题，第一处：", v.problems.len()),
+                &format!("The audit trail was tampered with: {} problems; the first: ", v.problems.len())
+            ),
+            lang.t(&p.zh, &p.en)
+        ),
+    };
+    // The newest entries below the result, as on the search page.
+    let f = AuditFilter::default();
+    let (rows, next_before, _) =
+        rows_of(state.auditing.entries(&session.user, &f.trail()).await.map_err(WebError::from), lang).unwrap_or_default();
+    let c = Chrome::new(&state, &session, lang, "/audit").await;
+    let page = AuditPage {
+        c,
+        f,
+        household_view: None,
+        rows,
+        next_before,
+        actions: action_options(lang),
+        error: String::new(),
+        verification: Some((v.ok(), text)),
+    };
+    render(page).into_response()
+}

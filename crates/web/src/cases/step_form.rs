@@ -1,0 +1,129 @@
+//! A case step from a page's form: fields by name, repeated ones (materials, photos) as repeated
+//! pairs, every bad field named.
+
+use chrono::NaiveDate;
+use jiuzhu_casework::service::StepInput;
+use jiuzhu_domain::casework::ReviewOutcome;
+use jiuzhu_domain::{Fen, FieldError, ValidationErrors};
+
+/// A step from a page's form: fields by name, repeated ones (materials) as repeated pairs.
+pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInput), ValidationErrors> {
+    let get = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.trim().to_string()).unwrap_or_default();
+    let all = |k: &str| pairs.iter().filter(|(n, _)| n == k).map(|(_, v)| v.clone()).collect::<Vec<_>>();
+    let lines = |k: &str| get(k).lines().map(|x| x.trim().to_string()).filter(|x| !x.is_empty()).collect::<Vec<_>>();
+    let mut errs = Vec::new();
+    let mut num = |k: &str| -> i64 {
+        match get(k).parse::<i64>() {
+            Ok(v) => v,
+            Err(_) => {
+                errs.push(FieldError::new(k, "number", "请填写数字", "enter a number"));
+                0
+            }
+        }
+    };
+    let version = num("version");
+    let money = |k: &str, errs: &mut Vec<FieldError>| -> Option<i64> {
+        let t = get(k);
+        if t.is_empty() {
+            return None;
+        }
+        match Fen::parse_yuan(k, &t) {
+            Ok(f) => Some(f.0),
+            Err(e) => {
+                errs.push(e);
+                None
+            }
+        }
+    };
+    let date = |k: &str, errs: &mut Vec<FieldError>| -> NaiveDate {
+        get(k).parse().unwrap_or_else(|_| {
+            errs.push(FieldError::new(k, "date", "日期格式应为 YYYY-MM-DD", "a date is YYYY-MM-DD"));
+            NaiveDate::MIN
+        })
+    };
+    let count = |k: &str, errs: &mut Vec<FieldError>| -> u32 {
+        get(k).parse().unwrap_or_else(|_| {
+            errs.push(FieldError::new(k, "number", "请填写人数", "enter a count"));
+            0
+        })
+    };
+    let action = get("action");
+    let step = match action.as_str() {
+        "supply_materials" => StepInput::SupplyMaterials { received: all("received") },
+        "check" => StepInput::Check,
+        "object_to_feedback" => StepInput::ObjectToFeedback { text: get("text") },
+        "close_after_feedback" => StepInput::CloseAfterFeedback,
+        "survey" => {
+            let self_care = pairs
+                .iter()
+                .filter_map(|(n, v)| n.strip_prefix("self_care_").and_then(|id| Some((id.parse::<i64>().ok()?, v.parse::<u8>().ok()?))))
+                .collect();
+            StepInput::Survey {
+                co_investigator_id: get("co_investigator_id").parse().unwrap_or_else(|_| {
+                    errs.push(FieldError::new(
+                        "co_investigator_id",
+                        "survey.co_investigator",
+                        "请选择第二名调查人员",
+                        "choose the second investigator",
+                    ));
+                    0
+                }),
+                visited_on: date("visited_on", &mut errs),
+                living_conditions: get("living_conditions"),
+                findings: get("findings"),
+                declared_matches: get("declared_matches") != "no",
+                self_care,
+                photo_ids: all("photo_id").iter().filter_map(|p| p.parse().ok()).collect(),
+            }
+        }
+        "request_survey" => StepInput::RequestSurvey { reason: get("reason") },
+        "evaluation" => StepInput::Evaluation {
+            held_on: date("held_on", &mut errs),
+            participants: count("participants", &mut errs),
+            in_favour: count("in_favour", &mut errs),
+            against: count("against", &mut errs),
+            conclusion: get("conclusion"),
+        },
+        "town_decision" => StepInput::TownDecision {
+            approve: get("approve") != "no",
+            monthly_amount: money("monthly_amount", &mut errs),
+            one_off_amount: money("one_off_amount", &mut errs),
+            reasons: lines("reasons"),
+            opinion: get("opinion"),
+            review_outcome: ReviewOutcome::parse(&get("review_outcome")),
+        },
+        "objection" => StepInput::Objection { text: get("text") },
+        "resolve_objection" => StepInput::ResolveObjection {
+            id: get("objection_id").parse().unwrap_or(0),
+            reinvestigate: get("reinvestigate") == "yes",
+            note: get("note"),
+        },
+        "end_publicity" => StepInput::EndPublicity,
+        "spot_check" => StepInput::SpotCheck { findings: get("findings") },
+        "approve" => StepInput::Approve,
+        "reject" => StepInput::Reject { reasons: lines("reasons") },
+        "send_back" => StepInput::SendBack { reason: get("reason") },
+        "extend" => StepInput::Extend { reason: get("reason") },
+        "grant_emergency" => StepInput::GrantEmergency {
+            amount: money("amount", &mut errs).unwrap_or_else(|| {
+                errs.push(FieldError::new("amount", "required", "请填写金额", "enter the amount"));
+                0
+            }),
+            description: get("description"),
+        },
+        "paperwork_done" => StepInput::PaperworkDone,
+        "accept_referral" => StepInput::AcceptReferral,
+        "answer_referral" => StepInput::AnswerReferral {
+            granted: get("granted") == "yes",
+            answer: get("answer"),
+            amount: money("amount", &mut errs).unwrap_or(0),
+        },
+        "close_need" => StepInput::CloseNeed { note: get("note") },
+        "withdraw" => StepInput::Withdraw { reason: get("reason") },
+        other => {
+            errs.push(FieldError::new("action", "action.unknown", format!("未知操作“{other}”"), format!("unknown step \"{other}\"")));
+            StepInput::Check
+        }
+    };
+    if errs.is_empty() { Ok((version, step)) } else { Err(ValidationErrors(errs)) }
+}

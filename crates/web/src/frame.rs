@@ -1,0 +1,200 @@
+//! The page frame every page shares: who is signed in and what the menu offers ([`Chrome`]),
+//! rendering a template, and the form helpers (field messages, select options, masked values
+//! that come back unchanged).
+
+use crate::error::WebError;
+use crate::i18n::PageLang;
+use crate::state::AppState;
+use askama::Template;
+use axum::response::{Html, IntoResponse, Response};
+use jiuzhu_accounts::SignedIn;
+use jiuzhu_domain::access::Guarded;
+use jiuzhu_domain::{Lang, Permission, RegionLevel, Role, ValidationErrors};
+use std::collections::HashMap;
+
+/// What every page's frame shows: who is signed in, the language, the CSRF token, the menu.
+pub struct Chrome {
+    pub lang: PageLang,
+    pub user_name: String,
+    pub role: String,
+    pub region: String,
+    pub csrf: String,
+    pub path: String,
+    /// Show the simulation page in the menu.
+    pub can_simulate: bool,
+    /// Show the assessment comparison by region in the menu.
+    pub can_statistics: bool,
+    /// Show the case queue in the menu.
+    pub can_cases: bool,
+    /// Show the public notice in the menu (case readers except department liaisons).
+    pub can_publicity: bool,
+    /// Show the holiday calendar import in the menu.
+    pub can_calendar: bool,
+    /// Show the audit trail in the menu.
+    pub can_audit: bool,
+    /// Show the alert queue in the menu.
+    pub can_alerts: bool,
+    /// Show roster exports (asking, or approving) in the menu.
+    pub can_exports: bool,
+    /// Show the monitoring pools in the menu.
+    pub can_monitoring: bool,
+    /// Show department data imports in the menu.
+    pub can_feeds: bool,
+    /// Show account administration (system and security administrators) in the menu.
+    pub can_accounts: bool,
+    /// Show the household registry in the menu.
+    pub can_households: bool,
+    /// The password must be changed first: no menu at all.
+    pub restricted: bool,
+}
+
+impl Chrome {
+    pub async fn new(state: &AppState, session: &SignedIn, lang: PageLang, path: &str) -> Chrome {
+        let u = &session.user;
+        let region = state.registry.region_name(&u.scope.0).await.ok().flatten().unwrap_or_else(|| u.scope.0.to_string());
+        Chrome {
+            lang,
+            user_name: u.display_name.clone(),
+            role: lang.t(u.role.zh(), u.role.en()).to_string(),
+            region,
+            csrf: session.csrf_token.clone(),
+            path: path.to_string(),
+            can_simulate: u.can(Permission::Simulate),
+            can_statistics: u.can(Permission::ReadStatistics),
+            can_cases: u.can(Permission::ReadCase),
+            can_publicity: u.can(Permission::ReadCase) && u.role != Role::DepartmentLiaison,
+            can_calendar: u.can(Permission::ManageCalendar),
+            can_audit: u.can(Permission::ReadAudit),
+            can_alerts: u.can(Permission::HandleAlerts),
+            can_exports: u.can(Permission::ExportRoster) || u.can(Permission::ApproveExport),
+            can_accounts: u.can(Permission::ManageAccounts) || u.can(Permission::ManageRoles),
+            can_monitoring: u.can(Permission::ReadMonitoring),
+            can_feeds: u.can(Permission::ImportFeeds)
+                && matches!(u.scope.0.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County),
+            can_households: u.can(Permission::ReadHousehold),
+            restricted: session.must_change_password,
+        }
+    }
+}
+
+/// Whether a guarded operation may go ahead without asking for the password again.
+pub fn reauth_fresh(state: &AppState, session: &SignedIn, op: Guarded) -> bool {
+    state.accounts.reauth_fresh(&session.user, op)
+}
+
+pub fn render(t: impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => WebError::internal(e).page(Lang::Zh),
+    }
+}
+
+/// The start page of a role: the household list, or the region tree for roles without access
+/// to household records (leaders, administrators, department liaisons).
+pub fn home_of(role: Role) -> &'static str {
+    if role.has(Permission::ReadHousehold) {
+        "/households"
+    } else if role.has(Permission::ReadCase) {
+        "/cases"
+    } else {
+        "/regions"
+    }
+}
+
+/// Field → message in the page language.
+#[derive(Default)]
+pub struct Errs(HashMap<String, String>);
+
+impl Errs {
+    pub fn new(v: &ValidationErrors, lang: PageLang) -> Errs {
+        let mut m = HashMap::new();
+        for e in &v.0 {
+            m.entry(e.field.clone()).or_insert_with(|| e.message(lang.0).to_string());
+        }
+        Errs(m)
+    }
+    pub fn get(&self, field: &str) -> &str {
+        self.0.get(field).map(String::as_str).unwrap_or("")
+    }
+    pub fn any(&self) -> bool {
+        !self.0.is_empty()
+    }
+    /// Errors whose field has no place on the form (shown at the top).
+    pub fn others(&self, shown: &[&str]) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| !shown.contains(&k.as_str())).map(|(k, v)| format!("{k}: {v}")).collect()
+    }
+}
+
+/// Every message of a refusal, in the page language (for a form's top).
+pub fn messages(v: &ValidationErrors, lang: PageLang) -> Vec<String> {
+    v.0.iter().map(|e| e.message(lang.0).to_string()).collect()
+}
+
+/// Edit forms show identifiers masked, as every page does: opening a form must not reveal a full
+/// ID, bank or phone number. A field sent back still masked keeps the stored value.
+pub fn unmask(sent: &str, stored: Option<&str>, mask: fn(&str) -> String) -> String {
+    match stored {
+        Some(s) if sent.trim() == mask(s) => s.to_string(),
+        _ => sent.to_string(),
+    }
+}
+
+/// One option of a select.
+pub struct Opt {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+/// The options of a select over an enumeration, the current value selected, with an optional
+/// blank first option.
+pub fn opts<T: Copy>(
+    all: &[T],
+    value: fn(T) -> &'static str,
+    label: fn(T) -> &'static str,
+    current: &str,
+    blank: Option<&str>,
+) -> Vec<Opt> {
+    let mut v: Vec<Opt> =
+        blank.map(|b| Opt { value: String::new(), label: b.to_string(), selected: current.is_empty() }).into_iter().collect();
+    v.extend(all.iter().map(|x| Opt { value: value(*x).into(), label: label(*x).into(), selected: value(*x) == current }));
+    v
+}
+
+/// A date and time as pages show it: Beijing time, to the minute.
+pub fn beijing_minutes(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&jiuzhu_domain::clock::BEIJING).format("%Y-%m-%d %H:%M").to_string()
+}
+
+/// A date and time as pages show it: Beijing time, to the second.
+pub fn beijing_seconds(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&jiuzhu_domain::clock::BEIJING).format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+/// A same-site path to go back to, or `None`: a path of this site only — not `//host`, not
+/// `/\host` (browsers read a backslash as a slash), no control characters — so no link of ours
+/// can send anyone elsewhere.
+pub fn same_site_path(p: &str) -> Option<&str> {
+    let b = p.as_bytes();
+    let ok = b.first() == Some(&b'/')
+        && !matches!(b.get(1), Some(b'/' | b'\\'))
+        && !p.contains('\\')
+        && !p.chars().any(|c| c.is_control() || c.is_whitespace());
+    ok.then_some(p)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_paths_of_this_site_are_gone_back_to() {
+        assert_eq!(same_site_path("/households?q=1"), Some("/households?q=1"));
+        assert_eq!(same_site_path("/"), Some("/"));
+        for bad in ["//evil.example", "/\\evil.example", "/%5Cevil", "https://evil.example", "evil", "/a\\b", "/a\tb", ""] {
+            // `/%5Cevil` decodes to `/\evil` before it reaches us (the query is decoded).
+            let decoded = bad.replace("%5C", "\\");
+            assert_eq!(same_site_path(&decoded), None, "{bad:?}");
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The JSON API's description (`/api/v1/…`): OpenAPI at `/api/openapi.json` with a vendored
+//! Swagger UI at `/api/docs`. The handlers live with their pages, one module per resource.
+
+use crate::error::ErrorBody;
+use crate::state::AppState;
+use axum::routing::get;
+use axum::{Json, Router};
+use utoipa::OpenApi;
+use utoipa_swagger_ui::SwaggerUi;
+
+#[derive(OpenApi)]
+#[openapi(
+    modifiers(&CommonErrors),
+    info(
+        title = "jiuzhu 救助 API",
+        description = "Integrated social assistance platform. Money is integer fen; identifiers are masked. \
+        Log in with POST /api/v1/session, then send the session cookie and, on state-changing calls, the X-CSRF-Token header."
+    ),
+    paths(
+        crate::session::api_login,
+        crate::session::api_logout,
+        crate::households::api::list_households,
+        crate::households::api::get_household,
+        crate::households::api::create_household,
+        crate::households::api::update_household,
+        crate::households::api::add_member,
+        crate::households::api::update_member,
+        crate::households::api::move_member,
+        crate::households::api::replace_records,
+        crate::households::api::household_history,
+        crate::regions::regions,
+        crate::assess::assess_public,
+        crate::assess::assess_household,
+        crate::assess::list_assessments,
+        crate::cases::intake::api_intake,
+        crate::cases::intake::api_household_cases,
+        crate::cases::queue::api_queue,
+        crate::cases::case_page::api_case,
+        crate::cases::case_page::api_step,
+        crate::cases::queue::api_bulk,
+        crate::cases::survey::api_photos,
+        crate::cases::survey::api_photo_upload,
+        crate::cases::survey::api_investigators,
+        crate::cases::publicity::api_publicity,
+        crate::reveal::api_reveal
+    ),
+    components(schemas(
+        ErrorBody,
+        crate::households::view::SummaryView,
+        crate::households::view::HouseholdView,
+        crate::households::view::HistoryView,
+        crate::households::api::HouseholdList,
+        crate::households::api::Created,
+        crate::session::LoginRequest,
+        crate::session::LoginResponse,
+        crate::regions::RegionView,
+        crate::cases::intake::IntakeBody,
+        crate::cases::intake::IntakeCreated,
+        crate::cases::views::QueueView,
+        crate::cases::views::CaseRow,
+        crate::cases::views::CountsView,
+        crate::cases::views::CaseJson,
+        crate::cases::views::EventView,
+        crate::cases::case_page::StepBody,
+        crate::cases::publicity::PublicLine,
+        crate::cases::queue::BulkBody,
+        crate::cases::queue::BulkItem,
+        crate::cases::queue::BulkView,
+        crate::cases::survey::PhotoId,
+        crate::cases::survey::InvestigatorView,
+        crate::reveal::RevealBody,
+        crate::reveal::RevealView,
+        crate::reveal::RevealedMemberView
+    ))
+)]
+pub struct ApiDoc;
+
+/// The errors any operation may answer, documented once for all of them (schemathesis checks
+/// every status against the document): a malformed query or path (400), not signed in (401),
+/// the role, CSRF or a password still to change (403), a body that is not JSON (415), invalid
+/// fields (422). Each is an [`ErrorBody`].
+struct CommonErrors;
+
+impl utoipa::Modify for CommonErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::{ContentBuilder, Ref, RefOr, ResponseBuilder};
+        let common = [
+            ("400", "请求参数格式不正确 / malformed query or path parameter"),
+            ("401", "未登录 / not signed in"),
+            ("403", "无权限、CSRF 令牌不符或须先修改密码 / forbidden, CSRF, or a password to change first"),
+            ("415", "请求体不是 JSON / the body is not JSON"),
+            ("422", "内容有误，逐字段说明 / invalid, field by field"),
+        ];
+        for item in openapi.paths.paths.values_mut() {
+            let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
+            for op in ops.into_iter().flatten() {
+                for (code, description) in common {
+                    op.responses.responses.entry(code.to_string()).or_insert_with(|| {
+                        let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
+                        RefOr::T(ResponseBuilder::new().description(description).content("application/json", content).build())
+                    });
+                }
+            }
+        }
+    }
+}
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/api/openapi.json", get(|| async { Json(ApiDoc::openapi()) }))
+}
+
+/// Swagger UI, served from files compiled into the binary (no download).
+pub fn docs() -> Router<AppState> {
+    SwaggerUi::new("/api/docs").url("/api/openapi-docs.json", ApiDoc::openapi()).into()
+}

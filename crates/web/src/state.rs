@@ -1,0 +1,110 @@
+//! What every handler reaches: the services, each the only door to its capability, and the
+//! server's settings. No store: a handler that wanted one would be doing a service's work.
+
+use crate::rate_limit::RateLimiter;
+use jiuzhu_accounts::Accounts;
+use jiuzhu_audit::alerts::{AlertEngine, Thresholds};
+use jiuzhu_audit::{AuditLog, Auditing, KeySealer};
+use jiuzhu_casework::Casework;
+use jiuzhu_crypto::Keyring;
+use jiuzhu_domain::{Clock, SystemClock};
+use jiuzhu_registry::Registry;
+use jiuzhu_registry::exports::Exports;
+use jiuzhu_store::{MaintenanceStore, Store};
+use jiuzhu_verify::feeds::Feeds;
+use jiuzhu_verify::monitoring::Monitoring;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+/// How a server is set up (the command line's options).
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// Add `Secure` to cookies (set when served behind TLS).
+    pub secure_cookies: bool,
+    /// Roster exports of more households a day than this wait for a county approver.
+    pub export_approval_rows: i64,
+    /// The alert rules' thresholds.
+    pub thresholds: Thresholds,
+    /// Where uploads wait while they are imported (a 0700 folder of the data directory).
+    pub uploads: PathBuf,
+    /// Requests a minute one address may make to the public assessment.
+    pub assess_per_minute: u32,
+}
+
+impl Settings {
+    /// The defaults, with uploads kept under `data_dir`.
+    pub fn new(data_dir: &std::path::Path) -> Settings {
+        Settings {
+            secure_cookies: false,
+            export_approval_rows: jiuzhu_domain::access::EXPORT_APPROVAL_ROWS,
+            thresholds: Thresholds::default(),
+            uploads: data_dir.join("uploads"),
+            assess_per_minute: 120,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub struct AppState {
+    pub accounts: Accounts,
+    pub registry: Registry,
+    pub casework: Arc<Casework>,
+    pub exports: Exports,
+    pub monitoring: Monitoring,
+    pub feeds: Feeds,
+    pub auditing: Auditing,
+    /// The audit trail's writer (every request's entry goes through it).
+    pub audit: AuditLog,
+    pub clock: Arc<dyn Clock>,
+    /// Limits the public assessment endpoint per client address.
+    pub assess_limiter: Arc<RateLimiter>,
+    pub secure_cookies: bool,
+    /// Only for `/healthz`: a round trip to the database.
+    health: Arc<dyn MaintenanceStore>,
+}
+
+impl AppState {
+    /// The services on `store`; `keys` are the key file's (the store encrypts with them, the
+    /// audit trail seals with them). Starts the audit writer, so it needs a Tokio runtime.
+    pub fn new(store: Arc<dyn Store>, keys: Arc<Keyring>, settings: Settings) -> std::io::Result<AppState> {
+        AppState::with_clock(store, keys, settings, Arc::new(SystemClock))
+    }
+
+    /// As [`AppState::new`] with another clock (tests set the time of day).
+    pub fn with_clock(store: Arc<dyn Store>, keys: Arc<Keyring>, settings: Settings, clock: Arc<dyn Clock>) -> std::io::Result<AppState> {
+        let sealer = KeySealer::new(keys);
+        let engine = AlertEngine::new(settings.thresholds.clone(), jiuzhu_domain::Calendar::official().clone());
+        let accounts = Accounts::new(store.clone(), store.clone(), clock.clone());
+        let registry = Registry::new(&store, accounts.clone());
+        Ok(AppState {
+            audit: AuditLog::start(store.clone(), store.clone(), sealer.clone(), engine),
+            auditing: Auditing::new(&store, sealer, clock.clone()),
+            casework: Arc::new(Casework::new(&store, registry.clone(), accounts.clone(), clock.clone())),
+            exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),
+            monitoring: Monitoring::new(&store, clock.clone()),
+            feeds: Feeds::new(&store, clock.clone(), settings.uploads.clone())?,
+            registry,
+            accounts,
+            assess_limiter: Arc::new(RateLimiter::new(settings.assess_per_minute)),
+            secure_cookies: settings.secure_cookies,
+            health: store,
+            clock,
+        })
+    }
+
+    /// Reads what the server needs from the database before serving (holiday years imported
+    /// after the release) and removes what a killed server left (staged imports).
+    pub async fn prepare(&self) -> anyhow::Result<()> {
+        self.casework.load_calendar().await?;
+        let stale = self.feeds.remove_stale_imports().await?;
+        if stale > 0 {
+            tracing::warn!(target: "feeds", "removed {stale} import(s) left unfinished by an earlier run");
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers.
+    pub async fn healthy(&self) -> bool {
+        self.health.ping().await.is_ok()
+    }
+}

@@ -7,7 +7,7 @@
 use crate::{AccountError, Accounts, Result, password};
 use jiuzhu_domain::access::Guarded;
 use jiuzhu_domain::casework::Department;
-use jiuzhu_domain::{Denial, FieldError, ObjectKind, Permission, RegionCode, Role, User, text};
+use jiuzhu_domain::{Action, Denial, FieldError, ObjectKind, Permission, RegionCode, Role, User, text};
 use jiuzhu_store::{Account, NewAccount, StoreError};
 
 /// A new business account as the system administrator fills it in.
@@ -146,6 +146,7 @@ impl Accounts {
     /// 新建账号 (system administrator): disabled until the security administrator grants it,
     /// with a first password its owner must replace.
     pub async fn create(&self, admin: &User, input: &NewAccountInput, my_password: &str) -> Result<i64> {
+        admin.trail.action(Action::Account);
         self.require(admin, Permission::ManageAccounts)?;
         let username = input.username.trim().to_string();
         if !valid_username(&username) {
@@ -203,6 +204,7 @@ impl Accounts {
 
     /// 停用 (system administrator): ends every session of the account at once.
     pub async fn disable(&self, admin: &User, id: i64, my_password: &str) -> Result<()> {
+        admin.trail.action(Action::Account);
         self.require(admin, Permission::ManageAccounts)?;
         let account = self.target(admin, id).await?;
         self.confirm(admin, Guarded::AccountChange, my_password, "my_password").await?;
@@ -214,6 +216,7 @@ impl Accounts {
     /// 重置密码 (system administrator): a temporary password the owner must replace; ends the
     /// account's sessions and clears its lockout.
     pub async fn reset_password(&self, admin: &User, id: i64, new_password: &str, my_password: &str) -> Result<()> {
+        admin.trail.action(Action::Account);
         self.require(admin, Permission::ManageAccounts)?;
         let account = self.target(admin, id).await?;
         if let Some((zh, en)) = password::problem(&account.username, new_password) {
@@ -228,6 +231,7 @@ impl Accounts {
     /// 授权 (security administrator): role, region and department, and the account enabled —
     /// one transaction.
     pub async fn grant(&self, admin: &User, id: i64, input: &GrantInput, my_password: &str) -> Result<()> {
+        admin.trail.action(Action::Account);
         self.require(admin, Permission::ManageRoles)?;
         let account = self.target(admin, id).await?;
         let (role, department) = match role_and_department(&input.role, &input.department) {

@@ -153,12 +153,19 @@ impl Auditing {
 
     /// 查阅记录: who looked at one household, for auditors whose region holds it.
     pub async fn household_log(&self, user: &User, household_id: i64, f: &TrailFilter) -> Result<TrailPage> {
-        Self::require(user, Permission::ReadAudit)?;
+        // Named before the role check: a refused look at a household's log is in that log.
         user.trail.object(ObjectKind::Household, household_id);
-        match self.households.household_region(household_id).await? {
-            Some(r) if user.scope.contains(&r) => user.trail.household(household_id),
+        let region = self.households.household_region(household_id).await?;
+        if region.is_some() {
+            user.trail.household(household_id);
+        }
+        Self::require(user, Permission::ReadAudit)?;
+        // The household's log names who looked at whom: only for those who may read households
+        // (审计/纪检人员), not the audit administrator, who keeps the log without reading the registry.
+        Self::require(user, Permission::ReadHousehold)?;
+        match region {
+            Some(r) if user.scope.contains(&r) => {}
             Some(_) => {
-                user.trail.household(household_id);
                 user.trail.refuse(Denial::OutOfScope);
                 return Err(AuditingError::NotFound);
             }

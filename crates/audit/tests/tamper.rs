@@ -6,7 +6,8 @@
 //! reachable, required in CI.
 
 use jiuzhu_audit::alerts::{AlertEngine, Thresholds};
-use jiuzhu_audit::{Action, AuditLog, Entry, KeySealer, Who, verify};
+use jiuzhu_audit::{AuditLog, Entry, KeySealer, Who, verify};
+use jiuzhu_domain::Action;
 use jiuzhu_crypto::Keyring;
 use jiuzhu_store::Store;
 use sqlx::ConnectOptions;
@@ -88,6 +89,7 @@ async fn postgres(keys: Arc<Keyring>) -> Option<Db> {
 /// `ENTRIES` entries written through the audit writer by several tasks at once.
 async fn fill(db: &Db, keys: &Arc<Keyring>) {
     let log = AuditLog::start(
+        db.store.clone(),
         db.store.clone(),
         KeySealer::new(keys.clone()),
         AlertEngine::new(Thresholds::default(), jiuzhu_domain::Calendar::official().clone()),

@@ -7,9 +7,10 @@ use jiuzhu_casework::service::IntakeInput;
 use jiuzhu_casework::{Action, Casework, CaseworkError};
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::*;
-use jiuzhu_registry::User;
-use jiuzhu_store::{Actor, QueueBucket, Store};
+use jiuzhu_store::{FeedStore, NewAccount, QueueBucket, Store};
 use jiuzhu_testkit::fixtures::sample_household;
+use jiuzhu_testkit::world::PASSWORD;
+use std::path::Path;
 use std::sync::Arc;
 
 struct World {
@@ -27,14 +28,49 @@ fn d(s: &str) -> NaiveDate {
 }
 
 fn user(id: i64, role: Role, scope: &str) -> User {
-    User {
-        account_id: id,
-        username: format!("{}{id}", role.as_str()),
-        display_name: format!("{}{id}", role.zh()),
-        role,
-        scope: Scope(RegionCode::parse(scope).unwrap()),
-        department: (role == Role::DepartmentLiaison).then_some(Department::MedicalSecurity),
+    let mut u = jiuzhu_testkit::world::user(id, role, scope);
+    u.department = (role == Role::DepartmentLiaison).then_some(Department::MedicalSecurity);
+    u
+}
+
+fn accounts(store: &Arc<dyn Store>) -> jiuzhu_accounts::Accounts {
+    jiuzhu_accounts::Accounts::new(store.clone(), store.clone(), Arc::new(SystemClock))
+}
+
+fn casework(store: &Arc<dyn Store>) -> Casework {
+    Casework::new(store, jiuzhu_registry::Registry::new(store, accounts(store)), accounts(store), Arc::new(SystemClock))
+}
+
+/// The users 1–6 as accounts (ids in that order), so that one can sign in and confirm with
+/// its password.
+async fn create_accounts(store: &Arc<dyn Store>) {
+    let hash = jiuzhu_accounts::password::hash(PASSWORD).await;
+    for u in [clerk(), inv1(), inv2(), rev1(), rev2(), approver()] {
+        let account = NewAccount {
+            username: u.username.clone(),
+            display_name: u.display_name.clone(),
+            role: u.role,
+            region: u.scope.0.clone(),
+            department: None,
+            password_hash: hash.clone(),
+            disabled: false,
+            must_change_password: false,
+        };
+        assert_eq!(store.create_account(&account).await.unwrap(), u.account_id);
     }
+}
+
+/// `u` signed in with its password, as the web's session gives it to the services.
+async fn signed_in(store: &Arc<dyn Store>, u: &User) -> User {
+    let accounts = accounts(store);
+    let token = accounts.login(&u.username, PASSWORD).await.1.unwrap().token;
+    accounts.session(&token).await.unwrap().unwrap().user
+}
+
+/// Stores one department file as `jiuzhu import` does.
+async fn import(store: &Arc<dyn Store>, path: &Path, feed: jiuzhu_verify::Feed, today: NaiveDate) -> (jiuzhu_verify::Report, Option<jiuzhu_store::FeedImportOutcome>) {
+    let feeds: Arc<dyn FeedStore> = store.clone();
+    jiuzhu_verify::feeds::import_files(&feeds, &[(path.to_path_buf(), feed)], today, "test", &|_| {}).await.unwrap().remove(0)
 }
 
 const A: &str = "620825100";
@@ -97,7 +133,8 @@ async fn world() -> World {
         )
         .await
         .unwrap();
-    let cw = Casework::new(store.clone());
+    create_accounts(&store).await;
+    let cw = casework(&store);
     cw.load_calendar().await.unwrap();
     World { cw, store, poor: ids[0], rich: ids[1], in_b: ids[2], _dir: dir }
 }
@@ -509,7 +546,7 @@ async fn deadlines_beyond_the_calendar_are_filled_when_the_next_year_is_imported
     assert_eq!(w.cw.import_calendar_year(Some(&admin), 2027, file, "国务院办公厅关于2027年部分节假日安排的通知").await.unwrap(), 1);
     assert_eq!(w.store.case(id).await.unwrap().unwrap().data.overall_due, Some(d("2027-01-14")));
     // A restarted service reads the imported year back.
-    let again = Casework::new(w.store.clone());
+    let again = casework(&w.store);
     again.load_calendar().await.unwrap();
     assert_eq!(again.calendar().last_year(), 2027);
 }
@@ -549,15 +586,15 @@ async fn bulk_approval_takes_each_case_on_its_own() {
         }
         v
     };
-    assert!(
-        matches!(
-            w.cw.bulk(&approver(), &items, jiuzhu_casework::service::StepInput::Reject { reasons: vec!["x".into()] }, d("2026-11-17"))
-                .await,
-            Err(CaseworkError::Invalid(_))
-        ),
-        "rejections are one by one"
-    );
-    let r = w.cw.bulk(&approver(), &items, jiuzhu_casework::service::StepInput::Approve, d("2026-11-17")).await.unwrap();
+    let approver = signed_in(&w.store, &approver()).await;
+    let reject = jiuzhu_casework::service::StepInput::Reject { reasons: vec!["x".into()] };
+    let refused = w.cw.bulk(&approver, &items, reject, PASSWORD, d("2026-11-17")).await;
+    assert!(matches!(refused, Err(CaseworkError::Invalid(_))), "rejections are one by one");
+    // Approving many at once asks for the password again: a wrong one approves nothing.
+    let wrong = w.cw.bulk(&approver, &items, jiuzhu_casework::service::StepInput::Approve, "wrong", d("2026-11-17")).await;
+    assert!(matches!(&wrong, Err(CaseworkError::Invalid(v)) if v.0[0].field == "password"), "{wrong:?}");
+    assert_eq!(w.store.case(ids[1]).await.unwrap().unwrap().data.state, CaseState::CountyReview);
+    let r = w.cw.bulk(&approver, &items, jiuzhu_casework::service::StepInput::Approve, PASSWORD, d("2026-11-17")).await.unwrap();
     assert!(!r[0].ok && r[0].message.contains("入户核查"), "the complained-about case needs its home check first: {r:?}");
     assert!(r[1].ok, "{r:?}");
     assert_eq!(w.store.case(ids[1]).await.unwrap().unwrap().data.state, CaseState::Approved);
@@ -632,7 +669,7 @@ async fn department_data_show_an_undeclared_car_and_the_check_fails_with_its_evi
     let deaths = dir.path().join("deaths.csv");
     std::fs::write(&deaths, "id_number,died_on\n").unwrap();
     for (path, feed) in [(&vehicles, jiuzhu_verify::Feed::Vehicles), (&deaths, jiuzhu_verify::Feed::Deaths)] {
-        let (report, outcome) = jiuzhu_verify::service::import_file(w.store.as_ref(), path, feed, d("2026-11-02"), "test").await.unwrap();
+        let (report, outcome) = import(&w.store, path, feed, d("2026-11-02")).await;
         assert!(report.ok() && outcome.is_some(), "{}", report.to_text());
     }
     let id = w.cw.intake(&clerk(), w.poor, &intake(&[AssistanceKind::Dibao]), d("2026-11-02")).await.unwrap()[0];
@@ -674,7 +711,7 @@ async fn a_recipient_found_dead_in_department_data_gets_a_review_once() {
     let deaths = dir.path().join("deaths.csv");
     std::fs::write(&deaths, format!("公民身份号码,死亡日期\n{member},2026-11-20\n")).unwrap();
     let (report, outcome) =
-        jiuzhu_verify::service::import_file(w.store.as_ref(), &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25"), "test").await.unwrap();
+        import(&w.store, &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25")).await;
     assert!(report.ok() && outcome.unwrap().new_rows == 1);
     let r = w.cw.data_check_recipients(d("2026-11-26")).await.unwrap();
     assert_eq!((r.checked, r.found, r.reviews_opened), (1, 1, 1), "{r:?}");
@@ -705,7 +742,7 @@ async fn an_application_past_its_check_gets_new_department_findings_on_its_timel
     let dir = tempfile::tempdir().unwrap();
     let deaths = dir.path().join("deaths.csv");
     std::fs::write(&deaths, format!("公民身份号码,死亡日期\n{member},2026-11-20\n")).unwrap();
-    jiuzhu_verify::service::import_file(w.store.as_ref(), &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25"), "test").await.unwrap();
+    import(&w.store, &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25")).await;
     let r = w.cw.data_check_recipients(d("2026-11-26")).await.unwrap();
     assert_eq!((r.applications_checked, r.applications_flagged), (1, 1), "{r:?}");
     let flagged = |events: &[jiuzhu_store::CaseEvent]| events.iter().filter(|e| e.action == "data_check").count();

@@ -6,7 +6,7 @@
 
 use chrono::NaiveDate;
 use jiuzhu_domain::*;
-use jiuzhu_registry::{NewHouseholdInput, Registry, RegistryError, User};
+use jiuzhu_registry::{NewHouseholdInput, Registry, RegistryError};
 use jiuzhu_store::Store;
 use jiuzhu_testkit::fixtures::id_number;
 use proptest::prelude::*;
@@ -86,15 +86,9 @@ async fn run(ops: Vec<Op>) {
         })
         .collect();
     store.upsert_regions(&divisions).await.unwrap();
-    let registry = Registry::new(store.clone());
-    let user = User {
-        account_id: 1,
-        username: "clerk".into(),
-        display_name: "clerk".into(),
-        role: Role::WindowClerk,
-        scope: Scope(RegionCode::parse("620825100").unwrap()),
-        department: None,
-    };
+    let accounts = jiuzhu_accounts::Accounts::new(store.clone(), store.clone(), Arc::new(SystemClock));
+    let registry = Registry::new(&store, accounts);
+    let user = jiuzhu_testkit::world::user(1, Role::WindowClerk, "620825100");
     let mut model = Model::default();
     let version = |model: &Model, id: i64| model.households.iter().find(|h| h.0 == id).unwrap().1;
 

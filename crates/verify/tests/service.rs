@@ -2,11 +2,13 @@
 //! a pool with the reasons and a visit in three months; a signal gone takes them out.
 
 use chrono::NaiveDate;
-use jiuzhu_domain::{Division, RegionCode};
-use jiuzhu_store::{Actor, MonitoringPool};
+use jiuzhu_domain::{Actor, Division, RegionCode};
+use jiuzhu_store::{FeedStore, MonitoringPool};
+use std::sync::Arc;
 use jiuzhu_testkit::fixtures::sample_household;
 use jiuzhu_verify::Feed;
-use jiuzhu_verify::service::{discover, import_file};
+use jiuzhu_verify::discovery::discover;
+use jiuzhu_verify::feeds::import_files;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -44,7 +46,9 @@ async fn discovery_pools_unprotected_households_with_reasons_and_lets_them_go_wh
         format!("id_number,settled_on,kind,total_fen,self_pay_fen\n{head},2026-05-10,inpatient,9000000,3000000\n{child},2026-06-01,outpatient,20000,5000\n"),
     )
     .unwrap();
-    let (report, outcome) = import_file(store.as_ref(), &medical, Feed::MedicalBills, d("2026-12-02"), "test").await.unwrap();
+    let feeds: Arc<dyn FeedStore> = store.clone();
+    let mut outcomes = import_files(&feeds, &[(medical, Feed::MedicalBills)], d("2026-12-02"), "test", &|_| {}).await.unwrap();
+    let (report, outcome) = outcomes.remove(0);
     assert!(report.ok() && outcome.unwrap().new_rows == 2, "{}", report.to_text());
 
     let rules = jiuzhu_verify::Rules::default();
@@ -52,8 +56,9 @@ async fn discovery_pools_unprotected_households_with_reasons_and_lets_them_go_wh
     let r = discover(store.as_ref(), policies, d("2026-12-02"), &rules, None, &|_| {}).await.unwrap();
     assert_eq!((r.households, r.signalled, r.protected, r.likely + r.watch), (2, 1, 0, 1), "{r:?}");
     let e = store.monitoring_entry(ids[0]).await.unwrap().expect("pooled");
-    assert!(e.reasons.contains("大额医疗费用自付") && e.reasons.contains("30,050.00 元"), "{}", e.reasons);
-    assert!(e.referrals.contains("医疗救助"), "{}", e.referrals);
+    let medical = e.reasons.iter().find(|r| r.zh.contains("大额医疗费用自付")).expect("the medical finding is a reason");
+    assert!(medical.evidence.contains("30,050.00 元"), "{medical:?}");
+    assert!(e.referrals.iter().any(|r| r.contains("医疗救助")), "{:?}", e.referrals);
     assert_eq!((e.found_on, e.next_visit_on), (d("2026-12-02"), d("2027-03-02")));
     assert!(e.assessment.contains("最低生活保障"), "{}", e.assessment);
     let pool = e.pool;

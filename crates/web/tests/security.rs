@@ -99,14 +99,29 @@ async fn every_route_leaves_exactly_one_audit_entry() {
             .replace("{doc}", "notice")
             .replace("{lang}", "zh");
         let before = entries(w.store.as_ref()).await.len();
-        let (status, _) = send(&w.app, if method == "GET" { c.get(&uri) } else { request(&c, &method, &uri) }).await;
+        // Pages take forms, the API JSON (each empty: refusals are entries too).
+        let req = match method.as_str() {
+            "GET" => c.get(&uri),
+            m if !uri.starts_with("/api/") => {
+                let mut r = c.form(&uri, "");
+                *r.method_mut() = m.parse().unwrap();
+                r
+            }
+            m => request(&c, m, &uri),
+        };
+        let (status, _) = send(&w.app, req).await;
         let after = entries(w.store.as_ref()).await;
         assert_eq!(after.len(), before + 1, "{method} {path} ({status}) must leave one entry");
         let e = &after.last().unwrap().record;
         assert_eq!((e.username.as_str(), e.role.as_str()), ("window_clerk_a", "window_clerk"), "{method} {path}");
         assert!(e.detail.contains(&format!("{method} ")), "{method} {path}: {}", e.detail);
         if path.starts_with("/households/{id}") || path.starts_with("/api/v1/households/{id}") {
-            assert_eq!(e.household_id, Some(w.in_a), "{method} {path} names the household");
+            // The household is named by the service that read it or refused it; a body refused
+            // before any service ran (wrong shape) read nothing and says so.
+            if e.household_id != Some(w.in_a) {
+                assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{method} {path} names the household");
+                assert_eq!((e.outcome.as_str(), e.reason.as_str(), e.household_id), ("denied", "invalid", None), "{method} {path}");
+            }
         }
         checked += 1;
     }
@@ -138,7 +153,8 @@ async fn another_towns_household_is_refused_recorded_and_alerted() {
     assert_eq!((e.outcome.as_str(), e.reason.as_str(), e.household_id), ("denied", "out_of_scope", Some(w.in_b)));
     // A household that does not exist at all is not 越权.
     send(&w.app, c.get("/households/999999")).await;
-    assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "");
+    let e = entries(w.store.as_ref()).await.pop().unwrap().record;
+    assert_eq!((e.reason.as_str(), e.household_id), ("not_found", None));
     let a = wait_for_alert(w.store.as_ref(), "out_of_scope").await.expect("an alert for the auditors");
     assert_eq!((a.username.as_str(), a.region.as_str()), ("window_clerk_a", "620825100"));
 
@@ -217,7 +233,7 @@ async fn revealing_identifiers_needs_a_purpose_and_the_password_and_is_recorded(
     assert!(page.contains("window_clerk_a") && page.contains("入户调查核对身份") && page.contains("再次核对银行账号"));
     assert!(!page.contains(&full));
     let (_, page) = send(&w.app, auditor.get("/audit?username=window_clerk_b&outcome=denied")).await;
-    assert!(page.contains("out_of_scope"), "the other clerk's attempt is on record");
+    assert!(page.contains("拒绝：越权访问"), "the other clerk's attempt is on record, in words: {page}");
     let (_, page) = send(&w.app, auditor.form("/audit/verify", "")).await;
     assert!(page.contains("审计日志完整"), "{page}");
     // A clerk has no audit pages.
@@ -476,7 +492,7 @@ async fn bulk_approval_needs_the_password_again() {
     let c = login(&w.app, "county_approver_county", PASSWORD).await.unwrap();
     let (status, body) = send(&w.app, c.form("/cases/bulk", "action=approve&case=999999:1&password=wrong")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("password：") && body.contains("未办理任何案件"));
+    assert!(body.contains("密码不正确") && body.contains("未办理任何案件"), "{body}");
     assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "reauth");
     let (status, _) = send(&w.app, c.form("/cases/bulk", "action=end_publicity&case=999999:1")).await;
     assert_eq!(status, StatusCode::OK, "no password for sending on");
@@ -523,8 +539,8 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
     let ha = w.store.household(w.in_a).await.unwrap().unwrap();
     let hb = w.store.household(w.in_b).await.unwrap().unwrap();
     let secrets: Vec<String> = ha.members.iter().chain(&hb.members).map(|m| m.data.id_number.as_str().to_string()).collect();
-    // A case, an export, an alert and a business account in each town.
-    let mut cases = Vec::new();
+    // A case, an assessment, an export, an alert and a business account in each town.
+    let (mut cases, mut assessments) = (Vec::new(), Vec::new());
     for (clerk, hh) in [("window_clerk_a", w.in_a), ("window_clerk_b", w.in_b)] {
         let c = login(&w.app, clerk, PASSWORD).await.unwrap();
         let req = Request::post(format!("/api/v1/households/{hh}/intakes"))
@@ -536,6 +552,9 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
         let (status, body) = send(&w.app, req).await;
         assert_eq!(status, StatusCode::CREATED, "{body}");
         cases.push(serde_json::from_str::<Value>(&body).unwrap()["case_ids"][0].as_i64().unwrap());
+        let (status, body) = send(&w.app, c.json("POST", &format!("/api/v1/households/{hh}/assessments"), json!({}))).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        assessments.push(serde_json::from_str::<Value>(&body).unwrap()["id"].as_i64().unwrap());
     }
     let mut exports = Vec::new();
     let mut alerts = Vec::new();
@@ -586,7 +605,7 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             .replace("{member_id}", &member.to_string())
             .replace("{household_id}", &w.in_a.to_string())
             .replace("{mid}", &member.to_string())
-            .replace("{aid}", "1")
+            .replace("{aid}", &assessments[side].to_string())
             .replace("{pid}", "1")
             .replace("{doc}", "notice")
             .replace("{lang}", "zh")

@@ -109,7 +109,8 @@ pub(super) async fn bulk_submit(
         Ok(results) => queue_page_with(&state, &session, lang, QueueQueryParams::default(), results, String::new()).await,
         Err(e) => match WebError::from(e) {
             WebError::Invalid(v) => {
-                let msg = messages(&v, lang).join("；");
+                // A refusal of the whole batch: say that no case was touched.
+                let msg = format!("{}{}", messages(&v, lang).join("；"), lang.t("（未办理任何案件）", " (no case was acted on)"));
                 let r = queue_page_with(&state, &session, lang, QueueQueryParams::default(), Vec::new(), msg).await;
                 (StatusCode::UNPROCESSABLE_ENTITY, r).into_response()
             }

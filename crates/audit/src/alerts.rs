@@ -161,7 +161,9 @@ impl AlertEngine {
                 q.clear();
             }
         }
-        if r.action == "search" && r.detail.split(';').any(|d| d == "by=id_number") {
+        // Any lookup by ID number counts, not only the search box: registering or adding a member
+        // with someone's number also tells whether that person is registered anywhere.
+        if r.detail.split(';').any(|d| d == "by=id_number") {
             let q = self.id_searches.entry(r.username.clone()).or_default();
             q.push_back((at, id));
             while q.front().is_some_and(|(t, _)| *t < at - window) {

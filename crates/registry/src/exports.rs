@@ -216,21 +216,11 @@ impl Exports {
             );
             return refuse(user, Denial::Invalid, e);
         }
-        let today_before = self.exports.exported_rows_since(user.account_id, self.start_of_day()).await?;
-        let needs_approval = today_before + rows > self.approval_rows;
-        let new = NewExport {
-            account_id: user.account_id,
-            username: user.username.clone(),
-            region,
-            programme,
-            format,
-            purpose,
-            rows,
-            state: if needs_approval { ExportState::Pending } else { ExportState::Approved },
-        };
-        let id = self.exports.insert_export(&new).await?;
+        let new = NewExport { account_id: user.account_id, username: user.username.clone(), region, programme, format, purpose, rows };
+        let stored = self.exports.request_export(&new, self.start_of_day(), self.approval_rows).await?;
+        let (id, needs_approval) = (stored.id, stored.state == ExportState::Pending);
         user.trail.object(ObjectKind::Export, id);
-        user.trail.detail(format!("export={id};today={};state={}", today_before + rows, new.state.as_str()));
+        user.trail.detail(format!("export={id};today={};state={}", stored.rows_today, stored.state.as_str()));
         Ok(Requested { id, rows, needs_approval })
     }
 

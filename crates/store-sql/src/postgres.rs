@@ -59,6 +59,13 @@ async fn lock_audit_chain(conn: &mut Conn) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Serialises one account's counted requests (exports per day): the account's row, locked to
+/// the end of the transaction.
+async fn lock_account(conn: &mut Conn, account_id: i64) -> sqlx::Result<()> {
+    sqlx::query("SELECT id FROM accounts WHERE id = $1 FOR UPDATE").bind(account_id).execute(conn).await?;
+    Ok(())
+}
+
 async fn column_exists(pool: &sqlx::Pool<Db>, table: &str, column: &str) -> sqlx::Result<bool> {
     let n: i64 = sqlx::query_scalar(
         "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",

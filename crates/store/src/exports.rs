@@ -35,8 +35,16 @@ pub struct NewExport {
     pub format: ExportFormat,
     pub purpose: String,
     pub rows: i64,
-    /// `Approved` when small enough to need no approver, else `Pending`.
+}
+
+/// A request stored by [`ExportStore::request_export`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RequestedExport {
+    pub id: i64,
+    /// `Approved` when the day's total stays within the line, else `Pending`.
     pub state: ExportState,
+    /// Households this account asked for since the start of the day, this request included.
+    pub rows_today: i64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -129,7 +137,12 @@ pub struct RosterRow {
 
 #[async_trait]
 pub trait ExportStore: Send + Sync {
-    async fn insert_export(&self, export: &NewExport) -> Result<i64>;
+    /// Stores a request whose state the day's total decides: `Pending` when the households
+    /// `account_id` asked for since `since` (rejected requests not counted) and these together
+    /// exceed `approval_rows`, else `Approved`. Counted and inserted in one transaction holding the
+    /// account's lock, so requests sent at once cannot each pass under the line, and however an
+    /// export is split the approver sees it.
+    async fn request_export(&self, export: &NewExport, since: DateTime<Utc>, approval_rows: i64) -> Result<RequestedExport>;
     async fn export(&self, id: i64) -> Result<Option<ExportRequest>>;
     /// Requests matching the query, newest first.
     async fn exports(&self, query: &ExportQuery) -> Result<Vec<ExportRequest>>;
@@ -142,10 +155,6 @@ pub trait ExportStore: Send + Sync {
     /// Households registered inside `within` (receiving `programme`, when given, with its active
     /// benefit's amount), in id order after `after_id`.
     async fn roster(&self, within: &RegionCode, programme: Option<AssistanceKind>, after_id: i64, limit: i64) -> Result<Vec<RosterRow>>;
-    /// Households in the exports `account_id` asked for since `since` (not counting rejected
-    /// ones): the approval threshold applies to what one person takes out in a day, however
-    /// it is split.
-    async fn exported_rows_since(&self, account_id: i64, since: DateTime<Utc>) -> Result<i64>;
     /// How many lines [`ExportStore::roster`] has in all.
     async fn roster_count(&self, within: &RegionCode, programme: Option<AssistanceKind>) -> Result<i64>;
 }

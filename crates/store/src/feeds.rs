@@ -172,7 +172,8 @@ pub trait FeedStore: Send + Sync {
     async fn begin_feed_import(&self, import: &NewFeedImport) -> Result<ImportStart>;
     /// Adds rows to a staged import in a short transaction of its own (a large file never holds
     /// the write lock for long); a row already stored (same feed and natural key) is not stored
-    /// twice. Returns how many rows were new.
+    /// twice. Returns how many rows were new. A backend with a single writer (SQLite) returns
+    /// only after leaving the lock free as long as the batch held it, so other writers get turns.
     async fn stage_feed_records(&self, import_id: i64, feed: &str, records: &[NewFeedRecord]) -> Result<i64>;
     /// Makes staged imports visible at once, all or none: `(import_id, new_rows)`.
     async fn complete_feed_imports(&self, imports: &[(i64, i64)]) -> Result<()>;

@@ -207,10 +207,13 @@ impl Feeds {
     /// by a server that was killed mid-import).
     pub fn new(store: &Arc<dyn Store>, clock: Arc<dyn Clock>, uploads: PathBuf) -> std::io::Result<Feeds> {
         create_private_dir(&uploads)?;
+        // Each job's upload is in a folder of its own.
         for entry in std::fs::read_dir(&uploads)? {
-            let path = entry?.path();
-            if path.is_file() {
-                std::fs::remove_file(&path)?;
+            let entry = entry?;
+            if entry.file_type()?.is_dir() {
+                std::fs::remove_dir_all(entry.path())?;
+            } else {
+                std::fs::remove_file(entry.path())?;
             }
         }
         Ok(Feeds { feeds: store.clone(), clock, uploads, jobs: Arc::default() })

@@ -54,6 +54,16 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 const CSP_API_DOCS: &str =
     "default-src 'self'; script-src 'self' 'unsafe-inline'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'none'";
 
+/// Any other address: not found, as a page or (under `/api/`) JSON. Set before the layers so
+/// that it passes through them all: a wrong address is refused in its one form and recorded.
+async fn not_found(request: axum::extract::Request) -> axum::response::Response {
+    if request.uri().path().starts_with("/api/") {
+        error::WebError::NotFound.into_response()
+    } else {
+        error::WebError::NotFound.page(i18n::PageLang::from_headers(request.headers()).0)
+    }
+}
+
 async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) -> impl IntoResponse {
     if state.healthy().await {
         (axum::http::StatusCode::OK, "ok")
@@ -91,6 +101,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::routes())
         .merge(accounts::routes())
         .route("/healthz", get(healthz))
+        .fallback(not_found)
         .layer(axum::middleware::from_fn(extract::canonical_paths))
         .layer(axum::middleware::from_fn(error::api_errors_as_json))
         // Inside the session layer: the entry names the user it found.

@@ -534,7 +534,7 @@ fn cell(status: StatusCode) -> &'static str {
 /// review (`JIUZHU_BLESS=1 cargo test -p jiuzhu-web --test security matrix` rewrites it).
 #[tokio::test]
 async fn authorisation_matrix_over_every_route_role_and_region() {
-    use jiuzhu_store::{ExportFormat, ExportState, NewAlert, NewExport};
+    use jiuzhu_store::{ExportFormat, NewAlert, NewExport};
     let w = spawn_app().await;
     let ha = w.store.household(w.in_a).await.unwrap().unwrap();
     let hb = w.store.household(w.in_b).await.unwrap().unwrap();
@@ -570,9 +570,9 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             format: ExportFormat::Csv,
             purpose: "年度复核名单".into(),
             rows: 1,
-            state: ExportState::Pending,
         };
-        exports.push(w.store.insert_export(&new).await.unwrap());
+        // A line of 0: waiting for the approver.
+        exports.push(w.store.request_export(&new, chrono::Utc::now(), 0).await.unwrap().id);
         let now = chrono::Utc::now();
         let alert = NewAlert {
             rule: "bulk_lookup".into(),

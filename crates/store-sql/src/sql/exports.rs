@@ -46,9 +46,20 @@ impl SqlStore {
 
 #[async_trait]
 impl ExportStore for SqlStore {
-    async fn insert_export(&self, e: &NewExport) -> Result<i64> {
+    async fn request_export(&self, e: &NewExport, since: DateTime<Utc>, approval_rows: i64) -> Result<RequestedExport> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
+            lock_account(&mut tx, e.account_id).await.map_err(backend)?;
+            let before: Option<i64> = sqlx::query_scalar(
+                "SELECT CAST(SUM(rows) AS BIGINT) FROM exports WHERE account_id = $1 AND requested_at >= $2 AND state <> 'rejected'",
+            )
+            .bind(e.account_id)
+            .bind(since)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let rows_today = before.unwrap_or(0) + e.rows;
+            let state = if rows_today > approval_rows { ExportState::Pending } else { ExportState::Approved };
             let id = alloc_ids(&mut tx, "exports", 1).await.map_err(backend)?[0];
             sqlx::query(
                 "INSERT INTO exports (id, account_id, username, region, programme, format, purpose, rows, state, requested_at, decision_note) \
@@ -62,12 +73,12 @@ impl ExportStore for SqlStore {
             .bind(e.format.as_str())
             .bind(&e.purpose)
             .bind(e.rows)
-            .bind(e.state.as_str())
+            .bind(state.as_str())
             .bind(Utc::now())
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            Ok(id)
+            Ok(RequestedExport { id, state, rows_today })
         }
         .await;
         finish(tx, result).await
@@ -157,18 +168,6 @@ impl ExportStore for SqlStore {
                 })
             })
             .collect()
-    }
-
-    async fn exported_rows_since(&self, account_id: i64, since: DateTime<Utc>) -> Result<i64> {
-        let total: Option<i64> = sqlx::query_scalar(
-            "SELECT CAST(SUM(rows) AS BIGINT) FROM exports WHERE account_id = $1 AND requested_at >= $2 AND state <> 'rejected'",
-        )
-        .bind(account_id)
-        .bind(since)
-        .fetch_one(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(total.unwrap_or(0))
     }
 
     async fn roster_count(&self, within: &RegionCode, programme: Option<AssistanceKind>) -> Result<i64> {

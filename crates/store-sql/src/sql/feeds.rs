@@ -68,6 +68,7 @@ impl FeedStore for SqlStore {
     }
 
     async fn stage_feed_records(&self, import_id: i64, feed: &str, records: &[NewFeedRecord]) -> Result<i64> {
+        let started = std::time::Instant::now();
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
             let mut new_rows = 0i64;
@@ -102,7 +103,15 @@ impl FeedStore for SqlStore {
             Ok(new_rows)
         }
         .await;
-        finish(tx, result).await
+        let stored = finish(tx, result).await?;
+        if BACKEND == "sqlite" {
+            // SQLite has one writer, and a writer waiting in its busy handler only retries now
+            // and then: a batch taken straight after another would starve it (every request's
+            // audit entry, in this process or the server's). The lock is left free as long as
+            // the batch held it.
+            tokio::time::sleep(started.elapsed()).await;
+        }
+        Ok(stored)
     }
 
     async fn complete_feed_imports(&self, imports: &[(i64, i64)]) -> Result<()> {

@@ -1,5 +1,5 @@
 //! The SQL both backends share, compiled once for each: `sqlite.rs` and `postgres.rs` each define
-//! `SqlStore`, `Db`, `Conn`, `BACKEND`, `begin_write`, `alloc_ids`, `lock_audit_chain` and
+//! `SqlStore`, `Db`, `Conn`, `BACKEND`, `begin_write`, `alloc_ids`, `lock_account`, `lock_audit_chain` and
 //! `column_exists`, then declare this module. The SQL here must run unchanged on both (numbered
 //! `$n` placeholders, `ON CONFLICT`, `substr`). One file per storage trait; this one holds what
 //! they all use: error mapping, enum columns, transactions, identifier encryption contexts.
@@ -19,7 +19,7 @@ mod regions;
 
 pub(super) use identifiers::{check_keys, upgrade_identifiers};
 
-use super::{BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_audit_chain};
+use super::{BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_crypto::Keyring;

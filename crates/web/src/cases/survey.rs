@@ -87,11 +87,8 @@ pub(super) async fn photo_get(
     Page { session, lang }: Page,
     Path((Id(id), Id(pid))): Path<(Id, Id)>,
 ) -> Response {
-    match state.casework.photo(&session.user, pid).await {
-        Ok(p) if p.case_id == id => {
-            ([(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, no-store".into())], p.bytes).into_response()
-        }
-        Ok(_) => WebError::NotFound.page(lang.0),
+    match state.casework.photo(&session.user, id, pid).await {
+        Ok(p) => ([(header::CONTENT_TYPE, p.content_type), (header::CACHE_CONTROL, "private, no-store".into())], p.bytes).into_response(),
         Err(e) => WebError::from(e).page(lang.0),
     }
 }

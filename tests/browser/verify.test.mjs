@@ -57,6 +57,17 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
     }
   });
 
+  // Uploads a deaths file: the page answers at once and follows the background import (a progress
+  // bar, polled every second) until it has finished; then the page as it is now.
+  async function importFile(file) {
+    await page.locator('#feed-upload select[name=feed]').selectOption('deaths');
+    await page.locator('#feed-upload input[type=file]').setInputFiles(file);
+    await Promise.all([page.waitForURL(/\/feeds\?job=\d+$/), page.locator('#feed-upload button').click()]);
+    await page.waitForSelector('#job[data-job-state="finished"], #job[data-job-state="failed"]', { timeout: 30_000 });
+    await page.reload();
+    assert.equal(await page.locator('#job').getAttribute('data-job-state'), 'finished');
+  }
+
   step('1. the county clerk uploads a bad file, a good GBK file, and the good file again', async () => {
     const clerk = demo.account((a) => a.role === 'window_clerk' && a.region.length === 6, 'the county window clerk');
     await login(page, clerk);
@@ -70,9 +81,7 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
     const id = population[1].split(',')[0];
     const bad = path.join(demo.workDir, 'deaths-bad.csv');
     fs.writeFileSync(bad, `id_number,died_on\n${id},2026-11-20\n${id.slice(0, 17)}Y,2026-11-21\n`);
-    await page.locator('#feed-upload select[name=feed]').selectOption('deaths');
-    await page.locator('#feed-upload input[type=file]').setInputFiles(bad);
-    await Promise.all([page.waitForLoadState('load'), page.locator('#feed-upload button').click()]);
+    await importFile(bad);
     const html = await page.content();
     assert.ok(html.includes('未导入任何数据'), 'the whole file is refused');
     const row = await page.locator('#problems tbody tr').first().locator('td').allInnerTexts();
@@ -84,16 +93,12 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
 
     const good = path.join(demo.workDir, '死亡注销.csv');
     fs.writeFileSync(good, gbk(`公民身份号码,死亡日期\r\n${id},2026-11-20\r\n`));
-    await page.locator('#feed-upload select[name=feed]').selectOption('deaths');
-    await page.locator('#feed-upload input[type=file]').setInputFiles(good);
-    await Promise.all([page.waitForLoadState('load'), page.locator('#feed-upload button').click()]);
+    await importFile(good);
     const notice = await page.locator('p.notice').innerText();
     assert.ok(notice.includes('已导入') && notice.includes('新增 1'), notice);
     assert.equal(await page.locator('#imports tbody tr').count(), imports + 1);
 
-    await page.locator('#feed-upload select[name=feed]').selectOption('deaths');
-    await page.locator('#feed-upload input[type=file]').setInputFiles(good);
-    await Promise.all([page.waitForLoadState('load'), page.locator('#feed-upload button').click()]);
+    await importFile(good);
     assert.ok((await page.locator('p.notice').innerText()).includes('此前已导入'), 'the same file changes nothing');
     assert.equal(await page.locator('#imports tbody tr').count(), imports + 1);
     await shot('feeds.png', { fullPage: true });

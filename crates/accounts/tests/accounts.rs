@@ -1,4 +1,5 @@
 //! Signing in, re-authentication and account administration on a real SQLite database.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use jiuzhu_accounts::admin::{GrantInput, NewAccountInput};
 use jiuzhu_accounts::{AccountError, Accounts, LoginError, MAX_FAILED_LOGINS, Reauth, password};

@@ -77,6 +77,7 @@ pub struct Thresholds {
 }
 
 impl Default for Thresholds {
+    #[allow(clippy::expect_used, reason = "constant times of day")]
     fn default() -> Thresholds {
         Thresholds {
             bulk_households: 50,

@@ -104,7 +104,7 @@ pub struct KeySealer {
     keys: Arc<Keyring>,
 }
 
-fn entry_parts(prev: &[u8], id: i64, r: &AuditRecord, f: impl FnOnce(&[&[u8]]) -> Option<[u8; 32]>) -> Option<[u8; 32]> {
+fn entry_parts<T>(prev: &[u8], id: i64, r: &AuditRecord, f: impl FnOnce(&[&[u8]]) -> T) -> T {
     let id = id.to_be_bytes();
     let account = r.account_id.map(|a| a.to_string()).unwrap_or_default();
     let household = r.household_id.map(|h| h.to_string()).unwrap_or_default();
@@ -143,18 +143,22 @@ impl KeySealer {
 
     pub fn marker_seal(&self, key_id: i64, kind: &str, entry_id: i64, entry_seal: &[u8], at: &str) -> Option<[u8; 32]> {
         let key_id = u8::try_from(key_id).ok()?;
-        self.keys.audit_mac(key_id, &[b"marker", kind.as_bytes(), &entry_id.to_be_bytes(), entry_seal, at.as_bytes()])
+        self.keys.audit_mac(key_id, &marker_parts(kind, &entry_id.to_be_bytes(), entry_seal, at))
     }
+}
+
+fn marker_parts<'a>(kind: &'a str, entry_id: &'a [u8; 8], entry_seal: &'a [u8], at: &'a str) -> [&'a [u8]; 5] {
+    [b"marker", kind.as_bytes(), entry_id, entry_seal, at.as_bytes()]
 }
 
 impl AuditSealer for KeySealer {
     fn seal_entry(&self, prev: &[u8], id: i64, record: &AuditRecord) -> (i64, Vec<u8>) {
-        let key_id = i64::from(self.keys.audit_key_id());
-        (key_id, self.entry_seal(key_id, prev, id, record).expect("the active audit key is in the ring").to_vec())
+        let (key_id, seal) = entry_parts(prev, id, record, |parts| self.keys.audit_seal(parts));
+        (i64::from(key_id), seal.to_vec())
     }
 
     fn seal_marker(&self, kind: &str, entry_id: i64, entry_seal: &[u8], at: &str) -> (i64, Vec<u8>) {
-        let key_id = i64::from(self.keys.audit_key_id());
-        (key_id, self.marker_seal(key_id, kind, entry_id, entry_seal, at).expect("the active audit key is in the ring").to_vec())
+        let (key_id, seal) = self.keys.audit_seal(&marker_parts(kind, &entry_id.to_be_bytes(), entry_seal, at));
+        (i64::from(key_id), seal.to_vec())
     }
 }

@@ -4,11 +4,12 @@
 //!
 //! PostgreSQL: `JIUZHU_TEST_PG` as in the storage conformance suite; skipped locally when not
 //! reachable, required in CI.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use jiuzhu_audit::alerts::{AlertEngine, Thresholds};
 use jiuzhu_audit::{AuditLog, Entry, KeySealer, Who, verify};
-use jiuzhu_domain::Action;
 use jiuzhu_crypto::Keyring;
+use jiuzhu_domain::Action;
 use jiuzhu_store::Store;
 use sqlx::ConnectOptions;
 use std::str::FromStr;

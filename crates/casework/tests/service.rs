@@ -1,6 +1,7 @@
 //! The casework service end to end on a real SQLite database: roles taking an application
 //! through every step, a failed check with its feedback slip, scope and conflicts, the tick,
 //! reviews, the fast tracks, referrals, and the calendar import.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::NaiveDate;
 use jiuzhu_casework::service::IntakeInput;
@@ -68,7 +69,12 @@ async fn signed_in(store: &Arc<dyn Store>, u: &User) -> User {
 }
 
 /// Stores one department file as `jiuzhu import` does.
-async fn import(store: &Arc<dyn Store>, path: &Path, feed: jiuzhu_verify::Feed, today: NaiveDate) -> (jiuzhu_verify::Report, Option<jiuzhu_store::FeedImportOutcome>) {
+async fn import(
+    store: &Arc<dyn Store>,
+    path: &Path,
+    feed: jiuzhu_verify::Feed,
+    today: NaiveDate,
+) -> (jiuzhu_verify::Report, Option<jiuzhu_store::FeedImportOutcome>) {
     let feeds: Arc<dyn FeedStore> = store.clone();
     jiuzhu_verify::feeds::import_files(&feeds, &[(path.to_path_buf(), feed)], today, "test", &|_| {}).await.unwrap().remove(0)
 }
@@ -112,16 +118,7 @@ async fn world() -> World {
     )
     .await
     .unwrap();
-    let code = |s: &str| RegionCode::parse(s).unwrap();
-    let divisions: Vec<Division> =
-        ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
-            .iter()
-            .map(|s| {
-                let (c, n) = s.split_once('/').unwrap();
-                Division { code: code(c), name: n.into() }
-            })
-            .collect();
-    store.upsert_regions(&divisions).await.unwrap();
+    store.upsert_regions(&jiuzhu_testkit::fixtures::two_towns()).await.unwrap();
     let ids = store
         .insert_households(
             &[
@@ -710,8 +707,7 @@ async fn a_recipient_found_dead_in_department_data_gets_a_review_once() {
     let dir = tempfile::tempdir().unwrap();
     let deaths = dir.path().join("deaths.csv");
     std::fs::write(&deaths, format!("公民身份号码,死亡日期\n{member},2026-11-20\n")).unwrap();
-    let (report, outcome) =
-        import(&w.store, &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25")).await;
+    let (report, outcome) = import(&w.store, &deaths, jiuzhu_verify::Feed::Deaths, d("2026-11-25")).await;
     assert!(report.ok() && outcome.unwrap().new_rows == 1);
     let r = w.cw.data_check_recipients(d("2026-11-26")).await.unwrap();
     assert_eq!((r.checked, r.found, r.reviews_opened), (1, 1, 1), "{r:?}");

@@ -79,7 +79,7 @@ pub fn assess_all(shape: Shape, values: Vec<String>, defaults: &Defaults, polici
                 }
                 jiuzhu_policy::json::write_assessment(r, &mut out);
             }
-            String::from_utf8(out).expect("the writer writes UTF-8")
+            String::from_utf8(out)?
         }
     })
 }

@@ -16,6 +16,7 @@ use std::sync::Arc;
 
 /// On an empty database: loads 庄浪县, `n` households and demo accounts, and writes
 /// `demo-accounts.json` into `dir`. Otherwise returns the accounts written before.
+#[allow(clippy::expect_used, reason = "the default county is a valid constant")]
 pub async fn seed_if_empty(
     store: &std::sync::Arc<dyn Store>,
     n: usize,
@@ -177,7 +178,8 @@ fn working_days_before(cal: &jiuzhu_domain::Calendar, day: NaiveDate, n: u32) ->
     let mut d = day;
     let mut left = n;
     while left > 0 {
-        d = d.pred_opt().expect("date in range");
+        let Some(before) = d.pred_opt() else { break };
+        d = before;
         if cal.is_working_day(d).unwrap_or(true) {
             left -= 1;
         }
@@ -284,13 +286,7 @@ async fn advance(
 
 /// The demo's department data: the feeds of the generated households written to
 /// `dir/feeds/` (with planted.csv), then imported like a clerk would, then 主动发现 run.
-pub async fn seed_demo_feeds(
-    store: &Arc<dyn Store>,
-    households: usize,
-    seed: u64,
-    as_of: NaiveDate,
-    dir: &Path,
-) -> Result<(), Failure> {
+pub async fn seed_demo_feeds(store: &Arc<dyn Store>, households: usize, seed: u64, as_of: NaiveDate, dir: &Path) -> Result<(), Failure> {
     let feeds_dir = dir.join("feeds");
     crate::feeds::write_and_import_feeds(store, households, seed, as_of, &feeds_dir).await?;
     let policies = jiuzhu_policy::Policies::builtin();
@@ -308,4 +304,3 @@ pub async fn seed_demo_feeds(
     );
     Ok(())
 }
-

@@ -76,9 +76,7 @@ pub async fn import_into(
     let files: Vec<(PathBuf, Feed)> = files.iter().map(|f| (f.clone(), feed)).collect();
     let bar = crate::progress::progress(0, "导入 importing");
     let feeds: std::sync::Arc<dyn jiuzhu_store::FeedStore> = store.clone();
-    let done = jiuzhu_verify::feeds::import_files(&feeds, &files, today, by, &|n| bar.set_position(n))
-        .await
-        .map_err(|e| Failure::from(e))?;
+    let done = jiuzhu_verify::feeds::import_files(&feeds, &files, today, by, &|n| bar.set_position(n)).await.map_err(Failure::from)?;
     bar.finish_and_clear();
     for (report, _) in &done {
         print_report(report, json_out)?;

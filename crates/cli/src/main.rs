@@ -410,7 +410,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = demo::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             demo::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
-            let settings = jiuzhu_web::Settings { thresholds, export_approval_rows: cli.export_approval_rows, ..jiuzhu_web::Settings::new(&data_dir) };
+            let settings =
+                jiuzhu_web::Settings { thresholds, export_approval_rows: cli.export_approval_rows, ..jiuzhu_web::Settings::new(&data_dir) };
             let state = jiuzhu_web::AppState::new(store, keys, settings)?;
             jiuzhu_web::serve(state, listen).await.map_err(|e| Failure::other(format!("{e:#}")))?;
         }
@@ -594,8 +595,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Verify { command: VerifyCommand::Rates { database_url, region, since } } => {
             let store = keys::open(&database_url, key_file).await?;
             let region = jiuzhu_domain::RegionCode::parse(&region).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;
-            let since = since.unwrap_or_else(|| today().checked_sub_months(chrono::Months::new(12)).expect("date in range"));
-            let since = since.and_hms_opt(0, 0, 0).expect("valid").and_utc() - chrono::Duration::hours(8);
+            let since = since.unwrap_or_else(|| today().checked_sub_months(chrono::Months::new(12)).unwrap_or(chrono::NaiveDate::MIN));
+            // Midnight in Beijing.
+            let since = since.and_time(chrono::NaiveTime::MIN).and_utc() - chrono::Duration::hours(8);
             for r in jiuzhu_verify::service::detection_rates(&store.check_outcomes(&region, since).await?) {
                 println!("{}", serde_json::to_string(&r)?);
             }

@@ -26,6 +26,7 @@ const BATCH: usize = 1_000;
 
 /// Loads regions for `county`, then `n` generated households, in batches, generation running
 /// on another thread while the previous batch is written. Returns the time taken.
+#[allow(clippy::expect_used, reason = "the county was checked above")]
 pub async fn load_population(
     store: &dyn Store,
     county: &RegionCode,

@@ -3,6 +3,7 @@
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 /// A progress bar on a terminal; nothing when output is not a terminal (cli.md).
+#[allow(clippy::expect_used, reason = "a constant template")]
 pub fn progress(len: u64, what: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {
@@ -16,6 +17,7 @@ pub fn progress(len: u64, what: &str) -> ProgressBar {
 }
 
 /// A counter for work whose size is not known in advance; hidden when not on a terminal.
+#[allow(clippy::expect_used, reason = "a constant template")]
 pub fn spinner(what: &str) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
     if !std::io::IsTerminal::is_terminal(&std::io::stderr()) {

@@ -1,4 +1,5 @@
 //! The command line as operators and other systems call it (contracts/cli.md): output and exit codes.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use std::process::Command;
 

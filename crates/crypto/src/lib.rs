@@ -170,6 +170,7 @@ fn entries<const N: usize>(keys: &[Key<N>]) -> Vec<KeyEntry> {
     keys.iter().map(|k| KeyEntry { id: k.id, key: hex(&k.bytes), created: k.created.clone() }).collect()
 }
 
+#[allow(clippy::expect_used, reason = "HMAC takes keys of any length")]
 fn hmac_sm3(key: &[u8], parts: &[&[u8]]) -> [u8; 32] {
     let mut mac = <HmacSm3 as Mac>::new_from_slice(key).expect("HMAC takes keys of any length");
     for p in parts {
@@ -201,6 +202,7 @@ impl Keyring {
     }
 
     /// The key file's text.
+    #[allow(clippy::expect_used, reason = "ids and strings only: YAML serialisation cannot fail")]
     pub fn to_text(&self) -> String {
         let file = KeyFile { data: entries(&self.data), index: entries(&self.index), audit: entries(&self.audit) };
         format!(
@@ -277,16 +279,9 @@ impl Keyring {
         before - 2
     }
 
-    fn active_data(&self) -> &Key<16> {
-        self.data.last().expect("a keyring has a data key")
-    }
-
-    fn active_index(&self) -> &Key<32> {
-        self.index.last().expect("a keyring has an index key")
-    }
-
     /// Encrypts `plaintext` under the active data key, bound to `context` (table, column and row).
     /// Layout: format byte, key id, 12-byte random nonce, ciphertext with its 16-byte tag.
+    #[allow(clippy::expect_used, reason = "GCM refuses only messages over 64 GiB; we store identifiers")]
     pub fn encrypt(&self, context: &str, plaintext: &[u8]) -> Vec<u8> {
         let key = self.active_data();
         let nonce: [u8; NONCE] = random();
@@ -348,13 +343,35 @@ impl Keyring {
 
     /// The id of the audit key new entries are sealed with.
     pub fn audit_key_id(&self) -> u8 {
-        self.audit.last().expect("a keyring has an audit key").id
+        self.active_audit().id
+    }
+
+    /// HMAC-SM3 over length-prefixed `parts` with the active audit key: its id and the seal.
+    pub fn audit_seal(&self, parts: &[&[u8]]) -> (u8, [u8; 32]) {
+        let key = self.active_audit();
+        (key.id, hmac_sm3(&key.bytes, parts))
     }
 
     /// HMAC-SM3 over length-prefixed `parts` with audit key `key_id` (`None` when the key file
     /// lacks it: the entry cannot be verified with this file).
     pub fn audit_mac(&self, key_id: u8, parts: &[&[u8]]) -> Option<[u8; 32]> {
         self.audit.iter().find(|k| k.id == key_id).map(|k| hmac_sm3(&k.bytes, parts))
+    }
+}
+
+/// The active (newest) key of each family.
+#[allow(clippy::expect_used, reason = "no family is ever empty: parsing refuses one, nothing removes the last key")]
+impl Keyring {
+    fn active_data(&self) -> &Key<16> {
+        self.data.last().expect("a keyring has a data key")
+    }
+
+    fn active_index(&self) -> &Key<32> {
+        self.index.last().expect("a keyring has an index key")
+    }
+
+    fn active_audit(&self) -> &Key<32> {
+        self.audit.last().expect("a keyring has an audit key")
     }
 }
 

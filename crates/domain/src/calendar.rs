@@ -4,7 +4,7 @@
 //! public holiday. Years outside the vendored files are refused, never guessed.
 
 use crate::error::FieldError;
-use chrono::{Datelike, Days, NaiveDate, Weekday};
+use chrono::{Datelike, NaiveDate, Weekday};
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::OnceLock;
@@ -47,6 +47,7 @@ pub struct Calendar {
 
 impl Calendar {
     /// The calendar built from the vendored files.
+    #[allow(clippy::expect_used, reason = "the vendored files are compiled in and loaded by every test")]
     pub fn official() -> &'static Calendar {
         static CAL: OnceLock<Calendar> = OnceLock::new();
         CAL.get_or_init(|| {
@@ -116,19 +117,21 @@ impl Calendar {
 
     fn covered(&self, d: NaiveDate) -> Result<(), FieldError> {
         if d.year() < self.first_year || d.year() > self.last_year {
-            return Err(FieldError::new(
-                "date",
-                "calendar.year_not_published",
-                format!("{} 年的法定节假日安排尚未收录（已收录 {}–{} 年），无法计算工作日", d.year(), self.first_year, self.last_year),
-                format!(
-                    "the official holidays of {} are not in the calendar (it has {}–{}); working days cannot be counted",
-                    d.year(),
-                    self.first_year,
-                    self.last_year
-                ),
-            ));
+            return Err(self.not_covered(d.year()));
         }
         Ok(())
+    }
+
+    fn not_covered(&self, year: i32) -> FieldError {
+        FieldError::new(
+            "date",
+            "calendar.year_not_published",
+            format!("{year} 年的法定节假日安排尚未收录（已收录 {}–{} 年），无法计算工作日", self.first_year, self.last_year),
+            format!(
+                "the official holidays of {year} are not in the calendar (it has {}–{}); working days cannot be counted",
+                self.first_year, self.last_year
+            ),
+        )
     }
 
     pub fn day_kind(&self, d: NaiveDate) -> Result<DayKind, FieldError> {
@@ -150,7 +153,8 @@ impl Calendar {
         let mut d = start;
         let mut left = n;
         while left > 0 {
-            d = d.checked_add_days(Days::new(1)).expect("date in range");
+            // The last date there is has no next day: its year is one no calendar covers.
+            d = d.succ_opt().ok_or_else(|| self.not_covered(d.year()))?;
             if self.is_working_day(d)? {
                 left -= 1;
             }
@@ -163,7 +167,7 @@ impl Calendar {
         let mut n = 0;
         let mut d = from;
         while d < to {
-            d = d.checked_add_days(Days::new(1)).expect("date in range");
+            d = d.succ_opt().ok_or_else(|| self.not_covered(d.year()))?;
             if self.is_working_day(d)? {
                 n += 1;
             }

@@ -336,15 +336,18 @@ impl MemberInput {
         let student = opt_enum(&mut e, &f("student"), &self.student, Student::parse_field);
         let employment = opt_enum(&mut e, &f("employment"), &self.employment, Employment::parse_field);
         let excluded = opt_enum(&mut e, &f("excluded"), &self.excluded, Exclusion::parse_field);
-        e.clone().into_result()?;
-        let id = id.expect("no error means parsed");
+        // A value is missing only where its error is in `e`.
+        let (Some(id), Some(name), Some(relation), Some(phone)) = (id, name, relation, phone) else {
+            return Err(e);
+        };
+        e.into_result()?;
         Ok(MemberData {
             sex: id.sex(),
             birth_date: id.birth_date(),
             id_number: id,
-            name: name.expect("parsed"),
-            relation: relation.expect("parsed"),
-            phone: phone.expect("parsed"),
+            name,
+            relation,
+            phone,
             disability,
             serious_illness: self.serious_illness,
             chronic_illness: self.chronic_illness,
@@ -543,15 +546,12 @@ impl HouseholdInput {
                     None
                 }
             };
-        e.clone().into_result()?;
-        Ok(HouseholdData {
-            hukou_region: hukou.expect("parsed"),
-            residence_region: residence.expect("parsed"),
-            area: area.expect("parsed"),
-            address,
-            phone: phone.expect("parsed"),
-            bank_account,
-        })
+        // A value is missing only where its error is in `e`.
+        let (Some(hukou_region), Some(residence_region), Some(area), Some(phone)) = (hukou, residence, area, phone) else {
+            return Err(e);
+        };
+        e.into_result()?;
+        Ok(HouseholdData { hukou_region, residence_region, area, address, phone, bank_account })
     }
 }
 
@@ -605,9 +605,16 @@ pub fn check_members(members: &[MemberData]) -> Result<(), ValidationErrors> {
 /// Months of the income window ending with the month before `on` (办法: commonly 12 months
 /// before the application).
 pub fn income_window(on: NaiveDate, months: u32) -> (NaiveDate, NaiveDate) {
-    let end = NaiveDate::from_ymd_opt(on.year(), on.month(), 1).expect("valid");
-    let start = end.checked_sub_months(chrono::Months::new(months)).expect("valid");
+    let end = month_start(on);
+    // A window (set in a policy file) longer than the calendar reaches back takes in every month.
+    let start = end.checked_sub_months(chrono::Months::new(months)).unwrap_or(NaiveDate::MIN);
     (start, end)
+}
+
+/// The first day of `day`'s month.
+#[allow(clippy::expect_used, reason = "every month has a first day")]
+pub fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("day 1 exists")
 }
 
 #[cfg(test)]

@@ -117,6 +117,7 @@ impl IdNumber {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    #[allow(clippy::expect_used, reason = "`parse`, the only way to make one, checked the birth date")]
     pub fn birth_date(&self) -> NaiveDate {
         NaiveDate::parse_from_str(&self.0[6..14], "%Y%m%d").expect("checked at parse")
     }

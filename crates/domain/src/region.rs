@@ -112,6 +112,7 @@ impl RegionCode {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+    #[allow(clippy::expect_used, reason = "every code has one of the five lengths `parse` accepts")]
     pub fn level(&self) -> RegionLevel {
         RegionLevel::of_len(self.0.len()).expect("length checked at parse")
     }
@@ -192,6 +193,7 @@ pub struct HistoricalName {
     pub last_year: Option<i32>,
 }
 
+#[allow(clippy::expect_used, reason = "the vendored lists are compiled in and read by the tests")]
 fn read_csv(bytes: &[u8]) -> Vec<Division> {
     let mut r = csv::Reader::from_reader(bytes);
     r.records()
@@ -202,6 +204,7 @@ fn read_csv(bytes: &[u8]) -> Vec<Division> {
         .collect()
 }
 
+#[allow(clippy::expect_used, reason = "only the vendored files, compiled in and read by the tests")]
 fn gunzip(bytes: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(bytes.len() * 8);
     flate2::read::GzDecoder::new(bytes).read_to_end(&mut out).expect("vendored gzip is valid");
@@ -234,15 +237,14 @@ impl Division {
     pub fn find(code: &RegionCode) -> Option<Division> {
         match code.level() {
             RegionLevel::Town => towns().iter().find(|d| &d.code == code).cloned(),
-            RegionLevel::Village => {
-                Division::load(code.parent().as_ref().expect("village has a town")).into_iter().find(|d| &d.code == code)
-            }
+            RegionLevel::Village => code.parent().and_then(|town| Division::load(&town).into_iter().find(|d| &d.code == code)),
             _ => upper().binary_search_by(|d| d.code.cmp(code)).ok().map(|i| upper()[i].clone()),
         }
     }
 
     /// `region` and every division inside it down to villages, outermost first. Loading a
     /// county takes a few hundred milliseconds (the village file is decompressed and filtered).
+    #[allow(clippy::expect_used, reason = "the vendored village list is compiled in and read by the tests")]
     pub fn load(region: &RegionCode) -> Vec<Division> {
         let within = |d: &&Division| d.code.is_within(region) || region.is_within(&d.code);
         let mut out: Vec<Division> = upper().iter().filter(within).cloned().collect();
@@ -269,6 +271,7 @@ impl Division {
     /// The names a 6-digit code had in GB/T 2260 from 1980 to 2020, with the years each was in use
     /// (`None`: from the 1980 list / still in use at the end of the data). Empty for a code that
     /// never existed in that period.
+    #[allow(clippy::expect_used, reason = "the vendored history is compiled in and read by the tests")]
     pub fn historical(code6: &str) -> &'static [HistoricalName] {
         static MAP: OnceLock<HashMap<String, Vec<HistoricalName>>> = OnceLock::new();
         MAP.get_or_init(|| {

@@ -3,6 +3,7 @@
 //! input — no panic, and the invariants of what was accepted. `fuzz/` runs them under libFuzzer
 //! (`cargo fuzz run id_number`); `tests/briefly.rs` runs them on random and mutated inputs in
 //! every `cargo test`, so CI exercises them without a nightly toolchain.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "fuzz harness: a panic is what the fuzzer reports")]
 
 use chrono::{Datelike, NaiveDate};
 use jiuzhu_domain::{Calendar, IdNumber, RegionCode};

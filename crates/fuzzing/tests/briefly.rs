@@ -1,6 +1,7 @@
 //! Every fuzz target, briefly, in every `cargo test`: random bytes, and mutations of inputs that
 //! reach deep (valid IDs, a real assessment body, a real calendar year). `cargo fuzz` (fuzz/)
 //! runs the same bodies for as long as one likes.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use proptest::prelude::*;
 

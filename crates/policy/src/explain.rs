@@ -187,6 +187,7 @@ pub struct Assessment {
 }
 
 impl Assessment {
+    #[allow(clippy::expect_used, reason = "an assessment lists a result for every programme")]
     pub fn programme(&self, p: Programme) -> &ProgrammeResult {
         self.programmes.iter().find(|x| x.programme == p).expect("all five are always present")
     }

@@ -202,15 +202,14 @@ pub fn string(out: &mut Vec<u8>, s: &str) {
     let b = s.as_bytes();
     out.push(b'"');
     let mut start = 0;
-    let mut chunks = b.chunks_exact(8);
+    let (chunks, rest) = b.as_chunks::<8>();
     let mut at = 0;
-    for chunk in &mut chunks {
-        if needs_escape(u64::from_le_bytes(chunk.try_into().expect("eight bytes"))) {
+    for chunk in chunks {
+        if needs_escape(u64::from_le_bytes(*chunk)) {
             start = escape_range(out, b, start, at..at + 8);
         }
         at += 8;
     }
-    let rest = chunks.remainder();
     if !rest.is_empty() {
         // The last bytes, padded with a letter, go through the same check.
         let mut padded = [b'a'; 8];

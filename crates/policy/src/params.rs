@@ -12,7 +12,7 @@ use jiuzhu_domain::Area;
 use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 
 // The resolved set lives here, not in `rules`: `Policies` caches it and it is built from `Policies`.
 mod resolved;
@@ -250,7 +250,8 @@ pub struct RegionParameters {
 pub struct Policies {
     regions: HashMap<String, RegionParameters>,
     /// Parameters already resolved for a (region, date, area): the interactive path resolves
-    /// the same few combinations over and over.
+    /// the same few combinations over and over. Only a cache: a lock poisoned by a panic
+    /// elsewhere is simply taken over.
     resolved: RwLock<HashMap<(String, NaiveDate, Area), Arc<Params>>>,
 }
 
@@ -339,7 +340,7 @@ impl Policies {
             }
             values.insert(spec.name, list);
         }
-        self.resolved.write().expect("cache lock").clear();
+        self.resolved.write().unwrap_or_else(PoisonError::into_inner).clear();
         if self.regions.contains_key(&code) {
             return Err(err(format!("region {}: 重复的参数文件 / a second file for the same region", parsed.region)));
         }
@@ -350,11 +351,11 @@ impl Policies {
     /// [`Params::resolve`] without overrides, remembered (a bounded cache: cleared when full).
     pub fn resolved(&self, region: &str, date: NaiveDate, area: Area) -> Result<Arc<Params>, Missing> {
         let key = (region.to_string(), date, area);
-        if let Some(p) = self.resolved.read().expect("cache lock").get(&key) {
+        if let Some(p) = self.resolved.read().unwrap_or_else(PoisonError::into_inner).get(&key) {
             return Ok(p.clone());
         }
         let p = Arc::new(Params::resolve(self, region, date, area, &[])?);
-        let mut cache = self.resolved.write().expect("cache lock");
+        let mut cache = self.resolved.write().unwrap_or_else(PoisonError::into_inner);
         if cache.len() >= 10_000 {
             cache.clear();
         }
@@ -416,7 +417,7 @@ impl Policies {
     /// History is kept: the new value is appended after the existing ones.
     pub fn with_value(&self, region: &str, name: &'static str, dated: Dated) -> Result<Policies, String> {
         let mut p = self.clone();
-        p.resolved.get_mut().expect("cache lock").clear();
+        p.resolved.get_mut().unwrap_or_else(PoisonError::into_inner).clear();
         let code = significant(region);
         // A region that inherits the parameter keeps inheriting it before the new date: it starts
         // from the enclosing region's history (else earlier dates would have no value at all).

@@ -477,10 +477,14 @@ impl SituationInput {
             money(&mut e, "emergency.cost".into(), em.cost);
             money(&mut e, "emergency.covered".into(), em.covered);
         }
+        // The date is missing only where its error is in `e`.
+        let Some(date) = date else {
+            return Err(e);
+        };
         e.into_result()?;
         Ok(Situation {
             region,
-            date: date.expect("checked"),
+            date,
             area,
             overrides,
             members,

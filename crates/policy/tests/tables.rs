@@ -1,6 +1,7 @@
 //! OpenFisca-style table tests: every YAML file in `policies/tests/` is a list of cases —
 //! a situation (merged over the file's defaults) and the expected household figures, statuses,
 //! amounts and members per programme, or the field an input error must name.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use jiuzhu_policy::{AssessError, Defaults, Policies, assess_json};
 use serde_json::{Map, Value};

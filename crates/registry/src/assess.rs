@@ -55,6 +55,7 @@ pub fn assess_household(h: &Household, date: NaiveDate, policies: &Policies) -> 
 }
 
 /// The stored form of an assessment.
+#[allow(clippy::expect_used, reason = "an assessment is plain data with text keys: it always serialises")]
 pub fn record_of(h: &Household, date: NaiveDate, a: &Assessment) -> NewAssessment {
     let flag = |p: jiuzhu_policy::Programme, bit: u8| if a.programme(p).status == jiuzhu_policy::Status::Eligible { bit } else { 0 };
     use jiuzhu_policy::Programme as P;

@@ -28,6 +28,7 @@ fn text(v: &Value) -> String {
 }
 
 /// Top-level fields that differ between `old` and `new` (both serialise to JSON objects).
+#[allow(clippy::expect_used, reason = "callers pass form inputs: plain data, which always serialises")]
 pub fn changes<T: Serialize>(entity: &str, old: &T, new: &T) -> Vec<Change> {
     let (Value::Object(a), Value::Object(b)) =
         (serde_json::to_value(old).expect("serialisable"), serde_json::to_value(new).expect("serialisable"))

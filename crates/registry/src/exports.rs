@@ -175,7 +175,11 @@ impl Exports {
             p => match AssistanceKind::parse(p) {
                 Some(k) => Some(k),
                 None => {
-                    return refuse(user, Denial::Invalid, FieldError::new("programme", "programme", "请选择救助类型", "choose a programme"));
+                    return refuse(
+                        user,
+                        Denial::Invalid,
+                        FieldError::new("programme", "programme", "请选择救助类型", "choose a programme"),
+                    );
                 }
             },
         };

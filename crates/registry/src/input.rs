@@ -217,10 +217,13 @@ impl NewHouseholdInput {
                 None
             }
         };
+        // A part is missing only where its errors are in `e`.
+        let (Some(data), Some(r)) = (data, records) else {
+            return Err(e);
+        };
         e.into_result()?;
-        let r = records.expect("no errors");
         Ok(NewHousehold {
-            data: data.expect("no errors"),
+            data,
             members,
             incomes: r.incomes.into_iter().map(|(member, kind, month, amount)| Income { member, kind, month, amount }).collect(),
             assets: r.assets.into_iter().map(|(member, kind, value, description)| Asset { member, kind, value, description }).collect(),

@@ -19,6 +19,7 @@ pub struct Watermark {
 }
 
 impl Watermark {
+    #[allow(clippy::expect_used, reason = "UTC+8 is a valid offset")]
     pub fn text(&self) -> String {
         let at = self.at.with_timezone(&FixedOffset::east_opt(8 * 3600).expect("valid")).format("%Y-%m-%d %H:%M:%S");
         format!(

@@ -3,6 +3,7 @@
 //! are run against a simple model. After every step a person is in at most one household, in
 //! the one the model says; and each household's version and history grew by exactly its
 //! successful changes.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::NaiveDate;
 use jiuzhu_domain::*;
@@ -78,14 +79,7 @@ async fn run(ops: Vec<Op>) {
     )
     .await
     .unwrap();
-    let divisions: Vec<Division> = ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村"]
-        .iter()
-        .map(|s| {
-            let (c, n) = s.split_once('/').unwrap();
-            Division { code: RegionCode::parse(c).unwrap(), name: n.into() }
-        })
-        .collect();
-    store.upsert_regions(&divisions).await.unwrap();
+    store.upsert_regions(&jiuzhu_testkit::fixtures::two_towns()).await.unwrap();
     let accounts = jiuzhu_accounts::Accounts::new(store.clone(), store.clone(), Arc::new(SystemClock));
     let registry = Registry::new(&store, accounts);
     let user = jiuzhu_testkit::world::user(1, Role::WindowClerk, "620825100");

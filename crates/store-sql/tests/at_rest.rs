@@ -1,24 +1,14 @@
 //! Identifiers at rest (SQLite files): never in the clear on disk, unreadable without the key
 //! file, and still found by ID number across a key rotation.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use jiuzhu_crypto::{KeyKind, Keyring};
 use jiuzhu_domain::Actor;
-use jiuzhu_domain::{Division, RegionCode};
 use jiuzhu_store::{HouseholdStore, MaintenanceStore, RegionStore, RekeyTable};
 use jiuzhu_store_sql::sqlite::SqlStore;
 use jiuzhu_testkit::fixtures::{id_number, sample_household};
 use std::path::Path;
 use std::sync::Arc;
-
-fn regions() -> Vec<Division> {
-    ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/朱店镇", "620825100201/朱店村"]
-        .iter()
-        .map(|s| {
-            let (c, n) = s.split_once('/').unwrap();
-            Division { code: RegionCode::parse(c).unwrap(), name: n.into() }
-        })
-        .collect()
-}
 
 /// Every byte of the database file and its WAL and shared-memory files.
 fn files_bytes(db: &Path) -> Vec<u8> {
@@ -41,7 +31,7 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
     let db = dir.path().join("t.db");
     let keys = Arc::new(Keyring::generate("test"));
     let store = SqlStore::open(&db, keys.clone()).await.unwrap();
-    store.upsert_regions(&regions()).await.unwrap();
+    store.upsert_regions(&jiuzhu_testkit::fixtures::divisions()).await.unwrap();
     let ids = store.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("test")).await.unwrap();
     let h = store.household(ids[0]).await.unwrap().unwrap();
     let head_id = id_number("19600101", 11);
@@ -70,7 +60,7 @@ async fn rotation_re_encrypts_every_row_and_old_keys_can_then_go() {
     let db = dir.path().join("t.db");
     let mut keys = Keyring::generate("test");
     let store = SqlStore::open(&db, Arc::new(keys.clone())).await.unwrap();
-    store.upsert_regions(&regions()).await.unwrap();
+    store.upsert_regions(&jiuzhu_testkit::fixtures::divisions()).await.unwrap();
     let new: Vec<_> = (0..30).map(|i| sample_household("620825100201", "王建国", 100 + 2 * i)).collect();
     let ids = store.insert_households(&new, &Actor::system("test")).await.unwrap();
     drop(store);
@@ -115,7 +105,7 @@ async fn an_older_database_is_encrypted_on_first_open() {
     let db = dir.path().join("t.db");
     let keys = Arc::new(Keyring::generate("test"));
     let store = SqlStore::open(&db, keys.clone()).await.unwrap();
-    store.upsert_regions(&regions()).await.unwrap();
+    store.upsert_regions(&jiuzhu_testkit::fixtures::divisions()).await.unwrap();
     let ids = store.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("test")).await.unwrap();
     drop(store);
     // Turn the stored rows back into what version 0.3 wrote.

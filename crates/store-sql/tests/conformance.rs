@@ -4,6 +4,7 @@
 //! test works in a schema of its own in the database `jiuzhu_test`, dropped afterwards. When
 //! PostgreSQL is not reachable the PostgreSQL tests say so and pass locally, but fail in CI
 //! (`CI` set), where it must run.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 mod sqlite {
     use jiuzhu_store_sql::sqlite::SqlStore;

@@ -1,6 +1,7 @@
 //! Times generating (and optionally writing) a population and prints its main shares.
 //!
 //! `cargo run --release --example gen_speed -p jiuzhu-synth -- [HOUSEHOLDS] [SEED] [OUT_DIR]`
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::NaiveDate;
 use jiuzhu_domain::{Area, Employment, Relation};

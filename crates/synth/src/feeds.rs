@@ -208,6 +208,7 @@ impl FeedWriter {
 
     /// 人社 contributions, 公积金, 税务: declared wages month by month; a planted member gets
     /// more (or, without declared wages, a job).
+    #[allow(clippy::expect_used, reason = "dates a few years around `as_of`, far inside chrono's range")]
     fn write_wages(&mut self, hh: &Household, out: &mut Output) -> io::Result<()> {
         let (h, as_of) = (hh.h, hh.as_of);
         let mut wages: BTreeMap<usize, Vec<(NaiveDate, i64)>> = BTreeMap::new();
@@ -251,6 +252,7 @@ impl FeedWriter {
 
     /// Raises member `i`'s monthly wages well past the rule's margin (10 % + 1,200 元): to
     /// 30–80 % more than all the member declared (wage and business), plus 3,000–6,000 元.
+    #[allow(clippy::expect_used, reason = "dates a few years around `as_of`, far inside chrono's range")]
     fn add_hidden_income(&self, hh: &Household, out: &mut Output, i: usize, rows: &mut BTreeMap<NaiveDate, i64>) {
         let target =
             (hh.declared_income[i] as f64 * (1.3 + 0.5 * out.r.random::<f64>())) as i64 + 300_000 + i64::from(out.r.between(0, 300_000));
@@ -393,6 +395,7 @@ impl FeedWriter {
     }
 
     /// 残联: certificates of declared disabilities, issued years ago; a planted new severe one.
+    #[allow(clippy::expect_used, reason = "the kind was drawn from `DisabilityKind::ALL`")]
     fn write_disabilities(&mut self, hh: &Household, out: &mut Output) -> io::Result<()> {
         let h = hh.h;
         for (i, m) in h.members.iter().enumerate() {
@@ -464,6 +467,7 @@ impl FeedWriter {
     }
 
     /// 教育: enrolment of declared students; planted undeclared enrolment and leaving school.
+    #[allow(clippy::expect_used, reason = "1 September of a year or two before `as_of` exists")]
     fn write_enrolment(&mut self, hh: &Household, out: &mut Output) -> io::Result<()> {
         let as_of = hh.as_of;
         let left = out.plant_here().then(|| {

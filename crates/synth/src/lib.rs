@@ -107,6 +107,7 @@ impl Config {
     pub const DEFAULT_COUNTY: &'static str = "620825";
 
     /// The default county with the given size, seed and day.
+    #[allow(clippy::expect_used, reason = "a constant, valid county code")]
     pub fn new(households: usize, seed: u64, as_of: NaiveDate) -> Config {
         Config { region: RegionCode::parse(Config::DEFAULT_COUNTY).expect("valid code"), households, seed, as_of }
     }

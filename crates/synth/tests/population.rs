@@ -1,5 +1,6 @@
 //! Properties of generated populations: determinism, valid and unique identifiers, members
 //! that pass the domain's own validation, plausible shares, and the files.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::{Datelike, NaiveDate};
 use jiuzhu_domain::household::income_window;

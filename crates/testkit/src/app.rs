@@ -54,8 +54,8 @@ pub async fn spawn_app() -> TestApp {
 /// The app on the standard world with a clock the test sets (time-of-day rules).
 pub async fn spawn_app_at(clock: Arc<FixedClock>) -> TestApp {
     let world = world().await;
-    let state = AppState::with_clock(world.store.clone(), world.keys.clone(), Settings::new(world.dir.path()), clock)
-        .expect("the app starts");
+    let state =
+        AppState::with_clock(world.store.clone(), world.keys.clone(), Settings::new(world.dir.path()), clock).expect("the app starts");
     TestApp { app: jiuzhu_web::router(state.clone()), state, world }
 }
 
@@ -139,7 +139,9 @@ impl Client {
         let boundary = "jiuzhuBoundary7MA4YWxk";
         let mut body = Vec::new();
         for (name, value) in fields {
-            body.extend_from_slice(format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes());
+            body.extend_from_slice(
+                format!("--{boundary}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n").as_bytes(),
+            );
         }
         body.extend_from_slice(
             format!(

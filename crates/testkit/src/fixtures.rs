@@ -87,6 +87,16 @@ pub fn sample_household(village: &str, head_name: &str, seq: u32) -> NewHousehol
     }
 }
 
+/// Two towns of 庄浪县 with a village each (水洛镇 何马村, 南湖镇 南湖村): the test world's.
+pub fn two_towns() -> Vec<Division> {
+    ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
+        .iter()
+        .filter_map(|s| s.split_once('/'))
+        .map(|(c, n)| Division { code: code(c), name: n.into() })
+        .collect()
+}
+
+/// Two towns, the first with two villages (the storage suite's registry tests).
 pub fn divisions() -> Vec<Division> {
     [
         "62/甘肃省",

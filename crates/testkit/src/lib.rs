@@ -9,6 +9,7 @@
 //!   requests.
 //!
 //! Test support only: never a dependency of production code.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "test support: a set-up that fails stops the test that called it")]
 
 pub mod app;
 pub mod conformance;

@@ -2,9 +2,9 @@
 //! of 庄浪县, a household in each, and an account of every role at county, town A and town B
 //! scope (`{role}_county`, `{role}_a`, `{role}_b`, all with [`PASSWORD`]).
 
-use crate::fixtures::{code, sample_household};
+use crate::fixtures::{code, sample_household, two_towns};
 use jiuzhu_crypto::Keyring;
-use jiuzhu_domain::{Actor, Division, Role, Scope, SessionKey, Trail, User};
+use jiuzhu_domain::{Actor, Role, Scope, SessionKey, Trail, User};
 use jiuzhu_store::{NewAccount, Store};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -28,14 +28,6 @@ pub struct World {
     /// The database file.
     pub db: PathBuf,
     pub dir: tempfile::TempDir,
-}
-
-fn divisions() -> Vec<Division> {
-    ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
-        .iter()
-        .filter_map(|s| s.split_once('/'))
-        .map(|(c, n)| Division { code: code(c), name: n.into() })
-        .collect()
 }
 
 /// The world, with accounts of every role.
@@ -68,7 +60,7 @@ pub async fn bare_world() -> World {
     let db = dir.path().join("t.db");
     let keys = Arc::new(Keyring::for_tests());
     let store = jiuzhu_store_sql::connect(&format!("sqlite://{}", db.display()), keys.clone()).await.expect("the database opens");
-    store.upsert_regions(&divisions()).await.expect("divisions load");
+    store.upsert_regions(&two_towns()).await.expect("divisions load");
     let ids = store
         .insert_households(&[sample_household(VILLAGE_A, "王建国", 11), sample_household(VILLAGE_B, "赵明", 21)], &Actor::system("test"))
         .await

@@ -20,8 +20,8 @@ use jiuzhu_domain::{AssetKind, IncomeKind};
 use std::collections::{HashMap, HashSet};
 use std::hash::{BuildHasherDefault, Hasher};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicI32, AtomicI64, AtomicU32, AtomicU64, AtomicUsize, Ordering::Relaxed};
+use std::sync::{Mutex, PoisonError};
 
 /// A failure that stops the batch (a missing or unreadable input file).
 #[derive(Debug, thiserror::Error)]
@@ -342,6 +342,8 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
     }
     let next = AtomicUsize::new(0);
     let counters = Counters { rows: AtomicU64::new(0), unmatched: AtomicU64::new(0), invalid: AtomicU64::new(0) };
+    // The workers' shared results: a lock poisoned by a panicking worker is taken over (the
+    // panic still ends the run when the scope joins it).
     let failure: Mutex<Option<BatchError>> = Mutex::new(None);
     let total = work.len() as u64;
     std::thread::scope(|s| {
@@ -355,7 +357,7 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
                         Work::RowGroup(feed, path, g) => scan_row_group(*feed, path, *g, &reg, &facts, &w, &counters),
                     };
                     if let Err(e) = r {
-                        failure.lock().expect("not poisoned").get_or_insert(e);
+                        failure.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
                         break;
                     }
                     progress("比对部门数据 feeds", i as u64 + 1, total);
@@ -363,7 +365,7 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
             });
         }
     });
-    if let Some(e) = failure.into_inner().expect("not poisoned") {
+    if let Some(e) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
         return Err(e);
     }
 
@@ -409,14 +411,14 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
                     }
                     progress("评估家庭 households", ((c + 1) * chunk).min(households) as u64, households as u64);
                 }
-                all.lock().expect("not poisoned").extend(local);
-                found.lock().expect("not poisoned").extend(sample);
+                all.lock().unwrap_or_else(PoisonError::into_inner).extend(local);
+                found.lock().unwrap_or_else(PoisonError::into_inner).extend(sample);
             });
         }
     });
-    let mut findings = all.into_inner().expect("not poisoned");
+    let mut findings = all.into_inner().unwrap_or_else(PoisonError::into_inner);
     findings.sort();
-    let mut sample = found.into_inner().expect("not poisoned");
+    let mut sample = found.into_inner().unwrap_or_else(PoisonError::into_inner);
     sample.sort_by_key(|x| (x.0, x.1, x.2));
     sample.truncate(20);
     Ok(BatchResult {
@@ -444,7 +446,7 @@ impl Columns {
         let pos = |name: &str| position(path, header, name);
         Ok(Columns {
             id: pos("id_number")?,
-            on: pos(feed.date_column().expect("every feed has a date"))?,
+            on: pos(feed.date_column().ok_or_else(|| err(path, "this feed has no date column"))?)?,
             amount: feed.amount_column().map(pos).transpose()?,
             code: feed.code_column().map(pos).transpose()?,
             until: feed.until_column().map(pos).transpose()?,

@@ -8,7 +8,7 @@
 
 use crate::schema::Feed;
 use chrono::{Datelike, Months, NaiveDate};
-use jiuzhu_domain::{AssetKind, IncomeKind, MemberData, NewHousehold};
+use jiuzhu_domain::{AssetKind, IncomeKind, MemberData, NewHousehold, month_start};
 use serde::{Deserialize, Serialize};
 
 /// Thresholds of the checks and of proactive discovery (configurable: `policies/verify.yaml`).
@@ -65,14 +65,15 @@ pub struct Window {
 
 impl Window {
     pub fn new(today: NaiveDate, rules: &Rules) -> Window {
-        let month = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("valid");
-        let back = |m: u32| month.checked_sub_months(Months::new(m)).expect("valid");
+        let month = month_start(today);
+        // A period (set in the rules file) longer than the calendar reaches back takes in everything.
+        let back = |from: NaiveDate, m: u32| from.checked_sub_months(Months::new(m)).unwrap_or(NaiveDate::MIN);
         Window {
             today,
-            income_from: back(rules.income_months),
+            income_from: back(month, rules.income_months),
             income_until: month,
-            recent_from: today.checked_sub_months(Months::new(rules.recent_months)).expect("valid"),
-            disability_from: today.checked_sub_months(Months::new(rules.new_disability_months)).expect("valid"),
+            recent_from: back(today, rules.recent_months),
+            disability_from: back(today, rules.new_disability_months),
         }
     }
     fn income(&self, d: NaiveDate) -> bool {
@@ -206,7 +207,8 @@ impl MemberFacts {
     }
     pub fn latest(&self, l: Latest) -> Option<NaiveDate> {
         let d = self.latest[l as usize];
-        (d != 0).then(|| NaiveDate::from_num_days_from_ce_opt(d).expect("valid"))
+        // Days were stored from a date (0: none), so they convert back.
+        if d == 0 { None } else { NaiveDate::from_num_days_from_ce_opt(d) }
     }
     /// The person's income in the window by the strongest source: 社保 bases, 税务 income, or
     /// the wage implied by 公积金 deposits (24 % of it between employer and employee).

@@ -64,6 +64,20 @@ pub async fn import_files(
     by: &str,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<Vec<FileOutcome>, FeedError> {
+    import_files_in_batches(store, files, today, by, BATCH_ROWS, progress).await
+}
+
+/// [`import_files`] with batches of `batch_rows` (`jiuzhu bench import` compares sizes; a whole
+/// file in one batch is how imports were stored before, in one long transaction).
+pub async fn import_files_in_batches(
+    store: &Arc<dyn FeedStore>,
+    files: &[(PathBuf, Feed)],
+    today: NaiveDate,
+    by: &str,
+    batch_rows: usize,
+    progress: &(dyn Fn(u64) + Sync),
+) -> Result<Vec<FileOutcome>, FeedError> {
+    let batch_rows = batch_rows.max(1);
     let mut reports = Vec::with_capacity(files.len());
     for (path, feed) in files {
         let (path, feed) = (path.clone(), *feed);
@@ -91,7 +105,7 @@ pub async fn import_files(
                 }
                 ImportStart::Staged { import_id } => {
                     staged.push((i, import_id));
-                    let new_rows = stage_file(store, path, *feed, today, import_id, &|n| progress(stored + n)).await?;
+                    let new_rows = stage_file(store, path, *feed, today, import_id, batch_rows, &|n| progress(stored + n)).await?;
                     stored += report.valid_rows;
                     outcomes[i] = Some(FeedImportOutcome { import_id, new_rows, already_imported: false });
                 }
@@ -121,15 +135,16 @@ async fn stage_file(
     feed: Feed,
     today: NaiveDate,
     import_id: i64,
+    batch_rows: usize,
     progress: &(dyn Fn(u64) + Sync),
 ) -> Result<i64, FeedError> {
     let (tx, mut rx) = tokio::sync::mpsc::channel::<Vec<NewFeedRecord>>(2);
     let path = path.to_path_buf();
     let reader = tokio::task::spawn_blocking(move || {
-        let mut batch = Vec::with_capacity(BATCH_ROWS);
+        let mut batch = Vec::with_capacity(batch_rows.min(BATCH_ROWS));
         let report = import::scan_file(&path, feed, today, &mut |r| {
             batch.push(record(&r));
-            if batch.len() == BATCH_ROWS {
+            if batch.len() == batch_rows {
                 // The receiver is gone only when storing failed: the rest is not needed.
                 let _ = tx.blocking_send(std::mem::take(&mut batch));
             }

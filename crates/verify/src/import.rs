@@ -4,9 +4,9 @@
 
 use crate::read::{self, ReadError, Source};
 use crate::schema::{Column, ColumnType, Feed};
-use chrono::{Datelike, NaiveDate};
+use chrono::NaiveDate;
 use jiuzhu_domain::id_number::IdNumber;
-use jiuzhu_domain::mask;
+use jiuzhu_domain::{mask, month_start};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -58,6 +58,7 @@ pub struct FeedRecord {
 }
 
 impl FeedRecord {
+    #[allow(clippy::expect_used, reason = "callers ask only for the columns the feed itself declares")]
     pub fn get(&self, column: &str) -> &Value {
         let i = self.feed.columns().iter().position(|c| c.name == column).expect("declared column");
         &self.values[i]
@@ -65,6 +66,7 @@ impl FeedRecord {
 
     /// The row's natural key (the feed's [`Feed::key`] columns): equal keys are the same fact,
     /// so loading a row twice changes nothing.
+    #[allow(clippy::expect_used, reason = "key columns are declared columns (tested in schema.rs)")]
     pub fn key(&self) -> String {
         let cols = self.feed.columns();
         let mut k = String::new();
@@ -460,6 +462,7 @@ fn parse_cell(c: &Column, text: &str, today: NaiveDate) -> Result<Value, CellErr
     }
 }
 
+#[allow(clippy::expect_used, reason = "a constant date")]
 fn earliest() -> NaiveDate {
     NaiveDate::from_ymd_opt(1900, 1, 1).expect("valid")
 }
@@ -488,7 +491,7 @@ pub fn parse_month(text: &str, today: NaiveDate) -> Result<NaiveDate, CellError>
         .zip(m)
         .and_then(|(y, m)| NaiveDate::from_ymd_opt(y, m, 1))
         .ok_or_else(|| ("cell.month", "月份格式应为 YYYY-MM".to_string(), "months are YYYY-MM".to_string()))?;
-    let month_of_today = NaiveDate::from_ymd_opt(today.year(), today.month(), 1).expect("valid");
+    let month_of_today = month_start(today);
     in_range(d, month_of_today, d)
 }
 

@@ -147,6 +147,7 @@ struct ParquetFeed {
 }
 
 /// Days from 1970-01-01, as Parquet's DATE counts them.
+#[allow(clippy::expect_used, reason = "a constant date")]
 fn epoch_days(text: &str) -> Option<i32> {
     let d = chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d")
         .or_else(|_| chrono::NaiveDate::parse_from_str(&format!("{text}-01"), "%Y-%m-%d"))

@@ -1,6 +1,7 @@
 //! Storing department files: staged in short batches, so that a large import never holds the
 //! database's write lock for long (a 200 MB file once held it ~110 s and every request waiting
 //! to write its audit entry failed), and nothing of a file is visible until all of it is stored.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::NaiveDate;
 use jiuzhu_domain::id_number::check_char;
@@ -92,12 +93,18 @@ async fn what_a_killed_import_left_is_removed_at_the_next_start() {
         let first17 = "62082519600101011";
         format!("{first17}{}", check_char(first17.as_bytes()))
     };
-    let import = NewFeedImport { feed: "deaths".into(), file_name: "d.csv".into(), sha256: "ab".repeat(32), rows: 1, imported_by: "test".into() };
+    let import =
+        NewFeedImport { feed: "deaths".into(), file_name: "d.csv".into(), sha256: "ab".repeat(32), rows: 1, imported_by: "test".into() };
     let ImportStart::Staged { import_id } = w.store.begin_feed_import(&import).await.unwrap() else { panic!("a new file is staged") };
-    let row = NewFeedRecord { id_number: id.clone(), key: format!("{id}|2026-01-05"), on: NaiveDate::from_ymd_opt(2026, 1, 5), detail: "{}".into() };
+    let row = NewFeedRecord {
+        id_number: id.clone(),
+        key: format!("{id}|2026-01-05"),
+        on: NaiveDate::from_ymd_opt(2026, 1, 5),
+        detail: "{}".into(),
+    };
     w.store.stage_feed_records(import_id, "deaths", &[row]).await.unwrap();
     assert!(w.store.feed_imports(10).await.unwrap().is_empty(), "a staged import is not listed");
-    assert!(w.store.feed_records_of(&[id.clone()]).await.unwrap().is_empty(), "nor are its rows seen");
+    assert!(w.store.feed_records_of(std::slice::from_ref(&id)).await.unwrap().is_empty(), "nor are its rows seen");
 
     let uploads = w.dir.path().join("uploads");
     std::fs::create_dir_all(uploads.join("7")).unwrap();

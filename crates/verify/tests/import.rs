@@ -1,5 +1,6 @@
 //! Imports of department files: every format, every kind of bad input named by file, row and
 //! column, and nothing accepted from a file with any problem.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::NaiveDate;
 use jiuzhu_verify::import::{Value, validate_file};
@@ -293,4 +294,28 @@ fn many_problems_are_counted_beyond_the_listed_ones() {
     assert_eq!(report.problem_count as usize, jiuzhu_verify::import::MAX_LISTED + 50);
     assert_eq!(report.problems.len(), jiuzhu_verify::import::MAX_LISTED);
     assert!(report.to_text().contains("另有 50 个问题未列出"));
+}
+
+/// A 2 MB workbook that unzipped to 505 MB of XML took 1.6 GB per upload. A workbook is refused
+/// when what its parts really inflate to passes the limit, before it is parsed.
+#[test]
+fn a_workbook_that_unzips_to_more_than_the_limit_is_refused_before_it_is_read() {
+    use std::io::Write;
+    let dir = tempfile::tempdir().unwrap();
+    let p = dir.path().join("deaths.xlsx");
+    let mut zip = zip::ZipWriter::new(std::fs::File::create(&p).unwrap());
+    let deflated = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("[Content_Types].xml", deflated).unwrap();
+    zip.write_all(b"<?xml version=\"1.0\"?><Types/>").unwrap();
+    zip.start_file("xl/worksheets/sheet1.xml", deflated).unwrap();
+    let spaces = vec![b' '; 1024 * 1024];
+    for _ in 0..=(jiuzhu_verify::read::MAX_XLSX_EXPANDED_BYTES / (1024 * 1024)) {
+        zip.write_all(&spaces).unwrap();
+    }
+    zip.finish().unwrap();
+    assert!(std::fs::metadata(&p).unwrap().len() < 2 * 1024 * 1024, "small on disk");
+    let (report, records) = validate_file(&p, Feed::Deaths, today());
+    assert!(records.is_none());
+    assert_eq!(report.problems[0].code, "file.unreadable", "{:?}", report.problems);
+    assert!(report.problems[0].zh.contains("解压后超过") && report.problems[0].zh.contains("CSV"), "{}", report.problems[0].zh);
 }

@@ -1,5 +1,6 @@
 //! The check rules as a table (`rules.yaml`), OpenFisca style: each case gives what a household
 //! declared and what the feeds say, and the findings expected.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::{Datelike, NaiveDate};
 use jiuzhu_verify::check::{Count, Latest, Sum, assess};

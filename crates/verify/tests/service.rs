@@ -1,14 +1,15 @@
 //! The checks over a real database: discovery puts unprotected households with a signal into
 //! a pool with the reasons and a visit in three months; a signal gone takes them out.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::NaiveDate;
-use jiuzhu_domain::{Actor, Division, RegionCode};
+use jiuzhu_domain::Actor;
 use jiuzhu_store::{FeedStore, MonitoringPool};
-use std::sync::Arc;
 use jiuzhu_testkit::fixtures::sample_household;
 use jiuzhu_verify::Feed;
 use jiuzhu_verify::discovery::discover;
 use jiuzhu_verify::feeds::import_files;
+use std::sync::Arc;
 
 fn d(s: &str) -> NaiveDate {
     s.parse().unwrap()
@@ -23,14 +24,7 @@ async fn discovery_pools_unprotected_households_with_reasons_and_lets_them_go_wh
     )
     .await
     .unwrap();
-    let divisions: Vec<Division> = ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村"]
-        .iter()
-        .map(|s| {
-            let (c, n) = s.split_once('/').unwrap();
-            Division { code: RegionCode::parse(c).unwrap(), name: n.into() }
-        })
-        .collect();
-    store.upsert_regions(&divisions).await.unwrap();
+    store.upsert_regions(&jiuzhu_testkit::fixtures::two_towns()).await.unwrap();
     let ids = store
         .insert_households(
             &[sample_household("620825100201", "王建国", 11), sample_household("620825100201", "李平", 12)],

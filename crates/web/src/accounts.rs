@@ -18,7 +18,7 @@ use jiuzhu_accounts::SignedIn;
 use jiuzhu_accounts::admin::{GrantInput, NewAccountInput};
 use jiuzhu_domain::access::Guarded;
 use jiuzhu_domain::casework::Department;
-use jiuzhu_domain::{Permission, Role, ValidationErrors};
+use jiuzhu_domain::{Permission, Role};
 use serde::Deserialize;
 
 pub fn routes() -> Router<AppState> {
@@ -113,16 +113,11 @@ async fn view(state: &AppState, session: &SignedIn, lang: PageLang, f: CreateFor
     (status, render(page)).into_response()
 }
 
-/// Each refusal as `field：message`, so the administrator sees which field to correct.
-fn field_messages(v: &ValidationErrors, lang: PageLang) -> String {
-    v.0.iter().map(|e| format!("{}：{}", e.field, e.message(lang.0))).collect::<Vec<_>>().join("；")
-}
-
 /// The page again after a change: saved, or the refusal beside the form.
 async fn after(state: &AppState, session: &SignedIn, lang: PageLang, done: Result<(), WebError>, f: CreateForm) -> Response {
     match done {
         Ok(()) => view(state, session, lang, CreateForm::default(), String::new(), lang.t("已保存。", "Saved.").to_string()).await,
-        Err(WebError::Invalid(v)) => view(state, session, lang, f, field_messages(&v, lang), String::new()).await,
+        Err(WebError::Invalid(v)) => view(state, session, lang, f, crate::frame::form_errors(&v, lang), String::new()).await,
         Err(e) => e.page(lang.0),
     }
 }
@@ -215,7 +210,7 @@ async fn own_password_submit(State(state): State<AppState>, Page { session, lang
         Ok(()) => {}
         Err(WebError::Invalid(v)) => {
             let c = Chrome::new(&state, &session, lang, "/password").await;
-            let page = PasswordPage { c, required: session.must_change_password, error: field_messages(&v, lang) };
+            let page = PasswordPage { c, required: session.must_change_password, error: crate::frame::form_errors(&v, lang) };
             return (StatusCode::UNPROCESSABLE_ENTITY, render(page)).into_response();
         }
         Err(e) => return e.page(lang.0),

@@ -143,7 +143,7 @@ async fn alert_submit(
     match state.auditing.handle_alert(&session.user, id, &handling).await.map_err(WebError::from) {
         Ok(()) => Redirect::to(&format!("/alerts/{}", id)).into_response(),
         Err(WebError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| format!("{}：{}", e.field, e.message(lang.0))).collect::<Vec<_>>().join("；");
+            let msg = crate::frame::form_errors(&v, lang);
             alert_view(&state, &session, lang, id, msg).await
         }
         Err(e @ WebError::Refused { .. }) => {

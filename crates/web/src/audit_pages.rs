@@ -125,9 +125,7 @@ fn action_options(lang: PageLang) -> Vec<(&'static str, String)> {
 fn rows_of(found: Result<TrailPage, WebError>, lang: PageLang) -> Result<(Vec<EntryRow>, Option<i64>, String), WebError> {
     match found {
         Ok(p) => Ok((p.entries.into_iter().map(|e| entry_row(e, lang)).collect(), p.next_before, String::new())),
-        Err(WebError::Invalid(v)) => {
-            Ok((Vec::new(), None, v.0.iter().map(|e| format!("{}：{}", e.field, e.message(lang.0))).collect::<Vec<_>>().join("；")))
-        }
+        Err(WebError::Invalid(v)) => Ok((Vec::new(), None, crate::frame::form_errors(&v, lang))),
         Err(e) => Err(e),
     }
 }

@@ -14,9 +14,9 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use jiuzhu_accounts::SignedIn;
+use jiuzhu_domain::Permission;
 use jiuzhu_domain::access::Guarded;
 use jiuzhu_domain::casework::AssistanceKind;
-use jiuzhu_domain::{Permission, ValidationErrors};
 use jiuzhu_registry::exports::ExportInput;
 use jiuzhu_store::{ExportFormat, ExportRequest};
 use serde::Deserialize;
@@ -117,10 +117,6 @@ async fn view(state: &AppState, session: &SignedIn, lang: PageLang, f: RequestFo
     (status, render(page)).into_response()
 }
 
-fn field_messages(v: &ValidationErrors, lang: PageLang) -> String {
-    v.0.iter().map(|e| format!("{}：{}", e.field, e.message(lang.0))).collect::<Vec<_>>().join("；")
-}
-
 async fn exports_page(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
     view(&state, &session, lang, RequestForm::default(), String::new(), String::new()).await
 }
@@ -150,7 +146,7 @@ async fn request_submit(State(state): State<AppState>, Page { session, lang }: P
             view(&state, &session, lang, RequestForm::default(), String::new(), notice).await
         }
         Err(e) => match WebError::from(e) {
-            WebError::Invalid(v) => view(&state, &session, lang, f, field_messages(&v, lang), String::new()).await,
+            WebError::Invalid(v) => view(&state, &session, lang, f, crate::frame::form_errors(&v, lang), String::new()).await,
             e => e.page(lang.0),
         },
     }
@@ -173,7 +169,9 @@ async fn decide_submit(
     match state.exports.decide(&session.user, id, &f.decision, &f.note).await {
         Ok(()) => Redirect::to("/exports").into_response(),
         Err(e) => match WebError::from(e) {
-            WebError::Invalid(v) => view(&state, &session, lang, RequestForm::default(), field_messages(&v, lang), String::new()).await,
+            WebError::Invalid(v) => {
+                view(&state, &session, lang, RequestForm::default(), crate::frame::form_errors(&v, lang), String::new()).await
+            }
             WebError::Refused { zh, en, .. } => {
                 view(&state, &session, lang, RequestForm::default(), lang.t(&zh, &en).into(), String::new()).await
             }

@@ -186,7 +186,7 @@ async fn feeds_page(State(state): State<AppState>, Page { session, lang }: Page,
 async fn upload_submit(State(state): State<AppState>, Page { session, lang }: Page, mut form: Multipart) -> Response {
     let refuse = |e: jiuzhu_domain::FieldError| {
         let (state, session) = (state.clone(), session.clone());
-        async move { feeds_view(&state, &session, lang, format!("{}：{}", e.field, e.message(lang.0)), None).await }
+        async move { feeds_view(&state, &session, lang, crate::frame::form_errors(&e.into(), lang), None).await }
     };
     let (mut feed, mut file) = (String::new(), None);
     loop {
@@ -210,7 +210,7 @@ async fn upload_submit(State(state): State<AppState>, Page { session, lang }: Pa
         Ok(id) => Redirect::to(&format!("/feeds?job={id}")).into_response(),
         Err(e) => match WebError::from(e) {
             WebError::Invalid(v) => {
-                let msg = v.0.iter().map(|e| format!("{}：{}", e.field, e.message(lang.0))).collect::<Vec<_>>().join("；");
+                let msg = crate::frame::form_errors(&v, lang);
                 feeds_view(&state, &session, lang, msg, None).await
             }
             e => e.page(lang.0),

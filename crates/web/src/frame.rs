@@ -130,6 +130,41 @@ pub fn messages(v: &ValidationErrors, lang: PageLang) -> Vec<String> {
     v.0.iter().map(|e| e.message(lang.0).to_string()).collect()
 }
 
+/// A form field's name in words, for messages that name it (the code itself when unknown).
+pub fn field_label(field: &str, lang: PageLang) -> &str {
+    let (zh, en) = match field {
+        "purpose" => ("事由", "reason"),
+        "password" => ("密码", "password"),
+        "my_password" => ("本人密码", "your password"),
+        "current" => ("当前密码", "current password"),
+        "new" => ("新密码", "new password"),
+        "again" => ("再次输入新密码", "new password again"),
+        "username" => ("用户名", "username"),
+        "display_name" => ("姓名", "name"),
+        "role" => ("角色", "role"),
+        "region" => ("区划", "region"),
+        "department" => ("部门", "department"),
+        "account" => ("账号", "account"),
+        "programme" => ("救助类型", "programme"),
+        "format" => ("文件格式", "file format"),
+        "decision" => ("审批意见", "decision"),
+        "note" => ("处理情况", "note"),
+        "state" => ("处理状态", "state"),
+        "outcome" => ("处理结论", "outcome"),
+        "feed" => ("数据类型", "kind of data"),
+        "file" => ("文件", "file"),
+        "path" => ("地址", "address"),
+        "cases" | "action" => ("批量办理", "bulk action"),
+        _ => return field,
+    };
+    lang.t(zh, en)
+}
+
+/// A refusal as one line for the top of a form: each field named in words, then what is wrong.
+pub fn form_errors(v: &ValidationErrors, lang: PageLang) -> String {
+    v.0.iter().map(|e| format!("{}：{}", field_label(&e.field, lang), e.message(lang.0))).collect::<Vec<_>>().join("；")
+}
+
 /// Edit forms show identifiers masked, as every page does: opening a form must not reveal a full
 /// ID, bank or phone number. A field sent back still masked keeps the stored value.
 pub fn unmask(sent: &str, stored: Option<&str>, mask: fn(&str) -> String) -> String {

@@ -29,4 +29,3 @@ impl RateLimiter {
         e.1 <= self.per_minute
     }
 }
-

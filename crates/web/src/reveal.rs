@@ -53,11 +53,10 @@ async fn reveal(
     Path(Id(id)): Path<Id>,
     Form(f): Form<RevealForm>,
 ) -> Response {
-    let id = id;
     let h = match state.registry.reveal(&session.user, id, &f.purpose, &f.password).await.map_err(WebError::from) {
         Ok(h) => h,
         Err(WebError::Invalid(v)) => {
-            let msg = v.0.iter().map(|e| format!("{}：{}", e.field, e.message(lang.0))).collect::<Vec<_>>().join("；");
+            let msg = crate::frame::form_errors(&v, lang);
             let msg = format!("{msg} {}", lang.t("未显示完整信息，请返回重试。", "Nothing was shown; go back and try again."));
             return (
                 StatusCode::UNPROCESSABLE_ENTITY,

@@ -170,7 +170,6 @@ async fn submit(State(state): State<AppState>, Page { session, lang }: Page, axu
             return fail(c, msg);
         }
     };
-    tracing::info!(target: "access", user = %session.user.username, action = "simulate", parameter = spec.name, "what-if simulation");
     let mut rows = Vec::new();
     let mut regions: Vec<(String, bool, &std::collections::BTreeMap<&str, jiuzhu_policy::simulate::Line>)> = Vec::new();
     for (key, lines) in &report.by_region {

@@ -3,6 +3,7 @@
 //! the timing of a locked account are in `crates/accounts/tests`; imports that leave the lock
 //! free, in `crates/verify/tests/feeds.rs`; the staged exports count, in the storage
 //! conformance suite.)
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use axum::http::{HeaderValue, StatusCode, header};
 use jiuzhu_domain::{Division, RegionCode};
@@ -43,7 +44,8 @@ async fn app_with(change: impl FnOnce(&mut Settings)) -> TestApp {
 
 /// `n` more households in village A; their ids.
 async fn more_households(w: &TestApp, n: u32) -> Vec<i64> {
-    let new: Vec<_> = (0..n).map(|i| sample_household(VILLAGE_A, &format!("李{}", ["一", "二", "三", "四", "五"][i as usize % 5]), 40 + i)).collect();
+    let new: Vec<_> =
+        (0..n).map(|i| sample_household(VILLAGE_A, &format!("李{}", ["一", "二", "三", "四", "五"][i as usize % 5]), 40 + i)).collect();
     w.store.insert_households(&new, &jiuzhu_domain::Actor::system("test")).await.unwrap()
 }
 
@@ -62,7 +64,15 @@ async fn other_spellings_of_an_id_are_refused_and_every_read_counts_for_the_aler
     let c = w.login("window_clerk_a").await;
     let head = w.store.household(w.in_a).await.unwrap().unwrap().head().data.name.clone();
     let case = {
-        let a = send(&w.app, c.json("POST", &format!("/api/v1/households/{}/intakes", w.in_a), json!({"kinds": ["temporary"], "request": "生活困难", "received": []}))).await;
+        let a = send(
+            &w.app,
+            c.json(
+                "POST",
+                &format!("/api/v1/households/{}/intakes", w.in_a),
+                json!({"kinds": ["temporary"], "request": "生活困难", "received": []}),
+            ),
+        )
+        .await;
         assert_eq!(a.status, StatusCode::CREATED, "{}", a.text);
         a.json["case_ids"][0].as_i64().unwrap()
     };
@@ -152,10 +162,7 @@ async fn an_export_split_village_by_village_still_needs_the_approver() {
     let second_village = RegionCode::parse("620825100202").unwrap();
     w.store.upsert_regions(&[Division { code: second_village.clone(), name: "柳梁村".into() }]).await.unwrap();
     more_households(&w, 1).await;
-    w.store
-        .insert_households(&[sample_household("620825100202", "孙平", 61)], &jiuzhu_domain::Actor::system("test"))
-        .await
-        .unwrap();
+    w.store.insert_households(&[sample_household("620825100202", "孙平", 61)], &jiuzhu_domain::Actor::system("test")).await.unwrap();
     let c = w.login("window_clerk_a").await;
     let request = |region: &str| c.form("/exports", &format!("region={region}&programme=&format=csv&purpose=年度复核名单"));
     for (region, expected) in [(VILLAGE_A, ExportState::Approved), ("620825100202", ExportState::Pending)] {
@@ -255,7 +262,15 @@ async fn probing_another_towns_export_or_photo_is_recorded_as_out_of_scope() {
     assert!(export.status.is_success() || export.status.is_redirection(), "{}", export.text);
     let theirs = w.store.exports(&jiuzhu_store::ExportQuery { limit: 1, ..Default::default() }).await.unwrap()[0].id;
     let case_b = {
-        let a = send(&w.app, b.json("POST", &format!("/api/v1/households/{}/intakes", w.in_b), json!({"kinds": ["temporary"], "request": "生活困难", "received": []}))).await;
+        let a = send(
+            &w.app,
+            b.json(
+                "POST",
+                &format!("/api/v1/households/{}/intakes", w.in_b),
+                json!({"kinds": ["temporary"], "request": "生活困难", "received": []}),
+            ),
+        )
+        .await;
         a.json["case_ids"][0].as_i64().unwrap()
     };
     let a = w.login("window_clerk_a").await;

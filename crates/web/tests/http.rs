@@ -1,5 +1,6 @@
 //! The HTTP layer end to end on a real SQLite database: the role × region authorisation
 //! matrix, CSRF, lockout, idle logout, masking and field-named validation errors.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use axum::Router;
 use axum::body::Body;
@@ -116,7 +117,7 @@ async fn five_wrong_passwords_lock_the_account() {
     for _ in 0..5 {
         assert_eq!(login(&w.app, "window_clerk_a", "wrong").await.err().unwrap().0, StatusCode::UNAUTHORIZED);
     }
-    let (status, body) = login(&w.app, "window_clerk_a", PASSWORD).await.err().expect("locked even with the right password");
+    let (status, body) = login(&w.app, "window_clerk_a", PASSWORD).await.expect_err("locked even with the right password");
     assert_eq!(status, StatusCode::LOCKED);
     assert!(body["message"].as_str().unwrap().contains("锁定"));
     // Unknown users get the same answer as wrong passwords.

@@ -1,6 +1,7 @@
 //! Security end to end on a real SQLite database: every route leaves one audit entry, refusals
 //! out of scope are recorded and raise alerts, revealing identifiers needs a purpose and the
 //! password, auditors see who looked, a broken audit trail stops the data (fail closed).
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use axum::Router;
 use axum::body::Body;
@@ -202,10 +203,10 @@ async fn revealing_identifiers_needs_a_purpose_and_the_password_and_is_recorded(
 
     let (status, body) = send(&w.app, c.form(&reveal, "purpose=看&password=Zhuanglang%232026")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("purpose") && !body.contains(&full));
+    assert!(body.contains("事由：") && !body.contains(&full), "the field named in words");
     let (status, body) = send(&w.app, c.form(&reveal, "purpose=入户调查核对身份&password=wrong")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("password") && !body.contains(&full));
+    assert!(body.contains("密码：") && !body.contains(&full), "the field named in words");
     let denied = entries(w.store.as_ref()).await.pop().unwrap().record;
     assert_eq!((denied.action.as_str(), denied.outcome.as_str(), denied.reason.as_str()), ("reveal", "denied", "reauth"));
 
@@ -308,7 +309,7 @@ async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
         .unwrap()[0];
     let (status, body) = send(&w.app, c.form("/exports", "region=620825100&programme=&format=csv&purpose=看")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("purpose："), "names the field");
+    assert!(body.contains("事由："), "names the field in words");
     let (status, body) = send(&w.app, c.form("/exports", "region=620825101&programme=&format=csv&purpose=年度复核名单")).await;
     assert_eq!(status, StatusCode::NOT_FOUND, "another town: {body}");
     let (status, body) = send(&w.app, c.form("/exports", "region=620825100&programme=&format=csv&purpose=年度复核名单")).await;
@@ -395,7 +396,7 @@ async fn three_administrators_each_hold_one_power() {
     let create = "username=new_clerk&display_name=新受理员&role=window_clerk&region=620825100&department=&password=Xinmima%232026x";
     let (status, body) = send(&w.app, sys.form("/accounts", &format!("{create}&my_password=wrong"))).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("my_password：") && body.contains("new_clerk"), "names the field and keeps the form");
+    assert!(body.contains("本人密码：") && body.contains("new_clerk"), "names the field in words and keeps the form");
     assert_eq!(entries(w.store.as_ref()).await.pop().unwrap().record.reason, "reauth");
     let (status, body) = send(
         &w.app,
@@ -406,7 +407,7 @@ async fn three_administrators_each_hold_one_power() {
     )
     .await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("role："), "no administrator accounts from the pages");
+    assert!(body.contains("角色："), "no administrator accounts from the pages");
     let (status, _) = send(&w.app, sys.form("/accounts", &format!("{create}&my_password=Zhuanglang%232026"))).await;
     assert_eq!(status, StatusCode::OK);
     let acc = w.store.account_by_username("new_clerk").await.unwrap().unwrap();
@@ -437,7 +438,7 @@ async fn three_administrators_each_hold_one_power() {
     assert!(body.contains("password_change_required"));
     let (status, body) = send(&w.app, clerk.form("/password", "current=Xinmima%232026x&new=Ziji%23mima2026&again=Ziji%23mima2027")).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(body.contains("again："), "names the field");
+    assert!(body.contains("再次输入新密码："), "names the field in words");
     let (status, _) = send(&w.app, clerk.form("/password", "current=Xinmima%232026x&new=Ziji%23mima2026&again=Ziji%23mima2026")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(send(&w.app, clerk.get("/households")).await.0, StatusCode::SEE_OTHER, "the old session ended (to /login)");
@@ -637,7 +638,7 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
                         *r.method_mut() = m.parse().unwrap();
                         r
                     }
-                    m => request(&c, m, &uri),
+                    m => request(c, m, &uri),
                 };
                 let (status, body) = send(&w.app, req).await;
                 let mark = cell(status);

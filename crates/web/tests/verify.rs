@@ -1,6 +1,7 @@
 //! Department data and monitoring pages end to end: a county clerk uploads a file (bad rows
 //! reported, nothing stored; the same file twice changes nothing); town staff cannot import;
 //! the pools show in scope with their reasons, and a village assistant records a visit.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use axum::Router;
 use axum::body::Body;
@@ -105,8 +106,7 @@ async fn a_county_clerk_imports_a_file_whole_once_and_bad_files_not_at_all() {
 async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_one() {
     let w = spawn_app().await;
     let today = chrono::Local::now().date_naive();
-    let entry = |h: i64, region: &str, pool| {
-        MonitoringEntry {
+    let entry = |h: i64, region: &str, pool| MonitoringEntry {
         household_id: h,
         region: RegionCode::parse(region).unwrap(),
         pool,
@@ -116,7 +116,6 @@ async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_
         found_on: today,
         next_visit_on: today,
         updated_at: Utc::now(),
-    }
     };
     w.store
         .put_monitoring(&[entry(w.in_a, "620825100201", MonitoringPool::Likely), entry(w.in_b, "620825101201", MonitoringPool::Watch)])
@@ -160,8 +159,7 @@ fn notice(location: &str) -> String {
 async fn a_clerk_refers_a_household_found_by_its_medical_bills_to_the_medical_security_liaison() {
     let w = spawn_app().await;
     let today = chrono::Local::now().date_naive();
-    let entry = |h: i64, region: &str| {
-        MonitoringEntry {
+    let entry = |h: i64, region: &str| MonitoringEntry {
         household_id: h,
         region: RegionCode::parse(region).unwrap(),
         pool: MonitoringPool::Likely,
@@ -180,7 +178,6 @@ async fn a_clerk_refers_a_household_found_by_its_medical_bills_to_the_medical_se
         found_on: today,
         next_visit_on: today,
         updated_at: Utc::now(),
-    }
     };
     w.store.put_monitoring(&[entry(w.in_a, "620825100201"), entry(w.in_b, "620825101201")]).await.unwrap();
     let clerk = w.login("window_clerk_a").await;

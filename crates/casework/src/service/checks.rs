@@ -84,8 +84,10 @@ impl Casework {
     /// open are counted, not opened twice.
     pub async fn data_check_recipients(&self, today: NaiveDate) -> Result<DataCheckReport> {
         let mut report = DataCheckReport::default();
-        let far = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
-        for b in self.cases.benefits_due_for_review(far, i64::MAX / 2).await? {
+        // Later than any review date: every benefit that has one. (A const: an invalid date
+        // would fail the build, not a run.)
+        const FAR: NaiveDate = NaiveDate::from_ymd_opt(9999, 12, 31).expect("valid");
+        for b in self.cases.benefits_due_for_review(FAR, i64::MAX / 2).await? {
             report.checked += 1;
             let Some(h) = self.households.household(b.household_id).await? else { continue };
             let feeds = jiuzhu_verify::service::check_household(self.feeds.as_ref(), &h, today, &self.verify_rules).await?;
@@ -98,10 +100,7 @@ impl Casework {
             let death = bad.iter().find(|f| f.kind == jiuzhu_verify::FindingKind::Death);
             let member = bad.iter().find_map(|f| f.member).map(|m| h.members[m].data.name.clone());
             let (reason, due) = match death {
-                Some(_) => (
-                    ReviewReason::Death,
-                    ReviewDue::On(today.checked_add_months(Months::new(rules.review_after_death_months)).expect("date in range")),
-                ),
+                Some(_) => (ReviewReason::Death, ReviewDue::On(add_months(today, rules.review_after_death_months)?)),
                 None => (ReviewReason::DataCheck, ReviewDue::WorkingDays(rules.overall_days)),
             };
             let note = bad.iter().map(|f| format!("{}：{}", f.kind.zh(), f.evidence)).collect::<Vec<_>>().join("；");

@@ -23,12 +23,12 @@ mod tick;
 pub use requests::{BulkResult, StepInput, SurveySheet};
 
 use crate::rules::Rules;
-use crate::workflow::{self, Action, Ctx, Effect, Intake, Who, WorkflowError};
+use crate::workflow::{self, Action, Ctx, Effect, Intake, Who, WorkflowError, add_days, add_months};
 use chrono::{Datelike, Months, NaiveDate};
 use jiuzhu_accounts::{AccountError, Accounts};
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::{
-    Actor, Calendar, Clock, Denial, Fen, FieldError, LabourCapacity, ObjectKind, Permission, Role, User, ValidationErrors,
+    Actor, Calendar, Clock, Denial, Fen, FieldError, LabourCapacity, ObjectKind, Permission, Role, User, ValidationErrors, month_start,
 };
 use jiuzhu_policy::{Policies, Programme, Status};
 use jiuzhu_registry::Registry;

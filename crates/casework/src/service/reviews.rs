@@ -21,7 +21,7 @@ impl Casework {
         }
         let rules = self.rules(b.region.as_str(), today)?;
         let due = if death {
-            ReviewDue::On(today.checked_add_months(Months::new(rules.review_after_death_months)).expect("date in range"))
+            ReviewDue::On(add_months(today, rules.review_after_death_months)?)
         } else {
             ReviewDue::WorkingDays(rules.overall_days)
         };

@@ -127,6 +127,7 @@ impl Casework {
     /// At least the configured share of 特困 decisions get a county home check: a case is taken
     /// when the share so far this year would fall short without it, and otherwise at random
     /// with the same probability.
+    #[allow(clippy::expect_used, reason = "every year has a 1 January")]
     pub(super) async fn sample_spot_check(&self, region: &jiuzhu_domain::RegionCode, rules: &Rules, today: NaiveDate) -> Result<bool> {
         let county = region.county().unwrap_or_else(|| region.clone());
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).expect("1 January");
@@ -173,16 +174,15 @@ impl Casework {
     ) -> Result<Option<BenefitChange>> {
         let Some(effect) = &step.effect else { return Ok(None) };
         let months = self.review_months(&case.data, rules, today).await?;
-        let after = |m: u32| today.checked_add_months(Months::new(m.max(1))).expect("date in range");
+        let after = |m: u32| add_months(today, m.max(1));
         if let Effect::Grant { monthly, one_off, effective_month } = *effect {
             let one_off_only = case.data.kind == AssistanceKind::Temporary;
             // 刚性支出困难 holds for 12 months, then the household applies again (认定办法 2025).
-            let twelve_months = (case.data.kind == AssistanceKind::RigidExpense)
-                .then(|| effective_month.checked_add_months(Months::new(11)).expect("date in range"));
+            let twelve_months = (case.data.kind == AssistanceKind::RigidExpense).then(|| add_months(effective_month, 11)).transpose()?;
             let (next, reason) = if case.data.track == Track::Commitment {
-                (after(rules.commitment_post_check_months), ReviewReason::PostCheck)
+                (after(rules.commitment_post_check_months)?, ReviewReason::PostCheck)
             } else {
-                (after(months), ReviewReason::Periodic)
+                (after(months)?, ReviewReason::Periodic)
             };
             return Ok(Some(BenefitChange::Grant(Benefit {
                 id: 0,
@@ -209,7 +209,7 @@ impl Casework {
         // After a commitment post-check, a share of households gets a random re-check (seed 003).
         let was_post_check = b.next_review_reason == ReviewReason::PostCheck;
         let random_recheck = was_post_check && rand::rng().random_bool(rules.commitment_recheck_share.as_f64().clamp(0.0, 1.0));
-        let (next, reason) = if random_recheck { (after(3), ReviewReason::RandomCheck) } else { (after(months), ReviewReason::Periodic) };
+        let (next, reason) = if random_recheck { (after(3)?, ReviewReason::RandomCheck) } else { (after(months)?, ReviewReason::Periodic) };
         b.next_review_on = Some(next);
         b.next_review_reason = reason;
         b.review_months = i64::from(months);

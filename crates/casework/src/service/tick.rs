@@ -54,7 +54,7 @@ impl Casework {
                 }
             }
         }
-        let lead = today.checked_add_days(chrono::Days::new(REVIEW_LEAD_DAYS)).expect("date in range");
+        let lead = add_days(today, REVIEW_LEAD_DAYS)?;
         for b in self.cases.benefits_due_for_review(lead, 10_000).await? {
             let due = b.next_review_on.unwrap_or(today);
             let note = format!("{}（到期 {due}）", b.next_review_reason.zh());
@@ -74,7 +74,7 @@ impl Casework {
                 }
             }
         }
-        let month = today.with_day(1).expect("day 1");
+        let month = month_start(today);
         for mut b in self.cases.benefits_exit_ended(month, 10_000).await? {
             b.status = BenefitStatus::Ended;
             if self.cases.update_benefit(&b).await.is_ok() {

@@ -2,10 +2,11 @@
 //! could not have yet, filled in once the calendar reaches them. A deadline beyond the calendar
 //! is `None`: shown as pending, never guessed.
 
+use super::WorkflowError;
 use crate::rules::Rules;
-use chrono::{Datelike, Months, NaiveDate};
-use jiuzhu_domain::Calendar;
+use chrono::{Days, Months, NaiveDate};
 use jiuzhu_domain::casework::*;
+use jiuzhu_domain::{Calendar, month_start};
 use jiuzhu_store::NewCase;
 
 /// `n` working days after `from` on the official calendar; `None` when the calendar does not
@@ -37,9 +38,28 @@ pub(super) fn earliest(a: Option<NaiveDate>, b: Option<NaiveDate>) -> Option<Nai
 }
 
 /// The first day of the month after `day`: a benefit is paid from the month after approval.
+#[allow(clippy::expect_used, reason = "`day` is a case's date, never in the last month there is")]
 pub fn next_month(day: NaiveDate) -> NaiveDate {
-    let first = day.with_day(1).expect("day 1 exists");
-    first.checked_add_months(Months::new(1)).expect("date in range")
+    month_start(day).checked_add_months(Months::new(1)).expect("date in range")
+}
+
+/// `months` months after `day`; refused when a parameter carries it past the last date there is.
+pub(crate) fn add_months(day: NaiveDate, months: u32) -> Result<NaiveDate, WorkflowError> {
+    day.checked_add_months(Months::new(months)).ok_or_else(beyond_dates)
+}
+
+/// `days` days after `day`; refused when a parameter carries it past the last date there is.
+pub(crate) fn add_days(day: NaiveDate, days: u64) -> Result<NaiveDate, WorkflowError> {
+    day.checked_add_days(Days::new(days)).ok_or_else(beyond_dates)
+}
+
+fn beyond_dates() -> WorkflowError {
+    super::invalid(
+        "parameters",
+        "parameter.out_of_range",
+        "期限超出可计算的日期范围，请检查参数",
+        "the period ends beyond the dates that can be counted: check the parameters",
+    )
 }
 
 /// The working days the whole application may take, by kind and track (`None`: no overall limit).

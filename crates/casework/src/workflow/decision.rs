@@ -1,13 +1,13 @@
 //! 审核确认 (the decision): by the county approver, or by the town where it decides. The home
 //! check it may need first, the decision itself, and sending the case back to the town.
 
-use super::deadlines::{next_month, working_days};
+use super::deadlines::{add_months, next_month, working_days};
 use super::{
     ActionName, Ctx, Effect, Outcome, WorkflowError, close, due_role, invalid, move_to, not_now, not_yours, require_role, require_state,
     required,
 };
 use crate::rules::Rules;
-use chrono::{Months, NaiveDate};
+use chrono::NaiveDate;
 use jiuzhu_domain::Role;
 use jiuzhu_domain::casework::*;
 use jiuzhu_store::NewCase;
@@ -84,7 +84,7 @@ pub(super) fn decide(
         }
         (Purpose::Review, true) => {
             case.state = CaseState::Approved;
-            let effect = review_effect(&town, from_month, ctx.rules);
+            let effect = review_effect(&town, from_month, ctx.rules)?;
             Outcome::with_effect(format!("复核确认：{}", town.review_outcome.map(|outcome| outcome.zh()).unwrap_or("维持")), effect)
         }
         (Purpose::Review, false) => {
@@ -99,15 +99,15 @@ pub(super) fn decide(
 /// What an approved review does to the benefit from `from_month`, as the town proposed: a new
 /// amount, 渐退 (gradual exit: `gradual_exit_months` more months at the current amount,
 /// 《最低生活保障审核确认办法》 art. 33), or the end of payments.
-fn review_effect(town: &TownDecision, from_month: NaiveDate, rules: &Rules) -> Effect {
-    match town.review_outcome {
+fn review_effect(town: &TownDecision, from_month: NaiveDate, rules: &Rules) -> Result<Effect, WorkflowError> {
+    Ok(match town.review_outcome {
         Some(ReviewOutcome::Adjust) => Effect::Adjust { monthly: town.monthly_amount, from_month },
-        Some(ReviewOutcome::GradualExit) => Effect::GradualExit {
-            until_month: from_month.checked_add_months(Months::new(rules.gradual_exit_months.saturating_sub(1))).expect("date in range"),
-        },
+        Some(ReviewOutcome::GradualExit) => {
+            Effect::GradualExit { until_month: add_months(from_month, rules.gradual_exit_months.saturating_sub(1))? }
+        }
         Some(ReviewOutcome::Terminate) => Effect::End { from_month },
         _ => Effect::Unchanged,
-    }
+    })
 }
 
 /// 退回乡镇 (sending the case back to the town review, by the decider, with the reason): the

@@ -3,9 +3,8 @@
 
 use super::deadlines::working_days;
 use super::{ActionName, Ctx, Effect, Outcome, WorkflowError, invalid, not_now, require_role, require_state};
-use chrono::Datelike;
 use jiuzhu_domain::casework::*;
-use jiuzhu_domain::{Fen, Role};
+use jiuzhu_domain::{Fen, Role, month_start};
 use jiuzhu_store::NewCase;
 
 /// 先行救助 (the town reviewer grants emergency help): a one-off amount above zero and within the
@@ -39,7 +38,7 @@ pub(super) fn grant_emergency(
         emergency.paperwork_due = paperwork_due;
     }
     // A one-off payment in the month of the grant, not from the next month.
-    let this_month = ctx.today.with_day(1).expect("day 1");
+    let this_month = month_start(ctx.today);
     case.details.decided_by_town = true;
     case.details.decision = Some(Decision {
         on: ctx.today,

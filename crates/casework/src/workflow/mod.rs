@@ -35,6 +35,7 @@ mod survey;
 mod town;
 mod whole_case;
 
+pub(crate) use deadlines::{add_days, add_months};
 pub use deadlines::{fill_deadlines, next_month, overall_days, working_day_after, working_day_on_or_after, working_days};
 pub use intake::{Intake, open, open_review};
 

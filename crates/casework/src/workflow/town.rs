@@ -1,9 +1,8 @@
 //! 乡镇审核 (the town review) and 公示 (the public notice): the objections received while it is up,
 //! and its end, which sends the case to the decision.
 
-use super::deadlines::{decision_days, working_day_after, working_days};
+use super::deadlines::{add_days, decision_days, working_day_after, working_days};
 use super::{ActionName, Ctx, Effect, Outcome, WorkflowError, close, invalid, move_to, not_now, require_role, require_state, required};
-use chrono::Days;
 use jiuzhu_domain::Role;
 use jiuzhu_domain::casework::*;
 use jiuzhu_store::NewCase;
@@ -49,7 +48,7 @@ pub(super) fn town_review(case: &mut NewCase, ctx: &Ctx<'_>, action: ActionName,
         }
         // Grants and terminations are published before the decision.
         (Purpose::Application, true, _) | (Purpose::Review, _, Some(ReviewOutcome::Terminate)) => {
-            start_publicity(case, ctx);
+            start_publicity(case, ctx)?;
             Ok(Outcome::new(note))
         }
         _ => {
@@ -62,12 +61,13 @@ pub(super) fn town_review(case: &mut NewCase, ctx: &Ctx<'_>, action: ActionName,
 /// 公示 (the public notice) from today for `publicity_days` calendar days (《最低生活保障审核确认
 /// 办法》: 7 days in the applicant's village). It may be reported to the decision from the first
 /// working day after it ends, which is the step's deadline.
-fn start_publicity(case: &mut NewCase, ctx: &Ctx<'_>) {
-    let ends_on = ctx.today.checked_add_days(Days::new(u64::from(ctx.rules.publicity_days))).expect("date in range");
+fn start_publicity(case: &mut NewCase, ctx: &Ctx<'_>) -> Result<(), WorkflowError> {
+    let ends_on = add_days(ctx.today, u64::from(ctx.rules.publicity_days))?;
     case.details.publicity = Some(PublicityRecord { starts_on: ctx.today, ends_on });
     case.state = CaseState::Publicity;
     case.step_started_on = ctx.today;
     case.step_due = working_day_after(ctx.calendar, ends_on);
+    Ok(())
 }
 
 /// 登记公示异议 (an objection received during the notice, recorded by the town reviewer): kept

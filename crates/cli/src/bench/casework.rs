@@ -91,6 +91,7 @@ async fn login(app: &axum::Router, username: &str, password: &str) -> Result<Str
 
 /// One backend: a county of `households`, `cases` open cases, then queue pages (HTML, through the
 /// whole router: session, scope, SQL, template) requested `requests` times, `concurrency` at once.
+#[allow(clippy::expect_used, reason = "constant dates, codes and requests")]
 pub async fn casework_bench(
     store: Arc<dyn Store>,
     households: usize,

@@ -4,8 +4,8 @@
 use crate::Failure;
 use crate::feeds::parse_region;
 use chrono::NaiveDate;
-use jiuzhu_verify::batch::{self};
 use jiuzhu_verify::Rules;
+use jiuzhu_verify::batch::{self};
 use serde_json::json;
 use std::collections::HashSet;
 use std::path::Path;
@@ -14,6 +14,7 @@ use std::time::Instant;
 /// The per-application check (casework 核对) timed: an embedded database of `households`
 /// households with all their feeds imported; for up to 500 of them, read the household and
 /// check it against the stored department rows, as the 核对 step does.
+#[allow(clippy::expect_used, reason = "a constant date")]
 pub async fn single_check_latency(households: usize, seed: u64) -> Result<serde_json::Value, Failure> {
     let as_of = NaiveDate::from_ymd_opt(2026, 12, 2).expect("valid");
     let tmp = tempfile::tempdir()?;
@@ -180,6 +181,7 @@ fn run_engine(
 
 /// `jiuzhu bench verify`: generate, run the batch check, run the same check in DuckDB on the
 /// same files; compare results and times. Last line: JSON.
+#[allow(clippy::expect_used, reason = "a constant date")]
 pub fn bench(
     region: &str,
     households: usize,

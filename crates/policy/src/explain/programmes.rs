@@ -269,7 +269,8 @@ pub(super) fn rigid_reasons(f: &Facts, p: &Params, assets_ok: bool, covered: boo
 
 /// 临时救助: (status, amount, whether the town may approve it alone, reasons).
 pub(super) fn temporary_result(f: &Facts, p: &Params, temporary: Option<Temporary>) -> (Status, i64, Option<bool>, Vec<Reason>) {
-    let Some(temporary) = temporary else {
+    // `temporary` is there exactly when an emergency is.
+    let (Some(temporary), Some(emergency)) = (temporary, f.emergency) else {
         return (
             Status::NotEligible,
             0,
@@ -283,7 +284,6 @@ pub(super) fn temporary_result(f: &Facts, p: &Params, temporary: Option<Temporar
             )],
         );
     };
-    let emergency = f.emergency.expect("temporary has an emergency");
     let town_limit = p.town_limit.of(p.standard);
     let figures = values!["kind" => emergency.kind, "cost" => emergency.cost, "covered" => emergency.covered, "need" => temporary.need, "cap" => temporary.cap, "town_limit" => town_limit, "amount" => temporary.amount];
     if !temporary.income_ok {

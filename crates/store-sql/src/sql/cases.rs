@@ -87,6 +87,7 @@ fn read_benefit(r: &<Db as sqlx::Database>::Row) -> Result<Benefit> {
     })
 }
 
+#[allow(clippy::expect_used, reason = "case details are plain data with text keys: they always serialise")]
 fn details_json(d: &CaseDetails) -> String {
     serde_json::to_string(d).expect("case details serialise")
 }

@@ -135,7 +135,11 @@ impl HouseholdStore for SqlStore {
         let mut member_rows = Vec::with_capacity(member_count);
         let mut records = Vec::with_capacity(households.len());
         for (h, &hid) in households.iter().zip(&ids) {
-            let pids: Vec<i64> = h.members.iter().map(|_| next.next().expect("allocated")).collect();
+            let pids = h
+                .members
+                .iter()
+                .map(|_| next.next().ok_or_else(|| corrupt("persons.id", "fewer ids allocated than members")))
+                .collect::<Result<Vec<i64>>>()?;
             for (seq, (m, pid)) in h.members.iter().zip(&pids).enumerate() {
                 member_rows.push((*pid, hid, seq as i64, m));
             }

@@ -282,6 +282,7 @@ fn skipped_generation(r: &mut impl Rng, grandparents: u8, grandchildren: u8) -> 
 
 /// An old couple heads; their married son, his wife (a daughter-in-law is `other`) and their
 /// children live with them.
+#[allow(clippy::expect_used, reason = "`push_children` adds exactly the one child asked for")]
 fn three_generations(r: &mut impl Rng, grandchildren: u8) -> Vec<MemberSketch> {
     let age = older_age(r, 60, 82);
     let mut v = couple(r, age, 0.95).to_vec();

@@ -82,6 +82,7 @@ impl Generator {
 
     /// Sets up from divisions already loaded with `Division::load(&cfg.region)` (tests and
     /// callers that need the list anyway load it once).
+    #[allow(clippy::expect_used, reason = "the 12 months before `as_of`, far inside chrono's range")]
     pub fn with_divisions(cfg: &Config, divisions: Vec<Division>) -> Result<Generator, SynthError> {
         let region = &cfg.region;
         if !is_generated_level(region) {
@@ -187,6 +188,7 @@ type WeightedCounties = (Vec<County>, Vec<(usize, u32)>);
 /// The counties of a city or province that have villages, in code order, with their number of
 /// villages as weights. Each county's village weights come from its own stream (numbered by
 /// its code), so adding a county does not change the others.
+#[allow(clippy::expect_used, reason = "a division code is at most 12 digits: it fits a u64")]
 fn counties_of(seed: u64, region: &RegionCode, divisions: &[Division]) -> Result<WeightedCounties, SynthError> {
     let mut counties = Vec::new();
     let mut weights = Vec::new();

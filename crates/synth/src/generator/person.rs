@@ -316,6 +316,10 @@ impl Person {
     }
 
     /// The member record, with a unique ID number from `ids`.
+    #[allow(
+        clippy::expect_used,
+        reason = "the ID number is built from a listed county and a birth date before `as_of`; the kind is from `DisabilityKind::ALL`"
+    )]
     pub(super) fn into_member(self, ids: &mut IdRegistry, as_of: NaiveDate) -> MemberData {
         let (text, _) = ids.assign(self.address_code, self.birth, self.id_sequence);
         let id = IdNumber::parse(&text, as_of).expect("generated ID numbers are valid");

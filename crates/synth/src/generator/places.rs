@@ -51,6 +51,7 @@ impl PlacePool {
     fn len(&self) -> usize {
         self.places.len()
     }
+    #[allow(clippy::expect_used, reason = "callers pick only from a pool that has places")]
     fn pick(&self, r: &mut impl Rng) -> &Place {
         let total = *self.cumulative_weights.last().expect("non-empty pool");
         let x = r.random_range(0..total);
@@ -83,6 +84,7 @@ pub(super) struct Home<'a> {
 impl County {
     /// The county's places from `divisions` (which hold at least the county's towns and
     /// villages); `stream` seeds the village weights (0 for a one-county run).
+    #[allow(clippy::expect_used, reason = "a county code is 6 digits")]
     pub(super) fn new(seed: u64, stream: u64, county: &RegionCode, name: &str, divisions: &[Division]) -> Result<County, SynthError> {
         let (rural, urban) = place_pools(seed, stream, county, divisions);
         if rural.is_empty() && urban.is_empty() {
@@ -108,7 +110,9 @@ impl County {
     fn draw_residence<'a>(&'a self, r: &mut impl Rng, hukou: &'a Place) -> &'a Place {
         if r.chance(0.05) {
             for _ in 0..4 {
-                let candidate = if !self.urban.is_empty() && r.chance(0.6) { self.urban.pick(r) } else { self.rural.pick(r) };
+                // An urban district has no villages: its households move between communities.
+                let to_town = !self.urban.is_empty() && (self.rural.is_empty() || r.chance(0.6));
+                let candidate = if to_town { self.urban.pick(r) } else { self.rural.pick(r) };
                 if candidate.code != hukou.code {
                     return candidate;
                 }
@@ -120,10 +124,8 @@ impl County {
 
 /// The county's villages (rural) and communities (urban) with their weights.
 fn place_pools(seed: u64, stream: u64, county: &RegionCode, divisions: &[Division]) -> (PlacePool, PlacePool) {
-    let town_name = |code: &RegionCode| {
-        let t = code.parent().expect("village has a town");
-        divisions.iter().find(|d| d.code == t).map(|d| d.name.clone()).unwrap_or_default()
-    };
+    let town_name =
+        |code: &RegionCode| code.parent().and_then(|t| divisions.iter().find(|d| d.code == t)).map(|d| d.name.clone()).unwrap_or_default();
     // Village sizes: log-normal weights (σ = 0.6, so the 95th-percentile village is ~7×
     // the 5th), because village populations in 庄浪 range from a few hundred people to
     // over 3,000. Drawn from the seed so a different seed is a different county-scape.
@@ -160,6 +162,7 @@ fn urban_share(rural: &PlacePool, urban: &PlacePool) -> f64 {
 
 /// The province's other counties as address codes, six times as likely in the same city
 /// (codes ending `01`, the 市辖区 placeholders, are left out).
+#[allow(clippy::expect_used, reason = "county codes are 6 digits")]
 fn other_counties(county: &RegionCode) -> Vec<(u32, u32)> {
     let city = &county.as_str()[..4];
     let province = &county.as_str()[..2];

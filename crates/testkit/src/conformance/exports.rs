@@ -62,10 +62,8 @@ pub async fn exports_are_decided_once_and_downloaded_once(s: &dyn Store) {
     assert_eq!((tomorrow.state, tomorrow.rows_today), (ExportState::Approved, 1), "counted from `since`");
     // Ten requests of one household each, sent at once by someone with none yet today, against a
     // line of 3: exactly three pass without the approver.
-    let other_clerk = s
-        .create_account(&NewAccount { username: "clerk2".into(), password_hash: "x".into(), ..clerk_account() })
-        .await
-        .unwrap();
+    let other_clerk =
+        s.create_account(&NewAccount { username: "clerk2".into(), password_hash: "x".into(), ..clerk_account() }).await.unwrap();
     let one = NewExport { account_id: other_clerk, username: "clerk2".into(), ..new.clone() };
     let at_once: Vec<_> = (0..10).map(|_| s.request_export(&one, hour_ago, 3)).collect();
     let stored: Vec<RequestedExport> = futures_util::future::join_all(at_once).await.into_iter().map(|r| r.unwrap()).collect();

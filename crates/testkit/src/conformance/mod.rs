@@ -61,15 +61,7 @@ fn opened(role: Role) -> NewCaseEvent {
 }
 
 async fn one_household(s: &dyn Store, village: &str, seq: u32) -> i64 {
-    let regions: Vec<Division> =
-        ["62/甘肃省", "6208/平凉市", "620825/庄浪县", "620825100/水洛镇", "620825100201/何马村", "620825101/南湖镇", "620825101201/南湖村"]
-            .iter()
-            .map(|x| {
-                let (c, n) = x.split_once('/').unwrap();
-                Division { code: code(c), name: n.into() }
-            })
-            .collect();
-    s.upsert_regions(&regions).await.unwrap();
+    s.upsert_regions(&crate::fixtures::two_towns()).await.unwrap();
     s.insert_households(&[sample_household(village, "王建国", seq)], &actor()).await.unwrap()[0]
 }
 

@@ -134,7 +134,7 @@ pub struct AssessmentCreated {
 }
 
 /// Assess a registered household in your region and keep the result.
-#[utoipa::path(post, path = "/api/v1/households/{id}/assessments", request_body = Option<AssessRequest>,
+#[utoipa::path(post, path = "/api/v1/households/{id}/assessments", params(crate::extract::Id), request_body = Option<AssessRequest>,
     responses((status = 201, body = AssessmentCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn assess_household(
     State(state): State<AppState>,
@@ -162,7 +162,7 @@ pub struct AssessmentSummary {
 }
 
 /// A household's stored assessments, newest first.
-#[utoipa::path(get, path = "/api/v1/households/{id}/assessments", responses((status = 200, body = [AssessmentSummary]), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/households/{id}/assessments", params(crate::extract::Id), responses((status = 200, body = [AssessmentSummary]), (status = 404, body = ErrorBody)))]
 pub(crate) async fn list_assessments(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,

@@ -81,6 +81,22 @@ impl utoipa::PartialSchema for Id {
 
 impl utoipa::ToSchema for Id {}
 
+/// A path of one id (`/api/v1/households/{id}`): the parameter `id`, a plain integer.
+impl utoipa::IntoParams for Id {
+    fn into_params(parameter_in: impl Fn() -> Option<utoipa::openapi::path::ParameterIn>) -> Vec<utoipa::openapi::path::Parameter> {
+        use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+        vec![
+            ParameterBuilder::new()
+                .name("id")
+                .parameter_in(parameter_in().unwrap_or(ParameterIn::Path))
+                .required(utoipa::openapi::Required::True)
+                .description(Some("decimal digits only: no sign, no leading zero"))
+                .schema(Some(<i64 as utoipa::PartialSchema>::schema()))
+                .build(),
+        ]
+    }
+}
+
 /// Whether a path percent-encodes a letter or digit: never needed, and a way to write the same
 /// path twice.
 fn encodes_unreserved(path: &str) -> bool {

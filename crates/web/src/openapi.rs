@@ -46,6 +46,7 @@ use utoipa_swagger_ui::SwaggerUi;
     ),
     components(schemas(
         ErrorBody,
+        crate::extract::Id,
         crate::households::view::SummaryView,
         crate::households::view::HouseholdView,
         crate::households::view::HistoryView,

@@ -124,7 +124,7 @@ pub struct RevealView {
 
 /// Shows a household's full identifiers to a case worker, with a purpose and the password typed
 /// again; audited (fields, purpose, whether the household is in the caller's caseload).
-#[utoipa::path(post, path = "/api/v1/households/{id}/reveal", request_body = RevealBody,
+#[utoipa::path(post, path = "/api/v1/households/{id}/reveal", params(crate::extract::Id), request_body = RevealBody,
     responses((status = 200, body = RevealView), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn api_reveal(
     State(state): State<AppState>,

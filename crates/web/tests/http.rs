@@ -248,13 +248,28 @@ async fn health_openapi_and_region_tree() {
     for path in ["/api/v1/session", "/api/v1/households", "/api/v1/households/{id}", "/api/v1/regions"] {
         assert!(spec["paths"].get(path).is_some(), "{path} documented");
     }
-    // Every operation documents the errors any request may get.
+    // Every operation documents the errors any request may get, and each `{param}` of its path.
     for (path, item) in spec["paths"].as_object().unwrap() {
         for (method, op) in item.as_object().unwrap() {
+            let declared: Vec<&str> = op["parameters"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .filter(|p| p["in"] == "path")
+                .filter_map(|p| p["name"].as_str())
+                .collect();
+            for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
+                assert!(declared.contains(&name), "{method} {path} declares its path parameter {name}: {declared:?}");
+            }
             for code in ["400", "401", "403", "415", "422"] {
                 assert!(op["responses"].get(code).is_some(), "{method} {path} documents {code}");
             }
         }
+    }
+    // Every reference resolves.
+    let text = spec.to_string();
+    for reference in text.split("\"$ref\":\"#/components/schemas/").skip(1).filter_map(|s| s.split('"').next()) {
+        assert!(spec["components"]["schemas"].get(reference).is_some(), "schema {reference} is referenced but not defined");
     }
     let c = login(&w.app, "window_clerk_a", PASSWORD).await.unwrap();
     let (_, top, _) = send(&w.app, c.get("/api/v1/regions")).await;

@@ -193,7 +193,7 @@ pub struct StepBody {
 }
 
 /// One case with its timeline and the steps the caller may take.
-#[utoipa::path(get, path = "/api/v1/cases/{id}", responses((status = 200, body = CaseJson), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}", params(crate::extract::Id), responses((status = 200, body = CaseJson), (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_case(
     State(state): State<AppState>,
     RequireUser(u): RequireUser,
@@ -208,7 +208,7 @@ pub(crate) async fn api_case(
 /// `resolve_objection`, `end_publicity`, `spot_check`, `approve`, `reject`, `send_back`, `extend`,
 /// `grant_emergency`, `paperwork_done`, `accept_referral`, `answer_referral`, `close_need`,
 /// `withdraw`. 409 when someone else acted first or the step is not possible now.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", request_body = StepBody,
+#[utoipa::path(post, path = "/api/v1/cases/{id}/steps", params(crate::extract::Id), request_body = StepBody,
     responses((status = 200, body = CaseJson), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn api_step(
     State(state): State<AppState>,

@@ -232,7 +232,7 @@ pub struct IntakeCreated {
 }
 
 /// 受理: opens one case per kind asked for (all or nothing); window clerks only.
-#[utoipa::path(post, path = "/api/v1/households/{id}/intakes", request_body = IntakeBody,
+#[utoipa::path(post, path = "/api/v1/households/{id}/intakes", params(crate::extract::Id), request_body = IntakeBody,
     responses((status = 201, body = IntakeCreated), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn api_intake(
     State(state): State<AppState>,
@@ -277,7 +277,7 @@ pub(crate) async fn api_intake(
 }
 
 /// A household's applications and reviews, newest first.
-#[utoipa::path(get, path = "/api/v1/households/{id}/cases", responses((status = 200, body = [CaseRow]), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/households/{id}/cases", params(crate::extract::Id), responses((status = 200, body = [CaseRow]), (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_household_cases(
     State(state): State<AppState>,
     RequireUser(u): RequireUser,

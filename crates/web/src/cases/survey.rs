@@ -100,7 +100,7 @@ pub struct PhotoId {
 }
 
 /// The photos of a case (investigators add them during the survey).
-#[utoipa::path(get, path = "/api/v1/cases/{id}/photos", responses((status = 200, body = [PhotoId]), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/cases/{id}/photos", params(crate::extract::Id), responses((status = 200, body = [PhotoId]), (status = 404, body = ErrorBody)))]
 pub(crate) async fn api_photos(
     State(state): State<AppState>,
     RequireUser(u): RequireUser,
@@ -110,7 +110,7 @@ pub(crate) async fn api_photos(
 }
 
 /// Adds a survey photo: multipart field `photo` (JPEG, PNG or WebP, at most 5 MB) and `caption`.
-#[utoipa::path(post, path = "/api/v1/cases/{id}/photos", request_body(content = String, content_type = "multipart/form-data"),
+#[utoipa::path(post, path = "/api/v1/cases/{id}/photos", params(crate::extract::Id), request_body(content = String, content_type = "multipart/form-data"),
     responses((status = 201, body = PhotoId), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn api_photo_upload(
     State(state): State<AppState>,

@@ -44,7 +44,7 @@ pub(crate) async fn list_households(
 }
 
 /// One household with members and records; 404 outside the caller's region.
-#[utoipa::path(get, path = "/api/v1/households/{id}", responses((status = 200, body = HouseholdView), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/households/{id}", params(crate::extract::Id), responses((status = 200, body = HouseholdView), (status = 404, body = ErrorBody)))]
 pub(crate) async fn get_household(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,
@@ -83,7 +83,7 @@ pub struct Versioned<T> {
 }
 
 /// Replace the household-level fields. Body: the household fields and `version`.
-#[utoipa::path(put, path = "/api/v1/households/{id}", request_body(content = Object, description = "HouseholdInput + version"),
+#[utoipa::path(put, path = "/api/v1/households/{id}", params(crate::extract::Id), request_body(content = Object, description = "HouseholdInput + version"),
     responses((status = 204), (status = 409, body = ErrorBody, description = "changed by someone else"), (status = 422, body = ErrorBody)))]
 pub(crate) async fn update_household(
     State(state): State<AppState>,
@@ -96,7 +96,7 @@ pub(crate) async fn update_household(
 }
 
 /// Add a member. Body: member fields and the household's `version`.
-#[utoipa::path(post, path = "/api/v1/households/{id}/members", request_body(content = Object, description = "MemberInput + version"),
+#[utoipa::path(post, path = "/api/v1/households/{id}/members", params(crate::extract::Id), request_body(content = Object, description = "MemberInput + version"),
     responses((status = 201, body = Created), (status = 422, body = ErrorBody)))]
 pub(crate) async fn add_member(
     State(state): State<AppState>,
@@ -109,7 +109,7 @@ pub(crate) async fn add_member(
 }
 
 /// Replace a member's fields. Body: member fields and the household's `version`.
-#[utoipa::path(put, path = "/api/v1/households/{id}/members/{member_id}", request_body(content = Object, description = "MemberInput + version"),
+#[utoipa::path(put, path = "/api/v1/households/{id}/members/{member_id}", params(("id" = i64, Path, description = "the household"), ("member_id" = i64, Path, description = "the member")), request_body(content = Object, description = "MemberInput + version"),
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn update_member(
     State(state): State<AppState>,
@@ -129,7 +129,7 @@ pub struct MoveRequest {
 }
 
 /// Move a member to another household in the caller's region (recorded in both histories).
-#[utoipa::path(post, path = "/api/v1/households/{id}/members/{member_id}/move", request_body(content = Object, description = "{version, to_household}"),
+#[utoipa::path(post, path = "/api/v1/households/{id}/members/{member_id}/move", params(("id" = i64, Path, description = "the household"), ("member_id" = i64, Path, description = "the member")), request_body(content = Object, description = "{version, to_household}"),
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn move_member(
     State(state): State<AppState>,
@@ -143,7 +143,7 @@ pub(crate) async fn move_member(
 }
 
 /// Replace incomes, assets, expenses and supporters at once (member references are member ids).
-#[utoipa::path(put, path = "/api/v1/households/{id}/records", request_body(content = Object, description = "RecordsInput + version"),
+#[utoipa::path(put, path = "/api/v1/households/{id}/records", params(crate::extract::Id), request_body(content = Object, description = "RecordsInput + version"),
     responses((status = 204), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn replace_records(
     State(state): State<AppState>,
@@ -156,7 +156,7 @@ pub(crate) async fn replace_records(
 }
 
 /// The household's change history (identifiers masked).
-#[utoipa::path(get, path = "/api/v1/households/{id}/history", responses((status = 200, body = Vec<HistoryView>), (status = 404, body = ErrorBody)))]
+#[utoipa::path(get, path = "/api/v1/households/{id}/history", params(crate::extract::Id), responses((status = 200, body = Vec<HistoryView>), (status = 404, body = ErrorBody)))]
 pub(crate) async fn household_history(
     State(state): State<AppState>,
     RequireUser(user): RequireUser,

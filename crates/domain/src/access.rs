@@ -55,6 +55,10 @@ impl Field {
         }
     }
 
+    pub fn parse(s: &str) -> Option<Field> {
+        Field::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
     pub fn zh(self) -> &'static str {
         match self {
             Field::Name => "姓名",

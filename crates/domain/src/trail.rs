@@ -161,6 +161,39 @@ pub enum ObjectKind {
 }
 
 impl ObjectKind {
+    pub const ALL: [ObjectKind; 10] = [
+        ObjectKind::Household,
+        ObjectKind::Case,
+        ObjectKind::Benefit,
+        ObjectKind::Photo,
+        ObjectKind::Assessment,
+        ObjectKind::Export,
+        ObjectKind::Alert,
+        ObjectKind::Account,
+        ObjectKind::FeedImport,
+        ObjectKind::Session,
+    ];
+
+    pub fn parse(s: &str) -> Option<ObjectKind> {
+        ObjectKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
+    /// The kind in words, for the audit pages.
+    pub fn zh(self) -> &'static str {
+        match self {
+            ObjectKind::Household => "家庭",
+            ObjectKind::Case => "案件",
+            ObjectKind::Benefit => "救助待遇",
+            ObjectKind::Photo => "照片",
+            ObjectKind::Assessment => "研判结果",
+            ObjectKind::Export => "名册导出",
+            ObjectKind::Alert => "预警",
+            ObjectKind::Account => "账号",
+            ObjectKind::FeedImport => "部门数据导入",
+            ObjectKind::Session => "登录会话",
+        }
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             ObjectKind::Household => "household",

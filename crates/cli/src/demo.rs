@@ -288,6 +288,8 @@ async fn advance(
 /// `dir/feeds/` (with planted.csv), then imported like a clerk would, then 主动发现 run.
 pub async fn seed_demo_feeds(store: &Arc<dyn Store>, households: usize, seed: u64, as_of: NaiveDate, dir: &Path) -> Result<(), Failure> {
     let feeds_dir = dir.join("feeds");
+    // Department files hold ID numbers (synthetic here, real in production): the owner's only.
+    crate::private::create_dir(&feeds_dir)?;
     crate::feeds::write_and_import_feeds(store, households, seed, as_of, &feeds_dir).await?;
     let policies = jiuzhu_policy::Policies::builtin();
     let spinner = crate::progress::spinner("主动发现 proactive discovery");

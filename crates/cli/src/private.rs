@@ -30,3 +30,25 @@ pub fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     }
     options.open(path)?.write_all(bytes)
 }
+
+#[cfg(all(test, unix))]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn folders_and_files_are_the_owners_only_even_when_they_were_looser() {
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("data");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::set_permissions(&dir, std::fs::Permissions::from_mode(0o755)).unwrap();
+        create_dir(&dir).unwrap();
+        assert_eq!(mode(&dir), 0o700);
+        let file = dir.join("demo-accounts.json");
+        std::fs::write(&file, "old").unwrap();
+        std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
+        write(&file, b"new").unwrap();
+        assert_eq!((mode(&file), std::fs::read_to_string(&file).unwrap().as_str()), (0o600, "new"));
+    }
+}

@@ -144,6 +144,37 @@ pub fn batch(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, findin
 }
 
 /// `--region`: a county, city or province code.
+/// `jiuzhu gen`: a synthetic population of `region` and its department feeds written to `dir`
+/// in `format`, with a progress bar; the files written.
+pub fn generate_files(
+    dir: &Path,
+    region: &str,
+    households: usize,
+    seed: u64,
+    as_of: NaiveDate,
+    format: jiuzhu_verify::sink::FeedFormat,
+) -> Result<Vec<PathBuf>, Failure> {
+    let cfg = jiuzhu_synth::Config::new(households, seed, as_of).with_region(parse_region(region)?);
+    let generator = jiuzhu_synth::Generator::try_new(&cfg).map_err(|e| Failure::input(format!("--region: {e}")))?;
+    let mut writer = jiuzhu_synth::FilesWriter::create_with(dir, &cfg, generator.divisions(), format)?;
+    let bar = crate::progress::progress(households as u64, "生成 generating");
+    let mut failed = None;
+    generator.each(|i, h| {
+        if failed.is_none()
+            && let Err(e) = writer.write(i, &h)
+        {
+            failed = Some(e);
+        }
+        bar.inc(1);
+    });
+    if let Some(e) = failed {
+        return Err(e.into());
+    }
+    let files = writer.finish()?;
+    bar.finish_and_clear();
+    Ok(files)
+}
+
 pub fn parse_region(code: &str) -> Result<jiuzhu_domain::RegionCode, Failure> {
     jiuzhu_domain::RegionCode::parse(code).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))
 }

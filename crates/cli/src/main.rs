@@ -445,26 +445,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 "parquet" => jiuzhu_verify::sink::FeedFormat::Parquet,
                 other => return Err(Failure::input(format!("--format: 应为 csv 或 parquet / must be csv or parquet, not {other}"))),
             };
-            let region = crate::feeds::parse_region(&region)?;
-            let cfg = jiuzhu_synth::Config::new(households, seed, as_of.unwrap_or_else(today)).with_region(region);
             let started = std::time::Instant::now();
-            let generator = jiuzhu_synth::Generator::try_new(&cfg).map_err(|e| Failure::input(format!("--region: {e}")))?;
-            let mut writer = jiuzhu_synth::FilesWriter::create_with(&out, &cfg, generator.divisions(), format)?;
-            let bar = crate::progress::progress(households as u64, "生成 generating");
-            let mut failed = None;
-            generator.each(|i, h| {
-                if failed.is_none()
-                    && let Err(e) = writer.write(i, &h)
-                {
-                    failed = Some(e);
-                }
-                bar.inc(1);
-            });
-            if let Some(e) = failed {
-                return Err(e.into());
-            }
-            let files = writer.finish()?;
-            bar.finish_and_clear();
+            let files = crate::feeds::generate_files(&out, &region, households, seed, as_of.unwrap_or_else(today), format)?;
             for f in &files {
                 println!("{}", f.display());
             }

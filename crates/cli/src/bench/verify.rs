@@ -2,7 +2,6 @@
 //! same rules as SQL, and the per-application check's latency.
 
 use crate::Failure;
-use crate::feeds::parse_region;
 use chrono::NaiveDate;
 use jiuzhu_verify::Rules;
 use jiuzhu_verify::batch::{self};
@@ -53,25 +52,7 @@ pub async fn single_check_latency(households: usize, seed: u64) -> Result<serde_
 
 /// Writes a population of `region` with Parquet feeds into `dir`.
 fn generate(dir: &Path, region: &str, households: usize, seed: u64, as_of: NaiveDate) -> Result<(), Failure> {
-    let cfg = jiuzhu_synth::Config::new(households, seed, as_of).with_region(parse_region(region)?);
-    let generator = jiuzhu_synth::Generator::try_new(&cfg).map_err(|e| Failure::input(format!("--region: {e}")))?;
-    let mut writer = jiuzhu_synth::FilesWriter::create_with(dir, &cfg, generator.divisions(), jiuzhu_verify::sink::FeedFormat::Parquet)?;
-    let bar = crate::progress::progress(households as u64, "生成 generating");
-    let mut failed = None;
-    generator.each(|i, h| {
-        if failed.is_none()
-            && let Err(e) = writer.write(i, &h)
-        {
-            failed = Some(e);
-        }
-        bar.inc(1);
-    });
-    if let Some(e) = failed {
-        return Err(e.into());
-    }
-    writer.finish()?;
-    bar.finish_and_clear();
-    Ok(())
+    crate::feeds::generate_files(dir, region, households, seed, as_of, jiuzhu_verify::sink::FeedFormat::Parquet).map(|_| ())
 }
 
 /// Each engine's runner: `python3 SCRIPT SQL OUT THREADS DIR` writes the findings as CSV to OUT

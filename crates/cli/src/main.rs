@@ -33,7 +33,7 @@ struct Cli {
     /// Alert thresholds (YAML, see docs/security.md §3); default: the built-in values.
     #[arg(long, global = true)]
     alerts: Option<PathBuf>,
-    /// Roster exports of more households than this need a county approver (导出审批).
+    /// Roster exports: when one person asks for more households than this in a day (Beijing time), a county approver decides (导出审批).
     #[arg(long, global = true, default_value_t = jiuzhu_domain::access::EXPORT_APPROVAL_ROWS, value_parser = clap::value_parser!(i64).range(0..))]
     export_approval_rows: i64,
     #[command(subcommand)]

@@ -312,17 +312,19 @@ enum AuditCommand {
 
 #[derive(Subcommand)]
 enum KeysCommand {
-    /// The keys' families, ids and creation times (never the key bytes).
+    /// The keys' families, ids and creation times (never the key bytes), whether they match the
+    /// database, how many values use each key, archived keys and who holds the database.
     Status {
         #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
         database_url: String,
     },
-    /// A new data key; every stored ID number and bank account is re-encrypted under it, then
-    /// the old data keys are dropped from the file. Stop the server first.
+    /// A new data key; every encrypted value (identifiers, department data) is re-encrypted under
+    /// it, then old keys no value uses are archived beside the key file (keys.retired-*.yaml) and
+    /// dropped from it. Refused while a server runs; run again after an interruption.
     Rotate {
         #[arg(long, default_value = "sqlite://jiuzhu-data/jiuzhu.db")]
         database_url: String,
-        /// Also a new blind-index key (every ID number's search index is recomputed).
+        /// Also a new blind-index key (every ID number's and department row's index is recomputed).
         #[arg(long)]
         index: bool,
         /// Also a new audit-seal key for entries from now on (old ones stay to verify the past).
@@ -407,13 +409,17 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             private::create_dir(&data_dir)?;
             let url = format!("sqlite://{}", data_dir.join("jiuzhu.db").display());
             let (store, keys) = keys::open_keyed(&url, key_file).await?;
+            // Held while this process may write: `keys rotate` refuses to run meanwhile.
+            let lease = keys::hold_server_lease(&store, &keys).await?;
             let accounts = demo::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             demo::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
             let settings =
                 jiuzhu_web::Settings { thresholds, export_approval_rows: cli.export_approval_rows, ..jiuzhu_web::Settings::new(&data_dir) };
             let state = jiuzhu_web::AppState::new(store, keys, settings)?;
-            jiuzhu_web::serve(state, listen).await.map_err(|e| Failure::other(format!("{e:#}")))?;
+            let served = jiuzhu_web::serve(state, listen).await;
+            lease.release().await;
+            served.map_err(|e| Failure::other(format!("{e:#}")))?;
         }
         Command::Serve { database_url, listen, secure_cookies } => {
             if let Some(path) = database_url.strip_prefix("sqlite://")
@@ -422,6 +428,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 private::create_dir(dir)?;
             }
             let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
+            let lease = keys::hold_server_lease(&store, &keys).await?;
             let backend = store.backend();
             let settings = jiuzhu_web::Settings {
                 secure_cookies,
@@ -431,7 +438,9 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             };
             let state = jiuzhu_web::AppState::new(store, keys, settings)?;
             println!("救助 jiuzhu: http://{listen} ({backend})");
-            jiuzhu_web::serve(state, listen).await.map_err(|e| Failure::other(format!("{e:#}")))?;
+            let served = jiuzhu_web::serve(state, listen).await;
+            lease.release().await;
+            served.map_err(|e| Failure::other(format!("{e:#}")))?;
         }
         Command::Seed { database_url, households, seed, accounts_dir, as_of } => {
             private::create_dir(&accounts_dir)?;
@@ -479,16 +488,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let text = std::fs::read_to_string(&file).map_err(|e| Failure::input(format!("{}: {e}", file.display())))?;
             let store = keys::open(&database_url, key_file).await?;
             let cw = services::casework(&store).await?;
-            let n = cw.import_calendar_year(None, year, &text, &source).await.map_err(|e| match e {
+            let r = cw.import_calendar_year(None, year, &text, &source).await.map_err(|e| match e {
                 jiuzhu_casework::CaseworkError::Invalid(v) => {
                     Failure::input(v.0.iter().map(|e| format!("{}: {} / {}", file.display(), e.zh, e.en)).collect::<Vec<_>>().join("\n"))
                 }
                 e => Failure::from(e),
             })?;
-            println!(
-                "{year} imported from {}; deadlines computed for {n} cases / 已导入 {year} 年节假日安排，{n} 个案件的期限已计算",
-                file.display()
-            );
+            print!("{}", calendar_import_text(&r, &file));
         }
         Command::Casework { command: CaseworkCommand::Tick { database_url, date } } => {
             let store = keys::open(&database_url, key_file).await?;
@@ -496,7 +502,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let r = cw.tick(date.unwrap_or_else(today)).await?;
             println!("{}", serde_json::to_string(&r)?);
         }
-        Command::Keys { command: KeysCommand::Status { database_url } } => keys::status(&database_url, key_file)?,
+        Command::Keys { command: KeysCommand::Status { database_url } } => keys::status(&database_url, key_file).await?,
         Command::Keys { command: KeysCommand::Rotate { database_url, index, audit } } => {
             keys::rotate(&database_url, key_file, index, audit).await?
         }
@@ -597,4 +603,27 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         }
     }
     Ok(())
+}
+
+/// What `calendar import` prints: each case whose deadlines moved or were computed, old → new,
+/// and the counts (Chinese · English).
+fn calendar_import_text(r: &jiuzhu_casework::service::CalendarImportReport, file: &std::path::Path) -> String {
+    let (year, sha) = (r.year, &r.sha256);
+    if r.unchanged {
+        return format!(
+            "{year} 年节假日安排与已导入的文件相同（sha256 {sha}），未作任何更改 · {year}: the same file as imported already (sha256 {sha}); nothing changed\n"
+        );
+    }
+    let day = |d: Option<chrono::NaiveDate>| d.map(|d| d.to_string()).unwrap_or_else(|| "待定 pending".into());
+    let mut out = format!("已导入 {year} 年节假日安排 · {year} imported from {} (sha256 {sha})\n", file.display());
+    for c in &r.cases {
+        let moves: Vec<String> =
+            c.moves.iter().map(|m| format!("{} {} {} → {}", m.kind.zh(), m.kind.en(), day(m.old), day(m.new))).collect();
+        out += &format!("案件 case {}: {}\n", c.case_id, moves.join("; "));
+    }
+    let (moved, computed) = (r.moved(), r.computed());
+    out += &format!(
+        "{moved} 个案件的期限已变更，{computed} 个案件的期限已计算 · deadlines moved for {moved} cases, computed for {computed} cases\n"
+    );
+    out
 }

@@ -8,17 +8,19 @@
 //!   storing it, and seals the audit trail's hash chain.
 //!
 //! Keys live in a file (or the `JIUZHU_KEYS` environment variable), never in the database
-//! (GB/T 39786-2021 §8.4). Every key has a small id that is stored beside what it protects, so a
-//! key can be rotated while the system runs: new writes use the newest key, old rows are
-//! re-encrypted in the background (`jiuzhu keys rotate`), and lookups try every index key until
-//! the old one is retired.
+//! (GB/T 39786-2021 §8.4). Every key has a small id that is stored beside what it protects: new
+//! writes use the newest key, `jiuzhu keys rotate` re-encrypts and re-indexes old rows, lookups
+//! try every index key meanwhile, and a key is retired (archived beside the key file, see
+//! [`Keyring::archive`]) only when no stored value carries it any more.
 
 use aes_gcm::aead::generic_array::GenericArray;
 use aes_gcm::aead::{Aead, KeyInit, Payload};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use std::path::Path;
+
+mod file;
+pub use file::loose_mode;
 
 type Sm4Gcm = aes_gcm::AesGcm<sm4::Sm4, aes_gcm::aead::consts::U12>;
 type HmacSm3 = Hmac<sm3::Sm3>;
@@ -202,42 +204,18 @@ impl Keyring {
     }
 
     /// The key file's text.
-    #[allow(clippy::expect_used, reason = "ids and strings only: YAML serialisation cannot fail")]
     pub fn to_text(&self) -> String {
-        let file = KeyFile { data: entries(&self.data), index: entries(&self.index), audit: entries(&self.audit) };
-        format!(
+        self.text_with(
             "# jiuzhu 密钥文件 / key file. 保存在数据库及其备份之外；丢失则加密数据无法恢复。\n\
-             # Keep it outside the database and its backups; without it encrypted data cannot be read.\n{}",
-            serde_norway::to_string(&file).expect("the key file serialises")
+             # Keep it outside the database and its backups; without it encrypted data cannot be read.\n",
         )
     }
 
-    pub fn load(path: &Path) -> Result<Keyring, KeyError> {
-        let text =
-            std::fs::read_to_string(path).map_err(|e| KeyError::Read { path: path.display().to_string(), message: e.to_string() })?;
-        Keyring::parse(&text)
-    }
-
-    /// Writes the key file readable by its owner only, replacing it atomically.
-    pub fn save(&self, path: &Path) -> Result<(), KeyError> {
-        let err = |e: std::io::Error| KeyError::Write { path: path.display().to_string(), message: e.to_string() };
-        let tmp = path.with_extension("tmp");
-        {
-            use std::io::Write;
-            let mut options = std::fs::OpenOptions::new();
-            options.write(true).create(true).truncate(true);
-            #[cfg(unix)]
-            std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-            let mut f = options.open(&tmp).map_err(err)?;
-            f.write_all(self.to_text().as_bytes()).map_err(err)?;
-            f.sync_all().map_err(err)?;
-        }
-        std::fs::rename(&tmp, path).map_err(err)
-    }
-
-    /// The keys in `JIUZHU_KEYS`, when it is set.
-    pub fn from_env() -> Option<Result<Keyring, KeyError>> {
-        std::env::var(KEYS_ENV).ok().map(|t| Keyring::parse(&t))
+    /// The key file's text under a comment of `header` (lines starting with `#`).
+    #[allow(clippy::expect_used, reason = "ids and strings only: YAML serialisation cannot fail")]
+    fn text_with(&self, header: &str) -> String {
+        let file = KeyFile { data: entries(&self.data), index: entries(&self.index), audit: entries(&self.audit) };
+        format!("{header}{}", serde_norway::to_string(&file).expect("the key file serialises"))
     }
 
     /// Fixed keys for tests and benchmarks that must be reproducible. Never for real data.
@@ -270,13 +248,39 @@ impl Keyring {
         }
     }
 
-    /// Drops every data and index key but the active ones (after every row was re-encrypted and
-    /// re-indexed). Audit keys are never dropped.
-    pub fn retire_old(&mut self) -> usize {
-        let before = self.data.len() + self.index.len();
-        self.data.drain(..self.data.len() - 1);
-        self.index.drain(..self.index.len() - 1);
-        before - 2
+    /// The ids of a family's keys, oldest first (the last is the active one).
+    pub fn ids(&self, kind: KeyKind) -> Vec<u8> {
+        match kind {
+            KeyKind::Data => self.data.iter().map(|k| k.id).collect(),
+            KeyKind::Index => self.index.iter().map(|k| k.id).collect(),
+            KeyKind::Audit => self.audit.iter().map(|k| k.id).collect(),
+        }
+    }
+
+    /// The id of the family's active (newest) key.
+    pub fn active_id(&self, kind: KeyKind) -> u8 {
+        match kind {
+            KeyKind::Data => self.active_data().id,
+            KeyKind::Index => self.active_index().id,
+            KeyKind::Audit => self.active_audit().id,
+        }
+    }
+
+    /// Drops the data or index keys of `kind` that are neither active nor in `in_use` (ids some
+    /// stored value still carries); returns the ids dropped. Audit keys are never dropped: old
+    /// entries stay verifiable.
+    pub fn retire_unused(&mut self, kind: KeyKind, in_use: &[u8]) -> Vec<u8> {
+        fn drop_unused<const N: usize>(keys: &mut Vec<Key<N>>, in_use: &[u8]) -> Vec<u8> {
+            let active = keys.last().map(|k| k.id);
+            let gone: Vec<u8> = keys.iter().map(|k| k.id).filter(|id| Some(*id) != active && !in_use.contains(id)).collect();
+            keys.retain(|k| !gone.contains(&k.id));
+            gone
+        }
+        match kind {
+            KeyKind::Data => drop_unused(&mut self.data, in_use),
+            KeyKind::Index => drop_unused(&mut self.index, in_use),
+            KeyKind::Audit => Vec::new(),
+        }
     }
 
     /// Encrypts `plaintext` under the active data key, bound to `context` (table, column and row).
@@ -327,6 +331,12 @@ impl Keyring {
     /// The value's blind index under every index key, active first (lookups during rotation).
     pub fn blind_indexes(&self, domain: &str, value: &[u8]) -> Vec<Vec<u8>> {
         self.index.iter().rev().map(|k| Self::index_with(k, domain, value)).collect()
+    }
+
+    /// The value's blind index under index key `key_id` (`None`: the key file lacks it), to check
+    /// a stored index against the key that made it.
+    pub fn blind_index_under(&self, key_id: u8, domain: &str, value: &[u8]) -> Option<Vec<u8>> {
+        self.index.iter().find(|k| k.id == key_id).map(|k| Self::index_with(k, domain, value))
     }
 
     pub fn is_current_index(&self, index: &[u8]) -> bool {
@@ -432,7 +442,14 @@ mod tests {
         assert_eq!(all.len(), 2);
         assert!(all.contains(&old_index));
         assert_eq!(all[0], keys.blind_index("id_number", b"v"));
-        assert_eq!(keys.retire_old(), 2);
+        // A key some row still carries is kept; the active one always is.
+        assert_eq!(keys.retire_unused(KeyKind::Index, &[1]), Vec::<u8>::new());
+        assert_eq!(keys.ids(KeyKind::Index), [1, 2]);
+        assert_eq!(keys.retire_unused(KeyKind::Data, &[]), [1]);
+        assert_eq!(keys.retire_unused(KeyKind::Index, &[2]), [1]);
+        keys.rotate(KeyKind::Audit, "2026-12-02").unwrap();
+        assert_eq!(keys.retire_unused(KeyKind::Audit, &[]), Vec::<u8>::new(), "audit keys are never dropped");
+        assert_eq!((keys.ids(KeyKind::Data), keys.active_id(KeyKind::Audit)), (vec![2], 2));
         assert_eq!(keys.decrypt("c", &old), Err(CryptoError::MissingKey { kind: "data", id: 1 }));
         assert_eq!(keys.decrypt("c", &new).unwrap(), b"y");
     }
@@ -445,6 +462,8 @@ mod tests {
         assert_ne!(a.blind_index("id_number", b"v"), b.blind_index("id_number", b"v"));
         assert_ne!(a.blind_index("id_number", b"v"), a.blind_index("bank", b"v"));
         assert_eq!(a.blind_index("id_number", b"v").len(), 17);
+        assert_eq!(a.blind_index_under(1, "id_number", b"v"), Some(a.blind_index("id_number", b"v")));
+        assert_eq!(a.blind_index_under(2, "id_number", b"v"), None, "a key the file lacks");
     }
 
     #[test]

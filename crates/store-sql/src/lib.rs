@@ -7,6 +7,7 @@
 //! transaction, allocating ids, migrations — lives in `sqlite.rs` and `postgres.rs`. Each backend
 //! has its own migrations folder.
 
+pub mod columns;
 pub mod postgres;
 pub mod sqlite;
 

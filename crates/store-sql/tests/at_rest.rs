@@ -1,10 +1,13 @@
-//! Identifiers at rest (SQLite files): never in the clear on disk, unreadable without the key
-//! file, and still found by ID number across a key rotation.
+//! Identifiers at rest (SQLite files): never in the clear on disk — every column of the registry
+//! (`jiuzhu_store_sql::columns`) is scanned for — unreadable without the key file, and still found
+//! by ID number across a key rotation.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use jiuzhu_crypto::{KeyKind, Keyring};
 use jiuzhu_domain::Actor;
-use jiuzhu_store::{HouseholdStore, MaintenanceStore, RegionStore, RekeyTable};
+use jiuzhu_store::{
+    FeedStore, HouseholdStore, ImportStart, KeyFamily, MaintenanceStore, NewFeedImport, NewFeedRecord, RegionStore, rekey_all,
+};
 use jiuzhu_store_sql::sqlite::SqlStore;
 use jiuzhu_testkit::fixtures::{id_number, sample_household};
 use std::path::Path;
@@ -39,11 +42,44 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
     let cert = h.members[1].data.disability.as_ref().and_then(|d| d.certificate.clone()).unwrap();
     let account = h.data.bank_account.as_ref().unwrap().account_no.clone();
     assert_eq!(store.household_of_person(&head_id).await.unwrap(), Some(ids[0]), "found by its blind index");
+    // A department row about someone else, its natural key and details distinctive.
+    let (feed_id, row_key, detail) = (id_number("19700101", 77), "车牌甘L·K0777", r#"{"owner_note":"机密备注"}"#);
+    let ImportStart::Staged { import_id } = store
+        .begin_feed_import(&NewFeedImport {
+            feed: "vehicles".into(),
+            file_name: "v.csv".into(),
+            sha256: "s".into(),
+            rows: 1,
+            imported_by: "t".into(),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("staged")
+    };
+    let record = NewFeedRecord { id_number: feed_id.clone(), key: row_key.into(), on: None, detail: detail.into() };
+    store.stage_feed_records(import_id, "vehicles", &[record]).await.unwrap();
+    store.complete_feed_imports(&[(import_id, 1)]).await.unwrap();
 
+    // One plaintext of every registered column: a column added to the registry needs one here.
+    let secrets: Vec<(&str, String)> = vec![
+        ("persons.id_number_enc", head_id.clone()),
+        ("persons.id_number_enc", id_number("19620315", 12)),
+        ("persons.disability_certificate_enc", cert),
+        ("households.bank_account_enc", account),
+        ("feed_records.detail_enc", detail.into()),
+        ("feed_records.detail_enc", "机密备注".into()),
+        ("feed_records.id_number_enc", feed_id),
+        ("feed_records.row_key_enc", row_key.into()),
+    ];
+    for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
+        let name = format!("{}.{}", c.table, c.column);
+        assert!(secrets.iter().any(|(col, _)| *col == name), "no sample plaintext for {name}: add one to this test");
+    }
     let bytes = files_bytes(&db);
     assert!(contains(&bytes, "王建国"), "the scan reads the files that hold the rows");
-    for secret in [head_id.as_str(), &id_number("19620315", 12), &cert, &account] {
-        assert!(!contains(&bytes, secret), "{secret} must not be on disk in the clear");
+    for (column, secret) in &secrets {
+        assert!(!contains(&bytes, secret), "{column}: {secret} must not be on disk in the clear");
     }
     drop(store);
 
@@ -70,23 +106,15 @@ async fn rotation_re_encrypts_every_row_and_old_keys_can_then_go() {
     let store = SqlStore::open(&db, Arc::new(keys.clone())).await.unwrap();
     // Mid-rotation: rows under the old keys are still found and read.
     assert_eq!(store.household_of_person(&id_number("19600101", 100)).await.unwrap(), Some(ids[0]));
-    let mut rewritten = 0;
-    for table in [RekeyTable::Persons, RekeyTable::Households] {
-        let mut after = 0;
-        loop {
-            let b = store.rekey(table, after, 7).await.unwrap();
-            rewritten += b.rewritten;
-            match b.last_id {
-                Some(id) => after = id,
-                None => break,
-            }
-        }
-    }
-    assert_eq!(rewritten, 60 + 30, "every person and every household with an account");
-    assert_eq!(store.rekey(RekeyTable::Persons, 0, 1000).await.unwrap().rewritten, 0, "a second pass has nothing to do");
+    let pass = rekey_all(&store, 7, &|_, _| {}).await.unwrap();
+    assert_eq!(pass.rewritten, 60 + 30, "every person and every household with an account");
+    assert_eq!(store.rekey("persons", 0, 1000).await.unwrap().rewritten, 0, "a second pass has nothing to do");
+    let usage = store.key_usage().await.unwrap();
+    assert!(usage.iter().filter(|u| u.family != KeyFamily::Audit).all(|u| u.key_id == 2), "{usage:?}");
     drop(store);
 
-    assert_eq!(keys.retire_old(), 2);
+    assert_eq!(keys.retire_unused(KeyKind::Data, &[2]), [1]);
+    assert_eq!(keys.retire_unused(KeyKind::Index, &[2]), [1]);
     let store = SqlStore::open(&db, Arc::new(keys)).await.unwrap();
     for (i, id) in ids.iter().enumerate() {
         let h = store.household(*id).await.unwrap().unwrap();

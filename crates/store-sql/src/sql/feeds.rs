@@ -72,21 +72,25 @@ impl FeedStore for SqlStore {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
             let mut new_rows = 0i64;
-            const PER_ROW: usize = 7;
+            const PER_ROW: usize = 9;
+            use crate::columns::{FEED_DETAIL, FEED_ID_NUMBER, FEED_ROW_INDEX, FEED_ROW_KEY};
             for chunk in records.chunks(MAX_BINDS / PER_ROW) {
                 let ids = alloc_ids(&mut tx, "feed_records", chunk.len()).await.map_err(backend)?;
-                let mut q =
-                    QueryBuilder::<Db>::new("INSERT INTO feed_records (id, import_id, feed, row_key, person_bidx, on_date, detail_enc) ");
+                let mut q = QueryBuilder::<Db>::new(
+                    "INSERT INTO feed_records (id, import_id, feed, row_key, person_bidx, on_date, detail_enc, id_number_enc, row_key_enc) ",
+                );
                 q.push_values(chunk.iter().zip(&ids), |mut b, (r, id)| {
-                    let row_key = self.keys.blind_index("feed_row", format!("{feed}\u{1f}{}", r.key).as_bytes());
-                    let context = format!("feed_records.detail:{id}");
+                    // The indexes' plaintexts are kept encrypted, so a new index key can recompute them.
+                    let row_key = format!("{feed}\u{1f}{}", r.key);
                     b.push_bind(*id)
                         .push_bind(import_id)
                         .push_bind(feed.to_string())
-                        .push_bind(row_key)
+                        .push_bind(self.keys.blind_index(FEED_ROW_INDEX, row_key.as_bytes()))
                         .push_bind(self.keys.blind_index(ID_INDEX, r.id_number.as_bytes()))
                         .push_bind(r.on)
-                        .push_bind(self.keys.encrypt(&context, r.detail.as_bytes()));
+                        .push_bind(self.keys.encrypt(&FEED_DETAIL.context(*id), r.detail.as_bytes()))
+                        .push_bind(self.keys.encrypt(&FEED_ID_NUMBER.context(*id), r.id_number.as_bytes()))
+                        .push_bind(self.keys.encrypt(&FEED_ROW_KEY.context(*id), row_key.as_bytes()));
                 });
                 q.push(" ON CONFLICT (feed, row_key) DO NOTHING");
                 new_rows += q.build().execute(&mut *tx).await.map_err(backend)?.rows_affected() as i64;
@@ -222,7 +226,7 @@ impl FeedStore for SqlStore {
                 let enc: Vec<u8> = r.try_get("detail_enc").map_err(backend)?;
                 let detail = self
                     .keys
-                    .decrypt_text(&format!("feed_records.detail:{id}"), &enc)
+                    .decrypt_text(&crate::columns::FEED_DETAIL.context(id), &enc)
                     .map_err(|e| undecryptable("feed_records.detail", e))?;
                 out.push(StoredFeedRecord {
                     import_id: r.try_get("import_id").map_err(backend)?,

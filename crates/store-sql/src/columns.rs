@@ -1,0 +1,189 @@
+//! The one list of every encrypted or blind-indexed column (加密字段登记). Key rotation, the
+//! start-up key check, the upgrade of plaintext databases, `keys status` and the at-rest scan test
+//! all read it, so a column added here is covered everywhere and a column left out is caught by
+//! a test that classifies every BLOB column of the schema on both backends.
+//!
+//! A capability that stores a new secret adds an [`EncryptedColumn`] here (and, when it must be
+//! found by value, its blind index); a BLOB that is not secret (a seal, a hash, padding) goes in
+//! [`NOT_SECRET`] with the reason.
+
+/// A blind index made from an encrypted column's plaintext.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BlindIndexColumn {
+    pub column: &'static str,
+    /// The HMAC domain (`Keyring::blind_index`'s first argument).
+    pub domain: &'static str,
+}
+
+/// An SM4-GCM ciphertext column: each value bound to `"{context}:{row id}"`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EncryptedColumn {
+    pub table: &'static str,
+    pub column: &'static str,
+    pub context: &'static str,
+    /// The plaintext column an older version kept, encrypted and dropped at the upgrade.
+    pub legacy_plaintext: Option<&'static str>,
+    /// The blind index of the same plaintext, recomputed when the index key rotates.
+    pub index: Option<BlindIndexColumn>,
+}
+
+impl EncryptedColumn {
+    /// The associated data of row `id`'s value: moved to another row or column, it does not decrypt.
+    pub fn context(&self, id: i64) -> String {
+        format!("{}:{id}", self.context)
+    }
+}
+
+/// The blind index's domain for ID numbers (persons and department rows share it: discovery
+/// joins them on it).
+pub const ID_INDEX: &str = "id_number";
+
+/// 身份证号.
+pub const PERSON_ID_NUMBER: EncryptedColumn = EncryptedColumn {
+    table: "persons",
+    column: "id_number_enc",
+    context: "persons.id_number",
+    legacy_plaintext: Some("id_number"),
+    index: Some(BlindIndexColumn { column: "id_number_bidx", domain: ID_INDEX }),
+};
+
+/// 残疾人证号 (the holder's ID number and two digits).
+pub const PERSON_DISABILITY_CERTIFICATE: EncryptedColumn = EncryptedColumn {
+    table: "persons",
+    column: "disability_certificate_enc",
+    context: "persons.disability_certificate",
+    legacy_plaintext: Some("disability_certificate"),
+    index: None,
+};
+
+/// 银行账号.
+pub const HOUSEHOLD_BANK_ACCOUNT: EncryptedColumn = EncryptedColumn {
+    table: "households",
+    column: "bank_account_enc",
+    context: "households.bank_account_no",
+    legacy_plaintext: Some("bank_account_no"),
+    index: None,
+};
+
+/// A department row's columns other than the ID number, as JSON.
+pub const FEED_DETAIL: EncryptedColumn =
+    EncryptedColumn { table: "feed_records", column: "detail_enc", context: "feed_records.detail", legacy_plaintext: None, index: None };
+
+/// The ID number a department row is about (migration 0009): what `person_bidx` is made from.
+pub const FEED_ID_NUMBER: EncryptedColumn = EncryptedColumn {
+    table: "feed_records",
+    column: "id_number_enc",
+    context: "feed_records.id_number",
+    legacy_plaintext: None,
+    index: Some(BlindIndexColumn { column: "person_bidx", domain: ID_INDEX }),
+};
+
+/// A department row's natural key as hashed, `feed \x1f key` (migration 0009): what `row_key`
+/// (one fact stored once per feed) is made from.
+pub const FEED_ROW_KEY: EncryptedColumn = EncryptedColumn {
+    table: "feed_records",
+    column: "row_key_enc",
+    context: "feed_records.row_key",
+    legacy_plaintext: None,
+    index: Some(BlindIndexColumn { column: "row_key", domain: FEED_ROW_INDEX }),
+};
+
+/// The blind index's domain for department rows' natural keys.
+pub const FEED_ROW_INDEX: &str = "feed_row";
+
+/// Every encrypted column, grouped by table.
+pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] =
+    &[PERSON_ID_NUMBER, PERSON_DISABILITY_CERTIFICATE, HOUSEHOLD_BANK_ACCOUNT, FEED_DETAIL, FEED_ID_NUMBER, FEED_ROW_KEY];
+
+/// Columns holding the id of the audit key that sealed the row (`table`, `column`).
+pub const AUDIT_KEY_COLUMNS: &[(&str, &str)] = &[("audit_log", "key_id"), ("audit_head", "key_id"), ("audit_checkpoints", "key_id")];
+
+/// BLOB columns that hold nothing secret (`table`, `column`, why).
+pub const NOT_SECRET: &[(&str, &str, &str)] = &[
+    ("audit_log", "seal", "HMAC-SM3 seal of the chain (audit key; verified, never re-encrypted)"),
+    ("audit_head", "entry_seal", "copy of the newest entry's seal"),
+    ("audit_head", "seal", "HMAC-SM3 seal of the head"),
+    ("audit_checkpoints", "entry_seal", "copy of an entry's seal"),
+    ("audit_checkpoints", "seal", "HMAC-SM3 seal of a checkpoint"),
+    ("case_photos", "bytes", "survey photos (not encrypted at rest: images, not identifiers; see docs/security.md)"),
+    ("health_probe", "pad", "padding written by /healthz"),
+    ("_sqlx_migrations", "checksum", "SHA-384 of each migration's SQL (sqlx)"),
+];
+
+/// The tables a rotation pass goes through, in the registry's order.
+pub fn tables() -> Vec<&'static str> {
+    let mut out: Vec<&'static str> = Vec::new();
+    for c in ENCRYPTED_COLUMNS {
+        if !out.contains(&c.table) {
+            out.push(c.table);
+        }
+    }
+    out
+}
+
+/// The encrypted columns of `table`.
+pub fn of_table(table: &str) -> impl Iterator<Item = &'static EncryptedColumn> + '_ {
+    ENCRYPTED_COLUMNS.iter().filter(move |c| c.table == table)
+}
+
+/// How the registry names a BLOB column: `Some(reason)` when it knows it.
+pub fn classify(table: &str, column: &str) -> Option<&'static str> {
+    if ENCRYPTED_COLUMNS.iter().any(|c| c.table == table && c.column == column) {
+        return Some("SM4-GCM ciphertext");
+    }
+    if ENCRYPTED_COLUMNS.iter().any(|c| c.table == table && c.index.is_some_and(|i| i.column == column)) {
+        return Some("HMAC-SM3 blind index");
+    }
+    NOT_SECRET.iter().find(|(t, c, _)| *t == table && *c == column).map(|(_, _, why)| *why)
+}
+
+/// Whether the database `url` names already holds an encrypted value (any registry column): then
+/// its keys exist somewhere, and a missing key file is a mistake, never a reason to make new keys.
+/// Connects without keys, creates nothing, applies no migration; a database that does not exist
+/// yet holds none.
+pub async fn holds_encrypted_values(url: &str) -> Result<bool, jiuzhu_store::StoreError> {
+    use sqlx::Connection;
+    let err = |e: sqlx::Error| jiuzhu_store::StoreError::Backend(Box::new(e));
+    if let Some(path) = url.strip_prefix("sqlite://") {
+        if !std::path::Path::new(path).exists() {
+            return Ok(false);
+        }
+        let options = sqlx::sqlite::SqliteConnectOptions::new().filename(path).create_if_missing(false);
+        let mut c = sqlx::SqliteConnection::connect_with(&options).await.map_err(err)?;
+        let mut found = false;
+        for col in ENCRYPTED_COLUMNS {
+            let exists: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2")
+                .bind(col.table)
+                .bind(col.column)
+                .fetch_one(&mut c)
+                .await
+                .map_err(err)?;
+            let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {} IS NOT NULL LIMIT 1) AS t", col.table, col.column);
+            if exists > 0 && sqlx::query_scalar::<_, i64>(&sql).fetch_one(&mut c).await.map_err(err)? > 0 {
+                found = true;
+                break;
+            }
+        }
+        c.close().await.ok();
+        return Ok(found);
+    }
+    let mut c = sqlx::PgConnection::connect(url).await.map_err(err)?;
+    let mut found = false;
+    for col in ENCRYPTED_COLUMNS {
+        let exists: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = $1 AND column_name = $2",
+        )
+        .bind(col.table)
+        .bind(col.column)
+        .fetch_one(&mut c)
+        .await
+        .map_err(err)?;
+        let sql = format!("SELECT COUNT(*) FROM (SELECT 1 FROM {} WHERE {} IS NOT NULL LIMIT 1) AS t", col.table, col.column);
+        if exists > 0 && sqlx::query_scalar::<_, i64>(&sql).fetch_one(&mut c).await.map_err(err)? > 0 {
+            found = true;
+            break;
+        }
+    }
+    c.close().await.ok();
+    Ok(found)
+}

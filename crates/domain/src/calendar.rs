@@ -17,10 +17,39 @@ static YEARS: &[(i32, &str)] = years!(
     2026
 );
 
+/// The keys a year file may have (`inLieuDays`, the holidays given for a weekend, is optional).
+const YEAR_FILE_KEYS: [&str; 3] = ["holidays", "workdays", "inLieuDays"];
+
+/// A year file. Unknown keys are refused: `workday` for `workdays` silently lost a 调休 working day.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 struct YearFile {
     holidays: BTreeMap<NaiveDate, String>,
     workdays: BTreeMap<NaiveDate, String>,
+    #[serde(default, rename = "inLieuDays")]
+    in_lieu_days: BTreeMap<NaiveDate, String>,
+}
+
+fn file_error(code: &'static str, zh: String, en: String) -> FieldError {
+    FieldError::new("file", code, zh, en)
+}
+
+/// Reads a year file, naming an unknown or missing key in words (serde's message is English only).
+fn parse_year_file(text: &str) -> Result<YearFile, FieldError> {
+    serde_json::from_str(text).map_err(|e| {
+        let keys = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(text).ok();
+        let unknown = keys.as_ref().and_then(|m| m.keys().find(|k| !YEAR_FILE_KEYS.contains(&k.as_str())).cloned());
+        let missing = keys.as_ref().and_then(|m| YEAR_FILE_KEYS[..2].iter().find(|k| !m.contains_key(**k)));
+        match (unknown, missing) {
+            (Some(k), _) => file_error(
+                "calendar.unknown_key",
+                format!("未知字段 {k}（应为 holidays 或 workdays；inLieuDays 可选）"),
+                format!("unknown key {k} (expected holidays or workdays; inLieuDays is optional)"),
+            ),
+            (None, Some(k)) => file_error("calendar.missing_key", format!("缺少字段 {k}"), format!("the key {k} is missing")),
+            (None, None) => file_error("calendar.file", format!("节假日文件格式不正确：{e}"), format!("not a holiday file: {e}")),
+        }
+    })
 }
 
 /// What kind of day a date is.
@@ -73,6 +102,35 @@ impl Calendar {
         Ok(cal)
     }
 
+    /// The calendar with `year` imported from `text`, replacing an earlier import of that year
+    /// among `imported` (the years stored, as [`Calendar::with_years`] takes them). A year built
+    /// into the program is refused: `with_years` would ignore it, and deadlines with it.
+    pub fn with_import(imported: &[(i32, String)], year: i32, text: &str) -> Result<Calendar, FieldError> {
+        let base = Calendar::official();
+        if (base.first_year..=base.last_year).contains(&year) {
+            return Err(FieldError::new(
+                "year",
+                "calendar.built_in",
+                format!("{year} 年的节假日安排已内置于本程序，不能导入（导入的年份须晚于 {} 年）", base.last_year),
+                format!(
+                    "the holidays of {year} are built into this program and cannot be imported (import a year after {})",
+                    base.last_year
+                ),
+            ));
+        }
+        if year < base.first_year {
+            return Err(FieldError::new(
+                "year",
+                "calendar.before_first_year",
+                format!("{year} 年早于日历的起始年份（{} 年），不能导入", base.first_year),
+                format!("{year} is before the calendar begins ({}) and cannot be imported", base.first_year),
+            ));
+        }
+        let mut years: Vec<(i32, String)> = imported.iter().filter(|(y, _)| *y != year).cloned().collect();
+        years.push((year, text.to_string()));
+        Calendar::with_years(&years)
+    }
+
     /// The last year whose holidays are known.
     pub fn last_year(&self) -> i32 {
         self.last_year
@@ -89,9 +147,8 @@ impl Calendar {
                 format!("{year} does not follow the last year in the calendar ({})", self.last_year),
             ));
         }
-        let f: YearFile =
-            serde_json::from_str(text).map_err(|e| bad(format!("节假日文件格式不正确：{e}"), format!("not a holiday file: {e}")))?;
-        for d in f.holidays.keys().chain(f.workdays.keys()) {
+        let f = parse_year_file(text)?;
+        for d in f.holidays.keys().chain(f.workdays.keys()).chain(f.in_lieu_days.keys()) {
             if d.year() != year {
                 return Err(bad(format!("日期 {d} 不在 {year} 年内"), format!("the date {d} is not in {year}")));
             }
@@ -101,6 +158,9 @@ impl Calendar {
         }
         if let Some(d) = f.workdays.keys().find(|d| !matches!(d.weekday(), Weekday::Sat | Weekday::Sun)) {
             return Err(bad(format!("调休上班日 {d} 不是周末"), format!("the swapped working day {d} is not a weekend day")));
+        }
+        if let Some(d) = f.in_lieu_days.keys().find(|d| !f.holidays.contains_key(*d)) {
+            return Err(bad(format!("调休放假日 {d} 不在节假日中"), format!("the day off in lieu {d} is not among the holidays")));
         }
         if f.holidays.is_empty() {
             return Err(bad(format!("{year} 年的文件中没有节假日"), format!("the file for {year} has no holidays")));
@@ -240,6 +300,67 @@ mod tests {
         let jan6_is_weekend = matches!(NaiveDate::from_ymd_opt(next, 1, 6).unwrap().weekday(), Weekday::Sat | Weekday::Sun);
         assert_eq!(Calendar::with_years(&[(next, weekday_work)]).is_err(), !jan6_is_weekend);
         assert!(Calendar::with_years(&[(next, "not json".into())]).is_err());
+    }
+
+    /// Year files as an administrator might type them: each refused with its reason, or taken.
+    #[test]
+    fn year_files_name_what_is_wrong_with_them() {
+        let next = Calendar::official().last_year() + 1;
+        let ny = format!(r#""{next}-01-01":"New Year's Day,元旦,1""#);
+        let cases: [(String, Option<(&str, &str)>); 8] = [
+            (format!(r#"{{"holidays":{{{ny}}},"workdays":{{}}}}"#), None),
+            (format!(r#"{{"holidays":{{{ny}}},"workdays":{{}},"inLieuDays":{{{ny}}}}}"#), None),
+            // A typo for `workdays` would lose the 调休 working day: refused, the key named.
+            (
+                format!(r#"{{"holidays":{{{ny}}},"workdays":{{}},"workday":{{"{next}-02-06":"Spring Festival,春节,4"}}}}"#),
+                Some(("calendar.unknown_key", "未知字段 workday（应为 holidays 或 workdays")),
+            ),
+            (format!(r#"{{"holidays":{{{ny}}},"workdays":{{}},"note":"x"}}"#), Some(("calendar.unknown_key", "未知字段 note"))),
+            (format!(r#"{{"holidays":{{{ny}}}}}"#), Some(("calendar.missing_key", "缺少字段 workdays"))),
+            (format!(r#"{{"holidays":{{{ny}}},"workdays":{{}},"holidays":{{}}}}"#), Some(("calendar.file", "格式不正确"))),
+            (
+                format!(r#"{{"holidays":{{{ny}}},"workdays":{{}},"inLieuDays":{{"{next}-01-05":"x,元旦,1"}}}}"#),
+                Some(("calendar.file", "不在节假日中")),
+            ),
+            ("[1, 2]".to_string(), Some(("calendar.file", "格式不正确"))),
+        ];
+        for (text, expected) in cases {
+            let got = Calendar::with_years(&[(next, text.clone())]);
+            match (got, expected) {
+                (Ok(cal), None) => assert_eq!(cal.last_year(), next, "{text}"),
+                (Err(e), Some((code, zh))) => {
+                    assert_eq!(e.code, code, "{text}: {}", e.zh);
+                    assert!(e.zh.contains(zh), "{text}: {}", e.zh);
+                    assert_eq!(e.field, "file");
+                }
+                (got, expected) => panic!("{text}: {:?} where {expected:?} was expected", got.map(|c| c.last_year()).map_err(|e| e.zh)),
+            }
+        }
+    }
+
+    /// A year built into the program cannot be "imported" (it would be ignored), nor one before
+    /// the calendar begins; a later year can be imported again, replacing the earlier import.
+    #[test]
+    fn built_in_years_are_refused_and_a_year_can_be_imported_again() {
+        let base = Calendar::official();
+        let next = base.last_year() + 1;
+        let file = |extra: &str| format!(r#"{{"holidays":{{"{next}-01-01":"New Year's Day,元旦,1"{extra}}},"workdays":{{}}}}"#);
+        for (year, code, words) in [
+            (base.last_year(), "calendar.built_in", format!("{} 年的节假日安排已内置于本程序", base.last_year())),
+            (2004, "calendar.built_in", "2004 年的节假日安排已内置于本程序".to_string()),
+            (2003, "calendar.before_first_year", "2003 年早于日历的起始年份".to_string()),
+        ] {
+            let e = Calendar::with_import(&[], year, &file("")).err().unwrap_or_else(|| panic!("{year} accepted"));
+            assert_eq!((e.field.as_str(), e.code), ("year", code), "{year}");
+            assert!(e.zh.contains(&words) && e.en.contains(&year.to_string()), "{year}: {} / {}", e.zh, e.en);
+        }
+        let first = Calendar::with_import(&[], next, &file("")).unwrap();
+        let jan_4 = NaiveDate::from_ymd_opt(next, 1, 4).unwrap();
+        let wrong = file(&format!(r#","{jan_4}":"x,元旦,1""#));
+        let stored = [(next, wrong)];
+        assert!(!Calendar::with_years(&stored).unwrap().is_working_day(jan_4).unwrap(), "the first file took 4 January off");
+        let again = Calendar::with_import(&stored, next, &file("")).unwrap();
+        assert_eq!(again.is_working_day(jan_4).unwrap(), first.is_working_day(jan_4).unwrap(), "the new file replaces the old one");
     }
 
     #[test]

@@ -210,6 +210,10 @@ pub trait CaseStore: Send + Sync {
     async fn cases_in_state(&self, within: &RegionCode, state: CaseState, limit: i64) -> Result<Vec<CaseSummary>>;
     /// Open cases with a step or overall deadline not yet known (the calendar did not reach it).
     async fn cases_without_deadline(&self, limit: i64) -> Result<Vec<i64>>;
+    /// Cases with a deadline on or after `from`, which a calendar import of that year may move:
+    /// the step's (in any state: 先行救助's paperwork is due after the approval), the whole case's
+    /// while it is open, a rejection's written notice. Ids above `after_id`, in id order.
+    async fn cases_with_deadlines_from(&self, from: NaiveDate, after_id: i64, limit: i64) -> Result<Vec<i64>>;
     /// 特困 cases that reached the decision inside `within` since `since`: (all, spot-checked).
     async fn tekun_spot_checks(&self, within: &RegionCode, since: NaiveDate) -> Result<(i64, i64)>;
     async fn insert_photo(&self, case_id: i64, content_type: &str, bytes: &[u8], caption: &str, actor: &Actor) -> Result<i64>;

@@ -10,8 +10,10 @@
 //! - [`checks`]: 核对 and the data checks of recipients and open applications;
 //! - [`reviews`]: changes, deaths and refused jobs reported on a benefit;
 //! - [`photos`]: survey photos;
-//! - [`tick`]: the periodic work nobody has to click.
+//! - [`tick`]: the periodic work nobody has to click;
+//! - [`calendar`]: a holiday year imported, and the deadlines it computes or moves.
 
+pub mod calendar;
 mod checks;
 mod intake;
 pub mod photos;
@@ -20,6 +22,7 @@ mod reviews;
 mod steps;
 mod tick;
 
+pub use calendar::{CalendarImportReport, CaseDeadlines, DeadlineKind, DeadlineMove};
 pub use requests::{BulkResult, StepInput, SurveySheet};
 
 use crate::rules::Rules;
@@ -265,25 +268,6 @@ impl Casework {
 
     pub fn calendar(&self) -> Arc<Calendar> {
         self.calendar.read().unwrap_or_else(PoisonError::into_inner).clone()
-    }
-
-    /// Imports the next year's official holidays (system administrators), then computes the
-    /// deadlines that were waiting for them. Returns how many cases got deadlines.
-    pub async fn import_calendar_year(&self, user: Option<&User>, year: i32, text: &str, source: &str) -> Result<usize> {
-        if let Some(u) = user
-            && !u.can(Permission::ManageCalendar)
-        {
-            u.trail.refuse(Denial::Role);
-            return Err(CaseworkError::Forbidden);
-        }
-        let mut years = self.holidays.calendar_years().await?;
-        years.retain(|(y, _)| *y != year);
-        years.push((year, text.to_string()));
-        let cal = Calendar::with_years(&years)?;
-        let actor = user.map(User::actor).unwrap_or_else(|| Actor::system("calendar-import"));
-        self.holidays.put_calendar_year(year, text, source, &actor).await?;
-        *self.calendar.write().unwrap_or_else(PoisonError::into_inner) = Arc::new(cal);
-        self.fill_deadlines(self.clock.today()).await
     }
 
     pub(super) fn rules(&self, region: &str, date: NaiveDate) -> Result<Rules> {

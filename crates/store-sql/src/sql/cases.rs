@@ -88,11 +88,11 @@ fn read_benefit(r: &<Db as sqlx::Database>::Row) -> Result<Benefit> {
 }
 
 #[allow(clippy::expect_used, reason = "case details are plain data with text keys: they always serialise")]
-fn details_json(d: &CaseDetails) -> String {
+pub(super) fn details_json(d: &CaseDetails) -> String {
     serde_json::to_string(d).expect("case details serialise")
 }
 
-async fn insert_event(conn: &mut Conn, case_id: i64, e: &NewCaseEvent, at: DateTime<Utc>) -> Result<()> {
+pub(super) async fn insert_event(conn: &mut Conn, case_id: i64, e: &NewCaseEvent, at: DateTime<Utc>) -> Result<()> {
     let id = alloc_ids(&mut *conn, "case_events", 1).await.map_err(backend)?[0];
     sqlx::query(
         "INSERT INTO case_events (id, case_id, at, account_id, actor, role, action, from_state, to_state, note) \
@@ -406,6 +406,24 @@ impl CaseStore for SqlStore {
             "SELECT id FROM cases WHERE is_open AND due_role IS NOT NULL AND (step_due IS NULL OR (accepted_on IS NOT NULL AND overall_due IS NULL)) \
              AND state NOT IN ('materials', 'need_open') ORDER BY id LIMIT $1",
         )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
+    }
+
+    async fn cases_with_deadlines_from(&self, from: NaiveDate, after_id: i64, limit: i64) -> Result<Vec<i64>> {
+        // The rejection notice's deadline lives in the details (a full scan: imports are rare).
+        let notice_due = match BACKEND {
+            "sqlite" => "json_extract(details, '$.decision.notice_due')",
+            _ => "CAST((CAST(details AS jsonb) #>> '{decision,notice_due}') AS DATE)",
+        };
+        sqlx::query_scalar(&format!(
+            "SELECT id FROM cases WHERE id > $2 AND (step_due >= $1 OR (is_open AND overall_due >= $1) OR {notice_due} >= $1) \
+             ORDER BY id LIMIT $3"
+        ))
+        .bind(from)
+        .bind(after_id)
         .bind(limit)
         .fetch_all(&self.pool)
         .await

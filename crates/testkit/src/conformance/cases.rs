@@ -187,10 +187,7 @@ pub async fn photos_calendar_years_and_spot_check_counts(s: &dyn Store) {
     let second = s.insert_photo(id, "image/png", b"png", "", &actor()).await.unwrap();
     assert_eq!(s.case_photo_ids(id).await.unwrap(), [pid, second]);
     assert!(s.case_photo_ids(id + 1).await.unwrap().is_empty());
-    assert!(s.calendar_years().await.unwrap().is_empty());
-    s.put_calendar_year(2027, "{\"holidays\":{}}", "国办发明电", &actor()).await.unwrap();
-    s.put_calendar_year(2027, "{\"holidays\":{\"2027-01-01\":\"x\"}}", "国办发明电", &actor()).await.unwrap();
-    assert_eq!(s.calendar_years().await.unwrap(), [(2027, "{\"holidays\":{\"2027-01-01\":\"x\"}}".to_string())]);
+    // Calendar years: conformance/calendar.rs.
     assert_eq!(s.tekun_spot_checks(&code("620825"), today()).await.unwrap(), (0, 0));
     let mut c = s.case(id).await.unwrap().unwrap();
     c.data.state = CaseState::CountyReview;

@@ -120,5 +120,5 @@ fn import_names_bad_rows_and_stores_good_files_once() {
     assert_eq!(code, 2);
     let (code, _, err) = jiuzhu(&["import", "deaths", other.to_str().unwrap(), "--as-of", "2026-12-02", "--database-url", &db]);
     assert_eq!(code, 0);
-    assert!(err.contains("新增 0 行"), "the same person's death is one fact (key: id_number): {err}");
+    assert!(err.contains("新增 1 行"), "a corrected date of death is a new fact; the checks read the latest: {err}");
 }

@@ -11,6 +11,12 @@
 //! Work is split across threads by file and, for Parquet, by row group; facts are updated
 //! with relaxed atomics (sums and counts commute, and "latest" is a max), so the result does
 //! not depend on the order rows arrive in.
+//!
+//! Only current facts count ([`check::current`]): none dated after the check day, and where a
+//! feed's natural key does not include its date (a plate, a business, a bank's balance, a
+//! certificate, a death), one file can hold a key's history: those feeds are read twice, first
+//! for each key's latest date in force (a map of about 20 bytes a key, of those feeds' rows
+//! only), then to observe the rows of that date.
 
 use crate::check::{self, COUNTS, Declared, DeclaredMember, FindingKind, LATEST, MemberFacts, Observation, Rules, SUMS, Update, Window};
 use crate::schema::Feed;
@@ -90,6 +96,9 @@ pub struct BatchResult {
     pub feed_rows: u64,
     pub unmatched_rows: u64,
     pub invalid_rows: u64,
+    /// Rows that are not current facts ([`check::current`]): history (another row of the same
+    /// natural key is current: a plate sold on, a business cancelled) or dated after the check day.
+    pub not_current_rows: u64,
     /// `(household_no, member_seq, kind)`, sorted.
     pub findings: Vec<FoundFact>,
     /// The first findings' evidence, for a look (household_no, member_seq, kind, evidence).
@@ -314,10 +323,101 @@ enum Work {
     RowGroup(Feed, PathBuf, usize),
 }
 
+impl Work {
+    fn feed(&self) -> Feed {
+        match self {
+            Work::Csv(feed, _) | Work::RowGroup(feed, _, _) => *feed,
+        }
+    }
+    fn scan(&self, ctx: &Scan<'_>, pass: &Pass<'_>) -> Result<(), BatchError> {
+        match self {
+            Work::Csv(feed, path) => scan_csv(*feed, path, ctx, pass),
+            Work::RowGroup(feed, path, g) => scan_row_group(*feed, path, *g, ctx, pass),
+        }
+    }
+}
+
+/// Runs `f` on every item with `threads` threads; the first failure stops the run.
+fn each(
+    items: &[&Work],
+    threads: usize,
+    progress: Progress<'_>,
+    label: &str,
+    f: impl Fn(&Work) -> Result<(), BatchError> + Sync,
+) -> Result<(), BatchError> {
+    let next = AtomicUsize::new(0);
+    // The workers' shared results: a lock poisoned by a panicking worker is taken over (the
+    // panic still ends the run when the scope joins it).
+    let failure: Mutex<Option<BatchError>> = Mutex::new(None);
+    let total = items.len() as u64;
+    std::thread::scope(|s| {
+        for _ in 0..threads.max(1) {
+            s.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Relaxed);
+                    let Some(item) = items.get(i) else { break };
+                    if let Err(e) = f(item) {
+                        failure.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
+                        break;
+                    }
+                    progress(label, i as u64 + 1, total);
+                }
+            });
+        }
+    });
+    match failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
+        Some(e) => Err(e),
+        None => Ok(()),
+    }
+}
+
 struct Counters {
     rows: AtomicU64,
     unmatched: AtomicU64,
     invalid: AtomicU64,
+    not_current: AtomicU64,
+}
+
+/// What every scan reads and writes.
+struct Scan<'a> {
+    reg: &'a Registry,
+    facts: &'a FactTable,
+    w: &'a Window,
+    n: &'a Counters,
+}
+
+/// The validity date (days from CE) of the current fact of each natural key (feed and a digest
+/// of the key) among the rows of feeds whose key spans dates: the latest in force on the check
+/// day. A file is one delivery, so there is no later import to break a tie: rows of one key and
+/// date (an import refuses them as duplicates) all count.
+type Standings = HashMap<(Feed, u128), i32>;
+
+/// The two passes over the feeds.
+enum Pass<'a> {
+    /// Finds each key's current standing (every row, registered person or not: a plate sold to
+    /// someone unregistered no longer counts for the seller).
+    Find(&'a Mutex<Standings>),
+    /// Observes the rows, leaving out those another row of their key supersedes.
+    Observe(&'a Standings),
+}
+
+/// The first 128 bits of the SHA-256 of a row's natural key (its cells, trimmed).
+fn key_digest<'b>(cells: impl Iterator<Item = &'b [u8]>) -> u128 {
+    use sha2::{Digest, Sha256};
+    let mut h = Sha256::new();
+    for c in cells {
+        h.update(c.trim_ascii());
+        h.update([0x1f]);
+    }
+    let d = h.finalize();
+    let mut first = [0u8; 16];
+    first.copy_from_slice(&d[..16]);
+    u128::from_be_bytes(first)
+}
+
+/// Keeps the later validity date of each key.
+fn merge(into: &mut Standings, key: (Feed, u128), s: i32) {
+    into.entry(key).and_modify(|best| *best = (*best).max(s)).or_insert(s);
 }
 
 /// Runs the batch check over `dir` on `today` with `threads` threads.
@@ -340,34 +440,17 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
             work.push(Work::Csv(feed, csv));
         }
     }
-    let next = AtomicUsize::new(0);
-    let counters = Counters { rows: AtomicU64::new(0), unmatched: AtomicU64::new(0), invalid: AtomicU64::new(0) };
-    // The workers' shared results: a lock poisoned by a panicking worker is taken over (the
-    // panic still ends the run when the scope joins it).
-    let failure: Mutex<Option<BatchError>> = Mutex::new(None);
-    let total = work.len() as u64;
-    std::thread::scope(|s| {
-        for _ in 0..threads.max(1) {
-            s.spawn(|| {
-                loop {
-                    let i = next.fetch_add(1, Relaxed);
-                    let Some(item) = work.get(i) else { break };
-                    let r = match item {
-                        Work::Csv(feed, path) => scan_csv(*feed, path, &reg, &facts, &w, &counters),
-                        Work::RowGroup(feed, path, g) => scan_row_group(*feed, path, *g, &reg, &facts, &w, &counters),
-                    };
-                    if let Err(e) = r {
-                        failure.lock().unwrap_or_else(PoisonError::into_inner).get_or_insert(e);
-                        break;
-                    }
-                    progress("比对部门数据 feeds", i as u64 + 1, total);
-                }
-            });
-        }
-    });
-    if let Some(e) = failure.into_inner().unwrap_or_else(PoisonError::into_inner) {
-        return Err(e);
-    }
+    let counters =
+        Counters { rows: AtomicU64::new(0), unmatched: AtomicU64::new(0), invalid: AtomicU64::new(0), not_current: AtomicU64::new(0) };
+    // First the current fact of every natural key that can hold facts of several dates (a plate
+    // sold on): its rows are read twice, the others once.
+    let spanning: Vec<&Work> = work.iter().filter(|w| w.feed().key_spans_dates()).collect();
+    let found = Mutex::new(Standings::default());
+    let ctx = Scan { reg: &reg, facts: &facts, w: &w, n: &counters };
+    each(&spanning, threads, progress, "现行事实 current facts", |item| item.scan(&ctx, &Pass::Find(&found)))?;
+    let standings = found.into_inner().unwrap_or_else(PoisonError::into_inner);
+    let all: Vec<&Work> = work.iter().collect();
+    each(&all, threads, progress, "比对部门数据 feeds", |item| item.scan(&ctx, &Pass::Observe(&standings)))?;
 
     // Assess every household, in parallel chunks.
     let households = reg.starts.len() - 1;
@@ -427,6 +510,7 @@ pub fn run(dir: &Path, today: NaiveDate, rules: &Rules, threads: usize, progress
         feed_rows: counters.rows.into_inner(),
         unmatched_rows: counters.unmatched.into_inner(),
         invalid_rows: counters.invalid.into_inner(),
+        not_current_rows: counters.not_current.into_inner(),
         findings,
         sample,
     })
@@ -439,12 +523,16 @@ struct Columns {
     amount: Option<usize>,
     code: Option<usize>,
     until: Option<usize>,
+    /// The natural key's columns, for a feed whose key spans dates.
+    key: Vec<usize>,
 }
 
 impl Columns {
     fn find(feed: Feed, path: &Path, header: &[String]) -> Result<Columns, BatchError> {
         let pos = |name: &str| position(path, header, name);
+        let key = if feed.key_spans_dates() { feed.key().iter().map(|k| pos(k)).collect::<Result<_, _>>()? } else { Vec::new() };
         Ok(Columns {
+            key,
             id: pos("id_number")?,
             on: pos(feed.date_column().ok_or_else(|| err(path, "this feed has no date column"))?)?,
             amount: feed.amount_column().map(pos).transpose()?,
@@ -454,39 +542,96 @@ impl Columns {
     }
 }
 
-fn record(p: usize, o: &Observation<'_>, facts: &FactTable, w: &Window) {
-    if let Some(u) = check::observe(o, w) {
-        facts.apply(p, u);
+/// One scan's counts and, in the first pass, the standings it found.
+#[derive(Default)]
+struct Tally {
+    rows: u64,
+    unmatched: u64,
+    invalid: u64,
+    not_current: u64,
+    found: Standings,
+}
+
+impl Tally {
+    /// One row: its ID number and date read (`None`: unreadable), its key's digest when the
+    /// feed's key spans dates, and what the check reads of it.
+    fn row<'o>(
+        &mut self,
+        ctx: &Scan<'_>,
+        pass: &Pass<'_>,
+        feed: Feed,
+        read: Option<(u64, NaiveDate)>,
+        key: impl FnOnce() -> Option<u128>,
+        observation: impl FnOnce(NaiveDate) -> Observation<'o>,
+    ) {
+        let observing = matches!(pass, Pass::Observe(_));
+        self.rows += u64::from(observing);
+        let Some((id, on)) = read else {
+            self.invalid += u64::from(observing);
+            return;
+        };
+        // A fact dated after the check day is not in force yet.
+        if feed.valid_from().is_some() && on > ctx.w.today {
+            self.not_current += u64::from(observing);
+            return;
+        }
+        if let Some(k) = key() {
+            let (k, s) = ((feed, k), on.num_days_from_ce());
+            match pass {
+                Pass::Find(_) => return merge(&mut self.found, k, s),
+                Pass::Observe(current) if current.get(&k) != Some(&s) => {
+                    self.not_current += 1;
+                    return;
+                }
+                Pass::Observe(_) => {}
+            }
+        } else if !observing {
+            return;
+        }
+        let Some(&p) = ctx.reg.ids.get(&id) else {
+            self.unmatched += 1;
+            return;
+        };
+        if let Some(u) = check::observe(&observation(on), ctx.w) {
+            ctx.facts.apply(p as usize, u);
+        }
+    }
+
+    fn finish(self, ctx: &Scan<'_>, pass: &Pass<'_>) {
+        match pass {
+            Pass::Find(into) => {
+                let mut into = into.lock().unwrap_or_else(PoisonError::into_inner);
+                for (k, s) in self.found {
+                    merge(&mut into, k, s);
+                }
+            }
+            Pass::Observe(_) => {
+                ctx.n.rows.fetch_add(self.rows, Relaxed);
+                ctx.n.unmatched.fetch_add(self.unmatched, Relaxed);
+                ctx.n.invalid.fetch_add(self.invalid, Relaxed);
+                ctx.n.not_current.fetch_add(self.not_current, Relaxed);
+            }
+        }
     }
 }
 
-fn scan_csv(feed: Feed, path: &Path, reg: &Registry, facts: &FactTable, w: &Window, n: &Counters) -> Result<(), BatchError> {
+fn scan_csv(feed: Feed, path: &Path, ctx: &Scan<'_>, pass: &Pass<'_>) -> Result<(), BatchError> {
     let (mut rdr, header) = csv_reader(path)?;
     let c = Columns::find(feed, path, &header)?;
     let mut rec = csv::ByteRecord::new();
-    let (mut rows, mut unmatched, mut invalid) = (0u64, 0u64, 0u64);
+    let mut tally = Tally::default();
     while rdr.read_byte_record(&mut rec).map_err(|e| err(path, e))? {
-        rows += 1;
-        let (Some(id), Some(on)) = (pack_id(&rec[c.id]), date(&rec[c.on])) else {
-            invalid += 1;
-            continue;
-        };
-        let Some(&p) = reg.ids.get(&id) else {
-            unmatched += 1;
-            continue;
-        };
-        let o = Observation {
+        let read = pack_id(&rec[c.id]).zip(date(&rec[c.on]));
+        let key = || (!c.key.is_empty()).then(|| key_digest(c.key.iter().map(|&i| &rec[i])));
+        tally.row(ctx, pass, feed, read, key, |on| Observation {
             feed,
             on,
             amount: c.amount.and_then(|i| int(&rec[i])).unwrap_or(0),
             code: c.code.and_then(|i| std::str::from_utf8(&rec[i]).ok()).unwrap_or(""),
             until: c.until.and_then(|i| date(&rec[i])),
-        };
-        record(p as usize, &o, facts, w);
+        });
     }
-    n.rows.fetch_add(rows, Relaxed);
-    n.unmatched.fetch_add(unmatched, Relaxed);
-    n.invalid.fetch_add(invalid, Relaxed);
+    tally.finish(ctx, pass);
     Ok(())
 }
 
@@ -494,15 +639,7 @@ fn epoch(days: i32) -> Option<NaiveDate> {
     NaiveDate::from_num_days_from_ce_opt(days.checked_add(719_163)?)
 }
 
-fn scan_row_group(
-    feed: Feed,
-    path: &Path,
-    group: usize,
-    reg: &Registry,
-    facts: &FactTable,
-    w: &Window,
-    n: &Counters,
-) -> Result<(), BatchError> {
+fn scan_row_group(feed: Feed, path: &Path, group: usize, ctx: &Scan<'_>, pass: &Pass<'_>) -> Result<(), BatchError> {
     use parquet::column::reader::{ColumnReader, get_typed_column_reader};
     use parquet::data_type::{ByteArrayType, Int32Type, Int64Type};
     use parquet::file::reader::{FileReader, SerializedFileReader};
@@ -545,7 +682,9 @@ fn scan_row_group(
     };
     let ids = bytes(c.id)?;
     let on = dates(c.on, false)?;
-    let amounts: Vec<i64> = match c.amount {
+    let keys: Vec<Vec<parquet::data_type::ByteArray>> = c.key.iter().map(|&i| bytes(i)).collect::<Result<_, _>>()?;
+    let observing = matches!(pass, Pass::Observe(_));
+    let amounts: Vec<i64> = match c.amount.filter(|_| observing) {
         Some(i) => {
             let mut r = get_typed_column_reader::<Int64Type>(rg.get_column_reader(i).map_err(pe)?);
             let (mut v, mut d) = (Vec::with_capacity(rows), Vec::with_capacity(rows));
@@ -554,29 +693,20 @@ fn scan_row_group(
         }
         None => Vec::new(),
     };
-    let codes = c.code.map(bytes).transpose()?;
-    let until = c.until.map(|i| dates(i, true)).transpose()?;
-    let (mut unmatched, mut invalid) = (0u64, 0u64);
+    let codes = c.code.filter(|_| observing).map(bytes).transpose()?;
+    let until = c.until.filter(|_| observing).map(|i| dates(i, true)).transpose()?;
+    let mut tally = Tally::default();
     for (k, id) in ids.iter().enumerate() {
-        let (Some(id), Some(Some(day))) = (pack_id(id.data()), on.get(k)) else {
-            invalid += 1;
-            continue;
-        };
-        let Some(&p) = reg.ids.get(&id) else {
-            unmatched += 1;
-            continue;
-        };
-        let o = Observation {
+        let read = pack_id(id.data()).zip(on.get(k).copied().flatten());
+        let key = || (!keys.is_empty()).then(|| key_digest(keys.iter().map(|col| col.get(k).map_or(&[][..], |b| b.data()))));
+        tally.row(ctx, pass, feed, read, key, |day| Observation {
             feed,
-            on: *day,
+            on: day,
             amount: amounts.get(k).copied().unwrap_or(0),
             code: codes.as_ref().and_then(|v| v.get(k)).and_then(|b| std::str::from_utf8(b.data()).ok()).unwrap_or(""),
             until: until.as_ref().and_then(|v| v.get(k).copied().flatten()),
-        };
-        record(p as usize, &o, facts, w);
+        });
     }
-    n.rows.fetch_add(ids.len() as u64, Relaxed);
-    n.unmatched.fetch_add(unmatched, Relaxed);
-    n.invalid.fetch_add(invalid, Relaxed);
+    tally.finish(ctx, pass);
     Ok(())
 }

@@ -129,6 +129,48 @@ pub const SUMS: usize = 6;
 pub const COUNTS: usize = 4;
 pub const LATEST: usize = 4;
 
+/// Where a fact stands among the facts that share its natural key (one person's 户籍状态, one
+/// plate, one month's contribution): in force on the check day or not yet, from when, and the
+/// order it arrived in. Ordered so that the greatest in force is the current fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Standing {
+    /// Its validity date is on or before the check day (or it has none).
+    pub in_force: bool,
+    /// From when it holds ([`Feed::valid_from`]).
+    pub valid_on: Option<NaiveDate>,
+    /// The import it came with: a later import has a greater id.
+    pub arrived: i64,
+}
+
+impl Standing {
+    pub fn new(valid_on: Option<NaiveDate>, arrived: i64, today: NaiveDate) -> Standing {
+        Standing { in_force: valid_on.is_none_or(|d| d <= today), valid_on, arrived }
+    }
+}
+
+/// 现行事实: of the facts that share a natural key, the current one is the one in force on the
+/// check day with the latest validity date, on a tie the later import (on a full tie the later
+/// in `facts`); earlier ones are history, and a fact dated after the check day is not in force
+/// yet: neither counts. `normal` then `deceased` → dead; a plate of A's, then B's from the sale
+/// → A's before the sale, B's from that day. Returns whether each fact is current.
+pub fn current<K: Eq + std::hash::Hash>(facts: &[(K, Standing)]) -> Vec<bool> {
+    let mut best: std::collections::HashMap<&K, usize> = std::collections::HashMap::with_capacity(facts.len());
+    for (i, (key, standing)) in facts.iter().enumerate().filter(|(_, (_, s))| s.in_force) {
+        best.entry(key)
+            .and_modify(|b| {
+                if *standing >= facts[*b].1 {
+                    *b = i
+                }
+            })
+            .or_insert(i);
+    }
+    let mut out = vec![false; facts.len()];
+    for i in best.into_values() {
+        out[i] = true;
+    }
+    out
+}
+
 /// What one feed row adds to a person's facts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Update {
@@ -613,6 +655,51 @@ mod tests {
         assert!(assess(&declared, &[f], &rules).is_empty(), "10 % of 50,000 元 is above the 1,000 元 floor");
         f.sums[Sum::Deposits as usize] = 5_500_001;
         assert_eq!(assess(&declared, &[f], &rules)[0].kind, FindingKind::HiddenDeposits);
+    }
+
+    #[test]
+    fn the_current_fact_is_the_latest_in_force_then_the_later_import() {
+        let today = day("2026-06-15");
+        let at = |on: Option<&str>, import: i64| Standing::new(on.map(day), import, today);
+        // (what, facts as (natural key, validity date, import), the current ones)
+        /// A natural key, its fact's validity date and its import.
+        type Fact = (&'static str, Option<&'static str>, i64);
+        let table: &[(&str, &[Fact], &[bool])] = &[
+            ("one fact is current", &[("p", None, 1)], &[true]),
+            ("no date: the later import (normal, then deceased)", &[("p", None, 1), ("p", None, 2)], &[false, true]),
+            ("no date: a later correction wins whatever came before", &[("p", None, 7), ("p", None, 3)], &[true, false]),
+            ("the later date wins", &[("甘L·A0001", Some("2020-05-01"), 1), ("甘L·A0001", Some("2026-03-01"), 2)], &[false, true]),
+            (
+                "an older fact imported later does not replace a newer one",
+                &[("甘L·A0001", Some("2026-03-01"), 1), ("甘L·A0001", Some("2020-05-01"), 2)],
+                &[true, false],
+            ),
+            ("a tie on the date: the later import", &[("k", Some("2026-01-01"), 5), ("k", Some("2026-01-01"), 4)], &[true, false]),
+            ("a full tie: the later row", &[("k", Some("2026-01-01"), 5), ("k", Some("2026-01-01"), 5)], &[false, true]),
+            (
+                "a fact dated after the check day is not in force yet",
+                &[("k", Some("2026-01-01"), 1), ("k", Some("2026-07-01"), 2)],
+                &[true, false],
+            ),
+            ("nothing in force yet: nothing current", &[("k", Some("2026-08-01"), 1), ("j", Some("2026-06-16"), 2)], &[false, false]),
+            ("in force on the check day itself", &[("k", Some("2026-06-15"), 1)], &[true]),
+            ("keys are independent", &[("a", Some("2026-01-01"), 2), ("b", Some("2025-01-01"), 1)], &[true, true]),
+        ];
+        for (what, facts, want) in table {
+            let facts: Vec<(&str, Standing)> = facts.iter().map(|(k, on, import)| (*k, at(*on, *import))).collect();
+            assert_eq!(current(&facts).as_slice(), *want, "{what}");
+        }
+    }
+
+    #[test]
+    fn a_plate_sold_on_counts_for_its_owner_of_the_check_day() {
+        let facts = |today| {
+            let a = Standing::new(Some(day("2020-05-01")), 1, today);
+            let b = Standing::new(Some(day("2026-03-01")), 2, today);
+            current(&[("甘L·A0001", a), ("甘L·A0001", b)])
+        };
+        assert_eq!(facts(day("2026-02-28")), [true, false], "the day before the sale: A's");
+        assert_eq!(facts(day("2026-03-01")), [false, true], "from the sale: B's");
     }
 
     #[test]

@@ -64,20 +64,28 @@ impl FeedRecord {
         &self.values[i]
     }
 
-    /// The row's natural key (the feed's [`Feed::key`] columns): equal keys are the same fact,
-    /// so loading a row twice changes nothing.
-    #[allow(clippy::expect_used, reason = "key columns are declared columns (tested in schema.rs)")]
+    /// The row's natural key (the feed's [`Feed::key`] columns): the person or object the fact
+    /// is about (a person's status, a plate, a month's contribution).
+    pub fn natural_key(&self) -> String {
+        natural_key_of(self.feed, &self.texts())
+    }
+
+    /// The key the row is stored under: its natural key and every other column's value, so that
+    /// the same fact loaded twice changes nothing while a changed fact about the same person or
+    /// object (now `deceased`, the plate under a new owner) is stored as a new fact. Which of
+    /// several facts is current is decided when they are read (`check::current`).
     pub fn key(&self) -> String {
-        let cols = self.feed.columns();
-        let mut k = String::new();
-        for name in self.feed.key() {
-            let i = cols.iter().position(|c| c.name == *name).expect("declared column");
-            if !k.is_empty() {
-                k.push('\u{1f}');
-            }
-            k.push_str(&value_text(&self.values[i]));
-        }
-        k
+        fact_key_of(self.feed, &self.texts())
+    }
+
+    /// The day from which the row's fact holds ([`Feed::valid_from`]).
+    pub fn valid_on(&self) -> Option<NaiveDate> {
+        self.feed.valid_from().and_then(|c| self.get(c).date())
+    }
+
+    /// Every cell in its normal form (declared order).
+    fn texts(&self) -> Vec<String> {
+        self.values.iter().map(value_text).collect()
     }
 
     /// The day the row describes (its date or month column).
@@ -109,6 +117,53 @@ impl FeedRecord {
             .collect();
         serde_json::Value::Object(map).to_string()
     }
+}
+
+/// The cells of a stored row in their normal form, in declared order: the ID number, then the
+/// columns of its detail JSON ([`FeedRecord::detail_json`]), so that keys can be computed again
+/// from what the store gives back (they are the same as [`FeedRecord::key`] computed at import).
+pub fn stored_texts(feed: Feed, id_number: &str, detail: &serde_json::Value) -> Vec<String> {
+    let mut out = Vec::with_capacity(feed.columns().len());
+    out.push(id_number.to_string());
+    for c in feed.columns().iter().skip(1) {
+        out.push(match detail.get(c.name) {
+            Some(serde_json::Value::String(s)) => s.clone(),
+            Some(serde_json::Value::Number(n)) => n.to_string(),
+            Some(serde_json::Value::Bool(b)) => b.to_string(),
+            _ => String::new(),
+        });
+    }
+    out
+}
+
+/// The natural key of a row from its cells in declared order (as [`stored_texts`] gives them).
+pub fn natural_key_of(feed: Feed, texts: &[String]) -> String {
+    let cols = feed.columns();
+    let mut k = String::new();
+    for (i, c) in cols.iter().enumerate() {
+        if feed.key().contains(&c.name) {
+            if !k.is_empty() {
+                k.push('\u{1f}');
+            }
+            k.push_str(texts.get(i).map_or("", String::as_str));
+        }
+    }
+    k
+}
+
+/// The stored key of a fact from its cells: the natural key, then every other column.
+pub fn fact_key_of(feed: Feed, texts: &[String]) -> String {
+    let mut k = natural_key_of(feed, texts);
+    k.push('\u{1e}');
+    let rest: Vec<&str> =
+        feed.columns().iter().zip(texts).filter(|(c, _)| !feed.key().contains(&c.name)).map(|(_, t)| t.as_str()).collect();
+    k.push_str(&rest.join("\u{1f}"));
+    k
+}
+
+/// A stored row's validity date, read from its detail ([`Feed::valid_from`]).
+pub fn stored_valid_on(feed: Feed, detail: &serde_json::Value) -> Option<NaiveDate> {
+    feed.valid_from().and_then(|c| detail.get(c)).and_then(|v| v.as_str()).and_then(|s| s.parse().ok())
 }
 
 fn value_text(v: &Value) -> String {
@@ -283,7 +338,8 @@ pub struct Validator {
     positions: Vec<Option<usize>>,
     width: usize,
     header_ok: bool,
-    /// Digest of each row's natural key → the row it was first seen on.
+    /// Digest of each row's natural key (and validity date, where a key spans dates) → the row
+    /// it was first seen on.
     seen: HashMap<u128, u64>,
     problems: Vec<Problem>,
     problem_count: u64,
@@ -407,15 +463,26 @@ impl Validator {
         }
         let id_number = id.filter(|_| !bad)?;
         let record = FeedRecord { feed: self.feed, row, id_number, values };
-        let key = key_digest(&record.key());
+        // In one file a natural key holds one fact a date: a second one on the same date leaves
+        // nothing to tell which is current (facts of other dates are the key's history).
+        let mut identity = record.natural_key();
+        let mut same: Vec<&str> = self.feed.key().to_vec();
+        if self.feed.key_spans_dates()
+            && let Some(c) = self.feed.valid_from()
+        {
+            identity.push('\u{1e}');
+            identity.push_str(&record.valid_on().map(|d| d.to_string()).unwrap_or_default());
+            same.push(c);
+        }
+        let key = key_digest(&identity);
         if let Some(first) = self.seen.get(&key).copied() {
             self.push(problem(
                 row,
                 &self.feed.key().join("+"),
                 "",
                 "row.duplicate",
-                format!("与第 {first} 行重复（{}相同）", self.feed.key().join("、")),
-                format!("duplicates row {first} (same {})", self.feed.key().join(", ")),
+                format!("与第 {first} 行重复（{}相同）", same.join("、")),
+                format!("duplicates row {first} (same {})", same.join(", ")),
             ));
             return None;
         }

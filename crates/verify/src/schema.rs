@@ -361,7 +361,9 @@ impl Feed {
         }
     }
 
-    /// The columns that identify a row: two rows with the same values here are duplicates.
+    /// The natural key: the columns that name what a row is about (a person, a plate, a month's
+    /// contribution). Rows with one key are facts about one thing: stored each (a changed fact
+    /// is a new fact), and the current one is chosen by [`Feed::valid_from`] when they are read.
     pub fn key(self) -> &'static [&'static str] {
         match self {
             Feed::Population | Feed::Deaths | Feed::Cremations => &["id_number"],
@@ -372,7 +374,8 @@ impl Feed {
             Feed::Businesses => &["credit_code"],
             Feed::Vehicles => &["plate"],
             Feed::Properties => &["id_number", "kind", "area_m2", "registered_on"],
-            Feed::Deposits => &["id_number", "bank", "as_of"],
+            // A balance is as of a day: the latest one of a bank is current, earlier ones history.
+            Feed::Deposits => &["id_number", "bank"],
             Feed::MedicalBills => &["id_number", "settled_on", "kind", "total_fen", "self_pay_fen"],
             Feed::Disabilities => &["certificate_no"],
             Feed::Enrolment => &["id_number", "school", "enrolled_on"],
@@ -383,6 +386,23 @@ impl Feed {
     /// The column that dates a row (the day or month it describes).
     pub fn date_column(self) -> Option<&'static str> {
         self.columns().iter().find(|c| matches!(c.kind, ColumnType::Date | ColumnType::Month) && c.required).map(|c| c.name)
+    }
+
+    /// The column that says from when a row's fact holds (its validity date): of several facts
+    /// with one natural key, the latest in force is the current one (`check::current`). The
+    /// date column, except for 户籍人口, whose only date is the birth date: a status change
+    /// carries no date, so the later import decides.
+    pub fn valid_from(self) -> Option<&'static str> {
+        match self {
+            Feed::Population => None,
+            _ => self.date_column(),
+        }
+    }
+
+    /// One file can hold facts of several dates for one natural key (its validity date is not
+    /// part of the key: a plate sold on, a business cancelled, a certificate regraded).
+    pub fn key_spans_dates(self) -> bool {
+        self.valid_from().is_some_and(|c| !self.key().contains(&c))
     }
 
     /// The column the check reads as the row's amount (money, area), if any.
@@ -444,5 +464,14 @@ mod tests {
                 assert!(f.date_column().is_some(), "{f:?} has no date");
             }
         }
+    }
+
+    #[test]
+    fn facts_of_several_dates_share_a_key_only_where_the_date_is_not_part_of_it() {
+        let spanning: Vec<Feed> = Feed::ALL.into_iter().filter(|f| f.key_spans_dates()).collect();
+        assert_eq!(spanning, [Feed::Deaths, Feed::Businesses, Feed::Vehicles, Feed::Deposits, Feed::Disabilities, Feed::Cremations]);
+        assert_eq!(Feed::Population.valid_from(), None, "a birth date says nothing about when a status changed");
+        assert_eq!(Feed::Vehicles.valid_from(), Some("registered_on"));
+        assert_eq!(Feed::Contributions.valid_from(), Some("month"));
     }
 }

@@ -78,9 +78,8 @@ pub fn check_with_records(h: &Household, records: &[StoredFeedRecord], today: Na
     let mut facts = vec![MemberFacts::default(); h.members.len()];
     let mut parsed = Vec::with_capacity(records.len());
     let mut feeds_with_data = BTreeSet::new();
-    for r in records {
+    for (r, detail) in current_records(records, today) {
         let (Some(feed), Some(&i)) = (Feed::parse(&r.feed), index.get(r.id_number.as_str())) else { continue };
-        let detail: serde_json::Value = serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null);
         feeds_with_data.insert(feed);
         if let Some(on) = r.on
             && let Some(u) = check::observe(&observation(feed, on, &detail), &w)
@@ -107,6 +106,28 @@ pub fn check_with_records(h: &Household, records: &[StoredFeedRecord], today: Na
     }
     let medical_self_pay = facts.iter().map(|f| f.sum(check::Sum::MedicalSelfPay)).sum();
     HouseholdCheck { findings, evidence, feeds_with_data, rows: parsed.len(), medical_self_pay }
+}
+
+/// The stored rows that are current facts on `today` ([`check::current`]: of the rows that share
+/// a feed and natural key, the latest in force, on a tie the later import), with their detail.
+/// A changed fact is stored as a new row; the earlier ones are its history.
+pub fn current_records(records: &[StoredFeedRecord], today: NaiveDate) -> Vec<(&StoredFeedRecord, serde_json::Value)> {
+    let parsed: Vec<(&StoredFeedRecord, serde_json::Value)> =
+        records.iter().map(|r| (r, serde_json::from_str(&r.detail).unwrap_or(serde_json::Value::Null))).collect();
+    let facts: Vec<((&str, String), check::Standing)> = parsed
+        .iter()
+        .map(|(r, detail)| {
+            let (key, valid_on) = match Feed::parse(&r.feed) {
+                Some(feed) => {
+                    let texts = crate::import::stored_texts(feed, &r.id_number, detail);
+                    (crate::import::natural_key_of(feed, &texts), crate::import::stored_valid_on(feed, detail))
+                }
+                None => (String::new(), None),
+            };
+            ((r.feed.as_str(), key), check::Standing::new(valid_on, r.import_id, today))
+        })
+        .collect();
+    parsed.into_iter().zip(check::current(&facts)).filter_map(|(p, current)| current.then_some(p)).collect()
 }
 
 /// The check of one household: its members' rows from the store, then [`check_with_records`].

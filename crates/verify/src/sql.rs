@@ -26,6 +26,22 @@ pub fn batch_check(dialect: Dialect, dir: &str, w: &Window, r: &Rules) -> String
         Dialect::DuckDb => format!("read_parquet('{dir}/feed_{code}.parquet')"),
         Dialect::DataFusion => format!("feed_{code}"),
     };
+    // Only current facts ([`crate::check::current`]): none dated after the check day, and where
+    // a natural key can hold facts of several dates in one file, the latest (rows tied on it all
+    // count, as in the batch: a file is one delivery, there is no later import).
+    let now = |feed: crate::Feed| {
+        let table = f(feed.code());
+        let (code, today) = (feed.code(), w.today);
+        match feed.valid_from() {
+            Some(on) if feed.key_spans_dates() => format!(
+                "(SELECT * FROM (SELECT *, rank() OVER (PARTITION BY {key} ORDER BY {on} DESC) AS fact_rank FROM {table} \
+                 WHERE {on} <= DATE '{today}') AS history WHERE fact_rank = 1) AS {code}_now",
+                key = feed.key().join(", "),
+            ),
+            Some(on) => format!("(SELECT * FROM {table} WHERE {on} <= DATE '{today}') AS {code}_now"),
+            None => table,
+        }
+    };
     let csv = |name: &str| match dialect {
         Dialect::DuckDb => format!("read_csv('{dir}/{name}.csv', header = true, all_varchar = true)"),
         Dialect::DataFusion => format!("{name}_csv"),
@@ -113,22 +129,22 @@ UNION ALL SELECT household_no, CAST(NULL AS BIGINT), 'disaster' FROM homes WHERE
         members = csv("members"),
         incomes = csv("incomes"),
         assets = csv("assets"),
-        contributions = f("contributions"),
-        tax = f("tax_income"),
-        fund = f("housing_fund"),
-        deposits = f("deposits"),
-        medical = f("medical_bills"),
-        disaster = f("disaster_victims"),
-        vehicles = f("vehicles"),
-        businesses = f("businesses"),
-        properties = f("properties"),
-        enrolment = f("enrolment"),
-        unemployment = f("unemployment"),
-        employment = f("employment"),
-        disabilities = f("disabilities"),
-        deaths = f("deaths"),
-        cremations = f("cremations"),
-        population = f("population"),
+        contributions = now(crate::Feed::Contributions),
+        tax = now(crate::Feed::TaxIncome),
+        fund = now(crate::Feed::HousingFund),
+        deposits = now(crate::Feed::Deposits),
+        medical = now(crate::Feed::MedicalBills),
+        disaster = now(crate::Feed::DisasterVictims),
+        vehicles = now(crate::Feed::Vehicles),
+        businesses = now(crate::Feed::Businesses),
+        properties = now(crate::Feed::Properties),
+        enrolment = now(crate::Feed::Enrolment),
+        unemployment = now(crate::Feed::Unemployment),
+        employment = now(crate::Feed::Employment),
+        disabilities = now(crate::Feed::Disabilities),
+        deaths = now(crate::Feed::Deaths),
+        cremations = now(crate::Feed::Cremations),
+        population = now(crate::Feed::Population),
         wage_pct = r.wage_tolerance_percent,
         wage_fen = r.wage_tolerance_fen,
         dep_pct = r.deposit_tolerance_percent,
@@ -155,6 +171,21 @@ mod tests {
         // Every feed the batch engine reads is in the query.
         for feed in crate::Feed::ALL {
             assert!(fusion.contains(&format!("feed_{}", feed.code())), "{feed:?}");
+        }
+    }
+
+    #[test]
+    fn only_current_facts_are_read() {
+        let rules = Rules::default();
+        let w = Window::new(NaiveDate::from_ymd_opt(2026, 12, 2).unwrap(), &rules);
+        let q = batch_check(Dialect::DataFusion, "/d", &w, &rules);
+        assert!(q.contains(
+            "rank() OVER (PARTITION BY plate ORDER BY registered_on DESC) AS fact_rank FROM feed_vehicles \
+             WHERE registered_on <= DATE '2026-12-02'"
+        ));
+        assert!(q.contains("(SELECT * FROM feed_properties WHERE registered_on <= DATE '2026-12-02') AS properties_now"));
+        for feed in crate::Feed::ALL {
+            assert_eq!(q.contains(&format!("AS {}_now", feed.code())), feed.valid_from().is_some(), "{feed:?}");
         }
     }
 }

@@ -103,13 +103,18 @@ fn job_view(job: Job, lang: PageLang) -> JobView {
                     o.import_id
                 )
             } else {
+                // A changed fact (a new status, a new owner) is a new row; only a row stored
+                // before exactly as it is counts as already there.
                 format!(
-                    "{} {} {} {}{}",
+                    "{} {} {} {}{}{}{}{}",
                     report.file,
                     lang.t("已导入，共", "imported:"),
                     report.valid_rows,
                     lang.t("行，新增 ", "rows, new "),
-                    o.new_rows
+                    o.new_rows,
+                    lang.t(" 行（新的或有变化的事实），此前已有且完全相同 ", " (new or changed facts), already stored unchanged "),
+                    (report.valid_rows as i64 - o.new_rows).max(0),
+                    lang.t(" 行", ""),
                 )
             };
         }

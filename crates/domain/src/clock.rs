@@ -1,13 +1,13 @@
 //! The time services and the audit trail read, in one place so that tests can set it (an alert
 //! for access outside working hours is tested at 23:00, a deadline on a given day).
 
-use chrono::{DateTime, FixedOffset, Local, NaiveDate, Utc};
+use chrono::{DateTime, FixedOffset, NaiveDate, Utc};
 use std::sync::{Mutex, PoisonError};
 
 pub trait Clock: Send + Sync + std::fmt::Debug {
     fn now(&self) -> DateTime<Utc>;
-    /// Today's date for deadlines and pages: the server's local date (a county's server keeps
-    /// Beijing time).
+    /// Today's date for deadlines and pages: Beijing's, whatever the process's time zone (a
+    /// server left on UTC recorded a Monday morning in Beijing as Sunday).
     fn today(&self) -> NaiveDate;
 }
 
@@ -20,7 +20,7 @@ impl Clock for SystemClock {
         Utc::now()
     }
     fn today(&self) -> NaiveDate {
-        Local::now().date_naive()
+        beijing_date(Utc::now())
     }
 }
 
@@ -43,11 +43,16 @@ pub const BEIJING: FixedOffset = match FixedOffset::east_opt(8 * 3600) {
     None => panic!("UTC+8 is a valid offset"),
 };
 
+/// The date in Beijing at `at`.
+pub fn beijing_date(at: DateTime<Utc>) -> NaiveDate {
+    at.with_timezone(&BEIJING).date_naive()
+}
+
 impl Clock for FixedClock {
     fn now(&self) -> DateTime<Utc> {
         *self.0.lock().unwrap_or_else(PoisonError::into_inner)
     }
     fn today(&self) -> NaiveDate {
-        self.now().with_timezone(&BEIJING).date_naive()
+        beijing_date(self.now())
     }
 }

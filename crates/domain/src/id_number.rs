@@ -145,7 +145,7 @@ impl fmt::Debug for IdNumber {
 impl TryFrom<String> for IdNumber {
     type Error = FieldError;
     fn try_from(s: String) -> Result<Self, FieldError> {
-        IdNumber::parse(&s, chrono::Local::now().date_naive())
+        IdNumber::parse(&s, crate::clock::beijing_date(chrono::Utc::now()))
     }
 }
 

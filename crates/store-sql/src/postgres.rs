@@ -23,6 +23,9 @@ impl SqlStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(std::time::Duration::from_secs(10))
+            // The hook pings and drops a connection left in a transaction (see `sql::usable`).
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(sql::usable(conn)))
             .connect_with(options)
             .await
             .map_err(backend)?;

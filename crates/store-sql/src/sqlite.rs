@@ -28,7 +28,14 @@ impl SqlStore {
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
             .pragma("secure_delete", "ON");
-        let pool = SqlitePoolOptions::new().max_connections(8).connect_with(opts).await.map_err(backend)?;
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            // The hook pings (after any queued rollback) and drops a connection left in a transaction.
+            .test_before_acquire(false)
+            .before_acquire(|conn, _| Box::pin(sql::usable(conn)))
+            .connect_with(opts)
+            .await
+            .map_err(backend)?;
         sqlx::migrate!("./migrations/sqlite").run(&pool).await.map_err(|e| StoreError::Backend(Box::new(e)))?;
         if upgrade_identifiers(&pool, &keys).await? > 0 {
             // Rewrite the file and empty the WAL: pages that held the plaintext are gone.

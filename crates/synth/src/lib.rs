@@ -122,7 +122,7 @@ impl Default for Config {
     /// 庄浪县, 20,000 households, seed 0, as of today (local time): pass an explicit `as_of`
     /// when output must be reproducible across days.
     fn default() -> Config {
-        Config::new(20_000, 0, chrono::Local::now().date_naive())
+        Config::new(20_000, 0, jiuzhu_domain::clock::beijing_date(chrono::Utc::now()))
     }
 }
 

@@ -32,7 +32,15 @@ pub struct World {
 
 /// The world, with accounts of every role.
 pub async fn world() -> World {
-    let w = bare_world().await;
+    with_accounts(bare_world().await).await
+}
+
+/// The world, with accounts, in the database `url` (fresh); `dir` is kept with it (uploads).
+pub async fn world_on(url: &str, dir: tempfile::TempDir) -> World {
+    with_accounts(bare_world_on(url, dir).await).await
+}
+
+async fn with_accounts(w: World) -> World {
     let hash = jiuzhu_accounts::password::hash(PASSWORD).await;
     for role in Role::ALL {
         for (suffix, region) in [("county", COUNTY), ("a", TOWN_A), ("b", TOWN_B)] {
@@ -57,9 +65,14 @@ pub async fn world() -> World {
 /// The world without accounts: divisions and the two households.
 pub async fn bare_world() -> World {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let db = dir.path().join("t.db");
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    bare_world_on(&url, dir).await
+}
+
+async fn bare_world_on(url: &str, dir: tempfile::TempDir) -> World {
+    let db = url.strip_prefix("sqlite://").map(PathBuf::from).unwrap_or_else(|| dir.path().to_path_buf());
     let keys = Arc::new(Keyring::for_tests());
-    let store = jiuzhu_store_sql::connect(&format!("sqlite://{}", db.display()), keys.clone()).await.expect("the database opens");
+    let store = jiuzhu_store_sql::connect(url, keys.clone()).await.expect("the database opens");
     store.upsert_regions(&two_towns()).await.expect("divisions load");
     let ids = store
         .insert_households(&[sample_household(VILLAGE_A, "王建国", 11), sample_household(VILLAGE_B, "赵明", 21)], &Actor::system("test"))

@@ -3,8 +3,14 @@
 //! of search, the refusal and why — is what the services recorded on the user's
 //! [`Trail`](jiuzhu_domain::Trail) while they worked, never what the URL seemed to say: a
 //! household read through any spelling of its address is in its 查阅记录 and counts for the
-//! alert rules. A request that read several households leaves one entry for each. When the
-//! entries cannot be written the response is replaced by 503: no audit, no data.
+//! alert rules. A request that read several households leaves one entry for each.
+//!
+//! No change without its entries, no entries of a change that did not happen: while a request
+//! runs, every write transaction its services commit also stores the request's entries as they
+//! stand (pending, in that same transaction, see [`jiuzhu_store::AuditIntent`]). At the end the
+//! final entries replace them. When those cannot be written, a request that changed nothing is
+//! answered 503 (no audit, no data); one whose change was committed keeps its answer, and its
+//! pending entries are sealed by the writer's recovery.
 
 use crate::state::AppState;
 use axum::extract::{ConnectInfo, Request, State};
@@ -14,8 +20,11 @@ use axum::response::{IntoResponse, Response};
 use jiuzhu_accounts::{Attempted, SignedIn};
 use jiuzhu_audit::{Entry, Who};
 use jiuzhu_domain::trail::Accessed;
-use jiuzhu_domain::{Action, Denial, ObjectKind, User};
+use jiuzhu_domain::{Action, Clock, Denial, ObjectKind, User};
+use jiuzhu_store::{AUDIT_INTENT, AuditIntent, AuditRecord};
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 /// Put into a sign-in response by its handler: whom the attempt was for.
 #[derive(Debug, Clone)]
@@ -89,18 +98,21 @@ fn who_of(user: &User, ip: String) -> Who {
 }
 
 /// The request an entry is about, as the layer saw it.
+#[derive(Clone)]
 struct Seen {
     method: Method,
     path: String,
-    status: StatusCode,
+    /// `None` while the request is still running (pending entries).
+    status: Option<StatusCode>,
     ip: String,
     at: chrono::DateTime<chrono::Utc>,
 }
 
 /// The entries of one request: one per household its services read (at least one).
-fn entries_of(user: &User, seen: Seen, a: &Accessed) -> Vec<Entry> {
+fn entries_of(user: &User, seen: &Seen, a: &Accessed) -> Vec<Entry> {
     let Seen { method, path, status, ip, at: now } = seen;
-    let (method, path) = (&method, path.as_str());
+    let (method, path, status, now) = (method, path.as_str(), *status, *now);
+    let ip = ip.clone();
     let who = who_of(user, ip);
     if path == "/logout" || (path == "/api/v1/session" && method == Method::DELETE) {
         return vec![Entry::new(&who, now, Action::Logout, "session", "")];
@@ -115,8 +127,11 @@ fn entries_of(user: &User, seen: Seen, a: &Accessed) -> Vec<Entry> {
         detail.push(format!("by={}", by.as_str()));
     }
     detail.extend(a.detail.iter().cloned());
-    detail.push(format!("{method} {};status={}", route_of(path), status.as_u16()));
-    let refused = a.refused.or_else(|| denial_of(status));
+    match status {
+        Some(status) => detail.push(format!("{method} {};status={}", route_of(path), status.as_u16())),
+        None => detail.push(format!("{method} {};status=committed", route_of(path))),
+    }
+    let refused = a.refused.or_else(|| status.and_then(denial_of));
     let entry = |household: Option<i64>| {
         let mut e = Entry::new(&who, now, action, &kind, &id).purpose(&a.purpose).detail(detail.join(";"));
         if let Some(h) = household {
@@ -148,6 +163,63 @@ fn login_entry(attempt: &Attempted, ip: String, at: chrono::DateTime<chrono::Utc
     Entry::new(&who, at, action, "session", "").detail(format!("status={}", response.status().as_u16()))
 }
 
+/// A signed-in request's intent: its entries as the services' trail says so far.
+struct RequestIntent {
+    key: String,
+    user: User,
+    seen: Seen,
+    clock: Arc<dyn Clock>,
+    committed: AtomicBool,
+    /// Households the transaction under way created: named by its pending entries, and on the
+    /// trail once it commits.
+    created: std::sync::Mutex<Vec<i64>>,
+}
+
+impl RequestIntent {
+    fn created(&self) -> std::sync::MutexGuard<'_, Vec<i64>> {
+        self.created.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+impl AuditIntent for RequestIntent {
+    fn key(&self) -> &str {
+        &self.key
+    }
+
+    fn records(&self) -> Vec<AuditRecord> {
+        let seen = Seen { at: self.clock.now(), ..self.seen.clone() };
+        let mut accessed = self.user.trail.snapshot();
+        for id in self.created().iter() {
+            if !accessed.households.contains(id) {
+                accessed.households.push(*id);
+            }
+        }
+        entries_of(&self.user, &seen, &accessed).into_iter().map(Entry::record).collect()
+    }
+
+    fn created_household(&self, id: i64) {
+        self.created().push(id);
+    }
+
+    fn committed(&self) {
+        for id in self.created().drain(..) {
+            self.user.trail.household(id);
+        }
+        self.committed.store(true, Ordering::Release);
+    }
+
+    fn rolled_back(&self) {
+        self.created().clear();
+    }
+}
+
+fn request_key() -> String {
+    use rand::RngCore;
+    let mut b = [0u8; 16];
+    rand::rng().fill_bytes(&mut b);
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
 pub async fn audit_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let path = request.uri().path().to_string();
     let is_login_post = request.method() == Method::POST && matches!(path.as_str(), "/login" | "/api/v1/session");
@@ -161,19 +233,43 @@ pub async fn audit_layer(State(state): State<AppState>, request: Request, next: 
     }
     let method = request.method().clone();
     let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
-    let mut response = next.run(request).await;
-    let at = state.clock.now();
-    let entries: Vec<Entry> = match (response.extensions_mut().remove::<LoginAudit>(), session) {
-        (Some(LoginAudit(attempt)), _) => vec![login_entry(&attempt, ip, at, &response)],
-        (None, Some(s)) => {
-            let seen = Seen { method, path, status: response.status(), ip, at };
-            entries_of(&s.user, seen, &s.user.trail.snapshot())
-        }
-        // A sign-in the handler refused before reading it (a malformed body): whom is unknown.
-        (None, None) => vec![login_entry(&Attempted::default(), ip, at, &response)],
+    let seen = Seen { method, path, status: None, ip, at: state.clock.now() };
+    let intent = match (&session, is_login_post) {
+        (Some(s), false) => Some(Arc::new(RequestIntent {
+            key: request_key(),
+            user: s.user.clone(),
+            seen: seen.clone(),
+            clock: state.clock.clone(),
+            committed: AtomicBool::new(false),
+            created: Default::default(),
+        })),
+        // A sign-in's entry is known only from its answer; it changes no one's data.
+        _ => None,
     };
-    match state.audit.record_all(entries.into_iter().map(Entry::record).collect()).await {
+    let mut response = match &intent {
+        Some(i) => AUDIT_INTENT.scope(i.clone() as Arc<dyn AuditIntent>, next.run(request)).await,
+        None => next.run(request).await,
+    };
+    let seen = Seen { status: Some(response.status()), at: state.clock.now(), ..seen };
+    let entries: Vec<Entry> = match (response.extensions_mut().remove::<LoginAudit>(), session) {
+        (Some(LoginAudit(attempt)), _) => vec![login_entry(&attempt, seen.ip, seen.at, &response)],
+        (None, Some(s)) => entries_of(&s.user, &seen, &s.user.trail.snapshot()),
+        // A sign-in the handler refused before reading it (a malformed body): whom is unknown.
+        (None, None) => vec![login_entry(&Attempted::default(), seen.ip, seen.at, &response)],
+    };
+    let records = entries.into_iter().map(Entry::record).collect();
+    let written = match &intent {
+        Some(i) => state.audit.settle(records, &i.key).await,
+        None => state.audit.record_all(records).await,
+    };
+    match written {
         Ok(_) => response,
+        // The change and its pending entries are committed together: the answer stands, and the
+        // writer seals the pending entries once it can write again.
+        Err(e) if intent.as_ref().is_some_and(|i| i.committed.load(Ordering::Acquire)) => {
+            tracing::error!(target: "audit", "final entries not written, pending ones kept: {e}");
+            response
+        }
         Err(e) => {
             tracing::error!(target: "audit", "{e}");
             (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response()

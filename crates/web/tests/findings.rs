@@ -106,7 +106,8 @@ async fn other_spellings_of_an_id_are_refused_and_every_read_counts_for_the_aler
     // window raises bulk_lookup.
     assert!(wait_for_alert(w.store.as_ref(), "bulk_lookup").await.is_none());
     for h in [w.in_a].iter().chain(&extra) {
-        assert_eq!(get(&w, &c, &format!("/api/v1/households/{h}")).await.status, StatusCode::OK);
+        let got = get(&w, &c, &format!("/api/v1/households/{h}")).await;
+        assert_eq!(got.status, StatusCode::OK, "{}", got.text);
         let e = last_entry(w.store.as_ref()).await;
         assert_eq!((e.action.as_str(), e.outcome.as_str(), e.household_id), ("view", "allowed", Some(*h)));
     }

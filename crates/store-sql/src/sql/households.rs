@@ -98,7 +98,8 @@ impl SqlStore {
                 .collect()
         }
         .await;
-        finish(tx, result).await
+        // A read: it must not store the request's pending entries (that would make it a write).
+        finish_unaudited(tx, result).await
     }
 }
 
@@ -182,6 +183,7 @@ impl HouseholdStore for SqlStore {
             });
             q.build().execute(&mut *tx).await.map_err(backend)?;
         }
+        name_created_households(&ids);
         Ok(ids)
         }
         .await;

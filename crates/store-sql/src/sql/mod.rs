@@ -14,6 +14,7 @@ mod exports;
 mod feeds;
 mod households;
 mod identifiers;
+mod maintenance;
 mod members;
 mod regions;
 
@@ -30,20 +31,21 @@ use sqlx::{QueryBuilder, Row};
 use std::sync::Arc;
 
 /// Where an encrypted value lives, bound into its ciphertext (moved elsewhere, it fails to decrypt).
+/// The contexts are the registry's (`crate::columns`), which rotation and the key check read.
 fn id_context(person_id: i64) -> String {
-    format!("persons.id_number:{person_id}")
+    crate::columns::PERSON_ID_NUMBER.context(person_id)
 }
 
 fn certificate_context(person_id: i64) -> String {
-    format!("persons.disability_certificate:{person_id}")
+    crate::columns::PERSON_DISABILITY_CERTIFICATE.context(person_id)
 }
 
 fn bank_context(household_id: i64) -> String {
-    format!("households.bank_account_no:{household_id}")
+    crate::columns::HOUSEHOLD_BANK_ACCOUNT.context(household_id)
 }
 
 /// The blind index's domain for ID numbers.
-const ID_INDEX: &str = "id_number";
+const ID_INDEX: &str = crate::columns::ID_INDEX;
 
 fn undecryptable(what: &str, e: jiuzhu_crypto::CryptoError) -> StoreError {
     StoreError::Corrupt { what: what.to_string(), source: Some(Box::new(e)) }
@@ -82,6 +84,14 @@ pub(super) fn backend(e: sqlx::Error) -> StoreError {
         let constraint = if constraint == "persons_id_number_bidx" { "persons_id_number".to_string() } else { constraint };
         return StoreError::Conflict { constraint };
     }
+    // A full disk (SQLite SQLITE_FULL = 13, its I/O errors 10 and extended codes; PostgreSQL
+    // 53100 disk_full, 53200 out_of_memory, 58030 io_error) is the storage's trouble, not the request's.
+    if let Some(code) = e.as_database_error().and_then(|db| db.code())
+        && (matches!(code.as_ref(), "13" | "53100" | "53200" | "58030")
+            || (BACKEND == "sqlite" && code.parse::<i32>().is_ok_and(|c| c & 0xff == 10)))
+    {
+        return StoreError::Unavailable(Box::new(e));
+    }
     match e {
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => StoreError::Unavailable(Box::new(e)),
         e => StoreError::Backend(Box::new(e)),
@@ -100,10 +110,43 @@ fn region(s: &str) -> Result<RegionCode> {
     RegionCode::parse(s).map_err(|_| corrupt("region", s))
 }
 
+/// Whether an idle pooled connection may be handed out: not left inside a transaction. After a
+/// failed COMMIT (SQLITE_FULL on a full disk) sqlx kept the connection's transaction depth at 1,
+/// and every later `BEGIN` on it failed ("begin_with at non-zero transaction depth") until the
+/// server was restarted; such a connection is now closed and replaced.
+pub(super) async fn usable(conn: &mut Conn) -> sqlx::Result<bool> {
+    use sqlx::Connection;
+    // The round trip runs after any rollback the connection still has queued.
+    conn.ping().await?;
+    Ok(<<Db as sqlx::Database>::TransactionManager as sqlx::TransactionManager>::get_transaction_depth(conn) == 0)
+}
+
 /// Ends a transaction explicitly: commit on success, roll back on error. A transaction that
 /// is merely dropped is rolled back lazily by sqlx, and meanwhile its pooled connection sits
 /// idle in transaction holding locks (on PostgreSQL this blocked DDL and vacuum).
-async fn finish<T>(tx: sqlx::Transaction<'static, Db>, result: Result<T>) -> Result<T> {
+///
+/// Inside a request ([`current_audit_intent`]) a committed change carries the request's
+/// pending audit entries in the same transaction: no change without its entries.
+async fn finish<T>(mut tx: sqlx::Transaction<'static, Db>, result: Result<T>) -> Result<T> {
+    let intent = if result.is_ok() { current_audit_intent() } else { None };
+    let intent_stored = intent.is_some();
+    let result = match (result, &intent) {
+        (Ok(v), Some(intent)) => audit::store_pending(&mut tx, intent.as_ref(), Utc::now()).await.map(|()| v),
+        (result, _) => result,
+    };
+    let committed = finish_unaudited(tx, result).await;
+    if let Some(intent) = current_audit_intent() {
+        match &committed {
+            Ok(_) if intent_stored => intent.committed(),
+            Ok(_) => {}
+            Err(_) => intent.rolled_back(),
+        }
+    }
+    committed
+}
+
+/// [`finish`] without pending audit entries: for reads and the audit trail's own transactions.
+async fn finish_unaudited<T>(tx: sqlx::Transaction<'static, Db>, result: Result<T>) -> Result<T> {
     match result {
         Ok(v) => {
             tx.commit().await.map_err(backend)?;

@@ -115,3 +115,96 @@ pub async fn audit_entries_chain_in_order_with_a_head_and_checkpoints(s: &dyn St
     let denied = s.search_audit(&AuditQuery { outcome: Some("denied".into()), ..q }).await.unwrap();
     assert!(denied.is_empty());
 }
+
+/// An intent as the web layer keeps one: a fixed record per household named so far.
+struct TestIntent {
+    key: String,
+    created: std::sync::Mutex<Vec<i64>>,
+    trail: std::sync::Mutex<Vec<i64>>,
+    commits: std::sync::atomic::AtomicUsize,
+}
+
+impl AuditIntent for TestIntent {
+    fn key(&self) -> &str {
+        &self.key
+    }
+    fn records(&self) -> Vec<AuditRecord> {
+        let mut named = self.trail.lock().unwrap().clone();
+        named.extend(self.created.lock().unwrap().iter());
+        let mut r = audit_record(0, "clerk", None, "create");
+        r.detail = "status=committed".into();
+        if named.is_empty() { vec![r] } else { named.iter().map(|h| AuditRecord { household_id: Some(*h), ..r.clone() }).collect() }
+    }
+    fn created_household(&self, id: i64) {
+        self.created.lock().unwrap().push(id);
+    }
+    fn committed(&self) {
+        let created: Vec<i64> = self.created.lock().unwrap().drain(..).collect();
+        self.trail.lock().unwrap().extend(created);
+        self.commits.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn rolled_back(&self) {
+        self.created.lock().unwrap().clear();
+    }
+}
+
+/// Issue 14: a change committed inside a request carries the request's pending entries in the
+/// same transaction; a failed change leaves none; the request's final entries replace them;
+/// unsettled ones are sealed once, and only when older than the cut-off.
+pub async fn pending_entries_commit_with_the_change_and_are_sealed_once(s: &dyn Store) {
+    s.upsert_regions(&crate::fixtures::two_towns()).await.unwrap();
+    let intent = std::sync::Arc::new(TestIntent {
+        key: "request-1".into(),
+        created: Default::default(),
+        trail: Default::default(),
+        commits: Default::default(),
+    });
+    let scoped = intent.clone() as std::sync::Arc<dyn AuditIntent>;
+    let id =
+        AUDIT_INTENT.scope(scoped.clone(), s.insert_households(&[sample_household("620825100201", "王建国", 71)], &actor())).await.unwrap()
+            [0];
+    assert_eq!(intent.commits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(*intent.trail.lock().unwrap(), vec![id], "the created household is on the trail once committed");
+    assert_eq!(s.pending_audit_count().await.unwrap(), 1, "the change's pending entry, in its transaction");
+
+    // The same person again: refused, and neither a household nor a pending entry of it.
+    let again = AUDIT_INTENT.scope(scoped.clone(), s.insert_households(&[sample_household("620825100201", "王建国", 71)], &actor())).await;
+    assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
+    assert_eq!(intent.commits.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert!(intent.created.lock().unwrap().is_empty(), "what a failed write created is forgotten");
+    assert_eq!(s.pending_audit_count().await.unwrap(), 1);
+
+    // Outside a request nothing is pending.
+    s.insert_households(&[sample_household("620825100201", "李四", 72)], &actor()).await.unwrap();
+    assert_eq!(s.pending_audit_count().await.unwrap(), 1);
+
+    // The request's final entries replace its pending ones.
+    let ids = s.settle_audit(&[audit_record(1, "clerk", Some(id), "create")], &["request-1".to_string()], &TestSealer).await.unwrap();
+    assert_eq!(ids.len(), 1);
+    assert_eq!(s.pending_audit_count().await.unwrap(), 0);
+
+    // A second request commits and never settles: sealed once, only after the cut-off.
+    let other = std::sync::Arc::new(TestIntent { key: "request-2".into(), ..TestIntent::clone_empty() });
+    AUDIT_INTENT
+        .scope(
+            other.clone() as std::sync::Arc<dyn AuditIntent>,
+            s.insert_households(&[sample_household("620825100201", "赵六", 73)], &actor()),
+        )
+        .await
+        .unwrap();
+    assert_eq!(s.pending_audit_count().await.unwrap(), 1);
+    assert!(s.seal_pending_audit(Utc::now() - Duration::hours(1), &TestSealer).await.unwrap().is_empty(), "too young to seal");
+    let sealed = s.seal_pending_audit(Utc::now() + Duration::seconds(1), &TestSealer).await.unwrap();
+    assert_eq!(sealed.len(), 1);
+    assert_eq!(sealed[0].1.household_id, other.trail.lock().unwrap().first().copied(), "the pending entry names the household it created");
+    assert_eq!(sealed[0].1.detail, "status=committed");
+    assert!(s.seal_pending_audit(Utc::now() + Duration::seconds(1), &TestSealer).await.unwrap().is_empty(), "sealed once");
+    assert_eq!(s.audit_after(0, 10).await.unwrap().len(), 2);
+    s.probe_write(Utc::now()).await.unwrap();
+}
+
+impl TestIntent {
+    fn clone_empty() -> TestIntent {
+        TestIntent { key: String::new(), created: Default::default(), trail: Default::default(), commits: Default::default() }
+    }
+}

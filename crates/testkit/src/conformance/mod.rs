@@ -6,10 +6,12 @@ pub mod accounts;
 pub mod alerts;
 pub mod assessments;
 pub mod audit;
+pub mod calendar;
 pub mod cases;
 pub mod exports;
 pub mod feeds;
 pub mod households;
+pub mod maintenance;
 pub mod regions;
 
 pub use audit::TestSealer;
@@ -76,10 +78,12 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@trait $make; accounts: accounts_lock_out_and_disabling_ends_sessions, account_changes_take_effect_and_reauthentication_is_kept);
         $crate::conformance_tests!(@trait $make; assessments: assessments_are_kept_newest_first);
         $crate::conformance_tests!(@trait $make; cases: cases_keep_one_open_per_kind_and_steps_need_the_current_version, queues_stay_in_scope_and_sort_by_deadline, benefits_are_granted_with_the_step_and_come_up_for_review, photos_calendar_years_and_spot_check_counts, caseload_is_cases_waiting_for_the_role_or_acted_on);
-        $crate::conformance_tests!(@trait $make; audit: audit_entries_chain_in_order_with_a_head_and_checkpoints);
+        $crate::conformance_tests!(@trait $make; calendar: imports_are_kept_and_move_deadlines_in_one_transaction, cases_with_deadlines_from_a_year);
+        $crate::conformance_tests!(@trait $make; audit: audit_entries_chain_in_order_with_a_head_and_checkpoints, pending_entries_commit_with_the_change_and_are_sealed_once);
         $crate::conformance_tests!(@trait $make; alerts: alerts_merge_while_open_and_are_handled_once);
         $crate::conformance_tests!(@trait $make; exports: exports_are_decided_once_and_downloaded_once);
         $crate::conformance_tests!(@trait $make; feeds: feed_imports_land_whole_once_and_rows_are_not_stored_twice, monitoring_pools_upsert_and_stay_in_scope);
+        $crate::conformance_tests!(@trait $make; maintenance: a_rotation_and_a_server_never_hold_the_database_at_once, every_key_stored_values_carry_is_counted);
     };
     (@trait $make:expr; $module:ident: $($name:ident),*) => {
         mod $module {

@@ -285,10 +285,7 @@ fn check_name(field: &str, name: &str) -> Result<String, FieldError> {
 fn check_phone(field: &str, phone: &Option<String>) -> Result<Option<String>, FieldError> {
     match phone.as_deref().map(str::trim) {
         None | Some("") => Ok(None),
-        Some(p) if (7..=20).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit() || c == '-' || c == '+' || c == ' ') => {
-            Ok(Some(p.to_string()))
-        }
-        Some(_) => Err(FieldError::new(field, "phone.format", "联系电话格式不正确", "phone number is not valid")),
+        Some(p) => crate::phone::parse_phone(field, p).map(Some),
     }
 }
 

@@ -14,6 +14,7 @@ pub mod household;
 pub mod id_number;
 pub mod mask;
 pub mod money;
+pub mod phone;
 pub mod region;
 pub mod text;
 pub mod trail;

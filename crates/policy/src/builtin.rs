@@ -13,8 +13,13 @@ pub const FILES: &[(&str, &str)] = files!(
     "policies/regions/330100.yaml",
     "policies/regions/430600.yaml",
     "policies/regions/430621.yaml",
+    "policies/regions/500000.yaml",
+    "policies/regions/510000.yaml",
+    "policies/regions/510100.yaml",
     "policies/regions/510500.yaml",
     "policies/regions/520100.yaml",
+    "policies/regions/530000.yaml",
+    "policies/regions/530100.yaml",
     "policies/regions/620000.yaml",
     "policies/regions/620800.yaml",
 );

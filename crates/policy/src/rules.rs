@@ -414,5 +414,6 @@ pub fn temporary(f: &Facts, p: &Params) -> Option<Temporary> {
     let cap = p.temporary_max.of(p.standard);
     let income_ok = emergency.kind != EmergencyKind::Expense || below_disposable_income(f, p);
     let amount = if income_ok { need.min(cap) } else { 0 };
-    Some(Temporary { need, cap, amount, income_ok, town_may_approve: amount <= p.town_limit.of(p.standard) })
+    // Nothing to pay is nothing to approve: a not-eligible result never tells the town it may approve.
+    Some(Temporary { need, cap, amount, income_ok, town_may_approve: income_ok && amount > 0 && amount <= p.town_limit.of(p.standard) })
 }

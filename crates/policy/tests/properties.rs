@@ -151,9 +151,9 @@ fn a_missing_standard_is_an_error_that_names_region_and_date() {
     let text = e.to_string();
     assert!(text.contains("no dibao.standard.rural for 620825 on 2019-01-01"), "{text}");
     assert_eq!(e.earliest, NaiveDate::from_ymd_opt(2023, 1, 1), "平凉市's first standard");
-    // 昆明 has no file at all: the error says neither it nor the national defaults set it.
-    let e = Params::resolve(Policies::builtin(), "530100", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), Area::Urban, &[]).unwrap_err();
-    assert!(e.to_string().contains("no dibao.standard.urban for 530100 on 2026-01-01"), "{e}");
+    // 乌鲁木齐 (and 新疆) has no file at all: the error says neither it nor the national defaults set it.
+    let e = Params::resolve(Policies::builtin(), "650100", NaiveDate::from_ymd_opt(2026, 1, 1).unwrap(), Area::Urban, &[]).unwrap_err();
+    assert!(e.to_string().contains("no dibao.standard.urban for 650100 on 2026-01-01"), "{e}");
     assert_eq!(e.earliest, None);
 }
 

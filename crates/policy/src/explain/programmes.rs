@@ -304,7 +304,7 @@ pub(super) fn temporary_result(f: &Facts, p: &Params, temporary: Option<Temporar
         return (
             Status::NotEligible,
             0,
-            Some(true),
+            Some(temporary.town_may_approve),
             vec![reason(
                 "no_unmet_need",
                 law::TEMPORARY,

@@ -8,7 +8,7 @@
 
 import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Demo, PHONE, apiLogin, assertNoFullIds, launchBrowser, login, newPage, shot, steps } from './harness.mjs';
+import { Demo, PHONE, apiLogin, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot, steps } from './harness.mjs';
 
 const HOUSEHOLDS = process.env.JIUZHU_HOUSEHOLDS || '1000';
 const SEED = process.env.JIUZHU_SEED || '7';
@@ -98,6 +98,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
   step('1. the window clerk takes 低保 and 医疗救助 at one intake, all materials in', async () => {
     await as(s.clerk);
     await page.goto(`/households/${s.poor.id}`);
+    await checkAxe(page, 'household page (clerk)');
     await page.locator('a', { hasText: '受理救助申请' }).click();
     await page.waitForURL(`**/households/${s.poor.id}/intake`);
     await page.locator('input[name=kind][value=dibao]').check();
@@ -105,6 +106,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     for (const box of await page.locator('input[name=received]').all()) await box.check();
     await page.locator('textarea[name=request]').fill('户主患慢性病，家庭收入低，申请低保；住院自付费用较高，申请医疗救助');
     await shot(page, 'intake.png', { fullPage: true });
+    await checkAxe(page, 'intake form');
     await Promise.all([page.waitForURL(/\/cases\/\d+/), page.locator('form.intake button').click()]);
     s.caseId = Number(new URL(page.url()).pathname.split('/').pop());
     assert.equal(await caseState(), '已受理，待核对', 'the case is accepted: materials complete');
@@ -122,12 +124,14 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     assert.ok(/部门数据（有本户记录 \d+ 条）：公安·户籍人口/.test(text), 'the record names the department rows it used');
     assert.ok(text.includes('部门数据（已比对，无本户记录）'), 'and the feeds it compared without a row about the household');
     assertNoFullIds(await page.content(), 'case page');
+    await checkAxe(page, 'case page after the check');
   });
 
   step('3. an investigator on a phone uploads a photo and records the survey with a second investigator', async () => {
     await as(s.investigator, PHONE);
     await page.goto('/cases');
     assert.ok(await page.locator(`a[href="/cases/${s.caseId}"]`).isVisible(), 'the case is in the investigator\'s queue');
+    await checkAxe(page, 'investigator queue (phone)');
     await page.goto(`/cases/${s.caseId}/survey`);
     await page.locator('input[type=file][name=photo]').setInputFiles({ name: 'kitchen.png', mimeType: 'image/png', buffer: PNG });
     await page.locator('input[name=caption]').fill('厨房');
@@ -140,6 +144,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the survey form fits a ${PHONE.width}px phone (${overflow}px too wide)`);
     await shot(page, 'survey-phone.png', { fullPage: true });
+    await checkAxe(page, 'survey form (phone)');
     await Promise.all([page.waitForURL(`**/cases/${s.caseId}`), page.locator('form.phone.card button').click()]);
     assert.equal(await caseState(), '乡镇审核');
   });
@@ -147,6 +152,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
   step('4. the town reviewer agrees with the computed amount: the case goes on public notice, names masked', async () => {
     await as(s.reviewer);
     await page.goto(`/cases/${s.caseId}`);
+    await checkAxe(page, 'case page (town reviewer)');
     await page.locator('form.step:has(input[name=action][value=town_decision]) textarea[name=opinion]').fill('经入户调查属实，同意纳入低保');
     await page.locator('form.step:has(input[name=action][value=town_decision]) button').click();
     await page.waitForLoadState();
@@ -159,6 +165,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     assert.ok(!(await page.content()).includes(head), 'the full name is not on the public notice');
     assertNoFullIds(await page.content(), 'public notice');
     await shot(page, 'publicity.png', { fullPage: true });
+    await checkAxe(page, 'public notice list');
   });
 
   step('5. the casework tick ends the 7-day notice (run as of 8 days on)', async () => {
@@ -172,8 +179,10 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.goto('/cases');
     assert.ok(await page.locator(`a[href="/cases/${s.caseId}"]`).isVisible(), 'the case is in the approver\'s queue');
     await shot(page, 'queue.png', { fullPage: true });
+    await checkAxe(page, 'approver queue');
     await page.goto(`/cases/${s.caseId}`);
     await shot(page, 'case-decision.png', { fullPage: true });
+    await checkAxe(page, 'case page (county approver)');
     if (await page.locator('form.step:has(input[name=action][value=spot_check])').count()) {
       await page.locator('form.step:has(input[name=action][value=spot_check]) textarea').fill('入户核查，情况属实');
       await page.locator('form.step:has(input[name=action][value=spot_check]) button').click();
@@ -192,6 +201,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.goto(`/households/${s.poor.id}`);
     const benefits = await page.locator('h2:has-text("享受救助情况") + table tbody').innerText();
     assert.ok(benefits.includes('最低生活保障') && benefits.includes('在保'), `the household page shows the benefit: ${benefits}`);
+    await checkAxe(page, 'household page with a benefit');
   });
 
   step('7. the medical security liaison answers the referral taken at the same intake', async () => {
@@ -207,6 +217,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.locator('form.step:has(input[name=action][value=answer_referral]) button').click();
     await page.waitForLoadState();
     assert.equal(await caseState(), '部门已答复');
+    await checkAxe(page, 'referral case page (liaison)');
   });
 
   step('8. an application the check finds clearly ineligible stops with a feedback slip', async () => {
@@ -225,6 +236,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     assert.ok(slip.includes('核对反馈单') && slip.includes('不符合最低生活保障条件'), 'the slip says the household does not qualify');
     assert.ok(slip.includes('如对核对结果有异议'), 'the slip says how to object');
     await shot(page, 'feedback-slip.png', { fullPage: true });
+    await checkAxe(page, 'feedback slip');
   });
 
   step('9. no page threw a JavaScript error', () => {

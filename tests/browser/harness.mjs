@@ -200,3 +200,34 @@ export function steps(currentPage, workDir) {
     });
   return { step, state };
 }
+
+const AXE_SOURCE = path.resolve(here, 'node_modules/axe-core/axe.min.js');
+
+/**
+ * Runs axe-core on the page as it is now and fails on any violation of impact serious or critical,
+ * naming each (rule, element, why). The script goes in through the DevTools protocol
+ * (`page.evaluate`), which the pages' CSP (`script-src 'self'`) does not govern, so the page is
+ * checked in the state the test left it (after a swap, a 422 form), not reloaded.
+ */
+export async function checkAxe(page, name) {
+  assert.ok(fs.existsSync(AXE_SOURCE), `${AXE_SOURCE} not found: run \`npm ci\` in tests/browser`);
+  const loaded = await page.evaluate(() => typeof window.axe !== 'undefined');
+  if (!loaded) await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+  const violations = await page.evaluate(async () => {
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({
+      id: v.id,
+      impact: v.impact,
+      help: v.help,
+      nodes: v.nodes.map((n) => ({ impact: n.impact, target: n.target.join(' '), summary: n.failureSummary })),
+    }));
+  });
+  const bad = [];
+  for (const v of violations) {
+    for (const n of v.nodes) {
+      const impact = n.impact || v.impact;
+      if (impact === 'serious' || impact === 'critical') bad.push(`[${impact}] ${v.id} ${n.target}: ${v.help}; ${(n.summary || '').replace(/\s+/g, ' ')}`);
+    }
+  }
+  assert.equal(bad.length, 0, `${name} (${page.url()}): ${bad.length} serious/critical accessibility violation(s):\n${bad.join('\n')}`);
+}

@@ -12,7 +12,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { ACTION_TIMEOUT_MS, DESKTOP, Demo, NAV_TIMEOUT_MS, PHONE, STEP_TIMEOUT_MS, apiLogin as apiSession, assertNoFullIds, launchBrowser, newPage, shot as shotOf, steps } from './harness.mjs';
+import { ACTION_TIMEOUT_MS, DESKTOP, Demo, NAV_TIMEOUT_MS, PHONE, STEP_TIMEOUT_MS, apiLogin as apiSession, assertNoFullIds, checkAxe, launchBrowser, newPage, shot as shotOf, steps } from './harness.mjs';
 
 const HOUSEHOLDS = process.env.JIUZHU_HOUSEHOLDS || '300';
 const SEED = process.env.JIUZHU_SEED || '7';
@@ -96,6 +96,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     assert.equal(resp.status(), 200, 'GET /login');
     await page.locator('input[name=username]').waitFor();
     await shot('login.png');
+    await checkAxe(page, 'login');
 
     await page.locator('input[name=username]').fill(clerkA.username);
     await page.locator('input[name=password]').fill(clerkA.password);
@@ -115,6 +116,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     assert.ok(who.includes('受理员'), `the header names the clerk's role (受理员): "${who.trim()}"`);
     s.firstRows = rows;
     await shot('households.png');
+    await checkAxe(page, 'household list');
 
     await page.setViewportSize(PHONE);
     try {
@@ -191,6 +193,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     await page.locator('h2:has-text("变更记录") + table').waitFor({ state: 'visible' });
     assertNoFullIds(await page.content(), 'household page');
     await shot('household-detail.png');
+    await checkAxe(page, 'household page');
   });
 
   step('4. edits the address; the page and the change history show it', async () => {
@@ -215,6 +218,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     assert.equal(row[1], clerkA.username, 'the history row names the clerk who made the change');
     await page.locator('h2', { hasText: '变更记录' }).evaluate((h) => h.scrollIntoView({ block: 'start' }));
     await shot('household-history.png');
+    await checkAxe(page, 'household page after an edit');
   });
 
   step('5. add member: a wrong ID check character is caught as typed and on submit, nothing typed is lost', async () => {
@@ -247,6 +251,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     assert.equal(await page.locator('input[name=id_number]').inputValue(), bad, 'the typed ID number is kept');
     assert.equal(await page.locator('select[name=relation]').inputValue(), 'child', 'the relation stays as it was');
     await shot('member-form-id-error.png');
+    await checkAxe(page, 'member form with an error');
 
     // Nothing was added: the household still lists the same members, none named like the new one.
     const api = await page.request.get(`/api/v1${s.householdPath}`);
@@ -271,6 +276,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     const body = await page.locator('body').textContent();
     assert.ok(!body.includes(other.head_name), "the 404 page does not show the other household's head");
     await shot('other-town-404.png');
+    await checkAxe(page, 'not-found page');
 
     const edit = await page.goto(`/households/${other.id}/edit`);
     assert.equal(edit.status(), 404, `GET /households/${other.id}/edit as town A's clerk`);
@@ -301,6 +307,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     assert.ok(reasons.length >= 5 && reasons.every((r) => r.includes('依据：')), 'every reason shows its legal basis');
     assert.ok(await page.locator('p.warning', { hasText: '未对照通知原文核实' }).isVisible(), 'unverified standards are flagged');
     assertNoFullIds(await page.content(), 'assessment page');
+    await checkAxe(page, 'assessment result');
     // Back on the household page, the kept assessment is listed.
     await page.goto(s.householdPath);
     const listed = await page.locator('h2:has-text("救助研判") ~ table tbody tr').first().textContent();
@@ -324,6 +331,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     assert.ok(rows.length > 0, 'the English list has rows');
     for (const r of rows) assert.match(r.cells[1], MASKED_ID, 'ID numbers stay masked in English');
     await shot('households-en.png');
+    await checkAxe(page, 'household list in English');
   });
 
   step('8. no JavaScript errors on any page', async () => {

@@ -11,7 +11,7 @@ import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Demo, DESKTOP, assertNoFullIds, launchBrowser, login, newPage, shot as shotOf, steps } from './harness.mjs';
+import { Demo, DESKTOP, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot as shotOf, steps } from './harness.mjs';
 
 let demo;
 let browser;
@@ -87,6 +87,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     s.revealed = ids.map((t) => t.trim());
     assert.ok((await page.content()).includes('本次查看已记入审计日志'));
     await shot('reveal.png');
+    await checkAxe(page, 'revealed household');
   });
 
   step('1b. the clerk exports the town roster; a county approver approves it when large; it downloads once', async () => {
@@ -107,6 +108,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
       assert.ok((await row.textContent()).includes('年度复核入户名单'), 'the approver sees the purpose');
       await row.locator('input[name=note]').fill('同意，用于年度复核');
       await shotOf(approverPage, 'export-approval.png');
+      await checkAxe(approverPage, 'exports (county approver)');
       await Promise.all([approverPage.waitForLoadState('load'), row.getByRole('button', { name: '批准', exact: true }).click()]);
       await ctx.close();
       await page.goto('/exports');
@@ -115,6 +117,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     const password = row.locator('input[name=password]');
     if (await password.count()) await password.fill(s.clerk.password);
     await shot('exports.png');
+    await checkAxe(page, 'exports (clerk)');
     const [download] = await Promise.all([page.waitForEvent('download'), row.getByRole('button', { name: '下载' }).click()]);
     const text = fs.readFileSync(await download.path(), 'utf8');
     assert.ok(text.startsWith('\ufeff导出人：') && text.includes(s.clerk.username) && text.includes('年度复核入户名单'), 'watermarked');
@@ -139,11 +142,13 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     assert.ok(rows.some((r) => r.includes('拒绝：未通过再次验证')), 'so is the refused attempt, in words');
     assertNoFullIds(await page.content(), 'access record');
     await shot('access-record.png');
+    await checkAxe(page, 'access record');
 
     await page.goto('/audit');
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '校验日志完整性' }).click()]);
     assert.ok((await page.locator('[role=status]').textContent()).includes('审计日志完整'));
     await shot('audit-trail.png');
+    await checkAxe(page, 'audit trail');
   });
 
   step('3. the reveal outside the clerk\'s caseload is an alert', async () => {
@@ -151,12 +156,14 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     const rows = await page.locator('table tbody tr').allTextContents();
     assert.ok(rows.some((r) => r.includes('非经办查看完整信息') && r.includes(s.clerk.username)), `alert listed: ${rows}`);
     await shot('alerts.png');
+    await checkAxe(page, 'alerts');
     await page.locator('table tbody tr', { hasText: '非经办查看完整信息' }).locator('a').first().click();
     await page.locator('textarea[name=note]').fill('已核实：为入户调查准备材料');
     await page.locator('select[name=state]').selectOption('closed');
     await page.locator('select[name=outcome]').selectOption('false_positive');
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '提交' }).click()]);
     assert.ok((await page.content()).includes('已核实：为入户调查准备材料'));
+    await checkAxe(page, 'alert');
   });
 
   step('3b. the system administrator creates an account, the security administrator grants it', async () => {
@@ -176,6 +183,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     const row = admin.locator('#accounts tr[data-account="new_clerk_browser"]');
     assert.ok((await row.textContent()).includes('待授权'), 'created disabled');
     assert.equal(await row.getByText('授权', { exact: true }).count(), 0, 'the system administrator cannot grant');
+    await checkAxe(admin, 'accounts (system administrator)');
     await ctx.close();
 
     const ctx2 = await browser.newContext({ baseURL: demo.baseURL, viewport: DESKTOP, locale: 'zh-CN' });
@@ -188,6 +196,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     await r.locator('select[name=role]').selectOption('window_clerk');
     await r.locator('input[name=my_password]').fill(secAdmin.password);
     await shotOf(sec, 'accounts.png');
+    await checkAxe(sec, 'accounts (security administrator)');
     await Promise.all([sec.waitForLoadState('load'), r.getByRole('button', { name: '授权并启用' }).click()]);
     assert.ok((await sec.locator('#accounts tr[data-account="new_clerk_browser"]').textContent()).includes('启用'));
     await ctx2.close();
@@ -200,6 +209,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     await fresh.locator('#own-password input[name=new]').fill('Ziji#mima2026');
     await fresh.locator('#own-password input[name=again]').fill('Ziji#mima2026');
     await shotOf(fresh, 'password.png');
+    await checkAxe(fresh, 'own password');
     await Promise.all([fresh.waitForLoadState('load'), fresh.locator('#own-password button').click()]);
     assert.ok((await fresh.content()).includes('密码已修改'));
     await login(fresh, { username: 'new_clerk_browser', password: 'Ziji#mima2026' });

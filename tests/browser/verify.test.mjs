@@ -9,7 +9,7 @@ import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Demo, DESKTOP, assertNoFullIds, launchBrowser, login, newPage, shot as shotOf, steps } from './harness.mjs';
+import { Demo, DESKTOP, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot as shotOf, steps } from './harness.mjs';
 
 let demo;
 let browser;
@@ -89,6 +89,7 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
     assert.equal(row[1], 'id_number');
     assertNoFullIds(html, 'the problem report');
     await shot('feeds-problems.png', { fullPage: true });
+    await checkAxe(page, 'feeds with a problem report');
     assert.equal(await page.locator('#imports tbody tr').count(), imports, 'nothing was stored');
 
     const good = path.join(demo.workDir, '死亡注销.csv');
@@ -102,6 +103,7 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
     assert.ok((await page.locator('p.notice').innerText()).includes('此前已导入'), 'the same file changes nothing');
     assert.equal(await page.locator('#imports tbody tr').count(), imports + 1);
     await shot('feeds.png', { fullPage: true });
+    await checkAxe(page, 'feeds');
     await logout();
   });
 
@@ -117,11 +119,17 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
     assert.ok(/大额医疗|新增重度残疾|主要劳动力死亡|失业|遭受灾害|离校/.test(reasons), reasons);
     assertNoFullIds(await page.content(), 'the monitoring page');
     await shot('monitoring.png', { fullPage: false });
+    await checkAxe(page, 'monitoring');
     // 检出率: the demo's cases were checked this month, some not eligible.
     const rates = await page.locator('#rates tbody tr').allInnerTexts();
     assert.ok(rates.length > 0 && rates.some((r) => r.includes('低保检出率')), `detection rates: ${rates}`);
     await page.goto('/monitoring?pool=watch');
     assert.equal(await page.locator('#monitoring tbody tr[data-pool=likely]').count(), 0, 'pool 2 only');
+    // Pages this suite does not otherwise drive, checked for accessibility as the approver sees them.
+    for (const [url, name] of [['/simulate', 'simulation form'], ['/assessments/regions', 'regional assessment'], ['/publicity', 'public notice list']]) {
+      await page.goto(url);
+      await checkAxe(page, name);
+    }
     await logout();
   });
 
@@ -169,6 +177,7 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
       const text = await page.locator('main').innerText();
       assert.ok(text.includes(label) && text.includes('主动发现转介'), 'the referral case carries why the household was found');
       assertNoFullIds(await page.content(), 'the referral case');
+      await checkAxe(page, 'referral case page');
       done = true;
       await logout();
       break;

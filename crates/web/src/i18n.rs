@@ -17,10 +17,40 @@ impl PageLang {
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.0.pick(zh, en)
     }
+    /// How an actor appears on a page: a person as recorded, the system's own jobs in words
+    /// (never `system:tick` or `system:calendar-import`).
+    pub fn who(&self, actor: &str) -> String {
+        let Some(job) = actor.strip_prefix("system:") else { return actor.to_string() };
+        let (zh, en) = match job {
+            "tick" => ("系统（每日业务定时任务）", "system (daily casework job)"),
+            "calendar" | "calendar-import" => ("系统（节假日安排导入）", "system (holiday import)"),
+            "casework-check" | "data-check" => ("系统（部门数据比对）", "system (department data check)"),
+            "reassess" => ("系统（批量重新研判）", "system (batch reassessment)"),
+            "synthetic-population" => ("系统（演示数据生成）", "system (demo data)"),
+            "bench" => ("系统（性能测试）", "system (benchmark)"),
+            _ => ("系统", "system"),
+        };
+        self.t(zh, en).to_string()
+    }
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
     }
     pub fn html_lang(&self) -> &'static str {
         if self.is_en() { "en" } else { "zh-CN" }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn system_actors_are_named_in_words_people_as_recorded() {
+        let (zh, en) = (PageLang(Lang::Zh), PageLang(Lang::En));
+        assert_eq!(zh.who("system:tick"), "系统（每日业务定时任务）");
+        assert_eq!(en.who("system:tick"), "system (daily casework job)");
+        assert_eq!(zh.who("system:calendar-import"), "系统（节假日安排导入）");
+        assert_eq!(zh.who("system:something-new"), "系统");
+        assert_eq!(zh.who("王建国"), "王建国");
     }
 }

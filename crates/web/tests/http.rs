@@ -430,10 +430,10 @@ async fn public_assessment_follows_the_contract() {
     assert_eq!(one, serde_json::to_value(&direct).unwrap());
 
     let mut elsewhere = situation();
-    elsewhere["region"] = json!("530100");
+    elsewhere["region"] = json!("650100");
     let (status, e, _) = send(&w.app, public(elsewhere)).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(e["errors"][0]["message_en"].as_str().unwrap().contains("no dibao.standard.rural for 530100 on 2026-11-01"), "{e}");
+    assert!(e["errors"][0]["message_en"].as_str().unwrap().contains("no dibao.standard.rural for 650100 on 2026-11-01"), "{e}");
 }
 
 #[tokio::test]

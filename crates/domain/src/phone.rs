@@ -31,11 +31,7 @@ pub fn parse_phone(field: &str, text: &str) -> Result<String, FieldError> {
         return Ok(digits.to_string());
     }
     if b[0] != b'0' {
-        return refuse(
-            "phone.area_code",
-            "固定电话请带区号（如 0933-6621234）",
-            "a landline needs its area code (e.g. 0933-6621234)",
-        );
+        return refuse("phone.area_code", "固定电话请带区号（如 0933-6621234）", "a landline needs its area code (e.g. 0933-6621234)");
     }
     let area_len = if b.len() > 2 && ((b[1] == b'1' && b[2] == b'0') || b[1] == b'2') { 3 } else { 4 };
     let (area, local) = digits.split_at(area_len.min(digits.len()));

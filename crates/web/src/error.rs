@@ -307,28 +307,47 @@ pub fn html_escape(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
 }
 
-/// The API answers every error as [`ErrorBody`] JSON, also those axum's extractors produce
-/// (malformed JSON, a missing field, a bad query or path parameter), which come as plain text.
-pub async fn api_errors_as_json(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+/// Every error the framework answers in plain text — axum's extractors (malformed JSON or form, a
+/// missing field, a bad query) and the body limits (413 "length limit exceeded") — becomes the
+/// product's own: [`ErrorBody`] JSON under `/api/`, an error page in the reader's language
+/// elsewhere, never a raw English line. Outermost, so it also sees the body limit's refusal.
+pub async fn plain_errors(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
     let api = req.uri().path().starts_with("/api/");
+    let lang = crate::i18n::PageLang::from_headers(req.headers()).0;
     let resp = next.run(req).await;
     let plain =
-        resp.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("text/plain"));
-    if !api || !plain || !resp.status().is_client_error() {
+        resp.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_none_or(|v| v.starts_with("text/plain"));
+    if !plain || !resp.status().is_client_error() {
         return resp;
     }
-    let (parts, body) = resp.into_parts();
-    let text = axum::body::to_bytes(body, 16 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
-    let body = ErrorBody {
-        error: "invalid",
-        message: format!("请求格式不正确：{text}"),
-        message_en: format!("malformed request: {text}"),
-        errors: vec![FieldErrorBody {
-            field: String::new(),
-            code: "request.malformed".into(),
-            message: format!("请求格式不正确：{text}"),
-            message_en: format!("malformed request: {text}"),
-        }],
+    let status = resp.status();
+    let text =
+        axum::body::to_bytes(resp.into_body(), 16 * 1024).await.map(|b| String::from_utf8_lossy(&b).into_owned()).unwrap_or_default();
+    let mb = crate::MAX_BODY_BYTES / (1024 * 1024);
+    let (error, code, zh, en) = if status == StatusCode::PAYLOAD_TOO_LARGE {
+        (
+            "too_large",
+            "request.too_large",
+            format!("提交的内容超过 {mb} MB，未保存：照片请先缩小再上传，大的部门数据文件请用命令行导入"),
+            format!(
+                "what was sent is over {mb} MB and was not saved: shrink photos first; import large department files on the command line"
+            ),
+        )
+    } else {
+        (
+            "invalid",
+            "request.malformed",
+            "请求格式不正确，未保存，请检查后重试".to_string(),
+            format!("malformed request, nothing was saved: {text}"),
+        )
     };
-    (parts.status, axum::Json(body)).into_response()
+    let field = FieldErrorBody { field: String::new(), code: code.into(), message: zh.clone(), message_en: en.clone() };
+    let body = ErrorBody { error, message: zh.clone(), message_en: en.clone(), errors: vec![field] };
+    let mut answer = if api { (status, axum::Json(body)).into_response() } else { WebError::Refused { status, code, zh, en }.page(lang) };
+    let h = answer.headers_mut();
+    // Generated outside the header layers: the same protections as every other answer.
+    h.insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    h.insert(axum::http::header::X_CONTENT_TYPE_OPTIONS, axum::http::HeaderValue::from_static("nosniff"));
+    h.insert(axum::http::header::CONTENT_SECURITY_POLICY, axum::http::HeaderValue::from_static(crate::CSP));
+    answer
 }

@@ -103,7 +103,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(extract::canonical_paths))
-        .layer(axum::middleware::from_fn(error::api_errors_as_json))
         // Inside the session layer: the entry names the user it found.
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit::audit_layer))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::session_layer))
@@ -115,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("same-origin")))
         .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
         .layer(tower_http::limit::RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(axum::middleware::from_fn(error::plain_errors))
         .route("/favicon.ico", get(|| async { axum::http::StatusCode::NO_CONTENT }))
         .route("/static/htmx.min.js", get(|| async { static_file(HTMX, "text/javascript; charset=utf-8") }))
         .route("/static/app.css", get(|| async { static_file(CSS, "text/css; charset=utf-8") }))

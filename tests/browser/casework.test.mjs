@@ -141,6 +141,8 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.locator('select[name=co_investigator_id]').selectOption(second);
     await page.locator('textarea[name=living_conditions]').fill('土木结构平房三间，家具简陋');
     await page.locator('textarea[name=findings]').fill('家庭收入和财产与申报一致，生活困难属实');
+    assert.equal(await page.locator('input[name=declared_matches]:checked').count(), 0, 'nothing is preselected: the investigator chooses');
+    await page.locator('input[name=declared_matches][value=yes]').check();
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the survey form fits a ${PHONE.width}px phone (${overflow}px too wide)`);
     await shot(page, 'survey-phone.png', { fullPage: true });
@@ -154,6 +156,8 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.goto(`/cases/${s.caseId}`);
     await checkAxe(page, 'case page (town reviewer)');
     await page.locator('form.step:has(input[name=action][value=town_decision]) textarea[name=opinion]').fill('经入户调查属实，同意纳入低保');
+    assert.equal(await page.locator('input[name=approve]:checked').count(), 0, 'no 同意 preselected: the reviewer chooses');
+    await page.locator('form.step:has(input[name=action][value=town_decision]) input[name=approve][value=yes]').check();
     await page.locator('form.step:has(input[name=action][value=town_decision]) button').click();
     await page.waitForLoadState();
     assert.equal(await caseState(), '公示中');
@@ -214,6 +218,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.locator('form.step:has(input[name=action][value=accept_referral]) button').click();
     await page.waitForLoadState();
     await page.locator('form.step:has(input[name=action][value=answer_referral]) textarea[name=answer]').fill('住院自付部分按规定给予医疗救助');
+    await page.locator('form.step:has(input[name=action][value=answer_referral]) input[name=granted][value=yes]').check();
     await page.locator('form.step:has(input[name=action][value=answer_referral]) button').click();
     await page.waitForLoadState();
     assert.equal(await caseState(), '部门已答复');

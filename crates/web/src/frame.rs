@@ -155,6 +155,12 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
         "file" => ("文件", "file"),
         "path" => ("地址", "address"),
         "cases" | "action" => ("批量办理", "bulk action"),
+        "approve" => ("乡镇审核意见", "town's opinion"),
+        "declared_matches" => ("与申报是否一致", "as declared"),
+        "reinvestigate" => ("异议处理", "objection"),
+        "granted" => ("救助结果", "result"),
+        "co_investigator_id" => ("第二名调查人员", "second investigator"),
+        "visited_on" => ("调查日期", "date of the visit"),
         _ => return field,
     };
     lang.t(zh, en)

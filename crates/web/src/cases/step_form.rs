@@ -47,6 +47,19 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
             0
         })
     };
+    // A yes/no the person must choose: nothing is preselected on the page, and a missing answer
+    // is refused rather than read as one (a preselected 同意 recorded opinions nobody gave).
+    let choice = |k: &str, zh: &str, en: &str, errs: &mut Vec<FieldError>| -> bool {
+        match get(k).as_str() {
+            "yes" => true,
+            "no" => false,
+            _ => {
+                errs.push(FieldError::new(k, "choice.required", format!("请选择{zh}"), format!("choose {en}")));
+                // (the page names the field from `frame::field_label`; the message says what to choose)
+                false
+            }
+        }
+    };
     let action = get("action");
     let step = match action.as_str() {
         "supply_materials" => StepInput::SupplyMaterials { received: all("received") },
@@ -71,7 +84,12 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
                 visited_on: date("visited_on", &mut errs),
                 living_conditions: get("living_conditions"),
                 findings: get("findings"),
-                declared_matches: get("declared_matches") != "no",
+                declared_matches: choice(
+                    "declared_matches",
+                    "收入、财产是否与申报一致",
+                    "whether income and property are as declared",
+                    &mut errs,
+                ),
                 self_care,
                 photo_ids: all("photo_id").iter().filter_map(|p| p.parse().ok()).collect(),
             }
@@ -85,7 +103,7 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
             conclusion: get("conclusion"),
         },
         "town_decision" => StepInput::TownDecision {
-            approve: get("approve") != "no",
+            approve: choice("approve", "审核意见（同意或不同意）", "the opinion (in favour or against)", &mut errs),
             monthly_amount: money("monthly_amount", &mut errs),
             one_off_amount: money("one_off_amount", &mut errs),
             reasons: lines("reasons"),
@@ -95,7 +113,7 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
         "objection" => StepInput::Objection { text: get("text") },
         "resolve_objection" => StepInput::ResolveObjection {
             id: get("objection_id").parse().unwrap_or(0),
-            reinvestigate: get("reinvestigate") == "yes",
+            reinvestigate: choice("reinvestigate", "异议处理结果", "how the objection is resolved", &mut errs),
             note: get("note"),
         },
         "end_publicity" => StepInput::EndPublicity,
@@ -114,7 +132,7 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
         "paperwork_done" => StepInput::PaperworkDone,
         "accept_referral" => StepInput::AcceptReferral,
         "answer_referral" => StepInput::AnswerReferral {
-            granted: get("granted") == "yes",
+            granted: choice("granted", "是否给予救助", "whether assistance is granted", &mut errs),
             answer: get("answer"),
             amount: money("amount", &mut errs).unwrap_or(0),
         },
@@ -126,4 +144,35 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
         }
     };
     if errs.is_empty() { Ok((version, step)) } else { Err(ValidationErrors(errs)) }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn form(fields: &[(&str, &str)]) -> Vec<(String, String)> {
+        fields.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    fn refused_fields(fields: &[(&str, &str)]) -> Vec<String> {
+        match step_from_form(&form(fields)) {
+            Err(e) => e.0.iter().map(|f| f.field.clone()).collect(),
+            Ok(_) => Vec::new(),
+        }
+    }
+
+    #[test]
+    fn yes_no_answers_are_chosen_never_assumed() {
+        let town = [("version", "3"), ("action", "town_decision"), ("opinion", "同意")];
+        assert_eq!(refused_fields(&town), ["approve"], "no 同意 when nobody chose it");
+        let mut against = town.to_vec();
+        against.push(("approve", "no"));
+        assert!(matches!(step_from_form(&form(&against)), Ok((3, StepInput::TownDecision { approve: false, .. }))));
+        let survey = [("version", "2"), ("action", "survey"), ("co_investigator_id", "7"), ("visited_on", "2026-11-20")];
+        assert_eq!(refused_fields(&survey), ["declared_matches"]);
+        let objection = [("version", "4"), ("action", "resolve_objection"), ("objection_id", "1")];
+        assert_eq!(refused_fields(&objection), ["reinvestigate"]);
+        let referral = [("version", "2"), ("action", "answer_referral"), ("answer", "已办")];
+        assert_eq!(refused_fields(&referral), ["granted"]);
+    }
 }

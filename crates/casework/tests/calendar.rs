@@ -37,39 +37,9 @@ async fn sqlite() -> (Arc<dyn Store>, Db) {
 /// A fresh schema in the database `jiuzhu_test` (left for the next run's clean-up, as in the
 /// audit tamper tests); `None` locally when PostgreSQL is not reachable.
 async fn postgres() -> Option<(Arc<dyn Store>, Db)> {
-    use sqlx::{ConnectOptions, Connection};
-    use std::str::FromStr;
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let url = std::env::var("JIUZHU_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let server = sqlx::postgres::PgConnectOptions::from_str(&url).unwrap();
-    let mut c = match server.connect().await {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("PostgreSQL is not reachable at {url} ({e}); PostgreSQL calendar tests skipped locally");
-            return None;
-        }
-        Err(e) => panic!("PostgreSQL must be reachable in CI at {url}: {e}"),
-    };
-    let _ = sqlx::query("CREATE DATABASE jiuzhu_test").execute(&mut c).await;
-    c.close().await.ok();
-    let admin = server.database("jiuzhu_test");
-    let mut c = admin.connect().await.unwrap();
-    for old in sqlx::query_scalar::<_, String>("SELECT nspname::text FROM pg_namespace WHERE nspname LIKE 'calendar_%'")
-        .fetch_all(&mut c)
-        .await
-        .unwrap()
-    {
-        let pid: Option<u32> = old.split('_').nth(1).and_then(|p| p.parse().ok());
-        if pid != Some(std::process::id()) {
-            let _ = sqlx::raw_sql(&format!("DROP SCHEMA IF EXISTS {old} CASCADE")).execute(&mut c).await;
-        }
-    }
-    let schema = format!("calendar_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
-    sqlx::raw_sql(&format!("CREATE SCHEMA {schema}")).execute(&mut c).await.unwrap();
-    c.close().await.ok();
-    let opts = admin.options([("search_path", schema.as_str())]);
-    let store = jiuzhu_store_sql::postgres::SqlStore::connect_with(opts, Arc::new(jiuzhu_crypto::Keyring::for_tests())).await.unwrap();
+    let pg = jiuzhu_testkit::pg::PgSchema::fresh("calendar").await?;
+    let store =
+        jiuzhu_store_sql::postgres::SqlStore::connect_with(pg.options(), Arc::new(jiuzhu_crypto::Keyring::for_tests())).await.unwrap();
     Some((Arc::new(store), Db::Postgres))
 }
 

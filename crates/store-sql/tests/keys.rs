@@ -14,9 +14,7 @@ use jiuzhu_store_sql::columns;
 use jiuzhu_testkit::fixtures::{id_number, sample_household, two_towns};
 use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
-use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU32, Ordering};
 
 /// One database, reopened with whatever keys a step needs.
 enum Db {
@@ -32,25 +30,8 @@ impl Db {
     }
 
     async fn postgres() -> Option<Db> {
-        static N: AtomicU32 = AtomicU32::new(0);
-        let url = std::env::var("JIUZHU_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-        let server = PgConnectOptions::from_str(&url).unwrap();
-        let mut c = match server.connect().await {
-            Ok(c) => c,
-            Err(e) if std::env::var_os("CI").is_none() => {
-                eprintln!("PostgreSQL is not reachable at {url} ({e}); skipped locally (set JIUZHU_TEST_PG)");
-                return None;
-            }
-            Err(e) => panic!("PostgreSQL must be reachable in CI at {url}: {e}"),
-        };
-        let _ = sqlx::query("CREATE DATABASE jiuzhu_test").execute(&mut c).await;
-        c.close().await.ok();
-        let admin = server.database("jiuzhu_test");
-        let schema = format!("k_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
-        let mut c = admin.connect().await.unwrap();
-        sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut c).await.unwrap();
-        c.close().await.ok();
-        Some(Db::Postgres { admin: Box::new(admin), schema })
+        let pg = jiuzhu_testkit::pg::PgSchema::fresh("k").await?;
+        Some(Db::Postgres { admin: Box::new(pg.admin), schema: pg.schema })
     }
 
     async fn open(&self, keys: &Keyring) -> Result<Arc<dyn Store>> {

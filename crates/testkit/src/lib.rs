@@ -5,6 +5,7 @@
 //!   the divisions of two towns);
 //! - [`world`]: a real SQLite database with two towns, a household in each and an account of
 //!   every role at every scope;
+//! - [`pg`]: a fresh PostgreSQL schema for a test, skipped locally when no server answers;
 //! - [`app`]: the whole application on that world, and a client that signs in and sends
 //!   requests.
 //!
@@ -14,4 +15,5 @@
 pub mod app;
 pub mod conformance;
 pub mod fixtures;
+pub mod pg;
 pub mod world;

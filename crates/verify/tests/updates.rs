@@ -83,34 +83,14 @@ async fn seeded(
 
 /// SQLite, and PostgreSQL in a schema of its own when it is reachable (required in CI).
 async fn databases() -> Vec<Db> {
-    use sqlx::ConnectOptions;
-    use std::str::FromStr;
-    use std::sync::atomic::{AtomicU32, Ordering};
     let keys = Arc::new(jiuzhu_crypto::Keyring::for_tests());
     let dir = tempfile::tempdir().unwrap();
     let sqlite = jiuzhu_store_sql::connect(&format!("sqlite://{}", dir.path().join("t.db").display()), keys.clone()).await.unwrap();
     let mut out = vec![seeded("sqlite", sqlite, dir, None).await];
 
-    static N: AtomicU32 = AtomicU32::new(0);
-    let url = std::env::var("JIUZHU_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let server = sqlx::postgres::PgConnectOptions::from_str(&url).unwrap();
-    let mut c = match server.connect().await {
-        Ok(c) => c,
-        Err(e) if std::env::var_os("CI").is_none() => {
-            eprintln!("PostgreSQL is not reachable at {url} ({e}); the PostgreSQL half of this test is skipped locally");
-            return out;
-        }
-        Err(e) => panic!("PostgreSQL must be reachable in CI at {url}: {e}"),
-    };
-    // Parallel test processes may race to create it; either way it then exists.
-    let _ = sqlx::query("CREATE DATABASE jiuzhu_test").execute(&mut c).await;
-    let admin = server.database("jiuzhu_test");
-    let schema = format!("updates_{}_{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed));
-    let mut c = admin.connect().await.unwrap();
-    sqlx::query(&format!("CREATE SCHEMA {schema}")).execute(&mut c).await.unwrap();
-    let store =
-        jiuzhu_store_sql::postgres::SqlStore::connect_with(admin.clone().options([("search_path", schema.as_str())]), keys).await.unwrap();
-    out.push(seeded("postgres", Arc::new(store), tempfile::tempdir().unwrap(), Some((admin, schema))).await);
+    let Some(pg) = jiuzhu_testkit::pg::PgSchema::fresh("updates").await else { return out };
+    let store = jiuzhu_store_sql::postgres::SqlStore::connect_with(pg.options(), keys).await.unwrap();
+    out.push(seeded("postgres", Arc::new(store), tempfile::tempdir().unwrap(), Some((pg.admin, pg.schema))).await);
     out
 }
 

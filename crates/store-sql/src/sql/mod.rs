@@ -128,19 +128,15 @@ pub(super) async fn usable(conn: &mut Conn) -> sqlx::Result<bool> {
 /// Inside a request ([`current_audit_intent`]) a committed change carries the request's
 /// pending audit entries in the same transaction: no change without its entries.
 async fn finish<T>(mut tx: sqlx::Transaction<'static, Db>, result: Result<T>) -> Result<T> {
-    let intent = if result.is_ok() { current_audit_intent() } else { None };
-    let intent_stored = intent.is_some();
-    let result = match (result, &intent) {
-        (Ok(v), Some(intent)) => audit::store_pending(&mut tx, intent.as_ref(), Utc::now()).await.map(|()| v),
-        (result, _) => result,
+    let Some(intent) = current_audit_intent() else { return finish_unaudited(tx, result).await };
+    let result = match result {
+        Ok(v) => audit::store_pending(&mut tx, intent.as_ref(), Utc::now()).await.map(|()| v),
+        Err(e) => Err(e),
     };
     let committed = finish_unaudited(tx, result).await;
-    if let Some(intent) = current_audit_intent() {
-        match &committed {
-            Ok(_) if intent_stored => intent.committed(),
-            Ok(_) => {}
-            Err(_) => intent.rolled_back(),
-        }
+    match &committed {
+        Ok(_) => intent.committed(),
+        Err(_) => intent.rolled_back(),
     }
     committed
 }

@@ -83,6 +83,23 @@ impl AssistanceKind {
         matches!(self, AssistanceKind::Dibao | AssistanceKind::Tekun)
     }
 
+    /// 申报: the parts of the household's declaration the economic check (核对) and the decision
+    /// stand on; each must be declared (with rows, or "none") before either may proceed.
+    /// 低保 and 低保边缘: income and property (审核确认办法 art. 13–14); 特困: also the supporters
+    /// outside the household (特困人员认定办法 art. 6–8); 刚性支出: also the expenses (认定办法
+    /// 2025); 临时救助: property (its check is the property test; the emergency needs no income
+    /// test). Referred and needs-only kinds are decided elsewhere and need none here.
+    pub fn declarations_needed(self) -> &'static [crate::household::Section] {
+        use crate::household::Section::*;
+        match self {
+            AssistanceKind::Dibao | AssistanceKind::DibaoEdge => &[Incomes, Assets],
+            AssistanceKind::Tekun => &[Incomes, Assets, Supporters],
+            AssistanceKind::RigidExpense => &[Incomes, Assets, Expenses],
+            AssistanceKind::Temporary => &[Assets],
+            _ => &[],
+        }
+    }
+
     /// The kinds a department handles.
     pub fn of_department(d: Department) -> Vec<AssistanceKind> {
         AssistanceKind::ALL.iter().copied().filter(|k| k.route() == Route::Department(d)).collect()
@@ -444,4 +461,36 @@ pub fn materials_for(kind: AssistanceKind, track: Track, has_disability: bool, h
         Route::Needs => list.truncate(1),
     }
     list
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::household::Section;
+
+    /// Which declared parts each kind's check and decision stand on (the legal reference is on
+    /// `declarations_needed`); a kind decided by another department needs none here.
+    #[test]
+    fn each_kind_needs_the_declarations_its_rules_read() {
+        use AssistanceKind::*;
+        use Section::*;
+        let table: &[(AssistanceKind, &[Section])] = &[
+            (Dibao, &[Incomes, Assets]),
+            (DibaoEdge, &[Incomes, Assets]),
+            (Tekun, &[Incomes, Assets, Supporters]),
+            (RigidExpense, &[Incomes, Assets, Expenses]),
+            (Temporary, &[Assets]),
+            (Medical, &[]),
+            (Education, &[]),
+            (Housing, &[]),
+            (Employment, &[]),
+            (Disaster, &[]),
+            (SocialForces, &[]),
+        ];
+        assert_eq!(table.len(), AssistanceKind::ALL.len());
+        for (kind, needed) in table {
+            assert_eq!(kind.declarations_needed(), *needed, "{kind}");
+            assert_eq!(kind.route() == Route::CivilAffairs, !needed.is_empty(), "{kind}");
+        }
+    }
 }

@@ -86,7 +86,7 @@ pub fn household_json(data: &[u8]) {
     let Some(s) = text(data) else { return };
     if let Ok(input) = serde_json::from_str::<jiuzhu_registry::NewHouseholdInput>(s) {
         let today = NaiveDate::from_ymd_opt(2026, 12, 1).unwrap();
-        if let Err(e) = input.validate(today) {
+        if let Err(e) = input.validate(today, "fuzz") {
             assert!(!e.0.is_empty(), "a refusal names at least one field");
         }
     }

@@ -66,6 +66,14 @@ pub fn record_changes(old: &Records, new: &Records) -> Vec<Change> {
     list("supporters", old.supporters == new.supporters, &|r| {
         format!("{} 人：{}", r.supporters.len(), r.supporters.iter().map(|s| s.name.as_str()).collect::<Vec<_>>().join("、"))
     });
+    let nothing = |r: &Records| {
+        let none: Vec<&str> = r.declaration.iter().flat_map(|d| d.none.iter().map(|p| p.zh())).collect();
+        if none.is_empty() { String::new() } else { format!("无{}", none.join("、无")) }
+    };
+    list("declared_none", nothing(old) == nothing(new), &nothing);
+    list("declaration", old.declaration == new.declaration, &|r| {
+        r.declaration.as_ref().map(|d| format!("{} {} 录入", d.on, d.by)).unwrap_or_else(|| "未申报".into())
+    });
     out
 }
 

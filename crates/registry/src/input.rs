@@ -27,6 +27,9 @@ pub struct RecordsInput {
     pub assets: Vec<AssetInput>,
     pub expenses: Vec<ExpenseInput>,
     pub supporters: Vec<SupporterInput>,
+    /// 申报"无": the parts (`incomes`, `assets`, `expenses`, `supporters`) the household declared
+    /// empty. A part with no rows that is not listed here stays undeclared.
+    pub declared_none: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
@@ -96,7 +99,28 @@ fn member_ref<T>(e: &mut ValidationErrors, field: &str, member: Option<i64>, res
 impl RecordsInput {
     fn check<T: Copy>(&self, today: NaiveDate, resolve: &dyn Fn(i64) -> Option<T>) -> Result<Checked<T>, ValidationErrors> {
         let mut e = ValidationErrors::default();
-        let mut out = Checked { incomes: vec![], assets: vec![], expenses: vec![], supporters: vec![] };
+        let mut out = Checked { incomes: vec![], assets: vec![], expenses: vec![], supporters: vec![], none: vec![] };
+        for (i, code) in self.declared_none.iter().enumerate() {
+            if let Some(part) = e.take(Section::parse_field(&format!("declared_none[{i}]"), code))
+                && !out.none.contains(&part)
+            {
+                let rows = match part {
+                    Section::Incomes => self.incomes.len(),
+                    Section::Assets => self.assets.len(),
+                    Section::Expenses => self.expenses.len(),
+                    Section::Supporters => self.supporters.len(),
+                };
+                if rows > 0 {
+                    e.push(FieldError::new(
+                        part.as_str(),
+                        "declaration.none_with_rows",
+                        format!("已勾选“{}”，却又填写了 {rows} 条{}：请删去这些记录或取消勾选", part.none_zh(), part.zh()),
+                        format!("\"{}\" is ticked but {rows} {} rows are filled in: remove them or untick it", part.none_en(), part.en()),
+                    ));
+                }
+                out.none.push(part);
+            }
+        }
         for (i, x) in self.incomes.iter().enumerate() {
             let f = |n: &str| format!("incomes[{i}].{n}");
             let member = member_ref(&mut e, &f("member"), x.member, resolve);
@@ -160,10 +184,12 @@ impl RecordsInput {
         Ok(out)
     }
 
-    /// Checks records of an existing household whose member ids are `member_ids`.
-    pub fn validate(&self, member_ids: &[i64], today: NaiveDate) -> Result<Records, ValidationErrors> {
+    /// Checks records of an existing household whose member ids are `member_ids`, declared
+    /// today and taken by `by` (a display name).
+    pub fn validate(&self, member_ids: &[i64], today: NaiveDate, by: &str) -> Result<Records, ValidationErrors> {
         let c = self.check(today, &|m| member_ids.contains(&m).then_some(m))?;
         Ok(Records {
+            declaration: Some(Declaration { on: today, by: by.to_string(), none: c.none }),
             incomes: c
                 .incomes
                 .into_iter()
@@ -185,10 +211,24 @@ struct Checked<T> {
     assets: Vec<(Option<T>, AssetKind, Fen, String)>,
     expenses: Vec<Expense>,
     supporters: Vec<Supporter>,
+    none: Vec<Section>,
+}
+
+impl RecordsInput {
+    /// Whether anything was declared at all (rows, or a part declared empty).
+    pub fn is_empty(&self) -> bool {
+        self.incomes.is_empty()
+            && self.assets.is_empty()
+            && self.expenses.is_empty()
+            && self.supporters.is_empty()
+            && self.declared_none.is_empty()
+    }
 }
 
 impl NewHouseholdInput {
-    pub fn validate(&self, today: NaiveDate) -> Result<NewHousehold, ValidationErrors> {
+    /// Checks a new household registered today by `by` (a display name); it carries a
+    /// declaration only when its records or "none" parts were sent.
+    pub fn validate(&self, today: NaiveDate, by: &str) -> Result<NewHousehold, ValidationErrors> {
         let mut e = ValidationErrors::default();
         let data = match self.household.validate() {
             Ok(d) => Some(d),
@@ -229,6 +269,7 @@ impl NewHouseholdInput {
             assets: r.assets.into_iter().map(|(member, kind, value, description)| Asset { member, kind, value, description }).collect(),
             expenses: r.expenses,
             supporters: r.supporters,
+            declaration: (!self.records.is_empty()).then(|| Declaration { on: today, by: by.to_string(), none: r.none }),
         })
     }
 }

@@ -274,7 +274,7 @@ impl Registry {
     pub async fn create(&self, user: &User, input: &NewHouseholdInput, today: NaiveDate) -> Result<i64> {
         user.trail.action(Action::Create);
         self.require(user, Permission::WriteHousehold)?;
-        let new = input.validate(today).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
+        let new = input.validate(today, &user.display_name).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
         self.check_region(user, "hukou_region", &new.data.hukou_region).await?;
         if self.regions.region(&new.data.residence_region).await?.is_none() {
             user.trail.refuse(Denial::Invalid);
@@ -414,7 +414,9 @@ impl Registry {
         }
     }
 
-    /// Replaces the household's incomes, assets, expenses and supporters.
+    /// Replaces the household's incomes, assets, expenses and supporters: a new declaration (申报),
+    /// taken today by `user`. The same declaration sent again the same day by the same person
+    /// changes nothing; on another day it records who confirmed it and when.
     pub async fn replace_records(
         &self,
         user: &User,
@@ -426,7 +428,7 @@ impl Registry {
         self.require(user, Permission::WriteHousehold)?;
         let h = self.household_in_scope(user, household_id).await?;
         let member_ids: Vec<i64> = h.members.iter().map(|m| m.id).collect();
-        let records = input.validate(&member_ids, today).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
+        let records = input.validate(&member_ids, today, &user.display_name).inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
         let changes = diff::record_changes(&h.records, &records);
         if changes.is_empty() {
             return Ok(());

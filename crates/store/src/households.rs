@@ -39,6 +39,26 @@ pub struct Records {
     pub assets: Vec<AssetRecord>,
     pub expenses: Vec<Expense>,
     pub supporters: Vec<Supporter>,
+    /// 申报: the latest declaration (who took it, when, the parts declared empty).
+    pub declaration: Option<Declaration>,
+}
+
+impl Records {
+    /// Whether the household declared `part`: it has rows, or was declared empty.
+    pub fn declared(&self, part: Section) -> bool {
+        let rows = match part {
+            Section::Incomes => !self.incomes.is_empty(),
+            Section::Assets => !self.assets.is_empty(),
+            Section::Expenses => !self.expenses.is_empty(),
+            Section::Supporters => !self.supporters.is_empty(),
+        };
+        rows || self.declaration.as_ref().is_some_and(|d| d.none.contains(&part))
+    }
+
+    /// The parts of `needed` never declared (silence is not "none").
+    pub fn undeclared(&self, needed: &[Section]) -> Vec<Section> {
+        needed.iter().copied().filter(|p| !self.declared(*p)).collect()
+    }
 }
 
 /// A registered household with everything about it.

@@ -84,6 +84,8 @@ pub fn sample_household(village: &str, head_name: &str, seq: u32) -> NewHousehol
             annual_income_per_capita: Some(Fen(1_500_000)),
             assets_within_limits: Some(true),
         }],
+        // Every part has rows, so every part is declared; a test that empties one says so.
+        declaration: None,
     }
 }
 

@@ -119,9 +119,9 @@ impl Errs {
     pub fn any(&self) -> bool {
         !self.0.is_empty()
     }
-    /// Errors whose field has no place on the form (shown at the top).
-    pub fn others(&self, shown: &[&str]) -> Vec<String> {
-        self.0.iter().filter(|(k, _)| !shown.contains(&k.as_str())).map(|(k, v)| format!("{k}: {v}")).collect()
+    /// Errors whose field has no place on the form (shown at the top), each naming its field in words.
+    pub fn others(&self, shown: &[&str], lang: PageLang) -> Vec<String> {
+        self.0.iter().filter(|(k, _)| !shown.contains(&k.as_str())).map(|(k, v)| format!("{}：{v}", field_label(k, lang))).collect()
     }
 }
 
@@ -161,6 +161,32 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
         "granted" => ("救助结果", "result"),
         "co_investigator_id" => ("第二名调查人员", "second investigator"),
         "visited_on" => ("调查日期", "date of the visit"),
+        "id_number" => ("身份证号码", "ID number"),
+        "name" => ("姓名", "name"),
+        "relation" => ("与户主关系", "relation to the head"),
+        "phone" | "member_phone" => ("联系电话", "phone"),
+        "disability_kind" => ("残疾类别", "kind of disability"),
+        "disability_grade" => ("残疾等级", "disability grade"),
+        "disability_certificate" => ("残疾人证号", "disability certificate"),
+        "labour_capacity" => ("劳动能力", "capacity to work"),
+        "student" => ("在学情况", "schooling"),
+        "employment" => ("就业状况", "employment"),
+        "excluded" => ("不计入家庭成员的情形", "not counted as a member"),
+        "members" => ("家庭成员", "members"),
+        "hukou_region" => ("户籍地", "registered village"),
+        "residence_region" => ("居住地", "village lived in"),
+        "area" => ("城乡类别", "area"),
+        "address" => ("地址", "address"),
+        "bank" => ("开户银行", "bank"),
+        "bank_account_no" => ("银行账号", "bank account number"),
+        "to_household" => ("目标家庭", "target household"),
+        "member" => ("成员", "member"),
+        "kind" => ("类别", "kind"),
+        "declaration" => ("申报", "declaration"),
+        "incomes" => ("收入", "income"),
+        "assets" => ("财产", "assets"),
+        "expenses" => ("刚性支出", "rigid expenses"),
+        "supporters" => ("赡养义务人", "supporters"),
         _ => return field,
     };
     lang.t(zh, en)

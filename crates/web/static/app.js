@@ -14,6 +14,22 @@ document.addEventListener("DOMContentLoaded", function () {
       if (!window.confirm(form.getAttribute("data-confirm"))) { e.preventDefault(); }
     });
   });
+  // data-add-line: one more blank line under a part of the declaration (a copy of the last
+  // line, emptied; a supporter's situations carry their line's number).
+  document.querySelectorAll("[data-add-line]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var body = document.querySelector('tbody[data-lines="' + button.getAttribute("data-add-line") + '"]');
+      var lines = body.querySelectorAll("tr:not(.line-error)");
+      var line = lines[lines.length - 1].cloneNode(true);
+      line.querySelectorAll("input, select").forEach(function (el) {
+        if (el.type === "checkbox") { el.checked = false; el.value = lines.length + ":" + el.value.split(":")[1]; }
+        else if (el.tagName === "SELECT") { el.selectedIndex = 0; }
+        else { el.value = ""; }
+      });
+      body.appendChild(line);
+      line.querySelector("input, select").focus();
+    });
+  });
   // data-print: the print button of a notice or list.
   document.querySelectorAll("[data-print]").forEach(function (el) {
     el.addEventListener("click", function (e) { e.preventDefault(); window.print(); });

@@ -12,12 +12,17 @@ impl Casework {
             user.trail.refuse(Denial::Conflict);
             return Err(self.conflict(&case).await);
         }
-        let check = self.check_record(&case.data, &user.display_name, today).await?;
+        let check = self.check_record(&case.data, &user.display_name, today).await.inspect_err(|e| {
+            if matches!(e, CaseworkError::Invalid(_)) {
+                user.trail.refuse(Denial::Invalid);
+            }
+        })?;
         self.act(user, id, version, Action::RecordCheck(check), today).await
     }
 
     pub(super) async fn check_record(&self, c: &NewCase, by: &str, today: NaiveDate) -> Result<CheckRecord> {
         let h = self.households.household(c.household_id).await?.ok_or(CaseworkError::NotFound)?;
+        require_declared(&h, c.kind, "核对", "the check")?;
         let a = jiuzhu_registry::assess::assess_household(&h, today, self.policies)?;
         let record = jiuzhu_registry::assess::record_of(&h, today, &a);
         let assessment_id = self.assessments.insert_assessments(&[record], &Actor::system("casework-check")).await?.first().copied();
@@ -51,7 +56,11 @@ impl Casework {
         findings.extend(feeds.evidence.iter().map(|e| format!("依据：{e}")));
         let imported: std::collections::BTreeSet<String> = self.feeds.feed_imports(1_000).await?.into_iter().map(|i| i.feed).collect();
         let labels = |feeds: &mut dyn Iterator<Item = jiuzhu_verify::Feed>| feeds.map(|f| f.label()).collect::<Vec<_>>().join("、");
-        let mut sources = vec!["户籍、家庭成员：本系统登记信息".to_string(), "收入、财产、支出：申请人申报（登记信息）".to_string()];
+        let declared = match &h.records.declaration {
+            Some(d) => format!("收入、财产、支出：申请人申报（{} {} 录入）", d.on, d.by),
+            None => "收入、财产、支出：登记信息（未记录申报日期和录入人）".to_string(),
+        };
+        let mut sources = vec!["户籍、家庭成员：本系统登记信息".to_string(), declared];
         if imported.is_empty() {
             sources.push("部门数据：尚未导入任何部门数据，本次核对仅依据申报信息".into());
         } else {
@@ -190,4 +199,28 @@ impl Casework {
             town_limit,
         })
     }
+}
+
+/// 申报 before 核对 and approval: refuses, naming each missing part, when the household never
+/// declared a part `kind` stands on (rows, or an explicit "none"; silence is not a declaration).
+pub(super) fn require_declared(h: &Household, kind: AssistanceKind, step_zh: &str, step_en: &str) -> Result<()> {
+    let missing = h.records.undeclared(kind.declarations_needed());
+    if missing.is_empty() {
+        return Ok(());
+    }
+    let zh: Vec<&str> = missing.iter().map(|p| p.zh()).collect();
+    let en: Vec<&str> = missing.iter().map(|p| p.en()).collect();
+    Err(FieldError::new(
+        "declaration",
+        "declaration.missing",
+        format!(
+            "本户尚未申报{}，不能{step_zh}：请在家庭页“录入申报”中填写；确实没有的，勾选“无”（没有填写不等于没有）",
+            zh.join("、")
+        ),
+        format!(
+            "the household has not declared its {} yet, so {step_en} cannot proceed: enter them under \"Declaration\" on the household page, or tick \"none\" where there is none (silence is not a declaration)",
+            en.join(", ")
+        ),
+    )
+    .into())
 }

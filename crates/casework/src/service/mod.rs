@@ -131,6 +131,9 @@ pub struct CaseView {
     pub events: Vec<CaseEvent>,
     /// The steps this user may take now (codes), for the page's buttons.
     pub can: Vec<&'static str>,
+    /// 申报: the parts the case's kind stands on that the household never declared (the check
+    /// and approval refuse until they are).
+    pub undeclared: Vec<jiuzhu_domain::Section>,
 }
 
 /// What was asked for at one intake.

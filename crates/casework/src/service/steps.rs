@@ -7,7 +7,16 @@ impl Casework {
         let case = self.case_in_scope(user, id).await?;
         let events = self.cases.case_events(id).await?;
         let can = self.possible_steps(user, &case.data);
-        Ok(CaseView { case, events, can })
+        let undeclared = match case.data.state.is_open() {
+            true => self
+                .households
+                .household(case.data.household_id)
+                .await?
+                .map(|h| h.records.undeclared(case.data.kind.declarations_needed()))
+                .unwrap_or_default(),
+            false => Vec::new(),
+        };
+        Ok(CaseView { case, events, can, undeclared })
     }
 
     /// The steps `user` could take on `c` now (what the page offers; the step itself checks again).
@@ -90,6 +99,10 @@ impl Casework {
         } else {
             false
         };
+        if matches!(action, Action::Decide { approve: true, .. }) {
+            let h = self.households.household(case.data.household_id).await?.ok_or(CaseworkError::NotFound)?;
+            checks::require_declared(&h, case.data.kind, "批准", "approval")?;
+        }
         let town_limit = self.town_limit(&case.data, today).await?;
         let ctx = Ctx { today, calendar: &cal, rules: &rules, who, spot_check_sampled, town_limit };
         let from = case.data.state;

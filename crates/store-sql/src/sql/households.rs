@@ -156,6 +156,7 @@ impl HouseholdStore for SqlStore {
                         .collect(),
                     expenses: h.expenses.clone(),
                     supporters: h.supporters.clone(),
+                    declaration: h.declaration.clone(),
                 },
             ));
         }

@@ -146,6 +146,16 @@ pub(super) async fn insert_records(conn: &mut Conn, rows: &[(i64, &Records)]) ->
         });
         q.build().execute(&mut *conn).await.map_err(backend)?;
     }
+    let declarations: Vec<(i64, &Declaration)> = rows.iter().filter_map(|(h, r)| r.declaration.as_ref().map(|d| (*h, d))).collect();
+    let ids = alloc_ids(conn, "declarations", declarations.len()).await.map_err(backend)?;
+    for chunk in declarations.iter().zip(ids).collect::<Vec<_>>().chunks(MAX_BINDS / 5) {
+        let mut q = QueryBuilder::<Db>::new("INSERT INTO declarations (id, household_id, declared_on, taken_by, none_parts) ");
+        q.push_values(chunk, |mut b, ((h, d), id)| {
+            let none: Vec<&str> = d.none.iter().map(|p| p.as_str()).collect();
+            b.push_bind(*id).push_bind(*h).push_bind(d.on).push_bind(d.by.clone()).push_bind(none.join(","));
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
     Ok(())
 }
 
@@ -223,6 +233,23 @@ pub(super) async fn read_records(conn: &mut Conn, lo: i64, hi: i64) -> Result<st
             annual_income_per_capita: r.try_get::<Option<i64>, _>("annual_income_per_capita").map_err(backend)?.map(Fen),
             assets_within_limits: r.try_get("assets_within_limits").map_err(backend)?,
         });
+    }
+    // The newest declaration of each household is its current one.
+    for r in sqlx::query(
+        "SELECT household_id, declared_on, taken_by, none_parts FROM declarations WHERE household_id BETWEEN $1 AND $2 ORDER BY id",
+    )
+    .bind(lo)
+    .bind(hi)
+    .fetch_all(&mut *conn)
+    .await
+    .map_err(backend)?
+    {
+        let hid: i64 = r.try_get("household_id").map_err(backend)?;
+        let parts: String = r.try_get("none_parts").map_err(backend)?;
+        let none =
+            parts.split(',').filter(|p| !p.is_empty()).map(|p| parse_enum("declared part", p, Section::parse)).collect::<Result<_>>()?;
+        all.entry(hid).or_default().declaration =
+            Some(Declaration { on: r.try_get("declared_on").map_err(backend)?, by: r.try_get("taken_by").map_err(backend)?, none });
     }
     Ok(all)
 }

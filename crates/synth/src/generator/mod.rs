@@ -178,9 +178,16 @@ impl Generator {
             assets: draft.assets,
             expenses: draft.expenses,
             supporters: draft.supporters,
+            declaration: None,
         }
+        // A generated household's records are its whole declaration: a part without rows was
+        // declared empty (on the generation date, by the generator).
+        .declared(self.cfg.as_of, DECLARED_BY)
     }
 }
+
+/// Who took a generated household's declaration (shown on its page and in its check record).
+pub const DECLARED_BY: &str = "演示数据生成";
 
 /// Counties, and each one's index with its weight for the draw of a household's county.
 type WeightedCounties = (Vec<County>, Vec<(usize, u32)>);

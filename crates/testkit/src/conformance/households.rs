@@ -159,6 +159,35 @@ pub async fn records_are_replaced_as_a_unit(s: &dyn Store) {
     assert!(matches!(s.replace_records(id, 1, &records, &[], &actor()).await, Err(StoreError::VersionMismatch { .. })));
 }
 
+/// 申报: a declaration made with the household, and each later one, is kept; the newest is the
+/// household's current one, with its date, taker and the parts declared empty.
+pub async fn declarations_are_kept_and_the_newest_counts(s: &dyn Store) {
+    s.upsert_regions(&divisions()).await.unwrap();
+    let mut empty = sample_household("620825100201", "孙", 70);
+    empty.assets.clear();
+    empty.supporters.clear();
+    let on = NaiveDate::from_ymd_opt(2026, 11, 2).unwrap();
+    let ids = s.insert_households(&[empty.declared(on, "窗口甲"), sample_household("620825100201", "周", 72)], &actor()).await.unwrap();
+    let h = s.household(ids[0]).await.unwrap().unwrap();
+    let d = h.records.declaration.clone().expect("declared with the household");
+    assert_eq!((d.on, d.by.as_str(), d.none.as_slice()), (on, "窗口甲", &[Section::Assets, Section::Supporters][..]));
+    assert!(h.records.declared(Section::Assets) && h.records.declared(Section::Incomes));
+    // A household registered without a declaration: parts with rows count, nothing else does.
+    let other = s.household(ids[1]).await.unwrap().unwrap();
+    assert_eq!(other.records.declaration, None);
+    let mut records = other.records.clone();
+    records.expenses.clear();
+    assert_eq!(records.undeclared(&[Section::Incomes, Section::Expenses]), vec![Section::Expenses]);
+    // A later declaration: assets now declared with a row; the earlier one stays in the table.
+    let mut records = h.records.clone();
+    records.assets.push(AssetRecord { member_id: None, kind: AssetKind::Deposit, value: Fen(100), description: String::new() });
+    records.declaration = Some(Declaration { on: on.succ_opt().unwrap(), by: "调查乙".into(), none: vec![Section::Supporters] });
+    s.replace_records(ids[0], h.version, &records, &[], &actor()).await.unwrap();
+    let h = s.household(ids[0]).await.unwrap().unwrap();
+    assert_eq!(h.records, records);
+    assert_eq!(h.records.declaration.unwrap().by, "调查乙");
+}
+
 pub async fn households_are_read_in_batches_whole(s: &dyn Store) {
     s.upsert_regions(&divisions()).await.unwrap();
     let batch: Vec<NewHousehold> = (0..5).map(|i| sample_household("620825100201", "钱", 50 + i)).collect();

@@ -74,7 +74,7 @@ async fn one_household(s: &dyn Store, village: &str, seq: u32) -> i64 {
 macro_rules! conformance_tests {
     ($make:expr) => {
         $crate::conformance_tests!(@trait $make; regions: regions_load_and_navigate);
-        $crate::conformance_tests!(@trait $make; households: household_round_trips_every_field, a_person_is_in_one_household_and_batches_are_all_or_nothing, search_stays_in_scope, edits_need_the_current_version_and_leave_history, moving_a_person_is_explicit_and_recorded, records_are_replaced_as_a_unit, households_are_read_in_batches_whole);
+        $crate::conformance_tests!(@trait $make; households: household_round_trips_every_field, a_person_is_in_one_household_and_batches_are_all_or_nothing, search_stays_in_scope, edits_need_the_current_version_and_leave_history, moving_a_person_is_explicit_and_recorded, records_are_replaced_as_a_unit, declarations_are_kept_and_the_newest_counts, households_are_read_in_batches_whole);
         $crate::conformance_tests!(@trait $make; accounts: accounts_lock_out_and_disabling_ends_sessions, account_changes_take_effect_and_reauthentication_is_kept);
         $crate::conformance_tests!(@trait $make; assessments: assessments_are_kept_newest_first);
         $crate::conformance_tests!(@trait $make; cases: cases_keep_one_open_per_kind_and_steps_need_the_current_version, queues_stay_in_scope_and_sort_by_deadline, benefits_are_granted_with_the_step_and_come_up_for_review, photos_calendar_years_and_spot_check_counts, caseload_is_cases_waiting_for_the_role_or_acted_on);

@@ -36,6 +36,9 @@ pub(super) struct CasePage {
     docs: Vec<Choice>,
     today: String,
     outcomes: Vec<Choice>,
+    /// 申报 parts still missing (names in the page's language) and whether this user may enter them.
+    undeclared: Vec<&'static str>,
+    can_declare: bool,
 }
 
 impl CasePage {
@@ -122,6 +125,8 @@ pub(super) async fn case_page_view(
         docs: documents_of(&v.case).into_iter().map(|(v, label)| Choice { value: v.into(), label: label.into() }).collect(),
         today: state.clock.today().to_string(),
         outcomes: ReviewOutcome::ALL.iter().map(|o| Choice { value: o.as_str().into(), label: lang.t(o.zh(), o.en()).into() }).collect(),
+        undeclared: v.undeclared.iter().map(|p| lang.t(p.zh(), p.en())).collect(),
+        can_declare: session.user.can(jiuzhu_domain::Permission::WriteHousehold),
         case: v.case,
     })
 }

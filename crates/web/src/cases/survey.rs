@@ -28,6 +28,8 @@ pub(super) struct SurveyPage {
     photos: Vec<i64>,
     error: String,
     today: String,
+    /// 申报 parts still missing, in the page's language.
+    undeclared: Vec<&'static str>,
 }
 
 pub(super) async fn survey_view(
@@ -39,6 +41,7 @@ pub(super) async fn survey_view(
 ) -> Result<SurveyPage, WebError> {
     let sheet = state.casework.survey_sheet(&session.user, id).await?;
     Ok(SurveyPage {
+        undeclared: sheet.case.undeclared.iter().map(|p| lang.t(p.zh(), p.en())).collect(),
         c: Chrome::new(state, session, lang, &format!("/cases/{id}/survey")).await,
         case: sheet.case.case,
         members: sheet.members,

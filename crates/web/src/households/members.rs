@@ -220,7 +220,7 @@ async fn member_form_page(
         "employment",
         "excluded",
     ];
-    let others = e.others(&shown);
+    let others = e.others(&shown, lang);
     render(MemberFormPage { c, household_id, member_id, version, head_name, m: MemberFormView::new(&f, lang, false), e, others })
 }
 

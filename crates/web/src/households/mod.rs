@@ -3,6 +3,7 @@
 //! registry service, which checks role and region scope and records what was read.
 
 pub mod api;
+pub mod declaration;
 mod members;
 mod pages;
 pub mod view;
@@ -16,6 +17,7 @@ pub fn routes() -> Router<AppState> {
         .route("/households", get(pages::households))
         .route("/households/new", get(pages::new_household_page).post(pages::new_household_submit))
         .route("/households/{id}", get(pages::household_page))
+        .route("/households/{id}/declaration", get(declaration::declaration_page).post(declaration::declaration_submit))
         .route("/households/{id}/edit", get(pages::edit_household_page).post(pages::edit_household_submit))
         .route("/households/{id}/members/new", get(members::new_member_page).post(members::new_member_submit))
         .route("/households/{id}/members/{mid}/edit", get(members::edit_member_page).post(members::edit_member_submit))

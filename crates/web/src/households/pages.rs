@@ -97,6 +97,7 @@ struct HouseholdPage {
     reauth_fresh: bool,
     /// Auditors see the household's 查阅记录.
     can_audit: bool,
+    declaration: super::declaration::DeclarationSummary,
 }
 
 pub(super) async fn household_page(State(state): State<AppState>, Page { session, lang }: Page, Path(Id(id)): Path<Id>) -> Response {
@@ -110,6 +111,7 @@ pub(super) async fn household_page(State(state): State<AppState>, Page { session
     let residence = state.registry.region_names(&d.household.data.residence_region).await;
     let soon = jiuzhu_casework::workflow::working_days(&state.casework.calendar(), today, 3).unwrap_or(today);
     render(HouseholdPage {
+        declaration: super::declaration::DeclarationSummary::of(&d.household.records, lang),
         c: Chrome::new(&state, &session, lang, &format!("/households/{}", id)).await,
         h: HouseholdView::new(&d.household, user.role, hukou, residence, today),
         history: d
@@ -222,7 +224,7 @@ async fn household_form_page(state: &AppState, session: &SignedIn, lang: PageLan
     let path = id.map(|i| format!("/households/{i}/edit")).unwrap_or_else(|| "/households/new".into());
     let c = Chrome::new(state, session, lang, &path).await;
     let shown = ["hukou_region", "residence_region", "area", "address", "phone", "bank", "bank_account_no"];
-    let mut others = e.others(&shown);
+    let mut others = e.others(&shown, lang);
     others.retain(|o| !o.starts_with("members[0]."));
     let m = MemberFormView::new(&f.head, lang, true);
     render(HouseholdFormPage {

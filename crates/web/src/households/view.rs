@@ -313,6 +313,8 @@ pub fn field_zh(field: &str) -> &str {
         "assets" => "财产",
         "expenses" => "刚性支出",
         "supporters" => "赡养义务人",
+        "declared_none" => "申报为无",
+        "declaration" => "申报",
         other => other,
     }
 }

@@ -49,6 +49,7 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::extract::Id,
         crate::households::view::SummaryView,
         crate::households::view::HouseholdView,
+        crate::households::view::DeclarationJson,
         crate::households::view::HistoryView,
         crate::households::api::HouseholdList,
         crate::households::api::Created,

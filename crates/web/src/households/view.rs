@@ -129,6 +129,19 @@ pub struct HouseholdView {
     pub counted_income_total: i64,
     pub counted_income_total_yuan: String,
     pub updated_at: String,
+    /// 申报: the current declaration (`null`: none on record; parts with rows still count as declared).
+    pub declaration: Option<DeclarationJson>,
+}
+
+/// 申报 as the API shows it.
+#[derive(Serialize, ToSchema)]
+pub struct DeclarationJson {
+    /// 录入日期
+    pub on: String,
+    /// Who took it (display name).
+    pub by: String,
+    /// Parts declared empty: `incomes`, `assets`, `expenses`, `supporters`.
+    pub none: Vec<String>,
 }
 
 impl HouseholdView {
@@ -264,6 +277,11 @@ impl HouseholdView {
             counted_income_total: h.records.incomes.iter().filter(|i| i.kind.counted()).map(|i| i.amount.0).sum(),
             counted_income_total_yuan: h.records.incomes.iter().filter(|i| i.kind.counted()).map(|i| i.amount).sum::<Fen>().to_string(),
             updated_at: beijing_minutes(h.updated_at),
+            declaration: h.records.declaration.as_ref().map(|d| DeclarationJson {
+                on: d.on.to_string(),
+                by: d.by.clone(),
+                none: d.none.iter().map(|p| p.as_str().to_string()).collect(),
+            }),
         }
     }
 }

@@ -157,4 +157,90 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     await checkAxe(page, 'declaration page (phone)');
     await shot(page, 'declaration-phone.png', { fullPage: true });
   });
+  step('5. the phone survey keeps everything: a 9 MB camera photo is shrunk and uploaded without losing typed text', async () => {
+    // The applicant objects to the failed check: the case goes to the home survey.
+    const session = await apiLogin(demo.baseURL, s.clerk);
+    const c = await api(session, 'GET', `/api/v1/cases/${s.caseId}`);
+    const r = await api(session, 'POST', `/api/v1/cases/${s.caseId}/steps`, { version: c.json.case.version, action: 'object_to_feedback', text: '工资已停发' });
+    assert.equal(r.status, 200, JSON.stringify(r.json));
+    await as(s.investigator, PHONE);
+    await page.goto(`/cases/${s.caseId}`);
+    const first = page.locator('main a.button', { hasText: '填写入户调查' });
+    const [button, facts] = [await first.boundingBox(), await page.locator('main section.card.grid').boundingBox()];
+    assert.ok(button.y < facts.y, 'the survey button comes before the case facts');
+    assert.ok((await page.locator('main section.card.grid').innerText()).includes('新登记户 1 号'), 'the address is near the top');
+    await first.click();
+    await page.waitForURL(`**/cases/${s.caseId}/survey`);
+    await page.locator('textarea[name=living_conditions]').fill('砖木结构平房两间，屋内陈设简单');
+    await page.locator('textarea[name=findings]').fill('申请人称本年 9 月起工资停发，需进一步核实');
+    await page.locator('input[name=declared_matches][value=no]').check();
+    // A camera photo: 4000×3000, noise (incompressible), over 9 MB as a JPEG.
+    const b64 = await page.evaluate(async () => {
+      const c = document.createElement('canvas');
+      c.width = 4000;
+      c.height = 3000;
+      const ctx = c.getContext('2d');
+      const img = ctx.createImageData(c.width, c.height);
+      for (let i = 0; i < img.data.length; i++) img.data[i] = i % 4 === 3 ? 255 : (Math.random() * 256) | 0;
+      ctx.putImageData(img, 0, 0);
+      const blob = await new Promise((ok) => c.toBlob(ok, 'image/jpeg', 0.92));
+      const buf = new Uint8Array(await blob.arrayBuffer());
+      let out = '';
+      for (let i = 0; i < buf.length; i += 0x8000) out += String.fromCharCode(...buf.subarray(i, i + 0x8000));
+      return btoa(out);
+    });
+    const jpeg = Buffer.from(b64, 'base64');
+    assert.ok(jpeg.length > 9_000_000, `the test photo is ${jpeg.length} bytes`);
+    await page.locator('input[type=file][name=photo]').setInputFiles({ name: 'IMG_0001.JPG', mimeType: 'image/jpeg', buffer: jpeg });
+    await page.locator('input[name=caption]').fill('厨房');
+    await Promise.all([page.waitForURL(`**/cases/${s.caseId}/survey`), page.locator('form[data-photo] button').click()]);
+    await page.waitForSelector('ul.photos img');
+    assert.equal(await page.locator('ul.photos img').count(), 1, 'the photo is kept');
+    assert.equal((await page.locator('ul.photos figcaption').first().innerText()).trim(), '厨房', 'with its caption');
+    assert.equal(await page.locator('textarea[name=findings]').inputValue(), '申请人称本年 9 月起工资停发，需进一步核实', 'the typed findings are still there');
+    assert.equal(await page.locator('textarea[name=living_conditions]').inputValue(), '砖木结构平房两间，屋内陈设简单');
+    assert.ok(await page.locator('input[name=declared_matches][value=no]').isChecked(), 'and the choice made');
+    const size = await page.evaluate(async (src) => (await (await fetch(src)).arrayBuffer()).byteLength, await page.locator('ul.photos img').first().getAttribute('src'));
+    assert.ok(size < 2_000_000, `the stored photo was shrunk (${size} bytes)`);
+    await checkAxe(page, 'survey with a photo (phone)');
+    await shot(page, 'survey-photo-phone.png', { fullPage: true });
+  });
+
+  step('6. a file that is not a picture is refused, saying so, and nothing typed is lost; a photo is removed with a reason', async () => {
+    await page.locator('input[type=file][name=photo]').setInputFiles({ name: 'photo.jpg', mimeType: 'image/jpeg', buffer: Buffer.from('<html><script>alert(1)</script></html>') });
+    await page.locator('form[data-photo] button').click();
+    await page.waitForSelector('[data-photo-status].field-error');
+    const said = await page.locator('[data-photo-status]').innerText();
+    assert.ok(said.includes('所选文件不是照片'), `the refusal says why: ${said}`);
+    assert.equal(await page.locator('ul.photos img').count(), 1, 'nothing was added');
+    assert.equal(await page.locator('textarea[name=findings]').inputValue(), '申请人称本年 9 月起工资停发，需进一步核实');
+    await page.locator('ul.photos details summary').first().click();
+    await page.locator('ul.photos input[name=reason]').first().fill('拍到了身份证');
+    await Promise.all([page.waitForURL(`**/cases/${s.caseId}/survey`), page.locator('ul.photos details button').first().click()]);
+    assert.equal(await page.locator('ul.photos img').count(), 0, 'the photo is removed');
+    assert.equal(await page.locator('textarea[name=findings]').inputValue(), '申请人称本年 9 月起工资停发，需进一步核实', 'the findings survive the removal too');
+  });
+
+  step('7. the investigator submits the survey and lands on the to-do list', async () => {
+    const second = await page.locator('select[name=co_investigator_id] option').nth(1).getAttribute('value');
+    await page.locator('select[name=co_investigator_id]').selectOption(second);
+    await Promise.all([page.waitForURL(/\/cases\?surveyed=/), page.locator('form[data-draft] > button').click()]);
+    assert.ok((await page.locator('.notice[role=status]').innerText()).includes(`#${s.caseId}`), 'the queue says which survey was submitted');
+  });
+  step('8. the household\'s 查阅记录 names the investigator who opened its case, in words, and fits the screen', async () => {
+    const investigatorName = (await page.locator('.who span').first().innerText()).split(' · ')[0];
+    await as(demo.account((a) => a.role === 'auditor', 'an auditor'));
+    await page.goto(`/households/${s.household}/access`);
+    const rows = await page.locator('table.access tbody tr').allInnerTexts();
+    const opened = rows.find((r) => r.includes(investigatorName) && r.includes(`打开案件页（案件 #${s.caseId}）`));
+    assert.ok(opened, `an entry names ${investigatorName} opening case #${s.caseId}:\n${rows.slice(0, 12).join('\n')}`);
+    assert.ok(opened.includes('入户调查员') && /镇|街道|乡/.test(opened), `with the role and the town in words: ${opened}`);
+    assert.ok(rows.some((r) => r.includes(investigatorName) && r.includes('上传调查照片')), 'the photo upload is listed');
+    assert.ok(rows.some((r) => r.includes('打开家庭申报页')), 'the declaration page is listed');
+    assert.ok(!rows.some((r) => /GET |POST |\/households\/|\{n\}/.test(r)), 'no raw requests in the record');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 1, `the record fits the screen (${overflow}px too wide)`);
+    await checkAxe(page, 'access record');
+    await shot(page, 'access-record.png', { fullPage: true });
+  });
 });

@@ -6,8 +6,8 @@ use chrono::{NaiveDate, Utc};
 use jiuzhu_domain::clock::BEIJING;
 use jiuzhu_domain::{Action, Clock, Denial, FieldError, ObjectKind, Permission, RegionCode, User, ValidationErrors};
 use jiuzhu_store::{
-    Alert, AlertNote, AlertOutcome, AlertQuery, AlertState, AlertStore, AuditEntry, AuditQuery, AuditStore, HouseholdStore, Store,
-    StoreError, audit_time,
+    AccountStore, Alert, AlertNote, AlertOutcome, AlertQuery, AlertState, AlertStore, AuditEntry, AuditQuery, AuditStore, HouseholdStore,
+    RegionStore, Store, StoreError, audit_time,
 };
 use std::sync::Arc;
 
@@ -56,6 +56,17 @@ pub struct TrailFilter {
 pub struct TrailPage {
     pub entries: Vec<AuditEntry>,
     pub next_before: Option<i64>,
+    /// The people the entries name, by username: their name as shown and where they work, so an
+    /// auditor reads 张三（水洛镇受理员）, not an account code (unknown names are absent).
+    pub people: std::collections::HashMap<String, Person>,
+}
+
+/// An account named in the trail, in words.
+#[derive(Debug, Clone)]
+pub struct Person {
+    pub display_name: String,
+    /// The account's region by name (水洛镇), the code when it has no name on record.
+    pub region_name: String,
 }
 
 /// How an auditor handles an alert, as the form sends it.
@@ -82,6 +93,9 @@ pub struct Auditing {
     alerts: Arc<dyn AlertStore>,
     /// Only to tell whether a household lies in the auditor's region.
     households: Arc<dyn HouseholdStore>,
+    /// Only to name the people and places the entries mention.
+    accounts: Arc<dyn AccountStore>,
+    regions: Arc<dyn RegionStore>,
     sealer: KeySealer,
     clock: Arc<dyn Clock>,
 }
@@ -100,7 +114,15 @@ fn day_start(field: &str, text: &str, next: bool) -> std::result::Result<Option<
 
 impl Auditing {
     pub fn new(store: &Arc<dyn Store>, sealer: KeySealer, clock: Arc<dyn Clock>) -> Auditing {
-        Auditing { trail: store.clone(), alerts: store.clone(), households: store.clone(), sealer, clock }
+        Auditing {
+            trail: store.clone(),
+            alerts: store.clone(),
+            households: store.clone(),
+            accounts: store.clone(),
+            regions: store.clone(),
+            sealer,
+            clock,
+        }
     }
 
     fn require(user: &User, p: Permission) -> Result<()> {
@@ -142,7 +164,17 @@ impl Auditing {
             .collect();
         user.trail.action(Action::Search);
         user.trail.detail(format!("rows={}", entries.len()));
-        Ok(TrailPage { entries, next_before })
+        let mut people = std::collections::HashMap::new();
+        for e in &entries {
+            if people.contains_key(&e.record.username) {
+                continue;
+            }
+            if let Some(a) = self.accounts.account_by_username(&e.record.username).await? {
+                let region_name = self.regions.region(&a.region).await?.map(|d| d.name).unwrap_or_else(|| a.region.to_string());
+                people.insert(a.username.clone(), Person { display_name: a.display_name, region_name });
+            }
+        }
+        Ok(TrailPage { entries, next_before, people })
     }
 
     /// 审计日志: the trail, searched.

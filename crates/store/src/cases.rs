@@ -151,6 +151,15 @@ pub struct Photo {
     pub uploaded_at: DateTime<Utc>,
 }
 
+/// A survey photo as its list shows it (without the picture).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhotoInfo {
+    pub id: i64,
+    pub caption: String,
+    pub uploaded_by: String,
+    pub uploaded_at: DateTime<Utc>,
+}
+
 /// A benefit granted (在保记录): a monthly amount (低保, 特困), a status (低保边缘, 刚性支出困难)
 /// or a one-off payment (临时救助), with its review schedule.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -217,9 +226,13 @@ pub trait CaseStore: Send + Sync {
     /// 特困 cases that reached the decision inside `within` since `since`: (all, spot-checked).
     async fn tekun_spot_checks(&self, within: &RegionCode, since: NaiveDate) -> Result<(i64, i64)>;
     async fn insert_photo(&self, case_id: i64, content_type: &str, bytes: &[u8], caption: &str, actor: &Actor) -> Result<i64>;
+    /// A photo not removed.
     async fn photo(&self, id: i64) -> Result<Option<Photo>>;
-    /// The photos of a case, oldest first.
-    async fn case_photo_ids(&self, case_id: i64) -> Result<Vec<i64>>;
+    /// The photos of a case not removed, oldest first.
+    async fn case_photos(&self, case_id: i64) -> Result<Vec<PhotoInfo>>;
+    /// Removes a photo of `case_id` with the reason (kept, with who and when; no longer shown);
+    /// `NotFound` when it is not that case's or already removed.
+    async fn remove_photo(&self, case_id: i64, photo_id: i64, reason: &str, actor: &Actor) -> Result<()>;
     async fn benefit(&self, id: i64) -> Result<Option<Benefit>>;
     async fn household_benefits(&self, household_id: i64) -> Result<Vec<Benefit>>;
     /// Active benefits whose next review is due on or before `by` and that have no open review.

@@ -43,11 +43,12 @@ pub async fn world_on(url: &str, dir: tempfile::TempDir) -> World {
 async fn with_accounts(w: World) -> World {
     let hash = jiuzhu_accounts::password::hash(PASSWORD).await;
     for role in Role::ALL {
-        for (suffix, region) in [("county", COUNTY), ("a", TOWN_A), ("b", TOWN_B)] {
+        for (suffix, region, place) in [("county", COUNTY, "县"), ("a", TOWN_A, "甲镇"), ("b", TOWN_B, "乙镇")] {
             w.store
                 .create_account(&NewAccount {
                     username: format!("{}_{suffix}", role.as_str()),
-                    display_name: "测试".into(),
+                    // A name as pages show it: 甲镇受理员 (the username is the account's code).
+                    display_name: format!("{place}{}", role.zh()),
                     role,
                     region: code(region),
                     department: None,

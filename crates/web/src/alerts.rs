@@ -114,7 +114,7 @@ async fn alert_view(state: &AppState, session: &SignedIn, lang: PageLang, id: i6
             note: n.note,
         })
         .collect();
-    let entries = v.entries.into_iter().map(|e| entry_row(e, lang)).collect();
+    let entries = v.entries.into_iter().map(|e| entry_row(e, &Default::default(), lang)).collect();
     let c = Chrome::new(state, session, lang, "/alerts").await;
     let status = if error.is_empty() { axum::http::StatusCode::OK } else { axum::http::StatusCode::UNPROCESSABLE_ENTITY };
     (status, render(AlertPage { c, x: alert_row(v.alert, lang), notes, entries, error })).into_response()

@@ -29,6 +29,11 @@ pub struct EntryRow {
     pub id: i64,
     pub at: String,
     pub username: String,
+    /// The person's name and where they work (水洛镇), or the account code when unknown.
+    pub who: String,
+    pub place: String,
+    /// What the person did, in words: the page opened or the step taken.
+    pub what: String,
     pub role: String,
     pub ip: String,
     pub action: String,
@@ -94,22 +99,62 @@ fn field_label(field: &str, lang: PageLang) -> &str {
     }
 }
 
-pub fn entry_row(e: AuditEntry, lang: PageLang) -> EntryRow {
+/// The page or call an entry records (`GET /cases/{n};status=200`), in words.
+fn page_words(detail: &str, lang: PageLang) -> Option<&'static str> {
+    let request = detail.split(';').find(|p| p.starts_with("GET ") || p.starts_with("POST ") || p.starts_with("PUT "))?;
+    let (zh, en) = match request {
+        "GET /households/{n}" => ("打开家庭档案", "opened the household page"),
+        "GET /households/{n}/edit" => ("打开修改家庭信息页", "opened the household form"),
+        "GET /households/{n}/declaration" => ("打开家庭申报页", "opened the declaration"),
+        "POST /households/{n}/declaration" | "PUT /api/v1/households/{n}/records" => ("保存家庭申报", "saved the declaration"),
+        "POST /households/{n}/edit" | "PUT /api/v1/households/{n}" => ("修改家庭信息", "changed the household"),
+        "GET /households/{n}/members/{n}/edit" => ("打开成员信息页", "opened a member's form"),
+        "POST /households/{n}/members/{n}/edit" | "POST /households/{n}/members/new" => ("修改或添加成员", "changed or added a member"),
+        "POST /households/{n}/reveal" => ("查看完整证件号等", "revealed full identifiers"),
+        "GET /households/{n}/access" => ("查看本户查阅记录", "read this access record"),
+        "GET /households/{n}/intake" | "POST /households/{n}/intake" => ("受理救助申请", "took an application"),
+        "POST /households/{n}/assess" | "GET /households/{n}/assessments/{n}" => ("救助研判", "assessment"),
+        "GET /cases/{n}" => ("打开案件页", "opened the case"),
+        "POST /cases/{n}/step" | "POST /api/v1/cases/{n}/steps" => ("办理案件", "took a step on the case"),
+        "GET /cases/{n}/survey" => ("打开入户调查页", "opened the home survey"),
+        "POST /cases/{n}/photos" | "POST /api/v1/cases/{n}/photos" => ("上传调查照片", "uploaded a survey photo"),
+        "GET /cases/{n}/photos/{n}" => ("查看调查照片", "looked at a survey photo"),
+        "POST /cases/{n}/photos/{n}/remove" => ("删除调查照片", "removed a survey photo"),
+        "GET /cases/{n}/documents/{n}" => ("打开文书", "opened a document"),
+        "GET /api/v1/households/{n}" | "GET /api/v1/cases/{n}" => ("通过接口读取", "read through the API"),
+        _ => return None,
+    };
+    Some(if lang.is_en() { en } else { zh })
+}
+
+pub fn entry_row(e: AuditEntry, people: &std::collections::HashMap<String, jiuzhu_audit::service::Person>, lang: PageLang) -> EntryRow {
     let r = e.record;
+    let person = people.get(&r.username);
+    let who = person.map(|p| p.display_name.clone()).unwrap_or_else(|| r.username.clone());
+    let place = person.map(|p| p.region_name.clone()).unwrap_or_else(|| r.region.clone());
     let action = Action::parse(&r.action).map(|a| lang.t(a.zh(), a.as_str()).to_string()).unwrap_or(r.action.clone());
+    let object_words = if r.object_id.is_empty() {
+        kind_label(&r.object_kind, lang)
+    } else {
+        format!("{} #{}", kind_label(&r.object_kind, lang), r.object_id)
+    };
+    let what = match page_words(&r.detail, lang) {
+        Some(w) if r.object_kind == "case" && !r.object_id.is_empty() => format!("{w}（{object_words}）"),
+        Some(w) => w.to_string(),
+        None => format!("{action} {object_words}"),
+    };
     let role = jiuzhu_domain::Role::parse(&r.role).map(|x| lang.t(x.zh(), x.en()).to_string()).unwrap_or(r.role);
     EntryRow {
         id: e.id,
         at: entry_time(&r.at),
         username: r.username,
+        who,
+        place,
+        what,
         role,
         ip: r.ip,
         action,
-        object: if r.object_id.is_empty() {
-            kind_label(&r.object_kind, lang)
-        } else {
-            format!("{} #{}", kind_label(&r.object_kind, lang), r.object_id)
-        },
+        object: object_words,
         household_id: r.household_id.map(|h| h.to_string()).unwrap_or_default(),
         fields: r.fields.split(',').filter(|f| !f.is_empty()).map(|f| field_label(f, lang)).collect::<Vec<_>>().join(lang.t("、", ", ")),
         purpose: r.purpose,
@@ -167,7 +212,7 @@ fn action_options(lang: PageLang) -> Vec<(&'static str, String)> {
 /// The rows of a page, or the refusal of the filter named by its field (the form stays as typed).
 fn rows_of(found: Result<TrailPage, WebError>, lang: PageLang) -> Result<(Vec<EntryRow>, Option<i64>, String), WebError> {
     match found {
-        Ok(p) => Ok((p.entries.into_iter().map(|e| entry_row(e, lang)).collect(), p.next_before, String::new())),
+        Ok(p) => Ok((p.entries.into_iter().map(|e| entry_row(e, &p.people, lang)).collect(), p.next_before, String::new())),
         Err(WebError::Invalid(v)) => Ok((Vec::new(), None, crate::frame::form_errors(&v, lang))),
         Err(e) => Err(e),
     }

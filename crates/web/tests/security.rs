@@ -231,7 +231,8 @@ async fn revealing_identifiers_needs_a_purpose_and_the_password_and_is_recorded(
     assert_eq!(send(&w.app, auditor.form(&reveal, "purpose=审计抽查核对&password=Zhuanglang%232026")).await.0, StatusCode::FORBIDDEN);
     let (status, page) = send(&w.app, auditor.get(&format!("/households/{}/access", w.in_a))).await;
     assert_eq!(status, StatusCode::OK);
-    assert!(page.contains("window_clerk_a") && page.contains("入户调查核对身份") && page.contains("再次核对银行账号"));
+    assert!(page.contains("甲镇受理员") && page.contains("入户调查核对身份") && page.contains("再次核对银行账号"), "{page}");
+    assert!(page.contains("查看完整证件号等") && !page.contains("POST /households"), "the access record says what was done in words");
     assert!(!page.contains(&full));
     let (_, page) = send(&w.app, auditor.get("/audit?username=window_clerk_b&outcome=denied")).await;
     assert!(page.contains("拒绝：越权访问"), "the other clerk's attempt is on record, in words: {page}");
@@ -331,7 +332,7 @@ async fn exports_need_a_purpose_an_approver_when_large_and_download_once() {
     assert!(resp.headers()[header::CONTENT_DISPOSITION].to_str().unwrap().contains(&format!("roster-{id}.csv")));
     let bytes = axum::body::to_bytes(resp.into_body(), usize::MAX).await.unwrap();
     let text = String::from_utf8(bytes[3..].to_vec()).unwrap();
-    assert!(text.starts_with("导出人：测试（window_clerk_a）"), "{text}");
+    assert!(text.starts_with("导出人：甲镇受理员（window_clerk_a）"), "{text}");
     assert!(text.contains("年度复核名单") && text.contains("王建国") && !text.contains(&full), "masked IDs");
     assert!(text.contains("\"'=HYPERLINK(\"\"http://x\"\")\""), "formula guarded and quoted: {text}");
     let e = entries(w.store.as_ref()).await.pop().unwrap().record;

@@ -143,7 +143,13 @@ impl Casework {
                 }
                 for pid in &photo_ids {
                     if self.cases.photo(*pid).await?.is_none_or(|p| p.case_id != id) {
-                        return Err(FieldError::new("photo_ids", "photo.unknown", "照片不属于本案", "the photo is not of this case").into());
+                        return Err(FieldError::new(
+                            "photo_ids",
+                            "photo.unknown",
+                            "有照片已删除或不属于本案：请刷新页面后再提交",
+                            "a photo was removed or is not of this case: reload the page and submit again",
+                        )
+                        .into());
                     }
                 }
                 Action::SubmitSurvey(SurveyRecord {
@@ -218,7 +224,7 @@ pub struct SurveySheet {
     /// (member id, name, self-care items not met as registered).
     pub members: Vec<(i64, String, u8)>,
     pub co_investigators: Vec<Account>,
-    pub photos: Vec<i64>,
+    pub photos: Vec<PhotoInfo>,
 }
 
 impl Casework {
@@ -235,7 +241,7 @@ impl Casework {
         let h = self.households.household(case.case.data.household_id).await?.ok_or(CaseworkError::NotFound)?;
         let members = h.members.iter().map(|m| (m.id, m.data.name.clone(), m.data.self_care.unmet())).collect();
         let co_investigators = self.co_investigators(user).await?;
-        let photos = self.cases.case_photo_ids(id).await?;
+        let photos = self.cases.case_photos(id).await?;
         Ok(SurveySheet { case, members, co_investigators, photos })
     }
 }

@@ -469,7 +469,9 @@ impl CaseStore for SqlStore {
     }
 
     async fn photo(&self, id: i64) -> Result<Option<Photo>> {
-        let r = sqlx::query("SELECT id, case_id, content_type, bytes, caption, uploaded_by, uploaded_at FROM case_photos WHERE id = $1")
+        let r = sqlx::query(
+            "SELECT id, case_id, content_type, bytes, caption, uploaded_by, uploaded_at FROM case_photos WHERE id = $1 AND removed_at IS NULL",
+        )
             .bind(id)
             .fetch_optional(&self.pool)
             .await
@@ -488,12 +490,45 @@ impl CaseStore for SqlStore {
         .transpose()
     }
 
-    async fn case_photo_ids(&self, case_id: i64) -> Result<Vec<i64>> {
-        sqlx::query_scalar("SELECT id FROM case_photos WHERE case_id = $1 ORDER BY id")
+    async fn case_photos(&self, case_id: i64) -> Result<Vec<PhotoInfo>> {
+        let rows = sqlx::query(
+            "SELECT id, caption, uploaded_by, uploaded_at FROM case_photos WHERE case_id = $1 AND removed_at IS NULL ORDER BY id",
+        )
+        .bind(case_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(PhotoInfo {
+                    id: r.try_get("id").map_err(backend)?,
+                    caption: r.try_get("caption").map_err(backend)?,
+                    uploaded_by: r.try_get("uploaded_by").map_err(backend)?,
+                    uploaded_at: r.try_get("uploaded_at").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn remove_photo(&self, case_id: i64, photo_id: i64, reason: &str, actor: &Actor) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<()> = async {
+            let done = sqlx::query(
+                "UPDATE case_photos SET removed_at = $1, removed_by = $2, removed_reason = $3 \
+                 WHERE id = $4 AND case_id = $5 AND removed_at IS NULL",
+            )
+            .bind(Utc::now())
+            .bind(&actor.username)
+            .bind(reason)
+            .bind(photo_id)
             .bind(case_id)
-            .fetch_all(&self.pool)
+            .execute(&mut *tx)
             .await
-            .map_err(backend)
+            .map_err(backend)?;
+            if done.rows_affected() == 1 { Ok(()) } else { Err(StoreError::NotFound) }
+        }
+        .await;
+        finish(tx, result).await
     }
 
     async fn benefit(&self, id: i64) -> Result<Option<Benefit>> {

@@ -185,8 +185,16 @@ pub async fn photos_calendar_years_and_spot_check_counts(s: &dyn Store) {
     assert_eq!(p.bytes, bytes);
     assert!(s.photo(pid + 1).await.unwrap().is_none());
     let second = s.insert_photo(id, "image/png", b"png", "", &actor()).await.unwrap();
-    assert_eq!(s.case_photo_ids(id).await.unwrap(), [pid, second]);
-    assert!(s.case_photo_ids(id + 1).await.unwrap().is_empty());
+    let ids = |v: Vec<PhotoInfo>| v.into_iter().map(|p| p.id).collect::<Vec<_>>();
+    assert_eq!(ids(s.case_photos(id).await.unwrap()), [pid, second]);
+    assert_eq!(s.case_photos(id).await.unwrap()[0].caption, "厨房");
+    assert!(s.case_photos(id + 1).await.unwrap().is_empty());
+    // Removing: only the case's own photo, once; it is then neither listed nor served.
+    assert!(matches!(s.remove_photo(id + 1, pid, "拍错", &actor()).await, Err(StoreError::NotFound)));
+    s.remove_photo(id, pid, "拍到了身份证", &actor()).await.unwrap();
+    assert!(matches!(s.remove_photo(id, pid, "again", &actor()).await, Err(StoreError::NotFound)));
+    assert_eq!(ids(s.case_photos(id).await.unwrap()), [second]);
+    assert!(s.photo(pid).await.unwrap().is_none());
     // Calendar years: conformance/calendar.rs.
     assert_eq!(s.tekun_spot_checks(&code("620825"), today()).await.unwrap(), (0, 0));
     let mut c = s.case(id).await.unwrap().unwrap();

@@ -7,6 +7,7 @@ use super::views::{CaseJson, Choice, EventView, Line, case_json, documents_of, d
 use crate::error::{ErrorBody, WebError};
 use crate::extract::{Id, Page, RequireUser};
 use crate::frame::{Chrome, messages, render};
+use crate::households::view::present;
 use crate::i18n::PageLang;
 use crate::state::AppState;
 use askama::Template;
@@ -15,6 +16,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::{Form, Json};
 use jiuzhu_accounts::SignedIn;
 use jiuzhu_casework::service::StepInput;
+use jiuzhu_domain::access::Field;
 use jiuzhu_domain::casework::*;
 use jiuzhu_store::Case;
 use serde::Deserialize;
@@ -69,6 +71,14 @@ pub(super) async fn case_page_view(
         None
     };
     let region = state.registry.region_names(&c.region).await;
+    // Where to go and whom to call (the investigator's first need), masked as the role's access rules say.
+    let h = state.registry.get(&session.user, c.household_id).await.ok();
+    let address = h.as_ref().map(|h| h.data.address.clone()).unwrap_or_default();
+    let phone = h
+        .as_ref()
+        .and_then(|h| h.data.phone.as_deref().or(h.head().data.phone.as_deref()))
+        .map(|p| present(session.user.role, Field::Phone, p, jiuzhu_domain::mask::phone))
+        .unwrap_or_else(|| lang.t("未登记", "none on record").into());
     let mut facts = vec![
         Line { label: lang.t("救助类型", "Assistance").into(), value: lang.t(c.kind.zh(), c.kind.en()).into() },
         Line { label: lang.t("案件性质", "Purpose").into(), value: lang.t(c.purpose.zh(), c.purpose.en()).into() },
@@ -82,6 +92,8 @@ pub(super) async fn case_page_view(
                 .unwrap_or_else(|| lang.t("无（已办结）", "nobody (closed)").into()),
         },
         Line { label: lang.t("申请人", "Applicant").into(), value: c.applicant.clone() },
+        Line { label: lang.t("地址", "Address").into(), value: address },
+        Line { label: lang.t("联系电话", "Phone").into(), value: phone },
         Line { label: lang.t("登记日期", "Opened").into(), value: c.opened_on.to_string() },
         Line {
             label: lang.t("受理日期", "Accepted").into(),
@@ -163,6 +175,8 @@ pub(super) async fn step_submit(
         Err(v) => Err(WebError::Invalid(v)),
     };
     match result {
+        // The investigator goes on to the next visit: back to the to-do list, saying what was done.
+        Ok(_) if back.as_deref().is_some_and(|b| b.ends_with("/survey")) => Redirect::to(&format!("/cases?surveyed={id}")).into_response(),
         Ok(_) => Redirect::to(&format!("/cases/{id}")).into_response(),
         Err(WebError::NotFound) => WebError::NotFound.page(lang.0),
         Err(WebError::Forbidden) => WebError::Forbidden.page(lang.0),

@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         // A photo is up to 5 MB; axum's default limit for a body read whole is 2 MB.
         .route("/cases/{id}/photos", post(survey::photo_upload).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES + 64 * 1024)))
         .route("/cases/{id}/photos/{pid}", get(survey::photo_get))
+        .route("/cases/{id}/photos/{pid}/remove", post(survey::photo_remove))
         .route("/cases/{id}/documents/{doc}", get(documents::document_page))
         .route("/publicity", get(publicity::publicity_page))
         .route("/admin/calendar", get(calendar::calendar_page).post(calendar::calendar_submit))

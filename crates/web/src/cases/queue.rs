@@ -23,6 +23,8 @@ use utoipa::ToSchema;
 pub(crate) struct QueueQueryParams {
     bucket: String,
     page: Option<Id>,
+    /// A survey just submitted on this case (the investigator lands back on the queue).
+    surveyed: Option<Id>,
 }
 
 #[derive(Template)]
@@ -42,6 +44,7 @@ struct QueuePage {
     /// Bulk approval asks for the password unless it was typed within five minutes.
     reauth_fresh: bool,
     error: String,
+    surveyed: Option<i64>,
 }
 
 pub(super) async fn queue_page(State(state): State<AppState>, Page { session, lang }: Page, Query(q): Query<QueueQueryParams>) -> Response {
@@ -65,6 +68,7 @@ async fn queue_page_with(
     let soon = jiuzhu_casework::workflow::working_days(&state.casework.calendar(), t, 3).unwrap_or(t);
     let c = Chrome::new(state, session, lang, "/cases").await;
     let more = rows.len() == 50;
+    let surveyed = q.surveyed.map(|s| s.0);
     let bulk_state = match session.user.role {
         Role::CountyApprover => "county_review",
         Role::TownReviewer => "publicity",
@@ -82,6 +86,7 @@ async fn queue_page_with(
         bulk,
         reauth_fresh: reauth_fresh(state, session, Guarded::BulkDecision),
         error,
+        surveyed,
     })
 }
 

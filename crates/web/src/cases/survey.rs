@@ -18,6 +18,12 @@ use jiuzhu_store::Case;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// A photo on the survey page: the picture's id and its caption.
+pub(super) struct PhotoView {
+    id: i64,
+    caption: String,
+}
+
 #[derive(Template)]
 #[template(path = "survey.html")]
 pub(super) struct SurveyPage {
@@ -25,7 +31,7 @@ pub(super) struct SurveyPage {
     case: Case,
     members: Vec<(i64, String, u8)>,
     co_investigators: Vec<Choice>,
-    photos: Vec<i64>,
+    photos: Vec<PhotoView>,
     error: String,
     today: String,
     /// 申报 parts still missing, in the page's language.
@@ -46,7 +52,7 @@ pub(super) async fn survey_view(
         case: sheet.case.case,
         members: sheet.members,
         co_investigators: sheet.co_investigators.into_iter().map(|x| Choice { value: x.id.to_string(), label: x.display_name }).collect(),
-        photos: sheet.photos,
+        photos: sheet.photos.into_iter().map(|p| PhotoView { id: p.id, caption: p.caption }).collect(),
         error,
         today: state.clock.today().to_string(),
     })
@@ -65,12 +71,34 @@ pub(super) async fn photo_upload(
     Path(Id(id)): Path<Id>,
     mp: Multipart,
 ) -> Response {
-    let (ct, bytes, caption) = match read_photo(mp).await {
+    let (bytes, caption) = match read_photo(mp).await {
         Ok(x) => x,
         Err((zh, en)) => return survey_error(&state, &session, lang, id, lang.t(zh, en)).await,
     };
-    match state.casework.add_photo(&session.user, id, &ct, &bytes, &caption).await {
+    match state.casework.add_photo(&session.user, id, &bytes, &caption).await {
         Ok(_) => Redirect::to(&format!("/cases/{id}/survey")).into_response(),
+        Err(e) => match WebError::from(e) {
+            WebError::Invalid(v) => survey_error(&state, &session, lang, id, &messages(&v, lang).join("；")).await,
+            e => e.page(lang.0),
+        },
+    }
+}
+
+#[derive(serde::Deserialize, Default)]
+#[serde(default)]
+pub(super) struct RemoveForm {
+    reason: String,
+}
+
+/// 删除照片: a photo taken by mistake, removed with the reason before the survey is submitted.
+pub(super) async fn photo_remove(
+    State(state): State<AppState>,
+    Page { session, lang }: Page,
+    Path((Id(id), Id(pid))): Path<(Id, Id)>,
+    axum::Form(f): axum::Form<RemoveForm>,
+) -> Response {
+    match state.casework.remove_photo(&session.user, id, pid, &f.reason).await {
+        Ok(()) => Redirect::to(&format!("/cases/{id}/survey")).into_response(),
         Err(e) => match WebError::from(e) {
             WebError::Invalid(v) => survey_error(&state, &session, lang, id, &messages(&v, lang).join("；")).await,
             e => e.page(lang.0),
@@ -96,10 +124,13 @@ pub(super) async fn photo_get(
     }
 }
 
-/// A survey photo's id (fetch it at `/cases/{case}/photos/{id}`).
+/// A survey photo's id (fetch it at `/cases/{case}/photos/{id}`) and caption.
 #[derive(Serialize, ToSchema)]
 pub struct PhotoId {
     pub id: i64,
+    /// 照片说明 (absent in an upload's answer).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caption: Option<String>,
 }
 
 /// The photos of a case (investigators add them during the survey).
@@ -109,10 +140,11 @@ pub(crate) async fn api_photos(
     RequireUser(u): RequireUser,
     Path(Id(id)): Path<Id>,
 ) -> Result<Json<Vec<PhotoId>>, WebError> {
-    Ok(Json(state.casework.photo_ids(&u, id).await?.into_iter().map(|id| PhotoId { id }).collect()))
+    Ok(Json(state.casework.photos(&u, id).await?.into_iter().map(|p| PhotoId { id: p.id, caption: Some(p.caption) }).collect()))
 }
 
-/// Adds a survey photo: multipart field `photo` (JPEG, PNG or WebP, at most 5 MB) and `caption`.
+/// Adds a survey photo: multipart field `photo` (JPEG, PNG or WebP by its bytes, whatever its name
+/// or declared type; at most 5 MB) and `caption`.
 #[utoipa::path(post, path = "/api/v1/cases/{id}/photos", params(crate::extract::Id), request_body(content = String, content_type = "multipart/form-data"),
     responses((status = 201, body = PhotoId), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub(crate) async fn api_photo_upload(
@@ -121,10 +153,10 @@ pub(crate) async fn api_photo_upload(
     Path(Id(id)): Path<Id>,
     mp: Multipart,
 ) -> Result<Response, WebError> {
-    let (ct, bytes, caption) =
+    let (bytes, caption) =
         read_photo(mp).await.map_err(|(zh, en)| WebError::Invalid(FieldError::new("photo", "photo.upload", zh, en).into()))?;
-    let pid = state.casework.add_photo(&u, id, &ct, &bytes, &caption).await?;
-    Ok((StatusCode::CREATED, Json(PhotoId { id: pid })).into_response())
+    let pid = state.casework.add_photo(&u, id, &bytes, &caption).await?;
+    Ok((StatusCode::CREATED, Json(PhotoId { id: pid, caption: None })).into_response())
 }
 
 /// An investigator who may survey with the caller.
@@ -155,20 +187,19 @@ pub(crate) async fn api_investigators(
     ))
 }
 
-/// The photo and caption of an upload form.
-async fn read_photo(mut mp: Multipart) -> Result<(String, Vec<u8>, String), (&'static str, &'static str)> {
+/// The photo and caption of an upload form (the declared type is not read: the bytes say).
+async fn read_photo(mut mp: Multipart) -> Result<(Vec<u8>, String), (&'static str, &'static str)> {
     let failed = ("照片上传失败，请重试（单张不超过 5 MB）", "the upload failed: try again (at most 5 MB)");
     let (mut caption, mut photo) = (String::new(), None);
     while let Some(f) = mp.next_field().await.map_err(|_| failed)? {
         let name = f.name().unwrap_or_default().to_string();
-        let ct = f.content_type().unwrap_or_default().to_string();
         let bytes = f.bytes().await.map_err(|_| failed)?;
         match name.as_str() {
-            "photo" => photo = Some((ct, bytes.to_vec())),
+            "photo" => photo = Some(bytes.to_vec()),
             "caption" => caption = String::from_utf8_lossy(&bytes).into_owned(),
             _ => {}
         }
     }
-    let (ct, bytes) = photo.ok_or(("请选择照片", "choose a photo"))?;
-    Ok((ct, bytes, caption))
+    let bytes = photo.filter(|b| !b.is_empty()).ok_or(("请先拍照或选择照片", "take or choose a photo first"))?;
+    Ok((bytes, caption))
 }

@@ -191,10 +191,18 @@ pub struct CaseJson {
     pub events: Vec<EventView>,
     /// The steps the caller may take now.
     pub can: Vec<String>,
+    /// 申报 parts the case's kind needs that the household never declared (`incomes`, `assets`,
+    /// `expenses`, `supporters`): the check and approval refuse until they are.
+    pub undeclared: Vec<String>,
 }
 
 pub fn case_json(v: CaseView) -> CaseJson {
-    CaseJson { events: v.events.iter().map(EventView::from).collect(), can: v.can.iter().map(|s| s.to_string()).collect(), case: v.case }
+    CaseJson {
+        events: v.events.iter().map(EventView::from).collect(),
+        can: v.can.iter().map(|s| s.to_string()).collect(),
+        undeclared: v.undeclared.iter().map(|p| p.as_str().to_string()).collect(),
+        case: v.case,
+    }
 }
 
 /// A benefit granted, as the household page lists it.

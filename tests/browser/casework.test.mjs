@@ -135,19 +135,23 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.goto(`/cases/${s.caseId}/survey`);
     await page.locator('input[type=file][name=photo]').setInputFiles({ name: 'kitchen.png', mimeType: 'image/png', buffer: PNG });
     await page.locator('input[name=caption]').fill('厨房');
-    await Promise.all([page.waitForURL(`**/cases/${s.caseId}/survey`), page.locator('form[enctype] button').click()]);
-    assert.equal(await page.locator('.photos img').count(), 1, 'the photo is kept and shown');
+    // The page sends the photo itself (shrunk) and reloads when it is kept.
+    await Promise.all([page.waitForEvent('load'), page.locator('form[enctype] button').click()]);
+    await page.waitForSelector('ul.photos img');
+    assert.equal(await page.locator('ul.photos img').count(), 1, 'the photo is kept and shown');
     const second = await page.locator('select[name=co_investigator_id] option').nth(1).getAttribute('value');
     await page.locator('select[name=co_investigator_id]').selectOption(second);
     await page.locator('textarea[name=living_conditions]').fill('土木结构平房三间，家具简陋');
     await page.locator('textarea[name=findings]').fill('家庭收入和财产与申报一致，生活困难属实');
     assert.equal(await page.locator('input[name=declared_matches]:checked').count(), 0, 'nothing is preselected: the investigator chooses');
     await page.locator('input[name=declared_matches][value=yes]').check();
+    for (const sel of await page.locator('select[name^=self_care_]').all()) await sel.selectOption({ index: 1 });
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the survey form fits a ${PHONE.width}px phone (${overflow}px too wide)`);
     await shot(page, 'survey-phone.png', { fullPage: true });
     await checkAxe(page, 'survey form (phone)');
-    await Promise.all([page.waitForURL(`**/cases/${s.caseId}`), page.locator('form.phone.card button').click()]);
+    await Promise.all([page.waitForURL(/\/cases\?surveyed=/), page.locator('form.phone.card button').click()]);
+    await page.goto(`/cases/${s.caseId}`);
     assert.equal(await caseState(), '乡镇审核');
   });
 

@@ -174,6 +174,10 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     await page.locator('textarea[name=living_conditions]').fill('砖木结构平房两间，屋内陈设简单');
     await page.locator('textarea[name=findings]').fill('申请人称本年 9 月起工资停发，需进一步核实');
     await page.locator('input[name=declared_matches][value=no]').check();
+    for (const sel of await page.locator('select[name^=self_care_]').all()) {
+      assert.equal(await sel.inputValue(), '', 'self-care starts unchosen (the registered count is only a hint)');
+      await sel.selectOption('2');
+    }
     // A camera photo: 4000×3000, noise (incompressible), over 9 MB as a JPEG.
     const b64 = await page.evaluate(async () => {
       const c = document.createElement('canvas');
@@ -200,6 +204,7 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     assert.equal(await page.locator('textarea[name=findings]').inputValue(), '申请人称本年 9 月起工资停发，需进一步核实', 'the typed findings are still there');
     assert.equal(await page.locator('textarea[name=living_conditions]').inputValue(), '砖木结构平房两间，屋内陈设简单');
     assert.ok(await page.locator('input[name=declared_matches][value=no]').isChecked(), 'and the choice made');
+    assert.equal(await page.locator('select[name^=self_care_]').first().inputValue(), '2', 'and the self-care counts');
     const size = await page.evaluate(async (src) => (await (await fetch(src)).arrayBuffer()).byteLength, await page.locator('ul.photos img').first().getAttribute('src'));
     assert.ok(size < 2_000_000, `the stored photo was shrunk (${size} bytes)`);
     await checkAxe(page, 'survey with a photo (phone)');
@@ -241,6 +246,63 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert.ok(overflow <= 1, `the record fits the screen (${overflow}px too wide)`);
     await checkAxe(page, 'access record');
-    await shot(page, 'access-record.png', { fullPage: true });
+    await shot(page, 'access-record-words.png', { fullPage: true });
+  });
+  step('9. a session that ends while a form is open: the login page says so, and logging in returns to the form with its text', async () => {
+    await as(s.clerk);
+    await page.goto(`/households/${s.household}/declaration`);
+    const line = page.locator('tbody[data-lines=expenses] tr').first();
+    await line.locator('select[name=exp_kind]').selectOption('medical');
+    await line.locator('input[name=exp_from]').fill('2026-10');
+    await line.locator('input[name=exp_amount]').fill('830');
+    await line.locator('input[name=exp_desc]').fill('住院自付部分');
+    await page.locator('button[data-add-line=expenses]').click();
+    await page.locator('tbody[data-lines=expenses] tr').nth(2).locator('input[name=exp_desc]').fill('第三行：门诊自付');
+    // The server forgets the session (30 idle minutes, a restart of the session store …).
+    const [cookie] = (await page.context().cookies()).filter((c) => c.name === 'jiuzhu_session');
+    await page.context().addCookies([{ ...cookie, value: 'expired-session-token' }]);
+    await Promise.all([page.waitForURL(/\/login\?/), page.locator('#declaration button[type=submit]').click()]);
+    assert.ok((await page.locator('.notice').innerText()).includes('登录已超时'), 'the login page says the session ended');
+    await checkAxe(page, 'login after the session ended');
+    await page.locator('input[name=username]').fill(s.clerk.username);
+    await page.locator('input[name=password]').fill(s.clerk.password);
+    await Promise.all([page.waitForURL(`**/households/${s.household}/declaration`), page.locator('form button[type=submit]').click()]);
+    await page.waitForLoadState('load');
+    const back = page.locator('tbody[data-lines=expenses] tr').first();
+    assert.equal(await back.locator('input[name=exp_desc]').inputValue(), '住院自付部分', 'the typed line is back');
+    assert.equal(await back.locator('input[name=exp_amount]').inputValue(), '830');
+    assert.equal(await back.locator('select[name=exp_kind]').inputValue(), 'medical');
+    assert.equal(await page.locator('tbody[data-lines=expenses] tr').nth(2).locator('input[name=exp_desc]').inputValue(), '第三行：门诊自付', 'with the line added by hand');
+    await page.locator('tbody[data-lines=expenses] tr').nth(2).locator('input[name=exp_desc]').fill('');
+    await Promise.all([page.waitForURL(new RegExp(`/households/${s.household}#declaration$`)), page.locator('#declaration button[type=submit]').click()]);
+    assert.ok((await page.locator('#declaration + section').innerText()).includes('刚性支出：已申报'), 'and it is saved once sent again');
+    await page.goto(`/households/${s.household}/declaration`);
+    assert.equal(await page.locator('tbody[data-lines=expenses] tr').first().locator('input[name=exp_desc]').inputValue(), '住院自付部分', 'the saved line');
+    assert.equal(await page.locator('tbody[data-lines=expenses] tr').count(), 3, 'and no stale draft comes back');
+  });
+  step('10. a member is added with every fact chosen: age proposes, the clerk decides, nothing is recorded unchosen', async () => {
+    await page.goto(`/households/${s.household}/members/new`);
+    const child = idNumber(`62082520150601${String(900 + Math.floor(Math.random() * 90)).padStart(3, '0')}`);
+    const validated = page.waitForResponse((r) => new URL(r.url()).pathname === '/ui/validate/member');
+    await page.locator('input[name=id_number]').fill(child);
+    await validated;
+    await page.waitForFunction(() => document.querySelector('#info-labour_capacity')?.textContent.includes('按年龄建议'));
+    assert.ok((await page.locator('#info-labour_capacity').innerText()).includes('无劳动能力'), 'an 11-year-old is proposed as without capacity to work');
+    assert.ok((await page.locator('#info-employment').innerText()).includes('非劳动年龄'));
+    assert.equal(await page.locator('select[name=labour_capacity]').inputValue(), '', 'nothing is chosen for the clerk');
+    assert.equal(await page.locator('select[name=employment]').inputValue(), '');
+    assert.equal(await page.locator('input[name=self_care_all]:checked').count(), 0);
+    await page.locator('input[name=name]').fill('测试申报之子');
+    await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '保存' }).click()]);
+    for (const [field, words] of [['labour_capacity', '请选择劳动能力'], ['employment', '请选择就业状况'], ['self_care_all', '请选择生活自理能力']]) {
+      assert.ok((await page.locator(`#err-${field}`).innerText()).includes(words), `${field} names what to choose`);
+    }
+    assert.equal(await page.locator('input[name=name]').inputValue(), '测试申报之子', 'the typed name is kept');
+    await checkAxe(page, 'member form with unmade choices');
+    await page.locator('select[name=labour_capacity]').selectOption('none');
+    await page.locator('select[name=employment]').selectOption('not_working_age');
+    await page.locator('input[name=self_care_all][value=yes]').check();
+    await Promise.all([page.waitForURL(new RegExp(`/households/${s.household}$`)), page.getByRole('button', { name: '保存' }).click()]);
+    assert.ok((await page.locator('main').innerText()).includes('测试申报之子'), 'the member is added');
   });
 });

@@ -138,7 +138,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     await login(page, auditor);
     await page.goto(`${s.household}/access`);
     const rows = await page.locator('table tbody tr').allTextContents();
-    assert.ok(rows.some((r) => r.includes(s.clerk.username) && r.includes('入户调查核对身份') && r.includes('查看完整信息')), `the reveal is on record: ${rows.slice(0, 5)}`);
+    assert.ok(rows.some((r) => r.includes('受理员') && r.includes('入户调查核对身份') && r.includes('查看完整信息')), `the reveal is on record, with who and what in words: ${rows.slice(0, 5)}`);
     assert.ok(rows.some((r) => r.includes('拒绝：未通过再次验证')), 'so is the refused attempt, in words');
     assertNoFullIds(await page.content(), 'access record');
     await shot('access-record.png');

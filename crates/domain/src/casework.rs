@@ -89,8 +89,8 @@ impl AssistanceKind {
     /// outside the household (特困人员认定办法 art. 6–8); 刚性支出: also the expenses (认定办法
     /// 2025); 临时救助: property (its check is the property test; the emergency needs no income
     /// test). Referred and needs-only kinds are decided elsewhere and need none here.
-    pub fn declarations_needed(self) -> &'static [crate::household::Section] {
-        use crate::household::Section::*;
+    pub fn declarations_needed(self) -> &'static [crate::declaration::Section] {
+        use crate::declaration::Section::*;
         match self {
             AssistanceKind::Dibao | AssistanceKind::DibaoEdge => &[Incomes, Assets],
             AssistanceKind::Tekun => &[Incomes, Assets, Supporters],
@@ -466,7 +466,7 @@ pub fn materials_for(kind: AssistanceKind, track: Track, has_disability: bool, h
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::household::Section;
+    use crate::declaration::Section;
 
     /// Which declared parts each kind's check and decision stand on (the legal reference is on
     /// `declarations_needed`); a kind decided by another department needs none here.

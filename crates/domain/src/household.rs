@@ -3,36 +3,14 @@
 //! `*Input` types carry what a person typed (or a system sent); `validate` turns them into the
 //! checked types or a list of errors naming each bad field. The registry stores only checked data.
 
+use crate::declaration::{Declaration, Section};
+use crate::enums::string_enum;
 use crate::error::{FieldError, ValidationErrors};
 use crate::id_number::{IdNumber, Sex};
 use crate::money::Fen;
 use crate::region::{RegionCode, RegionLevel};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
-
-macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal / $zh:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
-            pub fn zh(self) -> &'static str { match self { $($name::$v => $zh),* } }
-            pub fn parse(s: &str) -> Option<$name> { $name::ALL.iter().copied().find(|v| v.as_str() == s) }
-            /// Parses `s` or names the field and the allowed values.
-            pub fn parse_field(field: &str, s: &str) -> Result<$name, FieldError> {
-                $name::parse(s).ok_or_else(|| {
-                    let allowed: Vec<String> = $name::ALL.iter().map(|v| format!("{}（{}）", v.as_str(), v.zh())).collect();
-                    FieldError::new(field, "enum.unknown",
-                        format!("“{s}”不是可选值，可选：{}", allowed.join("、")),
-                        format!("\"{s}\" is not one of: {}", $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")))
-                })
-            }
-        }
-    };
-}
 
 string_enum! {
     /// 城乡类别: which 低保 standard applies.
@@ -77,6 +55,27 @@ string_enum! {
         Employed = "employed" / "受雇就业", SelfEmployed = "self_employed" / "个体经营", Farming = "farming" / "务农",
         MigrantWork = "migrant_work" / "外出务工", Unemployed = "unemployed" / "失业/未就业",
         Retired = "retired" / "退休", NotWorkingAge = "not_working_age" / "非劳动年龄",
+    }
+}
+
+/// 劳动年龄: 16 to 59 (特困人员认定办法 art. 5 counts the under-16s and the 60-and-overs as
+/// having no capacity to work).
+pub fn working_age(age: u32) -> bool {
+    (16..60).contains(&age)
+}
+
+impl LabourCapacity {
+    /// What age alone suggests (a proposal shown to the clerk, never a recorded fact by itself):
+    /// outside working age no capacity to work (art. 5); within it, capacity unless found otherwise.
+    pub fn proposed_for(age: u32) -> LabourCapacity {
+        if working_age(age) { LabourCapacity::Full } else { LabourCapacity::None }
+    }
+}
+
+impl Employment {
+    /// What age alone tells: outside working age, 非劳动年龄; within it nothing (it must be asked).
+    pub fn proposed_for(age: u32) -> Option<Employment> {
+        (!working_age(age)).then_some(Employment::NotWorkingAge)
     }
 }
 
@@ -149,52 +148,6 @@ string_enum! {
 string_enum! {
     /// 赡养（抚养、扶养）义务人的救助状态
     SupporterStatus { None = "none" / "无", Tekun = "tekun" / "特困人员", Dibao = "dibao" / "低保对象" }
-}
-
-string_enum! {
-    /// 申报事项: the parts of a household's declaration (申请人申报), each declared with its rows
-    /// or as "none" (无收入、无财产…); a part never declared is missing, not zero.
-    Section { Incomes = "incomes" / "收入", Assets = "assets" / "财产", Expenses = "expenses" / "刚性支出", Supporters = "supporters" / "赡养（抚养、扶养）义务人" }
-}
-
-impl Section {
-    /// The words a clerk ticks to declare the part empty.
-    pub fn none_zh(self) -> &'static str {
-        match self {
-            Section::Incomes => "本户无任何收入",
-            Section::Assets => "本户无存款、有价证券、车辆、房产、工商登记等财产",
-            Section::Expenses => "本户无刚性支出",
-            Section::Supporters => "本户成员在户外无赡养（抚养、扶养）义务人",
-        }
-    }
-    pub fn none_en(self) -> &'static str {
-        match self {
-            Section::Incomes => "the household has no income at all",
-            Section::Assets => "no deposits, securities, vehicles, property or business registrations",
-            Section::Expenses => "no rigid expenses",
-            Section::Supporters => "no legal supporters outside the household",
-        }
-    }
-    pub fn en(self) -> &'static str {
-        match self {
-            Section::Incomes => "income",
-            Section::Assets => "assets",
-            Section::Expenses => "rigid expenses",
-            Section::Supporters => "supporters outside the household",
-        }
-    }
-}
-
-/// 申报: who took the household's declaration and when, and the parts it declared empty. A part
-/// is declared when it has rows or is in `none`; silence (no rows, not ticked) is not a declaration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Declaration {
-    /// 录入日期 (Beijing date of the entry).
-    pub on: NaiveDate,
-    /// Who took it: the account's display name at the time.
-    pub by: String,
-    /// Parts declared to have nothing (申报"无").
-    pub none: Vec<Section>,
 }
 
 /// 残疾情况
@@ -378,6 +331,28 @@ impl MemberInput {
         let labour = opt_enum(&mut e, &f("labour_capacity"), &self.labour_capacity, LabourCapacity::parse_field);
         let student = opt_enum(&mut e, &f("student"), &self.student, Student::parse_field);
         let employment = opt_enum(&mut e, &f("employment"), &self.employment, Employment::parse_field);
+        // Age decides what may be left out: never a working-age member's employment (an omitted
+        // value used to record 非劳动年龄 for a 46-year-old), never 非劳动年龄 within working age.
+        let age = id.as_ref().map(|id| today.years_since(id.birth_date()).unwrap_or(0));
+        // A pupil of 16 or more is still in school: 非劳动年龄 is what systems record for them.
+        if let Some(age) = age.filter(|_| student.is_none()) {
+            if employment.is_none() && Employment::proposed_for(age).is_none() && !e.0.iter().any(|x| x.field == f("employment")) {
+                e.push(FieldError::new(
+                    f("employment"),
+                    "required",
+                    format!("{age} 岁在劳动年龄内，请选择就业状况"),
+                    format!("{age} is of working age: choose the employment"),
+                ));
+            }
+            if employment == Some(Employment::NotWorkingAge) && working_age(age) {
+                e.push(FieldError::new(
+                    f("employment"),
+                    "employment.age",
+                    format!("{age} 岁在劳动年龄（16–59 岁）内，不是“非劳动年龄”"),
+                    format!("{age} is of working age (16–59), not \"not of working age\""),
+                ));
+            }
+        }
         let excluded = opt_enum(&mut e, &f("excluded"), &self.excluded, Exclusion::parse_field);
         // A value is missing only where its error is in `e`.
         let (Some(id), Some(name), Some(relation), Some(phone)) = (id, name, relation, phone) else {
@@ -395,9 +370,9 @@ impl MemberInput {
             serious_illness: self.serious_illness,
             chronic_illness: self.chronic_illness,
             self_care: self.self_care.unwrap_or_default(),
-            labour_capacity: labour.unwrap_or(LabourCapacity::Full),
+            labour_capacity: labour.unwrap_or_else(|| LabourCapacity::proposed_for(age.unwrap_or(0))),
             student,
-            employment: employment.unwrap_or(Employment::NotWorkingAge),
+            employment: employment.or_else(|| Employment::proposed_for(age.unwrap_or(0))).unwrap_or(Employment::Unemployed),
             living_together: self.living_together.unwrap_or(true),
             excluded,
         })
@@ -685,7 +660,43 @@ mod tests {
         format!("{first17}{}", check_char(first17.as_bytes()))
     }
     fn member(idn: &str, rel: &str) -> MemberInput {
-        MemberInput { id_number: idn.into(), name: "张三".into(), relation: rel.into(), ..Default::default() }
+        MemberInput {
+            id_number: idn.into(),
+            name: "张三".into(),
+            relation: rel.into(),
+            employment: Some("farming".into()),
+            ..Default::default()
+        }
+    }
+
+    /// Age proposes, never records: outside 16–59 no capacity to work and 非劳动年龄 (特困人员认定办法
+    /// art. 5); within it employment must be given and is never 非劳动年龄 (unless in school).
+    #[test]
+    fn age_proposes_labour_and_employment_at_the_boundaries() {
+        let born = |years_ago: i32| today().with_year(today().year() - years_ago).unwrap().format("%Y%m%d").to_string();
+        for (age, labour, employment) in [
+            (15, LabourCapacity::None, Some(Employment::NotWorkingAge)),
+            (16, LabourCapacity::Full, None),
+            (59, LabourCapacity::Full, None),
+            (60, LabourCapacity::None, Some(Employment::NotWorkingAge)),
+        ] {
+            assert_eq!((LabourCapacity::proposed_for(age), Employment::proposed_for(age)), (labour, employment), "{age}");
+            let bare = MemberInput { employment: None, ..member(&id(&format!("620825{}003", born(age as i32))), "head") };
+            match employment {
+                Some(e) => {
+                    let m = bare.validate("", today()).unwrap();
+                    assert_eq!((m.labour_capacity, m.employment), (labour, e), "{age}: omitted values follow the proposal");
+                }
+                None => {
+                    let err = bare.validate("", today()).unwrap_err();
+                    assert_eq!(err.0[0].field, "employment", "{age}: a working-age member's employment must be given");
+                    let not_working = MemberInput { employment: Some("not_working_age".into()), ..bare.clone() };
+                    assert_eq!(not_working.validate("", today()).unwrap_err().0[0].code, "employment.age", "{age}");
+                    let pupil = MemberInput { student: Some("high_school".into()), ..not_working };
+                    assert!(pupil.validate("", today()).is_ok(), "{age}: a pupil may be 非劳动年龄");
+                }
+            }
+        }
     }
 
     #[test]

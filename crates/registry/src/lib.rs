@@ -152,29 +152,61 @@ impl Registry {
     async fn refuse_registered(&self, user: &User, field: &str, id_number: &IdNumber) -> Result<()> {
         user.trail.search(SearchBy::IdNumber);
         let Some(household) = self.households.household_of_person(id_number.as_str()).await? else { return Ok(()) };
-        Err(self.person_conflict(user, field, Some(household)).await)
+        Err(self.person_conflict(user, field, Some(household), Some(id_number)).await)
     }
 
-    /// A person already registered in another household is a named error.
-    async fn person_conflict(&self, user: &User, field: &str, household: Option<i64>) -> RegistryError {
+    /// A person already registered in another household is a named error that says where and
+    /// what to do: in the user's region the household (and whether the person is its head); else
+    /// the town it is in, and who can move the person (that town's clerk, or the county office,
+    /// whose region covers both).
+    async fn person_conflict(&self, user: &User, field: &str, household: Option<i64>, id_number: Option<&IdNumber>) -> RegistryError {
         user.trail.refuse(Denial::Invalid);
         let region = match household {
             Some(h) => self.households.household_region(h).await.ok().flatten(),
             None => None,
         };
         match (household, region) {
-            (Some(h), Some(r)) if user.scope.contains(&r) => FieldError::new(
-                field,
-                "id_number.registered",
-                format!("此身份证号码已登记在本辖区家庭 #{h} 中；如需调整，请使用“成员迁移”"),
-                format!("this ID number is already registered in household #{h} of your region; use \"move member\" to change that"),
-            )
-            .into(),
+            (Some(h), Some(r)) if user.scope.contains(&r) => {
+                let head = match (self.households.household(h).await, id_number) {
+                    (Ok(Some(found)), Some(id)) => (found.head().data.id_number == *id).then(|| found.head().data.name.clone()),
+                    _ => None,
+                };
+                match head {
+                    Some(name) => FieldError::new(
+                        field,
+                        "id_number.registered_head",
+                        format!("{name} 已是本辖区家庭 #{h} 的户主，无需重新登记：在“家庭档案”中搜索身份证号码打开该户，在那里受理申请或更正信息"),
+                        format!("{name} already heads household #{h} of your region: open it (search the ID number) to take the application or correct it"),
+                    )
+                    .into(),
+                    None => FieldError::new(
+                        field,
+                        "id_number.registered",
+                        format!("此身份证号码已登记在本辖区家庭 #{h} 中：如此人已搬来本户，请在家庭 #{h} 的成员行用“迁出”移入本户"),
+                        format!("this ID number is already in household #{h} of your region: if the person moved here, use \"move\" on their line in #{h}"),
+                    )
+                    .into(),
+                }
+            }
+            (Some(_), Some(r)) => {
+                let town = r.ancestry().into_iter().find(|c| c.level() == jiuzhu_domain::RegionLevel::Town).unwrap_or(r);
+                // County and town (庄浪县南湖镇): enough to know whom to call, nothing about the household.
+                let names = self.region_names(&town).await;
+                let parts: Vec<&str> = names.split(' ').collect();
+                let place = parts[parts.len().saturating_sub(2)..].concat();
+                FieldError::new(
+                    field,
+                    "id_number.registered",
+                    format!("此身份证号码已登记在{place}的家庭中，不能重复登记。如此人已迁来本辖区，请{place}受理员将其迁出，或请县级民政部门（可跨乡镇迁移成员）办理"),
+                    format!("this ID number is registered in a household of {place}: that town's clerk, or the county office (which can move members between towns), can move the person"),
+                )
+                .into()
+            }
             _ => FieldError::new(
                 field,
                 "id_number.registered",
-                "此身份证号码已登记在其他家庭中，不能重复登记；如需迁入本辖区，请联系县级民政部门",
-                "this ID number is already registered in another household; the county office can move the person",
+                "此身份证号码刚刚已由他人登记，不能重复登记：请在“家庭档案”中搜索该身份证号码",
+                "this ID number was registered a moment ago by someone else: search for it under households",
             )
             .into(),
         }
@@ -192,6 +224,8 @@ impl Registry {
             HouseholdFilter::All
         } else if let Ok(id) = IdNumber::parse(&text, NaiveDate::MAX) {
             HouseholdFilter::IdNumber(id.as_str().to_string())
+        } else if let Some(suffix) = self.id_suffix(&text).await? {
+            HouseholdFilter::IdSuffix(suffix)
         } else if text.bytes().all(|b| b.is_ascii_digit()) {
             match RegionCode::parse(&text) {
                 Ok(code) => HouseholdFilter::Region(code),
@@ -200,8 +234,8 @@ impl Registry {
                     return Err(FieldError::new(
                         "q",
                         "search.digits",
-                        "请输入完整的 18 位身份证号码或 6/9/12 位区划代码",
-                        "enter a full 18-character ID number or a 6/9/12-digit region code",
+                        "请输入完整的 18 位身份证号码、身份证号码的后 4–6 位，或 6/9/12 位区划代码",
+                        "enter a full 18-character ID number, its last 4 to 6 characters, or a 6/9/12-digit region code",
                     )
                     .into());
                 }
@@ -215,7 +249,8 @@ impl Registry {
             }
         };
         user.trail.search(match filter {
-            HouseholdFilter::IdNumber(_) => SearchBy::IdNumber,
+            // The last digits are a search by ID number too (the `id_searches` alert counts them).
+            HouseholdFilter::IdNumber(_) | HouseholdFilter::IdSuffix(_) => SearchBy::IdNumber,
             HouseholdFilter::NamePrefix(_) => SearchBy::Name,
             HouseholdFilter::All | HouseholdFilter::Region(_) => SearchBy::Region,
         });
@@ -293,7 +328,7 @@ impl Registry {
             }
             // Another clerk registered the same person a moment ago.
             Err(StoreError::Conflict { constraint }) if constraint == "persons_id_number" => {
-                Err(self.person_conflict(user, "members[0].id_number", None).await)
+                Err(self.person_conflict(user, "members[0].id_number", None, None).await)
             }
             Err(e) => Err(e.into()),
         }
@@ -357,7 +392,7 @@ impl Registry {
             return Ok(());
         }
         match self.households.update_member(household_id, member_id, version, &data, &changes, &user.actor()).await {
-            Err(StoreError::Conflict { .. }) => Err(self.person_conflict(user, "id_number", None).await),
+            Err(StoreError::Conflict { .. }) => Err(self.person_conflict(user, "id_number", None, None).await),
             r => Self::write(user, r),
         }
     }
@@ -372,7 +407,7 @@ impl Registry {
         }
         self.refuse_registered(user, "id_number", &data.id_number).await?;
         match self.households.add_member(household_id, version, &data, &user.actor()).await {
-            Err(StoreError::Conflict { .. }) => Err(self.person_conflict(user, "id_number", None).await),
+            Err(StoreError::Conflict { .. }) => Err(self.person_conflict(user, "id_number", None, None).await),
             r => Self::write(user, r),
         }
     }
@@ -434,6 +469,28 @@ impl Registry {
             return Ok(());
         }
         Self::write(user, self.households.replace_records(household_id, version, &records, &changes, &user.actor()).await)
+    }
+
+    /// The last 4 to 6 characters of an ID number (digits, the last may be X), as typed; six
+    /// digits that name a known division stay a region search (620825 is a county).
+    async fn id_suffix(&self, text: &str) -> Result<Option<String>> {
+        if !text.is_ascii() {
+            return Ok(None);
+        }
+        let t = text.to_ascii_uppercase();
+        let (body, last) = t.split_at(t.len().saturating_sub(1));
+        let shaped = (4..=6).contains(&t.len())
+            && body.bytes().all(|b| b.is_ascii_digit())
+            && (last == "X" || last.bytes().all(|b| b.is_ascii_digit()));
+        if !shaped {
+            return Ok(None);
+        }
+        if let Ok(code) = RegionCode::parse(&t)
+            && self.regions.region(&code).await?.is_some()
+        {
+            return Ok(None);
+        }
+        Ok(Some(t))
     }
 
     /// Children of a division (top level when `None`), limited to what the user may see:

@@ -50,6 +50,7 @@ fn member(p: u32, relation: &str) -> MemberInput {
         id_number: person_id(p),
         name: format!("成员{}", ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬", "癸"][p as usize]),
         relation: relation.into(),
+        employment: Some("farming".into()),
         ..Default::default()
     }
 }

@@ -107,6 +107,10 @@ pub enum HouseholdFilter {
     NamePrefix(String),
     /// The household of the person with this (full, valid) ID number.
     IdNumber(String),
+    /// Households with a member whose ID number ends with these 4 to 6 characters (a clerk with
+    /// the last digits only). Matched on the decrypted numbers inside the scope: the blind index
+    /// finds whole numbers only, and a suffix index would narrow a guess too well.
+    IdSuffix(String),
     /// Households registered inside this division.
     Region(RegionCode),
 }

@@ -110,7 +110,7 @@ fn page_words(detail: &str, lang: PageLang) -> Option<&'static str> {
         "POST /households/{n}/edit" | "PUT /api/v1/households/{n}" => ("修改家庭信息", "changed the household"),
         "GET /households/{n}/members/{n}/edit" => ("打开成员信息页", "opened a member's form"),
         "POST /households/{n}/members/{n}/edit" | "POST /households/{n}/members/new" => ("修改或添加成员", "changed or added a member"),
-        "POST /households/{n}/reveal" => ("查看完整证件号等", "revealed full identifiers"),
+        "POST /households/{n}/reveal" => ("查看完整信息", "revealed full identifiers"),
         "GET /households/{n}/access" => ("查看本户查阅记录", "read this access record"),
         "GET /households/{n}/intake" | "POST /households/{n}/intake" => ("受理救助申请", "took an application"),
         "POST /households/{n}/assess" | "GET /households/{n}/assessments/{n}" => ("救助研判", "assessment"),

@@ -45,8 +45,34 @@ impl<S: Send + Sync> FromRequestParts<S> for Page {
     type Rejection = Response;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Page, Response> {
         let lang = PageLang::from_headers(&parts.headers);
-        signed_in(parts).map(|session| Page { session, lang }).ok_or_else(|| Redirect::to("/login").into_response())
+        signed_in(parts).map(|session| Page { session, lang }).ok_or_else(|| Redirect::to(&login_then_back(parts)).into_response())
     }
+}
+
+/// Where a page request without a session goes: the login page, then back to the page (for a
+/// form sent after the session ended, the page the form was on, from `Referer`), saying the
+/// session ended when the browser still had one (what was typed is kept by the page's draft).
+fn login_then_back(parts: &Parts) -> String {
+    let expired = crate::cookies::cookie(&parts.headers, crate::cookies::SESSION_COOKIE).is_some();
+    let back = if parts.method == axum::http::Method::GET {
+        parts.uri.path_and_query().map(|p| p.as_str().to_string())
+    } else {
+        parts
+            .headers
+            .get(axum::http::header::REFERER)
+            .and_then(|r| r.to_str().ok())
+            .and_then(|r| url::Url::parse(r).ok())
+            .map(|u| u.path().to_string() + u.query().map(|q| format!("?{q}")).as_deref().unwrap_or(""))
+    };
+    let mut to = url::form_urlencoded::Serializer::new(String::new());
+    if let Some(b) = back.as_deref().and_then(crate::frame::same_site_path).filter(|b| *b != "/login") {
+        to.append_pair("next", b);
+    }
+    if expired {
+        to.append_pair("expired", "1");
+    }
+    let q = to.finish();
+    if q.is_empty() { "/login".into() } else { format!("/login?{q}") }
 }
 
 /// The session the session layer found (none for anonymous requests).

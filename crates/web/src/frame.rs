@@ -161,6 +161,7 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
         "granted" => ("救助结果", "result"),
         "co_investigator_id" => ("第二名调查人员", "second investigator"),
         "visited_on" => ("调查日期", "date of the visit"),
+        "self_care" | "self_care_all" => ("生活自理能力", "self-care"),
         "id_number" => ("身份证号码", "ID number"),
         "name" => ("姓名", "name"),
         "relation" => ("与户主关系", "relation to the head"),
@@ -195,6 +196,17 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
 /// A refusal as one line for the top of a form: each field named in words, then what is wrong.
 pub fn form_errors(v: &ValidationErrors, lang: PageLang) -> String {
     v.0.iter().map(|e| format!("{}：{}", field_label(&e.field, lang), e.message(lang.0))).collect::<Vec<_>>().join("；")
+}
+
+/// A sensitive value of an in-scope record as `role` sees it when nothing was revealed (lists,
+/// edit forms), as [`jiuzhu_domain::access::shown`] decides: the value, its masked form, or nothing.
+pub fn present(role: jiuzhu_domain::Role, field: jiuzhu_domain::access::Field, value: &str, mask: impl FnOnce(&str) -> String) -> String {
+    use jiuzhu_domain::access::{Relation, Shown, shown};
+    match shown(role, Relation::InScope, field, false) {
+        Shown::Clear => value.to_string(),
+        Shown::Masked => mask(value),
+        Shown::Hidden => String::new(),
+    }
 }
 
 /// Edit forms show identifiers masked, as every page does: opening a form must not reveal a full

@@ -38,19 +38,39 @@ struct LoginPage {
     lang: PageLang,
     username: String,
     error: String,
+    /// The page to return to after logging in (a path of this site), or empty.
+    next: String,
+    /// The session had ended: the page says so, and that what was typed is kept.
+    expired: bool,
 }
 
-async fn login_page(parts: Parts) -> Response {
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct LoginQuery {
+    next: String,
+    expired: Option<String>,
+}
+
+async fn login_page(parts: Parts, Query(q): Query<LoginQuery>) -> Response {
     if let Some(s) = signed_in(&parts) {
         return Redirect::to(home_of(s.user.role)).into_response();
     }
-    render(LoginPage { lang: PageLang::from_headers(&parts.headers), username: String::new(), error: String::new() })
+    let next = same_site_path(&q.next).unwrap_or_default().to_string();
+    render(LoginPage {
+        lang: PageLang::from_headers(&parts.headers),
+        username: String::new(),
+        error: String::new(),
+        next,
+        expired: q.expired.is_some(),
+    })
 }
 
 #[derive(Deserialize)]
 struct LoginForm {
     username: String,
     password: String,
+    #[serde(default)]
+    next: String,
 }
 
 fn locked_until(until: chrono::DateTime<chrono::Utc>) -> String {
@@ -61,11 +81,12 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
     let lang = PageLang::from_headers(&headers);
     let (attempted, result) = state.accounts.login(&f.username, &f.password).await;
     let mut r = match result {
-        Ok(done) => (
-            StatusCode::SEE_OTHER,
-            [(header::SET_COOKIE, session_cookie(&done.token, state.secure_cookies)), (header::LOCATION, home_of(done.role).into())],
-        )
-            .into_response(),
+        Ok(done) => {
+            // Back to the page the session ended on, else the role's home.
+            let to = same_site_path(&f.next).filter(|p| !p.starts_with("/login")).unwrap_or(home_of(done.role)).to_string();
+            (StatusCode::SEE_OTHER, [(header::SET_COOKIE, session_cookie(&done.token, state.secure_cookies)), (header::LOCATION, to)])
+                .into_response()
+        }
         Err(LoginError::Store(e)) => WebError::from(e).page(lang.0),
         Err(e) => {
             let error = match e {
@@ -79,7 +100,8 @@ async fn login_submit(State(state): State<AppState>, headers: HeaderMap, Form(f)
                 }
                 _ => lang.t("用户名或密码错误", "Wrong username or password").to_string(),
             };
-            (StatusCode::UNAUTHORIZED, render(LoginPage { lang, username: f.username, error })).into_response()
+            let next = same_site_path(&f.next).unwrap_or_default().to_string();
+            (StatusCode::UNAUTHORIZED, render(LoginPage { lang, username: f.username, error, next, expired: false })).into_response()
         }
     };
     r.extensions_mut().insert(LoginAudit(attempted));

@@ -17,7 +17,7 @@ document.addEventListener("DOMContentLoaded", function () {
   // data-add-line: one more blank line under a part of the declaration (a copy of the last
   // line, emptied; a supporter's situations carry their line's number).
   document.querySelectorAll("[data-add-line]").forEach(function (button) {
-    button.addEventListener("click", function () {
+    button.addEventListener("click", function (e) {
       var body = document.querySelector('tbody[data-lines="' + button.getAttribute("data-add-line") + '"]');
       var lines = body.querySelectorAll("tr:not(.line-error)");
       var line = lines[lines.length - 1].cloneNode(true);
@@ -27,39 +27,68 @@ document.addEventListener("DOMContentLoaded", function () {
         else { el.value = ""; }
       });
       body.appendChild(line);
-      line.querySelector("input, select").focus();
+      if (e.isTrusted) { line.querySelector("input, select").focus(); }
     });
   });
-  // data-draft: what is typed in the form is kept in this tab (sessionStorage) and put back when
-  // the page is shown again (after a photo upload, a refused step, a reload). The key carries the
-  // case's version, so a draft never comes back once the step has been taken.
-  document.querySelectorAll("form[data-draft]").forEach(function (form) {
-    var key = "draft:" + form.getAttribute("data-draft");
+  // Drafts: what is typed in a form is kept in this tab (sessionStorage, gone when the tab
+  // closes) and put back when the page is shown again — after a photo upload, a refused step, a
+  // reload, or logging in again after the session ended. The key carries the record's version, so
+  // a draft never comes back once the record changed; a form that was sent and did not come back
+  // (it was saved) drops its draft. Passwords and files are never kept.
+  var drafts = "form[data-draft], form.form, form.step, form.intake";
+  var draftKey = function (form) {
+    var version = form.querySelector("input[name=version]");
+    return "draft:" + (form.getAttribute("data-draft") ||
+      (window.location.pathname + "|" + (form.getAttribute("action") || "") + "|" + (version ? version.value : "")));
+  };
+  var store = window.sessionStorage;
+  try {
+    var sent = store.getItem("draft-sent");
+    if (sent) {
+      var back = false;
+      document.querySelectorAll(drafts).forEach(function (f) { if (draftKey(f) === sent) { back = true; } });
+      if (!back) { store.removeItem(sent); }
+      store.removeItem("draft-sent");
+    }
+  } catch (e) { store = null; }
+  document.querySelectorAll(drafts).forEach(function (form) {
+    if (!store) { return; }
+    var key = draftKey(form);
+    var kept = function (el) {
+      return el.name && ["hidden", "file", "password", "submit", "button"].indexOf(el.type) < 0 && el.tagName !== "BUTTON";
+    };
     var saved = null;
-    try { saved = JSON.parse(window.sessionStorage.getItem(key) || "null"); } catch (e) { saved = null; }
+    try { saved = JSON.parse(store.getItem(key) || "null"); } catch (e) { saved = null; }
     if (saved) {
-      Object.keys(saved).forEach(function (name) {
-        form.querySelectorAll('[name="' + name + '"]').forEach(function (el) {
-          if (el.type === "radio" || el.type === "checkbox") { el.checked = saved[name].indexOf(el.value) >= 0; }
-          else { el.value = saved[name][0]; }
-        });
+      // Lines added before the page was left come back first (a declaration's parts).
+      form.querySelectorAll("tbody[data-lines]").forEach(function (body) {
+        var first = body.querySelector("tr:not(.line-error) [name]");
+        var want = first && saved[first.name] ? saved[first.name].length : 0;
+        var add = form.querySelector('[data-add-line="' + body.getAttribute("data-lines") + '"]');
+        while (add && body.querySelectorAll("tr:not(.line-error)").length < want) { add.click(); }
+      });
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!kept(el) || !Object.prototype.hasOwnProperty.call(saved, el.name)) { return; }
+        if (el.type === "radio" || el.type === "checkbox") { el.checked = saved[el.name].indexOf(el.value) >= 0; }
+        else {
+          var i = Array.prototype.filter.call(form.elements, function (x) { return x.name === el.name; }).indexOf(el);
+          if (i < saved[el.name].length) { el.value = saved[el.name][i]; }
+        }
       });
     }
     var save = function () {
       var data = {};
       Array.prototype.forEach.call(form.elements, function (el) {
-        if (!el.name || el.type === "hidden" || el.type === "file" || el.type === "submit" || el.tagName === "BUTTON") { return; }
-        if (el.type === "radio" || el.type === "checkbox") {
-          data[el.name] = data[el.name] || [];
-          if (el.checked) { data[el.name].push(el.value); }
-          return;
-        }
-        data[el.name] = [el.value];
+        if (!kept(el)) { return; }
+        data[el.name] = data[el.name] || [];
+        if (el.type === "radio" || el.type === "checkbox") { if (el.checked) { data[el.name].push(el.value); } return; }
+        data[el.name].push(el.value);
       });
-      try { window.sessionStorage.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or off: the form still works */ }
+      try { store.setItem(key, JSON.stringify(data)); } catch (e) { /* storage full or off: the form still works */ }
     };
     form.addEventListener("input", save);
     form.addEventListener("change", save);
+    form.addEventListener("submit", function () { try { store.setItem("draft-sent", key); } catch (e) { /* ignore */ } });
   });
   // data-photo: a photo is shrunk in the browser (longest side 1600 px, JPEG; this also drops the
   // camera's location data) and sent without leaving the page; a file that is not a picture goes

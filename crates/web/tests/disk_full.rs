@@ -80,7 +80,7 @@ async fn register(app: &TestApp, c: &jiuzhu_testkit::app::Client, n: u32, answer
     const STEMS: [char; 10] = ['甲', '乙', '丙', '丁', '戊', '己', '庚', '辛', '壬', '癸'];
     let name: String = std::iter::once('满').chain([STEMS[(n / 10) as usize % 10], STEMS[n as usize % 10]]).collect();
     let body = json!({"hukou_region": "620825100201", "area": "rural", "address": format!("满盘测试{n}号"),
-                      "members": [{"id_number": head, "name": name, "relation": "head"}],
+                      "members": [{"id_number": head, "name": name, "relation": "head", "employment": "farming"}],
                       "incomes": [{"member": 0, "kind": "wage", "month": "2026-10", "amount": 120000 + i64::from(n)}]});
     let a = app.send(c.json("POST", "/api/v1/households", body)).await;
     assert_ne!(a.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", a.text);

@@ -172,17 +172,29 @@ async fn bad_input_names_the_field_and_writes_nothing() {
     assert!(err["errors"][0]["message_en"].as_str().unwrap().contains("check character"));
 
     // Unknown region, region of another town, person already registered elsewhere.
-    let head = |id: &str| json!([{"id_number": id, "name": "新户主", "relation": "head"}]);
+    let head = |id: &str| json!([{"id_number": id, "name": "新户主", "relation": "head", "employment": "farming"}]);
     for (region, id, field, code) in [
         ("620825100299", id_number("19900101", 41), "hukou_region", "region.unknown"),
         ("620825101201", id_number("19900101", 41), "hukou_region", "region.out_of_scope"),
         ("620825100201", id_number("19600101", 21), "members[0].id_number", "id_number.registered"),
+        ("620825100201", id_number("19600101", 11), "members[0].id_number", "id_number.registered_head"),
+        ("620825100201", id_number("19620315", 12), "members[0].id_number", "id_number.registered"),
     ] {
         let (status, err, _) =
             send(&w.app, c.json("POST", "/api/v1/households", json!({"hukou_region": region, "area": "rural", "members": head(&id)})))
                 .await;
         assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY, "{code}");
         assert_eq!((err["errors"][0]["field"].as_str().unwrap(), err["errors"][0]["code"].as_str().unwrap()), (field, code));
+        // Each refusal says where the person is and what to do (issue 15).
+        let said = err["errors"][0]["message"].as_str().unwrap();
+        match (code, id.as_str()) {
+            ("id_number.registered_head", _) => assert!(said.contains("王建国 已是本辖区家庭") && said.contains("户主"), "{said}"),
+            ("id_number.registered", i) if i == id_number("19600101", 21) => {
+                assert!(said.contains("庄浪县南湖镇") && said.contains("县级民政部门"), "another town is named, with who can move: {said}")
+            }
+            ("id_number.registered", _) => assert!(said.contains("本辖区家庭 #") && said.contains("迁出"), "{said}"),
+            _ => {}
+        }
     }
     assert_eq!(w.store.count_households(&RegionCode::parse("620825").unwrap()).await.unwrap(), 2, "nothing half-written");
 
@@ -211,7 +223,7 @@ async fn register_edit_and_move_through_the_api() {
     let w = spawn_app().await;
     let c = login(&w.app, "window_clerk_county", PASSWORD).await.unwrap();
     let head = id_number("19850202", 51);
-    let body = json!({"hukou_region": "620825100201", "area": "rural", "address": "三社", "members": [{"id_number": head, "name": "刘强", "relation": "head"}],
+    let body = json!({"hukou_region": "620825100201", "area": "rural", "address": "三社", "members": [{"id_number": head, "name": "刘强", "relation": "head", "employment": "farming"}],
                       "incomes": [{"member": 0, "kind": "wage", "month": "2026-10", "amount": 180000}]});
     let (status, created, _) = send(&w.app, c.json("POST", "/api/v1/households", body)).await;
     assert_eq!(status, StatusCode::CREATED, "{created}");
@@ -281,7 +293,28 @@ async fn health_openapi_and_region_tree() {
     let unauth = send(&w.app, Request::get("/api/v1/households").body(Body::empty()).unwrap()).await;
     assert_eq!(unauth.0, StatusCode::UNAUTHORIZED);
     let page = tower::ServiceExt::oneshot(w.app.clone(), Request::get("/households").body(Body::empty()).unwrap()).await.unwrap();
-    assert_eq!((page.status(), page.headers().get(header::LOCATION).unwrap().to_str().unwrap()), (StatusCode::SEE_OTHER, "/login"));
+    // Without a session a page goes to the login page, which brings the user back to it.
+    assert_eq!(
+        (page.status(), page.headers().get(header::LOCATION).unwrap().to_str().unwrap()),
+        (StatusCode::SEE_OTHER, "/login?next=%2Fhouseholds")
+    );
+    // A session the server no longer knows: the login page says it ended.
+    let gone = Request::get("/households/1/declaration").header(header::COOKIE, "jiuzhu_session=ended").body(Body::empty()).unwrap();
+    let page = tower::ServiceExt::oneshot(w.app.clone(), gone).await.unwrap();
+    assert_eq!(page.headers().get(header::LOCATION).unwrap().to_str().unwrap(), "/login?next=%2Fhouseholds%2F1%2Fdeclaration&expired=1");
+    // A form sent after the session ended goes back to the page it was on, never elsewhere.
+    for (referer, to) in [
+        ("http://127.0.0.1/households/1/edit", "/login?next=%2Fhouseholds%2F1%2Fedit&expired=1"),
+        ("http://evil.example//evil.example/x", "/login?expired=1"),
+    ] {
+        let post = Request::post("/households/1/edit")
+            .header(header::COOKIE, "jiuzhu_session=ended")
+            .header(header::REFERER, referer)
+            .body(Body::empty())
+            .unwrap();
+        let page = tower::ServiceExt::oneshot(w.app.clone(), post).await.unwrap();
+        assert_eq!(page.headers().get(header::LOCATION).unwrap().to_str().unwrap(), to, "{referer}");
+    }
 }
 
 /// The page's HTML for a signed-in GET.
@@ -306,7 +339,7 @@ async fn edit_forms_show_identifiers_masked_and_keep_them_when_sent_back() {
     // Sending the masked values back changes nothing but what was edited.
     let masked = h.members[1].data.id_number.masked();
     let form = format!(
-        "csrf_token={}&version={}&id_number={masked}&name=%E6%9D%8E%E7%A7%80%E5%85%B0&relation=spouse&member_phone=139****0000&labour_capacity=none&employment=farming&living_together=on&disability_kind=physical&disability_grade=2&disability_certificate=****42&bathing=on",
+        "csrf_token={}&version={}&id_number={masked}&name=%E6%9D%8E%E7%A7%80%E5%85%B0&relation=spouse&member_phone=139****0000&labour_capacity=none&employment=farming&living_together=on&disability_kind=physical&disability_grade=2&disability_certificate=****42&bathing=on&self_care_all=no",
         c.csrf, h.version
     );
     let req = Request::post(format!("/households/{}/members/{member_id}/edit", w.in_a))

@@ -232,7 +232,7 @@ async fn revealing_identifiers_needs_a_purpose_and_the_password_and_is_recorded(
     let (status, page) = send(&w.app, auditor.get(&format!("/households/{}/access", w.in_a))).await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("甲镇受理员") && page.contains("入户调查核对身份") && page.contains("再次核对银行账号"), "{page}");
-    assert!(page.contains("查看完整证件号等") && !page.contains("POST /households"), "the access record says what was done in words");
+    assert!(page.contains("查看完整信息") && !page.contains("POST /households"), "the access record says what was done in words");
     assert!(!page.contains(&full));
     let (_, page) = send(&w.app, auditor.get("/audit?username=window_clerk_b&outcome=denied")).await;
     assert!(page.contains("拒绝：越权访问"), "the other clerk's attempt is on record, in words: {page}");

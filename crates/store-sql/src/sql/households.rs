@@ -43,6 +43,37 @@ async fn insert_history(conn: &mut Conn, household_id: i64, actor: &Actor, at: D
 }
 
 impl SqlStore {
+    /// The ids of the first households (after `query.after_id`, at most `query.limit`) in the
+    /// scope with a member whose ID number ends with `suffix`.
+    async fn households_by_id_suffix(&self, query: &HouseholdQuery, suffix: &str) -> Result<Vec<i64>> {
+        let rows = sqlx::query(
+            "SELECT p.id, p.household_id, p.id_number_enc FROM persons p JOIN households h ON h.id = p.household_id \
+             WHERE h.hukou_region >= $1 AND h.hukou_region < $2 AND h.id > $3 ORDER BY h.id",
+        )
+        .bind(query.scope.as_str().to_string())
+        .bind(query.scope.upper_bound())
+        .bind(query.after_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let mut found: Vec<i64> = Vec::new();
+        for r in &rows {
+            let household: i64 = r.try_get("household_id").map_err(backend)?;
+            if found.last() == Some(&household) {
+                continue;
+            }
+            let id =
+                decrypt_id(&self.keys, r.try_get("id").map_err(backend)?, &r.try_get::<Vec<u8>, _>("id_number_enc").map_err(backend)?)?;
+            if id.as_str().ends_with(suffix) {
+                found.push(household);
+                if found.len() as i64 >= query.limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
     /// Households chosen by `filter` (with `$1` = `a`, `$2` = `b`), with members and records,
     /// in id order, read in one transaction (one consistent view).
     async fn load_households(&self, filter: &str, a: i64, b: i64) -> Result<Vec<Household>> {
@@ -215,6 +246,15 @@ impl HouseholdStore for SqlStore {
     }
 
     async fn search_households(&self, query: &HouseholdQuery) -> Result<Vec<HouseholdSummary>> {
+        // The last digits of an ID number: the scope's numbers decrypted, the households found
+        // by id (one page of them, in id order).
+        let suffix_ids = match &query.filter {
+            HouseholdFilter::IdSuffix(suffix) => Some(self.households_by_id_suffix(query, suffix).await?),
+            _ => None,
+        };
+        if suffix_ids.as_ref().is_some_and(Vec::is_empty) {
+            return Ok(Vec::new());
+        }
         let mut q = QueryBuilder::<Db>::new(
             "SELECT h.id, h.hukou_region, h.area, p.id AS person_id, p.name, p.id_number_enc, v.name AS village_name, t.name AS town_name, \
              (SELECT COUNT(*) FROM persons c WHERE c.household_id = h.id) AS member_count \
@@ -243,6 +283,14 @@ impl HouseholdStore for SqlStore {
             HouseholdFilter::IdNumber(id) => {
                 q.push(" AND h.id IN (SELECT household_id FROM persons WHERE ");
                 push_id_index_match(&mut q, &self.keys, id);
+                q.push(")");
+            }
+            HouseholdFilter::IdSuffix(_) => {
+                q.push(" AND h.id IN (");
+                let mut list = q.separated(", ");
+                for id in suffix_ids.iter().flatten() {
+                    list.push_bind(*id);
+                }
                 q.push(")");
             }
         }

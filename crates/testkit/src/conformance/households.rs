@@ -65,6 +65,13 @@ pub async fn search_stays_in_scope(s: &dyn Store) {
     assert!(s.search_households(&q("620825100", HouseholdFilter::IdNumber(other_town_id.clone()))).await.unwrap().is_empty());
     assert_eq!(names(s.search_households(&q("620825101", HouseholdFilter::IdNumber(other_town_id))).await.unwrap()), ["张三"]);
     assert_eq!(names(s.search_households(&q("620825", HouseholdFilter::Region(code("620825101201")))).await.unwrap()), ["王五", "张三"]);
+    // The last digits of an ID number (any member's), inside the scope only.
+    let spouse_of_zhang = id_number("19620315", 42);
+    let tail = |n: usize| spouse_of_zhang[18 - n..].to_string();
+    assert_eq!(names(s.search_households(&q("620825101", HouseholdFilter::IdSuffix(tail(6)))).await.unwrap()), ["张三"]);
+    assert_eq!(names(s.search_households(&q("620825101", HouseholdFilter::IdSuffix(tail(4)))).await.unwrap()), ["张三"]);
+    assert!(s.search_households(&q("620825100", HouseholdFilter::IdSuffix(tail(6)))).await.unwrap().is_empty(), "not another town's");
+    assert!(s.search_households(&q("620825", HouseholdFilter::IdSuffix("9999X".into()))).await.unwrap().is_empty());
     // A region filter outside the scope finds nothing.
     assert!(s.search_households(&q("620825100", HouseholdFilter::Region(code("620825101")))).await.unwrap().is_empty());
     let first = &s.search_households(&q("620825", HouseholdFilter::All)).await.unwrap()[0];

@@ -67,10 +67,21 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
         "object_to_feedback" => StepInput::ObjectToFeedback { text: get("text") },
         "close_after_feedback" => StepInput::CloseAfterFeedback,
         "survey" => {
-            let self_care = pairs
-                .iter()
-                .filter_map(|(n, v)| n.strip_prefix("self_care_").and_then(|id| Some((id.parse::<i64>().ok()?, v.parse::<u8>().ok()?))))
-                .collect();
+            // Each member's count as the investigator found it: a member left unchosen is refused,
+            // not skipped (it would leave the survey silent about them).
+            let mut self_care = Vec::new();
+            for (id, v) in pairs.iter().filter_map(|(n, v)| Some((n.strip_prefix("self_care_")?.parse::<i64>().ok()?, v))) {
+                match v.parse::<u8>() {
+                    Ok(n) => self_care.push((id, n)),
+                    Err(_) if !errs.iter().any(|e| e.field == "self_care") => errs.push(FieldError::new(
+                        "self_care",
+                        "choice.required",
+                        "请为每位成员选择六项中不能自理的项数（都能自理选 0）",
+                        "choose for each member how many of the six items are not met (0 when all are)",
+                    )),
+                    Err(_) => {}
+                }
+            }
             StepInput::Survey {
                 co_investigator_id: get("co_investigator_id").parse().unwrap_or_else(|_| {
                     errs.push(FieldError::new(

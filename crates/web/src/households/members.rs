@@ -40,6 +40,8 @@ pub struct MemberForm {
     pub employment: String,
     pub living_together: Option<String>,
     pub excluded: String,
+    /// 生活自理能力 as chosen: `yes` all six items met, `no` some not (ticked), empty: not chosen.
+    pub self_care_all: String,
 }
 
 /// An ID number shown again after an error: masked when it is the stored one.
@@ -85,6 +87,51 @@ impl MemberForm {
         }
     }
 
+    /// What the form must have chosen (the service would otherwise take a proposal by age, and
+    /// nothing unchosen may be recorded from a page): labour capacity, employment, self-care.
+    pub fn choices_missing(&self) -> ValidationErrors {
+        let mut v = ValidationErrors::default();
+        if self.labour_capacity.trim().is_empty() {
+            v.push(FieldError::new("labour_capacity", "required", "请选择劳动能力", "choose the capacity to work"));
+        }
+        if self.employment.trim().is_empty() {
+            v.push(FieldError::new("employment", "required", "请选择就业状况", "choose the employment"));
+        }
+        let ticked =
+            [&self.eating, &self.dressing, &self.getting_up, &self.toilet, &self.walking, &self.bathing].iter().any(|x| x.is_some());
+        match (self.self_care_all.as_str(), ticked) {
+            ("yes", false) | ("no", true) => {}
+            ("yes", true) => v.push(FieldError::new(
+                "self_care_all",
+                "self_care.conflict",
+                "已选“六项均能自理”，却勾选了不能自理的项目：请改选或取消勾选",
+                "\"all six met\" is chosen but items are ticked as not met",
+            )),
+            ("no", false) => v.push(FieldError::new("self_care_all", "required", "请勾选不能自理的项目", "tick the items not met")),
+            _ => v.push(FieldError::new("self_care_all", "required", "请选择生活自理能力", "choose the self-care level")),
+        }
+        v
+    }
+
+    /// The form's unmade choices with the service's checks of the rest (one refusal names
+    /// everything), or `None` when every choice was made.
+    /// `prefix` and `named` place the service's errors as the form names its fields.
+    pub fn refused_choices(
+        &self,
+        prefix: &str,
+        named: impl Fn(ValidationErrors) -> ValidationErrors,
+        today: chrono::NaiveDate,
+    ) -> Option<ValidationErrors> {
+        let mut v = self.choices_missing();
+        if v.is_empty() {
+            return None;
+        }
+        if let Err(d) = self.input().validate(prefix, today) {
+            v.0.extend(named(d).0.into_iter().filter(|e| !matches!(e.field.as_str(), "labour_capacity" | "employment")));
+        }
+        Some(v)
+    }
+
     pub(super) fn from_member(m: &MemberData) -> MemberForm {
         let on = |b: bool| b.then(|| "on".to_string());
         MemberForm {
@@ -108,6 +155,7 @@ impl MemberForm {
             employment: m.employment.as_str().into(),
             living_together: on(m.living_together),
             excluded: m.excluded.map(|x| x.as_str().to_string()).unwrap_or_default(),
+            self_care_all: if m.self_care.unmet() == 0 { "yes" } else { "no" }.into(),
         }
     }
 }
@@ -144,15 +192,15 @@ impl MemberFormView {
         MemberFormView {
             relations: opts(&relations, Relation::as_str, Relation::zh, &f.relation, None),
             kinds: opts(DisabilityKind::ALL, DisabilityKind::as_str, DisabilityKind::zh, &f.disability_kind, Some(none)),
-            labour: opts(LabourCapacity::ALL, LabourCapacity::as_str, LabourCapacity::zh, &f.labour_capacity, None),
-            students: opts(Student::ALL, Student::as_str, Student::zh, &f.student, Some(lang.t("不在学", "not a student"))),
-            employments: opts(
-                Employment::ALL,
-                Employment::as_str,
-                Employment::zh,
-                &f.employment,
-                Some(lang.t("未填写（非劳动年龄）", "not given (not of working age)")),
+            labour: opts(
+                LabourCapacity::ALL,
+                LabourCapacity::as_str,
+                LabourCapacity::zh,
+                &f.labour_capacity,
+                Some(lang.t("请选择", "choose")),
             ),
+            students: opts(Student::ALL, Student::as_str, Student::zh, &f.student, Some(lang.t("不在学", "not a student"))),
+            employments: opts(Employment::ALL, Employment::as_str, Employment::zh, &f.employment, Some(lang.t("请选择", "choose"))),
             exclusions: opts(Exclusion::ALL, Exclusion::as_str, Exclusion::zh, &f.excluded, Some(none)),
             self_care: vec![
                 c("eating", "吃饭", "eating", &f.eating),
@@ -219,6 +267,8 @@ async fn member_form_page(
         "student",
         "employment",
         "excluded",
+        "self_care_all",
+        "member_phone",
     ];
     let others = e.others(&shown, lang);
     render(MemberFormPage { c, household_id, member_id, version, head_name, m: MemberFormView::new(&f, lang, false), e, others })
@@ -244,6 +294,17 @@ pub(super) async fn new_member_submit(
     Form(s): Form<MemberSubmit>,
 ) -> Response {
     let (session, lang) = (&page.session, page.lang);
+    if let Some(v) = s.f.refused_choices("", |v| v, state.clock.today()) {
+        // Who may not write, or may not see the household, is told so first.
+        if !session.user.can(Permission::WriteHousehold) {
+            return WebError::Forbidden.page(lang.0);
+        }
+        if let Err(e) = state.registry.get(&session.user, id).await {
+            return WebError::from(e).page(lang.0);
+        }
+        return (StatusCode::UNPROCESSABLE_ENTITY, member_form_page(&state, &page, id, None, s.version, s.f, Errs::new(&v, lang)).await)
+            .into_response();
+    }
     match state.registry.add_member(&session.user, id, s.version, &s.f.input(), state.clock.today()).await {
         Ok(_) => Redirect::to(&format!("/households/{id}")).into_response(),
         Err(jiuzhu_registry::RegistryError::Invalid(v)) => {
@@ -295,10 +356,21 @@ pub(super) async fn edit_member_submit(
     let old_certificate = old.disability.as_ref().and_then(|d| d.certificate.clone());
     s.f.disability_certificate = unmask(&s.f.disability_certificate, old_certificate.as_deref(), mask::disability_certificate);
     let input = s.f.input();
+    let refused = s.f.refused_choices("", |v| v, state.clock.today());
     // Re-shown after an error: masked again, whatever was stored.
     s.f.id_number = mask_if_stored(&s.f.id_number, old.id_number.as_str());
     if old_certificate.as_deref() == Some(s.f.disability_certificate.as_str()) {
         s.f.disability_certificate = mask::disability_certificate(&s.f.disability_certificate);
+    }
+    if let Some(v) = refused {
+        if !session.user.can(Permission::WriteHousehold) {
+            return WebError::Forbidden.page(lang.0);
+        }
+        return (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            member_form_page(&state, &page, id, Some(mid), s.version, s.f, Errs::new(&v, lang)).await,
+        )
+            .into_response();
     }
     match state.registry.update_member(&session.user, id, mid, s.version, &input, state.clock.today()).await {
         Ok(()) => Redirect::to(&format!("/households/{id}")).into_response(),
@@ -372,5 +444,32 @@ pub(super) async fn validate_member(State(state): State<AppState>, headers: Head
         })
         .unwrap_or_default();
     html.push_str(&format!("<span class=\"field-info\" id=\"info-id_number\" hx-swap-oob=\"true\">{}</span>", html_escape(&info)));
+    // What age suggests, shown beside the choices as a proposal (the clerk still chooses).
+    let (labour, employment) = match IdNumber::parse(&f.id_number, state.clock.today()) {
+        Ok(id) => proposals(state.clock.today().years_since(id.birth_date()).unwrap_or(0), lang),
+        Err(_) => (String::new(), String::new()),
+    };
+    for (field, text) in [("labour_capacity", labour), ("employment", employment)] {
+        html.push_str(&format!("<span class=\"field-info\" id=\"info-{field}\" hx-swap-oob=\"true\">{}</span>", html_escape(&text)));
+    }
     Html(html).into_response()
+}
+
+/// The proposals by age beside labour capacity and employment (a hint, never a recorded value).
+pub(super) fn proposals(age: u32, lang: PageLang) -> (String, String) {
+    let labour = LabourCapacity::proposed_for(age);
+    let why = if working_age(age) {
+        lang.t("劳动年龄内", "of working age")
+    } else if age < 16 {
+        lang.t("未满 16 周岁", "under 16")
+    } else {
+        lang.t("60 周岁以上", "60 or over")
+    };
+    let labour =
+        format!("{}{}（{age} {}，{why}）", lang.t("按年龄建议：", "by age: "), lang.t(labour.zh(), labour.as_str()), lang.t("岁", "years"));
+    let employment = match Employment::proposed_for(age) {
+        Some(e) => format!("{}{}", lang.t("按年龄建议：", "by age: "), lang.t(e.zh(), e.as_str())),
+        None => lang.t("劳动年龄内：请按实际情况选择", "of working age: choose what is the case").to_string(),
+    };
+    (labour, employment)
 }

@@ -223,7 +223,24 @@ async fn residence_groups(state: &AppState, user: &User, current: &str) -> Vec<V
 async fn household_form_page(state: &AppState, session: &SignedIn, lang: PageLang, id: Option<i64>, f: HouseholdForm, e: Errs) -> Response {
     let path = id.map(|i| format!("/households/{i}/edit")).unwrap_or_else(|| "/households/new".into());
     let c = Chrome::new(state, session, lang, &path).await;
-    let shown = ["hukou_region", "residence_region", "area", "address", "phone", "bank", "bank_account_no"];
+    let shown = [
+        "hukou_region",
+        "residence_region",
+        "area",
+        "address",
+        "phone",
+        "bank",
+        "bank_account_no",
+        // The head's fields (on the form without the `members[0].` prefix).
+        "id_number",
+        "name",
+        "member_phone",
+        "disability_kind",
+        "disability_grade",
+        "labour_capacity",
+        "employment",
+        "self_care_all",
+    ];
     let mut others = e.others(&shown, lang);
     others.retain(|o| !o.starts_with("members[0]."));
     let m = MemberFormView::new(&f.head, lang, true);
@@ -271,6 +288,17 @@ pub(super) async fn new_household_submit(
     Page { session, lang }: Page,
     Form(f): Form<HouseholdForm>,
 ) -> Response {
+    if let Some(v) = f.head.refused_choices("members[0]", head_errors, state.clock.today()) {
+        if !session.user.can(Permission::WriteHousehold) {
+            return WebError::Forbidden.page(lang.0);
+        }
+        let mut v = v;
+        if let Err(h) = f.input().validate() {
+            v.0.extend(h.0);
+        }
+        let e = Errs::new(&v, lang);
+        return (StatusCode::UNPROCESSABLE_ENTITY, household_form_page(&state, &session, lang, None, f, e).await).into_response();
+    }
     let mut head = f.head.input();
     head.relation = "head".into();
     let input = NewHouseholdInput { household: f.input(), members: vec![head], ..Default::default() };

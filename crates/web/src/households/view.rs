@@ -2,6 +2,7 @@
 //! from roles that do not assess, as the one access table ([`jiuzhu_domain::access`]) decides.
 
 use crate::frame::beijing_minutes;
+pub use crate::frame::present;
 use jiuzhu_domain::access::{self, Field, Relation, Shown};
 use jiuzhu_domain::*;
 use jiuzhu_store::{HistoryEntry, Household, HouseholdSummary};
@@ -10,16 +11,6 @@ use utoipa::ToSchema;
 
 /// What a withheld field shows.
 pub const HIDDEN: &str = "已隐藏";
-
-/// A sensitive value of an in-scope record as `role` sees it when nothing was revealed (lists,
-/// edit forms), as [`access::shown`] decides: the value, its masked form, or nothing.
-pub fn present(role: Role, field: Field, value: &str, mask: impl FnOnce(&str) -> String) -> String {
-    match access::shown(role, Relation::InScope, field, false) {
-        Shown::Clear => value.to_string(),
-        Shown::Masked => mask(value),
-        Shown::Hidden => String::new(),
-    }
-}
 
 /// One line of a household list.
 #[derive(Serialize, ToSchema)]

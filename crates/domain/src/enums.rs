@@ -1,0 +1,27 @@
+//! `string_enum!`: an enumeration of fixed codes with Chinese labels, parsed with an error that
+//! names the field and the allowed values.
+
+macro_rules! string_enum {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal / $zh:literal),* $(,)? }) => {
+        $(#[$m])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($(#[$vm])* $v),* }
+        impl $name {
+            pub const ALL: &'static [$name] = &[$($name::$v),*];
+            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
+            pub fn zh(self) -> &'static str { match self { $($name::$v => $zh),* } }
+            pub fn parse(s: &str) -> Option<$name> { $name::ALL.iter().copied().find(|v| v.as_str() == s) }
+            /// Parses `s` or names the field and the allowed values.
+            pub fn parse_field(field: &str, s: &str) -> Result<$name, FieldError> {
+                $name::parse(s).ok_or_else(|| {
+                    let allowed: Vec<String> = $name::ALL.iter().map(|v| format!("{}（{}）", v.as_str(), v.zh())).collect();
+                    FieldError::new(field, "enum.unknown",
+                        format!("“{s}”不是可选值，可选：{}", allowed.join("、")),
+                        format!("\"{s}\" is not one of: {}", $name::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", ")))
+                })
+            }
+        }
+    };
+}
+pub(crate) use string_enum;

@@ -305,4 +305,20 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     await Promise.all([page.waitForURL(new RegExp(`/households/${s.household}$`)), page.getByRole('button', { name: '保存' }).click()]);
     assert.ok((await page.locator('main').innerText()).includes('测试申报之子'), 'the member is added');
   });
+  step('11. a leader lands on the comparison, which explains itself; the simulation shows each parameter and its value in force', async () => {
+    await as(demo.account((a) => a.role === 'leader', 'a leader'));
+    assert.equal(new URL(page.url()).pathname, '/assessments/regions', 'the leader lands on the comparison, not a refusal');
+    const text = await page.locator('main').innerText();
+    assert.ok(text.includes('困难指数') && text.includes('之前 → 之后') && !text.includes('jiuzhu reassess'), 'explained in words, no command line');
+    assert.equal(await page.locator('nav a', { hasText: 'API' }).count(), 0, 'no API link for a leader');
+    await checkAxe(page, 'comparison (leader)');
+    await page.goto('/simulate');
+    const option = await page.locator('select[name=parameter] option[value="dibao.standard.rural"]').innerText();
+    assert.match(option, /^农村低保标准（元\/人·月）（现行 \d+\.\d{2}元）$/, `the choice names the parameter and its value: ${option}`);
+    const table = await page.locator('details table').innerText();
+    assert.ok(table.includes('农村低保标准') && /\d{4}-\d{2}-\d{2}/.test(table), 'the values in force are listed with their dates');
+    assert.ok(!(await page.locator('main').innerText()).includes('dibao.standard'), 'no parameter keys in the Chinese page');
+    await checkAxe(page, 'simulation form (leader)');
+    await shot(page, 'simulate-parameters.png', { fullPage: true });
+  });
 });

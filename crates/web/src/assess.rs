@@ -404,7 +404,7 @@ async fn assessment_page(State(state): State<AppState>, Page { session, lang }: 
         level: jiuzhu_policy::index::level(rec.score.clamp(0, 100) as u8).1.to_string(),
         dimensions,
         previous,
-        warnings: r["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(str::to_string)).collect()).unwrap_or_default(),
+        warnings: r["warnings"].as_array().map(|w| w.iter().filter_map(|x| x.as_str().map(|t| lang.half(t))).collect()).unwrap_or_default(),
         parameters,
         can_assess: session.user.can(Permission::AssessHousehold),
         batch: r["batch"].as_bool().unwrap_or(false),

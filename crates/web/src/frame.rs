@@ -46,6 +46,9 @@ pub struct Chrome {
     pub can_households: bool,
     /// The password must be changed first: no menu at all.
     pub restricted: bool,
+    /// Show the API documentation in the menu: to the roles whose work has an API (case and
+    /// household work, department data, integration by the system administrator).
+    pub can_api: bool,
 }
 
 impl Chrome {
@@ -73,6 +76,10 @@ impl Chrome {
                 && matches!(u.scope.0.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County),
             can_households: u.can(Permission::ReadHousehold),
             restricted: session.must_change_password,
+            can_api: u.can(Permission::ReadHousehold)
+                || u.can(Permission::ReadCase)
+                || u.can(Permission::ImportFeeds)
+                || u.role == Role::SystemAdmin,
         }
     }
 }
@@ -96,6 +103,9 @@ pub fn home_of(role: Role) -> &'static str {
         "/households"
     } else if role.has(Permission::ReadCase) {
         "/cases"
+    } else if role.has(Permission::ReadStatistics) {
+        // Leaders: the comparison of their region's assessments (statistics come later).
+        "/assessments/regions"
     } else {
         "/regions"
     }

@@ -32,6 +32,14 @@ impl PageLang {
         };
         self.t(zh, en).to_string()
     }
+    /// One language's half of a bilingual message (`中文…… / English…`, as the policy engine
+    /// writes warnings for the API): a page shows only its own language.
+    pub fn half(&self, text: &str) -> String {
+        match text.rsplit_once(" / ") {
+            Some((zh, en)) => if self.is_en() { en } else { zh }.trim().to_string(),
+            None => text.to_string(),
+        }
+    }
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
     }
@@ -43,6 +51,17 @@ impl PageLang {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_bilingual_warning_shows_one_language() {
+        let w = "以下地方标准施行已超过两年，可能已有新标准，请核实：农村低保标准 465.00元（自 2023-01-01 起） / standards in force for over two years, possibly raised since";
+        assert_eq!(
+            PageLang(Lang::Zh).half(w),
+            "以下地方标准施行已超过两年，可能已有新标准，请核实：农村低保标准 465.00元（自 2023-01-01 起）"
+        );
+        assert_eq!(PageLang(Lang::En).half(w), "standards in force for over two years, possibly raised since");
+        assert_eq!(PageLang(Lang::Zh).half("只有中文"), "只有中文");
+    }
 
     #[test]
     fn system_actors_are_named_in_words_people_as_recorded() {

@@ -111,15 +111,45 @@ pub struct Row {
 struct SimPage {
     c: Chrome,
     f: SimForm,
-    /// (name, label) of the parameters that can be changed by a percentage.
-    parameters: Vec<(&'static str, &'static str)>,
+    /// The parameters that can be changed by a percentage, with the value in force.
+    parameters: Vec<ParamNow>,
     error: Option<String>,
     summary: Option<String>,
     rows: Vec<Row>,
 }
 
-fn parameters() -> Vec<(&'static str, &'static str)> {
-    SPECS.iter().filter(|s| matches!(s.kind, Kind::Fen | Kind::Rate)).map(|s| (s.name, s.zh)).collect()
+/// A parameter the form offers: its name in words and the value in force in the user's region
+/// today, with the date and document it comes from (or why there is none).
+pub struct ParamNow {
+    name: &'static str,
+    label: &'static str,
+    value: String,
+    since: String,
+    reference: String,
+}
+
+fn parameters(region: &jiuzhu_domain::RegionCode, today: chrono::NaiveDate, lang: crate::i18n::PageLang) -> Vec<ParamNow> {
+    let policies = Policies::builtin();
+    SPECS
+        .iter()
+        .filter(|s| matches!(s.kind, Kind::Fen | Kind::Rate))
+        .map(|s| match policies.lookup(s.name, region.as_str(), today) {
+            Ok(found) => ParamNow {
+                name: s.name,
+                label: s.zh,
+                value: jiuzhu_policy::params::display_value(s.name, found.value),
+                since: found.since.map(|d| d.to_string()).unwrap_or_else(|| lang.t("全国默认", "national default").into()),
+                reference: found.reference.to_string(),
+            },
+            Err(_) => ParamNow {
+                name: s.name,
+                label: s.zh,
+                value: lang.t("本辖区未设定", "not set here").into(),
+                since: String::new(),
+                reference: String::new(),
+            },
+        })
+        .collect()
 }
 
 async fn form(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
@@ -128,7 +158,8 @@ async fn form(State(state): State<AppState>, Page { session, lang }: Page) -> Re
     }
     let c = Chrome::new(&state, &session, lang, "/simulate").await;
     let f = SimForm { parameter: "dibao.standard.rural".into(), percent: "8".into(), from: state.clock.today().to_string() };
-    render(SimPage { c, f, parameters: parameters(), error: None, summary: None, rows: Vec::new() })
+    let parameters = parameters(&session.user.scope.0, state.clock.today(), lang);
+    render(SimPage { c, f, parameters, error: None, summary: None, rows: Vec::new() })
 }
 
 async fn submit(State(state): State<AppState>, Page { session, lang }: Page, axum::Form(f): axum::Form<SimForm>) -> Response {
@@ -136,8 +167,8 @@ async fn submit(State(state): State<AppState>, Page { session, lang }: Page, axu
         return WebError::Forbidden.page(lang.0);
     }
     let c = Chrome::new(&state, &session, lang, "/simulate").await;
-    let fail =
-        |c, msg: String| render(SimPage { c, f: f.clone(), parameters: parameters(), error: Some(msg), summary: None, rows: Vec::new() });
+    let now = || parameters(&session.user.scope.0, state.clock.today(), lang);
+    let fail = |c, msg: String| render(SimPage { c, f: f.clone(), parameters: now(), error: Some(msg), summary: None, rows: Vec::new() });
     let Some(spec) = jiuzhu_policy::params::spec(f.parameter.trim()) else {
         return fail(c, lang.t("请选择要调整的参数", "choose a parameter").to_string());
     };
@@ -209,5 +240,5 @@ async fn submit(State(state): State<AppState>, Page { session, lang }: Page, axu
         report.households,
         lang.t("户参与模拟", "households simulated")
     ));
-    render(SimPage { c, f, parameters: parameters(), error: None, summary, rows })
+    render(SimPage { c, f, parameters: now(), error: None, summary, rows })
 }

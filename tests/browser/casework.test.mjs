@@ -103,7 +103,8 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await page.waitForURL(`**/households/${s.poor.id}/intake`);
     await page.locator('input[name=kind][value=dibao]').check();
     await page.locator('input[name=kind][value=medical]').check();
-    for (const box of await page.locator('input[name=received]').all()) await box.check();
+    assert.ok(await page.locator('label.material:has(input[value=medical_bills])').first().isVisible(), 'the medical bills are asked for once 医疗救助 is ticked');
+    for (const box of await page.locator('label.material:not([hidden]) input[name=received]').all()) await box.check();
     await page.locator('textarea[name=request]').fill('户主患慢性病，家庭收入低，申请低保；住院自付费用较高，申请医疗救助');
     await shot(page, 'intake.png', { fullPage: true });
     await checkAxe(page, 'intake form');
@@ -112,7 +113,8 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     assert.equal(await caseState(), '已受理，待核对', 'the case is accepted: materials complete');
     assert.ok(await page.locator('a', { hasText: '受理通知书' }).isVisible(), 'the acceptance notice is offered');
     const notice = await page.context().request.get(`/cases/${s.caseId}/documents/acceptance`);
-    assert.ok((await notice.text()).includes('予以受理'), 'the 受理通知书 says the application is accepted');
+    const said = await notice.text();
+    assert.ok(said.includes('最低生活保障：已受理') && said.includes('医疗救助：已转介医疗保障局办理'), 'one 受理通知书 for the intake lists both kinds');
   });
 
   step('2. the clerk runs the economic check: passed, and it names the department data it compared', async () => {
@@ -233,7 +235,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     await as(s.clerk);
     await page.goto(`/households/${s.rich.id}/intake`);
     await page.locator('input[name=kind][value=dibao]').check();
-    for (const box of await page.locator('input[name=received]').all()) await box.check();
+    for (const box of await page.locator('label.material:not([hidden]) input[name=received]').all()) await box.check();
     await page.locator('textarea[name=request]').fill('申请低保');
     await Promise.all([page.waitForURL(/\/cases\/\d+/), page.locator('form.intake button').click()]);
     await page.locator('form.step:has(input[name=action][value=check]) button').click();

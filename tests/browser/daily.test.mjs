@@ -93,7 +93,8 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     assert.ok(text.includes('尚无申报记录') && text.includes('收入：未申报') && text.includes('财产：未申报'), text);
     await page.locator('a', { hasText: '受理救助申请' }).click();
     await page.locator('input[name=kind][value=dibao]').check();
-    for (const box of await page.locator('input[name=received]').all()) await box.check();
+    assert.equal(await page.locator('label.material:has(input[value=medical_bills])').first().isVisible(), false, 'no medical bills asked for 低保 alone');
+    for (const box of await page.locator('label.material:not([hidden]) input[name=received]').all()) await box.check();
     await page.locator('textarea[name=request]').fill('新登记户，申请低保');
     await Promise.all([page.waitForURL(/\/cases\/\d+/), page.locator('form.intake button').click()]);
     s.caseId = Number(new URL(page.url()).pathname.split('/').pop());

@@ -134,6 +134,22 @@ document.addEventListener("DOMContentLoaded", function () {
       });
     });
   });
+  // The intake's materials: only what the ticked kinds need (all when none is ticked). A hidden
+  // item is also unticked, so it is never sent as received for a kind nobody asked for.
+  var kindBoxes = document.querySelectorAll("input[name=kind]");
+  var materials = document.querySelectorAll("label.material[data-kinds]");
+  if (kindBoxes.length && materials.length) {
+    var showMaterials = function () {
+      var chosen = Array.prototype.filter.call(kindBoxes, function (k) { return k.checked; }).map(function (k) { return k.value; });
+      materials.forEach(function (m) {
+        var needed = chosen.length === 0 || m.getAttribute("data-kinds").split(" ").some(function (k) { return chosen.indexOf(k) >= 0; });
+        m.hidden = !needed;
+        if (!needed) { m.querySelector("input").checked = false; }
+      });
+    };
+    kindBoxes.forEach(function (k) { k.addEventListener("change", showMaterials); });
+    showMaterials();
+  }
   // data-print: the print button of a notice or list.
   document.querySelectorAll("[data-print]").forEach(function (el) {
     el.addEventListener("click", function (e) { e.preventDefault(); window.print(); });

@@ -25,6 +25,8 @@ struct DocumentPage {
     county: String,
     today: String,
     missing: Vec<String>,
+    /// Every kind taken at the same intake, with what happens to it (one 受理通知书 for the intake).
+    kinds: Vec<String>,
 }
 
 impl DocumentPage {
@@ -50,20 +52,42 @@ pub(super) async fn document_page(
             None => String::new(),
         }
     };
-    // One notice for the whole intake: every item still missing for any kind asked for, once.
-    let mut missing: Vec<(String, Vec<&'static str>)> = Vec::new();
-    if doc == "materials" {
+    // One notice for the whole intake: the cases taken together, in the order they were opened.
+    let mut intake: Vec<Case> = Vec::new();
+    if doc == "materials" || doc == "acceptance" {
         let mut siblings = state.casework.household_cases(&session.user, c.household_id).await.unwrap_or_default();
         siblings.sort_by_key(|x| x.id);
-        for sib in siblings.iter().filter(|x| x.state.is_open() || x.id == id) {
-            let Ok(sv) = state.casework.get(&session.user, sib.id).await else { continue };
-            if sv.case.intake_id != v.case.intake_id {
-                continue;
+        for sib in &siblings {
+            if let Ok(sv) = state.casework.get(&session.user, sib.id).await
+                && sv.case.intake_id == v.case.intake_id
+            {
+                intake.push(sv.case);
             }
-            for m in sv.case.data.details.missing_materials() {
+        }
+    }
+    // 受理通知书: each kind and what happens to it.
+    let kinds: Vec<String> = intake
+        .iter()
+        .map(|k| {
+            let d = &k.data;
+            let what = match (d.kind.route(), d.accepted_on, d.overall_due) {
+                (Route::Department(dep), _, _) => format!("已转介{}办理，由该部门答复", dep.zh()),
+                (Route::Needs, _, _) => "已登记需求，由社会力量对接".to_string(),
+                (_, Some(_), Some(due)) => format!("已受理，{due} 前办结"),
+                (_, Some(_), None) => "已受理，在法定时限内办结".to_string(),
+                (_, None, _) => "材料不全，补齐后受理（见补正材料告知书）".to_string(),
+            };
+            format!("{}：{what}", d.kind.zh())
+        })
+        .collect();
+    // 补正材料告知书: every item still missing for any kind asked for, once.
+    let mut missing: Vec<(String, Vec<&'static str>)> = Vec::new();
+    if doc == "materials" {
+        for sv in intake.iter().filter(|x| x.data.state.is_open() || x.id == id) {
+            for m in sv.data.details.missing_materials() {
                 match missing.iter_mut().find(|(name, _)| *name == m.name) {
-                    Some((_, kinds)) => kinds.push(sv.case.data.kind.zh()),
-                    None => missing.push((m.name.clone(), vec![sv.case.data.kind.zh()])),
+                    Some((_, kinds)) => kinds.push(sv.data.kind.zh()),
+                    None => missing.push((m.name.clone(), vec![sv.data.kind.zh()])),
                 }
             }
         }
@@ -79,6 +103,7 @@ pub(super) async fn document_page(
         county,
         today: state.clock.today().to_string(),
         missing: missing.into_iter().map(|(name, kinds)| format!("{name}（{}）", kinds.join("、"))).collect(),
+        kinds,
         doc,
         case: v.case,
     })

@@ -34,6 +34,8 @@ pub struct MaterialChoice {
     pub checked: bool,
     /// The kinds that ask for it.
     pub for_kinds: String,
+    /// Their codes, space-separated (the page shows only what the ticked kinds need).
+    pub kind_codes: String,
 }
 
 #[derive(Template)]
@@ -77,7 +79,10 @@ fn material_choices(received: &[String], has_disability: bool, has_illness: bool
         for track in [Track::Normal, Track::Commitment] {
             for m in materials_for(*k, track, has_disability, has_illness) {
                 match out.iter_mut().find(|x| x.code == m.code) {
-                    Some(x) if !x.for_kinds.contains(k.zh()) => x.for_kinds = format!("{}、{}", x.for_kinds, k.zh()),
+                    Some(x) if !x.for_kinds.contains(k.zh()) => {
+                        x.for_kinds = format!("{}、{}", x.for_kinds, k.zh());
+                        x.kind_codes = format!("{} {}", x.kind_codes, k.as_str());
+                    }
                     Some(_) => {}
                     None => out.push(MaterialChoice {
                         checked: received.contains(&m.code),
@@ -85,6 +90,7 @@ fn material_choices(received: &[String], has_disability: bool, has_illness: bool
                         name: m.name,
                         name_en: m.name_en,
                         for_kinds: k.zh().to_string(),
+                        kind_codes: k.as_str().to_string(),
                     }),
                 }
             }

@@ -115,6 +115,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     const notice = await page.context().request.get(`/cases/${s.caseId}/documents/acceptance`);
     const said = await notice.text();
     assert.ok(said.includes('最低生活保障：已受理') && said.includes('医疗救助：已转介医疗保障局办理'), 'one 受理通知书 for the intake lists both kinds');
+    assert.match(said, /咨询电话：0933-60\d{5}（.+社会救助窗口（演示号码））/, 'the notice gives the town window\'s phone');
   });
 
   step('2. the clerk runs the economic check: passed, and it names the department data it compared', async () => {
@@ -173,6 +174,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     const masked = head.length === 2 ? `${head[0]}*` : `${head[0]}${'*'.repeat(head.length - 2)}${head[head.length - 1]}`;
     assert.ok(rows.some((r) => r.includes(masked) && r.includes('最低生活保障')), `the notice lists ${masked}: ${rows.join(' | ')}`);
     assert.ok(!(await page.content()).includes(head), 'the full name is not on the public notice');
+    assert.ok((await page.locator('article.paper').innerText()).includes('监督举报电话：12345'), 'the notice gives the complaints hotline');
     assertNoFullIds(await page.content(), 'public notice');
     await shot(page, 'publicity.png', { fullPage: true });
     await checkAxe(page, 'public notice list');

@@ -39,7 +39,32 @@ pub async fn seed_if_empty(
     // Applications at every step, taken there by the demo accounts, so the queues show real work.
     let cases = crate::demo::seed_demo_cases(store.clone(), as_of, 20).await?;
     eprintln!("演示案件 demo cases: {cases}");
+    write_demo_offices(store.as_ref(), &county, dir).await?;
     Ok(accounts)
+}
+
+/// The offices file of the demo county: its civil-affairs bureau with the complaints hotline,
+/// and a window per town. The numbers are made up (marked 演示号码 in the names), like the people.
+async fn write_demo_offices(store: &dyn Store, county: &RegionCode, dir: &Path) -> Result<(), Failure> {
+    let file = dir.join(crate::OFFICES_FILE);
+    if file.exists() {
+        return Ok(());
+    }
+    let name = store.region(county).await?.map(|d| d.name).unwrap_or_default();
+    let mut yaml = format!(
+        "# 经办机构电话（演示号码，非真实电话）：印在受理通知书、补正告知书、反馈单、不予批准通知书和公示上。\n\
+         - region: \"{county}\"\n  name: {name}民政局（演示号码）\n  phone: 0933-6000000\n  supervision_phone: \"12345\"\n"
+    );
+    for (i, town) in store.region_children(Some(county)).await?.iter().enumerate() {
+        yaml.push_str(&format!(
+            "- region: \"{}\"\n  name: {}社会救助窗口（演示号码）\n  phone: 0933-60{:05}\n",
+            town.code,
+            town.name,
+            i + 1
+        ));
+    }
+    crate::private::write(&file, yaml.as_bytes())?;
+    Ok(())
 }
 
 pub fn print_accounts(accounts: &[DemoAccount], dir: &Path) {

@@ -33,6 +33,10 @@ struct Cli {
     /// Alert thresholds (YAML, see docs/security.md §3); default: the built-in values.
     #[arg(long, global = true)]
     alerts: Option<PathBuf>,
+    /// The offices' phones printed on notices (YAML, see docs/operations.md); default `offices.yaml`
+    /// in the data directory when it exists.
+    #[arg(long, global = true)]
+    offices: Option<PathBuf>,
     /// Roster exports: when one person asks for more households than this in a day (Beijing time), a county approver decides (导出审批).
     #[arg(long, global = true, default_value_t = jiuzhu_domain::access::EXPORT_APPROVAL_ROWS, value_parser = clap::value_parser!(i64).range(0..))]
     export_approval_rows: i64,
@@ -374,6 +378,18 @@ impl<E: std::error::Error + 'static> From<E> for Failure {
     }
 }
 
+/// The offices file's name in the data directory (the demo writes one).
+pub const OFFICES_FILE: &str = "offices.yaml";
+
+/// The offices from `--offices FILE`, else `offices.yaml` in `data_dir` if there is one, else none
+/// (notices then leave the phone to be written in by hand).
+fn offices(file: Option<&std::path::Path>, data_dir: &std::path::Path) -> Result<jiuzhu_web::offices::Offices, Failure> {
+    let default = data_dir.join(OFFICES_FILE);
+    let Some(file) = file.or(default.exists().then_some(default.as_path())) else { return Ok(Default::default()) };
+    let text = std::fs::read_to_string(file).map_err(|e| Failure::input(format!("--offices {}: {e}", file.display())))?;
+    jiuzhu_web::offices::Offices::parse(&text).map_err(|e| Failure::input(format!("--offices {}: {e}", file.display())))
+}
+
 /// The alert rules' thresholds from `--alerts FILE`; unknown keys are refused by name.
 fn alert_thresholds(file: Option<&std::path::Path>) -> Result<jiuzhu_audit::alerts::Thresholds, Failure> {
     let Some(file) = file else { return Ok(Default::default()) };
@@ -414,8 +430,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = demo::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             demo::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
-            let settings =
-                jiuzhu_web::Settings { thresholds, export_approval_rows: cli.export_approval_rows, ..jiuzhu_web::Settings::new(&data_dir) };
+            let settings = jiuzhu_web::Settings {
+                thresholds,
+                export_approval_rows: cli.export_approval_rows,
+                offices: offices(cli.offices.as_deref(), &data_dir)?,
+                ..jiuzhu_web::Settings::new(&data_dir)
+            };
             let state = jiuzhu_web::AppState::new(store, keys, settings)?;
             let served = jiuzhu_web::serve(state, listen).await;
             lease.release().await;
@@ -430,11 +450,13 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let (store, keys) = keys::open_keyed(&database_url, key_file).await?;
             let lease = keys::hold_server_lease(&store, &keys).await?;
             let backend = store.backend();
+            let data_dir = keys::data_dir(&database_url);
             let settings = jiuzhu_web::Settings {
                 secure_cookies,
                 thresholds,
                 export_approval_rows: cli.export_approval_rows,
-                ..jiuzhu_web::Settings::new(&keys::data_dir(&database_url))
+                offices: offices(cli.offices.as_deref(), &data_dir)?,
+                ..jiuzhu_web::Settings::new(&data_dir)
             };
             let state = jiuzhu_web::AppState::new(store, keys, settings)?;
             println!("救助 jiuzhu: http://{listen} ({backend})");

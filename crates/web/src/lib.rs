@@ -24,6 +24,7 @@ pub mod frame;
 mod households;
 pub mod i18n;
 mod monitoring;
+pub mod offices;
 pub mod openapi;
 pub mod rate_limit;
 mod regions;

@@ -29,6 +29,8 @@ pub struct Settings {
     pub uploads: PathBuf,
     /// Requests a minute one address may make to the public assessment.
     pub assess_per_minute: u32,
+    /// The offices' phones printed on notices (none set up: the notices leave a line to fill in).
+    pub offices: crate::offices::Offices,
 }
 
 impl Settings {
@@ -40,6 +42,7 @@ impl Settings {
             thresholds: Thresholds::default(),
             uploads: data_dir.join("uploads"),
             assess_per_minute: 120,
+            offices: crate::offices::Offices::default(),
         }
     }
 }
@@ -63,6 +66,7 @@ pub struct AppState {
     /// Limits the public assessment endpoint per client address.
     pub assess_limiter: Arc<RateLimiter>,
     pub secure_cookies: bool,
+    pub offices: Arc<crate::offices::Offices>,
     /// Only for `/healthz`: a write probe.
     health: Arc<dyn AuditStore>,
 }
@@ -92,6 +96,7 @@ impl AppState {
             accounts,
             assess_limiter: Arc::new(RateLimiter::new(settings.assess_per_minute)),
             secure_cookies: settings.secure_cookies,
+            offices: Arc::new(settings.offices),
             health: store,
             clock,
         })

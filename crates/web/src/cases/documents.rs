@@ -27,6 +27,8 @@ struct DocumentPage {
     missing: Vec<String>,
     /// Every kind taken at the same intake, with what happens to it (one 受理通知书 for the intake).
     kinds: Vec<String>,
+    /// The office's phone and the complaints hotline for this case's village (blank: to fill in by hand).
+    contacts: crate::offices::Contacts,
 }
 
 impl DocumentPage {
@@ -104,6 +106,7 @@ pub(super) async fn document_page(
         today: state.clock.today().to_string(),
         missing: missing.into_iter().map(|(name, kinds)| format!("{name}（{}）", kinds.join("、"))).collect(),
         kinds,
+        contacts: state.offices.contacts(&c.region),
         doc,
         case: v.case,
     })

@@ -62,11 +62,14 @@ struct PublicityPage {
     lines: Vec<PublicLine>,
     region: String,
     today: String,
+    /// Where objections go and the complaints hotline (blank: to fill in by hand).
+    contacts: crate::offices::Contacts,
 }
 
 pub(super) async fn publicity_page(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
     match public_lines(&state, &session.user).await {
         Ok(lines) => render(PublicityPage {
+            contacts: state.offices.contacts(&session.user.scope.0),
             region: state.registry.region_name(&session.user.scope.0).await.ok().flatten().unwrap_or_default(),
             c: Chrome::new(&state, &session, lang, "/publicity").await,
             lines,

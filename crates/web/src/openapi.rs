@@ -96,6 +96,8 @@ impl utoipa::Modify for CommonErrors {
         for item in openapi.paths.paths.values_mut() {
             let ops = [&mut item.get, &mut item.put, &mut item.post, &mut item.delete, &mut item.patch];
             for op in ops.into_iter().flatten() {
+                // A group named in words, not by the handler's module (`crate::assess`).
+                op.tags = op.tags.take().map(|tags| tags.iter().map(|t| tag_words(t).to_string()).collect());
                 for (code, description) in common {
                     op.responses.responses.entry(code.to_string()).or_insert_with(|| {
                         let content = ContentBuilder::new().schema(Some(Ref::from_schema_name("ErrorBody"))).build();
@@ -104,6 +106,23 @@ impl utoipa::Modify for CommonErrors {
                 }
             }
         }
+    }
+}
+
+/// The API documentation's group of a handler's module.
+fn tag_words(module: &str) -> &str {
+    let last = module.rsplit("::").find(|p| *p != "api").unwrap_or(module);
+    match last {
+        "session" => "登录 Session",
+        "households" => "家庭档案 Households",
+        "assess" => "救助研判 Assessment",
+        "intake" | "case_page" | "queue" | "survey" | "publicity" | "cases" => "救助办理 Casework",
+        "exports" => "名册导出 Exports",
+        "feeds" => "部门数据 Department data",
+        "monitoring" => "监测预警 Monitoring",
+        "regions" => "行政区划 Regions",
+        "reveal" => "完整信息 Reveal",
+        _ => module,
     }
 }
 

@@ -273,6 +273,9 @@ async fn health_openapi_and_region_tree() {
             for name in path.split('{').skip(1).filter_map(|s| s.split('}').next()) {
                 assert!(declared.contains(&name), "{method} {path} declares its path parameter {name}: {declared:?}");
             }
+            for tag in op["tags"].as_array().into_iter().flatten() {
+                assert!(!tag.as_str().unwrap_or("").contains("::"), "{method} {path}: group {tag} is a module path, not words");
+            }
             for code in ["400", "401", "403", "415", "422"] {
                 assert!(op["responses"].get(code).is_some(), "{method} {path} documents {code}");
             }

@@ -17,6 +17,9 @@ use std::sync::Arc;
 /// 申报 before 核对 and approval (issue 15).
 #[path = "service/declarations.rs"]
 mod declarations;
+/// 一门受理 (issue 15).
+#[path = "service/one_intake.rs"]
+mod one_intake;
 
 struct World {
     cw: Casework,

@@ -404,9 +404,10 @@ async fn a_surname_is_not_a_village_name() {
 }
 
 #[tokio::test]
-async fn roles_without_registry_access_start_on_the_region_tree() {
+async fn roles_without_registry_access_start_where_their_work_is() {
     let w = spawn_app().await;
-    for (who, home) in [("leader_county", "/regions"), ("system_admin_county", "/regions"), ("window_clerk_a", "/households")] {
+    // A leader lands on the comparison of the region's assessments (issue 15), not on a refusal.
+    for (who, home) in [("leader_county", "/assessments/regions"), ("system_admin_county", "/regions"), ("window_clerk_a", "/households")] {
         let req = Request::post("/login")
             .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
             .body(Body::from(format!("username={who}&password=Zhuanglang%232026")))
@@ -420,6 +421,9 @@ async fn roles_without_registry_access_start_on_the_region_tree() {
     }
     let c = login(&w.app, "leader_county", PASSWORD).await.unwrap();
     assert_eq!(html(&w, &c, "/regions").await.0, StatusCode::OK);
+    let (status, page) = html(&w, &c, "/assessments/regions").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!page.contains("/api/docs") && !page.contains("查看家庭"), "no link the leader would be refused");
     assert_eq!(html(&w, &c, &format!("/households/{}/members/new", w.in_a)).await.0, StatusCode::FORBIDDEN);
 }
 

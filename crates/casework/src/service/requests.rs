@@ -201,7 +201,42 @@ impl Casework {
             StepInput::CloseNeed { note } => Action::CloseNeed { note },
             StepInput::Withdraw { reason } => Action::Withdraw { reason },
         };
-        self.act(user, id, version, action, today).await
+        let supplied = match &action {
+            Action::SupplyMaterials { received } => Some(received.clone()),
+            _ => None,
+        };
+        let done = self.act(user, id, version, action, today).await?;
+        if let Some(received) = supplied {
+            self.supply_to_intake(user, &done, &received, today).await?;
+        }
+        Ok(done)
+    }
+
+    /// 一门受理: materials brought for one case of an intake count for every case taken with it
+    /// that still waits for them. Each sibling records them as its own step (its own timeline
+    /// entry, its own clock start when complete); one that moved on meanwhile is left as it is.
+    async fn supply_to_intake(&self, user: &User, done: &Case, received: &[String], today: NaiveDate) -> Result<()> {
+        for s in self.cases.household_cases(done.data.household_id).await? {
+            if s.id == done.id {
+                continue;
+            }
+            let Some(sibling) = self.cases.case(s.id).await? else { continue };
+            let d = &sibling.data;
+            let waiting = d.state == CaseState::Materials || d.details.emergency.as_ref().is_some_and(|e| e.paperwork_done_on.is_none());
+            if sibling.intake_id != done.intake_id || !waiting {
+                continue;
+            }
+            let wanted: Vec<String> =
+                d.details.missing_materials().into_iter().map(|m| m.code.clone()).filter(|c| received.contains(c)).collect();
+            if wanted.is_empty() {
+                continue;
+            }
+            match self.step(sibling, Action::SupplyMaterials { received: wanted }, &Self::who(user), today).await {
+                Ok(_) | Err(CaseworkError::Conflict { .. }) | Err(CaseworkError::Workflow(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(())
     }
 
     /// The investigators who may survey with `user` (same role, in the user's scope, not disabled).

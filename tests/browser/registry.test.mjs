@@ -332,6 +332,11 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     for (const r of rows) assert.match(r.cells[1], MASKED_ID, 'ID numbers stay masked in English');
     await shot('households-en.png');
     await checkAxe(page, 'household list in English');
+    // Values too, not only headings (issue 15): relations, sexes, self-care, labour in English.
+    await page.goto(rows[0].href);
+    const members = await page.locator('main table.list').first().innerText();
+    assert.ok(/\bhead\b/.test(members) && /\b(male|female)\b/.test(members), `member values in English: ${members}`);
+    assert.ok(!/户主|男|女|全自理|半护理|全护理|有劳动能力|无劳动能力/.test(members), `no Chinese values left: ${members}`);
   });
 
   step('8. no JavaScript errors on any page', async () => {

@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 string_enum! {
     /// 申报事项: the parts of a household's declaration (申请人申报), each declared with its rows
     /// or as "none" (无收入、无财产…); a part never declared is missing, not zero.
-    Section { Incomes = "incomes" / "收入", Assets = "assets" / "财产", Expenses = "expenses" / "刚性支出", Supporters = "supporters" / "赡养（抚养、扶养）义务人" }
+    Section { Incomes = "incomes" / "收入" / "income", Assets = "assets" / "财产" / "assets", Expenses = "expenses" / "刚性支出" / "rigid expenses", Supporters = "supporters" / "赡养（抚养、扶养）义务人" / "supporters outside the household" }
 }
 
 impl Section {
@@ -29,14 +29,6 @@ impl Section {
             Section::Assets => "no deposits, securities, vehicles, property or business registrations",
             Section::Expenses => "no rigid expenses",
             Section::Supporters => "no legal supporters outside the household",
-        }
-    }
-    pub fn en(self) -> &'static str {
-        match self {
-            Section::Incomes => "income",
-            Section::Assets => "assets",
-            Section::Expenses => "rigid expenses",
-            Section::Supporters => "supporters outside the household",
         }
     }
 }

@@ -1,8 +1,8 @@
-//! `string_enum!`: an enumeration of fixed codes with Chinese labels, parsed with an error that
+//! `string_enum!`: an enumeration of fixed codes with Chinese and English labels, parsed with an error that
 //! names the field and the allowed values.
 
 macro_rules! string_enum {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal / $zh:literal),* $(,)? }) => {
+    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal / $zh:literal / $en:literal),* $(,)? }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
         #[serde(rename_all = "snake_case")]
@@ -11,6 +11,7 @@ macro_rules! string_enum {
             pub const ALL: &'static [$name] = &[$($name::$v),*];
             pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
             pub fn zh(self) -> &'static str { match self { $($name::$v => $zh),* } }
+            pub fn en(self) -> &'static str { match self { $($name::$v => $en),* } }
             pub fn parse(s: &str) -> Option<$name> { $name::ALL.iter().copied().find(|v| v.as_str() == s) }
             /// Parses `s` or names the field and the allowed values.
             pub fn parse_field(field: &str, s: &str) -> Result<$name, FieldError> {

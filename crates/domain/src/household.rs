@@ -14,47 +14,47 @@ use serde::{Deserialize, Serialize};
 
 string_enum! {
     /// 城乡类别: which 低保 standard applies.
-    Area { Urban = "urban" / "城市", Rural = "rural" / "农村" }
+    Area { Urban = "urban" / "城市" / "urban", Rural = "rural" / "农村" / "rural" }
 }
 
 string_enum! {
     /// 与户主关系
     Relation {
-        Head = "head" / "户主", Spouse = "spouse" / "配偶", Child = "child" / "子女",
-        Parent = "parent" / "父母", Grandparent = "grandparent" / "祖父母/外祖父母",
-        Grandchild = "grandchild" / "孙子女/外孙子女", Sibling = "sibling" / "兄弟姐妹", Other = "other" / "其他",
+        Head = "head" / "户主" / "head", Spouse = "spouse" / "配偶" / "spouse", Child = "child" / "子女" / "child",
+        Parent = "parent" / "父母" / "parent", Grandparent = "grandparent" / "祖父母/外祖父母" / "grandparent",
+        Grandchild = "grandchild" / "孙子女/外孙子女" / "grandchild", Sibling = "sibling" / "兄弟姐妹" / "sibling", Other = "other" / "其他" / "other",
     }
 }
 
 string_enum! {
     /// 残疾类别 (per the disability certificate)
     DisabilityKind {
-        Visual = "visual" / "视力残疾", Hearing = "hearing" / "听力残疾", Speech = "speech" / "言语残疾",
-        Physical = "physical" / "肢体残疾", Intellectual = "intellectual" / "智力残疾",
-        Mental = "mental" / "精神残疾", Multiple = "multiple" / "多重残疾",
+        Visual = "visual" / "视力残疾" / "visual", Hearing = "hearing" / "听力残疾" / "hearing", Speech = "speech" / "言语残疾" / "speech",
+        Physical = "physical" / "肢体残疾" / "physical", Intellectual = "intellectual" / "智力残疾" / "intellectual",
+        Mental = "mental" / "精神残疾" / "psychiatric", Multiple = "multiple" / "多重残疾" / "multiple",
     }
 }
 
 string_enum! {
     /// 在学情况
     Student {
-        Compulsory = "compulsory" / "义务教育", HighSchool = "high_school" / "普通高中",
-        Vocational = "vocational" / "中职/高职", Undergraduate = "undergraduate" / "本科/专科",
-        Postgraduate = "postgraduate" / "研究生",
+        Compulsory = "compulsory" / "义务教育" / "compulsory school", HighSchool = "high_school" / "普通高中" / "senior high school",
+        Vocational = "vocational" / "中职/高职" / "vocational school", Undergraduate = "undergraduate" / "本科/专科" / "college or university",
+        Postgraduate = "postgraduate" / "研究生" / "postgraduate",
     }
 }
 
 string_enum! {
     /// 劳动能力
-    LabourCapacity { Full = "full" / "有劳动能力", Partial = "partial" / "部分丧失劳动能力", None = "none" / "无劳动能力" }
+    LabourCapacity { Full = "full" / "有劳动能力" / "able to work", Partial = "partial" / "部分丧失劳动能力" / "partly unable to work", None = "none" / "无劳动能力" / "unable to work" }
 }
 
 string_enum! {
     /// 就业状况
     Employment {
-        Employed = "employed" / "受雇就业", SelfEmployed = "self_employed" / "个体经营", Farming = "farming" / "务农",
-        MigrantWork = "migrant_work" / "外出务工", Unemployed = "unemployed" / "失业/未就业",
-        Retired = "retired" / "退休", NotWorkingAge = "not_working_age" / "非劳动年龄",
+        Employed = "employed" / "受雇就业" / "employed", SelfEmployed = "self_employed" / "个体经营" / "self-employed", Farming = "farming" / "务农" / "farming",
+        MigrantWork = "migrant_work" / "外出务工" / "working away", Unemployed = "unemployed" / "失业/未就业" / "unemployed",
+        Retired = "retired" / "退休" / "retired", NotWorkingAge = "not_working_age" / "非劳动年龄" / "not of working age",
     }
 }
 
@@ -81,19 +81,19 @@ impl Employment {
 
 string_enum! {
     /// 不计入家庭成员的情形 (办法 art. 7)
-    Exclusion { Clergy = "clergy" / "宗教教职人员（连续三年以上）", Prison = "prison" / "服刑", DrugRehab = "drug_rehab" / "强制隔离戒毒", Missing = "missing" / "宣告失踪" }
+    Exclusion { Clergy = "clergy" / "宗教教职人员（连续三年以上）" / "clergy (3+ years)", Prison = "prison" / "服刑" / "in prison", DrugRehab = "drug_rehab" / "强制隔离戒毒" / "compulsory drug rehabilitation", Missing = "missing" / "宣告失踪" / "declared missing" }
 }
 
 string_enum! {
     /// 收入类别. The first seven are counted (办法 art. 13); the rest are excluded by law.
     IncomeKind {
-        Wage = "wage" / "工资性收入", Business = "business" / "经营净收入", Property = "property" / "财产净收入",
-        Transfer = "transfer" / "转移净收入", Pension = "pension" / "养老金", FamilySupport = "family_support" / "赡养/抚养/扶养费",
-        Other = "other" / "其他收入",
-        PensionBasic = "pension_basic" / "城乡居民基础养老金（不计入）", MartyrPension = "martyr_pension" / "优待抚恤金（不计入）",
-        FamilyPlanningReward = "family_planning_reward" / "计划生育奖励与扶助金（不计入）", Scholarship = "scholarship" / "奖学金（不计入）",
-        HeroismReward = "heroism_reward" / "见义勇为奖励（不计入）", Assistance = "assistance" / "政府救助金（不计入）",
-        OldAgeAllowance = "old_age_allowance" / "高龄津贴（不计入）",
+        Wage = "wage" / "工资性收入" / "wages", Business = "business" / "经营净收入" / "net business income", Property = "property" / "财产净收入" / "net property income",
+        Transfer = "transfer" / "转移净收入" / "net transfer income", Pension = "pension" / "养老金" / "pension", FamilySupport = "family_support" / "赡养/抚养/扶养费" / "support from relatives",
+        Other = "other" / "其他收入" / "other income",
+        PensionBasic = "pension_basic" / "城乡居民基础养老金（不计入）" / "basic resident pension (not counted)", MartyrPension = "martyr_pension" / "优待抚恤金（不计入）" / "veterans' and martyrs' pension (not counted)",
+        FamilyPlanningReward = "family_planning_reward" / "计划生育奖励与扶助金（不计入）" / "family-planning award (not counted)", Scholarship = "scholarship" / "奖学金（不计入）" / "scholarship (not counted)",
+        HeroismReward = "heroism_reward" / "见义勇为奖励（不计入）" / "award for bravery (not counted)", Assistance = "assistance" / "政府救助金（不计入）" / "government assistance (not counted)",
+        OldAgeAllowance = "old_age_allowance" / "高龄津贴（不计入）" / "old-age allowance (not counted)",
     }
 }
 
@@ -116,12 +116,12 @@ impl IncomeKind {
 string_enum! {
     /// 财产类别 (办法 art. 14)
     AssetKind {
-        Deposit = "deposit" / "存款", Securities = "securities" / "有价证券", Fund = "fund" / "基金",
-        CommercialInsurance = "commercial_insurance" / "商业保险", Claim = "claim" / "债权", InternetFinance = "internet_finance" / "互联网金融资产",
-        Car = "car" / "小汽车", Truck = "truck" / "货车", Motorcycle = "motorcycle" / "摩托车", EBike = "e_bike" / "电动自行车",
-        DisabilityVehicle = "disability_vehicle" / "残疾人代步车",
-        ResidentialProperty = "residential_property" / "住宅", NonResidentialProperty = "non_residential_property" / "非住宅房产",
-        BusinessRegistration = "business_registration" / "工商登记",
+        Deposit = "deposit" / "存款" / "deposits", Securities = "securities" / "有价证券" / "securities", Fund = "fund" / "基金" / "funds",
+        CommercialInsurance = "commercial_insurance" / "商业保险" / "commercial insurance", Claim = "claim" / "债权" / "claims", InternetFinance = "internet_finance" / "互联网金融资产" / "online financial assets",
+        Car = "car" / "小汽车" / "car", Truck = "truck" / "货车" / "truck", Motorcycle = "motorcycle" / "摩托车" / "motorcycle", EBike = "e_bike" / "电动自行车" / "electric bicycle",
+        DisabilityVehicle = "disability_vehicle" / "残疾人代步车" / "disability vehicle",
+        ResidentialProperty = "residential_property" / "住宅" / "home", NonResidentialProperty = "non_residential_property" / "非住宅房产" / "non-residential property",
+        BusinessRegistration = "business_registration" / "工商登记" / "business registration",
     }
 }
 
@@ -142,12 +142,12 @@ impl AssetKind {
 
 string_enum! {
     /// 刚性支出类别
-    ExpenseKind { Medical = "medical" / "医疗（报销后自付）", Education = "education" / "教育", Rehabilitation = "rehabilitation" / "康复", Living = "living" / "基本生活", Other = "other" / "其他" }
+    ExpenseKind { Medical = "medical" / "医疗（报销后自付）" / "medical (own share)", Education = "education" / "教育" / "education", Rehabilitation = "rehabilitation" / "康复" / "rehabilitation", Living = "living" / "基本生活" / "basic living", Other = "other" / "其他" / "other" }
 }
 
 string_enum! {
     /// 赡养（抚养、扶养）义务人的救助状态
-    SupporterStatus { None = "none" / "无", Tekun = "tekun" / "特困人员", Dibao = "dibao" / "低保对象" }
+    SupporterStatus { None = "none" / "无" / "none", Tekun = "tekun" / "特困人员" / "extreme-poverty support", Dibao = "dibao" / "低保对象" / "dibao recipient" }
 }
 
 /// 残疾情况
@@ -207,6 +207,13 @@ impl SelfCare {
             0 => "全自理",
             1..=3 => "半护理",
             _ => "全护理",
+        }
+    }
+    pub fn level_en(&self) -> &'static str {
+        match self.unmet() {
+            0 => "fully self-caring",
+            1..=3 => "partly dependent",
+            _ => "fully dependent",
         }
     }
 }

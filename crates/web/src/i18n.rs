@@ -40,6 +40,10 @@ impl PageLang {
             None => text.to_string(),
         }
     }
+    /// An enumeration's label function in this language (`Relation::zh` or `Relation::en`).
+    pub fn label<T>(&self, zh: fn(T) -> &'static str, en: fn(T) -> &'static str) -> fn(T) -> &'static str {
+        if self.is_en() { en } else { zh }
+    }
     pub fn is_en(&self) -> bool {
         self.0 == Lang::En
     }

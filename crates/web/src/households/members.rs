@@ -190,18 +190,36 @@ impl MemberFormView {
             checked: v.is_some(),
         };
         MemberFormView {
-            relations: opts(&relations, Relation::as_str, Relation::zh, &f.relation, None),
-            kinds: opts(DisabilityKind::ALL, DisabilityKind::as_str, DisabilityKind::zh, &f.disability_kind, Some(none)),
+            relations: opts(&relations, Relation::as_str, lang.label(Relation::zh, Relation::en), &f.relation, None),
+            kinds: opts(
+                DisabilityKind::ALL,
+                DisabilityKind::as_str,
+                lang.label(DisabilityKind::zh, DisabilityKind::en),
+                &f.disability_kind,
+                Some(none),
+            ),
             labour: opts(
                 LabourCapacity::ALL,
                 LabourCapacity::as_str,
-                LabourCapacity::zh,
+                lang.label(LabourCapacity::zh, LabourCapacity::en),
                 &f.labour_capacity,
                 Some(lang.t("请选择", "choose")),
             ),
-            students: opts(Student::ALL, Student::as_str, Student::zh, &f.student, Some(lang.t("不在学", "not a student"))),
-            employments: opts(Employment::ALL, Employment::as_str, Employment::zh, &f.employment, Some(lang.t("请选择", "choose"))),
-            exclusions: opts(Exclusion::ALL, Exclusion::as_str, Exclusion::zh, &f.excluded, Some(none)),
+            students: opts(
+                Student::ALL,
+                Student::as_str,
+                lang.label(Student::zh, Student::en),
+                &f.student,
+                Some(lang.t("不在学", "not a student")),
+            ),
+            employments: opts(
+                Employment::ALL,
+                Employment::as_str,
+                lang.label(Employment::zh, Employment::en),
+                &f.employment,
+                Some(lang.t("请选择", "choose")),
+            ),
+            exclusions: opts(Exclusion::ALL, Exclusion::as_str, lang.label(Exclusion::zh, Exclusion::en), &f.excluded, Some(none)),
             self_care: vec![
                 c("eating", "吃饭", "eating", &f.eating),
                 c("dressing", "穿衣", "dressing", &f.dressing),

@@ -247,7 +247,7 @@ async fn household_form_page(state: &AppState, session: &SignedIn, lang: PageLan
     render(HouseholdFormPage {
         hukou: village_groups(state, &session.user, &f.hukou_region).await,
         residence: residence_groups(state, &session.user, &f.residence_region).await,
-        areas: opts(Area::ALL, Area::as_str, Area::zh, &f.area, None),
+        areas: opts(Area::ALL, Area::as_str, lang.label(Area::zh, Area::en), &f.area, None),
         c,
         id,
         f,

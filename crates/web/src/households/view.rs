@@ -70,6 +70,20 @@ pub struct MemberView {
     pub employment: String,
     pub living_together: bool,
     pub excluded: Option<String>,
+    /// The same values in English, for the English pages.
+    pub en: MemberEn,
+}
+
+/// A member's values in English (the fields above are Chinese, as the API has always given them).
+#[derive(Serialize, ToSchema, Default)]
+pub struct MemberEn {
+    pub relation: String,
+    pub sex: String,
+    pub disability: Option<String>,
+    pub self_care_level: String,
+    pub labour_capacity: String,
+    pub student: Option<String>,
+    pub employment: String,
 }
 
 #[derive(Serialize, ToSchema)]
@@ -77,6 +91,7 @@ pub struct RecordView {
     pub member: String,
     pub kind: String,
     pub kind_zh: String,
+    pub kind_en: String,
     pub month: String,
     /// Fen.
     pub amount: i64,
@@ -90,6 +105,7 @@ pub struct SupporterView {
     pub relation: String,
     pub age: Option<u32>,
     pub status: String,
+    pub status_en: String,
     pub annual_income_per_capita: Option<i64>,
     pub flags: String,
 }
@@ -197,6 +213,19 @@ impl HouseholdView {
                         employment: d.employment.zh().into(),
                         living_together: d.living_together,
                         excluded: d.excluded.map(|x| x.zh().into()),
+                        en: MemberEn {
+                            relation: d.relation.en().into(),
+                            sex: d.sex.as_str().into(),
+                            disability: match (&d.disability, health_clear) {
+                                (Some(x), true) => Some(format!("{}, grade {}", x.kind.en(), x.grade)),
+                                (Some(_), false) => Some("withheld".into()),
+                                (None, _) => None,
+                            },
+                            self_care_level: if health_clear { d.self_care.level_en().into() } else { "withheld".into() },
+                            labour_capacity: d.labour_capacity.en().into(),
+                            student: d.student.map(|s| s.en().into()),
+                            employment: d.employment.en().into(),
+                        },
                     }
                 })
                 .collect(),
@@ -208,6 +237,7 @@ impl HouseholdView {
                     member: name_of(i.member_id),
                     kind: i.kind.as_str().into(),
                     kind_zh: i.kind.zh().into(),
+                    kind_en: i.kind.en().into(),
                     month: i.month.format("%Y-%m").to_string(),
                     amount: i.amount.0,
                     amount_yuan: i.amount.to_string(),
@@ -222,6 +252,7 @@ impl HouseholdView {
                     member: name_of(a.member_id),
                     kind: a.kind.as_str().into(),
                     kind_zh: a.kind.zh().into(),
+                    kind_en: a.kind.en().into(),
                     month: String::new(),
                     amount: a.value.0,
                     amount_yuan: a.value.to_string(),
@@ -236,6 +267,7 @@ impl HouseholdView {
                     member: String::new(),
                     kind: e.kind.as_str().into(),
                     kind_zh: e.kind.zh().into(),
+                    kind_en: e.kind.en().into(),
                     month: e.month.format("%Y-%m").to_string(),
                     amount: e.amount.0,
                     amount_yuan: e.amount.to_string(),
@@ -251,6 +283,7 @@ impl HouseholdView {
                     relation: s.relation.clone(),
                     age: s.birth_date.and_then(|b| today.years_since(b)),
                     status: s.status.zh().into(),
+                    status_en: s.status.en().into(),
                     annual_income_per_capita: s.annual_income_per_capita.map(|f| f.0),
                     flags: [
                         (s.severe_disability, "重度残疾"),

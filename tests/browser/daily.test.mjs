@@ -321,5 +321,9 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     assert.ok(!(await page.locator('main').innerText()).includes('dibao.standard'), 'no parameter keys in the Chinese page');
     await checkAxe(page, 'simulation form (leader)');
     await shot(page, 'simulate-parameters.png', { fullPage: true });
+    await page.goto('/lang/en?back=/simulate');
+    const en = await page.locator('select[name=parameter] option[value="dibao.standard.rural"]').innerText();
+    assert.match(en, /^rural dibao standard \(yuan per person a month\) \(now \d+\.\d{2}元\)$/, `named in English: ${en}`);
+    await page.goto('/lang/zh?back=/simulate');
   });
 });

@@ -29,6 +29,8 @@ pub struct Rules {
     pub commitment_recheck_share: Rate,
     pub temporary_overall_days: u32,
     pub feedback_objection_days: u32,
+    /// 补正材料: the working days, from the intake, the missing-materials notice gives.
+    pub materials_days: u32,
     pub referral_answer_days: u32,
     pub emergency_paperwork_days: u32,
     pub review_stable_months: u32,
@@ -63,6 +65,7 @@ impl Rules {
             commitment_recheck_share: Rate(get("casework.commitment.recheck_share")?),
             temporary_overall_days: days("casework.temporary.overall_days")?,
             feedback_objection_days: days("casework.feedback_objection_days")?,
+            materials_days: days("casework.materials_days")?,
             referral_answer_days: days("casework.referral_answer_days")?,
             emergency_paperwork_days: days("casework.emergency.paperwork_days")?,
             review_stable_months: days("review.stable_months")?,

@@ -136,14 +136,14 @@ fn parameters(region: &jiuzhu_domain::RegionCode, today: chrono::NaiveDate, lang
         .map(|s| match policies.lookup(s.name, region.as_str(), today) {
             Ok(found) => ParamNow {
                 name: s.name,
-                label: s.zh,
+                label: lang.t(s.zh, s.en),
                 value: jiuzhu_policy::params::display_value(s.name, found.value),
                 since: found.since.map(|d| d.to_string()).unwrap_or_else(|| lang.t("全国默认", "national default").into()),
                 reference: found.reference.to_string(),
             },
             Err(_) => ParamNow {
                 name: s.name,
-                label: s.zh,
+                label: lang.t(s.zh, s.en),
                 value: lang.t("本辖区未设定", "not set here").into(),
                 since: String::new(),
                 reference: String::new(),
@@ -232,7 +232,7 @@ async fn submit(State(state): State<AppState>, Page { session, lang }: Page, axu
     }
     let summary = Some(format!(
         "{}：{} → {}（{} {}），{} {}",
-        spec.zh,
+        lang.t(spec.zh, spec.en),
         report.value_before,
         report.value_after,
         report.from,

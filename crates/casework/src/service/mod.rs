@@ -273,6 +273,13 @@ impl Casework {
         self.calendar.read().unwrap_or_else(PoisonError::into_inner).clone()
     }
 
+    /// 补正材料告知书: the date by which the missing materials are asked for (the region's
+    /// `casework.materials_days` working days from the intake); `None` past the calendar's years.
+    pub fn materials_due(&self, c: &NewCase) -> Result<Option<NaiveDate>> {
+        let rules = self.rules(c.region.as_str(), c.opened_on)?;
+        Ok(workflow::working_days(&self.calendar(), c.opened_on, rules.materials_days))
+    }
+
     pub(super) fn rules(&self, region: &str, date: NaiveDate) -> Result<Rules> {
         Rules::resolve(self.policies, region, date).map_err(|m| FieldError::new("region", "parameter.missing", m.zh(), m.en()).into())
     }

@@ -13,7 +13,10 @@ async fn materials_brought_for_one_case_count_for_every_case_of_the_intake() {
     let ids = w.cw.intake(&clerk(), w.poor, &input, d("2026-11-02")).await.unwrap();
     assert_eq!(ids.len(), 2);
     for id in &ids {
-        assert_eq!(w.store.case(*id).await.unwrap().unwrap().data.state, CaseState::Materials, "both wait for the 户口簿");
+        let c = w.store.case(*id).await.unwrap().unwrap();
+        assert_eq!(c.data.state, CaseState::Materials, "both wait for the 户口簿");
+        // The notice asks for them by a date: 10 working days (the national default) from Monday 2 November.
+        assert_eq!(w.cw.materials_due(&c.data).unwrap(), Some(d("2026-11-16")));
     }
     let first = w.store.case(ids[0]).await.unwrap().unwrap();
     let supply = StepInput::SupplyMaterials { received: vec!["hukou".into()] };

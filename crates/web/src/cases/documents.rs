@@ -27,6 +27,8 @@ struct DocumentPage {
     missing: Vec<String>,
     /// Every kind taken at the same intake, with what happens to it (one 受理通知书 for the intake).
     kinds: Vec<String>,
+    /// 补正材料告知书: by when the missing materials are asked for.
+    materials_due: Option<chrono::NaiveDate>,
     /// The office's phone and the complaints hotline for this case's village (blank: to fill in by hand).
     contacts: crate::offices::Contacts,
 }
@@ -107,6 +109,7 @@ pub(super) async fn document_page(
         missing: missing.into_iter().map(|(name, kinds)| format!("{name}（{}）", kinds.join("、"))).collect(),
         kinds,
         contacts: state.offices.contacts(&c.region),
+        materials_due: if doc == "materials" { state.casework.materials_due(c).ok().flatten() } else { None },
         doc,
         case: v.case,
     })

@@ -326,4 +326,25 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     assert.match(en, /^rural dibao standard \(yuan per person a month\) \(now \d+\.\d{2}元\)$/, `named in English: ${en}`);
     await page.goto('/lang/zh?back=/simulate');
   });
+  step('12. axe-core finds no serious or critical problem on the remaining staff pages', async () => {
+    await as(s.clerk);
+    for (const [path, name] of [
+      ['/regions', 'regions'],
+      ['/households/new', 'new household form'],
+      [`/households/${s.household}/edit`, 'household edit form'],
+      [`/cases/${s.caseId}/documents/acceptance`, 'acceptance notice'],
+      ['/password', 'password page'],
+      ['/exports', 'exports'],
+    ]) {
+      const r = await page.goto(path);
+      assert.ok(r.ok(), `${path} answers ${r.status()}`);
+      await checkAxe(page, name);
+    }
+    await as(demo.account((a) => a.role === 'system_admin', 'a system administrator'));
+    for (const [path, name] of [['/accounts', 'accounts'], ['/admin/calendar', 'holiday calendar']]) {
+      const r = await page.goto(path);
+      assert.ok(r.ok(), `${path} answers ${r.status()}`);
+      await checkAxe(page, name);
+    }
+  });
 });

@@ -8,7 +8,7 @@
 
 import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Demo, PHONE, apiLogin, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot, steps } from './harness.mjs';
+import { Demo, PHONE, apiLogin, apiRequest, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot, steps, tearDown } from './harness.mjs';
 
 const HOUSEHOLDS = process.env.JIUZHU_HOUSEHOLDS || '1000';
 const SEED = process.env.JIUZHU_SEED || '7';
@@ -29,15 +29,7 @@ async function as(account, viewport) {
   return page;
 }
 
-async function api(session, method, path, body) {
-  const r = await fetch(`${demo.baseURL}${path}`, {
-    method,
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
-}
+const api = (session, method, path, body) => apiRequest(demo.baseURL, session, method, path, body);
 
 /** The case page's step text (the badge beside the title). */
 async function caseState() {
@@ -68,15 +60,7 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
     }
   });
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await demo?.stop();
-    if (state.failed) {
-      console.error(`# browser console errors:\n${errors.join('\n') || '(none)'}`);
-      console.error(`# server log (${demo?.log}), last lines:\n${demo?.logTail()}`);
-      console.error(`# kept for inspection: ${demo?.workDir}`);
-    }
-  });
+  after(() => tearDown(browser, demo, state, errors));
 
   step('0. finds, in the clerk\'s town, a household the policy engine finds eligible for 低保 and one it does not', async () => {
     const session = await apiLogin(demo.baseURL, s.clerk);

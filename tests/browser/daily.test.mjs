@@ -8,7 +8,7 @@
 
 import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { Demo, PHONE, apiLogin, checkAxe, launchBrowser, login, newPage, shot, steps } from './harness.mjs';
+import { Demo, PHONE, apiLogin, apiRequest, checkAxe, launchBrowser, login, newPage, shot, steps, tearDown } from './harness.mjs';
 
 const HOUSEHOLDS = process.env.JIUZHU_HOUSEHOLDS || '300';
 const SEED = process.env.JIUZHU_SEED || '7';
@@ -34,15 +34,7 @@ async function as(account, viewport) {
   return page;
 }
 
-async function api(session, method, path, body) {
-  const r = await fetch(`${demo.baseURL}${path}`, {
-    method,
-    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await r.text();
-  return { status: r.status, json: text ? JSON.parse(text) : null };
-}
+const api = (session, method, path, body) => apiRequest(demo.baseURL, session, method, path, body);
 
 async function caseState() {
   return (await page.locator('h1 .state').textContent()).trim();
@@ -62,15 +54,7 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     }
   });
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await demo?.stop();
-    if (state.failed) {
-      console.error(`# browser console errors:\n${errors.join('\n') || '(none)'}`);
-      console.error(`# server log (${demo?.log}), last lines:\n${demo?.logTail()}`);
-      console.error(`# kept for inspection: ${demo?.workDir}`);
-    }
-  });
+  after(() => tearDown(browser, demo, state, errors));
 
   step('1. a household registered with nothing declared: its page says so and 核对 refuses, naming what is missing', async () => {
     const session = await apiLogin(demo.baseURL, s.clerk);
@@ -293,6 +277,7 @@ describe('the daily path of a first-day clerk: declarations', { timeout: 15 * 60
     assert.equal(await page.locator('select[name=labour_capacity]').inputValue(), '', 'nothing is chosen for the clerk');
     assert.equal(await page.locator('select[name=employment]').inputValue(), '');
     assert.equal(await page.locator('input[name=self_care_all]:checked').count(), 0);
+    assert.equal(await page.locator('select[name=disability_grade] option', { hasText: '二级' }).count(), 1, 'the grade is chosen by its name');
     await page.locator('input[name=name]').fill('测试申报之子');
     await Promise.all([page.waitForLoadState('load'), page.getByRole('button', { name: '保存' }).click()]);
     for (const [field, words] of [['labour_capacity', '请选择劳动能力'], ['employment', '请选择就业状况'], ['self_care_all', '请选择生活自理能力']]) {

@@ -166,6 +166,33 @@ export async function apiLogin(baseURL, account) {
   return { cookie, csrf: JSON.parse(text).csrf_token };
 }
 
+/**
+ * The end of a scenario: closes the browser and stops the demo; after a failure prints the page
+ * errors and the server log's tail and keeps the demo's folder, otherwise removes it.
+ */
+export async function tearDown(browser, demo, state, pageErrors) {
+  await browser?.close().catch(() => {});
+  await demo?.stop();
+  if (state.failed) {
+    console.error(`# browser console and page errors:\n${pageErrors.join('\n') || '(none)'}`);
+    console.error(`# server log (${demo?.log}), last lines:\n${demo?.logTail()}`);
+    console.error(`# kept for inspection: ${demo?.workDir}`);
+  } else if (demo?.workDir) {
+    fs.rmSync(demo.workDir, { recursive: true, force: true });
+  }
+}
+
+/** A JSON API call with a session from `apiLogin`: `{ status, json }`. */
+export async function apiRequest(baseURL, session, method, path, body) {
+  const r = await fetch(`${baseURL}${path}`, {
+    method,
+    headers: { cookie: session.cookie, 'x-csrf-token': session.csrf, 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await r.text();
+  return { status: r.status, json: text ? JSON.parse(text) : null };
+}
+
 export async function shot(page, name, opts = {}) {
   fs.mkdirSync(SHOTS, { recursive: true });
   await page.screenshot({ path: path.join(SHOTS, name), ...opts });

@@ -12,7 +12,7 @@
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
-import { ACTION_TIMEOUT_MS, DESKTOP, Demo, NAV_TIMEOUT_MS, PHONE, STEP_TIMEOUT_MS, apiLogin as apiSession, assertNoFullIds, checkAxe, launchBrowser, newPage, shot as shotOf, steps } from './harness.mjs';
+import { ACTION_TIMEOUT_MS, DESKTOP, Demo, NAV_TIMEOUT_MS, PHONE, STEP_TIMEOUT_MS, apiLogin as apiSession, assertNoFullIds, checkAxe, launchBrowser, newPage, shot as shotOf, steps, tearDown } from './harness.mjs';
 
 const HOUSEHOLDS = process.env.JIUZHU_HOUSEHOLDS || '300';
 const SEED = process.env.JIUZHU_SEED || '7';
@@ -79,17 +79,7 @@ describe('household registry in a real browser (town window clerk)', { timeout: 
     }
   });
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await demo?.stop();
-    if (state.failed) {
-      console.error(`# browser console and page errors:\n${pageErrors.join('\n') || '(none)'}`);
-      console.error(`# server log (${demo?.log}), last lines:\n${demo?.logTail()}`);
-      console.error(`# kept for inspection: ${demo?.workDir}`);
-    } else if (demo?.workDir) {
-      fs.rmSync(demo.workDir, { recursive: true, force: true });
-    }
-  });
+  after(() => tearDown(browser, demo, state, pageErrors));
 
   step('1. logs in and sees the household list with masked ID numbers', async () => {
     const resp = await page.goto('/login');

@@ -11,7 +11,7 @@ import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Demo, DESKTOP, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot as shotOf, steps } from './harness.mjs';
+import { DESKTOP, Demo, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot as shotOf, steps, tearDown } from './harness.mjs';
 
 let demo;
 let browser;
@@ -48,17 +48,7 @@ describe('security in a real browser (clerk reveals, auditor checks)', { timeout
     }
   });
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await demo?.stop();
-    if (state.failed) {
-      console.error(`# browser errors:\n${pageErrors.join('\n') || '(none)'}`);
-      console.error(`# server log, last lines:\n${demo?.logTail()}`);
-      console.error(`# kept for inspection: ${demo?.workDir}`);
-    } else if (demo?.workDir) {
-      fs.rmSync(demo.workDir, { recursive: true, force: true });
-    }
-  });
+  after(() => tearDown(browser, demo, state, pageErrors));
 
   step('1. a clerk reveals a household after giving a purpose and the password', async () => {
     const clerk = demo.account((a) => a.role === 'window_clerk' && /^\d{9}$/.test(a.region), 'a town window clerk');

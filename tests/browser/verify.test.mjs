@@ -9,7 +9,7 @@ import { describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import fs from 'node:fs';
 import path from 'node:path';
-import { Demo, DESKTOP, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot as shotOf, steps } from './harness.mjs';
+import { DESKTOP, Demo, assertNoFullIds, checkAxe, launchBrowser, login, newPage, shot as shotOf, steps, tearDown } from './harness.mjs';
 
 let demo;
 let browser;
@@ -45,17 +45,7 @@ describe('department data and monitoring in a real browser', { timeout: 10 * 60_
     }
   });
 
-  after(async () => {
-    await browser?.close().catch(() => {});
-    await demo?.stop();
-    if (state.failed) {
-      console.error(`# browser errors:\n${pageErrors.join('\n') || '(none)'}`);
-      console.error(`# server log, last lines:\n${demo?.logTail()}`);
-      console.error(`# kept for inspection: ${demo?.workDir}`);
-    } else if (demo?.workDir) {
-      fs.rmSync(demo.workDir, { recursive: true, force: true });
-    }
-  });
+  after(() => tearDown(browser, demo, state, pageErrors));
 
   // Uploads a deaths file: the page answers at once and follows the background import (a progress
   // bar, polled every second) until it has finished; then the page as it is now.

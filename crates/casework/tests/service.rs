@@ -20,6 +20,9 @@ mod declarations;
 /// 一门受理 (issue 15).
 #[path = "service/one_intake.rs"]
 mod one_intake;
+/// Survey photos (issue 15).
+#[path = "service/photos.rs"]
+mod photos;
 
 struct World {
     cw: Casework,

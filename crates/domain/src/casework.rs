@@ -2,30 +2,11 @@
 //! tracks, and the record each step leaves. Pure data; the state machine (who may do what, in
 //! which state, by when) is in `jiuzhu-casework`.
 
+use crate::enums::string_enum;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-/// An enum of fixed codes with Chinese and English labels.
-macro_rules! labelled {
-    ($(#[$m:meta])* $name:ident { $($(#[$vm:meta])* $v:ident = $s:literal / $zh:literal / $en:literal),* $(,)? }) => {
-        $(#[$m])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name { $($(#[$vm])* $v),* }
-        impl $name {
-            pub const ALL: &'static [$name] = &[$($name::$v),*];
-            pub fn as_str(self) -> &'static str { match self { $($name::$v => $s),* } }
-            pub fn zh(self) -> &'static str { match self { $($name::$v => $zh),* } }
-            pub fn en(self) -> &'static str { match self { $($name::$v => $en),* } }
-            pub fn parse(s: &str) -> Option<$name> { $name::ALL.iter().copied().find(|v| v.as_str() == s) }
-        }
-        impl std::fmt::Display for $name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(self.as_str()) }
-        }
-    };
-}
-
-labelled! {
+string_enum! {
     /// 救助类型: what a household applies for at the one window.
     AssistanceKind {
         Dibao = "dibao" / "最低生活保障" / "Minimum living allowance (dibao)",
@@ -42,7 +23,7 @@ labelled! {
     }
 }
 
-labelled! {
+string_enum! {
     /// 承办部门: the department that decides a special assistance (专项救助) referred to it.
     Department {
         MedicalSecurity = "medical_security" / "医疗保障局" / "Medical security bureau",
@@ -106,7 +87,7 @@ impl AssistanceKind {
     }
 }
 
-labelled! {
+string_enum! {
     /// 办理方式
     Track {
         Normal = "normal" / "常规办理" / "Normal",
@@ -118,7 +99,7 @@ labelled! {
     }
 }
 
-labelled! {
+string_enum! {
     /// 案件性质: a new application, or a review of a benefit already granted (动态管理).
     Purpose {
         Application = "application" / "申请" / "Application",
@@ -126,7 +107,7 @@ labelled! {
     }
 }
 
-labelled! {
+string_enum! {
     /// 复核原因
     ReviewReason {
         Periodic = "periodic" / "定期复核" / "Periodic review",
@@ -140,7 +121,7 @@ labelled! {
     }
 }
 
-labelled! {
+string_enum! {
     /// 案件状态: the step a case is at.
     CaseState {
         Materials = "materials" / "待补正材料" / "Awaiting materials",
@@ -172,7 +153,7 @@ impl CaseState {
     }
 }
 
-labelled! {
+string_enum! {
     /// 在保状态 of a granted benefit.
     BenefitStatus {
         Active = "active" / "在保" / "Active",
@@ -182,7 +163,7 @@ labelled! {
     }
 }
 
-labelled! {
+string_enum! {
     /// 复核结论
     ReviewOutcome {
         Unchanged = "unchanged" / "维持不变" / "Unchanged",

@@ -3,7 +3,6 @@
 //! a part never declared is missing, not zero.
 
 use crate::enums::string_enum;
-use crate::error::FieldError;
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 

@@ -92,4 +92,19 @@ mod tests {
         assert_eq!((c[1].old.as_str(), c[1].new.as_str()), ("****0017", "****0025"));
         assert!(changes("household", &old, &old).is_empty());
     }
+
+    /// A re-declaration is history even when no row changes: who took it and what was declared "none".
+    #[test]
+    fn a_new_declaration_is_recorded_even_without_row_changes() {
+        use jiuzhu_domain::{Declaration, Section};
+        let on = chrono::NaiveDate::from_ymd_opt(2026, 11, 30).unwrap();
+        let old = Records { declaration: Some(Declaration { on, by: "甲".into(), none: vec![] }), ..Default::default() };
+        let new = Records { declaration: Some(Declaration { on, by: "乙".into(), none: vec![Section::Incomes] }), ..Default::default() };
+        let c = record_changes(&old, &new);
+        let fields: Vec<&str> = c.iter().map(|x| x.field.as_str()).collect();
+        assert_eq!(fields, ["declared_none", "declaration"]);
+        assert_eq!((c[0].old.as_str(), c[0].new.as_str()), ("", "无收入"));
+        assert_eq!(c[1].new, "2026-11-30 乙 录入");
+        assert!(record_changes(&new, &new).is_empty(), "the same declaration again changes nothing");
+    }
 }

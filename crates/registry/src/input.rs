@@ -273,3 +273,28 @@ impl NewHouseholdInput {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    /// 申报"无" is a declaration of its own: a part ticked "none" that also has rows is refused by
+    /// name; unknown parts are named; the declaration records who and when.
+    #[test]
+    fn a_part_declared_none_has_no_rows() {
+        let income = IncomeInput { member: None, kind: "wage".into(), month: "2026-10".into(), amount: 100 };
+        let both = RecordsInput { incomes: vec![income.clone()], declared_none: vec!["incomes".into()], ..Default::default() };
+        let e = both.validate(&[], d("2026-11-30"), "窗口").unwrap_err();
+        assert_eq!((e.0[0].field.as_str(), e.0[0].code), ("incomes", "declaration.none_with_rows"));
+        let odd = RecordsInput { declared_none: vec!["pets".into()], ..Default::default() };
+        assert_eq!(odd.validate(&[], d("2026-11-30"), "窗口").unwrap_err().0[0].field, "declared_none[0]");
+        let ok = RecordsInput { incomes: vec![income], declared_none: vec!["assets".into(), "assets".into()], ..Default::default() };
+        let r = ok.validate(&[], d("2026-11-30"), "窗口").unwrap();
+        assert_eq!(r.declaration, Some(Declaration { on: d("2026-11-30"), by: "窗口".into(), none: vec![Section::Assets] }));
+        assert!(r.declared(Section::Incomes) && r.declared(Section::Assets) && !r.declared(Section::Expenses));
+    }
+}

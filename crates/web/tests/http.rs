@@ -249,6 +249,23 @@ async fn register_edit_and_move_through_the_api() {
     assert_eq!(fields, ["created", "added", "moved_out"]);
     let (_, b, _) = send(&w.app, c.get(&format!("/api/v1/households/{}", w.in_b))).await;
     assert!(b["members"].as_array().unwrap().iter().any(|m| m["name"] == "刘小红"));
+    // 申报 (issue 15): registered with an income, the household carries a declaration by its taker;
+    // a PUT of its records with assets declared "none" is a new one, and a case lists what is still missing.
+    let (_, h, _) = send(&w.app, c.get(&format!("/api/v1/households/{id}"))).await;
+    assert_eq!((h["declaration"]["by"].as_str(), h["declaration"]["none"].as_array().map(Vec::len)), (Some("县受理员"), Some(0)), "{h}");
+    let intake = json!({"kinds": ["dibao"], "received": [], "request": "申请"});
+    let (_, r, _) = send(&w.app, c.json("POST", &format!("/api/v1/households/{id}/intakes"), intake)).await;
+    let case = r["case_ids"][0].as_i64().unwrap();
+    let (_, v, _) = send(&w.app, c.get(&format!("/api/v1/cases/{case}"))).await;
+    assert_eq!(v["undeclared"], json!(["assets"]), "{v}");
+    let records = json!({"version": h["version"], "incomes": [{"member": h["members"][0]["id"], "kind": "wage", "month": "2026-10", "amount": 180000}],
+                         "declared_none": ["assets"]});
+    let (status, body, _) = send(&w.app, c.json("PUT", &format!("/api/v1/households/{id}/records"), records)).await;
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (_, h, _) = send(&w.app, c.get(&format!("/api/v1/households/{id}"))).await;
+    assert_eq!(h["declaration"]["none"], json!(["assets"]));
+    let (_, v, _) = send(&w.app, c.get(&format!("/api/v1/cases/{case}"))).await;
+    assert_eq!(v["undeclared"], json!([]));
 }
 
 #[tokio::test]

@@ -186,4 +186,26 @@ mod tests {
         let referral = [("version", "2"), ("action", "answer_referral"), ("answer", "已办")];
         assert_eq!(refused_fields(&referral), ["granted"]);
     }
+
+    /// Issue 15: a member's self-care count left at 请选择 is refused, not skipped (the survey would
+    /// otherwise say nothing about that member).
+    #[test]
+    fn every_members_self_care_is_chosen_in_the_survey() {
+        let survey = [
+            ("version", "2"),
+            ("action", "survey"),
+            ("co_investigator_id", "7"),
+            ("visited_on", "2026-11-20"),
+            ("declared_matches", "yes"),
+            ("self_care_11", "0"),
+            ("self_care_12", ""),
+        ];
+        assert_eq!(refused_fields(&survey), ["self_care"]);
+        let mut chosen = survey.to_vec();
+        chosen[6] = ("self_care_12", "3");
+        match step_from_form(&form(&chosen)) {
+            Ok((2, StepInput::Survey { self_care, .. })) => assert_eq!(self_care, [(11, 0), (12, 3)]),
+            other => panic!("{other:?}"),
+        }
+    }
 }

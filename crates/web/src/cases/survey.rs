@@ -18,12 +18,6 @@ use jiuzhu_store::Case;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// A photo on the survey page: the picture's id and its caption.
-pub(super) struct PhotoView {
-    id: i64,
-    caption: String,
-}
-
 #[derive(Template)]
 #[template(path = "survey.html")]
 pub(super) struct SurveyPage {
@@ -31,7 +25,7 @@ pub(super) struct SurveyPage {
     case: Case,
     members: Vec<(i64, String, u8)>,
     co_investigators: Vec<Choice>,
-    photos: Vec<PhotoView>,
+    photos: Vec<jiuzhu_store::PhotoInfo>,
     error: String,
     today: String,
     /// 申报 parts still missing, in the page's language.
@@ -52,7 +46,7 @@ pub(super) async fn survey_view(
         case: sheet.case.case,
         members: sheet.members,
         co_investigators: sheet.co_investigators.into_iter().map(|x| Choice { value: x.id.to_string(), label: x.display_name }).collect(),
-        photos: sheet.photos.into_iter().map(|p| PhotoView { id: p.id, caption: p.caption }).collect(),
+        photos: sheet.photos,
         error,
         today: state.clock.today().to_string(),
     })

@@ -330,6 +330,28 @@ fn amount(field: &str, s: &str) -> Result<Fen, FieldError> {
     if s.is_empty() { Err(required(field)) } else { Fen::parse_yuan(field, s) }
 }
 
+/// A line of the same amount over months (income, expenses): one (month, amount) per month, or
+/// nothing with the line's errors in `e`. `labels` names the kind and amount fields (zh, en, zh, en).
+fn monthly(
+    e: &mut LineErrors,
+    lang: PageLang,
+    labels: (&str, &str, &str, &str),
+    kind: &str,
+    from: &str,
+    until: &str,
+    amount_text: &str,
+) -> Vec<(NaiveDate, Fen)> {
+    let months = month_span(from, until).map_err(|(zh, en, x)| e.push(lang, zh, en, &x)).ok();
+    let fen = amount("amount", amount_text).map_err(|x| e.push(lang, labels.2, labels.3, &x)).ok();
+    if kind.is_empty() {
+        e.push(lang, labels.0, labels.1, &required("kind"));
+    }
+    match (months, fen) {
+        (Some(months), Some(fen)) if e.0.is_empty() => months.into_iter().map(|m| (m, fen)).collect(),
+        _ => Vec::new(),
+    }
+}
+
 /// The form as the registry's input, with each line's own errors put on the line; `origin[part]`
 /// maps each sent row back to its line (a line of several months is several rows).
 fn to_input(f: &mut DeclarationForm, lang: PageLang) -> (RecordsInput, [Vec<usize>; 4], bool) {
@@ -339,16 +361,10 @@ fn to_input(f: &mut DeclarationForm, lang: PageLang) -> (RecordsInput, [Vec<usiz
     let member = |s: &str| s.parse::<i64>().ok();
     for (i, l) in f.incomes.iter_mut().enumerate() {
         let mut e = LineErrors::default();
-        let months = month_span(&l.from, &l.until).map_err(|(zh, en, x)| e.push(lang, zh, en, &x)).ok();
-        let fen = amount("amount", &l.amount).map_err(|x| e.push(lang, "月收入（元）", "monthly amount (yuan)", &x)).ok();
-        if l.kind.is_empty() {
-            e.push(lang, "收入类别", "kind of income", &required("kind"));
-        }
-        if let (Some(months), Some(fen), true) = (months, fen, e.0.is_empty()) {
-            for m in months {
-                input.incomes.push(IncomeInput { member: member(&l.member), kind: l.kind.clone(), month: month(m), amount: fen.0 });
-                origin[0].push(i);
-            }
+        let kind = ("收入类别", "kind of income", "月收入（元）", "monthly amount (yuan)");
+        for (m, fen) in monthly(&mut e, lang, kind, &l.kind, &l.from, &l.until, &l.amount) {
+            input.incomes.push(IncomeInput { member: member(&l.member), kind: l.kind.clone(), month: month(m), amount: fen.0 });
+            origin[0].push(i);
         }
         bad |= !e.0.is_empty();
         l.error = e.text();
@@ -375,21 +391,10 @@ fn to_input(f: &mut DeclarationForm, lang: PageLang) -> (RecordsInput, [Vec<usiz
     }
     for (i, l) in f.expenses.iter_mut().enumerate() {
         let mut e = LineErrors::default();
-        let months = month_span(&l.from, &l.until).map_err(|(zh, en, x)| e.push(lang, zh, en, &x)).ok();
-        let fen = amount("amount", &l.amount).map_err(|x| e.push(lang, "每月金额（元）", "monthly amount (yuan)", &x)).ok();
-        if l.kind.is_empty() {
-            e.push(lang, "支出类别", "kind of expense", &required("kind"));
-        }
-        if let (Some(months), Some(fen), true) = (months, fen, e.0.is_empty()) {
-            for m in months {
-                input.expenses.push(ExpenseInput {
-                    kind: l.kind.clone(),
-                    month: month(m),
-                    amount: fen.0,
-                    description: l.description.clone(),
-                });
-                origin[2].push(i);
-            }
+        let kind = ("支出类别", "kind of expense", "每月金额（元）", "monthly amount (yuan)");
+        for (m, fen) in monthly(&mut e, lang, kind, &l.kind, &l.from, &l.until, &l.amount) {
+            input.expenses.push(ExpenseInput { kind: l.kind.clone(), month: month(m), amount: fen.0, description: l.description.clone() });
+            origin[2].push(i);
         }
         bad |= !e.0.is_empty();
         l.error = e.text();
@@ -467,30 +472,14 @@ fn place_errors(f: &mut DeclarationForm, origin: &[Vec<usize>; 4], v: &Validatio
             Some((p, slot(p, n)?, field))
         });
         match line {
-            Some((0, i, field)) => add(&mut f.incomes[i].error, field_words(field, lang)),
-            Some((1, i, field)) => add(&mut f.assets[i].error, field_words(field, lang)),
-            Some((2, i, field)) => add(&mut f.expenses[i].error, field_words(field, lang)),
-            Some((_, i, field)) => add(&mut f.supporters[i].error, field_words(field, lang)),
+            Some((0, i, field)) => add(&mut f.incomes[i].error, crate::frame::field_label(field, lang)),
+            Some((1, i, field)) => add(&mut f.assets[i].error, crate::frame::field_label(field, lang)),
+            Some((2, i, field)) => add(&mut f.expenses[i].error, crate::frame::field_label(field, lang)),
+            Some((_, i, field)) => add(&mut f.supporters[i].error, crate::frame::field_label(field, lang)),
             None => top.push(msg),
         }
     }
     top
-}
-
-fn field_words(field: &str, lang: PageLang) -> &'static str {
-    let (zh, en) = match field {
-        "member" => ("成员", "member"),
-        "kind" => ("类别", "kind"),
-        "month" => ("月份", "month"),
-        "amount" => ("金额", "amount"),
-        "value" => ("价值", "value"),
-        "name" => ("姓名", "name"),
-        "birth_date" => ("出生日期", "date of birth"),
-        "status" => ("救助状态", "status"),
-        "annual_income_per_capita" => ("家庭年人均收入", "income per head"),
-        _ => ("填写内容", "entry"),
-    };
-    if lang.is_en() { en } else { zh }
 }
 
 /// One part's state for the page: declared with lines, declared empty, or not declared.
@@ -525,16 +514,23 @@ struct DeclarationPage {
     blank_supporters: Vec<SupporterLine>,
 }
 
-fn parts() -> Vec<PartStatus> {
+fn parts(lang: PageLang) -> Vec<PartStatus> {
     Section::ALL
         .iter()
         .map(|p| {
             let by: Vec<&str> = jiuzhu_domain::casework::AssistanceKind::ALL
                 .iter()
                 .filter(|k| k.declarations_needed().contains(p))
-                .map(|k| k.zh())
+                .map(|k| lang.t(k.zh(), k.en()))
                 .collect();
-            PartStatus { code: p.as_str(), zh: p.zh(), en: p.en(), none_zh: p.none_zh(), none_en: p.none_en(), needed_by: by.join("、") }
+            PartStatus {
+                code: p.as_str(),
+                zh: p.zh(),
+                en: p.en(),
+                none_zh: p.none_zh(),
+                none_en: p.none_en(),
+                needed_by: by.join(lang.t("、", ", ")),
+            }
         })
         .collect()
 }
@@ -556,7 +552,6 @@ async fn page(
             }))
             .collect();
     let choose = lang.t("请选择", "choose");
-    let blank = |n: usize| n.max(BLANK_LINES);
     render(DeclarationPage {
         c: Chrome::new(state, session, lang, &format!("/households/{}/declaration", h.id)).await,
         id: h.id,
@@ -571,13 +566,13 @@ async fn page(
             "",
             Some(choose),
         ),
-        parts: parts(),
+        parts: parts(lang),
         flags: SUPPORTER_FLAGS.to_vec(),
         taken: h.records.declaration.clone(),
-        blank_incomes: vec![IncomeLine::default(); blank(0)],
-        blank_assets: vec![AssetLine::default(); blank(0)],
-        blank_expenses: vec![ExpenseLine::default(); blank(0)],
-        blank_supporters: vec![SupporterLine::default(); blank(0)],
+        blank_incomes: vec![IncomeLine::default(); BLANK_LINES],
+        blank_assets: vec![AssetLine::default(); BLANK_LINES],
+        blank_expenses: vec![ExpenseLine::default(); BLANK_LINES],
+        blank_supporters: vec![SupporterLine::default(); BLANK_LINES],
         members,
         f,
         top_errors: top,

@@ -165,7 +165,8 @@ describe('casework in a real browser: four roles, a referral, a feedback slip', 
   });
 
   step('5. the casework tick ends the 7-day notice (run as of 8 days on)', async () => {
-    const today = new Date().toISOString().slice(0, 10);
+    // The server's day is Beijing's (UTC+8), not this machine's UTC date.
+    const today = new Date(Date.now() + 8 * 3600_000).toISOString().slice(0, 10);
     const out = JSON.parse(demo.cli('casework', 'tick', '--date', addDays(today, 8)).trim().split('\n').pop());
     assert.ok(out.publicity_ended >= 1, `the tick ended the notice: ${JSON.stringify(out)}`);
   });

@@ -105,7 +105,8 @@ async fn a_county_clerk_imports_a_file_whole_once_and_bad_files_not_at_all() {
 #[tokio::test]
 async fn monitoring_pools_show_in_scope_with_reasons_and_a_visit_moves_the_next_one() {
     let w = spawn_app().await;
-    let today = chrono::Local::now().date_naive();
+    // The server's day is Beijing's (at 00:30 Beijing the machine's UTC date is still yesterday).
+    let today = jiuzhu_domain::clock::beijing_date(chrono::Utc::now());
     let entry = |h: i64, region: &str, pool| MonitoringEntry {
         household_id: h,
         region: RegionCode::parse(region).unwrap(),
@@ -158,7 +159,8 @@ fn notice(location: &str) -> String {
 #[tokio::test]
 async fn a_clerk_refers_a_household_found_by_its_medical_bills_to_the_medical_security_liaison() {
     let w = spawn_app().await;
-    let today = chrono::Local::now().date_naive();
+    // The server's day is Beijing's (at 00:30 Beijing the machine's UTC date is still yesterday).
+    let today = jiuzhu_domain::clock::beijing_date(chrono::Utc::now());
     let entry = |h: i64, region: &str| MonitoringEntry {
         household_id: h,
         region: RegionCode::parse(region).unwrap(),

@@ -123,6 +123,8 @@ pub enum Guarded {
     BulkDecision,
     /// 账号与角色变更
     AccountChange,
+    /// 发放清册审批、银行报盘文件下载 (money leaves on this)
+    Payroll,
 }
 
 /// How long a typed password covers the guarded operations that follow.

@@ -20,6 +20,9 @@ pub enum Role {
     TownReviewer,
     /// 县级审批
     CountyApprover,
+    /// 资金管理员: runs the month's payrolls, clears blocked lines, exports bank files and
+    /// imports the bank's answers (county-scoped).
+    FinanceOfficer,
     /// 部门联络员 (医保, 教育, 住建 …)
     DepartmentLiaison,
     /// 审计/纪检
@@ -73,15 +76,24 @@ pub enum Permission {
     ReadMonitoring,
     /// Import department data files (导入部门数据), county-wide accounts only.
     ImportFeeds,
+    /// Read payrolls and a household's payments in scope (发放清册).
+    ReadPayments,
+    /// Generate payrolls, clear blocked lines, export bank files, reconcile, set budgets (资金管理).
+    ManagePayments,
+    /// Review a payroll (乡镇审核 of the list).
+    ReviewPayroll,
+    /// Approve or reject a payroll (县级审批), never one the same account generated or reviewed.
+    ApprovePayroll,
 }
 
 impl Role {
-    pub const ALL: [Role; 11] = [
+    pub const ALL: [Role; 12] = [
         Role::WindowClerk,
         Role::VillageAssistant,
         Role::Investigator,
         Role::TownReviewer,
         Role::CountyApprover,
+        Role::FinanceOfficer,
         Role::DepartmentLiaison,
         Role::Auditor,
         Role::Leader,
@@ -97,6 +109,7 @@ impl Role {
             Role::Investigator => "investigator",
             Role::TownReviewer => "town_reviewer",
             Role::CountyApprover => "county_approver",
+            Role::FinanceOfficer => "finance_officer",
             Role::DepartmentLiaison => "department_liaison",
             Role::Auditor => "auditor",
             Role::Leader => "leader",
@@ -124,6 +137,7 @@ impl Role {
             Role::Investigator => "入户调查员",
             Role::TownReviewer => "乡镇审核员",
             Role::CountyApprover => "县级审批员",
+            Role::FinanceOfficer => "资金管理员",
             Role::DepartmentLiaison => "部门联络员",
             Role::Auditor => "审计/纪检人员",
             Role::Leader => "领导",
@@ -140,6 +154,7 @@ impl Role {
             Role::Investigator => "Investigator",
             Role::TownReviewer => "Town reviewer",
             Role::CountyApprover => "County approver",
+            Role::FinanceOfficer => "Finance officer",
             Role::DepartmentLiaison => "Department liaison",
             Role::Auditor => "Auditor",
             Role::Leader => "Leader",
@@ -176,6 +191,10 @@ impl Role {
             ManageRoles => matches!(self, SecurityAdmin),
             ReadMonitoring => matches!(self, WindowClerk | VillageAssistant | TownReviewer | CountyApprover),
             ImportFeeds => matches!(self, WindowClerk | CountyApprover),
+            ReadPayments => matches!(self, FinanceOfficer | TownReviewer | CountyApprover | Auditor),
+            ManagePayments => matches!(self, FinanceOfficer),
+            ReviewPayroll => matches!(self, TownReviewer | FinanceOfficer),
+            ApprovePayroll => matches!(self, CountyApprover),
         }
     }
 }

@@ -16,6 +16,7 @@ pub mod household;
 pub mod id_number;
 pub mod mask;
 pub mod money;
+pub mod payment;
 pub mod phone;
 pub mod region;
 pub mod text;

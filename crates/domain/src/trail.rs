@@ -158,10 +158,12 @@ pub enum ObjectKind {
     Account,
     FeedImport,
     Session,
+    /// 发放清册
+    Payroll,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 10] = [
+    pub const ALL: [ObjectKind; 11] = [
         ObjectKind::Household,
         ObjectKind::Case,
         ObjectKind::Benefit,
@@ -172,6 +174,7 @@ impl ObjectKind {
         ObjectKind::Account,
         ObjectKind::FeedImport,
         ObjectKind::Session,
+        ObjectKind::Payroll,
     ];
 
     pub fn parse(s: &str) -> Option<ObjectKind> {
@@ -191,6 +194,7 @@ impl ObjectKind {
             ObjectKind::Account => "账号",
             ObjectKind::FeedImport => "部门数据导入",
             ObjectKind::Session => "登录会话",
+            ObjectKind::Payroll => "发放清册",
         }
     }
 
@@ -206,6 +210,7 @@ impl ObjectKind {
             ObjectKind::Account => "account",
             ObjectKind::FeedImport => "feed_import",
             ObjectKind::Session => "session",
+            ObjectKind::Payroll => "payroll",
         }
     }
 }

@@ -91,12 +91,39 @@ pub const FEED_ROW_KEY: EncryptedColumn = EncryptedColumn {
 /// The blind index's domain for department rows' natural keys.
 pub const FEED_ROW_INDEX: &str = "feed_row";
 
+/// A payment line's payee ID number, frozen with the payroll (it goes only into the bank file).
+pub const PAYMENT_PAYEE_ID: EncryptedColumn = EncryptedColumn {
+    table: "payment_lines",
+    column: "payee_id_enc",
+    context: "payment_lines.payee_id",
+    legacy_plaintext: None,
+    index: None,
+};
+
+/// A payment line's bank account, frozen with the payroll.
+pub const PAYMENT_ACCOUNT: EncryptedColumn = EncryptedColumn {
+    table: "payment_lines",
+    column: "account_enc",
+    context: "payment_lines.account",
+    legacy_plaintext: None,
+    index: None,
+};
+
 /// Every encrypted column, grouped by table.
-pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] =
-    &[PERSON_ID_NUMBER, PERSON_DISABILITY_CERTIFICATE, HOUSEHOLD_BANK_ACCOUNT, FEED_DETAIL, FEED_ID_NUMBER, FEED_ROW_KEY];
+pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
+    PERSON_ID_NUMBER,
+    PERSON_DISABILITY_CERTIFICATE,
+    HOUSEHOLD_BANK_ACCOUNT,
+    FEED_DETAIL,
+    FEED_ID_NUMBER,
+    FEED_ROW_KEY,
+    PAYMENT_PAYEE_ID,
+    PAYMENT_ACCOUNT,
+];
 
 /// Columns holding the id of the audit key that sealed the row (`table`, `column`).
-pub const AUDIT_KEY_COLUMNS: &[(&str, &str)] = &[("audit_log", "key_id"), ("audit_head", "key_id"), ("audit_checkpoints", "key_id")];
+pub const AUDIT_KEY_COLUMNS: &[(&str, &str)] =
+    &[("audit_log", "key_id"), ("audit_head", "key_id"), ("audit_checkpoints", "key_id"), ("ledger_postings", "key_id")];
 
 /// BLOB columns that hold nothing secret (`table`, `column`, why).
 pub const NOT_SECRET: &[(&str, &str, &str)] = &[
@@ -105,6 +132,7 @@ pub const NOT_SECRET: &[(&str, &str, &str)] = &[
     ("audit_head", "seal", "HMAC-SM3 seal of the head"),
     ("audit_checkpoints", "entry_seal", "copy of an entry's seal"),
     ("audit_checkpoints", "seal", "HMAC-SM3 seal of a checkpoint"),
+    ("ledger_postings", "seal", "HMAC-SM3 seal of the fund ledger's chain (audit key)"),
     ("case_photos", "bytes", "survey photos (not encrypted at rest: images, not identifiers; see docs/security.md)"),
     ("health_probe", "pad", "padding written by /healthz"),
     ("_sqlx_migrations", "checksum", "SHA-384 of each migration's SQL (sqlx)"),

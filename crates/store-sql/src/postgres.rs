@@ -62,6 +62,12 @@ async fn lock_audit_chain(conn: &mut Conn) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Serialises appends to the fund ledger's chain (released at commit).
+async fn lock_ledger(conn: &mut Conn) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(7431000002)").execute(conn).await?;
+    Ok(())
+}
+
 /// Serialises one account's counted requests (exports per day): the account's row, locked to
 /// the end of the transaction.
 async fn lock_account(conn: &mut Conn, account_id: i64) -> sqlx::Result<()> {

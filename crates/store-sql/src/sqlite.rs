@@ -91,6 +91,11 @@ async fn lock_audit_chain(_conn: &mut Conn) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// The fund ledger's chain: `BEGIN IMMEDIATE` already holds the write lock.
+async fn lock_ledger(_conn: &mut Conn) -> sqlx::Result<()> {
+    Ok(())
+}
+
 async fn column_exists(pool: &sqlx::Pool<Db>, table: &str, column: &str) -> sqlx::Result<bool> {
     let n: i64 =
         sqlx::query_scalar("SELECT COUNT(*) FROM pragma_table_info($1) WHERE name = $2").bind(table).bind(column).fetch_one(pool).await?;

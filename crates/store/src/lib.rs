@@ -14,6 +14,7 @@
 //! | [`ExportStore`] | 名册导出: requests, approvals, the roster |
 //! | [`FeedStore`] | 部门数据 and the 监测预警 pools |
 //! | [`MaintenanceStore`] | ping, planner statistics, key rotation |
+//! | [`PaymentStore`] | 资金发放: payrolls, bank returns, the fund ledger |
 //!
 //! [`Store`] is all of them; a backend implements each trait and gets [`Store`] for free.
 //! Backends (`jiuzhu-store-sql`: SQLite embedded, PostgreSQL for production) must pass the
@@ -29,6 +30,7 @@ mod exports;
 mod feeds;
 mod households;
 mod maintenance;
+mod payments;
 mod regions;
 
 pub use accounts::*;
@@ -41,6 +43,7 @@ pub use exports::*;
 pub use feeds::*;
 pub use households::*;
 pub use maintenance::*;
+pub use payments::*;
 pub use regions::*;
 
 /// Any error a backend passes on, kept as the cause.
@@ -90,6 +93,7 @@ pub trait Store:
     + ExportStore
     + FeedStore
     + MaintenanceStore
+    + PaymentStore
     + 'static
 {
 }
@@ -106,6 +110,7 @@ impl<T> Store for T where
         + ExportStore
         + FeedStore
         + MaintenanceStore
+        + PaymentStore
         + 'static
 {
 }

@@ -16,11 +16,12 @@ mod households;
 mod identifiers;
 mod maintenance;
 mod members;
+mod payments;
 mod regions;
 
 pub(super) use identifiers::{check_keys, upgrade_identifiers};
 
-use super::{BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain};
+use super::{BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_ledger};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_crypto::Keyring;

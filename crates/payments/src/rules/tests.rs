@@ -1,0 +1,182 @@
+use super::*;
+use jiuzhu_domain::RegionCode;
+use jiuzhu_domain::casework::AssistanceKind;
+use jiuzhu_store::FailedLine;
+
+fn d(y: i32, m: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, 1).unwrap()
+}
+
+const CARD: &str = "6228480000000000018";
+const OTHER_CARD: &str = "6228480000000000026";
+
+fn source() -> PayrollSource {
+    PayrollSource {
+        benefit_id: 7,
+        benefit_version: 2,
+        household_id: 42,
+        region: RegionCode::parse("620102001001").unwrap(),
+        kind: AssistanceKind::Dibao,
+        status: BenefitStatus::Active,
+        monthly_amount: Fen(81_000),
+        one_off_amount: Fen::ZERO,
+        since_month: d(2027, 1),
+        until_month: None,
+        payee_name: "张三".into(),
+        payee_id_number: "620102195001011234".into(),
+        bank: Some("农村信用社".into()),
+        account: Some(CARD.into()),
+        members: 2,
+        payee_died_on: None,
+        previous_account: Some(CARD.into()),
+        arrears_from: d(2027, 1),
+        covered_months: vec![],
+        failed: vec![],
+    }
+}
+
+fn kinds(lines: &[NewLine]) -> Vec<(NaiveDate, LineKind, i64, Option<BlockReason>)> {
+    lines.iter().map(|l| (l.benefit_month, l.kind, l.amount.0, l.block)).collect()
+}
+
+#[test]
+fn a_monthly_benefit_owes_this_month_and_every_uncovered_month_before() {
+    let s = Settings::default();
+    let mut src = source();
+    src.covered_months = vec![d(2027, 1)];
+    // March's payroll: January paid, February never paid (a late decision) → arrears.
+    let lines = lines_for(Programme::Dibao, d(2027, 3), &s, &src);
+    assert_eq!(kinds(&lines), vec![(d(2027, 2), LineKind::Arrears, 81_000, None), (d(2027, 3), LineKind::Regular, 81_000, None)]);
+    assert_eq!(lines[0].rule_version, "benefit 7 v2");
+    // Everything covered: only this month.
+    src.covered_months = vec![d(2027, 1), d(2027, 2)];
+    assert_eq!(lines_for(Programme::Dibao, d(2027, 3), &s, &src).len(), 1);
+}
+
+#[test]
+fn arrears_never_reach_before_the_first_month_paid_here() {
+    let mut src = source();
+    src.since_month = d(2019, 5);
+    src.arrears_from = d(2027, 3);
+    assert_eq!(months_owed(Programme::Dibao, d(2027, 3), &src), vec![d(2027, 3)]);
+}
+
+#[test]
+fn the_benefit_ends_and_the_death_month_is_the_last_owed() {
+    let mut src = source();
+    src.until_month = Some(d(2027, 2));
+    src.status = BenefitStatus::Ended;
+    assert_eq!(months_owed(Programme::Dibao, d(2027, 4), &src), vec![d(2027, 1), d(2027, 2)]);
+    // Ended without a last month: nothing is owed.
+    src.until_month = None;
+    assert!(months_owed(Programme::Dibao, d(2027, 4), &src).is_empty());
+    // Died on 15 February: January and February are owed (and stopped: the payee is dead), March is not.
+    let mut src = source();
+    src.payee_died_on = NaiveDate::from_ymd_opt(2027, 2, 15);
+    let lines = lines_for(Programme::Dibao, d(2027, 3), &Settings::default(), &src);
+    assert_eq!(lines.iter().map(|l| l.benefit_month).collect::<Vec<_>>(), vec![d(2027, 1), d(2027, 2)]);
+    assert!(lines.iter().all(|l| l.block == Some(BlockReason::Dead)));
+}
+
+#[test]
+fn a_one_off_is_owed_once_in_its_month() {
+    let mut src = source();
+    src.kind = AssistanceKind::Temporary;
+    src.monthly_amount = Fen::ZERO;
+    src.one_off_amount = Fen(300_000);
+    src.since_month = d(2027, 2);
+    let lines = lines_for(Programme::Temporary, d(2027, 3), &Settings::default(), &src);
+    assert_eq!(kinds(&lines), vec![(d(2027, 2), LineKind::OneOff, 300_000, None)]);
+    src.covered_months = vec![d(2027, 2)];
+    assert!(lines_for(Programme::Temporary, d(2027, 3), &Settings::default(), &src).is_empty());
+    // Not yet due.
+    src.covered_months.clear();
+    assert!(lines_for(Programme::Temporary, d(2027, 1), &Settings::default(), &src).is_empty());
+}
+
+#[test]
+fn checks_stop_lines_with_a_reason_in_the_officers_order() {
+    let s = Settings::default();
+    let month = d(2027, 1);
+    let table: Vec<(&str, Box<dyn Fn(&mut PayrollSource)>, Option<BlockReason>)> = vec![
+        ("clean", Box::new(|_| {}), None),
+        ("no account", Box::new(|x| x.account = None), Some(BlockReason::NoAccount)),
+        ("no payee", Box::new(|x| x.payee_name = " ".into()), Some(BlockReason::NoAccount)),
+        ("check digit", Box::new(|x| x.account = Some("6228480000000000017".into())), Some(BlockReason::InvalidAccount)),
+        ("changed", Box::new(|x| x.previous_account = Some(OTHER_CARD.into())), Some(BlockReason::AccountChanged)),
+        ("first payment", Box::new(|x| x.previous_account = None), None),
+        ("exactly the maximum", Box::new(|x| x.monthly_amount = Fen::yuan(10_000)), None),
+        ("one fen below", Box::new(|x| x.monthly_amount = Fen(Fen::yuan(10_000).0 - 1)), None),
+        ("one fen over", Box::new(|x| x.monthly_amount = Fen(Fen::yuan(10_000).0 + 1)), Some(BlockReason::OverMaximum)),
+        (
+            "dead first",
+            Box::new(|x| {
+                x.account = None;
+                x.payee_died_on = NaiveDate::from_ymd_opt(2026, 12, 31);
+            }),
+            None,
+        ),
+    ];
+    for (name, change, want) in table {
+        let mut src = source();
+        change(&mut src);
+        let lines = lines_for(Programme::Dibao, month, &s, &src);
+        if name == "dead first" {
+            // Died before the month: nothing owed at all.
+            assert!(lines.is_empty(), "{name}");
+            continue;
+        }
+        assert_eq!(lines.len(), 1, "{name}");
+        assert_eq!(lines[0].block, want, "{name}");
+    }
+}
+
+#[test]
+fn a_returned_line_is_sent_again_only_to_a_corrected_account() {
+    let mut src = source();
+    src.covered_months = vec![d(2027, 1)];
+    src.failed = vec![FailedLine { id: 900, benefit_month: d(2027, 1), amount: Fen(81_000), account: Some(CARD.into()) }];
+    // The account is still the one that failed: nothing re-issued.
+    let lines = lines_for(Programme::Dibao, d(2027, 2), &Settings::default(), &src);
+    assert_eq!(kinds(&lines), vec![(d(2027, 2), LineKind::Regular, 81_000, None)]);
+    // Corrected: the February line asks to confirm the change, the re-issue names the line and is not stopped by it.
+    src.account = Some(OTHER_CARD.into());
+    let lines = lines_for(Programme::Dibao, d(2027, 2), &Settings::default(), &src);
+    assert_eq!(
+        kinds(&lines),
+        vec![(d(2027, 2), LineKind::Regular, 81_000, Some(BlockReason::AccountChanged)), (d(2027, 1), LineKind::Reissue, 81_000, None)]
+    );
+    assert_eq!(lines[1].origin_line, Some(900));
+}
+
+#[test]
+fn the_same_id_or_account_on_two_households_stops_the_second() {
+    let s = Settings::default();
+    let a = lines_for(Programme::Dibao, d(2027, 1), &s, &source());
+    let mut other = source();
+    other.household_id = 43;
+    other.payee_id_number = "620102195001015678".into();
+    let b = lines_for(Programme::Dibao, d(2027, 1), &s, &other);
+    let mut third = source();
+    third.household_id = 44;
+    third.account = Some(OTHER_CARD.into());
+    third.previous_account = None;
+    let c = lines_for(Programme::Dibao, d(2027, 1), &s, &third);
+    let mut dup = Duplicates::default();
+    let out = dup.apply(a.into_iter().chain(b).chain(c).collect());
+    assert_eq!(
+        out.iter().map(|l| l.block).collect::<Vec<_>>(),
+        vec![None, Some(BlockReason::DuplicateAccount), Some(BlockReason::DuplicateId)]
+    );
+    assert!(out[1].note.contains("#42"));
+    // A household's own arrears and regular lines share its account: no duplicate.
+    let mut src = source();
+    src.arrears_from = d(2026, 12);
+    src.since_month = d(2026, 12);
+    let mut dup = Duplicates::default();
+    let own = dup.apply(lines_for(Programme::Dibao, d(2027, 1), &s, &src));
+    assert_eq!(own.len(), 2);
+    assert!(own.iter().all(|l| l.block.is_none()));
+    // The same key twice (two overlapping benefits) is paid once.
+    assert!(dup.apply(lines_for(Programme::Dibao, d(2027, 1), &s, &src)).is_empty());
+}

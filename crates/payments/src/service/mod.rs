@@ -1,0 +1,252 @@
+//! The payments service: the only door to payrolls. Every method checks the role and the region
+//! scope, records what it read or refused on the user's trail, and does its writing in one
+//! store transaction. `None` as the user is the command line acting as the system (the
+//! operator at the server, with the database and key files).
+//!
+//! - [`generate`]: the month's payrolls from the benefits in force;
+//! - [`decide`]: clearing blocked lines, review, approval (maker ≠ checker, the password again),
+//!   rejection, cancellation;
+//! - [`bank`]: the bank file written and read back, the bank's return file applied.
+
+mod bank;
+mod decide;
+mod generate;
+
+pub use bank::{ExportReport, ReturnFile};
+
+use crate::bankfile::BankFileError;
+use crate::rules::Settings;
+use jiuzhu_accounts::{AccountError, Accounts};
+use jiuzhu_domain::payment::{IllegalTransition, LineState};
+use jiuzhu_domain::{Actor, Clock, Denial, FieldError, ObjectKind, Permission, RegionCode, User, ValidationErrors};
+use jiuzhu_store::*;
+use std::sync::Arc;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PaymentError {
+    /// The role may not do this at all.
+    #[error("forbidden")]
+    Forbidden,
+    /// Does not exist, or lies outside the user's scope (not told apart).
+    #[error("not found")]
+    NotFound,
+    #[error("invalid input: {0}")]
+    Invalid(ValidationErrors),
+    /// The payroll's state does not allow it.
+    #[error(transparent)]
+    State(#[from] IllegalTransition),
+    /// Maker ≠ checker: the same account generated or reviewed it.
+    #[error("the same account cannot check its own payroll")]
+    SameAccount,
+    /// Blocked lines must be released or cancelled before approval.
+    #[error("{0} blocked lines must be cleared first")]
+    Blocked(i64),
+    /// The funds do not have the money for the payroll (refused whole).
+    #[error("the funds' remaining budget is less than the payroll")]
+    Budget,
+    /// A line already generated with another amount (never overwritten).
+    #[error("a line of this payroll already exists with another amount")]
+    AmountMismatch,
+    /// Someone else changed the payroll first.
+    #[error("the payroll was changed by someone else")]
+    Changed,
+    #[error(transparent)]
+    BankFile(#[from] BankFileError),
+    #[error("file: {0}")]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Store(StoreError),
+}
+
+impl From<StoreError> for PaymentError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound => PaymentError::NotFound,
+            StoreError::VersionMismatch { .. } => PaymentError::Changed,
+            StoreError::Conflict { constraint } if constraint == "fund_budget" => PaymentError::Budget,
+            StoreError::Conflict { constraint } if constraint == "payment_lines_amount" => PaymentError::AmountMismatch,
+            StoreError::Conflict { constraint } if constraint.starts_with("payroll") || constraint.starts_with("payment_line") => {
+                PaymentError::Changed
+            }
+            e => PaymentError::Store(e),
+        }
+    }
+}
+
+impl From<AccountError> for PaymentError {
+    fn from(e: AccountError) -> Self {
+        match e {
+            AccountError::Forbidden => PaymentError::Forbidden,
+            AccountError::NotFound => PaymentError::NotFound,
+            AccountError::Invalid(v) => PaymentError::Invalid(v),
+            AccountError::Store(e) => e.into(),
+        }
+    }
+}
+
+impl From<FieldError> for PaymentError {
+    fn from(e: FieldError) -> Self {
+        PaymentError::Invalid(e.into())
+    }
+}
+
+pub type Result<T> = std::result::Result<T, PaymentError>;
+
+/// The command line's actor.
+pub fn system_actor() -> Actor {
+    Actor { account_id: None, username: "system（命令行）".into() }
+}
+
+/// A payroll as its page shows it: the sums, the lines waiting for the officer, the bank's
+/// exceptions.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct PayrollView {
+    pub payroll: Payroll,
+    pub totals: PayrollTotals,
+    /// Blocked lines (in the user's scope), the first 500.
+    pub blocked_lines: Vec<PaymentLine>,
+    /// Failed lines (in the user's scope), the first 500.
+    pub failed_lines: Vec<PaymentLine>,
+    pub exceptions: Vec<ReturnException>,
+}
+
+pub struct Payments {
+    store: Arc<dyn PaymentStore>,
+    accounts: Accounts,
+    clock: Arc<dyn Clock>,
+    settings: Settings,
+}
+
+impl Payments {
+    pub fn new(store: Arc<dyn PaymentStore>, accounts: Accounts, clock: Arc<dyn Clock>) -> Payments {
+        Payments { store, accounts, clock, settings: Settings::default() }
+    }
+
+    pub fn with_settings(mut self, settings: Settings) -> Payments {
+        self.settings = settings;
+        self
+    }
+
+    /// The role check, recorded when refused.
+    fn require(&self, user: &User, p: Permission) -> Result<()> {
+        if user.can(p) {
+            Ok(())
+        } else {
+            user.trail.refuse(Denial::Role);
+            Err(PaymentError::Forbidden)
+        }
+    }
+
+    /// The payroll if the user may see it: its county holds the user's scope or lies in it.
+    async fn payroll_for(&self, user: Option<&User>, id: i64) -> Result<Payroll> {
+        if let Some(u) = user {
+            u.trail.object(ObjectKind::Payroll, id);
+        }
+        let Some(p) = self.store.payroll(id).await? else {
+            if let Some(u) = user {
+                u.trail.refuse(Denial::NotFound);
+            }
+            return Err(PaymentError::NotFound);
+        };
+        if let Some(u) = user
+            && !overlaps(&u.scope.0, &p.region)
+        {
+            u.trail.refuse(Denial::OutOfScope);
+            return Err(PaymentError::NotFound);
+        }
+        Ok(p)
+    }
+
+    /// Payrolls in the user's scope (of a month, when given).
+    pub async fn list(&self, user: &User, month: Option<chrono::NaiveDate>) -> Result<Vec<Payroll>> {
+        self.require(user, Permission::ReadPayments)?;
+        Ok(self.store.payrolls(&user.scope.0, month).await?)
+    }
+
+    /// One payroll with its sums and the lines an officer acts on (identifiers stay in the store
+    /// output; pages mask them).
+    pub async fn show(&self, user: &User, id: i64) -> Result<PayrollView> {
+        self.require(user, Permission::ReadPayments)?;
+        let payroll = self.payroll_for(Some(user), id).await?;
+        let within = narrower(&user.scope.0, &payroll.region);
+        let blocked_lines = self.store.payroll_lines(id, &within, Some(LineState::Blocked), 0, 500).await?;
+        let failed_lines = self.store.payroll_lines(id, &within, Some(LineState::Failed), 0, 500).await?;
+        let mut totals = self.store.payroll_totals(id).await?;
+        totals.by_town.retain(|(town, _, _)| town.starts_with(within.as_str()) || within.as_str().starts_with(town.as_str()));
+        for l in blocked_lines.iter().chain(&failed_lines) {
+            user.trail.household(l.household_id);
+        }
+        let exceptions = self.store.return_exceptions(id).await?;
+        Ok(PayrollView { payroll, totals, blocked_lines, failed_lines, exceptions })
+    }
+
+    /// A payroll's lines in the user's scope (the list behind the Excel copy).
+    pub async fn lines(&self, user: &User, id: i64, state: Option<LineState>, after_id: i64, limit: i64) -> Result<Vec<PaymentLine>> {
+        self.require(user, Permission::ReadPayments)?;
+        let payroll = self.payroll_for(Some(user), id).await?;
+        let lines = self.store.payroll_lines(id, &narrower(&user.scope.0, &payroll.region), state, after_id, limit.clamp(1, 5000)).await?;
+        user.trail.detail(format!("rows={}", lines.len()));
+        Ok(lines)
+    }
+
+    /// A household's payments, newest first (its page's 发放记录), in the user's scope.
+    pub async fn household_payments(&self, user: &User, household_id: i64) -> Result<Vec<PaymentLine>> {
+        if !user.can(Permission::ReadHousehold) && !user.can(Permission::ReadPayments) {
+            user.trail.refuse(Denial::Role);
+            return Err(PaymentError::Forbidden);
+        }
+        user.trail.household(household_id);
+        let lines = self.store.household_payments(household_id).await?;
+        if lines.iter().any(|l| !user.scope.contains(&l.region)) {
+            user.trail.refuse(Denial::OutOfScope);
+            return Err(PaymentError::NotFound);
+        }
+        Ok(lines)
+    }
+
+    pub async fn balances(&self, user: Option<&User>, year: Option<i32>) -> Result<Vec<FundBalance>> {
+        if let Some(u) = user {
+            self.require(u, Permission::ReadPayments)?;
+        }
+        Ok(self.store.fund_balances(year).await?)
+    }
+
+    /// Adds a fund's budget for a programme and year.
+    pub async fn add_budget(
+        &self,
+        user: Option<&User>,
+        fund: jiuzhu_domain::payment::FundSource,
+        programme: jiuzhu_domain::payment::Programme,
+        year: i32,
+        amount: jiuzhu_domain::Fen,
+        memo: &str,
+    ) -> Result<()> {
+        if let Some(u) = user {
+            self.require(u, Permission::ManagePayments)?;
+        }
+        if amount.0 <= 0 {
+            return Err(FieldError::new("amount", "money.positive", "预算金额应大于 0", "the budget must be more than 0").into());
+        }
+        if memo.trim().is_empty() {
+            return Err(FieldError::new("memo", "required", "请填写预算依据（文号）", "give the budget's basis (document number)").into());
+        }
+        let by = user.map(User::actor).unwrap_or_else(system_actor);
+        Ok(self.store.add_budget(fund, programme, year, amount, memo.trim(), &by).await?)
+    }
+
+    /// `ledger verify`.
+    pub async fn verify_ledger(&self) -> Result<LedgerCheck> {
+        Ok(self.store.verify_ledger().await?)
+    }
+}
+
+/// Whether one region holds the other (a town's account and its county's payroll, or the
+/// reverse).
+fn overlaps(a: &RegionCode, b: &RegionCode) -> bool {
+    a.is_within(b) || b.is_within(a)
+}
+
+/// The narrower of two overlapping regions.
+fn narrower(a: &RegionCode, b: &RegionCode) -> RegionCode {
+    if a.is_within(b) { a.clone() } else { b.clone() }
+}

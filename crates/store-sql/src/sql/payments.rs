@@ -1,0 +1,687 @@
+use super::*;
+use jiuzhu_domain::payment::*;
+use std::collections::HashMap;
+
+mod ledger;
+mod reconcile;
+
+/// Households read per batch while generating (each batch's lines written before the next).
+const GENERATE_BATCH: i64 = 2_000;
+/// Lines per multi-row `INSERT` (23 binds each, under [`MAX_BINDS`]).
+const INSERT_BATCH: usize = 1_000;
+
+const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lines, total, blocked, rule_version, generated_by_id, \
+    generated_by, generated_at, reviewed_by_id, reviewed_by, reviewed_at, approved_by_id, approved_by, approved_at, exported_at, \
+    export_layout, export_sha256, reconciled_at, note";
+
+const LINE_COLUMNS: &str = "id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, payee_name, \
+    payee_id_enc, bank, account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, failure_code, failure_text, updated_at";
+
+fn payee_context(line_id: i64) -> String {
+    crate::columns::PAYMENT_PAYEE_ID.context(line_id)
+}
+
+fn account_context(line_id: i64) -> String {
+    crate::columns::PAYMENT_ACCOUNT.context(line_id)
+}
+
+fn actor(r: &<Db as sqlx::Database>::Row, id: &str, name: &str) -> Result<Option<Actor>> {
+    let username: Option<String> = r.try_get(name).map_err(backend)?;
+    Ok(username.map(|username| Actor { account_id: r.try_get(id).ok().flatten(), username }))
+}
+
+fn read_payroll(r: &<Db as sqlx::Database>::Row) -> Result<Payroll> {
+    Ok(Payroll {
+        id: r.try_get("id").map_err(backend)?,
+        region: region(&r.try_get::<String, _>("region").map_err(backend)?)?,
+        programme: get_enum(r, "programme", Programme::parse)?,
+        month: r.try_get("month").map_err(backend)?,
+        state: get_enum(r, "state", PayrollState::parse)?,
+        version: r.try_get("version").map_err(backend)?,
+        lines: r.try_get("lines").map_err(backend)?,
+        total: Fen(r.try_get("total").map_err(backend)?),
+        blocked: r.try_get("blocked").map_err(backend)?,
+        rule_version: r.try_get("rule_version").map_err(backend)?,
+        generated_by: actor(r, "generated_by_id", "generated_by")?.ok_or_else(|| corrupt("payrolls.generated_by", ""))?,
+        generated_at: r.try_get("generated_at").map_err(backend)?,
+        reviewed_by: actor(r, "reviewed_by_id", "reviewed_by")?,
+        reviewed_at: r.try_get("reviewed_at").map_err(backend)?,
+        approved_by: actor(r, "approved_by_id", "approved_by")?,
+        approved_at: r.try_get("approved_at").map_err(backend)?,
+        exported_at: r.try_get("exported_at").map_err(backend)?,
+        export_layout: r.try_get("export_layout").map_err(backend)?,
+        export_sha256: r.try_get("export_sha256").map_err(backend)?,
+        reconciled_at: r.try_get("reconciled_at").map_err(backend)?,
+        note: r.try_get("note").map_err(backend)?,
+    })
+}
+
+impl SqlStore {
+    fn read_line(&self, r: &<Db as sqlx::Database>::Row) -> Result<PaymentLine> {
+        let id: i64 = r.try_get("id").map_err(backend)?;
+        let payee: Vec<u8> = r.try_get("payee_id_enc").map_err(backend)?;
+        let account: Option<Vec<u8>> = r.try_get("account_enc").map_err(backend)?;
+        Ok(PaymentLine {
+            id,
+            payroll_id: r.try_get("payroll_id").map_err(backend)?,
+            reference: r.try_get("reference").map_err(backend)?,
+            household_id: r.try_get("household_id").map_err(backend)?,
+            region: region(&r.try_get::<String, _>("region").map_err(backend)?)?,
+            programme: get_enum(r, "programme", Programme::parse)?,
+            benefit_month: r.try_get("benefit_month").map_err(backend)?,
+            kind: get_enum(r, "kind", LineKind::parse)?,
+            amount: Fen(r.try_get("amount").map_err(backend)?),
+            members: r.try_get("members").map_err(backend)?,
+            payee_name: r.try_get("payee_name").map_err(backend)?,
+            payee_id_number: self.keys.decrypt_text(&payee_context(id), &payee).map_err(|e| undecryptable("payment_lines.payee_id", e))?,
+            bank: r.try_get("bank").map_err(backend)?,
+            account: account
+                .map(|b| self.keys.decrypt_text(&account_context(id), &b).map_err(|e| undecryptable("payment_lines.account", e)))
+                .transpose()?,
+            benefit_id: r.try_get("benefit_id").map_err(backend)?,
+            rule_version: r.try_get("rule_version").map_err(backend)?,
+            state: get_enum(r, "state", LineState::parse)?,
+            block: opt_enum(r, "block_reason", BlockReason::parse)?,
+            note: r.try_get("note").map_err(backend)?,
+            origin_line: r.try_get("origin_line").map_err(backend)?,
+            failure_code: r.try_get("failure_code").map_err(backend)?,
+            failure_text: r.try_get("failure_text").map_err(backend)?,
+            updated_at: r.try_get("updated_at").map_err(backend)?,
+        })
+    }
+
+    fn decrypt_account(&self, context: &str, blob: Option<Vec<u8>>) -> Result<Option<String>> {
+        blob.map(|b| self.keys.decrypt_text(context, &b).map_err(|e| undecryptable(context, e))).transpose()
+    }
+
+    /// The sources of households `lo..=hi` (see [`PayrollSource`]).
+    async fn payroll_sources(
+        &self,
+        conn: &mut Conn,
+        p: &NewPayroll,
+        first_month: NaiveDate,
+        lo: i64,
+        hi: i64,
+    ) -> Result<(Vec<PayrollSource>, KeyCounts)> {
+        let rows = sqlx::query(
+            "SELECT b.id, b.version, b.household_id, h.hukou_region, b.kind, b.status, b.monthly_amount, b.one_off_amount, \
+                    b.since_month, b.until_month, h.bank, h.bank_account_enc, p.id AS person_id, p.name, p.id_number_enc, \
+                    (SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id AND m.excluded IS NULL) AS members, \
+                    (SELECT MIN(f.on_date) FROM feed_records f WHERE f.feed = 'deaths' AND f.person_bidx = p.id_number_bidx) AS died_on \
+             FROM benefits b JOIN households h ON h.id = b.household_id \
+             LEFT JOIN persons p ON p.household_id = h.id AND p.relation = 'head' \
+             WHERE b.kind = $1 AND b.household_id BETWEEN $2 AND $3 AND h.hukou_region >= $4 AND h.hukou_region < $5 \
+               AND b.since_month <= $6 AND (b.until_month IS NULL OR b.until_month >= $7) \
+             ORDER BY b.household_id, b.id",
+        )
+        .bind(p.programme.kind().as_str())
+        .bind(lo)
+        .bind(hi)
+        .bind(p.region.as_str())
+        .bind(p.region.upper_bound())
+        .bind(p.month)
+        .bind(first_month)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        // What was paid before, per household.
+        let lines = sqlx::query(
+            "SELECT id, household_id, benefit_month, kind, state, live, amount, account_enc FROM payment_lines \
+             WHERE programme = $1 AND household_id BETWEEN $2 AND $3 ORDER BY household_id, benefit_month, id",
+        )
+        .bind(p.programme.as_str())
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?;
+        let mut history: HashMap<i64, (Vec<NaiveDate>, Vec<FailedLine>, Option<(i64, Option<Vec<u8>>)>)> = HashMap::new();
+        let mut counts = KeyCounts::new();
+        for r in &lines {
+            let household: i64 = r.try_get("household_id").map_err(backend)?;
+            let id: i64 = r.try_get("id").map_err(backend)?;
+            let month: NaiveDate = r.try_get("benefit_month").map_err(backend)?;
+            let kind = get_enum(r, "kind", LineKind::parse)?;
+            let state = get_enum(r, "state", LineState::parse)?;
+            let account: Option<Vec<u8>> = r.try_get("account_enc").map_err(backend)?;
+            *counts.entry((household, month, kind)).or_default() += 1;
+            if !r.try_get::<bool, _>("live").map_err(backend)? {
+                continue;
+            }
+            let h = history.entry(household).or_default();
+            if matches!(kind, LineKind::Regular | LineKind::Arrears | LineKind::OneOff) {
+                h.0.push(month);
+            }
+            if state == LineState::Failed {
+                let account = self.decrypt_account(&account_context(id), account.clone())?;
+                h.1.push(FailedLine { id, benefit_month: month, amount: Fen(r.try_get("amount").map_err(backend)?), account });
+            }
+            h.2 = Some((id, account));
+        }
+        let mut out = Vec::with_capacity(rows.len());
+        for r in &rows {
+            let household_id: i64 = r.try_get("household_id").map_err(backend)?;
+            let person_id: Option<i64> = r.try_get("person_id").map_err(backend)?;
+            let id_blob: Option<Vec<u8>> = r.try_get("id_number_enc").map_err(backend)?;
+            let payee_id_number = match (person_id, id_blob) {
+                (Some(pid), Some(blob)) => decrypt_id(&self.keys, pid, &blob)?.as_str().to_string(),
+                _ => String::new(),
+            };
+            let (covered, failed, previous) = history.get(&household_id).cloned().unwrap_or_default();
+            let previous_account = match previous {
+                Some((id, blob)) => self.decrypt_account(&account_context(id), blob)?,
+                None => None,
+            };
+            out.push(PayrollSource {
+                benefit_id: r.try_get("id").map_err(backend)?,
+                benefit_version: r.try_get("version").map_err(backend)?,
+                household_id,
+                region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
+                kind: get_enum(r, "kind", AssistanceKind::parse)?,
+                status: get_enum(r, "status", BenefitStatus::parse)?,
+                monthly_amount: Fen(r.try_get("monthly_amount").map_err(backend)?),
+                one_off_amount: Fen(r.try_get("one_off_amount").map_err(backend)?),
+                since_month: r.try_get("since_month").map_err(backend)?,
+                until_month: r.try_get("until_month").map_err(backend)?,
+                payee_name: r.try_get::<Option<String>, _>("name").map_err(backend)?.unwrap_or_default(),
+                payee_id_number,
+                bank: r.try_get("bank").map_err(backend)?,
+                account: self.decrypt_account(&bank_context(household_id), r.try_get("bank_account_enc").map_err(backend)?)?,
+                members: r.try_get("members").map_err(backend)?,
+                payee_died_on: r.try_get("died_on").map_err(backend)?,
+                previous_account,
+                arrears_from: first_month,
+                covered_months: covered,
+                failed,
+            });
+        }
+        Ok((out, counts))
+    }
+
+    /// Writes generated lines; a key already live with the same amount adds nothing, with
+    /// another amount it is `payment_lines_amount`.
+    async fn insert_lines(&self, conn: &mut Conn, payroll: &Payroll, counts: &KeyCounts, lines: &[NewLine]) -> Result<()> {
+        let now = Utc::now();
+        for chunk in lines.chunks(INSERT_BATCH) {
+            let ids = alloc_ids(&mut *conn, "payment_lines", chunk.len()).await.map_err(backend)?;
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
+                 payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
+                 updated_at) ",
+            );
+            q.push_values(chunk.iter().zip(&ids), |mut b, (l, id)| {
+                let seq = counts.get(&(l.household_id, l.benefit_month, l.kind)).copied().unwrap_or(0);
+                let state = if l.block.is_some() { LineState::Blocked } else { LineState::Ready };
+                b.push_bind(*id)
+                    .push_bind(payroll.id)
+                    .push_bind(line_reference(payroll.programme, l.benefit_month, l.household_id, l.kind, seq).unwrap_or_default())
+                    .push_bind(l.household_id)
+                    .push_bind(l.region.as_str().to_string())
+                    .push_bind(payroll.programme.as_str())
+                    .push_bind(l.benefit_month)
+                    .push_bind(l.kind.as_str())
+                    .push_bind(l.amount.0)
+                    .push_bind(l.members)
+                    .push_bind(l.payee_name.clone())
+                    .push_bind(self.keys.encrypt(&payee_context(*id), l.payee_id_number.as_bytes()))
+                    .push_bind(l.bank.clone())
+                    .push_bind(l.account.as_ref().map(|a| self.keys.encrypt(&account_context(*id), a.as_bytes())))
+                    .push_bind(l.benefit_id)
+                    .push_bind(l.rule_version.clone())
+                    .push_bind(state.as_str())
+                    .push_bind(true)
+                    .push_bind(l.block.map(|b| b.as_str()))
+                    .push_bind(l.note.clone())
+                    .push_bind(l.origin_line)
+                    .push_bind(now);
+            });
+            q.push(" ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id");
+            let inserted: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await.map_err(backend)?;
+            if inserted.len() < chunk.len() {
+                self.check_existing_amounts(conn, payroll.programme, chunk).await?;
+            }
+            let origins: Vec<i64> = chunk.iter().filter_map(|l| l.origin_line).collect();
+            if !origins.is_empty() {
+                let mut q = QueryBuilder::<Db>::new("UPDATE payment_lines SET state = 'reissued', live = FALSE, updated_at = ");
+                q.push_bind(now).push(" WHERE state = 'failed' AND id IN (");
+                let mut sep = q.separated(", ");
+                for id in origins {
+                    sep.push_bind(id);
+                }
+                sep.push_unseparated(")");
+                q.build().execute(&mut *conn).await.map_err(backend)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// A retried line with the amount of the live one adds nothing; with another amount it is refused.
+    async fn check_existing_amounts(&self, conn: &mut Conn, programme: Programme, chunk: &[NewLine]) -> Result<()> {
+        for l in chunk {
+            let existing: Option<i64> = sqlx::query_scalar(
+                "SELECT amount FROM payment_lines WHERE household_id = $1 AND programme = $2 AND benefit_month = $3 AND kind = $4 AND live",
+            )
+            .bind(l.household_id)
+            .bind(programme.as_str())
+            .bind(l.benefit_month)
+            .bind(l.kind.as_str())
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+            if existing.is_some_and(|a| a != l.amount.0) {
+                return Err(StoreError::Conflict { constraint: "payment_lines_amount".into() });
+            }
+        }
+        Ok(())
+    }
+
+    /// Recounts a payroll's lines, total and blocked lines; bumps its version.
+    async fn refresh_sums(&self, conn: &mut Conn, payroll_id: i64) -> Result<Payroll> {
+        sqlx::query(
+            "UPDATE payrolls SET \
+               lines = (SELECT COUNT(*) FROM payment_lines WHERE payroll_id = $1 AND state <> 'cancelled'), \
+               total = (SELECT COALESCE(SUM(amount), 0) FROM payment_lines WHERE payroll_id = $1 AND state <> 'cancelled'), \
+               blocked = (SELECT COUNT(*) FROM payment_lines WHERE payroll_id = $1 AND state = 'blocked'), \
+               version = version + 1 \
+             WHERE id = $1",
+        )
+        .bind(payroll_id)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+        self.payroll_in(conn, payroll_id).await?.ok_or(StoreError::NotFound)
+    }
+
+    async fn payroll_in(&self, conn: &mut Conn, id: i64) -> Result<Option<Payroll>> {
+        let row = sqlx::query(&format!("SELECT {PAYROLL_COLUMNS} FROM payrolls WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await
+            .map_err(backend)?;
+        row.as_ref().map(read_payroll).transpose()
+    }
+
+    /// Moves a payroll from the state at `version` to `step.to`, stamping who did it.
+    async fn move_payroll(&self, conn: &mut Conn, step: &PayrollStep, expect: &[PayrollState]) -> Result<Payroll> {
+        let current = self.payroll_in(conn, step.id).await?.ok_or(StoreError::NotFound)?;
+        if current.version != step.version {
+            return Err(StoreError::VersionMismatch { expected: step.version });
+        }
+        if !expect.contains(&current.state) {
+            return Err(StoreError::Conflict { constraint: "payroll_state".into() });
+        }
+        let now = Utc::now();
+        let mut q = QueryBuilder::<Db>::new("UPDATE payrolls SET ");
+        match step.to {
+            PayrollState::Reviewed => {
+                q.push("reviewed_by_id = ").push_bind(step.by.account_id).push(", reviewed_by = ").push_bind(step.by.username.clone());
+                q.push(", reviewed_at = ").push_bind(now).push(", ");
+            }
+            PayrollState::Approved => {
+                q.push("approved_by_id = ").push_bind(step.by.account_id).push(", approved_by = ").push_bind(step.by.username.clone());
+                q.push(", approved_at = ").push_bind(now).push(", ");
+            }
+            PayrollState::Exported => {
+                q.push("exported_at = ").push_bind(now).push(", ");
+            }
+            PayrollState::Reconciled => {
+                q.push("reconciled_at = ").push_bind(now).push(", ");
+            }
+            _ => {}
+        }
+        q.push("state = ").push_bind(step.to.as_str()).push(", note = ").push_bind(step.note.clone());
+        q.push(", version = version + 1 WHERE id = ").push_bind(step.id).push(" AND version = ").push_bind(step.version);
+        let done = q.build().execute(&mut *conn).await.map_err(backend)?;
+        if done.rows_affected() != 1 {
+            return Err(StoreError::VersionMismatch { expected: step.version });
+        }
+        self.payroll_in(conn, step.id).await?.ok_or(StoreError::NotFound)
+    }
+}
+
+/// Lines ever written per (household, benefit month, kind): the next line of a key is numbered after them.
+type KeyCounts = HashMap<(i64, NaiveDate, LineKind), u32>;
+
+#[async_trait]
+impl PaymentStore for SqlStore {
+    async fn generate_payroll(
+        &self,
+        p: &NewPayroll,
+        build: &mut (dyn for<'s> FnMut(&'s [PayrollSource]) -> Vec<NewLine> + Send),
+    ) -> Result<(Payroll, bool)> {
+        let existing = || async {
+            let row = sqlx::query(&format!(
+                "SELECT {PAYROLL_COLUMNS} FROM payrolls WHERE region = $1 AND programme = $2 AND month = $3 \
+                 AND state NOT IN ('rejected', 'cancelled')"
+            ))
+            .bind(p.region.as_str())
+            .bind(p.programme.as_str())
+            .bind(p.month)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+            row.as_ref().map(read_payroll).transpose()
+        };
+        if let Some(found) = existing().await? {
+            return Ok((found, false));
+        }
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<Payroll> = async {
+            let id = alloc_ids(&mut tx, "payrolls", 1).await.map_err(backend)?[0];
+            sqlx::query(
+                "INSERT INTO payrolls (id, region, programme, month, state, version, lines, total, blocked, rule_version, generated_by_id, \
+                 generated_by, generated_at, note) VALUES ($1, $2, $3, $4, 'generated', 1, 0, 0, 0, $5, $6, $7, $8, '')",
+            )
+            .bind(id)
+            .bind(p.region.as_str())
+            .bind(p.programme.as_str())
+            .bind(p.month)
+            .bind(&p.rule_version)
+            .bind(p.by.account_id)
+            .bind(&p.by.username)
+            .bind(Utc::now())
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let payroll = self.payroll_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
+            // Arrears reach back to the first month paid through jiuzhu, never before it.
+            let first_month: NaiveDate = sqlx::query_scalar(
+                "SELECT MIN(month) FROM payrolls WHERE region = $1 AND programme = $2 AND state NOT IN ('rejected', 'cancelled')",
+            )
+            .bind(p.region.as_str())
+            .bind(p.programme.as_str())
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let mut after = 0i64;
+            loop {
+                let households: Vec<i64> = sqlx::query_scalar(
+                    "SELECT DISTINCT b.household_id FROM benefits b JOIN households h ON h.id = b.household_id \
+                     WHERE b.kind = $1 AND b.household_id > $2 AND h.hukou_region >= $3 AND h.hukou_region < $4 \
+                       AND b.since_month <= $5 AND (b.until_month IS NULL OR b.until_month >= $6) \
+                     ORDER BY b.household_id LIMIT $7",
+                )
+                .bind(p.programme.kind().as_str())
+                .bind(after)
+                .bind(p.region.as_str())
+                .bind(p.region.upper_bound())
+                .bind(p.month)
+                .bind(first_month)
+                .bind(GENERATE_BATCH)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(backend)?;
+                let (Some(&lo), Some(&hi)) = (households.first(), households.last()) else { break };
+                let (sources, counts) = self.payroll_sources(&mut tx, p, first_month, lo, hi).await?;
+                let lines = build(&sources);
+                self.insert_lines(&mut tx, &payroll, &counts, &lines).await?;
+                after = hi;
+            }
+            self.refresh_sums(&mut tx, id).await
+        }
+        .await;
+        match finish(tx, result).await {
+            Ok(p) => Ok((p, true)),
+            // Another generation of the same month committed first: it is the one.
+            Err(StoreError::Conflict { constraint }) if constraint.contains("payrolls") => {
+                existing().await?.map(|p| (p, false)).ok_or(StoreError::Conflict { constraint })
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    async fn payroll(&self, id: i64) -> Result<Option<Payroll>> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        self.payroll_in(&mut conn, id).await
+    }
+
+    async fn payrolls(&self, within: &RegionCode, month: Option<NaiveDate>) -> Result<Vec<Payroll>> {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {PAYROLL_COLUMNS} FROM payrolls WHERE ((region >= "));
+        q.push_bind(within.as_str().to_string()).push(" AND region < ").push_bind(within.upper_bound()).push(")");
+        // A town's account sees its county's payrolls (its part of them).
+        if let Some(county) = within.county().filter(|c| c != within) {
+            q.push(" OR region = ").push_bind(county.as_str().to_string());
+        }
+        q.push(")");
+        if let Some(m) = month {
+            q.push(" AND month = ").push_bind(m);
+        }
+        q.push(" ORDER BY month DESC, programme, id DESC LIMIT 500");
+        q.build().fetch_all(&self.pool).await.map_err(backend)?.iter().map(read_payroll).collect()
+    }
+
+    async fn payroll_lines(
+        &self,
+        payroll_id: i64,
+        within: &RegionCode,
+        state: Option<LineState>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<PaymentLine>> {
+        let mut q = QueryBuilder::<Db>::new(format!("SELECT {LINE_COLUMNS} FROM payment_lines WHERE payroll_id = "));
+        q.push_bind(payroll_id).push(" AND id > ").push_bind(after_id);
+        q.push(" AND region >= ").push_bind(within.as_str().to_string()).push(" AND region < ").push_bind(within.upper_bound());
+        if let Some(s) = state {
+            q.push(" AND state = ").push_bind(s.as_str());
+        }
+        q.push(" ORDER BY id LIMIT ").push_bind(limit);
+        q.build().fetch_all(&self.pool).await.map_err(backend)?.iter().map(|r| self.read_line(r)).collect()
+    }
+
+    async fn payroll_totals(&self, payroll_id: i64) -> Result<PayrollTotals> {
+        let town = sqlx::query(
+            "SELECT substr(region, 1, 9) AS town, COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM payment_lines \
+             WHERE payroll_id = $1 AND state <> 'cancelled' GROUP BY substr(region, 1, 9) ORDER BY town",
+        )
+        .bind(payroll_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let state = sqlx::query(
+            "SELECT state, COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM payment_lines WHERE payroll_id = $1 GROUP BY state ORDER BY state",
+        )
+        .bind(payroll_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        let funds = sqlx::query("SELECT fund, amount FROM payroll_funds WHERE payroll_id = $1 ORDER BY fund")
+            .bind(payroll_id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)?;
+        let sum = |r: &<Db as sqlx::Database>::Row| -> Result<(i64, Fen)> {
+            Ok((r.try_get("n").map_err(backend)?, Fen(r.try_get::<i64, _>("total").map_err(backend)?)))
+        };
+        Ok(PayrollTotals {
+            by_town: town
+                .iter()
+                .map(|r| {
+                    let (n, t) = sum(r)?;
+                    Ok((r.try_get("town").map_err(backend)?, n, t))
+                })
+                .collect::<Result<_>>()?,
+            by_state: state
+                .iter()
+                .map(|r| {
+                    let (n, t) = sum(r)?;
+                    Ok((get_enum(r, "state", LineState::parse)?, n, t))
+                })
+                .collect::<Result<_>>()?,
+            by_fund: funds
+                .iter()
+                .map(|r| Ok((get_enum(r, "fund", FundSource::parse)?, Fen(r.try_get("amount").map_err(backend)?))))
+                .collect::<Result<_>>()?,
+        })
+    }
+
+    async fn household_payments(&self, household_id: i64) -> Result<Vec<PaymentLine>> {
+        sqlx::query(&format!(
+            "SELECT {LINE_COLUMNS} FROM payment_lines WHERE household_id = $1 ORDER BY benefit_month DESC, id DESC LIMIT 500"
+        ))
+        .bind(household_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| self.read_line(r))
+        .collect()
+    }
+
+    async fn clear_line(&self, payroll_id: i64, line_id: i64, to: LineState, note: &str, by: &Actor) -> Result<Payroll> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<Payroll> = async {
+            let payroll = self.payroll_in(&mut tx, payroll_id).await?.ok_or(StoreError::NotFound)?;
+            if !payroll.state.lines_editable() || !matches!(to, LineState::Ready | LineState::Cancelled) {
+                return Err(StoreError::Conflict { constraint: "payment_line_state".into() });
+            }
+            let note = format!("{}（{}）", note.trim(), by.username);
+            let done = sqlx::query(
+                "UPDATE payment_lines SET state = $1, live = $2, note = $3, updated_at = $4 \
+                 WHERE id = $5 AND payroll_id = $6 AND state = 'blocked'",
+            )
+            .bind(to.as_str())
+            .bind(to.is_live())
+            .bind(note)
+            .bind(Utc::now())
+            .bind(line_id)
+            .bind(payroll_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            if done.rows_affected() != 1 {
+                return Err(StoreError::Conflict { constraint: "payment_line_state".into() });
+            }
+            self.refresh_sums(&mut tx, payroll_id).await
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn step_payroll(&self, step: &PayrollStep) -> Result<Payroll> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<Payroll> = async {
+            let expect: &[PayrollState] = match step.to {
+                PayrollState::Reviewed => &[PayrollState::Generated],
+                PayrollState::Rejected => &[PayrollState::Generated, PayrollState::Reviewed],
+                PayrollState::Cancelled => &[PayrollState::Generated, PayrollState::Reviewed, PayrollState::Approved],
+                PayrollState::Closed => &[PayrollState::Reconciled],
+                _ => return Err(StoreError::Conflict { constraint: "payroll_state".into() }),
+            };
+            let before = self.payroll_in(&mut tx, step.id).await?.ok_or(StoreError::NotFound)?;
+            let moved = self.move_payroll(&mut tx, step, expect).await?;
+            if moved.state.is_dead() {
+                sqlx::query(
+                    "UPDATE payment_lines SET state = 'cancelled', live = FALSE, updated_at = $1 WHERE payroll_id = $2 AND state IN ('ready', 'blocked')",
+                )
+                .bind(Utc::now())
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if before.state == PayrollState::Approved {
+                    self.release_commitment(&mut tx, &moved, "作废清册，释放已审批资金").await?;
+                }
+            }
+            Ok(moved)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn approve_payroll(&self, step: &PayrollStep) -> Result<Payroll> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<Payroll> = async {
+            let payroll = self.payroll_in(&mut tx, step.id).await?.ok_or(StoreError::NotFound)?;
+            if payroll.blocked > 0 {
+                return Err(StoreError::Conflict { constraint: "payroll_blocked".into() });
+            }
+            let approved = self.move_payroll(&mut tx, step, &[PayrollState::Reviewed]).await?;
+            self.commit_funds(&mut tx, &approved).await?;
+            Ok(approved)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn mark_exported(&self, step: &PayrollStep, layout: &str, sha256: &str) -> Result<Payroll> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<Payroll> = async {
+            self.move_payroll(&mut tx, step, &[PayrollState::Approved]).await?;
+            sqlx::query("UPDATE payment_lines SET state = 'exported', updated_at = $1 WHERE payroll_id = $2 AND state = 'ready'")
+                .bind(Utc::now())
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            sqlx::query("UPDATE payrolls SET export_layout = $1, export_sha256 = $2 WHERE id = $3")
+                .bind(layout)
+                .bind(sha256)
+                .bind(step.id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            self.payroll_in(&mut tx, step.id).await?.ok_or(StoreError::NotFound)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn reconcile(
+        &self,
+        payroll_id: i64,
+        file_sha256: &str,
+        by: &Actor,
+        next: &mut (dyn FnMut() -> Option<Vec<ReturnRow>> + Send),
+    ) -> Result<ReconcileReport> {
+        self.reconcile_file(payroll_id, file_sha256, by, next).await
+    }
+
+    async fn return_exceptions(&self, payroll_id: i64) -> Result<Vec<ReturnException>> {
+        let rows = sqlx::query(
+            "SELECT id, payroll_id, file_sha256, line_no, reference, problem, at FROM payment_exceptions WHERE payroll_id = $1 ORDER BY id LIMIT 1000",
+        )
+        .bind(payroll_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter()
+            .map(|r| {
+                Ok(ReturnException {
+                    id: r.try_get("id").map_err(backend)?,
+                    payroll_id: r.try_get("payroll_id").map_err(backend)?,
+                    file_sha256: r.try_get("file_sha256").map_err(backend)?,
+                    line_no: r.try_get("line_no").map_err(backend)?,
+                    reference: r.try_get("reference").map_err(backend)?,
+                    problem: r.try_get("problem").map_err(backend)?,
+                    at: r.try_get("at").map_err(backend)?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_budget(&self, fund: FundSource, programme: Programme, year: i32, amount: Fen, memo: &str, by: &Actor) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<()> = async {
+            let memo = format!("{memo}（{}）", by.username);
+            let legs = [
+                ledger::Leg { fund, programme, year, account: "available", debit: amount, credit: Fen::ZERO },
+                ledger::Leg { fund, programme, year, account: "appropriation", debit: Fen::ZERO, credit: amount },
+            ];
+            self.post(&mut tx, &legs, None, &memo).await
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn fund_balances(&self, year: Option<i32>) -> Result<Vec<FundBalance>> {
+        self.balances(year).await
+    }
+
+    async fn ledger_postings(&self, payroll_id: Option<i64>, after_seq: i64, limit: i64) -> Result<Vec<Posting>> {
+        self.postings(payroll_id, after_seq, limit).await
+    }
+
+    async fn verify_ledger(&self) -> Result<LedgerCheck> {
+        self.verify_postings().await
+    }
+}

@@ -1,0 +1,320 @@
+//! 资金发放: monthly payrolls (发放清册) frozen with their lines, the bank's answers, and the fund
+//! ledger (资金台账) whose postings are sealed in a chain.
+//!
+//! Exactly once is the database's job, not the caller's: at most one *live* line per
+//! (household, programme, benefit month, kind) is a unique index, and at most one payroll not
+//! rejected or cancelled per (region, programme, month) another.
+
+use crate::Result;
+use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
+use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
+use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollState, Programme};
+use jiuzhu_domain::{Actor, Fen, RegionCode};
+use serde::Serialize;
+
+/// 发放清册: one county × programme × month.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Payroll {
+    pub id: i64,
+    pub region: RegionCode,
+    pub programme: Programme,
+    pub month: NaiveDate,
+    pub state: PayrollState,
+    pub version: i64,
+    /// Lines not cancelled, their total, and how many are blocked.
+    pub lines: i64,
+    pub total: Fen,
+    pub blocked: i64,
+    /// What the amounts came from (the benefits' versions are on each line).
+    pub rule_version: String,
+    pub generated_by: Actor,
+    pub generated_at: DateTime<Utc>,
+    pub reviewed_by: Option<Actor>,
+    pub reviewed_at: Option<DateTime<Utc>>,
+    pub approved_by: Option<Actor>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub exported_at: Option<DateTime<Utc>>,
+    pub export_layout: Option<String>,
+    pub export_sha256: Option<String>,
+    pub reconciled_at: Option<DateTime<Utc>>,
+    /// The last decision's note (a rejection's reason).
+    pub note: String,
+}
+
+/// A payroll to generate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayroll {
+    pub region: RegionCode,
+    pub programme: Programme,
+    pub month: NaiveDate,
+    pub rule_version: String,
+    pub by: Actor,
+}
+
+/// A benefit in force in the payroll's region, with what its lines need: the payee, the
+/// account, the members, and what was paid before. Read inside the generating transaction.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayrollSource {
+    pub benefit_id: i64,
+    pub benefit_version: i64,
+    pub household_id: i64,
+    /// The household's 户籍 (village).
+    pub region: RegionCode,
+    pub kind: AssistanceKind,
+    pub status: BenefitStatus,
+    pub monthly_amount: Fen,
+    pub one_off_amount: Fen,
+    pub since_month: NaiveDate,
+    pub until_month: Option<NaiveDate>,
+    /// 户主 (the payee), ID number in clear (never leaves the service except in the bank file).
+    pub payee_name: String,
+    pub payee_id_number: String,
+    pub bank: Option<String>,
+    pub account: Option<String>,
+    pub members: i64,
+    /// The payee's death as the registry's department data have it (死亡数据).
+    pub payee_died_on: Option<NaiveDate>,
+    /// The account on this household's newest earlier line of the programme (to see a change).
+    pub previous_account: Option<String>,
+    /// The first month paid through jiuzhu for this region and programme: arrears never reach
+    /// before it (what was paid before lives in the old system).
+    pub arrears_from: NaiveDate,
+    /// Benefit months before this payroll's month already covered by a live regular, arrears or
+    /// one-off line of this programme (from the payments' first month on).
+    pub covered_months: Vec<NaiveDate>,
+    /// Lines the bank returned as failed and not yet re-issued.
+    pub failed: Vec<FailedLine>,
+}
+
+/// A failed line waiting for its re-issue.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailedLine {
+    pub id: i64,
+    pub benefit_month: NaiveDate,
+    pub amount: Fen,
+    pub account: Option<String>,
+}
+
+/// A line as generated (the store gives it its id and reference).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewLine {
+    pub household_id: i64,
+    pub region: RegionCode,
+    pub benefit_month: NaiveDate,
+    pub kind: LineKind,
+    pub amount: Fen,
+    pub members: i64,
+    pub payee_name: String,
+    pub payee_id_number: String,
+    pub bank: Option<String>,
+    pub account: Option<String>,
+    pub benefit_id: Option<i64>,
+    /// `benefit 12 v3`: the version of the benefit the amount came from.
+    pub rule_version: String,
+    pub block: Option<BlockReason>,
+    pub note: String,
+    /// A re-issue names the failed line it replaces.
+    pub origin_line: Option<i64>,
+}
+
+/// 发放明细: one payment, frozen.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PaymentLine {
+    pub id: i64,
+    pub payroll_id: i64,
+    /// 流水号 in the bank files.
+    pub reference: String,
+    pub household_id: i64,
+    pub region: RegionCode,
+    pub programme: Programme,
+    pub benefit_month: NaiveDate,
+    pub kind: LineKind,
+    pub amount: Fen,
+    pub members: i64,
+    pub payee_name: String,
+    #[serde(skip)]
+    pub payee_id_number: String,
+    pub bank: Option<String>,
+    #[serde(skip)]
+    pub account: Option<String>,
+    pub benefit_id: Option<i64>,
+    pub rule_version: String,
+    pub state: LineState,
+    pub block: Option<BlockReason>,
+    pub note: String,
+    pub origin_line: Option<i64>,
+    /// The bank's reason for a failure, normalised (`name_mismatch` …) and as the bank wrote it.
+    pub failure_code: Option<String>,
+    pub failure_text: Option<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// A payroll's sums: by town, by state, by fund.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PayrollTotals {
+    /// (town code, lines, total) of the lines not cancelled.
+    pub by_town: Vec<(String, i64, Fen)>,
+    /// (state, lines, total).
+    pub by_state: Vec<(LineState, i64, Fen)>,
+    /// (fund, committed at approval) — the 支付令 per fund source.
+    pub by_fund: Vec<(FundSource, Fen)>,
+}
+
+/// What a step records on the payroll besides its new state.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PayrollStep {
+    pub id: i64,
+    /// The version it was read at (someone else's step in between is `VersionMismatch`).
+    pub version: i64,
+    pub to: PayrollState,
+    pub by: Actor,
+    pub note: String,
+}
+
+/// One line of a bank's return file as the payroll's lines are updated from it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReturnRow {
+    pub line_no: u64,
+    pub reference: String,
+    pub account: String,
+    pub amount: Fen,
+    /// `paid`, `failed` or `reversed`.
+    pub outcome: ReturnOutcome,
+    /// Normalised reason code and the bank's words (failures and reversals).
+    pub reason_code: String,
+    pub reason_text: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ReturnOutcome {
+    Paid,
+    Failed,
+    Reversed,
+}
+
+/// A return-file line that changed nothing (对账异常): unknown reference, a second success, an
+/// amount or account that is not the line's.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ReturnException {
+    pub id: i64,
+    pub payroll_id: i64,
+    pub file_sha256: String,
+    pub line_no: i64,
+    pub reference: String,
+    pub problem: String,
+    pub at: DateTime<Utc>,
+}
+
+/// What a return file did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ReconcileReport {
+    pub paid: i64,
+    pub failed: i64,
+    pub reversed: i64,
+    pub exceptions: i64,
+    /// The same file was imported before: nothing changed.
+    pub already_seen: bool,
+    pub state: Option<PayrollState>,
+}
+
+/// 预算: a fund's money for a programme and year.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct FundBalance {
+    pub fund: FundSource,
+    pub programme: Programme,
+    pub year: i32,
+    pub budget: Fen,
+    pub committed: Fen,
+    pub spent: Fen,
+    pub available: Fen,
+}
+
+/// A posting of the fund ledger (one leg of a balanced entry), sealed in a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Posting {
+    pub seq: i64,
+    pub entry_id: i64,
+    pub at: DateTime<Utc>,
+    pub fund: FundSource,
+    pub programme: Programme,
+    pub year: i32,
+    /// `appropriation`, `available`, `committed`, `spent`.
+    pub account: String,
+    pub debit: Fen,
+    pub credit: Fen,
+    pub payroll_id: Option<i64>,
+    pub memo: String,
+}
+
+/// What `ledger verify` found: nothing (`None`) or the first problem, naming the posting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LedgerCheck {
+    pub postings: i64,
+    pub entries: i64,
+    pub problem: Option<String>,
+}
+
+#[async_trait]
+pub trait PaymentStore: Send + Sync {
+    /// Generates a payroll in one transaction: the payroll row, then the sources in batches of
+    /// households, each batch turned into lines by `build` (the pure rules) and written. When a
+    /// live payroll of the same region, programme and month exists, nothing is written and it is
+    /// returned with `false`. A line whose key is already live with another amount is
+    /// `Conflict { constraint: "payment_lines_amount" }` and the whole generation is undone.
+    async fn generate_payroll(
+        &self,
+        p: &NewPayroll,
+        build: &mut (dyn for<'s> FnMut(&'s [PayrollSource]) -> Vec<NewLine> + Send),
+    ) -> Result<(Payroll, bool)>;
+    async fn payroll(&self, id: i64) -> Result<Option<Payroll>>;
+    /// Payrolls inside `within` (their region is within it or holds it), newest month first.
+    async fn payrolls(&self, within: &RegionCode, month: Option<NaiveDate>) -> Result<Vec<Payroll>>;
+    /// A payroll's lines in id order after `after_id`, in `state` when given, inside `within`.
+    async fn payroll_lines(
+        &self,
+        payroll_id: i64,
+        within: &RegionCode,
+        state: Option<LineState>,
+        after_id: i64,
+        limit: i64,
+    ) -> Result<Vec<PaymentLine>>;
+    async fn payroll_totals(&self, payroll_id: i64) -> Result<PayrollTotals>;
+    /// A household's lines, newest benefit month first.
+    async fn household_payments(&self, household_id: i64) -> Result<Vec<PaymentLine>>;
+    /// Clears a blocked line of an editable payroll: released (`Ready`) or `Cancelled`, with the
+    /// officer's note; the payroll's sums follow. `Conflict { "payment_line_state" }` when the
+    /// line is no longer blocked or the payroll is past review.
+    async fn clear_line(&self, payroll_id: i64, line_id: i64, to: LineState, note: &str, by: &Actor) -> Result<Payroll>;
+    /// Review, reject or cancel: the new state with who and the note; a rejected or cancelled
+    /// payroll's lines are cancelled (the month may be generated again).
+    async fn step_payroll(&self, step: &PayrollStep) -> Result<Payroll>;
+    /// Approves: commits the ready lines' total against the funds' available money in
+    /// [`FundSource::PAYROLL_ORDER`] (the ledger postings in the same transaction). Not enough
+    /// money: `Conflict { "fund_budget" }` and nothing changes. Blocked lines left:
+    /// `Conflict { "payroll_blocked" }`.
+    async fn approve_payroll(&self, step: &PayrollStep) -> Result<Payroll>;
+    /// Marks an approved payroll exported (ready lines → exported) with the file's layout and
+    /// checksum, after the file was read back.
+    async fn mark_exported(&self, step: &PayrollStep, layout: &str, sha256: &str) -> Result<Payroll>;
+    /// Applies a bank return file in one transaction, `next` giving its rows in batches. The
+    /// same file (by checksum) again changes nothing. Paid lines post their spending, failed
+    /// lines release their money; when every line is terminal and the sums agree, the payroll is
+    /// reconciled.
+    async fn reconcile(
+        &self,
+        payroll_id: i64,
+        file_sha256: &str,
+        by: &Actor,
+        next: &mut (dyn FnMut() -> Option<Vec<ReturnRow>> + Send),
+    ) -> Result<ReconcileReport>;
+    async fn return_exceptions(&self, payroll_id: i64) -> Result<Vec<ReturnException>>;
+    /// Adds to a fund's budget for a programme and year (a balanced, sealed entry).
+    async fn add_budget(&self, fund: FundSource, programme: Programme, year: i32, amount: Fen, memo: &str, by: &Actor) -> Result<()>;
+    async fn fund_balances(&self, year: Option<i32>) -> Result<Vec<FundBalance>>;
+    async fn ledger_postings(&self, payroll_id: Option<i64>, after_seq: i64, limit: i64) -> Result<Vec<Posting>>;
+    /// Walks the ledger: every seal in its chain, every entry balanced, every fund's accounts
+    /// consistent, every reconciled payroll's postings equal to its paid lines.
+    async fn verify_ledger(&self) -> Result<LedgerCheck>;
+}

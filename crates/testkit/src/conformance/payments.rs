@@ -1,0 +1,211 @@
+//! Conformance: payrolls, return files and the fund ledger ([`PaymentStore`]).
+
+use super::*;
+use jiuzhu_domain::casework::*;
+use jiuzhu_domain::payment::*;
+
+fn month(m: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(2027, m, 1).unwrap()
+}
+
+/// A household in `village` with a 低保 benefit of `amount` a month from January 2027.
+async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i64 {
+    s.upsert_regions(&crate::fixtures::two_towns()).await.unwrap();
+    let h = s.insert_households(&[sample_household(village, "王建国", seq)], &actor()).await.unwrap()[0];
+    let id = s.insert_cases(&[new_case(h, village, AssistanceKind::Dibao, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
+    let mut c = s.case(id).await.unwrap().unwrap();
+    c.data.state = CaseState::Approved;
+    let grant = Benefit {
+        id: 0,
+        version: 0,
+        household_id: h,
+        region: code(village),
+        kind: AssistanceKind::Dibao,
+        case_id: id,
+        monthly_amount: Fen(amount),
+        one_off_amount: Fen(0),
+        since_month: month(1),
+        until_month: None,
+        status: BenefitStatus::Active,
+        next_review_on: None,
+        next_review_reason: ReviewReason::Periodic,
+        review_months: 12,
+        job_refusals: 0,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+    };
+    let step = NewCaseEvent {
+        action: "approve".into(),
+        from_state: Some(CaseState::CountyReview),
+        to_state: CaseState::Approved,
+        ..opened(Role::CountyApprover)
+    };
+    s.update_case(&c, &step, Some(&BenefitChange::Grant(grant))).await.unwrap();
+    h
+}
+
+/// One regular line per source for `m` (the store's part only: the rules are the payments crate's).
+fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) -> Vec<NewLine> + Send {
+    move |sources: &[PayrollSource]| {
+        sources
+            .iter()
+            .map(|src| NewLine {
+                household_id: src.household_id,
+                region: src.region.clone(),
+                benefit_month: m,
+                kind: LineKind::Regular,
+                amount: Fen(src.monthly_amount.0 + amount_delta),
+                members: src.members,
+                payee_name: src.payee_name.clone(),
+                payee_id_number: src.payee_id_number.clone(),
+                bank: src.bank.clone(),
+                account: src.account.clone(),
+                benefit_id: Some(src.benefit_id),
+                rule_version: format!("benefit {} v{}", src.benefit_id, src.benefit_version),
+                block: None,
+                note: String::new(),
+                origin_line: None,
+            })
+            .collect()
+    }
+}
+
+fn new_payroll(m: NaiveDate) -> NewPayroll {
+    NewPayroll { region: code("620825"), programme: Programme::Dibao, month: m, rule_version: "test".into(), by: actor() }
+}
+
+fn step(p: &Payroll, to: PayrollState) -> PayrollStep {
+    PayrollStep { id: p.id, version: p.version, to, by: Actor { account_id: Some(9), username: "approver".into() }, note: String::new() }
+}
+
+fn row(l: &PaymentLine, outcome: ReturnOutcome, line_no: u64) -> ReturnRow {
+    ReturnRow {
+        line_no,
+        reference: l.reference.clone(),
+        account: l.account.clone().unwrap_or_default(),
+        amount: l.amount,
+        outcome,
+        reason_code: if outcome == ReturnOutcome::Paid { String::new() } else { "no_such_account".into() },
+        reason_text: if outcome == ReturnOutcome::Paid { String::new() } else { "账号不存在".into() },
+    }
+}
+
+pub async fn payrolls_are_generated_once_approved_within_budget_and_reconciled(s: &dyn Store) {
+    let a = recipient(s, "620825100201", 11, 81_000).await;
+    let b = recipient(s, "620825101201", 21, 46_500).await;
+    // Generated once: the sources carry the payee, the account and the members.
+    let mut seen = Vec::new();
+    let mut build = {
+        let mut inner = regular(month(1), 0);
+        move |src: &[PayrollSource]| {
+            seen.extend(src.iter().map(|x| (x.household_id, x.payee_name.clone(), x.account.clone(), x.members)));
+            assert!(src.iter().all(|x| x.payee_id_number.len() == 18 && x.arrears_from == month(1)));
+            inner(src)
+        }
+    };
+    let (p, created) = s.generate_payroll(&new_payroll(month(1)), &mut build).await.unwrap();
+    assert!(created);
+    assert_eq!((p.state, p.lines, p.total, p.blocked), (PayrollState::Generated, 2, Fen(127_500), 0));
+    let (again, created) = s.generate_payroll(&new_payroll(month(1)), &mut regular(month(1), 0)).await.unwrap();
+    assert_eq!((again.id, created, again.lines), (p.id, false, 2), "the same month twice adds nothing");
+    let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 100).await.unwrap();
+    assert_eq!(lines.iter().map(|l| l.household_id).collect::<Vec<_>>(), [a, b]);
+    assert_eq!(lines[0].reference, format!("DB202701{a:010}R0"));
+    assert_eq!(lines[0].account.as_deref(), Some("6228480000000000017"), "frozen with the line, decrypted for the bank file");
+    assert_eq!(lines[0].payee_id_number, id_number("19600101", 11));
+    // The town sees its own lines only.
+    assert_eq!(s.payroll_lines(p.id, &code("620825101"), None, 0, 100).await.unwrap().len(), 1);
+    // A live key again with another amount is refused and the whole generation undone; with the same amount it adds nothing.
+    let r = s.generate_payroll(&new_payroll(month(2)), &mut regular(month(1), 1)).await;
+    assert!(matches!(r, Err(StoreError::Conflict { ref constraint }) if constraint == "payment_lines_amount"), "{r:?}");
+    assert!(s.payrolls(&code("620825"), Some(month(2))).await.unwrap().is_empty(), "nothing of the refused generation kept");
+    let (feb, _) = s.generate_payroll(&new_payroll(month(2)), &mut regular(month(1), 0)).await.unwrap();
+    assert_eq!(feb.lines, 0, "the same key with the same amount adds nothing");
+    s.step_payroll(&step(&feb, PayrollState::Cancelled)).await.unwrap();
+
+    // Review, then approval: refused whole without the budget.
+    let reviewed = s.step_payroll(&step(&p, PayrollState::Reviewed)).await.unwrap();
+    assert!(
+        matches!(s.step_payroll(&step(&p, PayrollState::Closed)).await, Err(StoreError::VersionMismatch { .. })),
+        "a stale version is refused"
+    );
+    let r = s.approve_payroll(&step(&reviewed, PayrollState::Approved)).await;
+    assert!(matches!(r, Err(StoreError::Conflict { ref constraint }) if constraint == "fund_budget"), "{r:?}");
+    assert_eq!(s.payroll(p.id).await.unwrap().unwrap().state, PayrollState::Reviewed, "nothing changed");
+    s.add_budget(FundSource::Central, Programme::Dibao, 2027, Fen(100_000), "财社〔2027〕1号", &actor()).await.unwrap();
+    s.add_budget(FundSource::Local, Programme::Dibao, 2027, Fen(1_000_000), "县财政", &actor()).await.unwrap();
+    let approved = s.approve_payroll(&step(&reviewed, PayrollState::Approved)).await.unwrap();
+    assert_eq!(approved.approved_by.as_ref().map(|a| a.username.as_str()), Some("approver"));
+    let totals = s.payroll_totals(p.id).await.unwrap();
+    assert_eq!(totals.by_fund, vec![(FundSource::Central, Fen(100_000)), (FundSource::Local, Fen(27_500))], "drawn in order");
+    assert_eq!(totals.by_town.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(), ["620825100", "620825101"]);
+    let exported = s.mark_exported(&step(&approved, PayrollState::Exported), "pipe-gbk", "abc").await.unwrap();
+    assert_eq!((exported.state, exported.export_layout.as_deref()), (PayrollState::Exported, Some("pipe-gbk")));
+
+    // The bank: a paid, a failed and an unknown line.
+    let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 100).await.unwrap();
+    let mut unknown = row(&lines[0], ReturnOutcome::Paid, 3);
+    unknown.reference = "DB2027010000009999R0".into();
+    let mut file = Some(vec![row(&lines[0], ReturnOutcome::Paid, 1), row(&lines[1], ReturnOutcome::Failed, 2), unknown]);
+    let report = s.reconcile(p.id, "file-1", &actor(), &mut move || file.take()).await.unwrap();
+    assert_eq!((report.paid, report.failed, report.exceptions, report.already_seen), (1, 1, 1, false));
+    assert_eq!(report.state, Some(PayrollState::Reconciled));
+    let again = s.reconcile(p.id, "file-1", &actor(), &mut || panic!("a file seen before is not read")).await.unwrap();
+    assert!(again.already_seen);
+    // A second success for the paid line is an exception and changes nothing.
+    let mut dup = Some(vec![row(&lines[0], ReturnOutcome::Paid, 1)]);
+    let r = s.reconcile(p.id, "file-2", &actor(), &mut move || dup.take()).await.unwrap();
+    assert_eq!((r.paid, r.exceptions), (0, 1));
+    assert_eq!(s.return_exceptions(p.id).await.unwrap().len(), 2);
+    let failed = s.payroll_lines(p.id, &code("620825"), Some(LineState::Failed), 0, 10).await.unwrap();
+    assert_eq!((failed.len(), failed[0].failure_code.as_deref()), (1, Some("no_such_account")));
+    assert_eq!(s.household_payments(a).await.unwrap()[0].state, LineState::Paid);
+
+    // The ledger: balanced, spending equal to the paid line, the rest back in the funds.
+    let check = s.verify_ledger().await.unwrap();
+    assert_eq!(check.problem, None);
+    let balances = s.fund_balances(Some(2027)).await.unwrap();
+    let central = balances.iter().find(|b| b.fund == FundSource::Central).unwrap();
+    assert_eq!((central.budget, central.spent, central.committed, central.available), (Fen(100_000), Fen(81_000), Fen(0), Fen(19_000)));
+    let local = balances.iter().find(|b| b.fund == FundSource::Local).unwrap();
+    assert_eq!((local.spent, local.available), (Fen(0), Fen(1_000_000)));
+    // A reversal after success re-opens the line and gives the money back.
+    let mut rev = Some(vec![row(&lines[0], ReturnOutcome::Reversed, 1)]);
+    let r = s.reconcile(p.id, "file-3", &actor(), &mut move || rev.take()).await.unwrap();
+    assert_eq!(r.reversed, 1);
+    assert_eq!(s.verify_ledger().await.unwrap().problem, None);
+    let central = s.fund_balances(Some(2027)).await.unwrap().into_iter().find(|b| b.fund == FundSource::Central).unwrap();
+    assert_eq!((central.spent, central.available), (Fen(0), Fen(100_000)));
+    assert!(s.ledger_postings(Some(p.id), 0, 100).await.unwrap().len() >= 6);
+}
+
+pub async fn blocked_lines_hold_the_approval_and_rejection_frees_the_month(s: &dyn Store) {
+    recipient(s, "620825100201", 11, 81_000).await;
+    let mut build = {
+        let mut inner = regular(month(1), 0);
+        move |src: &[PayrollSource]| {
+            let mut lines = inner(src);
+            lines[0].block = Some(BlockReason::AccountChanged);
+            lines
+        }
+    };
+    let (p, _) = s.generate_payroll(&new_payroll(month(1)), &mut build).await.unwrap();
+    assert_eq!((p.blocked, p.lines), (1, 1));
+    let reviewed = s.step_payroll(&step(&p, PayrollState::Reviewed)).await.unwrap();
+    let r = s.approve_payroll(&step(&reviewed, PayrollState::Approved)).await;
+    assert!(matches!(r, Err(StoreError::Conflict { ref constraint }) if constraint == "payroll_blocked"), "{r:?}");
+    let line = s.payroll_lines(p.id, &code("620825"), Some(LineState::Blocked), 0, 10).await.unwrap().remove(0);
+    assert_eq!(line.block, Some(BlockReason::AccountChanged));
+    let cleared = s.clear_line(p.id, line.id, LineState::Ready, "已电话核实新账号", &actor()).await.unwrap();
+    assert_eq!((cleared.blocked, cleared.lines), (0, 1));
+    assert!(matches!(s.clear_line(p.id, line.id, LineState::Ready, "again", &actor()).await, Err(StoreError::Conflict { .. })));
+    // Rejected: the lines stop counting, and the month can be generated again with new references.
+    let rejected = s.step_payroll(&PayrollStep { note: "金额有误".into(), ..step(&cleared, PayrollState::Rejected) }).await.unwrap();
+    assert_eq!((rejected.state, rejected.note.as_str()), (PayrollState::Rejected, "金额有误"));
+    let (again, created) = s.generate_payroll(&new_payroll(month(1)), &mut regular(month(1), 0)).await.unwrap();
+    assert!(created);
+    assert_ne!(again.id, p.id);
+    let lines = s.payroll_lines(again.id, &code("620825"), None, 0, 10).await.unwrap();
+    assert!(lines[0].reference.ends_with("R1"), "{}", lines[0].reference);
+    assert_eq!(s.verify_ledger().await.unwrap().problem, None);
+}

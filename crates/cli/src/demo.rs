@@ -3,6 +3,7 @@
 
 use crate::Failure;
 use crate::population::{ACCOUNTS_FILE, DemoAccount, create_demo_accounts, load_population};
+use chrono::Datelike;
 use chrono::{Days, NaiveDate};
 use jiuzhu_casework::Casework;
 use jiuzhu_casework::service::{IntakeInput, StepInput};
@@ -39,6 +40,11 @@ pub async fn seed_if_empty(
     // Applications at every step, taken there by the demo accounts, so the queues show real work.
     let cases = crate::demo::seed_demo_cases(store.clone(), as_of, 20).await?;
     eprintln!("演示案件 demo cases: {cases}");
+    let recipients = crate::recipients::seed_existing_recipients(store.as_ref(), &county, seed, as_of).await?;
+    eprintln!("存量在保对象 existing recipients (migrated): {recipients}");
+    for year in [as_of.year(), as_of.year() + 1] {
+        crate::recipients::seed_budgets(store.as_ref(), year).await?;
+    }
     write_demo_offices(store.as_ref(), &county, dir).await?;
     Ok(accounts)
 }

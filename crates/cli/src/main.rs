@@ -7,9 +7,11 @@ mod demo;
 mod feeds;
 mod keys;
 mod measure;
+mod payroll;
 mod population;
 mod private;
 mod progress;
+mod recipients;
 mod services;
 mod simulate;
 
@@ -258,6 +260,16 @@ enum Command {
     Keys {
         #[command(subcommand)]
         command: KeysCommand,
+    },
+    /// 资金发放: payrolls, bank files, return files (contracts/payments-v1.md).
+    Payroll {
+        #[command(subcommand)]
+        command: payroll::PayrollCommand,
+    },
+    /// 资金台账: verify the fund ledger, add budgets.
+    Ledger {
+        #[command(subcommand)]
+        command: payroll::LedgerCommand,
     },
     /// The audit trail: `verify` recomputes every seal and names the first broken entry
     /// (exit 0 whole, 1 tampered).
@@ -544,6 +556,8 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 )));
             }
         }
+        Command::Payroll { command } => payroll::payroll(command, key_file).await?,
+        Command::Ledger { command } => payroll::ledger(command, key_file).await?,
         Command::Assess { file, region, date } => assess::run(file, region, date)?,
         Command::Reassess { database_url, region, date } => {
             let scope = jiuzhu_domain::RegionCode::parse(&region).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?;

@@ -266,7 +266,7 @@ pub fn luhn_valid(digits: &str) -> bool {
         }
         sum += d;
     }
-    sum % 10 == 0
+    sum.is_multiple_of(10)
 }
 
 /// A line's reference (流水号) in the bank files, 20 characters: programme, benefit month,

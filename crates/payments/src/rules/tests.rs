@@ -98,7 +98,8 @@ fn a_one_off_is_owed_once_in_its_month() {
 fn checks_stop_lines_with_a_reason_in_the_officers_order() {
     let s = Settings::default();
     let month = d(2027, 1);
-    let table: Vec<(&str, Box<dyn Fn(&mut PayrollSource)>, Option<BlockReason>)> = vec![
+    type Change = Box<dyn Fn(&mut PayrollSource)>;
+    let table: Vec<(&str, Change, Option<BlockReason>)> = vec![
         ("clean", Box::new(|_| {}), None),
         ("no account", Box::new(|x| x.account = None), Some(BlockReason::NoAccount)),
         ("no payee", Box::new(|x| x.payee_name = " ".into()), Some(BlockReason::NoAccount)),

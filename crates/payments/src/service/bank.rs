@@ -31,15 +31,15 @@ pub trait ReturnFile: Sync {
     fn open(&self) -> std::io::Result<Box<dyn BufRead + Send + '_>>;
 }
 
-impl ReturnFile for std::path::Path {
+impl ReturnFile for std::path::PathBuf {
     fn open(&self) -> std::io::Result<Box<dyn BufRead + Send + '_>> {
         Ok(Box::new(std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(self)?)))
     }
 }
 
-impl ReturnFile for [u8] {
+impl ReturnFile for Vec<u8> {
     fn open(&self) -> std::io::Result<Box<dyn BufRead + Send + '_>> {
-        Ok(Box::new(self))
+        Ok(Box::new(self.as_slice()))
     }
 }
 

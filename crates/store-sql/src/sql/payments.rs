@@ -135,7 +135,7 @@ impl SqlStore {
         .fetch_all(&mut *conn)
         .await
         .map_err(backend)?;
-        let mut history: HashMap<i64, (Vec<NaiveDate>, Vec<FailedLine>, Option<(i64, Option<Vec<u8>>)>)> = HashMap::new();
+        let mut history: HashMap<i64, History> = HashMap::new();
         let mut counts = KeyCounts::new();
         for r in &lines {
             let household: i64 = r.try_get("household_id").map_err(backend)?;
@@ -338,6 +338,10 @@ impl SqlStore {
         self.payroll_in(conn, step.id).await?.ok_or(StoreError::NotFound)
     }
 }
+
+/// A household's earlier lines of the programme: the months covered, the failed lines, and the
+/// newest line (its id and encrypted account).
+type History = (Vec<NaiveDate>, Vec<FailedLine>, Option<(i64, Option<Vec<u8>>)>);
 
 /// Lines ever written per (household, benefit month, kind): the next line of a key is numbered after them.
 type KeyCounts = HashMap<(i64, NaiveDate, LineKind), u32>;

@@ -1,0 +1,248 @@
+//! `jiuzhu payroll …` and `jiuzhu ledger …` (contracts/payments-v1.md): the month's payrolls,
+//! bank files, return files and the fund ledger from the command line, acting as the system.
+
+use crate::{Failure, keys, services};
+use clap::Subcommand;
+use jiuzhu_domain::payment::{FundSource, Programme, parse_month};
+use jiuzhu_domain::{Fen, RegionCode, RegionLevel};
+use jiuzhu_payments::{PaymentError, Payments};
+use jiuzhu_store::Store;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+const DEFAULT_DB: &str = "sqlite://jiuzhu-data/jiuzhu.db";
+
+#[derive(Subcommand)]
+pub enum PayrollCommand {
+    /// Generates the month's payrolls (one per county × programme) from the benefits in force;
+    /// a month generated before is reported as it is. Last line: JSON.
+    Generate {
+        /// YYYY-MM
+        #[arg(long)]
+        month: String,
+        /// A county code (default: every county in the database).
+        #[arg(long)]
+        region: Option<String>,
+        #[arg(long, default_value = DEFAULT_DB)]
+        database_url: String,
+    },
+    /// Lists the bank layouts.
+    Layouts,
+    /// Writes an approved payroll's bank file, reads it back (count and total) and marks the
+    /// payroll exported. Last line: JSON.
+    Export {
+        id: i64,
+        #[arg(long)]
+        layout: String,
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, default_value = DEFAULT_DB)]
+        database_url: String,
+    },
+    /// Imports a bank's return file (layout detected unless given). Last line: JSON.
+    Reconcile {
+        id: i64,
+        file: PathBuf,
+        #[arg(long)]
+        layout: Option<String>,
+        #[arg(long, default_value = DEFAULT_DB)]
+        database_url: String,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum LedgerCommand {
+    /// Exit 0 when every posting is intact, every entry balanced and every reconciled payroll's
+    /// spending equals its paid lines; 1 naming the first problem.
+    Verify {
+        #[arg(long, default_value = DEFAULT_DB)]
+        database_url: String,
+    },
+    /// Adds a fund's budget for a programme and year (预算下达).
+    Budget {
+        /// central, provincial, local, lottery, donation
+        #[arg(long)]
+        fund: String,
+        /// dibao, tekun, temporary
+        #[arg(long)]
+        programme: String,
+        #[arg(long)]
+        year: i32,
+        /// 元, e.g. 1200000.00
+        #[arg(long)]
+        amount: String,
+        /// The document it comes from (文号).
+        #[arg(long)]
+        memo: String,
+        #[arg(long, default_value = DEFAULT_DB)]
+        database_url: String,
+    },
+}
+
+/// Refusals the operator can correct exit 2 with the reason; the rest exit 1.
+fn failure(e: PaymentError) -> Failure {
+    match e {
+        PaymentError::Invalid(v) => {
+            Failure::input(v.0.iter().map(|f| format!("{}: {} / {}", f.field, f.zh, f.en)).collect::<Vec<_>>().join("; "))
+        }
+        PaymentError::BankFile(b) => Failure::input(format!("{} / {}", b.zh_message(), b)),
+        e @ (PaymentError::State(_)
+        | PaymentError::SameAccount
+        | PaymentError::Blocked(_)
+        | PaymentError::Budget
+        | PaymentError::AmountMismatch
+        | PaymentError::NotFound
+        | PaymentError::Changed) => Failure::input(zh(&e)),
+        e => Failure::from(e),
+    }
+}
+
+/// The refusal in Chinese and English.
+pub fn zh(e: &PaymentError) -> String {
+    let zh = match e {
+        PaymentError::State(t) => format!("清册当前状态为“{}”，不能{}", t.from.zh(), t.action.zh()),
+        PaymentError::SameAccount => "生成或审核清册的账号不能再审批它（审核与审批须为不同的人）".into(),
+        PaymentError::Blocked(n) => format!("还有 {n} 条明细待处理，请先放行或取消"),
+        PaymentError::Budget => "资金预算余额不足，整张清册不予审批".into(),
+        PaymentError::AmountMismatch => "该月明细已生成且金额不同，不会覆盖；请核对后以调整方式处理".into(),
+        PaymentError::NotFound => "没有这张清册".into(),
+        PaymentError::Changed => "清册已被他人处理，请刷新后重试".into(),
+        _ => String::new(),
+    };
+    format!("{zh} / {e}")
+}
+
+fn payments(store: &Arc<dyn Store>) -> Payments {
+    Payments::new(store.clone(), services::accounts(store), Arc::new(jiuzhu_domain::SystemClock))
+}
+
+/// Every county the database's divisions hold.
+async fn counties(store: &dyn Store) -> Result<Vec<RegionCode>, Failure> {
+    let mut out = Vec::new();
+    let mut todo: Vec<Option<RegionCode>> = vec![None];
+    while let Some(parent) = todo.pop() {
+        for d in store.region_children(parent.as_ref()).await? {
+            match d.code.level() {
+                RegionLevel::County => out.push(d.code),
+                RegionLevel::Province | RegionLevel::City => todo.push(Some(d.code)),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+pub async fn payroll(command: PayrollCommand, key_file: Option<&Path>) -> Result<(), Failure> {
+    match command {
+        PayrollCommand::Layouts => {
+            for l in jiuzhu_payments::bankfile::layouts() {
+                println!("{}\t{}\t{}", l.name, l.description_zh, l.description_en);
+            }
+        }
+        PayrollCommand::Generate { month, region, database_url } => {
+            let month = parse_month("month", &month).map_err(|e| Failure::input(format!("--month: {} / {}", e.zh, e.en)))?;
+            let store = keys::open(&database_url, key_file).await?;
+            let regions = match region {
+                Some(r) => vec![RegionCode::parse(&r).map_err(|e| Failure::input(format!("--region: {} / {}", e.zh, e.en)))?],
+                None => counties(store.as_ref()).await?,
+            };
+            let p = payments(&store);
+            let mut payrolls = Vec::new();
+            for county in regions {
+                for (payroll, created) in p.generate(None, &county, month).await.map_err(failure)? {
+                    eprintln!(
+                        "{} {} {}：{} 条，合计 {} 元，待处理 {} 条{}",
+                        payroll.region,
+                        payroll.programme.zh(),
+                        jiuzhu_domain::payment::month_label(payroll.month),
+                        payroll.lines,
+                        payroll.total,
+                        payroll.blocked,
+                        if created { "" } else { "（已生成过，未新增）" }
+                    );
+                    payrolls.push(serde_json::json!({
+                        "id": payroll.id,
+                        "programme": payroll.programme.as_str(),
+                        "region": payroll.region.as_str(),
+                        "lines": payroll.lines,
+                        "total_fen": payroll.total.0,
+                        "blocked": payroll.blocked,
+                        "state": payroll.state.as_str(),
+                        "created": created,
+                    }));
+                }
+            }
+            println!("{}", serde_json::json!({ "month": jiuzhu_domain::payment::month_label(month), "payrolls": payrolls }));
+        }
+        PayrollCommand::Export { id, layout, out, database_url } => {
+            let store = keys::open(&database_url, key_file).await?;
+            let file = std::fs::File::create(&out).map_err(|e| Failure::input(format!("{}: {e}", out.display())))?;
+            let writer = std::io::BufWriter::with_capacity(1 << 16, file);
+            let path = out.clone();
+            let reopen = move |mut w: std::io::BufWriter<std::fs::File>| {
+                use std::io::Write;
+                w.flush()?;
+                w.get_ref().sync_all()?;
+                Ok(std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(&path)?))
+            };
+            let result = payments(&store).export(None, id, &layout, writer, reopen).await;
+            let (report, _) = match result {
+                Ok(r) => r,
+                Err(e) => {
+                    // A refused or unreadable file is not left behind to be sent by mistake.
+                    std::fs::remove_file(&out).ok();
+                    return Err(failure(e));
+                }
+            };
+            println!(
+                "{}",
+                serde_json::json!({
+                    "id": report.id, "lines": report.lines, "total_fen": report.total_fen,
+                    "file": out.display().to_string(), "sha256": report.sha256, "layout": report.layout,
+                })
+            );
+        }
+        PayrollCommand::Reconcile { id, file, layout, database_url } => {
+            let store = keys::open(&database_url, key_file).await?;
+            if !file.exists() {
+                return Err(Failure::input(format!("{}: 文件不存在 / no such file", file.display())));
+            }
+            let r = payments(&store).reconcile(None, id, layout.as_deref(), &file).await.map_err(failure)?;
+            println!(
+                "{}",
+                serde_json::json!({
+                    "id": id, "paid": r.paid, "failed": r.failed, "reversed": r.reversed, "exceptions": r.exceptions,
+                    "already_seen": r.already_seen, "state": r.state.map(|s| s.as_str()),
+                })
+            );
+        }
+    }
+    Ok(())
+}
+
+pub async fn ledger(command: LedgerCommand, key_file: Option<&Path>) -> Result<(), Failure> {
+    match command {
+        LedgerCommand::Verify { database_url } => {
+            let store = keys::open(&database_url, key_file).await?;
+            let check = payments(&store).verify_ledger().await.map_err(failure)?;
+            println!("{}", serde_json::to_string(&check)?);
+            if let Some(problem) = check.problem {
+                return Err(Failure::other(format!("资金台账校验未通过 · the fund ledger failed its check: {problem}")));
+            }
+        }
+        LedgerCommand::Budget { fund, programme, year, amount, memo, database_url } => {
+            let fund = FundSource::parse_field("fund", &fund).map_err(|e| Failure::input(format!("--fund: {} / {}", e.zh, e.en)))?;
+            let programme =
+                Programme::parse_field("programme", &programme).map_err(|e| Failure::input(format!("--programme: {} / {}", e.zh, e.en)))?;
+            let amount = Fen::parse_yuan("amount", &amount).map_err(|e| Failure::input(format!("--amount: {} / {}", e.zh, e.en)))?;
+            let store = keys::open(&database_url, key_file).await?;
+            payments(&store).add_budget(None, fund, programme, year, amount, &memo).await.map_err(failure)?;
+            println!(
+                "{}",
+                serde_json::json!({ "fund": fund.as_str(), "programme": programme.as_str(), "year": year, "amount_fen": amount.0 })
+            );
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,197 @@
+//! The payments service end to end on a real database: a month generated (once), a blocked line
+//! cleared, review and approval by different accounts with the password, the bank file written
+//! in two layouts and read back, a return file with a failure reconciled, the failed line
+//! re-issued next month once the account is corrected, and the ledger verified.
+#![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
+
+use chrono::NaiveDate;
+use jiuzhu_accounts::Accounts;
+use jiuzhu_domain::casework::*;
+use jiuzhu_domain::payment::*;
+use jiuzhu_domain::*;
+use jiuzhu_payments::bankfile;
+use jiuzhu_payments::{PaymentError, Payments};
+use jiuzhu_store::*;
+use jiuzhu_testkit::world::*;
+use std::sync::Arc;
+
+const GOOD: &str = "6228480000000000018";
+const OTHER: &str = "6228480000000000026";
+const THIRD: &str = "6228480000000000034";
+
+#[derive(Debug)]
+struct Today(NaiveDate);
+impl Clock for Today {
+    fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.0.and_hms_opt(2, 0, 0).unwrap().and_utc()
+    }
+    fn today(&self) -> NaiveDate {
+        self.0
+    }
+}
+
+fn m(y: i32, mo: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, mo, 1).unwrap()
+}
+
+fn accounts(store: &Arc<dyn Store>, today: NaiveDate) -> Accounts {
+    Accounts::new(store.clone(), store.clone(), Arc::new(Today(today)))
+}
+
+async fn signed_in(store: &Arc<dyn Store>, username: &str) -> User {
+    let a = accounts(store, m(2027, 1));
+    let token = a.login(username, PASSWORD).await.1.unwrap().token;
+    a.session(&token).await.unwrap().unwrap().user
+}
+
+async fn set_account(store: &Arc<dyn Store>, household: i64, account: &str) {
+    let h = store.household(household).await.unwrap().unwrap();
+    let mut data = h.data.clone();
+    data.bank_account = Some(BankAccount { bank: "甘肃省农村信用社".into(), account_no: account.into() });
+    store.update_household(household, h.version, &data, &[], &Actor::system("test")).await.unwrap();
+}
+
+async fn grant(store: &Arc<dyn Store>, household: i64, village: &str, amount: i64, since: NaiveDate) {
+    let case = NewCase {
+        household_id: household,
+        region: RegionCode::parse(village).unwrap(),
+        kind: AssistanceKind::Dibao,
+        purpose: Purpose::Application,
+        track: Track::Normal,
+        state: CaseState::Approved,
+        applicant: "申请人".into(),
+        opened_on: since,
+        accepted_on: Some(since),
+        step_started_on: since,
+        step_due: None,
+        overall_due: None,
+        due_role: None,
+        department: None,
+        contested: false,
+        near_relative: false,
+        extended: false,
+        spot_check_required: false,
+        benefit_id: None,
+        details: CaseDetails::default(),
+    };
+    let event = NewCaseEvent {
+        actor: Actor::system("test"),
+        role: Some(Role::CountyApprover),
+        action: "approve".into(),
+        from_state: None,
+        to_state: CaseState::Approved,
+        note: String::new(),
+    };
+    let id = store.insert_cases(&[case], &event).await.unwrap()[0];
+    let c = store.case(id).await.unwrap().unwrap();
+    let b = Benefit {
+        id: 0,
+        version: 0,
+        household_id: household,
+        region: RegionCode::parse(village).unwrap(),
+        kind: AssistanceKind::Dibao,
+        case_id: id,
+        monthly_amount: Fen(amount),
+        one_off_amount: Fen::ZERO,
+        since_month: since,
+        until_month: None,
+        status: BenefitStatus::Active,
+        next_review_on: None,
+        next_review_reason: ReviewReason::Periodic,
+        review_months: 12,
+        job_refusals: 0,
+        created_at: chrono::Utc::now(),
+        updated_at: chrono::Utc::now(),
+    };
+    store.update_case(&c, &event, Some(&BenefitChange::Grant(b))).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() {
+    let w = world().await;
+    let store = w.store.clone();
+    let county = RegionCode::parse("620825").unwrap();
+    set_account(&store, w.in_a, GOOD).await;
+    set_account(&store, w.in_b, OTHER).await;
+    grant(&store, w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
+    grant(&store, w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
+    let pay = |today| Payments::new(store.clone(), accounts(&store, today), Arc::new(Today(today)));
+    let payments = pay(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
+    let finance = signed_in(&store, "finance_officer_county").await;
+    let reviewer = signed_in(&store, "town_reviewer_county").await;
+    let approver = signed_in(&store, "county_approver_county").await;
+    let clerk = signed_in(&store, "window_clerk_county").await;
+
+    // Too far ahead; a clerk may not.
+    assert!(matches!(payments.generate(Some(&finance), &county, m(2027, 3)).await, Err(PaymentError::Invalid(_))));
+    assert!(matches!(payments.generate(Some(&clerk), &county, m(2027, 1)).await, Err(PaymentError::Forbidden)));
+    let generated = payments.generate(Some(&finance), &county, m(2027, 1)).await.unwrap();
+    let (dibao, created) = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().clone();
+    assert!(created);
+    assert_eq!((dibao.lines, dibao.total, dibao.blocked), (2, Fen(136_500), 0));
+    // Again: the same payrolls, nothing new.
+    let again = payments.generate(None, &county, m(2027, 1)).await.unwrap();
+    assert!(again.iter().all(|(p, created)| !created && generated.iter().any(|(g, _)| g.id == p.id && g.lines == p.lines)));
+
+    // Maker ≠ checker: the generator cannot review; the reviewer cannot approve; the password is asked.
+    assert!(matches!(payments.review(&finance, dibao.id, "").await, Err(PaymentError::SameAccount)));
+    assert!(matches!(payments.approve(&approver, dibao.id, PASSWORD, "").await, Err(PaymentError::State(_))), "review first");
+    payments.review(&reviewer, dibao.id, "已核对各镇名单").await.unwrap();
+    assert!(matches!(payments.approve(&approver, dibao.id, "wrong", "").await, Err(PaymentError::Invalid(_))));
+    // No budget yet: refused whole, nothing changed.
+    assert!(matches!(payments.approve(&approver, dibao.id, PASSWORD, "").await, Err(PaymentError::Budget)));
+    payments.add_budget(Some(&finance), FundSource::Central, Programme::Dibao, 2027, Fen::yuan(100_000), "财社〔2027〕1号").await.unwrap();
+    let approved = payments.approve(&approver, dibao.id, PASSWORD, "同意").await.unwrap();
+    assert_eq!(approved.state, PayrollState::Approved);
+    assert!(approver.trail.snapshot().object == Some((ObjectKind::Payroll, dibao.id)), "the approval names the payroll in the audit");
+
+    // The bank file: fixed-width GBK, read back; a second export is refused.
+    let (report, back) =
+        payments.export(Some((&finance, PASSWORD)), dibao.id, "fixed-gbk", Vec::new(), |v| Ok(std::io::Cursor::new(v))).await.unwrap();
+    assert_eq!((report.lines, report.total_fen), (2, 136_500));
+    let bytes = back.into_inner();
+    let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
+    assert!(!bad);
+    assert!(text.contains("王建国") && text.contains(GOOD) && text.contains("000000000900.00"), "{text}");
+    assert!(matches!(
+        payments.export(Some((&finance, PASSWORD)), dibao.id, "pipe-gbk", Vec::new(), |v| Ok(std::io::Cursor::new(v))).await,
+        Err(PaymentError::State(_))
+    ));
+
+    // The bank pays one and returns the other (账号不存在); the same file again changes nothing.
+    let lines = store.payroll_lines(dibao.id, &county, None, 0, 10).await.unwrap();
+    let mut ret = Vec::new();
+    bankfile::write_return_header("csv-utf8", &mut ret).unwrap();
+    bankfile::write_return_line("csv-utf8", &mut ret, &lines[0].reference, GOOD, lines[0].amount, true, "").unwrap();
+    bankfile::write_return_line("csv-utf8", &mut ret, &lines[1].reference, OTHER, lines[1].amount, false, "账号不存在").unwrap();
+    let r = payments.reconcile(Some(&finance), dibao.id, None, &ret).await.unwrap();
+    assert_eq!((r.paid, r.failed, r.exceptions, r.state), (1, 1, 0, Some(PayrollState::Reconciled)));
+    assert!(payments.reconcile(Some(&finance), dibao.id, None, &ret).await.unwrap().already_seen);
+    assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
+
+    // February: the failed line is not sent again to the same account …
+    let payments = pay(NaiveDate::from_ymd_opt(2027, 2, 3).unwrap());
+    let feb = payments.generate(None, &county, m(2027, 2)).await.unwrap();
+    let feb = feb.into_iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0;
+    assert_eq!((feb.lines, feb.total), (2, Fen(136_500)), "February's regular lines only");
+    payments.cancel(None, feb.id, "账号更正后重新生成").await.unwrap();
+    // … but once the account is corrected it is re-issued (naming the line), and the change asks to be confirmed.
+    set_account(&store, w.in_b, THIRD).await;
+    let feb = payments.generate(None, &county, m(2027, 2)).await.unwrap();
+    let feb = feb.into_iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0;
+    let lines = store.payroll_lines(feb.id, &county, None, 0, 10).await.unwrap();
+    let kinds: Vec<_> = lines.iter().map(|l| (l.household_id, l.kind, l.benefit_month, l.block)).collect();
+    assert!(kinds.contains(&(w.in_b, LineKind::Reissue, m(2027, 1), None)), "{kinds:?}");
+    assert!(kinds.contains(&(w.in_b, LineKind::Regular, m(2027, 2), Some(BlockReason::AccountChanged))), "{kinds:?}");
+    let reissue = lines.iter().find(|l| l.kind == LineKind::Reissue).unwrap();
+    assert!(reissue.origin_line.is_some());
+    let blocked = lines.iter().find(|l| l.block.is_some()).unwrap();
+    assert!(
+        matches!(payments.clear_line(&finance, feb.id, blocked.id, true, " ").await, Err(PaymentError::Invalid(_))),
+        "a note is required"
+    );
+    let cleared = payments.clear_line(&finance, feb.id, blocked.id, true, "已电话核实新卡号").await.unwrap();
+    assert_eq!(cleared.blocked, 0);
+    assert_eq!(store.household_payments(w.in_b).await.unwrap().iter().filter(|l| l.state == LineState::Reissued).count(), 1);
+    assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
+}

@@ -299,7 +299,7 @@ fn write_readme(dir: &Path, cfg: &Config, divisions: &[Division], format: FeedFo
          Every person, household, ID number, phone, bank account and plate here was made up by a\n\
          random generator and belongs to nobody. Only the region codes and names are real\n\
          (National Bureau of Statistics, 2023 statistical division codes).\n\
-         Bank account numbers deliberately fail the Luhn check, so none is a real card.\n\n\
+         Bank account numbers start with 99 (no card range) or, for one in ten, 62 with a wrong check digit, so none is a real card.\n\n\
          generator: jiuzhu-synth {}\n\
          region: {} {}\n\
          households: {}\n\

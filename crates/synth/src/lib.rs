@@ -4,7 +4,7 @@
 //!
 //! **Nobody here is real.** Names are drawn character by character, ID numbers are built from
 //! the county code, a random birth date and a random sequence, phones and bank accounts are
-//! random digits (bank numbers deliberately fail the Luhn check). Only the division codes and
+//! random digits (bank numbers start with 99, no card range, or fail the Luhn check). Only the division codes and
 //! names are real (the vendored 2023 statistical list).
 //!
 //! # Determinism

@@ -32,16 +32,24 @@ pub(super) fn draw_bank_account(r: &mut impl Rng) -> Option<BankAccount> {
     })
 }
 
-/// A 16–19 digit account number that deliberately fails the Luhn check, so it can never be a
-/// real bank card (and still looks like one: UnionPay cards start with 62).
+/// A 16–19 digit account number that can never be a real bank card: it starts with 99 (ISO/IEC
+/// 7812's national-assignment range, no UnionPay card) and carries a valid Luhn check digit, so
+/// payrolls pay it. About one in ten looks like a mistyped UnionPay card (62…, a wrong check
+/// digit), which the payroll's checks stop (银行账号校验位不正确), as a county's data would.
 fn draw_account_no(r: &mut impl Rng) -> String {
     let len = r.pick(&[(16usize, 1), (17, 1), (18, 1), (19, 5)]);
     let mut digits: Vec<u8> = vec![6, 2];
     while digits.len() < len - 1 {
         digits.push(r.random_range(0..10u8));
     }
+    let typo = digits[2] == 0;
+    if !typo {
+        digits[0] = 9;
+        digits[1] = 9;
+    }
     let valid = luhn_check_digit(&digits);
-    digits.push((valid + 1 + r.random_range(0..9u8)) % 10);
+    let wrong = (valid + 1 + r.random_range(0..9u8)) % 10;
+    digits.push(if typo { wrong } else { valid });
     digits.into_iter().map(|x| char::from(b'0' + x)).collect()
 }
 

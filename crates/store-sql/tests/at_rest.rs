@@ -60,6 +60,12 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
     let record = NewFeedRecord { id_number: feed_id.clone(), key: row_key.into(), on: None, detail: detail.into() };
     store.stage_feed_records(import_id, "vehicles", &[record]).await.unwrap();
     store.complete_feed_imports(&[(import_id, 1)]).await.unwrap();
+    // A payroll line freezes the payee's ID number and account under keys of its own.
+    use jiuzhu_store::PaymentStore;
+    use jiuzhu_testkit::conformance::payments as pay;
+    pay::recipient(&store, "620825100201", 31, 81_000).await;
+    let (payroll, _) = store.generate_payroll(&pay::new_payroll(pay::month(1)), &mut pay::regular(pay::month(1), 0)).await.unwrap();
+    assert_eq!(payroll.lines, 1);
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![
@@ -71,6 +77,8 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         ("feed_records.detail_enc", "机密备注".into()),
         ("feed_records.id_number_enc", feed_id),
         ("feed_records.row_key_enc", row_key.into()),
+        ("payment_lines.payee_id_enc", id_number("19600101", 31)),
+        ("payment_lines.account_enc", "6228480000000000017".into()),
     ];
     for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
         let name = format!("{}.{}", c.table, c.column);

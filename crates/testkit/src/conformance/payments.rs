@@ -4,12 +4,12 @@ use super::*;
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::payment::*;
 
-fn month(m: u32) -> NaiveDate {
+pub fn month(m: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(2027, m, 1).unwrap()
 }
 
 /// A household in `village` with a 低保 benefit of `amount` a month from January 2027.
-async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i64 {
+pub async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i64 {
     s.upsert_regions(&crate::fixtures::two_towns()).await.unwrap();
     let h = s.insert_households(&[sample_household(village, "王建国", seq)], &actor()).await.unwrap()[0];
     let id = s.insert_cases(&[new_case(h, village, AssistanceKind::Dibao, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
@@ -45,7 +45,7 @@ async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i64 {
 }
 
 /// One regular line per source for `m` (the store's part only: the rules are the payments crate's).
-fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) -> Vec<NewLine> + Send {
+pub fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) -> Vec<NewLine> + Send {
     move |sources: &[PayrollSource]| {
         sources
             .iter()
@@ -70,7 +70,7 @@ fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) -> V
     }
 }
 
-fn new_payroll(m: NaiveDate) -> NewPayroll {
+pub fn new_payroll(m: NaiveDate) -> NewPayroll {
     NewPayroll { region: code("620825"), programme: Programme::Dibao, month: m, rule_version: "test".into(), by: actor() }
 }
 

@@ -92,24 +92,9 @@ fn failure(e: PaymentError) -> Failure {
         | PaymentError::Budget
         | PaymentError::AmountMismatch
         | PaymentError::NotFound
-        | PaymentError::Changed) => Failure::input(zh(&e)),
+        | PaymentError::Changed) => Failure::input(format!("{} / {e}", e.zh())),
         e => Failure::from(e),
     }
-}
-
-/// The refusal in Chinese and English.
-pub fn zh(e: &PaymentError) -> String {
-    let zh = match e {
-        PaymentError::State(t) => format!("清册当前状态为“{}”，不能{}", t.from.zh(), t.action.zh()),
-        PaymentError::SameAccount => "生成或审核清册的账号不能再审批它（审核与审批须为不同的人）".into(),
-        PaymentError::Blocked(n) => format!("还有 {n} 条明细待处理，请先放行或取消"),
-        PaymentError::Budget => "资金预算余额不足，整张清册不予审批".into(),
-        PaymentError::AmountMismatch => "该月明细已生成且金额不同，不会覆盖；请核对后以调整方式处理".into(),
-        PaymentError::NotFound => "没有这张清册".into(),
-        PaymentError::Changed => "清册已被他人处理，请刷新后重试".into(),
-        _ => String::new(),
-    };
-    format!("{zh} / {e}")
 }
 
 fn payments(store: &Arc<dyn Store>) -> Payments {

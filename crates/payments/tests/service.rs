@@ -6,12 +6,12 @@
 
 use chrono::NaiveDate;
 use jiuzhu_accounts::Accounts;
-use jiuzhu_domain::casework::*;
 use jiuzhu_domain::payment::*;
 use jiuzhu_domain::*;
 use jiuzhu_payments::bankfile;
 use jiuzhu_payments::{PaymentError, Payments};
 use jiuzhu_store::*;
+use jiuzhu_testkit::conformance::payments::grant;
 use jiuzhu_testkit::world::*;
 use std::sync::Arc;
 
@@ -51,61 +51,6 @@ async fn set_account(store: &Arc<dyn Store>, household: i64, account: &str) {
     store.update_household(household, h.version, &data, &[], &Actor::system("test")).await.unwrap();
 }
 
-async fn grant(store: &Arc<dyn Store>, household: i64, village: &str, amount: i64, since: NaiveDate) {
-    let case = NewCase {
-        household_id: household,
-        region: RegionCode::parse(village).unwrap(),
-        kind: AssistanceKind::Dibao,
-        purpose: Purpose::Application,
-        track: Track::Normal,
-        state: CaseState::Approved,
-        applicant: "申请人".into(),
-        opened_on: since,
-        accepted_on: Some(since),
-        step_started_on: since,
-        step_due: None,
-        overall_due: None,
-        due_role: None,
-        department: None,
-        contested: false,
-        near_relative: false,
-        extended: false,
-        spot_check_required: false,
-        benefit_id: None,
-        details: CaseDetails::default(),
-    };
-    let event = NewCaseEvent {
-        actor: Actor::system("test"),
-        role: Some(Role::CountyApprover),
-        action: "approve".into(),
-        from_state: None,
-        to_state: CaseState::Approved,
-        note: String::new(),
-    };
-    let id = store.insert_cases(&[case], &event).await.unwrap()[0];
-    let c = store.case(id).await.unwrap().unwrap();
-    let b = Benefit {
-        id: 0,
-        version: 0,
-        household_id: household,
-        region: RegionCode::parse(village).unwrap(),
-        kind: AssistanceKind::Dibao,
-        case_id: id,
-        monthly_amount: Fen(amount),
-        one_off_amount: Fen::ZERO,
-        since_month: since,
-        until_month: None,
-        status: BenefitStatus::Active,
-        next_review_on: None,
-        next_review_reason: ReviewReason::Periodic,
-        review_months: 12,
-        job_refusals: 0,
-        created_at: chrono::Utc::now(),
-        updated_at: chrono::Utc::now(),
-    };
-    store.update_case(&c, &event, Some(&BenefitChange::Grant(b))).await.unwrap();
-}
-
 #[tokio::test]
 async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() {
     let w = world().await;
@@ -113,8 +58,8 @@ async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() 
     let county = RegionCode::parse("620825").unwrap();
     set_account(&store, w.in_a, GOOD).await;
     set_account(&store, w.in_b, OTHER).await;
-    grant(&store, w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
-    grant(&store, w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
+    grant(store.as_ref(), w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
+    grant(store.as_ref(), w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
     let pay = |today| Payments::new(store.clone(), accounts(&store, today), Arc::new(Today(today)));
     let payments = pay(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
     let finance = signed_in(&store, "finance_officer_county").await;
@@ -193,5 +138,21 @@ async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() 
     let cleared = payments.clear_line(&finance, feb.id, blocked.id, true, "已电话核实新卡号").await.unwrap();
     assert_eq!(cleared.blocked, 0);
     assert_eq!(store.household_payments(w.in_b).await.unwrap().iter().filter(|l| l.state == LineState::Reissued).count(), 1);
+    assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
+
+    // Cancelled after approval, before the money left: the commitment goes back to the fund.
+    let available = |b: Vec<FundBalance>| b.into_iter().find(|b| b.fund == FundSource::Central).unwrap().available;
+    payments.review(&reviewer, feb.id, "").await.unwrap();
+    let approved = payments.approve(&approver, feb.id, PASSWORD, "").await.unwrap();
+    let before = available(payments.balances(Some(&finance), Some(2027)).await.unwrap());
+    assert!(matches!(payments.cancel(Some(&finance), feb.id, "").await, Err(PaymentError::Invalid(_))), "a reason is required");
+    assert_eq!(payments.cancel(Some(&finance), feb.id, "发现重复发放").await.unwrap().state, PayrollState::Cancelled);
+    assert_eq!(available(payments.balances(Some(&finance), Some(2027)).await.unwrap()), Fen(before.0 + approved.total.0));
+    // Rejection needs the password and a reason.
+    let temporary = payments.generate(None, &county, m(2027, 2)).await.unwrap();
+    let temporary = temporary.into_iter().find(|(p, _)| p.programme == Programme::Temporary).unwrap().0;
+    payments.review(&reviewer, temporary.id, "").await.unwrap();
+    assert!(matches!(payments.reject(&approver, temporary.id, PASSWORD, " ").await, Err(PaymentError::Invalid(_))));
+    assert_eq!(payments.reject(&approver, temporary.id, PASSWORD, "名单不全").await.unwrap().state, PayrollState::Rejected);
     assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
 }

@@ -9,7 +9,7 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
-use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollState, Programme};
+use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollAction, PayrollState, Programme};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use serde::Serialize;
 
@@ -144,7 +144,7 @@ pub struct PaymentLine {
     pub block: Option<BlockReason>,
     pub note: String,
     pub origin_line: Option<i64>,
-    /// The bank's reason for a failure, normalised (`name_mismatch` …) and as the bank wrote it.
+    /// The bank's reason for a failure, normalised: its code (`name_mismatch` …) and its words.
     pub failure_code: Option<String>,
     pub failure_text: Option<String>,
     pub updated_at: DateTime<Utc>,
@@ -161,13 +161,15 @@ pub struct PayrollTotals {
     pub by_fund: Vec<(FundSource, Fen)>,
 }
 
-/// What a step records on the payroll besides its new state.
+/// A step on a payroll: the action, who took it and why. The store moves the payroll to the state
+/// the domain's state machine ([`PayrollState::after`]) gives from the state it finds; an action
+/// that state does not allow is `Conflict { "payroll_state" }`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PayrollStep {
     pub id: i64,
     /// The version it was read at (someone else's step in between is `VersionMismatch`).
     pub version: i64,
-    pub to: PayrollState,
+    pub action: PayrollAction,
     pub by: Actor,
     pub note: String,
 }
@@ -181,7 +183,7 @@ pub struct ReturnRow {
     pub amount: Fen,
     /// `paid`, `failed` or `reversed`.
     pub outcome: ReturnOutcome,
-    /// Normalised reason code and the bank's words (failures and reversals).
+    /// The normalised reason's code (`no_such_account` …) and its words (failures and reversals).
     pub reason_code: String,
     pub reason_text: String,
 }
@@ -287,8 +289,9 @@ pub trait PaymentStore: Send + Sync {
     /// officer's note; the payroll's sums follow. `Conflict { "payment_line_state" }` when the
     /// line is no longer blocked or the payroll is past review.
     async fn clear_line(&self, payroll_id: i64, line_id: i64, to: LineState, note: &str, by: &Actor) -> Result<Payroll>;
-    /// Review, reject or cancel: the new state with who and the note; a rejected or cancelled
-    /// payroll's lines are cancelled (the month may be generated again).
+    /// Review, reject, cancel or close (other actions have their own methods): the new state with
+    /// who and the note; a rejected or cancelled payroll's lines are cancelled (the month may be
+    /// generated again), an approved payroll's commitment goes back to the funds.
     async fn step_payroll(&self, step: &PayrollStep) -> Result<Payroll>;
     /// Approves: commits the ready lines' total against the funds' available money in
     /// [`FundSource::PAYROLL_ORDER`] (the ledger postings in the same transaction). Not enough

@@ -92,40 +92,13 @@ pub(crate) fn char_boundary_at_most(encoding: TextEncoding, bytes: &[u8], width:
 
 /// Writes `fen` as 元 with two decimals (`123456` → `1234.56`) into `buf`, no allocation.
 pub(crate) fn amount_str(fen: u64, buf: &mut [u8; 24]) -> &str {
-    let mut at = buf.len();
-    let mut v = fen;
-    for _ in 0..2 {
-        at -= 1;
-        buf[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    at -= 1;
-    buf[at] = b'.';
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
+    let mut whole = itoa::Buffer::new();
+    let w = whole.format(fen / 100).as_bytes();
+    let cents = (fen % 100) as u8;
+    buf[..w.len()].copy_from_slice(w);
+    buf[w.len()..w.len() + 3].copy_from_slice(&[b'.', b'0' + cents / 10, b'0' + cents % 10]);
     // Only ASCII digits and a point were written.
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
-}
-
-/// Writes `n` in decimal into `buf`, no allocation.
-pub(crate) fn count_str(n: u64, buf: &mut [u8; 24]) -> &str {
-    let mut at = buf.len();
-    let mut v = n;
-    loop {
-        at -= 1;
-        buf[at] = b'0' + (v % 10) as u8;
-        v /= 10;
-        if v == 0 {
-            break;
-        }
-    }
-    std::str::from_utf8(&buf[at..]).unwrap_or_default()
+    std::str::from_utf8(&buf[..w.len() + 3]).unwrap_or_default()
 }
 
 /// Parses 元 into fen: digits, then optionally a point and decimals. `exact_two`: exactly two

@@ -1,7 +1,7 @@
 //! [`BankFileWriter`]: payments out to a bank file of any layout, one line at a time.
 
 use super::BankFileError;
-use super::codec::{amount_str, char_boundary_at_most, count_str, csv_field_into, encode_into};
+use super::codec::{amount_str, char_boundary_at_most, csv_field_into, encode_into};
 use super::layout::{Align, FieldKey, FieldSpec, HeaderField, Layout, LayoutKind, LineField, TextEncoding};
 use chrono::{Datelike, NaiveDate};
 use jiuzhu_domain::Fen;
@@ -83,8 +83,8 @@ impl<W: Write> BankFileWriter<W> {
                 return Err(BankFileError::new(0, "date", format!("日期 {d} 超出范围"), format!("date {d} is out of range")));
             }
             let date = format!("{:04}{:02}{:02}", d.year(), d.month(), d.day());
-            let (mut count_buf, mut total_buf) = ([0u8; 24], [0u8; 24]);
-            let count = count_str(header.count, &mut count_buf);
+            let (mut count_buf, mut total_buf) = (itoa::Buffer::new(), [0u8; 24]);
+            let count = count_buf.format(header.count);
             let total = amount_str(header.total.0.unsigned_abs(), &mut total_buf);
             for (i, spec) in layout.header.iter().enumerate() {
                 let value = match spec.field {

@@ -5,7 +5,7 @@
 use super::*;
 use crate::bankfile::{self, BankFileWriter, BankLine, FileHeader, Outcome};
 use jiuzhu_domain::access::Guarded;
-use jiuzhu_domain::payment::{LineKind, PayrollAction, PayrollState, Programme};
+use jiuzhu_domain::payment::{LineKind, PayrollAction, Programme};
 use jiuzhu_domain::{Action, Division, Fen};
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, Write};
@@ -163,7 +163,7 @@ impl Payments {
         std::io::copy(&mut reader, &mut std::io::sink())?;
         let sha256 = hex(&reader.hasher.finalize_reset());
         let by = user_only.map(User::actor).unwrap_or_else(system_actor);
-        let step = PayrollStep { id, version: payroll.version, to: PayrollState::Exported, by, note: String::new() };
+        let step = PayrollStep { id, version: payroll.version, action: PayrollAction::Export, by, note: String::new() };
         self.store.mark_exported(&step, layout_name, &sha256).await?;
         if let Some(u) = user_only {
             u.trail.detail(format!("payroll={id} layout={layout_name} rows={}", back.count));

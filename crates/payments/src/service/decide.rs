@@ -5,7 +5,7 @@
 
 use super::*;
 use jiuzhu_domain::access::Guarded;
-use jiuzhu_domain::payment::{PayrollAction, PayrollState};
+use jiuzhu_domain::payment::PayrollAction;
 use jiuzhu_domain::{Action, trail::Denial as D};
 
 fn note_required(note: &str, what_zh: &str, what_en: &str) -> Result<String> {
@@ -46,8 +46,7 @@ impl Payments {
             .into());
         }
         let to = if release { LineState::Ready } else { LineState::Cancelled };
-        user.trail.detail(format!("line={line_id} to={}", to.as_str()));
-        let _ = payroll;
+        user.trail.detail(format!("payroll={} line={line_id} to={}", payroll.id, to.as_str()));
         Ok(self.store.clear_line(payroll_id, line_id, to, &note, &user.actor()).await?)
     }
 
@@ -61,7 +60,7 @@ impl Payments {
             user.trail.refuse(D::Conflict);
             return Err(PaymentError::SameAccount);
         }
-        self.step(user, &p, PayrollState::Reviewed, note.trim()).await
+        self.step(user, &p, PayrollAction::Review, note.trim()).await
     }
 
     /// 县级审批: the password again; never the account that generated or reviewed it; blocked
@@ -81,7 +80,7 @@ impl Payments {
             user.trail.refuse(D::Conflict);
             return Err(PaymentError::Blocked(p.blocked));
         }
-        let step = PayrollStep { id, version: p.version, to: PayrollState::Approved, by: user.actor(), note: note.trim().to_string() };
+        let step = PayrollStep { id, version: p.version, action: PayrollAction::Approve, by: user.actor(), note: note.trim().to_string() };
         let approved = self.store.approve_payroll(&step).await.map_err(PaymentError::from)?;
         user.trail.detail(format!("payroll={id} approved total={}", approved.total.0));
         Ok(approved)
@@ -95,7 +94,7 @@ impl Payments {
         self.accounts.confirm(user, Guarded::Payroll, password, "password").await?;
         self.allowed(user, &p, PayrollAction::Reject)?;
         let note = note_required(note, "退回原因", "the reason for rejecting")?;
-        self.step(user, &p, PayrollState::Rejected, &note).await
+        self.step(user, &p, PayrollAction::Reject, &note).await
     }
 
     /// 作废 before the money left (an approved payroll's commitment goes back to the funds).
@@ -113,7 +112,7 @@ impl Payments {
             return Err(e.into());
         }
         let by = user.map(User::actor).unwrap_or_else(system_actor);
-        let step = PayrollStep { id, version: p.version, to: PayrollState::Cancelled, by, note };
+        let step = PayrollStep { id, version: p.version, action: PayrollAction::Cancel, by, note };
         Ok(self.store.step_payroll(&step).await?)
     }
 
@@ -124,9 +123,9 @@ impl Payments {
         })
     }
 
-    async fn step(&self, user: &User, p: &Payroll, to: PayrollState, note: &str) -> Result<Payroll> {
-        let step = PayrollStep { id: p.id, version: p.version, to, by: user.actor(), note: note.to_string() };
-        user.trail.detail(format!("payroll={} to={}", p.id, to.as_str()));
+    async fn step(&self, user: &User, p: &Payroll, action: PayrollAction, note: &str) -> Result<Payroll> {
+        let step = PayrollStep { id: p.id, version: p.version, action, by: user.actor(), note: note.to_string() };
+        user.trail.detail(format!("payroll={} action={}", p.id, action.as_str()));
         Ok(self.store.step_payroll(&step).await?)
     }
 }

@@ -90,6 +90,26 @@ impl From<FieldError> for PaymentError {
     }
 }
 
+impl PaymentError {
+    /// The refusal in words a clerk acts on (the English is `Display`); empty for failures of
+    /// the system, which are not the user's to fix.
+    pub fn zh(&self) -> String {
+        match self {
+            PaymentError::Forbidden => "您的角色不能办理资金发放".into(),
+            PaymentError::NotFound => "没有这张清册，或不在您的管辖范围".into(),
+            PaymentError::Invalid(v) => v.0.iter().map(|f| f.zh.clone()).collect::<Vec<_>>().join("；"),
+            PaymentError::State(t) => format!("清册当前状态为“{}”，不能{}", t.from.zh(), t.action.zh()),
+            PaymentError::SameAccount => "生成或审核清册的账号不能再审核或审批它（须为不同的人）".into(),
+            PaymentError::Blocked(n) => format!("还有 {n} 条明细待处理，请先放行或取消"),
+            PaymentError::Budget => "资金预算余额不足，整张清册不予审批".into(),
+            PaymentError::AmountMismatch => "该月明细已生成且金额不同，不会覆盖；请核对后以调整方式处理".into(),
+            PaymentError::Changed => "清册已被他人处理，请刷新后重试".into(),
+            PaymentError::BankFile(b) => b.zh_message(),
+            PaymentError::Io(_) | PaymentError::Store(_) => String::new(),
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, PaymentError>;
 
 /// The command line's actor.

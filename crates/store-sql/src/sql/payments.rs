@@ -301,18 +301,17 @@ impl SqlStore {
         row.as_ref().map(read_payroll).transpose()
     }
 
-    /// Moves a payroll from the state at `version` to `step.to`, stamping who did it.
-    async fn move_payroll(&self, conn: &mut Conn, step: &PayrollStep, expect: &[PayrollState]) -> Result<Payroll> {
+    /// Takes `step.action` on the payroll as it is at `step.version` (the domain's state machine
+    /// decides where it goes), stamping who did it. Returns the payroll before and after.
+    async fn move_payroll(&self, conn: &mut Conn, step: &PayrollStep) -> Result<(Payroll, Payroll)> {
         let current = self.payroll_in(conn, step.id).await?.ok_or(StoreError::NotFound)?;
         if current.version != step.version {
             return Err(StoreError::VersionMismatch { expected: step.version });
         }
-        if !expect.contains(&current.state) {
-            return Err(StoreError::Conflict { constraint: "payroll_state".into() });
-        }
+        let to = current.state.after(step.action).map_err(|_| StoreError::Conflict { constraint: "payroll_state".into() })?;
         let now = Utc::now();
         let mut q = QueryBuilder::<Db>::new("UPDATE payrolls SET ");
-        match step.to {
+        match to {
             PayrollState::Reviewed => {
                 q.push("reviewed_by_id = ").push_bind(step.by.account_id).push(", reviewed_by = ").push_bind(step.by.username.clone());
                 q.push(", reviewed_at = ").push_bind(now).push(", ");
@@ -329,13 +328,14 @@ impl SqlStore {
             }
             _ => {}
         }
-        q.push("state = ").push_bind(step.to.as_str()).push(", note = ").push_bind(step.note.clone());
+        q.push("state = ").push_bind(to.as_str()).push(", note = ").push_bind(step.note.clone());
         q.push(", version = version + 1 WHERE id = ").push_bind(step.id).push(" AND version = ").push_bind(step.version);
         let done = q.build().execute(&mut *conn).await.map_err(backend)?;
         if done.rows_affected() != 1 {
             return Err(StoreError::VersionMismatch { expected: step.version });
         }
-        self.payroll_in(conn, step.id).await?.ok_or(StoreError::NotFound)
+        let moved = self.payroll_in(conn, step.id).await?.ok_or(StoreError::NotFound)?;
+        Ok((current, moved))
     }
 }
 
@@ -564,15 +564,11 @@ impl PaymentStore for SqlStore {
     async fn step_payroll(&self, step: &PayrollStep) -> Result<Payroll> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<Payroll> = async {
-            let expect: &[PayrollState] = match step.to {
-                PayrollState::Reviewed => &[PayrollState::Generated],
-                PayrollState::Rejected => &[PayrollState::Generated, PayrollState::Reviewed],
-                PayrollState::Cancelled => &[PayrollState::Generated, PayrollState::Reviewed, PayrollState::Approved],
-                PayrollState::Closed => &[PayrollState::Reconciled],
-                _ => return Err(StoreError::Conflict { constraint: "payroll_state".into() }),
-            };
-            let before = self.payroll_in(&mut tx, step.id).await?.ok_or(StoreError::NotFound)?;
-            let moved = self.move_payroll(&mut tx, step, expect).await?;
+            // Approval, export and reconciliation write more than the state: their own methods.
+            if !matches!(step.action, PayrollAction::Review | PayrollAction::Reject | PayrollAction::Cancel | PayrollAction::Close) {
+                return Err(StoreError::Conflict { constraint: "payroll_state".into() });
+            }
+            let (before, moved) = self.move_payroll(&mut tx, step).await?;
             if moved.state.is_dead() {
                 sqlx::query(
                     "UPDATE payment_lines SET state = 'cancelled', live = FALSE, updated_at = $1 WHERE payroll_id = $2 AND state IN ('ready', 'blocked')",
@@ -599,7 +595,10 @@ impl PaymentStore for SqlStore {
             if payroll.blocked > 0 {
                 return Err(StoreError::Conflict { constraint: "payroll_blocked".into() });
             }
-            let approved = self.move_payroll(&mut tx, step, &[PayrollState::Reviewed]).await?;
+            if step.action != PayrollAction::Approve {
+                return Err(StoreError::Conflict { constraint: "payroll_state".into() });
+            }
+            let (_, approved) = self.move_payroll(&mut tx, step).await?;
             self.commit_funds(&mut tx, &approved).await?;
             Ok(approved)
         }
@@ -610,7 +609,10 @@ impl PaymentStore for SqlStore {
     async fn mark_exported(&self, step: &PayrollStep, layout: &str, sha256: &str) -> Result<Payroll> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<Payroll> = async {
-            self.move_payroll(&mut tx, step, &[PayrollState::Approved]).await?;
+            if step.action != PayrollAction::Export {
+                return Err(StoreError::Conflict { constraint: "payroll_state".into() });
+            }
+            self.move_payroll(&mut tx, step).await?;
             sqlx::query("UPDATE payment_lines SET state = 'exported', updated_at = $1 WHERE payroll_id = $2 AND state = 'ready'")
                 .bind(Utc::now())
                 .bind(step.id)

@@ -71,3 +71,24 @@ fn luhn_check_digit(digits: &[u8]) -> u8 {
         .sum();
     ((10 - sum % 10) % 10) as u8
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jiuzhu_domain::payment::{check_account_number, luhn_valid};
+    use rand::SeedableRng;
+
+    #[test]
+    fn accounts_pay_except_the_mistyped_cards_and_none_is_a_real_card() {
+        let mut r = rand_chacha::ChaCha8Rng::seed_from_u64(7);
+        let drawn: Vec<String> = (0..5_000).map(|_| draw_account_no(&mut r)).collect();
+        let typos = drawn.iter().filter(|a| a.starts_with("62")).count();
+        for a in &drawn {
+            assert!(a.starts_with("99") || a.starts_with("62"), "{a}");
+            // 99…: a valid check digit, outside every card range; 62…: a UnionPay card number with a wrong one.
+            assert_eq!(luhn_valid(a), a.starts_with("99"), "{a}");
+            assert_eq!(check_account_number("account", a).is_ok(), a.starts_with("99"), "{a}");
+        }
+        assert!((350..650).contains(&typos), "about one in ten is a mistyped card: {typos} of 5000");
+    }
+}

@@ -12,6 +12,13 @@ pub fn month(m: u32) -> NaiveDate {
 pub async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i64 {
     s.upsert_regions(&crate::fixtures::two_towns()).await.unwrap();
     let h = s.insert_households(&[sample_household(village, "王建国", seq)], &actor()).await.unwrap()[0];
+    grant(s, h, village, amount, month(1)).await;
+    h
+}
+
+/// Grants household `h` (of `village`) a 低保 benefit of `amount` a month from `since`, through an
+/// approved case as the casework step writes it.
+pub async fn grant(s: &dyn Store, h: i64, village: &str, amount: i64, since: NaiveDate) {
     let id = s.insert_cases(&[new_case(h, village, AssistanceKind::Dibao, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
     let mut c = s.case(id).await.unwrap().unwrap();
     c.data.state = CaseState::Approved;
@@ -24,7 +31,7 @@ pub async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i
         case_id: id,
         monthly_amount: Fen(amount),
         one_off_amount: Fen(0),
-        since_month: month(1),
+        since_month: since,
         until_month: None,
         status: BenefitStatus::Active,
         next_review_on: None,
@@ -41,7 +48,6 @@ pub async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i
         ..opened(Role::CountyApprover)
     };
     s.update_case(&c, &step, Some(&BenefitChange::Grant(grant))).await.unwrap();
-    h
 }
 
 /// One regular line per source for `m` (the store's part only: the rules are the payments crate's).
@@ -74,8 +80,14 @@ pub fn new_payroll(m: NaiveDate) -> NewPayroll {
     NewPayroll { region: code("620825"), programme: Programme::Dibao, month: m, rule_version: "test".into(), by: actor() }
 }
 
-fn step(p: &Payroll, to: PayrollState) -> PayrollStep {
-    PayrollStep { id: p.id, version: p.version, to, by: Actor { account_id: Some(9), username: "approver".into() }, note: String::new() }
+fn step(p: &Payroll, action: PayrollAction) -> PayrollStep {
+    PayrollStep {
+        id: p.id,
+        version: p.version,
+        action,
+        by: Actor { account_id: Some(9), username: "approver".into() },
+        note: String::new(),
+    }
 }
 
 fn row(l: &PaymentLine, outcome: ReturnOutcome, line_no: u64) -> ReturnRow {
@@ -121,25 +133,29 @@ pub async fn payrolls_are_generated_once_approved_within_budget_and_reconciled(s
     assert!(s.payrolls(&code("620825"), Some(month(2))).await.unwrap().is_empty(), "nothing of the refused generation kept");
     let (feb, _) = s.generate_payroll(&new_payroll(month(2)), &mut regular(month(1), 0)).await.unwrap();
     assert_eq!(feb.lines, 0, "the same key with the same amount adds nothing");
-    s.step_payroll(&step(&feb, PayrollState::Cancelled)).await.unwrap();
+    s.step_payroll(&step(&feb, PayrollAction::Cancel)).await.unwrap();
 
     // Review, then approval: refused whole without the budget.
-    let reviewed = s.step_payroll(&step(&p, PayrollState::Reviewed)).await.unwrap();
+    // The domain's state machine decides: no approval or export before the review, no export through a plain step.
+    for early in [s.approve_payroll(&step(&p, PayrollAction::Approve)).await, s.step_payroll(&step(&p, PayrollAction::Export)).await] {
+        assert!(matches!(early, Err(StoreError::Conflict { ref constraint }) if constraint == "payroll_state"), "{early:?}");
+    }
+    let reviewed = s.step_payroll(&step(&p, PayrollAction::Review)).await.unwrap();
     assert!(
-        matches!(s.step_payroll(&step(&p, PayrollState::Closed)).await, Err(StoreError::VersionMismatch { .. })),
+        matches!(s.step_payroll(&step(&p, PayrollAction::Close)).await, Err(StoreError::VersionMismatch { .. })),
         "a stale version is refused"
     );
-    let r = s.approve_payroll(&step(&reviewed, PayrollState::Approved)).await;
+    let r = s.approve_payroll(&step(&reviewed, PayrollAction::Approve)).await;
     assert!(matches!(r, Err(StoreError::Conflict { ref constraint }) if constraint == "fund_budget"), "{r:?}");
     assert_eq!(s.payroll(p.id).await.unwrap().unwrap().state, PayrollState::Reviewed, "nothing changed");
     s.add_budget(FundSource::Central, Programme::Dibao, 2027, Fen(100_000), "财社〔2027〕1号", &actor()).await.unwrap();
     s.add_budget(FundSource::Local, Programme::Dibao, 2027, Fen(1_000_000), "县财政", &actor()).await.unwrap();
-    let approved = s.approve_payroll(&step(&reviewed, PayrollState::Approved)).await.unwrap();
+    let approved = s.approve_payroll(&step(&reviewed, PayrollAction::Approve)).await.unwrap();
     assert_eq!(approved.approved_by.as_ref().map(|a| a.username.as_str()), Some("approver"));
     let totals = s.payroll_totals(p.id).await.unwrap();
     assert_eq!(totals.by_fund, vec![(FundSource::Central, Fen(100_000)), (FundSource::Local, Fen(27_500))], "drawn in order");
     assert_eq!(totals.by_town.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(), ["620825100", "620825101"]);
-    let exported = s.mark_exported(&step(&approved, PayrollState::Exported), "pipe-gbk", "abc").await.unwrap();
+    let exported = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", "abc").await.unwrap();
     assert_eq!((exported.state, exported.export_layout.as_deref()), (PayrollState::Exported, Some("pipe-gbk")));
 
     // The bank: a paid, a failed and an unknown line.
@@ -191,8 +207,34 @@ pub async fn blocked_lines_hold_the_approval_and_rejection_frees_the_month(s: &d
     };
     let (p, _) = s.generate_payroll(&new_payroll(month(1)), &mut build).await.unwrap();
     assert_eq!((p.blocked, p.lines), (1, 1));
-    let reviewed = s.step_payroll(&step(&p, PayrollState::Reviewed)).await.unwrap();
-    let r = s.approve_payroll(&step(&reviewed, PayrollState::Approved)).await;
+    // The payee's death, from the deaths feed, reaches the sources (the rules stop the line).
+    let ImportStart::Staged { import_id: import } = s
+        .begin_feed_import(&NewFeedImport {
+            feed: "deaths".into(),
+            file_name: "d.csv".into(),
+            sha256: "d".into(),
+            rows: 1,
+            imported_by: "t".into(),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("staged")
+    };
+    let died = NaiveDate::from_ymd_opt(2027, 1, 20).unwrap();
+    let record = NewFeedRecord { id_number: id_number("19600101", 11), key: "d1".into(), on: Some(died), detail: "{}".into() };
+    s.stage_feed_records(import, "deaths", &[record]).await.unwrap();
+    s.complete_feed_imports(&[(import, 1)]).await.unwrap();
+    let mut died_on = None;
+    s.generate_payroll(&new_payroll(month(2)), &mut |src: &[PayrollSource]| {
+        died_on = src[0].payee_died_on;
+        Vec::new()
+    })
+    .await
+    .unwrap();
+    assert_eq!(died_on, Some(died));
+    let reviewed = s.step_payroll(&step(&p, PayrollAction::Review)).await.unwrap();
+    let r = s.approve_payroll(&step(&reviewed, PayrollAction::Approve)).await;
     assert!(matches!(r, Err(StoreError::Conflict { ref constraint }) if constraint == "payroll_blocked"), "{r:?}");
     let line = s.payroll_lines(p.id, &code("620825"), Some(LineState::Blocked), 0, 10).await.unwrap().remove(0);
     assert_eq!(line.block, Some(BlockReason::AccountChanged));
@@ -200,7 +242,7 @@ pub async fn blocked_lines_hold_the_approval_and_rejection_frees_the_month(s: &d
     assert_eq!((cleared.blocked, cleared.lines), (0, 1));
     assert!(matches!(s.clear_line(p.id, line.id, LineState::Ready, "again", &actor()).await, Err(StoreError::Conflict { .. })));
     // Rejected: the lines stop counting, and the month can be generated again with new references.
-    let rejected = s.step_payroll(&PayrollStep { note: "金额有误".into(), ..step(&cleared, PayrollState::Rejected) }).await.unwrap();
+    let rejected = s.step_payroll(&PayrollStep { note: "金额有误".into(), ..step(&cleared, PayrollAction::Reject) }).await.unwrap();
     assert_eq!((rejected.state, rejected.note.as_str()), (PayrollState::Rejected, "金额有误"));
     let (again, created) = s.generate_payroll(&new_payroll(month(1)), &mut regular(month(1), 0)).await.unwrap();
     assert!(created);

@@ -187,8 +187,8 @@ impl SqlStore {
             return Ok(payroll.state);
         }
         let step =
-            PayrollStep { id: payroll.id, version: payroll.version, to: PayrollState::Reconciled, by: by.clone(), note: String::new() };
-        let moved = self.move_payroll(conn, &step, &[PayrollState::Exported]).await?;
+            PayrollStep { id: payroll.id, version: payroll.version, action: PayrollAction::Reconcile, by: by.clone(), note: String::new() };
+        let (_, moved) = self.move_payroll(conn, &step).await?;
         self.release_commitment(conn, &moved, &format!("发放清册 #{} 对账完成，未发放资金退回", moved.id)).await?;
         Ok(moved.state)
     }

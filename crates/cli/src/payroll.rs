@@ -98,7 +98,7 @@ fn failure(e: PaymentError) -> Failure {
 }
 
 fn payments(store: &Arc<dyn Store>) -> Payments {
-    Payments::new(store.clone(), services::accounts(store), Arc::new(jiuzhu_domain::SystemClock))
+    Payments::new(store, services::accounts(store), Arc::new(jiuzhu_domain::SystemClock))
 }
 
 /// Every county the database's divisions hold.

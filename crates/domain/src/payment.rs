@@ -146,7 +146,7 @@ string_enum! {
 
 /// An action the payroll's state does not allow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[error("a payroll that is {from} cannot be {action}ed")]
+#[error("\"{action}\" is not allowed while the payroll is \"{from}\"")]
 pub struct IllegalTransition {
     pub from: PayrollState,
     pub action: PayrollAction,

@@ -60,7 +60,7 @@ async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() 
     set_account(&store, w.in_b, OTHER).await;
     grant(store.as_ref(), w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
     grant(store.as_ref(), w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
-    let pay = |today| Payments::new(store.clone(), accounts(&store, today), Arc::new(Today(today)));
+    let pay = |today| Payments::new(&store, accounts(&store, today), Arc::new(Today(today)));
     let payments = pay(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
     let finance = signed_in(&store, "finance_officer_county").await;
     let reviewer = signed_in(&store, "town_reviewer_county").await;

@@ -173,6 +173,28 @@ impl From<jiuzhu_verify::monitoring::MonitoringError> for WebError {
     }
 }
 
+impl From<jiuzhu_payments::PaymentError> for WebError {
+    /// The payments service's refusals, in the words it gives them.
+    fn from(e: jiuzhu_payments::PaymentError) -> Self {
+        use jiuzhu_payments::PaymentError as P;
+        let (status, code) = match e {
+            P::Forbidden => return WebError::Forbidden,
+            P::NotFound => return WebError::NotFound,
+            P::Invalid(v) => return WebError::Invalid(v),
+            P::Store(s) => return WebError::from(s),
+            P::Io(e) => return WebError::internal(e),
+            P::SameAccount => (StatusCode::FORBIDDEN, "same_account"),
+            P::State(_) => (StatusCode::CONFLICT, "state"),
+            P::Blocked(_) => (StatusCode::CONFLICT, "blocked_lines"),
+            P::Budget => (StatusCode::CONFLICT, "budget"),
+            P::AmountMismatch => (StatusCode::CONFLICT, "amount_mismatch"),
+            P::Changed => (StatusCode::CONFLICT, "conflict"),
+            P::BankFile(_) => (StatusCode::UNPROCESSABLE_ENTITY, "bank_file"),
+        };
+        WebError::Refused { status, code, zh: e.zh(), en: e.to_string() }
+    }
+}
+
 impl From<jiuzhu_verify::feeds::FeedError> for WebError {
     fn from(e: jiuzhu_verify::feeds::FeedError) -> Self {
         use jiuzhu_verify::feeds::FeedError as F;

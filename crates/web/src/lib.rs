@@ -26,6 +26,7 @@ pub mod i18n;
 mod monitoring;
 pub mod offices;
 pub mod openapi;
+mod payments;
 pub mod rate_limit;
 mod regions;
 mod reveal;
@@ -101,6 +102,7 @@ pub fn router(state: AppState) -> Router {
         .merge(monitoring::routes())
         .merge(feeds::routes())
         .merge(accounts::routes())
+        .merge(payments::routes())
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(extract::canonical_paths))

@@ -42,7 +42,13 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::survey::api_photo_upload,
         crate::cases::survey::api_investigators,
         crate::cases::publicity::api_publicity,
-        crate::reveal::api_reveal
+        crate::reveal::api_reveal,
+        crate::payments::api_payrolls,
+        crate::payments::api_payroll,
+        crate::payments::api_review,
+        crate::payments::api_approve,
+        crate::payments::api_reject,
+        crate::payments::api_household_payments
     ),
     components(schemas(
         ErrorBody,
@@ -72,7 +78,12 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::survey::InvestigatorView,
         crate::reveal::RevealBody,
         crate::reveal::RevealView,
-        crate::reveal::RevealedMemberView
+        crate::reveal::RevealedMemberView,
+        crate::payments::PayrollJson,
+        crate::payments::LineJson,
+        crate::payments::SumJson,
+        crate::payments::PayrollViewJson,
+        crate::payments::DecisionBody
     ))
 )]
 pub struct ApiDoc;

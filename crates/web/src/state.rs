@@ -60,6 +60,7 @@ pub struct AppState {
     pub monitoring: Monitoring,
     pub feeds: Feeds,
     pub auditing: Auditing,
+    pub payments: Arc<jiuzhu_payments::Payments>,
     /// The audit trail's writer (every request's entry goes through it).
     pub audit: AuditLog,
     pub clock: Arc<dyn Clock>,
@@ -91,6 +92,7 @@ impl AppState {
             casework: Arc::new(Casework::new(&store, registry.clone(), accounts.clone(), clock.clone())),
             exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),
             monitoring: Monitoring::new(&store, clock.clone()),
+            payments: Arc::new(jiuzhu_payments::Payments::new(&store, accounts.clone(), clock.clone())),
             feeds: Feeds::new(&store, clock.clone(), settings.uploads.clone())?,
             registry,
             accounts,

@@ -132,14 +132,16 @@ pub struct PayrollView {
 
 pub struct Payments {
     store: Arc<dyn PaymentStore>,
+    /// Only to know a household's region (its payment history is read in scope).
+    households: Arc<dyn HouseholdStore>,
     accounts: Accounts,
     clock: Arc<dyn Clock>,
     settings: Settings,
 }
 
 impl Payments {
-    pub fn new(store: Arc<dyn PaymentStore>, accounts: Accounts, clock: Arc<dyn Clock>) -> Payments {
-        Payments { store, accounts, clock, settings: Settings::default() }
+    pub fn new(store: &Arc<dyn Store>, accounts: Accounts, clock: Arc<dyn Clock>) -> Payments {
+        Payments { store: store.clone(), households: store.clone(), accounts, clock, settings: Settings::default() }
     }
 
     pub fn with_settings(mut self, settings: Settings) -> Payments {
@@ -209,19 +211,20 @@ impl Payments {
         Ok(lines)
     }
 
-    /// A household's payments, newest first (its page's 发放记录), in the user's scope.
+    /// A household's payments, newest first (its page's 发放记录): for those who read the
+    /// household, in their scope (the household's 户籍 decides, as for the household itself).
     pub async fn household_payments(&self, user: &User, household_id: i64) -> Result<Vec<PaymentLine>> {
-        if !user.can(Permission::ReadHousehold) && !user.can(Permission::ReadPayments) {
-            user.trail.refuse(Denial::Role);
-            return Err(PaymentError::Forbidden);
+        self.require(user, Permission::ReadHousehold)?;
+        user.trail.object(ObjectKind::Household, household_id);
+        match self.households.household_region(household_id).await? {
+            Some(region) if user.scope.contains(&region) => {}
+            found => {
+                user.trail.refuse(if found.is_some() { Denial::OutOfScope } else { Denial::NotFound });
+                return Err(PaymentError::NotFound);
+            }
         }
         user.trail.household(household_id);
-        let lines = self.store.household_payments(household_id).await?;
-        if lines.iter().any(|l| !user.scope.contains(&l.region)) {
-            user.trail.refuse(Denial::OutOfScope);
-            return Err(PaymentError::NotFound);
-        }
-        Ok(lines)
+        Ok(self.store.household_payments(household_id).await?)
     }
 
     pub async fn balances(&self, user: Option<&User>, year: Option<i32>) -> Result<Vec<FundBalance>> {

@@ -106,6 +106,10 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
     .into_iter()
     .map(|r| (r, format!("{}_county", r.as_str()), county.clone(), (r == Role::DepartmentLiaison).then_some(Department::MedicalSecurity)))
     .collect();
+    // 资金管理员: two, so that one generates a payroll and the other reviews it (maker ≠ checker).
+    for username in ["finance_officer_county", "finance_officer_county_2"] {
+        plan.push((Role::FinanceOfficer, username.to_string(), county.clone(), None));
+    }
     for d in &Department::ALL[1..] {
         plan.push((Role::DepartmentLiaison, format!("department_liaison_{}", d.as_str()), county.clone(), Some(*d)));
     }

@@ -38,6 +38,8 @@ pub struct Chrome {
     pub can_exports: bool,
     /// Show the monitoring pools in the menu.
     pub can_monitoring: bool,
+    /// Show the payrolls (资金发放) in the menu.
+    pub can_payments: bool,
     /// Show department data imports in the menu.
     pub can_feeds: bool,
     /// Show account administration (system and security administrators) in the menu.
@@ -72,6 +74,7 @@ impl Chrome {
             can_exports: u.can(Permission::ExportRoster) || u.can(Permission::ApproveExport),
             can_accounts: u.can(Permission::ManageAccounts) || u.can(Permission::ManageRoles),
             can_monitoring: u.can(Permission::ReadMonitoring),
+            can_payments: u.can(Permission::ReadPayments),
             can_feeds: u.can(Permission::ImportFeeds)
                 && matches!(u.scope.0.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County),
             can_households: u.can(Permission::ReadHousehold),
@@ -101,6 +104,8 @@ pub fn render(t: impl Template) -> Response {
 pub fn home_of(role: Role) -> &'static str {
     if role.has(Permission::ReadHousehold) {
         "/households"
+    } else if role.has(Permission::ManagePayments) {
+        "/payrolls"
     } else if role.has(Permission::ReadCase) {
         "/cases"
     } else if role.has(Permission::ReadStatistics) {

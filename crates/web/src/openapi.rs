@@ -43,12 +43,12 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::cases::survey::api_investigators,
         crate::cases::publicity::api_publicity,
         crate::reveal::api_reveal,
-        crate::payments::api_payrolls,
-        crate::payments::api_payroll,
-        crate::payments::api_review,
-        crate::payments::api_approve,
-        crate::payments::api_reject,
-        crate::payments::api_household_payments
+        crate::payments::api::api_payrolls,
+        crate::payments::api::api_payroll,
+        crate::payments::api::api_review,
+        crate::payments::api::api_approve,
+        crate::payments::api::api_reject,
+        crate::payments::api::api_household_payments
     ),
     components(schemas(
         ErrorBody,
@@ -79,11 +79,11 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::reveal::RevealBody,
         crate::reveal::RevealView,
         crate::reveal::RevealedMemberView,
-        crate::payments::PayrollJson,
-        crate::payments::LineJson,
-        crate::payments::SumJson,
-        crate::payments::PayrollViewJson,
-        crate::payments::DecisionBody
+        crate::payments::api::PayrollJson,
+        crate::payments::api::LineJson,
+        crate::payments::api::SumJson,
+        crate::payments::api::PayrollViewJson,
+        crate::payments::api::DecisionBody
     ))
 )]
 pub struct ApiDoc;
@@ -133,6 +133,7 @@ fn tag_words(module: &str) -> &str {
         "monitoring" => "监测预警 Monitoring",
         "regions" => "行政区划 Regions",
         "reveal" => "完整信息 Reveal",
+        "payments" => "资金发放 Payments",
         _ => module,
     }
 }

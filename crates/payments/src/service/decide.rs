@@ -56,6 +56,17 @@ impl Payments {
         let p = self.payroll_for(Some(user), id).await?;
         user.trail.action(Action::Decide);
         self.allowed(user, &p, PayrollAction::Review)?;
+        // One review of the whole county's list: a town's account cannot sign for the others.
+        if !p.region.is_within(&user.scope.0) {
+            user.trail.refuse(D::OutOfScope);
+            return Err(FieldError::new(
+                "scope",
+                "payroll.review_scope",
+                "清册按县生成，须由县级账号审核（乡镇账号可查看本镇部分）",
+                "a payroll covers the county: it is reviewed by a county account (a town's account sees its own part)",
+            )
+            .into());
+        }
         if p.generated_by.account_id == Some(user.account_id) {
             user.trail.refuse(D::Conflict);
             return Err(PaymentError::SameAccount);

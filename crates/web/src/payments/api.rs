@@ -1,4 +1,4 @@
-//! 资金发放 endpoints (contracts/payments-v1.md): payrolls in scope, one payroll with its sums and
+//! 资金发放 JSON endpoints (contracts/payments-v1.md): payrolls in scope, one payroll with its sums and
 //! the lines waiting for the officer, review / approval / rejection with the password, and a
 //! household's payments. The rules are the payments service's; this module parses and renders.
 //! Account numbers are always masked here: in full they appear only in the bank file.

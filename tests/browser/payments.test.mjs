@@ -1,0 +1,153 @@
+// The month's payment run (issue 16), in a real browser on the demo: the finance officer generates
+// next month's payrolls and clears the blocked lines; a second finance officer reviews; the county
+// approver approves with the password; the officer downloads the bank file and uploads the bank's
+// answer (one failure, 户名不符), and sees the payroll reconciled. Screenshots and axe on each page.
+//
+// Run: cargo build -p jiuzhu && cd tests/browser && npm ci && node --test payments.test.mjs
+
+import { describe, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import fs from 'node:fs';
+import path from 'node:path';
+import { Demo, PHONE, checkAxe, launchBrowser, login, newPage, shot, steps, tearDown } from './harness.mjs';
+
+const HOUSEHOLDS = process.env.JIUZHU_HOUSEHOLDS || '300';
+const SEED = process.env.JIUZHU_SEED || '7';
+
+let demo;
+let browser;
+let page;
+const errors = [];
+const s = {};
+const { step, state } = steps(() => page, () => demo?.workDir);
+
+async function as(account, viewport) {
+  page = await newPage(browser, demo.baseURL, errors, viewport);
+  await login(page, account);
+  return page;
+}
+
+/** Next month, `YYYY-MM`, in Beijing (the server's day). */
+function nextMonth() {
+  const now = new Date(Date.now() + 8 * 3600_000);
+  const d = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1));
+  return `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`;
+}
+
+describe('the month\'s payment run: generate, clear, review, approve, bank file, bank answer', { timeout: 15 * 60_000 }, () => {
+  before(async () => {
+    try {
+      demo = await Demo.start({ households: HOUSEHOLDS, seed: SEED, prefix: 'jiuzhu-payments-' });
+      browser = await launchBrowser();
+      s.finance = demo.account((a) => a.username === 'finance_officer_county', 'the finance officer');
+      s.checker = demo.account((a) => a.username === 'finance_officer_county_2', 'a second finance officer');
+      s.approver = demo.account((a) => a.role === 'county_approver', 'a county approver');
+    } catch (e) {
+      state.failed = true;
+      state.broken = 'setting up (server, browser)';
+      throw e;
+    }
+  });
+
+  after(() => tearDown(browser, demo, state, errors));
+
+  step('1. the finance officer lands on the payrolls and generates next month: a bad month is named, then the payrolls appear', async () => {
+    await as(s.finance);
+    assert.equal(new URL(page.url()).pathname, '/payrolls');
+    const month = nextMonth();
+    await page.locator('#generate input[name=month]').fill(month);
+    await Promise.all([page.waitForURL(/\/payrolls\?month=/), page.locator('#generate button').click()]);
+    const rows = page.locator('#payrolls tbody tr[data-payroll]');
+    assert.equal(await rows.count(), 3, 'one payroll per programme');
+    const dibao = page.locator('#payrolls tbody tr', { hasText: '最低生活保障金' });
+    s.id = await dibao.getAttribute('data-payroll');
+    assert.ok(Number(await dibao.locator('td.num').first().textContent()) > 0, 'the migrated recipients are paid');
+    await checkAxe(page, 'payrolls');
+    await shot(page, 'payrolls.png', { fullPage: true });
+  });
+
+  step('2. the blocked lines: a reason that must be fixed at its source is cancelled with a note; then none is left', async () => {
+    await page.goto(`/payrolls/${s.id}`);
+    await checkAxe(page, 'payroll with blocked lines');
+    await shot(page, 'payroll-blocked.png', { fullPage: true });
+    // An empty note is refused by the form before anything is sent.
+    let forms = page.locator('#blocked form');
+    const n = await forms.count();
+    assert.ok(n > 0, 'the demo has households without a usable account');
+    for (let i = 0; i < n; i++) {
+      const form = page.locator('#blocked form').first();
+      await form.locator('input[name=note]').fill('无有效账号，已通知村协理员补录，下月补发');
+      await Promise.all([page.waitForNavigation(), form.locator('button[value=cancel]').click()]);
+    }
+    forms = page.locator('#blocked form');
+    assert.equal(await forms.count(), 0);
+    assert.match(await page.locator('#payroll-facts').textContent(), /待处理\s*0/);
+  });
+
+  step('3. the same officer cannot review their own payroll; the second officer reviews it', async () => {
+    await page.locator('#review button').click();
+    await page.waitForLoadState('load');
+    assert.match(await page.locator('p.error').textContent(), /不能再审核或审批/);
+    await as(s.checker);
+    await page.goto(`/payrolls/${s.id}`);
+    await page.locator('#review input[name=note]').fill('已核对各镇名单');
+    await Promise.all([page.waitForNavigation(), page.locator('#review button').click()]);
+    assert.match(await page.locator('#payroll-facts').textContent(), /已审核/);
+  });
+
+  step('4. the county approver approves with the password (a wrong one refused, nothing typed lost)', async () => {
+    await as(s.approver);
+    await page.goto(`/payrolls/${s.id}`);
+    await page.locator('#approve input[name=note]').fill('同意发放');
+    await page.locator('#approve input[name=password]').fill('wrong-password');
+    await Promise.all([page.waitForNavigation(), page.locator('#approve button[value=approve]').click()]);
+    assert.match(await page.locator('p.error').textContent(), /密码不正确/);
+    assert.equal(await page.locator('#approve input[name=note]').inputValue(), '同意发放', 'the note survives the refusal');
+    await page.locator('#approve input[name=password]').fill(s.approver.password);
+    await Promise.all([page.waitForNavigation(), page.locator('#approve button[value=approve]').click()]);
+    assert.match(await page.locator('#payroll-facts').textContent(), /已审批/);
+    assert.ok(await page.locator('#by-fund').count(), 'the payment orders by fund');
+    await checkAxe(page, 'approved payroll');
+  });
+
+  step('5. the officer downloads the bank file after the password, once; uploads the bank\'s answer; the payroll is reconciled', async () => {
+    await as(s.finance);
+    await page.goto(`/payrolls/${s.id}`);
+    await page.locator('#export select[name=layout]').selectOption('csv-utf8');
+    await page.locator('#export input[name=password]').fill(s.finance.password);
+    const [download] = await Promise.all([page.waitForEvent('download'), page.locator('#export button').click()]);
+    const file = path.join(demo.workDir, 'bank.csv');
+    await download.saveAs(file);
+    const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
+    assert.equal(lines[0], 'reference,name,id_number,account,amount,memo');
+    assert.ok(lines.length > 2);
+    // The bank pays all but the first (户名不符).
+    const ret = ['reference,account,amount,result,reason'];
+    lines.slice(1).forEach((l, i) => {
+      const [reference, , , account, amount] = l.split(',');
+      ret.push(`${reference},${account},${amount},${i === 0 ? '失败' : '成功'},${i === 0 ? '户名不符' : ''}`);
+    });
+    const back = path.join(demo.workDir, 'return.csv');
+    fs.writeFileSync(back, ret.join('\n') + '\n');
+    await page.goto(`/payrolls/${s.id}`);
+    assert.equal(await page.locator('#export').count(), 0, 'the bank file is handed out once');
+    await page.locator('#returns input[type=file]').setInputFiles(back);
+    await Promise.all([page.waitForNavigation(), page.locator('#returns button').click()]);
+    assert.match(await page.locator('p.notice').textContent(), new RegExp(`到账 ${lines.length - 2} 笔，失败 1 笔`));
+    assert.match(await page.locator('#payroll-facts').textContent(), /已对账/);
+    assert.match(await page.locator('#failed').textContent(), /户名不符/);
+    await checkAxe(page, 'reconciled payroll');
+    await shot(page, 'payroll-reconciled.png', { fullPage: true });
+    // The same file again changes nothing.
+    await page.locator('#returns input[type=file]').setInputFiles(back);
+    await Promise.all([page.waitForNavigation(), page.locator('#returns button').click()]);
+    assert.match(await page.locator('p.notice').textContent(), /已导入过，未作任何更改/);
+  });
+
+  step('6. on a phone the payroll page fits the screen', async () => {
+    await as(s.finance, PHONE);
+    await page.goto(`/payrolls/${s.id}`);
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    assert.ok(overflow <= 1, `no sideways scrolling of the page (${overflow}px)`);
+  });
+});

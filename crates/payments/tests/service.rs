@@ -94,6 +94,13 @@ async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() 
     let (report, back) =
         payments.export(Some((&finance, PASSWORD)), dibao.id, "fixed-gbk", Vec::new(), |v| Ok(std::io::Cursor::new(v))).await.unwrap();
     assert_eq!((report.lines, report.total_fen), (2, 136_500));
+    let trail = finance.trail.snapshot();
+    assert_eq!(
+        (trail.action, trail.fields.as_slice()),
+        (Some(Action::Download), ["name", "id_number", "bank_account_no"].as_slice()),
+        "the audit names what the bank file reveals"
+    );
+    assert!(trail.detail.iter().any(|d| d.contains("rows=2")), "{:?}", trail.detail);
     let bytes = back.into_inner();
     let (text, _, bad) = encoding_rs::GBK.decode(&bytes);
     assert!(!bad);

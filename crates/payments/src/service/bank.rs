@@ -110,8 +110,11 @@ impl Payments {
         R: BufRead,
     {
         if let Some((u, password)) = user {
-            self.require(u, Permission::ManagePayments)?;
+            // The bank file carries names, full ID numbers and accounts: the entry says so.
+            use jiuzhu_domain::access::Field;
             u.trail.action(Action::Download);
+            u.trail.fields(&[Field::Name.as_str(), Field::IdNumber.as_str(), Field::BankAccount.as_str()]);
+            self.require(u, Permission::ManagePayments)?;
             self.accounts.confirm(u, Guarded::Payroll, password, "password").await?;
         }
         let user_only = user.map(|(u, _)| u);

@@ -110,6 +110,17 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     assert!(done.text.contains("到账 1 笔，失败 1 笔"), "{}", done.text);
     assert!(done.text.contains("户名不符") && done.text.contains("已对账"), "the failed line with the bank's reason: {}", done.text);
 
+    // 作废 with a reason, before the money left.
+    let temporary = generated.iter().find(|(p, _)| p.programme == Programme::Temporary).unwrap().0.id;
+    let no_reason = app.send(finance.form(&format!("/payrolls/{temporary}/decide"), "action=cancel&note=")).await;
+    assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_reason.text.contains("请填写作废原因"), "{}", no_reason.text);
+    let cancelled =
+        app.send(finance.form(&format!("/payrolls/{temporary}/decide"), "action=cancel&note=%E5%90%8D%E5%8D%95%E6%9C%89%E8%AF%AF")).await;
+    assert_eq!(cancelled.location(), Some(format!("/payrolls/{temporary}").as_str()));
+    let after = app.send(finance.get(&format!("/api/v1/payrolls/{temporary}"))).await;
+    assert_eq!((after.json["payroll"]["state"].as_str(), after.json["payroll"]["note"].as_str()), (Some("cancelled"), Some("名单有误")));
+
     // A household's payments: masked, and only in scope.
     let own = app.send(clerk.get(&format!("/api/v1/households/{}/payments", app.in_a))).await;
     assert_eq!(own.status, StatusCode::OK, "{}", own.text);

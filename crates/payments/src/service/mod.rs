@@ -144,11 +144,6 @@ impl Payments {
         Payments { store: store.clone(), households: store.clone(), accounts, clock, settings: Settings::default() }
     }
 
-    pub fn with_settings(mut self, settings: Settings) -> Payments {
-        self.settings = settings;
-        self
-    }
-
     /// The role check, recorded when refused.
     fn require(&self, user: &User, p: Permission) -> Result<()> {
         if user.can(p) {
@@ -200,15 +195,6 @@ impl Payments {
         }
         let exceptions = self.store.return_exceptions(id).await?;
         Ok(PayrollView { payroll, totals, blocked_lines, failed_lines, exceptions })
-    }
-
-    /// A payroll's lines in the user's scope (the list behind the Excel copy).
-    pub async fn lines(&self, user: &User, id: i64, state: Option<LineState>, after_id: i64, limit: i64) -> Result<Vec<PaymentLine>> {
-        self.require(user, Permission::ReadPayments)?;
-        let payroll = self.payroll_for(Some(user), id).await?;
-        let lines = self.store.payroll_lines(id, &narrower(&user.scope.0, &payroll.region), state, after_id, limit.clamp(1, 5000)).await?;
-        user.trail.detail(format!("rows={}", lines.len()));
-        Ok(lines)
     }
 
     /// A household's payments, newest first (its page's 发放记录): for those who read the

@@ -191,6 +191,8 @@ struct PayrollPage {
     can_households: bool,
     can_review: bool,
     can_approve: bool,
+    /// 作废 before the money left (the finance officer).
+    can_cancel: bool,
     reauth_fresh: bool,
 }
 
@@ -235,6 +237,8 @@ async fn payroll_view(
         can_households: u.can(Permission::ReadHousehold),
         can_review: u.can(Permission::ReviewPayroll) && s == PayrollState::Generated,
         can_approve: u.can(Permission::ApprovePayroll) && matches!(s, PayrollState::Generated | PayrollState::Reviewed),
+        can_cancel: u.can(Permission::ManagePayments)
+            && matches!(s, PayrollState::Generated | PayrollState::Reviewed | PayrollState::Approved),
         reauth_fresh: reauth_fresh(state, session, Guarded::Payroll),
     };
     let status = if page.error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
@@ -261,7 +265,7 @@ async fn refused(state: &AppState, session: &SignedIn, lang: PageLang, id: i64, 
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct DecideForm {
-    /// `review`, `approve`, `reject`
+    /// `review`, `approve`, `reject`, `cancel`
     action: String,
     password: String,
     note: String,
@@ -278,6 +282,7 @@ async fn decide_submit(
         "review" => state.payments.review(u, id, &f.note).await,
         "approve" => state.payments.approve(u, id, &f.password, &f.note).await,
         "reject" => state.payments.reject(u, id, &f.password, &f.note).await,
+        "cancel" => state.payments.cancel(Some(u), id, &f.note).await,
         _ => return WebError::NotFound.page(lang.0),
     };
     match r {

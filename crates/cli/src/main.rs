@@ -165,7 +165,8 @@ enum Command {
     /// xlsx, xls, Parquet): a report naming file, row and column for every problem; exit 2
     /// and nothing accepted when any file has one.
     Import {
-        /// The feed: population, deaths, contributions, employment, unemployment, tax_income,
+        /// `recipients` (existing 低保/特困 recipients taken over: 身份证号, 姓名, 救助类别,
+        /// 起始月份, 月保障金额, 开户银行, 银行账号; whole or nothing), or a department feed: population, deaths, contributions, employment, unemployment, tax_income,
         /// businesses, vehicles, properties, housing_fund, deposits, medical_bills,
         /// disabilities, enrolment, cremations, disaster_victims.
         feed: String,
@@ -586,7 +587,10 @@ async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Simulate { database_url, parameter, percent, value, region, from, date, json } => {
             simulate::run(&database_url, &parameter, percent, value, &region, from, date, json, key_file).await?
         }
-        Command::Bench { bench } => bench::run(bench).await?,
+        Command::Bench { bench } => bench::run(bench, key_file).await?,
+        Command::Import { feed, files, as_of, database_url, .. } if feed == "recipients" => {
+            payroll::import_recipients(&files, database_url.as_deref(), as_of.unwrap_or_else(today), key_file).await?
+        }
         Command::Import { feed, files, as_of, json, database_url } => match database_url {
             None => {
                 let rows = feeds::check(&feed, &files, as_of.unwrap_or_else(today), json)?;

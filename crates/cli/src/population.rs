@@ -26,13 +26,26 @@ const BATCH: usize = 1_000;
 
 /// Loads regions for `county`, then `n` generated households, in batches, generation running
 /// on another thread while the previous batch is written. Returns the time taken.
-#[allow(clippy::expect_used, reason = "the county was checked above")]
 pub async fn load_population(
     store: &dyn Store,
     county: &RegionCode,
     n: usize,
     seed: u64,
     as_of: chrono::NaiveDate,
+) -> Result<std::time::Duration, Failure> {
+    load_population_with(store, county, n, seed, as_of, |_, _| {}).await
+}
+
+/// [`load_population`], each generated household passed through `edit` (with its number)
+/// before it is stored: a benchmark gives every household an account, for one.
+#[allow(clippy::expect_used, reason = "the county was checked above")]
+pub async fn load_population_with(
+    store: &dyn Store,
+    county: &RegionCode,
+    n: usize,
+    seed: u64,
+    as_of: chrono::NaiveDate,
+    edit: fn(usize, &mut jiuzhu_domain::NewHousehold),
 ) -> Result<std::time::Duration, Failure> {
     let started = std::time::Instant::now();
     let divisions: Vec<Division> = Division::load(county);
@@ -46,7 +59,8 @@ pub async fn load_population(
     let generator = tokio::task::spawn_blocking(move || {
         let g = jiuzhu_synth::Generator::with_divisions(&cfg, divisions).expect("county checked above");
         let mut batch = Vec::with_capacity(BATCH);
-        g.each(|_, h| {
+        g.each(|i, mut h| {
+            edit(i, &mut h);
             batch.push(h);
             if batch.len() == BATCH {
                 let full = std::mem::replace(&mut batch, Vec::with_capacity(BATCH));

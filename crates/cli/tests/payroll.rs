@@ -86,3 +86,85 @@ fn a_month_is_generated_once_and_the_ledger_names_an_edited_row() {
     assert_eq!(code, 1, "{out}{err}");
     assert!(err.contains("ledger posting 3"), "{err}");
 }
+
+/// `jiuzhu import recipients`: a GBK list with a bad row and an unknown ID number is refused
+/// whole (row and column named, nothing taken over); the corrected list is taken over once and
+/// the month's payroll pays it; the same list again is refused as already in force.
+#[test]
+fn a_recipients_list_is_taken_over_whole_or_not_at_all() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("jiuzhu.db").display());
+    let d = dir.path().display().to_string();
+    let common = ["--households", "200", "--seed", "5", "--as-of", "2026-12-02"];
+    let (code, out, err) = jiuzhu(&[&["seed", "--database-url", &url, "--accounts-dir", &d][..], &common[..]].concat());
+    assert_eq!(code, 0, "{out}{err}");
+    // The same generator and seed write the people as files: take heads of households from them.
+    let generated = dir.path().join("gen");
+    let (code, _, err) = jiuzhu(&[&["gen", "--out", generated.to_str().unwrap()][..], &common[..]].concat());
+    assert_eq!(code, 0, "{err}");
+    let members = std::fs::read_to_string(generated.join("members.csv")).unwrap();
+    let heads: Vec<(String, String)> = members
+        .lines()
+        .skip(1)
+        .map(|l| l.split(',').collect::<Vec<_>>())
+        .filter(|c| c[4] == "head")
+        .map(|c| (c[2].to_string(), c[3].to_string()))
+        .collect();
+    // Heads 0, 8, 24 and 32 (16's household is a demo recipient already).
+    let chosen: Vec<&(String, String)> = [0, 8, 24, 32].iter().map(|i| &heads[*i]).collect();
+    let write = |name: &str, rows: &[String]| {
+        let text = format!("身份证号,姓名,救助类别,起始月份,月保障金额,开户银行,银行账号\n{}\n", rows.join("\n"));
+        let (bytes, _, _) = encoding_rs::GBK.encode(&text);
+        let path = dir.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        path.display().to_string()
+    };
+    let good: Vec<String> = chosen
+        .iter()
+        .enumerate()
+        .map(|(i, (id, name))| format!("{id},{name},低保,2025-06,900.00,甘肃省农村信用社,99000000000000000{i}"))
+        .collect();
+    let mut bad = good.clone();
+    bad[1] = bad[1].replace("900.00", "九百");
+    bad.push("620825199001010014,张三,特困,2025-06,780,,".into());
+    let (code, out, err) = jiuzhu(&["import", "recipients", &write("bad.csv", &bad), "--database-url", &url]);
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("第 3 行 月保障金额"), "the bad amount named by row and column: {err}");
+    assert_eq!(last_json(&out)["imported"], 0);
+    // Known only once the cells are good: the unknown ID number is named by the look-up.
+    bad.remove(1);
+    let (code, _, err) = jiuzhu(&["import", "recipients", &write("bad2.csv", &bad), "--database-url", &url]);
+    assert_eq!(code, 2);
+    assert!(err.contains("第 5 行 身份证号") && err.contains("不在户籍登记中"), "{err}");
+
+    let file = write("存量名单.csv", &good);
+    let (code, out, err) = jiuzhu(&["import", "recipients", &file, "--database-url", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert_eq!((last_json(&out)["imported"].as_i64(), last_json(&out)["accounts"].as_i64()), (Some(4), Some(4)));
+    let (code, _, err) = jiuzhu(&["import", "recipients", &file, "--database-url", &url]);
+    assert_eq!(code, 2, "the same list again is refused: {err}");
+    assert!(err.contains("已有在保"), "{err}");
+
+    // The month's payroll pays the four at 900 元 each (among the county's other recipients).
+    let (code, out, err) = jiuzhu(&["payroll", "generate", "--month", "2027-01", "--database-url", &url]);
+    assert_eq!(code, 0, "{out}{err}");
+    let dibao = last_json(&out)["payrolls"].as_array().unwrap().iter().find(|p| p["programme"] == "dibao").cloned().unwrap();
+    assert!(dibao["lines"].as_i64().unwrap() >= 4, "{dibao}");
+}
+
+/// `jiuzhu bench payroll` keeps its contract: the fields named in payments-v1, the month paid
+/// whole, and SIGKILL trials of the product's own commands counted (0 lost, duplicated,
+/// unbalanced). A small run: the figures are the benchmark's, not this test's.
+#[test]
+fn the_payroll_benchmark_reports_its_contract_fields_and_survives_kills() {
+    let (code, out, err) = jiuzhu(&["bench", "payroll", "--households", "300", "--crash-trials", "8"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let r = last_json(&out);
+    for field in ["bench", "backend", "lines", "generate_seconds", "export_seconds", "reconcile_seconds", "peak_rss_mb", "crash_trials"] {
+        assert!(!r[field].is_null(), "{field} missing: {r}");
+    }
+    assert_eq!((r["bench"].as_str(), r["backend"].as_str(), r["lines"].as_u64()), (Some("payroll"), Some("sqlite"), Some(300)));
+    assert_eq!((r["lost"].as_u64(), r["duplicated"].as_u64(), r["unbalanced"].as_u64()), (Some(0), Some(0), Some(0)), "{r}");
+    assert_eq!(r["crash"]["months_checked"].as_u64(), Some(2), "{r}");
+    assert!(r["crash"]["restarts_failed"].as_array().unwrap().is_empty(), "{r}");
+}

@@ -163,3 +163,58 @@ async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() 
     assert_eq!(payments.reject(&approver, temporary.id, PASSWORD, "名单不全").await.unwrap().state, PayrollState::Rejected);
     assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
 }
+
+/// 存量迁移 through the service: each row found by its ID number, the name checked, a household
+/// already paid or named twice refused with its row; a good list taken over and paid by the
+/// next payroll, to the account the list gave.
+#[tokio::test]
+async fn existing_recipients_are_found_by_id_number_and_paid_from_the_next_payroll() {
+    use jiuzhu_payments::recipients::RecipientRow;
+    let w = world().await;
+    let store = w.store.clone();
+    let payments = Payments::new(&store, accounts(&store, m(2027, 1)), Arc::new(Today(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap())));
+    let head = |h: i64| {
+        let store = store.clone();
+        async move {
+            let hh = store.household(h).await.unwrap().unwrap();
+            (hh.members[0].data.id_number.as_str().to_string(), hh.members[0].data.name.clone())
+        }
+    };
+    let (id_a, name_a) = head(w.in_a).await;
+    let (id_b, name_b) = head(w.in_b).await;
+    let row = |row: u64, id: &str, name: &str| RecipientRow {
+        row,
+        id_number: id.into(),
+        name: name.into(),
+        programme: Programme::Dibao,
+        since: m(2026, 3),
+        amount: Fen(90_000),
+        account: Some(BankAccount { bank: "甘肃省农村信用社".into(), account_no: GOOD.into() }),
+    };
+    // Unknown ID, a wrong name, the same household twice: every problem named by row and column.
+    let unknown = "620825199001010012";
+    let problems = payments
+        .resolve_recipients(&[row(2, &id_a, &name_a), row(3, unknown, "张三"), row(4, &id_b, "王五"), row(5, &id_a, &name_a)])
+        .await
+        .unwrap()
+        .unwrap_err();
+    let named: Vec<(u64, &str)> = problems.iter().map(|p| (p.row, p.column.as_str())).collect();
+    assert_eq!(named, [(3, "id_number"), (4, "name"), (5, "id_number")], "{problems:?}");
+    assert!(!problems[1].zh.contains(&name_b), "the registered name is masked: {}", problems[1].zh);
+
+    let list = payments.resolve_recipients(&[row(2, &id_a, &name_a)]).await.unwrap().unwrap();
+    assert_eq!(payments.migrate_recipients(&list, "存量名单.xlsx").await.unwrap(), 1);
+    // Taken over once: the same row again is refused as in force.
+    let again = payments.resolve_recipients(&[row(2, &id_a, &name_a)]).await.unwrap().unwrap_err();
+    assert_eq!((again[0].row, again[0].column.as_str()), (2, "programme"));
+
+    // The next payroll pays it from January (not back to 2026-03: the old system paid those), to the list's account.
+    let county = RegionCode::parse("620825").unwrap();
+    let generated = payments.generate(None, &county, m(2027, 1)).await.unwrap();
+    let dibao = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.clone();
+    assert_eq!((dibao.lines, dibao.total, dibao.blocked), (1, Fen(90_000), 0));
+    let lines = store.payroll_lines(dibao.id, &county, None, 0, 10).await.unwrap();
+    assert_eq!(lines[0].account.as_deref(), Some(GOOD));
+    let cases = store.household_cases(w.in_a).await.unwrap();
+    assert!(cases.iter().any(|c| c.state == jiuzhu_domain::casework::CaseState::Approved), "the old decision is on record");
+}

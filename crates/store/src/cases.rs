@@ -6,7 +6,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::Actor;
 use jiuzhu_domain::casework::*;
-use jiuzhu_domain::{Fen, RegionCode, Role};
+use jiuzhu_domain::{BankAccount, Fen, RegionCode, Role};
 use serde::Serialize;
 
 /// A case to open (one per kind of assistance asked for at an intake).
@@ -197,6 +197,18 @@ pub enum BenefitChange {
     Update(Benefit),
 }
 
+/// 存量对象: a recipient taken over from another system (the provincial system the county used
+/// before jiuzhu): the old decision as a closed, approved case and its benefit, and the bank
+/// account the old system paid to (the household's account is replaced when it is given).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MigratedBenefit {
+    /// State `Approved`; its benefit id is filled in by the store.
+    pub case: NewCase,
+    /// Its `case_id` is filled in by the store.
+    pub benefit: Benefit,
+    pub account: Option<BankAccount>,
+}
+
 #[async_trait]
 pub trait CaseStore: Send + Sync {
     /// Opens the cases of one intake in one transaction (all or nothing), each with its first
@@ -204,6 +216,12 @@ pub trait CaseStore: Send + Sync {
     /// one open case per kind: a second is `Conflict { constraint: "cases_open_kind" }`.
     async fn insert_cases(&self, cases: &[NewCase], first_event: &NewCaseEvent) -> Result<Vec<i64>>;
     async fn case(&self, id: i64) -> Result<Option<Case>>;
+    /// Takes over existing recipients in one transaction (all or nothing): each case with its
+    /// timeline entry (`event`), its benefit, and the household's new account with a history
+    /// entry. A household with a benefit of that kind in force is
+    /// `Conflict { constraint: "benefits_one_in_force" }`; nothing is kept then. Returns the
+    /// benefits' ids in the order given.
+    async fn migrate_benefits(&self, rows: &[MigratedBenefit], event: &NewCaseEvent) -> Result<Vec<i64>>;
     /// Writes a step: the case as it is after the step (its `version` is the one the step started
     /// from: someone else's step in between is `VersionMismatch`), the timeline entry, and what
     /// the step does to a benefit, in one transaction. Returns the benefit's id when one is granted.

@@ -74,6 +74,21 @@ async fn bare_world_on(url: &str, dir: tempfile::TempDir) -> World {
     let db = url.strip_prefix("sqlite://").map(PathBuf::from).unwrap_or_else(|| dir.path().to_path_buf());
     let keys = Arc::new(Keyring::for_tests());
     let store = jiuzhu_store_sql::connect(url, keys.clone()).await.expect("the database opens");
+    bare_world_in(store, keys, db, dir).await
+}
+
+/// The world, with accounts of every role, on PostgreSQL (a fresh schema); `None` locally
+/// without a server (see [`crate::pg`]).
+pub async fn pg_world(prefix: &str) -> Option<World> {
+    let pg = crate::pg::PgSchema::fresh(prefix).await?;
+    let keys = Arc::new(Keyring::for_tests());
+    let store = jiuzhu_store_sql::postgres::SqlStore::connect_with(pg.options(), keys.clone()).await.expect("the schema opens");
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let db = dir.path().to_path_buf();
+    Some(with_accounts(bare_world_in(Arc::new(store), keys, db, dir).await).await)
+}
+
+async fn bare_world_in(store: Arc<dyn Store>, keys: Arc<Keyring>, db: PathBuf, dir: tempfile::TempDir) -> World {
     store.upsert_regions(&two_towns()).await.expect("divisions load");
     let ids = store
         .insert_households(&[sample_household(VILLAGE_A, "王建国", 11), sample_household(VILLAGE_B, "赵明", 21)], &Actor::system("test"))

@@ -128,4 +128,11 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     assert_eq!((line["amount_fen"].as_i64(), line["state"].as_str()), (Some(81_000), Some("paid")));
     assert!(!own.text.contains("6228480000000000018"), "the account is masked: {}", own.text);
     assert_eq!(app.send(clerk.get(&format!("/api/v1/households/{}/payments", app.in_b))).await.status, StatusCode::NOT_FOUND);
+    // The household's page shows its 发放记录, masked; a clerk gets no link into the payroll.
+    let page = app.send(clerk.get(&format!("/households/{}", app.in_a))).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("发放记录") && page.text.contains("810.00") && page.text.contains("已到账"), "{}", page.text);
+    assert!(!page.text.contains("6228480000000000018") && !page.text.contains("/payrolls/"), "masked, no payroll link for a clerk");
+    let page = app.send(approver.get(&format!("/households/{}", app.in_a))).await;
+    assert!(page.text.contains(&format!("/payrolls/{id}")), "the approver opens the payroll from the line");
 }

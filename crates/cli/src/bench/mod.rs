@@ -12,6 +12,7 @@ use std::time::Instant;
 mod assess;
 mod casework;
 mod import;
+mod payroll;
 mod verify;
 
 #[derive(Subcommand)]
@@ -85,6 +86,37 @@ pub enum Bench {
         #[arg(long, default_value_t = false)]
         compare: bool,
     },
+    /// Payments (contracts/payments-v1.md): a county whose every household is a recipient paid
+    /// for a month (generate, approve, a GBK fixed-width bank file read back, a return file
+    /// reconciled, the ledger verified), each step timed; and `--crash-trials` SIGKILLs of the
+    /// product's own commands on a small county, each step run again, counting household-months
+    /// lost, paid twice and ledgers out of balance.
+    Payroll {
+        #[arg(long, default_value_t = 100_000)]
+        households: usize,
+        #[arg(long, default_value_t = 0)]
+        crash_trials: usize,
+        /// `sqlite` or `postgres` (a fresh database `jiuzhu_bench` on the `--pg-url` server).
+        #[arg(long, default_value = "sqlite")]
+        backend: String,
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/postgres")]
+        pg_url: String,
+        /// An empty database to use instead of a fresh one.
+        #[arg(long)]
+        database_url: Option<String>,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+    },
+    /// The review and approval a crash trial kills (run by `bench payroll`, not by hand).
+    #[command(hide = true)]
+    PayrollApprove {
+        #[arg(long)]
+        month: String,
+        #[arg(long)]
+        accounts: std::path::PathBuf,
+        #[arg(long)]
+        database_url: String,
+    },
     /// The policy engine: all five programmes in bulk, one situation at a time through the
     /// `assess` path, and the 低保 gap rule against OpenFisca on the same households.
     Assess {
@@ -98,8 +130,15 @@ pub enum Bench {
     },
 }
 
-pub async fn run(b: Bench) -> Result<(), Failure> {
+pub async fn run(b: Bench, key_file: Option<&std::path::Path>) -> Result<(), Failure> {
     match b {
+        Bench::Payroll { households, crash_trials, backend, pg_url, database_url, seed } => {
+            let target = payroll::Target { backend, pg_url, database_url };
+            println!("{}", payroll::run(households, crash_trials, seed, &target).await?);
+        }
+        Bench::PayrollApprove { month, accounts, database_url } => {
+            payroll::approve_child(&database_url, &month, &accounts, key_file).await?
+        }
         Bench::Import { rows, compare } => println!("{}", import::run(rows, compare).await?),
         Bench::Verify { households, seed, threads, keep, single, region } => {
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
@@ -176,15 +215,20 @@ pub async fn run(b: Bench) -> Result<(), Failure> {
 
 /// Drops and re-creates the database `jiuzhu_bench` on the server `server_url` names.
 async fn fresh_pg_database(server_url: &str) -> Result<String, Failure> {
+    fresh_pg_database_named(server_url, "jiuzhu_bench").await
+}
+
+/// Drops and re-creates the database `name` (letters and `_` only) on the server.
+async fn fresh_pg_database_named(server_url: &str, name: &str) -> Result<String, Failure> {
     use sqlx::{ConnectOptions, Connection};
     use std::str::FromStr;
     let opts = sqlx::postgres::PgConnectOptions::from_str(server_url)?;
     let mut c = opts.connect().await.map_err(|e| Failure::other(format!("PostgreSQL at {server_url}: {e}")))?;
-    sqlx::query("DROP DATABASE IF EXISTS jiuzhu_bench WITH (FORCE)").execute(&mut c).await?;
-    sqlx::query("CREATE DATABASE jiuzhu_bench").execute(&mut c).await?;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).execute(&mut c).await?;
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut c).await?;
     c.close().await?;
     let base = server_url.rsplit_once('/').map(|(b, _)| b).unwrap_or(server_url);
-    Ok(format!("{base}/jiuzhu_bench"))
+    Ok(format!("{base}/{name}"))
 }
 
 #[allow(clippy::expect_used, reason = "the default county is a valid constant")]

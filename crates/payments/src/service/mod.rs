@@ -11,8 +11,10 @@
 mod bank;
 mod decide;
 mod generate;
+mod migrate;
 
 pub use bank::{ExportReport, ReturnFile};
+pub use migrate::Migration;
 
 use crate::bankfile::BankFileError;
 use crate::rules::Settings;
@@ -134,6 +136,8 @@ pub struct Payments {
     store: Arc<dyn PaymentStore>,
     /// Only to know a household's region (its payment history is read in scope).
     households: Arc<dyn HouseholdStore>,
+    /// Only to take existing recipients over (存量迁移).
+    cases: Arc<dyn CaseStore>,
     accounts: Accounts,
     clock: Arc<dyn Clock>,
     settings: Settings,
@@ -141,7 +145,7 @@ pub struct Payments {
 
 impl Payments {
     pub fn new(store: &Arc<dyn Store>, accounts: Accounts, clock: Arc<dyn Clock>) -> Payments {
-        Payments { store: store.clone(), households: store.clone(), accounts, clock, settings: Settings::default() }
+        Payments { store: store.clone(), households: store.clone(), cases: store.clone(), accounts, clock, settings: Settings::default() }
     }
 
     /// The role check, recorded when refused.

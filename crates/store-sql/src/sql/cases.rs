@@ -114,6 +114,30 @@ pub(super) async fn insert_event(conn: &mut Conn, case_id: i64, e: &NewCaseEvent
     Ok(())
 }
 
+/// Timeline entries of many cases in one multi-row insert.
+pub(super) async fn insert_event_rows(conn: &mut Conn, events: &[(i64, NewCaseEvent)], at: DateTime<Utc>) -> Result<()> {
+    for chunk in events.chunks(MAX_BINDS / 10) {
+        let ids = alloc_ids(&mut *conn, "case_events", chunk.len()).await.map_err(backend)?;
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO case_events (id, case_id, at, account_id, actor, role, action, from_state, to_state, note) ",
+        );
+        q.push_values(chunk.iter().zip(ids), |mut b, ((case_id, e), id)| {
+            b.push_bind(id)
+                .push_bind(*case_id)
+                .push_bind(at)
+                .push_bind(e.actor.account_id)
+                .push_bind(e.actor.username.clone())
+                .push_bind(e.role.map(|r| r.as_str()))
+                .push_bind(e.action.clone())
+                .push_bind(e.from_state.map(|s| s.as_str()))
+                .push_bind(e.to_state.as_str())
+                .push_bind(e.note.clone());
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
+}
+
 /// Writes a benefit (new when `insert`), returning its id.
 async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<Utc>) -> Result<i64> {
     if insert {
@@ -236,6 +260,10 @@ impl CaseStore for SqlStore {
         }
         .await;
         finish(tx, result).await
+    }
+
+    async fn migrate_benefits(&self, rows: &[MigratedBenefit], event: &NewCaseEvent) -> Result<Vec<i64>> {
+        super::recipients::migrate(self, rows, event).await
     }
 
     async fn case(&self, id: i64) -> Result<Option<Case>> {

@@ -2,7 +2,7 @@ use super::members::{insert_members, insert_records, read_member, read_records};
 use super::*;
 
 /// Raises the household's version from `expected` (or from whatever it is, when `None`).
-async fn bump_version(conn: &mut Conn, id: i64, expected: Option<i64>, now: DateTime<Utc>) -> Result<()> {
+pub(super) async fn bump_version(conn: &mut Conn, id: i64, expected: Option<i64>, now: DateTime<Utc>) -> Result<()> {
     let done = sqlx::query("UPDATE households SET version = version + 1, updated_at = $1 WHERE id = $2 AND ($3 IS NULL OR version = $3)")
         .bind(now)
         .bind(id)
@@ -21,7 +21,7 @@ async fn bump_version(conn: &mut Conn, id: i64, expected: Option<i64>, now: Date
     }
 }
 
-async fn insert_history(conn: &mut Conn, household_id: i64, actor: &Actor, at: DateTime<Utc>, changes: &[Change]) -> Result<()> {
+pub(super) async fn insert_history(conn: &mut Conn, household_id: i64, actor: &Actor, at: DateTime<Utc>, changes: &[Change]) -> Result<()> {
     for chunk in changes.chunks(MAX_BINDS / 8) {
         let ids = alloc_ids(conn, "history", chunk.len()).await.map_err(backend)?;
         let mut q =

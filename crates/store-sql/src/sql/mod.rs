@@ -17,6 +17,7 @@ mod identifiers;
 mod maintenance;
 mod members;
 mod payments;
+mod recipients;
 mod regions;
 
 pub(super) use identifiers::{check_keys, upgrade_identifiers};

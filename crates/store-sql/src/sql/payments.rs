@@ -149,7 +149,9 @@ impl SqlStore {
                 continue;
             }
             let h = history.entry(household).or_default();
-            if matches!(kind, LineKind::Regular | LineKind::Arrears | LineKind::OneOff) {
+            // A re-issue covers the month it pays again (the failed line it replaces is no
+            // longer live): without it the month came back as arrears and was paid twice.
+            if matches!(kind, LineKind::Regular | LineKind::Arrears | LineKind::OneOff | LineKind::Reissue) {
                 h.0.push(month);
             }
             if state == LineState::Failed {

@@ -1,6 +1,7 @@
 //! Conformance: payrolls, return files and the fund ledger ([`PaymentStore`]).
 
 use super::*;
+use crate::world::{VILLAGE_A, VILLAGE_B};
 use jiuzhu_domain::casework::*;
 use jiuzhu_domain::payment::*;
 
@@ -250,4 +251,82 @@ pub async fn blocked_lines_hold_the_approval_and_rejection_frees_the_month(s: &d
     let lines = s.payroll_lines(again.id, &code("620825"), None, 0, 10).await.unwrap();
     assert!(lines[0].reference.ends_with("R1"), "{}", lines[0].reference);
     assert_eq!(s.verify_ledger().await.unwrap().problem, None);
+}
+
+fn migrated(h: i64, village: &str, amount: i64, account: Option<&str>) -> MigratedBenefit {
+    let mut case = new_case(h, village, AssistanceKind::Dibao, None);
+    case.state = CaseState::Approved;
+    case.due_role = None;
+    case.step_due = None;
+    case.overall_due = None;
+    MigratedBenefit {
+        case,
+        benefit: Benefit {
+            id: 0,
+            version: 0,
+            household_id: h,
+            region: code(village),
+            kind: AssistanceKind::Dibao,
+            case_id: 0,
+            monthly_amount: Fen(amount),
+            one_off_amount: Fen(0),
+            since_month: month(1),
+            until_month: None,
+            status: BenefitStatus::Active,
+            next_review_on: None,
+            next_review_reason: ReviewReason::Periodic,
+            review_months: 12,
+            job_refusals: 0,
+            created_at: Utc::now(),
+            updated_at: Utc::now(),
+        },
+        account: account.map(|a| BankAccount { bank: "甘肃省农村信用社".into(), account_no: a.into() }),
+    }
+}
+
+/// 存量迁移: many recipients in one transaction, each a closed approved case with its benefit and
+/// the account the old system paid to (with a history entry); one household with the benefit
+/// in force already and nothing of the list is kept.
+pub async fn existing_recipients_are_taken_over_whole_or_not_at_all(s: &dyn Store) {
+    s.upsert_regions(&crate::fixtures::two_towns()).await.unwrap();
+    let hs = s
+        .insert_households(
+            &[sample_household(VILLAGE_A, "王建国", 31), sample_household(VILLAGE_B, "赵明", 32), sample_household(VILLAGE_A, "李芳", 33)],
+            &actor(),
+        )
+        .await
+        .unwrap();
+    let event = NewCaseEvent { action: "migrate".into(), to_state: CaseState::Approved, ..opened(Role::CountyApprover) };
+    let ids = s
+        .migrate_benefits(
+            &[migrated(hs[0], VILLAGE_A, 90_000, Some("6228480000000000018")), migrated(hs[1], VILLAGE_B, 46_500, None)],
+            &event,
+        )
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 2);
+    let b = s.benefit(ids[0]).await.unwrap().unwrap();
+    assert_eq!((b.household_id, b.monthly_amount, b.status), (hs[0], Fen(90_000), BenefitStatus::Active));
+    let c = s.case(b.case_id).await.unwrap().unwrap();
+    assert_eq!((c.data.state, c.data.benefit_id), (CaseState::Approved, Some(ids[0])), "a closed case that names its benefit");
+    assert_eq!(s.case_events(b.case_id).await.unwrap().len(), 1);
+    let h = s.household(hs[0]).await.unwrap().unwrap();
+    assert_eq!(h.data.bank_account.map(|a| a.account_no).as_deref(), Some("6228480000000000018"));
+    let history = s.history(hs[0]).await.unwrap();
+    assert!(history.iter().any(|e| e.field == "bank_account_no" && e.new.contains("0018") && !e.new.contains("62284800")), "masked");
+    // The second household's account is untouched and its history empty of it.
+    assert!(s.history(hs[1]).await.unwrap().iter().all(|e| e.field != "bank_account_no"));
+
+    // Whole or nothing: hs[2] is new, hs[1] already has 低保 in force.
+    let err = s
+        .migrate_benefits(
+            &[migrated(hs[2], VILLAGE_A, 45_000, Some("6228480000000000026")), migrated(hs[1], VILLAGE_B, 46_500, None)],
+            &event,
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, StoreError::Conflict { ref constraint } if constraint == "benefits_one_in_force"), "{err:?}");
+    assert!(s.household_benefits(hs[2]).await.unwrap().is_empty(), "nothing of the refused list is kept");
+    assert!(s.household(hs[2]).await.unwrap().unwrap().data.bank_account.is_none_or(|a| a.account_no != "6228480000000000026"));
+    assert!(s.household_cases(hs[2]).await.unwrap().is_empty());
 }

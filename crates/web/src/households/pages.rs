@@ -88,6 +88,10 @@ struct HouseholdPage {
     today: String,
     cases: Vec<CaseRow>,
     benefits: Vec<BenefitRow>,
+    /// 发放记录: `None` for a role that does not see payments.
+    payments: Option<Vec<crate::payments::pages::HouseholdPaymentRow>>,
+    /// Finance officers and approvers open the payroll a line belongs to.
+    can_open_payroll: bool,
     can_intake: bool,
     /// Village assistants and clerks report changes, deaths and refused jobs.
     can_report: bool,
@@ -110,7 +114,14 @@ pub(super) async fn household_page(State(state): State<AppState>, Page { session
     let hukou = state.registry.region_names(&d.household.data.hukou_region).await;
     let residence = state.registry.region_names(&d.household.data.residence_region).await;
     let soon = jiuzhu_casework::workflow::working_days(&state.casework.calendar(), today, 3).unwrap_or(today);
+    let payments = match state.payments.household_payments(user, id).await {
+        Ok(lines) => Some(crate::payments::pages::household_payment_rows(&lines, lang)),
+        Err(jiuzhu_payments::PaymentError::Forbidden) => None,
+        Err(e) => return WebError::from(e).page(lang.0),
+    };
     render(HouseholdPage {
+        payments,
+        can_open_payroll: user.can(Permission::ReadPayments),
         declaration: super::declaration::DeclarationSummary::of(&d.household.records, lang),
         c: Chrome::new(&state, &session, lang, &format!("/households/{}", id)).await,
         h: HouseholdView::new(&d.household, user.role, hukou, residence, today),

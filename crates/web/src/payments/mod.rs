@@ -2,7 +2,7 @@
 //! of the finance officer and the approvers ([`pages`]).
 
 pub(crate) mod api;
-mod pages;
+pub(crate) mod pages;
 
 use crate::state::AppState;
 use axum::Router;

@@ -18,7 +18,7 @@ use chrono::{Datelike, Months};
 use jiuzhu_accounts::SignedIn;
 use jiuzhu_domain::access::Guarded;
 use jiuzhu_domain::household::month_start;
-use jiuzhu_domain::payment::{PayrollState, month_label, parse_month};
+use jiuzhu_domain::payment::{LineState, PayrollState, month_label, parse_month};
 use jiuzhu_domain::{Division, Fen, Permission, RegionCode, mask};
 use jiuzhu_payments::bankfile;
 use jiuzhu_store::{PaymentLine, Payroll};
@@ -168,6 +168,40 @@ fn line_row(l: &PaymentLine, lang: PageLang) -> LineRow {
         confirmable: l.block.is_some_and(|b| b.confirmable()),
         note: l.note.clone(),
     }
+}
+
+/// One line of a household's 发放记录 (its page), account masked.
+pub(crate) struct HouseholdPaymentRow {
+    pub payroll_id: i64,
+    pub month: String,
+    pub programme: String,
+    pub kind: String,
+    pub amount: String,
+    pub state: String,
+    /// Paid, or still on its way: not a problem to show.
+    pub settled_or_pending: bool,
+    pub account: String,
+    pub reason: String,
+}
+
+pub(crate) fn household_payment_rows(lines: &[PaymentLine], lang: PageLang) -> Vec<HouseholdPaymentRow> {
+    lines
+        .iter()
+        .map(|l| {
+            let row = line_row(l, lang);
+            HouseholdPaymentRow {
+                payroll_id: l.payroll_id,
+                month: row.benefit_month,
+                programme: lang.t(l.programme.zh(), l.programme.en()).into(),
+                kind: row.kind,
+                amount: row.amount,
+                state: lang.t(l.state.zh(), l.state.en()).into(),
+                settled_or_pending: !matches!(l.state, LineState::Failed | LineState::Blocked),
+                account: row.account,
+                reason: row.reason,
+            }
+        })
+        .collect()
 }
 
 #[derive(Template)]

@@ -144,7 +144,30 @@ describe('the month\'s payment run: generate, clear, review, approve, bank file,
     assert.match(await page.locator('p.notice').textContent(), /已导入过，未作任何更改/);
   });
 
-  step('6. on a phone the payroll page fits the screen', async () => {
+  step('6. the officer prints the 发放名单公示: names masked, no account or ID number', async () => {
+    await page.goto(`/payrolls/${s.id}`);
+    await Promise.all([page.waitForNavigation(), page.locator('#publicity-link').click()]);
+    const notice = await page.locator('#payment-notice').textContent();
+    assert.match(notice, /发放名单公示/);
+    assert.match(notice, /[\u4e00-\u9fa5]\*+[\u4e00-\u9fa5]?/, 'masked names');
+    assert.doesNotMatch(await page.content(), /\d{17}[\dX]|\d{16,19}/, 'no ID number or account on the notice');
+    await checkAxe(page, 'payment notice');
+    await shot(page, 'payroll-publicity.png');
+  });
+
+  step('7. the approver opens the household of the failed line: its 发放记录 says why', async () => {
+    await as(s.approver);
+    await page.goto(`/payrolls/${s.id}`);
+    await Promise.all([page.waitForNavigation(), page.locator('#failed a[href^="/households/"]').first().click()]);
+    const history = page.locator('#payments + table');
+    assert.match(await history.textContent(), /发放失败[\s\S]*户名不符/);
+    assert.doesNotMatch(await history.textContent(), /\d{16,19}/, 'accounts masked');
+    await checkAxe(page, 'household payments');
+    await page.locator('#payments').scrollIntoViewIfNeeded();
+    await shot(page, 'household-payments.png');
+  });
+
+  step('8. on a phone the payroll page fits the screen', async () => {
     await as(s.finance, PHONE);
     await page.goto(`/payrolls/${s.id}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);

@@ -418,7 +418,9 @@ fn today() -> chrono::NaiveDate {
 
 #[tokio::main]
 async fn main() -> ExitCode {
+    // Logs go to standard error: standard output is the commands' data (the last line JSON).
     tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn".into()))
         .init();
     match run(Cli::parse()).await {

@@ -110,6 +110,14 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     assert!(done.text.contains("到账 1 笔，失败 1 笔"), "{}", done.text);
     assert!(done.text.contains("户名不符") && done.text.contains("已对账"), "the failed line with the bank's reason: {}", done.text);
 
+    // 发放名单公示: the approved list, names masked, no account or ID number; a town's part only.
+    let notice = app.send(finance.get(&format!("/payrolls/{id}/publicity"))).await;
+    assert_eq!(notice.status, StatusCode::OK, "{}", notice.text);
+    assert!(notice.text.contains("发放名单公示") && notice.text.contains("王*国") && notice.text.contains("1620.00"), "{}", notice.text);
+    assert!(!notice.text.contains("6228480000000000018") && !notice.text.contains("王建国"), "masked: {}", notice.text);
+    let town_notice = app.send(town.get(&format!("/payrolls/{id}/publicity"))).await;
+    assert!(town_notice.text.contains("王*国") && !town_notice.text.contains("赵*"), "a town posts its own villages: {}", town_notice.text);
+
     // 作废 with a reason, before the money left.
     let temporary = generated.iter().find(|(p, _)| p.programme == Programme::Temporary).unwrap().0.id;
     let no_reason = app.send(finance.form(&format!("/payrolls/{temporary}/decide"), "action=cancel&note=")).await;
@@ -120,6 +128,9 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     assert_eq!(cancelled.location(), Some(format!("/payrolls/{temporary}").as_str()));
     let after = app.send(finance.get(&format!("/api/v1/payrolls/{temporary}"))).await;
     assert_eq!((after.json["payroll"]["state"].as_str(), after.json["payroll"]["note"].as_str()), (Some("cancelled"), Some("名单有误")));
+    let not_posted = app.send(finance.get(&format!("/payrolls/{temporary}/publicity"))).await;
+    assert_eq!(not_posted.status, StatusCode::UNPROCESSABLE_ENTITY, "a list not approved is not posted");
+    assert!(not_posted.text.contains("审批通过后才能公示"), "{}", not_posted.text);
 
     // A household's payments: masked, and only in scope.
     let own = app.send(clerk.get(&format!("/api/v1/households/{}/payments", app.in_a))).await;

@@ -201,6 +201,14 @@ pub async fn run(households: usize, crash_trials: usize, seed: u64, target: &Tar
     let setup_peak_rss_mb = peak_rss_mib();
     // The month's own peak (generate to verify), apart from loading the county.
     let peak_reset = crate::measure::reset_peak_rss();
+    // Each step's own peak: the peak so far, then started over.
+    let mut step_peaks = serde_json::Map::new();
+    let mut step_peak = |step: &str| {
+        if peak_reset {
+            step_peaks.insert(step.into(), json!(peak_rss_mib()));
+            crate::measure::reset_peak_rss();
+        }
+    };
     let backend = store.backend();
     let p = payments(&store);
     let fail = |e: jiuzhu_payments::PaymentError| Failure::other(format!("{} / {e}", e.zh()));
@@ -210,6 +218,7 @@ pub async fn run(households: usize, crash_trials: usize, seed: u64, target: &Tar
     let started = Instant::now();
     p.generate(None, &county_code, month).await.map_err(fail)?;
     let generate_seconds = started.elapsed().as_secs_f64();
+    step_peak("generate");
     let payroll = dibao_payroll(&store, month).await?.ok_or_else(|| Failure::other("no payroll generated"))?;
 
     let started = Instant::now();
@@ -230,6 +239,7 @@ pub async fn run(households: usize, crash_trials: usize, seed: u64, target: &Tar
     };
     let (export, _) = p.export(Some((&finance, &finance_pw)), payroll.id, "fixed-gbk", out, reopen).await.map_err(fail)?;
     let export_seconds = started.elapsed().as_secs_f64();
+    step_peak("approve_export");
 
     let return_file = dir.path().join("return.csv");
     let (paid, failed) = write_return_file(&store, payroll.id, &return_file, 200).await?;
@@ -237,10 +247,12 @@ pub async fn run(households: usize, crash_trials: usize, seed: u64, target: &Tar
     let started = Instant::now();
     let reconciled = p.reconcile(None, payroll.id, None, &return_file).await.map_err(fail)?;
     let reconcile_seconds = started.elapsed().as_secs_f64();
+    step_peak("return_file_reconcile");
     let started = Instant::now();
     let ledger = p.verify_ledger().await.map_err(fail)?;
     let verify_seconds = started.elapsed().as_secs_f64();
-    let peak_rss_mb = if peak_reset { peak_rss_mib() } else { None };
+    step_peak("verify");
+    let peak_rss_mb = step_peaks.values().filter_map(|v| v.as_f64()).fold(None, |m: Option<f64>, v| Some(m.map_or(v, |m| m.max(v))));
     let (lines, distinct, paid_lines, _) = line_counts(&store, payroll.id).await?;
 
     let crash = if crash_trials > 0 { Some(crash_trials_run(crash_trials, seed, target, dir.path()).await?) } else { None };
@@ -266,6 +278,7 @@ pub async fn run(households: usize, crash_trials: usize, seed: u64, target: &Tar
         "peak_rss_mb": peak_rss_mb,
         "peak_rss_measured": "generate to ledger verify, in this process (the county's set-up apart)",
         "setup_peak_rss_mb": setup_peak_rss_mb,
+        "step_peak_rss_mb": step_peaks,
         "goals": {"generate_seconds": 60, "export_seconds": 10, "reconcile_seconds": 30, "at_lines": 1_000_000},
         "crash_trials": crash_trials,
         "crash": crash,

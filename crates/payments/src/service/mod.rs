@@ -12,9 +12,11 @@ mod bank;
 mod decide;
 mod generate;
 mod migrate;
+mod publicity;
 
 pub use bank::{ExportReport, ReturnFile};
 pub use migrate::Migration;
+pub use publicity::PublicPayment;
 
 use crate::bankfile::BankFileError;
 use crate::rules::Settings;

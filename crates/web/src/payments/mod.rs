@@ -1,12 +1,13 @@
 //! 资金发放 in the web layer: the JSON endpoints of contracts/payments-v1.md ([`api`]) and the pages
-//! of the finance officer and the approvers ([`pages`]).
+//! of the finance officer and the approvers ([`pages`]), the 发放名单公示 to post ([`publicity`]).
 
 pub(crate) mod api;
 pub(crate) mod pages;
+mod publicity;
 
 use crate::state::AppState;
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
-    api::routes().merge(pages::routes())
+    api::routes().merge(pages::routes()).merge(publicity::routes())
 }

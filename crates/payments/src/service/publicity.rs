@@ -1,0 +1,59 @@
+//! 发放名单公示: the month's payment list as a village notice board shows it — the village, the
+//! payee's name masked as in every 公示, the people covered, what the line is for and the amount;
+//! never an ID number, an account or a phone. Only a payroll that was approved is posted.
+
+use super::*;
+use jiuzhu_domain::payment::{LineKind, PayrollState, month_label};
+use jiuzhu_domain::{Action, Division, mask};
+
+/// One line of the notice.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct PublicPayment {
+    pub village: String,
+    /// 张*丰
+    pub payee: String,
+    pub members: i64,
+    pub kind: LineKind,
+    /// The month the money is for (arrears name an earlier month).
+    pub benefit_month: String,
+    /// 元, two decimals.
+    pub amount_yuan: String,
+}
+
+impl Payments {
+    /// The notice for `id` in the user's part of it (a town's account: its own villages), by
+    /// village and name. Refused before approval: a list not yet approved is not posted.
+    pub async fn publicity(&self, user: &User, id: i64) -> Result<(Payroll, Vec<PublicPayment>)> {
+        self.require(user, Permission::ReadPayments)?;
+        let p = self.payroll_for(Some(user), id).await?;
+        user.trail.action(Action::View);
+        if !matches!(p.state, PayrollState::Approved | PayrollState::Exported | PayrollState::Reconciled | PayrollState::Closed) {
+            return Err(FieldError::new(
+                "state",
+                "payroll.publicity_state",
+                format!("清册当前为“{}”：审批通过后才能公示发放名单", p.state.zh()),
+                "the list is posted once the payroll is approved",
+            )
+            .into());
+        }
+        let within = if p.region.is_within(&user.scope.0) { p.region.clone() } else { user.scope.0.clone() };
+        let mut out = Vec::new();
+        let mut after = 0;
+        loop {
+            let lines = self.store.payroll_lines(id, &within, None, after, 2_000).await?;
+            let Some(last) = lines.last() else { break };
+            after = last.id;
+            out.extend(lines.iter().filter(|l| !matches!(l.state, LineState::Cancelled | LineState::Blocked)).map(|l| PublicPayment {
+                village: Division::find(&l.region).map(|d| d.name).unwrap_or_else(|| l.region.to_string()),
+                payee: mask::name(&l.payee_name),
+                members: l.members,
+                kind: l.kind,
+                benefit_month: month_label(l.benefit_month),
+                amount_yuan: l.amount.to_string(),
+            }));
+        }
+        out.sort_by(|a, b| (&a.village, &a.payee, &a.benefit_month).cmp(&(&b.village, &b.payee, &b.benefit_month)));
+        user.trail.detail(format!("payroll={id} publicity rows={}", out.len()));
+        Ok((p, out))
+    }
+}

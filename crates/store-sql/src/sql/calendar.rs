@@ -1,4 +1,4 @@
-use super::cases::{details_json, insert_event};
+use super::cases::insert_event;
 use super::*;
 
 #[async_trait]

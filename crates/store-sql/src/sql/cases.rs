@@ -87,11 +87,6 @@ fn read_benefit(r: &<Db as sqlx::Database>::Row) -> Result<Benefit> {
     })
 }
 
-#[allow(clippy::expect_used, reason = "case details are plain data with text keys: they always serialise")]
-pub(super) fn details_json(d: &CaseDetails) -> String {
-    serde_json::to_string(d).expect("case details serialise")
-}
-
 pub(super) async fn insert_event(conn: &mut Conn, case_id: i64, e: &NewCaseEvent, at: DateTime<Utc>) -> Result<()> {
     let id = alloc_ids(&mut *conn, "case_events", 1).await.map_err(backend)?[0];
     sqlx::query(
@@ -111,30 +106,6 @@ pub(super) async fn insert_event(conn: &mut Conn, case_id: i64, e: &NewCaseEvent
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    Ok(())
-}
-
-/// Timeline entries of many cases in one multi-row insert.
-pub(super) async fn insert_event_rows(conn: &mut Conn, events: &[(i64, NewCaseEvent)], at: DateTime<Utc>) -> Result<()> {
-    for chunk in events.chunks(MAX_BINDS / 10) {
-        let ids = alloc_ids(&mut *conn, "case_events", chunk.len()).await.map_err(backend)?;
-        let mut q = QueryBuilder::<Db>::new(
-            "INSERT INTO case_events (id, case_id, at, account_id, actor, role, action, from_state, to_state, note) ",
-        );
-        q.push_values(chunk.iter().zip(ids), |mut b, ((case_id, e), id)| {
-            b.push_bind(id)
-                .push_bind(*case_id)
-                .push_bind(at)
-                .push_bind(e.actor.account_id)
-                .push_bind(e.actor.username.clone())
-                .push_bind(e.role.map(|r| r.as_str()))
-                .push_bind(e.action.clone())
-                .push_bind(e.from_state.map(|s| s.as_str()))
-                .push_bind(e.to_state.as_str())
-                .push_bind(e.note.clone());
-        });
-        q.build().execute(&mut *conn).await.map_err(backend)?;
-    }
     Ok(())
 }
 

@@ -100,6 +100,11 @@ pub(super) fn backend(e: sqlx::Error) -> StoreError {
     }
 }
 
+#[allow(clippy::expect_used, reason = "case details are plain data with text keys: they always serialise")]
+fn details_json(d: &CaseDetails) -> String {
+    serde_json::to_string(d).expect("case details serialise")
+}
+
 fn corrupt(what: &str, value: &str) -> StoreError {
     StoreError::Corrupt { what: format!("{what}: {value:?}"), source: None }
 }

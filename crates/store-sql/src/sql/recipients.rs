@@ -1,7 +1,6 @@
 //! 存量对象迁移: existing recipients taken over in one transaction, with multi-row inserts (a
 //! county's list of tens of thousands goes in within seconds on both backends).
 
-use super::cases::{details_json, insert_event_rows};
 use super::households::{bump_version, insert_history};
 use super::*;
 
@@ -146,4 +145,28 @@ async fn set_account(
         .await
         .map_err(backend)?;
     insert_history(conn, household_id, by, now, &changes).await
+}
+
+/// Timeline entries of many cases in one multi-row insert.
+async fn insert_event_rows(conn: &mut Conn, events: &[(i64, NewCaseEvent)], at: DateTime<Utc>) -> Result<()> {
+    for chunk in events.chunks(MAX_BINDS / 10) {
+        let ids = alloc_ids(&mut *conn, "case_events", chunk.len()).await.map_err(backend)?;
+        let mut q = QueryBuilder::<Db>::new(
+            "INSERT INTO case_events (id, case_id, at, account_id, actor, role, action, from_state, to_state, note) ",
+        );
+        q.push_values(chunk.iter().zip(ids), |mut b, ((case_id, e), id)| {
+            b.push_bind(id)
+                .push_bind(*case_id)
+                .push_bind(at)
+                .push_bind(e.actor.account_id)
+                .push_bind(e.actor.username.clone())
+                .push_bind(e.role.map(|r| r.as_str()))
+                .push_bind(e.action.clone())
+                .push_bind(e.from_state.map(|s| s.as_str()))
+                .push_bind(e.to_state.as_str())
+                .push_bind(e.note.clone());
+        });
+        q.build().execute(&mut *conn).await.map_err(backend)?;
+    }
+    Ok(())
 }

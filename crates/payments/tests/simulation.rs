@@ -16,6 +16,7 @@
 use chrono::{Datelike, Months, NaiveDate};
 use jiuzhu_accounts::Accounts;
 use jiuzhu_domain::casework::BenefitStatus;
+use jiuzhu_domain::clock::FixedClock;
 use jiuzhu_domain::payment::*;
 use jiuzhu_domain::*;
 use jiuzhu_payments::{Payments, bankfile};
@@ -26,15 +27,9 @@ use jiuzhu_testkit::world::*;
 use std::collections::HashMap;
 use std::sync::Arc;
 
-#[derive(Debug)]
-struct Today(NaiveDate);
-impl Clock for Today {
-    fn now(&self) -> chrono::DateTime<chrono::Utc> {
-        self.0.and_hms_opt(2, 0, 0).unwrap().and_utc()
-    }
-    fn today(&self) -> NaiveDate {
-        self.0
-    }
+/// The clock on `day` (10:00 in Beijing).
+fn on(day: NaiveDate) -> Arc<FixedClock> {
+    Arc::new(FixedClock::at(day.and_hms_opt(2, 0, 0).unwrap().and_utc()))
 }
 
 /// SplitMix64: the same months for the same seed.
@@ -133,8 +128,8 @@ async fn simulate(w: World) {
         let month = first.checked_add_months(Months::new(i)).unwrap();
         let settling = i >= MONTHS;
         let today = month.with_day(3).unwrap();
-        let accounts = Accounts::new(store.clone(), store.clone(), Arc::new(Today(today)));
-        let payments = Payments::new(&store, accounts.clone(), Arc::new(Today(today)));
+        let accounts = Accounts::new(store.clone(), store.clone(), on(today));
+        let payments = Payments::new(&store, accounts.clone(), on(today));
         if month.month() == 1 || i == 0 {
             payments
                 .add_budget(None, FundSource::Central, Programme::Dibao, month.year(), Fen::yuan(10_000_000), "模拟预算")
@@ -270,9 +265,6 @@ async fn simulate(w: World) {
         months_owed > 200 && arrears_or_reissued > 10,
         "the simulation exercised the paths: {months_owed} months, {arrears_or_reissued} late"
     );
-    let check = Payments::new(&store, Accounts::new(store.clone(), store.clone(), Arc::new(Today(last))), Arc::new(Today(last)))
-        .verify_ledger()
-        .await
-        .unwrap();
+    let check = Payments::new(&store, Accounts::new(store.clone(), store.clone(), on(last)), on(last)).verify_ledger().await.unwrap();
     assert!(check.problem.is_none(), "{:?}", check.problem);
 }

@@ -17,19 +17,15 @@ pub async fn recipient(s: &dyn Store, village: &str, seq: u32, amount: i64) -> i
     h
 }
 
-/// Grants household `h` (of `village`) a 低保 benefit of `amount` a month from `since`, through an
-/// approved case as the casework step writes it.
-pub async fn grant(s: &dyn Store, h: i64, village: &str, amount: i64, since: NaiveDate) {
-    let id = s.insert_cases(&[new_case(h, village, AssistanceKind::Dibao, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
-    let mut c = s.case(id).await.unwrap().unwrap();
-    c.data.state = CaseState::Approved;
-    let grant = Benefit {
+/// A 低保 benefit of `amount` a month from `since`, active, not yet written (no id, no case).
+fn benefit(h: i64, village: &str, amount: i64, since: NaiveDate) -> Benefit {
+    Benefit {
         id: 0,
         version: 0,
         household_id: h,
         region: code(village),
         kind: AssistanceKind::Dibao,
-        case_id: id,
+        case_id: 0,
         monthly_amount: Fen(amount),
         one_off_amount: Fen(0),
         since_month: since,
@@ -41,7 +37,16 @@ pub async fn grant(s: &dyn Store, h: i64, village: &str, amount: i64, since: Nai
         job_refusals: 0,
         created_at: Utc::now(),
         updated_at: Utc::now(),
-    };
+    }
+}
+
+/// Grants household `h` (of `village`) a 低保 benefit of `amount` a month from `since`, through an
+/// approved case as the casework step writes it.
+pub async fn grant(s: &dyn Store, h: i64, village: &str, amount: i64, since: NaiveDate) {
+    let id = s.insert_cases(&[new_case(h, village, AssistanceKind::Dibao, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
+    let mut c = s.case(id).await.unwrap().unwrap();
+    c.data.state = CaseState::Approved;
+    let grant = Benefit { case_id: id, ..benefit(h, village, amount, since) };
     let step = NewCaseEvent {
         action: "approve".into(),
         from_state: Some(CaseState::CountyReview),
@@ -261,25 +266,7 @@ fn migrated(h: i64, village: &str, amount: i64, account: Option<&str>) -> Migrat
     case.overall_due = None;
     MigratedBenefit {
         case,
-        benefit: Benefit {
-            id: 0,
-            version: 0,
-            household_id: h,
-            region: code(village),
-            kind: AssistanceKind::Dibao,
-            case_id: 0,
-            monthly_amount: Fen(amount),
-            one_off_amount: Fen(0),
-            since_month: month(1),
-            until_month: None,
-            status: BenefitStatus::Active,
-            next_review_on: None,
-            next_review_reason: ReviewReason::Periodic,
-            review_months: 12,
-            job_refusals: 0,
-            created_at: Utc::now(),
-            updated_at: Utc::now(),
-        },
+        benefit: benefit(h, village, amount, month(1)),
         account: account.map(|a| BankAccount { bank: "甘肃省农村信用社".into(), account_no: a.into() }),
     }
 }

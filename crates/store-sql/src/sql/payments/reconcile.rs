@@ -5,6 +5,9 @@
 use super::*;
 
 /// What one return row does to its line, or why it is an exception.
+/// What a returned line becomes: its state and, when it failed, the reason's code and text.
+type Outcome<'a> = (LineState, Option<&'a str>, Option<&'a str>);
+
 fn decide(line_state: LineState, outcome: ReturnOutcome) -> std::result::Result<LineState, &'static str> {
     match (line_state, outcome) {
         (LineState::Exported, ReturnOutcome::Paid) => Ok(LineState::Paid),
@@ -130,7 +133,7 @@ impl SqlStore {
         // One UPDATE per outcome (state, reason) with the ids listed: a return file is nearly all
         // 成功, so a batch is one or a few statements, each row found by its key, a quarter of
         // the bound values of an `UPDATE … FROM (VALUES …)` (5× faster per batch on SQLite).
-        let mut groups: HashMap<(LineState, Option<&str>, Option<&str>), Vec<i64>> = HashMap::new();
+        let mut groups: HashMap<Outcome<'_>, Vec<i64>> = HashMap::new();
         for (id, to, row) in &updates {
             let failed = *to == LineState::Failed;
             let code = failed.then_some(row.reason_code.as_str());

@@ -296,36 +296,13 @@ pub async fn import_recipients(
     };
     let store = keys::open(url, key_file).await?;
     let p = payments(&store);
-    // The registry look-up file by file, so a problem names its file.
-    let mut migrations = Vec::with_capacity(rows.len());
-    let mut by_file: Vec<(String, Vec<RecipientRow>)> = Vec::new();
-    for (file, row) in rows {
-        match by_file.last_mut() {
-            Some((f, v)) if *f == file => v.push(row),
-            _ => by_file.push((file, vec![row])),
-        }
-    }
-    let mut seen = std::collections::HashSet::new();
-    for (file, rows) in &by_file {
-        match p.resolve_recipients(rows).await.map_err(failure)? {
-            Ok(m) => {
-                for (m, r) in m.into_iter().zip(rows) {
-                    if seen.insert((m.household_id, m.programme)) {
-                        migrations.push(m);
-                    } else {
-                        problems.push((
-                            file.clone(),
-                            RowProblem::new(r.row, "id_number", "该户在另一个文件中已出现", "the household is in another file too"),
-                        ));
-                    }
-                }
-            }
-            Err(ps) => problems.extend(ps.into_iter().map(|p| (file.clone(), p))),
-        }
-    }
-    if !problems.is_empty() {
-        return Err(report(&problems));
-    }
+    // One look-up over every file's rows (a household named in two files is found too); each
+    // problem comes back with its row's index, which names the file.
+    let (files_of, rows): (Vec<String>, Vec<RecipientRow>) = rows.into_iter().unzip();
+    let migrations = match p.resolve_recipients(&rows).await.map_err(failure)? {
+        Ok(m) => m,
+        Err(ps) => return Err(report(&ps.into_iter().map(|(i, p)| (files_of[i].clone(), p)).collect::<Vec<_>>())),
+    };
     let source = files.iter().filter_map(|f| f.file_name()).map(|f| f.to_string_lossy().into_owned()).collect::<Vec<_>>().join("、");
     let n = p.migrate_recipients(&migrations, &source).await.map_err(failure)?;
     let accounts = migrations.iter().filter(|m| m.account.is_some()).count();

@@ -56,6 +56,15 @@ fn a_month_is_generated_once_and_the_ledger_names_an_edited_row() {
             (&b["id"], &b["lines"], &b["total_fen"], &serde_json::json!(false))
         );
     }
+    // Logs go to standard error: with every log on, standard output is still the one JSON line.
+    let out = Command::new(env!("CARGO_BIN_EXE_jiuzhu"))
+        .args(["payroll", "generate", "--month", "2027-01", "--database-url", &url])
+        .env("RUST_LOG", "debug")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(stdout.lines().count(), 1, "only the JSON on standard output: {stdout}");
+    assert!(String::from_utf8_lossy(&out.stderr).contains("DEBUG"), "the logs are on standard error");
     // Bad input names the flag; a payroll not approved is not exported, and no file is left.
     let (code, _, err) = jiuzhu(&["payroll", "generate", "--month", "2027-13", "--database-url", &url]);
     assert_eq!(code, 2, "{err}");
@@ -137,6 +146,12 @@ fn a_recipients_list_is_taken_over_whole_or_not_at_all() {
     assert_eq!(code, 2);
     assert!(err.contains("第 5 行 身份证号") && err.contains("不在户籍登记中"), "{err}");
 
+    // A household in two files is found across them, and named in the second file.
+    let (code, _, err) =
+        jiuzhu(&["import", "recipients", &write("a.csv", &good[..1]), &write("b.csv", &good[..1]), "--database-url", &url]);
+    assert_eq!(code, 2);
+    assert!(err.contains("b.csv 第 2 行 身份证号") && err.contains("出现了两次"), "{err}");
+
     let file = write("存量名单.csv", &good);
     let (code, out, err) = jiuzhu(&["import", "recipients", &file, "--database-url", &url]);
     assert_eq!(code, 0, "{out}{err}");
@@ -167,4 +182,8 @@ fn the_payroll_benchmark_reports_its_contract_fields_and_survives_kills() {
     assert_eq!((r["lost"].as_u64(), r["duplicated"].as_u64(), r["unbalanced"].as_u64()), (Some(0), Some(0), Some(0)), "{r}");
     assert_eq!(r["crash"]["months_checked"].as_u64(), Some(2), "{r}");
     assert!(r["crash"]["restarts_failed"].as_array().unwrap().is_empty(), "{r}");
+    // The trials need a database of their own: not one given by URL.
+    let (code, _, err) = jiuzhu(&["bench", "payroll", "--households", "10", "--crash-trials", "1", "--database-url", "sqlite:///tmp/x.db"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--crash-trials"), "{err}");
 }

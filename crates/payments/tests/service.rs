@@ -198,15 +198,15 @@ async fn existing_recipients_are_found_by_id_number_and_paid_from_the_next_payro
         .await
         .unwrap()
         .unwrap_err();
-    let named: Vec<(u64, &str)> = problems.iter().map(|p| (p.row, p.column.as_str())).collect();
-    assert_eq!(named, [(3, "id_number"), (4, "name"), (5, "id_number")], "{problems:?}");
-    assert!(!problems[1].zh.contains(&name_b), "the registered name is masked: {}", problems[1].zh);
+    let named: Vec<(usize, u64, &str)> = problems.iter().map(|(i, p)| (*i, p.row, p.column.as_str())).collect();
+    assert_eq!(named, [(1, 3, "id_number"), (2, 4, "name"), (3, 5, "id_number")], "{problems:?}");
+    assert!(!problems[1].1.zh.contains(&name_b), "the registered name is masked: {}", problems[1].1.zh);
 
     let list = payments.resolve_recipients(&[row(2, &id_a, &name_a)]).await.unwrap().unwrap();
     assert_eq!(payments.migrate_recipients(&list, "存量名单.xlsx").await.unwrap(), 1);
     // Taken over once: the same row again is refused as in force.
     let again = payments.resolve_recipients(&[row(2, &id_a, &name_a)]).await.unwrap().unwrap_err();
-    assert_eq!((again[0].row, again[0].column.as_str()), (2, "programme"));
+    assert_eq!((again[0].1.row, again[0].1.column.as_str()), (2, "programme"));
 
     // The next payroll pays it from January (not back to 2026-03: the old system paid those), to the list's account.
     let county = RegionCode::parse("620825").unwrap();

@@ -33,6 +33,12 @@ fn give_account(i: usize, h: &mut NewHousehold) {
     h.data.bank_account = Some(BankAccount { bank: "甘肃省农村信用社".into(), account_no: format!("99{:017}", i + 1) });
 }
 
+/// The benchmark's county (the synthetic population's default).
+#[allow(clippy::expect_used, reason = "a valid constant")]
+fn county_code() -> RegionCode {
+    RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).expect("a valid county code")
+}
+
 /// Where the benchmark's database lives.
 pub struct Target {
     pub backend: String,
@@ -65,7 +71,7 @@ async fn county(
     years: &[i32],
 ) -> Result<(Arc<dyn Store>, Vec<crate::population::DemoAccount>, usize), Failure> {
     let store = crate::keys::open(url, Some(key_file)).await?;
-    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).map_err(|e| Failure::other(e.en))?;
+    let county = county_code();
     crate::population::load_population_with(store.as_ref(), &county, n, seed, since, give_account).await?;
     let accounts = crate::population::create_demo_accounts(store.as_ref(), &county).await?;
     let mut rows = Vec::with_capacity(n);
@@ -119,7 +125,7 @@ async fn sign_in(store: &Arc<dyn Store>, accounts: &[crate::population::DemoAcco
 
 /// The 低保 payroll of `month` (the benchmark's recipients are all 低保).
 async fn dibao_payroll(store: &Arc<dyn Store>, month: NaiveDate) -> Result<Option<jiuzhu_store::Payroll>, Failure> {
-    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).map_err(|e| Failure::other(e.en))?;
+    let county = county_code();
     Ok(store.payrolls(&county, Some(month)).await?.into_iter().find(|p| p.programme == Programme::Dibao))
 }
 
@@ -143,7 +149,7 @@ async fn approve(store: &Arc<dyn Store>, accounts: &[crate::population::DemoAcco
 /// The bank's answer to a payroll: every line paid but one in `fail_every` (账号不存在).
 async fn write_return_file(store: &Arc<dyn Store>, payroll_id: i64, path: &Path, fail_every: u64) -> Result<(u64, u64), Failure> {
     use std::io::Write;
-    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).map_err(|e| Failure::other(e.en))?;
+    let county = county_code();
     let mut w = std::io::BufWriter::with_capacity(1 << 16, std::fs::File::create(path)?);
     bankfile::write_return_header("csv-utf8", &mut w)?;
     let (mut paid, mut failed, mut after) = (0, 0, 0);
@@ -164,7 +170,7 @@ async fn write_return_file(store: &Arc<dyn Store>, payroll_id: i64, path: &Path,
 
 /// Lines of a payroll: (all, distinct households, paid, paid total).
 async fn line_counts(store: &Arc<dyn Store>, payroll_id: i64) -> Result<(u64, u64, u64, i64), Failure> {
-    let county = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).map_err(|e| Failure::other(e.en))?;
+    let county = county_code();
     let (mut all, mut paid, mut total, mut after) = (0, 0, 0, 0);
     let mut households = HashSet::new();
     loop {
@@ -185,6 +191,13 @@ async fn line_counts(store: &Arc<dyn Store>, payroll_id: i64) -> Result<(u64, u6
 
 /// The measured month on a county of `households`.
 pub async fn run(households: usize, crash_trials: usize, seed: u64, target: &Target) -> Result<serde_json::Value, Failure> {
+    if crash_trials > 0 && target.database_url.is_some() {
+        // The trials need a second, empty database of their own; one given is not split.
+        return Err(Failure::input(
+            "--crash-trials: 崩溃试验需要另建一个空数据库，不能与 --database-url 同用（请用 --backend） · \
+             crash trials need a fresh database of their own: use --backend instead of --database-url",
+        ));
+    }
     let dir = tempfile::tempdir()?;
     // The keys and the databases: the owner's only (the key loader warns otherwise).
     #[cfg(unix)]
@@ -212,11 +225,11 @@ pub async fn run(households: usize, crash_trials: usize, seed: u64, target: &Tar
     let backend = store.backend();
     let p = payments(&store);
     let fail = |e: jiuzhu_payments::PaymentError| Failure::other(format!("{} / {e}", e.zh()));
-    let county_code = RegionCode::parse(jiuzhu_synth::Config::DEFAULT_COUNTY).map_err(|e| Failure::other(e.en))?;
+    let county = county_code();
 
     eprintln!("[{backend}] 生成 {} 清册 / generating…", month_label(month));
     let started = Instant::now();
-    p.generate(None, &county_code, month).await.map_err(fail)?;
+    p.generate(None, &county, month).await.map_err(fail)?;
     let generate_seconds = started.elapsed().as_secs_f64();
     step_peak("generate");
     let payroll = dibao_payroll(&store, month).await?.ok_or_else(|| Failure::other("no payroll generated"))?;

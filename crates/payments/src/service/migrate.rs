@@ -40,14 +40,16 @@ fn next_review(since: NaiveDate, today: NaiveDate) -> Option<NaiveDate> {
 impl Payments {
     /// Finds each row's household in the registry by the ID number and checks the name, that
     /// the household has no benefit of that programme in force, and that the list names it
-    /// once. Returns what to take over, or every problem found (by row and column).
-    pub async fn resolve_recipients(&self, rows: &[RecipientRow]) -> Result<std::result::Result<Vec<Migration>, Vec<RowProblem>>> {
+    /// once (across all the files the rows came from). Returns what to take over, or every
+    /// problem found, each with the index of its row in `rows` (the caller knows the files).
+    pub async fn resolve_recipients(&self, rows: &[RecipientRow]) -> Result<std::result::Result<Vec<Migration>, Vec<(usize, RowProblem)>>> {
         let mut problems = Vec::new();
         let mut out = Vec::with_capacity(rows.len());
         let mut seen = HashSet::new();
-        for r in rows {
+        for (i, r) in rows.iter().enumerate() {
+            let mut problem = |p: RowProblem| problems.push((i, p));
             let Some(household_id) = self.households.household_of_person(&r.id_number).await? else {
-                problems.push(RowProblem::new(
+                problem(RowProblem::new(
                     r.row,
                     "id_number",
                     "该身份证号不在户籍登记中：请先登记该户（家庭信息）再导入",
@@ -58,7 +60,7 @@ impl Payments {
             let Some(h) = self.households.household(household_id).await? else { continue };
             let Some(person) = h.members.iter().find(|m| m.data.id_number.as_str() == r.id_number) else { continue };
             if person.data.name.trim() != r.name {
-                problems.push(RowProblem::new(
+                problem(RowProblem::new(
                     r.row,
                     "name",
                     format!("姓名与户籍登记不符（登记为“{}”）", jiuzhu_domain::mask::name(&person.data.name)),
@@ -67,7 +69,7 @@ impl Payments {
                 continue;
             }
             if !seen.insert((household_id, r.programme)) {
-                problems.push(RowProblem::new(
+                problem(RowProblem::new(
                     r.row,
                     "id_number",
                     format!("同一户的{}在名单中出现了两次", r.programme.zh()),
@@ -77,7 +79,7 @@ impl Payments {
             }
             let in_force = self.cases.household_benefits(household_id).await?;
             if in_force.iter().any(|b| b.kind == r.programme.kind() && b.status != BenefitStatus::Ended) {
-                problems.push(RowProblem::new(
+                problem(RowProblem::new(
                     r.row,
                     "programme",
                     format!("该户已有在保的{}记录，不重复迁移", r.programme.zh()),

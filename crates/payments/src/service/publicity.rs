@@ -4,7 +4,7 @@
 
 use super::*;
 use jiuzhu_domain::payment::{LineKind, PayrollState, month_label};
-use jiuzhu_domain::{Action, Division, mask};
+use jiuzhu_domain::{Action, Division, Fen, mask};
 
 /// One line of the notice.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -16,8 +16,7 @@ pub struct PublicPayment {
     pub kind: LineKind,
     /// The month the money is for (arrears name an earlier month).
     pub benefit_month: String,
-    /// 元, two decimals.
-    pub amount_yuan: String,
+    pub amount: Fen,
 }
 
 impl Payments {
@@ -49,7 +48,7 @@ impl Payments {
                 members: l.members,
                 kind: l.kind,
                 benefit_month: month_label(l.benefit_month),
-                amount_yuan: l.amount.to_string(),
+                amount: l.amount,
             }));
         }
         out.sort_by(|a, b| (&a.village, &a.payee, &a.benefit_month).cmp(&(&b.village, &b.payee, &b.benefit_month)));

@@ -40,7 +40,7 @@ async fn publicity_page(State(state): State<AppState>, Page { session, lang }: P
         Err(e) => return WebError::from(e).page(lang.0),
     };
     let place = if p.region.is_within(&u.scope.0) { p.region.clone() } else { u.scope.0.clone() };
-    let total: Fen = lines.iter().filter_map(|l| Fen::parse_yuan("amount", &l.amount_yuan).ok()).sum();
+    let total: Fen = lines.iter().map(|l| l.amount).sum();
     render(PayrollPublicityPage {
         region: Division::find(&place).map(|d| d.name).unwrap_or_else(|| place.to_string()),
         month: p.month.format("%Y年%-m月").to_string(),

@@ -159,6 +159,7 @@ describe('the month\'s payment run: generate, clear, review, approve, bank file,
     await as(s.approver);
     await page.goto(`/payrolls/${s.id}`);
     await Promise.all([page.waitForNavigation(), page.locator('#failed a[href^="/households/"]').first().click()]);
+    s.household = new URL(page.url()).pathname.split('/')[2];
     const history = page.locator('#payments + table');
     assert.match(await history.textContent(), /发放失败[\s\S]*户名不符/);
     assert.doesNotMatch(await history.textContent(), /\d{16,19}/, 'accounts masked');
@@ -172,5 +173,32 @@ describe('the month\'s payment run: generate, clear, review, approve, bank file,
     await page.goto(`/payrolls/${s.id}`);
     const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
     assert.ok(overflow <= 1, `no sideways scrolling of the page (${overflow}px)`);
+  });
+
+  step('9. the approver records a fraud decision (a field named, nothing typed lost), the officer records a refund', async () => {
+    await as(s.approver);
+    await page.goto('/receivables');
+    await page.locator('#fraud input[name=household_id]').fill(s.household);
+    await page.locator('#fraud select[name=programme]').selectOption('dibao');
+    await page.locator('#fraud input[name=amount]').fill('1200.555');
+    await page.locator('#fraud textarea[name=note]').fill('庄民发〔2027〕3号：隐瞒经营收入');
+    await page.locator('#fraud input[name=password]').fill(s.approver.password);
+    await Promise.all([page.waitForNavigation(), page.locator('#fraud button').click()]);
+    assert.match(await page.locator('p.error').textContent(), /金额/);
+    assert.equal(await page.locator('#fraud textarea[name=note]').inputValue(), '庄民发〔2027〕3号：隐瞒经营收入', 'nothing typed is lost');
+    await page.locator('#fraud input[name=amount]').fill('1200.00');
+    await page.locator('#fraud input[name=password]').fill(s.approver.password);
+    await Promise.all([page.waitForNavigation(), page.locator('#fraud button').click()]);
+    const row = page.locator('#receivables tbody tr[data-receivable]').first();
+    assert.match(await row.textContent(), /骗取社会救助资金[\s\S]*1,?200\.00/);
+    await as(s.finance);
+    await page.goto('/receivables');
+    const form = page.locator('#receivables form').first();
+    await form.locator('input[name=amount]').fill('200');
+    await form.locator('input[name=memo]').fill('缴款书 0001');
+    await Promise.all([page.waitForNavigation(), form.locator('button').click()]);
+    assert.match(await page.locator('#receivables tbody tr[data-receivable]').first().textContent(), /1,?000\.00/);
+    await checkAxe(page, 'receivables');
+    await shot(page, 'receivables.png', { fullPage: true });
   });
 });

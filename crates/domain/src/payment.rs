@@ -55,8 +55,6 @@ string_enum! {
         Arrears = "arrears" / "补发" / "Arrears",
         /// 调整: a difference found after the month was frozen.
         Adjustment = "adjustment" / "调整" / "Adjustment",
-        /// 追回抵扣: part of a receivable withheld from this payment.
-        RecoveryOffset = "recovery_offset" / "追回抵扣" / "Recovery offset",
         /// 一次性发放: 临时救助, 先行救助.
         OneOff = "one_off" / "一次性发放" / "One-off",
         /// 重发: a line the bank returned, sent again to the corrected account.
@@ -70,7 +68,6 @@ impl LineKind {
             LineKind::Regular => 'R',
             LineKind::Arrears => 'A',
             LineKind::Adjustment => 'J',
-            LineKind::RecoveryOffset => 'O',
             LineKind::OneOff => 'T',
             LineKind::Reissue => 'F',
         }
@@ -202,6 +199,18 @@ impl BlockReason {
     /// the line cancelled.
     pub fn confirmable(self) -> bool {
         matches!(self, BlockReason::AccountChanged | BlockReason::OverMaximum | BlockReason::DuplicateAccount)
+    }
+}
+
+string_enum! {
+    /// 应追回原因: why money paid is owed back.
+    ReceivableReason {
+        /// A month paid after the month the beneficiary died in.
+        PaidAfterDeath = "paid_after_death" / "领取人死亡后仍发放" / "Paid after the beneficiary's death",
+        /// A month paid after the benefit's last month (终止、停发).
+        PaidAfterEnd = "paid_after_end" / "待遇终止后仍发放" / "Paid after the benefit ended",
+        /// 以虚报、隐瞒、伪造等手段骗取救助 (暂行办法第六十八条): the amount the decision names.
+        Fraud = "fraud" / "骗取社会救助资金（暂行办法第六十八条）" / "Obtained by fraud (Interim Measures art. 68)",
     }
 }
 

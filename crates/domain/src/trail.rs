@@ -160,10 +160,12 @@ pub enum ObjectKind {
     Session,
     /// 发放清册
     Payroll,
+    /// 应追回款
+    Receivable,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 11] = [
+    pub const ALL: [ObjectKind; 12] = [
         ObjectKind::Household,
         ObjectKind::Case,
         ObjectKind::Benefit,
@@ -175,6 +177,7 @@ impl ObjectKind {
         ObjectKind::FeedImport,
         ObjectKind::Session,
         ObjectKind::Payroll,
+        ObjectKind::Receivable,
     ];
 
     pub fn parse(s: &str) -> Option<ObjectKind> {
@@ -195,6 +198,7 @@ impl ObjectKind {
             ObjectKind::FeedImport => "部门数据导入",
             ObjectKind::Session => "登录会话",
             ObjectKind::Payroll => "发放清册",
+            ObjectKind::Receivable => "应追回款",
         }
     }
 
@@ -211,6 +215,7 @@ impl ObjectKind {
             ObjectKind::FeedImport => "feed_import",
             ObjectKind::Session => "session",
             ObjectKind::Payroll => "payroll",
+            ObjectKind::Receivable => "receivable",
         }
     }
 }

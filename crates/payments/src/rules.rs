@@ -5,15 +5,21 @@
 //!   through jiuzhu, whichever is later) to this month or its last month; a month not yet
 //!   covered by a live line is owed as arrears (补发) — a late decision, a line cancelled and
 //!   still owed. The month after the payee's death is owed no more.
+//!   A month whose line the officer cancelled as stopped for the payee's death is not offered
+//!   again while the payee is recorded dead.
 //! - A one-off (临时救助) is owed once, in its month.
 //! - A line the bank returned is sent again (重发) once the household's account was corrected.
+//! - A month the bank paid after the month the payee died in, or after the benefit's last
+//!   month, is owed back (应追回, a receivable, found once per line). A receivable still owed is
+//!   withheld from the household's later regular and arrears lines (扣回), at most
+//!   [`Settings::offset_percent`] of each, so a line never goes to zero or below.
 
 use chrono::NaiveDate;
 use jiuzhu_domain::Fen;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_domain::household::month_start;
-use jiuzhu_domain::payment::{BlockReason, LineKind, Programme, check_account_number};
-use jiuzhu_store::{NewLine, PayrollSource};
+use jiuzhu_domain::payment::{BlockReason, LineKind, Programme, ReceivableReason, check_account_number, month_label};
+use jiuzhu_store::{NewLine, NewReceivable, PayrollSource};
 use std::collections::{HashMap, HashSet};
 
 /// The local settings of the checks.
@@ -24,6 +30,10 @@ pub struct Settings {
     /// times the highest standards of 2025 multiplied by a large household), 临时救助 50,000 元
     /// (the highest one-off caps seen in provincial rules); counties set their own.
     pub max_line: Vec<(Programme, Fen)>,
+    /// 扣回比例: the most of one line withheld against a receivable, in percent (1–50). No
+    /// national rule sets it; jiuzhu's default 30 % leaves a household most of its month while
+    /// the overpayment comes back within a year or two. Counties set their own.
+    pub offset_percent: i64,
 }
 
 impl Default for Settings {
@@ -34,6 +44,7 @@ impl Default for Settings {
                 (Programme::Tekun, Fen::yuan(5_000)),
                 (Programme::Temporary, Fen::yuan(50_000)),
             ],
+            offset_percent: 30,
         }
     }
 }
@@ -50,7 +61,12 @@ fn next_month(m: NaiveDate) -> NaiveDate {
 
 /// The months a source owes up to `month` (its first day), each once, oldest first.
 pub fn months_owed(programme: Programme, month: NaiveDate, src: &PayrollSource) -> Vec<NaiveDate> {
-    let covered: HashSet<NaiveDate> = src.covered_months.iter().copied().collect();
+    let mut covered: HashSet<NaiveDate> = src.covered_months.iter().copied().collect();
+    // A month the officer cancelled because the payee had died is not offered again (else the
+    // same stopped line came back as arrears every month).
+    if src.payee_died_on.is_some() {
+        covered.extend(src.waived_months.iter().copied());
+    }
     let from = src.since_month.max(src.arrears_from);
     if programme == Programme::Temporary {
         let owed = src.one_off_amount.0 > 0 && from <= src.since_month && src.since_month <= month && !covered.contains(&src.since_month);
@@ -59,10 +75,7 @@ pub fn months_owed(programme: Programme, month: NaiveDate, src: &PayrollSource) 
     if src.monthly_amount.0 <= 0 || (src.status == BenefitStatus::Ended && src.until_month.is_none()) {
         return Vec::new();
     }
-    let mut last = src.until_month.map_or(month, |u| u.min(month));
-    if let Some(died) = src.payee_died_on {
-        last = last.min(month_start(died));
-    }
+    let last = stop_month(src).map_or(month, |s| s.min(month));
     let mut out = Vec::new();
     let mut m = month_start(from);
     while m <= last {
@@ -72,6 +85,54 @@ pub fn months_owed(programme: Programme, month: NaiveDate, src: &PayrollSource) 
         m = next_month(m);
     }
     out
+}
+
+/// The last month a source is owed, when it stops: its benefit's last month, or the month its
+/// payee died in, whichever is earlier.
+pub fn stop_month(src: &PayrollSource) -> Option<NaiveDate> {
+    let died = src.payee_died_on.map(month_start);
+    match (src.until_month, died) {
+        (Some(u), Some(d)) => Some(u.min(d)),
+        (u, d) => u.or(d),
+    }
+}
+
+/// Whether a line for `benefit_month` is still owed given the payee's death and the benefit's
+/// last month as recorded now; `None` when it is, else why not (the note of its cancellation).
+pub fn stop_reason(benefit_month: NaiveDate, died_on: Option<NaiveDate>, until_month: Option<NaiveDate>) -> Option<String> {
+    if let Some(d) = died_on.filter(|d| month_start(*d) < benefit_month) {
+        return Some(format!("领取人已于 {d} 死亡，{} 的待遇不再发放", month_label(benefit_month)));
+    }
+    if let Some(u) = until_month.filter(|u| *u < benefit_month) {
+        return Some(format!("待遇已于 {} 终止，{} 的待遇不再发放", month_label(u), month_label(benefit_month)));
+    }
+    None
+}
+
+/// The receivables a source's paid lines show: every paid month after its stop month not yet
+/// recorded, for the amount the bank paid.
+pub fn overpaid(programme: Programme, src: &PayrollSource) -> Vec<NewReceivable> {
+    let Some(stop) = stop_month(src).filter(|_| programme != Programme::Temporary) else { return Vec::new() };
+    let died = src.payee_died_on.map(month_start).filter(|d| *d <= stop);
+    src.paid
+        .iter()
+        .filter(|l| l.benefit_month > stop && !l.recovered)
+        .map(|l| {
+            let (reason, why) = match died {
+                Some(_) => (ReceivableReason::PaidAfterDeath, format!("领取人于 {} 死亡", src.payee_died_on.unwrap_or_default())),
+                None => (ReceivableReason::PaidAfterEnd, format!("待遇至 {} 终止", month_label(stop))),
+            };
+            NewReceivable {
+                household_id: src.household_id,
+                region: src.region.clone(),
+                programme,
+                reason,
+                amount: l.amount,
+                origin_line: Some(l.id),
+                note: format!("{why}，{} 已发放 {} 元，应追回", month_label(l.benefit_month), l.amount),
+            }
+        })
+        .collect()
 }
 
 /// The lines a source owes for the payroll of `month`, with the checks that need only the
@@ -93,6 +154,8 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
         block: None,
         note: String::new(),
         origin_line,
+        withheld: Fen::ZERO,
+        receivable_id: None,
     };
     let mut out: Vec<NewLine> = months_owed(programme, month, src)
         .into_iter()
@@ -108,7 +171,11 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
     // A returned line goes again once the account differs from the one that failed.
     for f in &src.failed {
         if src.account.is_some() && src.account != f.account {
-            out.push(line(f.benefit_month, LineKind::Reissue, f.amount, Some(f.id)));
+            let mut again = line(f.benefit_month, LineKind::Reissue, f.amount, Some(f.id));
+            // The month stays whole: what the failed line withheld is withheld again.
+            again.withheld = f.withheld;
+            again.receivable_id = f.receivable_id;
+            out.push(again);
         }
     }
     for l in &mut out {
@@ -136,6 +203,46 @@ fn block_reason(programme: Programme, settings: &Settings, src: &PayrollSource, 
         return Some(BlockReason::OverMaximum);
     }
     None
+}
+
+/// 扣回: withholds what a household owes from its regular and arrears lines, at most
+/// `offset_percent` of each and never more than is owed, across the whole payroll (a household
+/// with two lines pays back no more than its receivable).
+#[derive(Debug, Default)]
+pub struct Offsets {
+    /// What each receivable still owes as the lines are written.
+    left: HashMap<i64, Fen>,
+}
+
+impl Offsets {
+    pub fn apply(&mut self, percent: i64, sources: &[PayrollSource], lines: &mut [NewLine]) {
+        let percent = percent.clamp(0, 50);
+        let mut owed: HashMap<i64, Vec<i64>> = HashMap::new();
+        for s in sources {
+            for r in &s.receivables {
+                self.left.entry(r.id).or_insert(r.outstanding);
+                let ids = owed.entry(s.household_id).or_default();
+                if !ids.contains(&r.id) {
+                    ids.push(r.id);
+                }
+            }
+        }
+        for l in lines.iter_mut().filter(|l| matches!(l.kind, LineKind::Regular | LineKind::Arrears) && l.receivable_id.is_none()) {
+            let Some(ids) = owed.get(&l.household_id) else { continue };
+            let Some(&id) = ids.iter().find(|id| self.left.get(id).is_some_and(|f| f.0 > 0)) else { continue };
+            let Some(left) = self.left.get_mut(&id) else { continue };
+            let cap = l.amount.0 * percent / 100;
+            let take = left.0.min(cap);
+            if take <= 0 {
+                continue;
+            }
+            left.0 -= take;
+            l.amount = Fen(l.amount.0 - take);
+            l.withheld = Fen(take);
+            l.receivable_id = Some(id);
+            l.note = format!("扣回应追回款 #{id} {} 元", Fen(take));
+        }
+    }
 }
 
 /// The checks across households of one payroll: the same ID number or account on two

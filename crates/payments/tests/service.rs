@@ -218,3 +218,51 @@ async fn existing_recipients_are_found_by_id_number_and_paid_from_the_next_payro
     let cases = store.household_cases(w.in_a).await.unwrap();
     assert!(cases.iter().any(|c| c.state == jiuzhu_domain::casework::CaseState::Approved), "the old decision is on record");
 }
+
+#[tokio::test]
+async fn a_fraud_decision_is_recorded_by_the_county_and_refunded_by_the_finance_officer() {
+    let w = world().await;
+    let store = w.store.clone();
+    let today = m(2027, 1);
+    let payments = Payments::new(&store, accounts(&store, today), Arc::new(Today(today)));
+    let approver = signed_in(&store, "county_approver_county").await;
+    let finance = signed_in(&store, "finance_officer_county").await;
+    let town_b = signed_in(&store, "county_approver_b").await;
+    let decision = jiuzhu_payments::FraudDecision {
+        household_id: w.in_a,
+        programme: Some(Programme::Dibao),
+        amount: Fen::yuan(1_200),
+        note: "庄民发〔2027〕3号：隐瞒经营收入".into(),
+    };
+    // The finance officer cannot decide it; the approver types the password; another town's approver sees no such household.
+    assert!(matches!(payments.record_fraud(&finance, PASSWORD, &decision).await, Err(PaymentError::Forbidden)));
+    assert!(matches!(payments.record_fraud(&approver, "wrong", &decision).await, Err(PaymentError::Invalid(_))));
+    assert!(matches!(payments.record_fraud(&town_b, PASSWORD, &decision).await, Err(PaymentError::NotFound)));
+    let blank = jiuzhu_payments::FraudDecision { household_id: 0, programme: None, amount: Fen::ZERO, note: " ".into() };
+    let Err(PaymentError::Invalid(v)) = payments.record_fraud(&approver, PASSWORD, &blank).await else { panic!("refused") };
+    assert_eq!(
+        v.0.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(),
+        ["household_id", "programme", "amount", "note"],
+        "each field named"
+    );
+    let r = payments.record_fraud(&approver, PASSWORD, &decision).await.unwrap();
+    assert_eq!((r.reason, r.outstanding, r.region.as_str()), (ReceivableReason::Fraud, Fen::yuan(1_200), "620825100201"));
+    // Listed in scope only; refunded up to what is owed, with the receipt's number.
+    assert_eq!(payments.receivables(&finance, None).await.unwrap().len(), 1);
+    assert!(payments.receivables(&town_b, None).await.unwrap().is_empty());
+    let Err(PaymentError::Invalid(v)) = payments.refund(&finance, r.id, r.version, Fen::yuan(1_201), "缴款书 1").await else {
+        panic!("over the amount owed")
+    };
+    assert_eq!(v.0[0].field, "amount");
+    assert!(matches!(payments.refund(&finance, r.id, r.version, Fen::yuan(1), "").await, Err(PaymentError::Invalid(_))));
+    assert!(matches!(payments.refund(&approver, r.id, r.version, Fen::yuan(1), "缴款书").await, Err(PaymentError::Forbidden)));
+    let after = payments.refund(&finance, r.id, r.version, Fen::yuan(200), "缴款书 1").await.unwrap();
+    assert_eq!((after.refunded, after.outstanding), (Fen::yuan(200), Fen::yuan(1_000)));
+    assert!(
+        matches!(payments.refund(&finance, r.id, r.version, Fen::yuan(1), "缴款书 2").await, Err(PaymentError::Changed)),
+        "stale version"
+    );
+    let local = payments.balances(Some(&finance), None).await.unwrap();
+    assert!(local.iter().any(|b| b.fund == FundSource::Local && b.recovered == Fen::yuan(200)), "{local:?}");
+    assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
+}

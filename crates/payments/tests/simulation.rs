@@ -1,16 +1,21 @@
 //! A seeded simulation of a county's payments over 24 months against a reference model: new
 //! grants (some decided late, so months are owed as arrears), rises of the amount, benefits
-//! ended, bank accounts mistyped (lines stopped and cancelled, the months paid later as arrears
-//! once the account is corrected) and bank failures (re-issued once the account is corrected).
-//! Each month runs as the county runs it: generate, clear the stopped lines, review, approve
-//! with the password, the bank file read back, the bank's return file reconciled. At the end,
-//! every household-month the model says is owed was paid exactly its amount, exactly once,
-//! nothing was paid that was not owed, every payroll is reconciled and the ledger verifies.
+//! ended (some recorded two months late, so a month was paid that was not owed), deaths from the
+//! deaths feed (some recorded late, some between generation and approval, which must stop the
+//! line), fraud decisions (the amount withheld from later lines within the cap, the rest
+//! refunded), bank accounts mistyped (lines stopped and cancelled, the months paid later as
+//! arrears once the account is corrected), bank failures and reversals after success (re-issued
+//! once the account is corrected). Each month runs as the county runs it: generate, clear the
+//! stopped lines, review, approve with the password, the bank file read back, the bank's return
+//! file reconciled. At the end, every household-month the model says is owed was paid exactly
+//! its amount (what the bank paid plus what was withheld) exactly once; every month paid that
+//! was not owed is a receivable of exactly that amount; every receivable's offsets, refunds and
+//! balance add up; every payroll is reconciled and the ledger verifies.
 //!
-//! Not simulated here: deaths (the deaths feed stops a line; tested in the service tests),
-//! reversals after success, crashes (`jiuzhu bench payroll --crash-trials`), and a rise that
-//! reaches back over months still owed (arrears are paid at the amount in force when paid: the
-//! model keeps rises and payment problems on different households so it stays exact).
+//! Not simulated here: crashes (`jiuzhu bench payroll --crash-trials`), deaths inside the month
+//! being paid (the line is stopped for the officer; rules tests), and a rise that reaches back
+//! over months still owed (arrears are paid at the amount in force when paid: the model keeps
+//! rises and payment problems on different households so it stays exact).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -22,7 +27,7 @@ use jiuzhu_domain::*;
 use jiuzhu_payments::{Payments, bankfile};
 use jiuzhu_store::*;
 use jiuzhu_testkit::conformance::payments::grant;
-use jiuzhu_testkit::fixtures::sample_household;
+use jiuzhu_testkit::fixtures::{id_number, sample_household};
 use jiuzhu_testkit::world::*;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -62,12 +67,20 @@ struct Model {
     troubled: bool,
     /// Its account is mistyped, or the bank refused it: a new one is due.
     needs_account: bool,
+    /// The head's ID sequence (the deaths feed names the head by ID number).
+    seq: u32,
+    died: Option<NaiveDate>,
+    /// Fraud decisions recorded (the receivables' ids).
+    fraud: Vec<i64>,
 }
 
 impl Model {
     fn owed(&self, month: NaiveDate, last: NaiveDate) -> Option<i64> {
         let since = self.since?;
         if month < since || month > last || self.until.is_some_and(|u| month > u) {
+            return None;
+        }
+        if self.died.is_some_and(|d| month > d.with_day(1).unwrap()) {
             return None;
         }
         self.amounts.iter().rev().find(|(from, _)| *from <= month).map(|(_, a)| *a)
@@ -79,6 +92,32 @@ async fn set_account(store: &Arc<dyn Store>, household: i64, account: &str) {
     let mut data = h.data.clone();
     data.bank_account = Some(BankAccount { bank: "甘肃省农村信用社".into(), account_no: account.into() });
     store.update_household(household, h.version, &data, &[], &Actor::system("simulation")).await.unwrap();
+}
+
+/// The deaths feed names the household's head as dead on `day`.
+async fn record_death(store: &Arc<dyn Store>, seq: u32, day: NaiveDate) {
+    let ImportStart::Staged { import_id } = store
+        .begin_feed_import(&NewFeedImport {
+            feed: "deaths".into(),
+            file_name: format!("deaths-{seq}.csv"),
+            sha256: format!("deaths-{seq}"),
+            rows: 1,
+            imported_by: "simulation".into(),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("a new file is staged")
+    };
+    let record = NewFeedRecord { id_number: id_number("19600101", seq), key: format!("death-{seq}"), on: Some(day), detail: "{}".into() };
+    store.stage_feed_records(import_id, "deaths", &[record]).await.unwrap();
+    store.complete_feed_imports(&[(import_id, 1)]).await.unwrap();
+}
+
+/// A return file in `csv-utf8` reversing one paid line (冲正: the account was closed after the credit).
+fn reversal(l: &PaymentLine) -> Vec<u8> {
+    let account = l.account.as_deref().unwrap_or_default();
+    format!("reference,account,amount,result,reason\n{},{account},{},冲正,客户账户已销户\n", l.reference, l.amount).into_bytes()
 }
 
 async fn signed_in(accounts: &Accounts, username: &str) -> User {
@@ -116,7 +155,7 @@ async fn simulate(w: World) {
     let mut model: Vec<Model> = ids
         .iter()
         .enumerate()
-        .map(|(i, id)| Model { id: *id, village: villages[i % 2], troubled: i % 2 == 1, ..Default::default() })
+        .map(|(i, id)| Model { id: *id, village: villages[i % 2], troubled: i % 2 == 1, seq: 100 + 2 * i as u32, ..Default::default() })
         .collect();
     for m in &model {
         set_account(&store, m.id, &next_account()).await;
@@ -124,6 +163,10 @@ async fn simulate(w: World) {
     let bad_card = "6228480000000000017"; // a UnionPay card with a wrong check digit
 
     let last = first.checked_add_months(Months::new(MONTHS + SETTLE - 1)).unwrap();
+    let mut previous: Option<i64> = None;
+    let mut reversals = 0;
+    // (household, month) whose line approval had to stop: never paid, not even to be owed back.
+    let mut stopped: Vec<(i64, NaiveDate)> = Vec::new();
     for i in 0..MONTHS + SETTLE {
         let month = first.checked_add_months(Months::new(i)).unwrap();
         let settling = i >= MONTHS;
@@ -135,6 +178,21 @@ async fn simulate(w: World) {
                 .add_budget(None, FundSource::Central, Programme::Dibao, month.year(), Fen::yuan(10_000_000), "模拟预算")
                 .await
                 .unwrap();
+        }
+
+        let finance = signed_in(&accounts, "finance_officer_county").await;
+        let approver = signed_in(&accounts, "county_approver_county").await;
+        // The bank reverses a troubled household's payment of last month now and then.
+        if let Some(prev) = previous.filter(|_| !settling) {
+            for l in store.payroll_lines(prev, &county, Some(LineState::Paid), 0, 10_000).await.unwrap() {
+                let m = model.iter_mut().find(|m| m.id == l.household_id).unwrap();
+                if m.troubled && !m.needs_account && rng.chance(5) {
+                    let r = payments.reconcile(Some(&finance), prev, None, &reversal(&l)).await.unwrap();
+                    assert_eq!((r.reversed, r.exceptions), (1, 0));
+                    m.needs_account = true;
+                    reversals += 1;
+                }
+            }
         }
 
         // This month's events.
@@ -157,9 +215,33 @@ async fn simulate(w: World) {
                     m.since = Some(since);
                     m.amounts.push((since, amount));
                 }
-                Some(id) if m.until.is_none() => {
+                Some(id) if m.until.is_none() && m.died.is_none() => {
                     let mut b = store.benefit(id).await.unwrap().unwrap();
-                    if rng.chance(4) {
+                    let settled = m.since.is_some_and(|s| s < month.checked_sub_months(Months::new(2)).unwrap());
+                    if !m.troubled && settled && rng.chance(2) {
+                        // Died in a month already paid; recorded now, or a month late (last month was paid and is owed back).
+                        let back = 1 + (rng.next() % 2) as u32;
+                        let day = month.checked_sub_months(Months::new(back)).unwrap().with_day(1 + (rng.next() % 28) as u32).unwrap();
+                        record_death(&store, m.seq, day).await;
+                        m.died = Some(day);
+                    } else if settled && rng.chance(2) {
+                        // Ended two months back, recorded only now: last month was paid and is owed back.
+                        let until = month.checked_sub_months(Months::new(2)).unwrap();
+                        b.until_month = Some(until);
+                        b.status = BenefitStatus::Ended;
+                        store.update_benefit(&b).await.unwrap();
+                        m.until = Some(until);
+                    } else if !m.troubled && settled && m.fraud.is_empty() && rng.chance(5) {
+                        // A fraud decision: the amount is withheld from later lines (at most 30 % each).
+                        let amount = Fen(10_000 + (rng.next() % 90) as i64 * 1_000);
+                        let d = jiuzhu_payments::FraudDecision {
+                            household_id: m.id,
+                            programme: Some(Programme::Dibao),
+                            amount,
+                            note: "县民政局处理决定书（模拟）".into(),
+                        };
+                        m.fraud.push(payments.record_fraud(&approver, PASSWORD, &d).await.unwrap().id);
+                    } else if rng.chance(4) {
                         // Ended: this month or last month was the last one paid.
                         let until = month.checked_sub_months(Months::new((rng.next() % 2) as u32)).unwrap().max(m.since.unwrap());
                         b.until_month = Some(until);
@@ -181,9 +263,7 @@ async fn simulate(w: World) {
         }
 
         // The month as the county runs it.
-        let finance = signed_in(&accounts, "finance_officer_county").await;
         let reviewer = signed_in(&accounts, "town_reviewer_county").await;
-        let approver = signed_in(&accounts, "county_approver_county").await;
         let generated = payments.generate(Some(&finance), &county, month).await.unwrap();
         let payroll = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.clone();
         let blocked = store.payroll_lines(payroll.id, &county, Some(LineState::Blocked), 0, 10_000).await.unwrap();
@@ -196,7 +276,20 @@ async fn simulate(w: World) {
             continue;
         }
         payments.review(&reviewer, payroll.id, "模拟").await.unwrap();
+        // A death of last month recorded after the payroll was generated: approval must stop the line.
+        if !settling {
+            for l in store.payroll_lines(payroll.id, &county, Some(LineState::Ready), 0, 10_000).await.unwrap() {
+                let m = model.iter_mut().find(|m| m.id == l.household_id).unwrap();
+                if !m.troubled && m.died.is_none() && l.kind == LineKind::Regular && rng.chance(3) {
+                    let day = month.checked_sub_months(Months::new(1)).unwrap().with_day(28).unwrap();
+                    record_death(&store, m.seq, day).await;
+                    m.died = Some(day);
+                    stopped.push((m.id, month));
+                }
+            }
+        }
         payments.approve(&approver, payroll.id, PASSWORD, "模拟").await.unwrap();
+        let payroll = store.payroll(payroll.id).await.unwrap().unwrap();
         let (report, _) =
             payments.export(Some((&finance, PASSWORD)), payroll.id, "pipe-gbk", Vec::new(), |v| Ok(std::io::Cursor::new(v))).await.unwrap();
         assert_eq!(report.total_fen, payroll.total.0);
@@ -219,15 +312,27 @@ async fn simulate(w: World) {
         assert_eq!((r.exceptions, r.state), (0, Some(PayrollState::Reconciled)), "{month}");
         let again = payments.reconcile(Some(&finance), payroll.id, None, &ret).await.unwrap();
         assert!(again.already_seen, "the same return file twice changes nothing");
+        previous = Some(payroll.id);
     }
 
-    // Every household-month: paid exactly what the model owes, exactly once; nothing else paid.
+    // Every household-month: paid exactly what the model owes (the bank's amount plus what was
+    // withheld), exactly once; a month paid and not owed is a receivable of what the bank paid.
     let mut paid: HashMap<(i64, NaiveDate), Vec<i64>> = HashMap::new();
+    let mut line_of: HashMap<(i64, NaiveDate), Vec<(i64, i64)>> = HashMap::new();
     for m in &model {
         for l in store.household_payments(m.id).await.unwrap() {
             if l.state == LineState::Paid {
-                paid.entry((m.id, l.benefit_month)).or_default().push(l.amount.0);
+                paid.entry((m.id, l.benefit_month)).or_default().push(l.amount.0 + l.withheld.0);
+                line_of.entry((m.id, l.benefit_month)).or_default().push((l.id, l.amount.0));
             }
+        }
+    }
+    let mut found: HashMap<i64, i64> = HashMap::new();
+    let mut overpaid_months = 0;
+    let county_receivables = store.receivables(&county, None).await.unwrap();
+    for r in &county_receivables {
+        if let Some(line) = r.origin_line {
+            assert!(found.insert(line, r.amount.0).is_none(), "one receivable per line");
         }
     }
     let (mut months_owed, mut arrears_or_reissued) = (0, 0);
@@ -248,7 +353,12 @@ async fn simulate(w: World) {
                     }
                     assert_eq!(got, vec![amount], "household {} month {month}: owed {amount} once, paid {got:?} ({m:?})", m.id);
                 }
-                None => assert!(got.is_empty(), "household {} month {month}: nothing owed, paid {got:?}", m.id),
+                None => {
+                    for (line, amount) in line_of.get(&(m.id, month)).cloned().unwrap_or_default() {
+                        assert_eq!(found.get(&line), Some(&amount), "household {} month {month}: not owed, paid {amount}, owed back", m.id);
+                        overpaid_months += 1;
+                    }
+                }
             }
             month = month.checked_add_months(Months::new(1)).unwrap();
         }
@@ -261,6 +371,42 @@ async fn simulate(w: World) {
             .count();
     }
     assert!(paid.is_empty(), "paid outside the simulated months: {paid:?}");
+    assert_eq!(found.len(), overpaid_months, "no receivable for a month that was owed");
+    // Receivables add up: what was withheld on live lines, refunded and still owed is the amount.
+    let mut offsets: HashMap<i64, i64> = HashMap::new();
+    for m in &model {
+        for l in store.household_payments(m.id).await.unwrap().iter().filter(|l| l.state.is_live()) {
+            if let Some(r) = l.receivable_id {
+                *offsets.entry(r).or_default() += l.withheld.0;
+            }
+        }
+    }
+    let fraud: i64 = model.iter().map(|m| m.fraud.len() as i64).sum();
+    assert!(offsets.values().sum::<i64>() > 0, "fraud receivables were withheld from later lines");
+    for key in &stopped {
+        assert!(!line_of.contains_key(key), "{key:?}: the death was recorded before approval, yet the month was paid");
+    }
+    let stopped_at_approval = stopped.len();
+    for r in &county_receivables {
+        assert_eq!(r.offset.0, offsets.get(&r.id).copied().unwrap_or(0), "receivable {}", r.id);
+        assert_eq!(r.amount.0, r.refunded.0 + r.offset.0 + r.outstanding.0, "receivable {}", r.id);
+    }
+    // What is still owed is refunded (缴款), and the ledger takes the money back.
+    let today = last.with_day(20).unwrap();
+    let accounts = Accounts::new(store.clone(), store.clone(), on(today));
+    let payments = Payments::new(&store, accounts.clone(), on(today));
+    let finance = signed_in(&accounts, "finance_officer_county").await;
+    for r in county_receivables.iter().filter(|r| r.outstanding.0 > 0) {
+        let after = payments.refund(&finance, r.id, r.version, r.outstanding, "缴款书（模拟）").await.unwrap();
+        assert_eq!(after.outstanding, Fen::ZERO);
+    }
+    eprintln!(
+        "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval"
+    );
+    assert!(
+        overpaid_months > 0 && reversals > 0 && stopped_at_approval > 0 && fraud > 0,
+        "the simulation exercised the new paths: {overpaid_months} {fraud} {reversals} {stopped_at_approval}"
+    );
     assert!(
         months_owed > 200 && arrears_or_reissued > 10,
         "the simulation exercised the paths: {months_owed} months, {arrears_or_reissued} late"

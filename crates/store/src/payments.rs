@@ -9,7 +9,7 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
-use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollAction, PayrollState, Programme};
+use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollAction, PayrollState, Programme, ReceivableReason};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use serde::Serialize;
 
@@ -83,8 +83,92 @@ pub struct PayrollSource {
     /// Benefit months before this payroll's month already covered by a live regular, arrears or
     /// one-off line of this programme (from the payments' first month on).
     pub covered_months: Vec<NaiveDate>,
+    /// Months whose line the officer cancelled while it was stopped for the payee's death (死亡
+    /// 停发): not owed again while the payee is recorded dead.
+    pub waived_months: Vec<NaiveDate>,
     /// Lines the bank returned as failed and not yet re-issued.
     pub failed: Vec<FailedLine>,
+    /// Lines of the programme the bank paid (live, `paid`), with whether a receivable already
+    /// names them: a month paid after the benefit stopped is owed back.
+    pub paid: Vec<PaidLine>,
+    /// The household's receivables of the programme with money still owed (offset from its lines).
+    pub receivables: Vec<OpenReceivable>,
+}
+
+/// A line the bank paid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaidLine {
+    pub id: i64,
+    pub benefit_month: NaiveDate,
+    pub amount: Fen,
+    /// A receivable was already recorded for it.
+    pub recovered: bool,
+}
+
+/// A receivable with money still owed: what is left after refunds and live offsets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenReceivable {
+    pub id: i64,
+    pub outstanding: Fen,
+}
+
+/// A receivable to record: found by the rules at generation (`origin_line` names the paid line)
+/// or recorded from a decision (fraud).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewReceivable {
+    pub household_id: i64,
+    pub region: RegionCode,
+    pub programme: Programme,
+    pub reason: ReceivableReason,
+    pub amount: Fen,
+    pub origin_line: Option<i64>,
+    pub note: String,
+}
+
+/// 应追回款: money paid that was not owed, and how much of it came back.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Receivable {
+    pub id: i64,
+    pub version: i64,
+    pub household_id: i64,
+    pub region: RegionCode,
+    pub programme: Programme,
+    pub reason: ReceivableReason,
+    pub amount: Fen,
+    /// 退回: paid back by the household (ledger entries).
+    pub refunded: Fen,
+    /// 扣回: withheld from later lines still live.
+    pub offset: Fen,
+    pub outstanding: Fen,
+    pub origin_line: Option<i64>,
+    pub note: String,
+    pub created_by: Actor,
+    pub created_at: DateTime<Utc>,
+}
+
+/// What one batch of sources produced: the lines, and receivables found on the way.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Batch {
+    pub lines: Vec<NewLine>,
+    pub receivables: Vec<NewReceivable>,
+}
+
+impl From<Vec<NewLine>> for Batch {
+    fn from(lines: Vec<NewLine>) -> Self {
+        Batch { lines, receivables: Vec::new() }
+    }
+}
+
+/// A ready or blocked line of a payroll not yet exported, with what says whether its month is
+/// still owed: the payee's death and the benefit's last month as they are now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineStop {
+    pub line_id: i64,
+    pub household_id: i64,
+    pub benefit_month: NaiveDate,
+    pub payee_died_on: Option<NaiveDate>,
+    pub until_month: Option<NaiveDate>,
+    pub status: Option<BenefitStatus>,
 }
 
 /// A failed line waiting for its re-issue.
@@ -94,6 +178,9 @@ pub struct FailedLine {
     pub benefit_month: NaiveDate,
     pub amount: Fen,
     pub account: Option<String>,
+    /// What it withheld (the re-issue withholds the same, so the month stays whole).
+    pub withheld: Fen,
+    pub receivable_id: Option<i64>,
 }
 
 /// A line as generated (the store gives it its id and reference).
@@ -116,6 +203,10 @@ pub struct NewLine {
     pub note: String,
     /// A re-issue names the failed line it replaces.
     pub origin_line: Option<i64>,
+    /// 扣回: withheld from this payment against `receivable_id` (the household was owed
+    /// `amount + withheld`; `amount` is what the bank pays, never below one fen).
+    pub withheld: Fen,
+    pub receivable_id: Option<i64>,
 }
 
 /// 发放明细: one payment, frozen.
@@ -144,6 +235,9 @@ pub struct PaymentLine {
     pub block: Option<BlockReason>,
     pub note: String,
     pub origin_line: Option<i64>,
+    /// 扣回 against `receivable_id`: owed `amount + withheld`, paid `amount`.
+    pub withheld: Fen,
+    pub receivable_id: Option<i64>,
     /// The bank's reason for a failure, normalised: its code (`name_mismatch` …) and its words.
     pub failure_code: Option<String>,
     pub failure_text: Option<String>,
@@ -230,6 +324,8 @@ pub struct FundBalance {
     pub budget: Fen,
     pub committed: Fen,
     pub spent: Fen,
+    /// 追回退回: refunds of money paid and owed back, available again.
+    pub recovered: Fen,
     pub available: Fen,
 }
 
@@ -268,7 +364,7 @@ pub trait PaymentStore: Send + Sync {
     async fn generate_payroll(
         &self,
         p: &NewPayroll,
-        build: &mut (dyn for<'s> FnMut(&'s [PayrollSource]) -> Vec<NewLine> + Send),
+        build: &mut (dyn for<'s> FnMut(&'s [PayrollSource]) -> Batch + Send),
     ) -> Result<(Payroll, bool)>;
     async fn payroll(&self, id: i64) -> Result<Option<Payroll>>;
     /// Payrolls inside `within` (their region is within it or holds it), newest month first.
@@ -320,4 +416,20 @@ pub trait PaymentStore: Send + Sync {
     /// Walks the ledger: every seal in its chain, every entry balanced, every fund's accounts
     /// consistent, every reconciled payroll's postings equal to its paid lines.
     async fn verify_ledger(&self) -> Result<LedgerCheck>;
+
+    /// The ready and blocked lines of a payroll not yet exported, with the payee's death and the
+    /// benefit's end as recorded now (the service decides which are no longer owed).
+    async fn line_stops(&self, payroll_id: i64) -> Result<Vec<LineStop>>;
+    /// Cancels ready or blocked lines of a payroll not yet exported (a death or an end recorded
+    /// after it was generated), with the note; the sums follow. Lines in another state are left.
+    async fn cancel_lines(&self, payroll_id: i64, line_ids: &[i64], note: &str, by: &Actor) -> Result<Payroll>;
+    /// Receivables inside `within`, of one household when given, newest first.
+    async fn receivables(&self, within: &RegionCode, household_id: Option<i64>) -> Result<Vec<Receivable>>;
+    async fn receivable(&self, id: i64) -> Result<Option<Receivable>>;
+    /// Records a receivable from a decision (fraud); found ones are written by generation.
+    async fn record_receivable(&self, r: &NewReceivable, by: &Actor) -> Result<Receivable>;
+    /// A refund of `amount` (at most what is outstanding, else `Conflict { "receivable_outstanding" }`)
+    /// at `version`: the money goes back to the funds that paid the line (the ledger's
+    /// `recovered` account), newest drawn first, in the year of the month it paid.
+    async fn refund_receivable(&self, id: i64, version: i64, amount: Fen, memo: &str, by: &Actor) -> Result<Receivable>;
 }

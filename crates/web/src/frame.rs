@@ -150,6 +150,8 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
     let (zh, en) = match field {
         "purpose" => ("事由", "reason"),
         "password" => ("密码", "password"),
+        "memo" => ("缴款凭证号", "receipt number"),
+        "household_id" => ("家庭编号", "household number"),
         "my_password" => ("本人密码", "your password"),
         "current" => ("当前密码", "current password"),
         "new" => ("新密码", "new password"),

@@ -147,3 +147,55 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     let page = app.send(approver.get(&format!("/households/{}", app.in_a))).await;
     assert!(page.text.contains(&format!("/payrolls/{id}")), "the approver opens the payroll from the line");
 }
+
+#[tokio::test]
+async fn receivables_page_records_a_fraud_decision_and_a_refund_naming_each_field() {
+    let app = spawn_app().await;
+    let approver = app.login("county_approver_county").await;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    // Nothing read: every field named in words, what was typed kept (the password never).
+    let bad = app
+        .send(approver.form(
+            "/receivables",
+            &format!("household_id=abc&programme=&amount=1.234&note={}&password={PASSWORD}", enc("庄民发〔2027〕3号")),
+        ))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    for words in ["家庭编号", "救助类型", "金额", "庄民发〔2027〕3号"] {
+        assert!(bad.text.contains(words), "{words}: {}", bad.text);
+    }
+    assert!(!bad.text.contains(PASSWORD));
+    let body = format!(
+        "household_id={}&programme=dibao&amount=1200.00&note={}&password={PASSWORD}",
+        app.in_a,
+        enc("庄民发〔2027〕3号：隐瞒经营收入")
+    );
+    let ok = app.send(approver.form("/receivables", &body)).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    // Another town's household is not found for a town's approver.
+    let town_b = app.login("county_approver_b").await;
+    let other = app
+        .send(town_b.form("/receivables", &format!("household_id={}&programme=dibao&amount=10&note=x&password={PASSWORD}", app.in_a)))
+        .await;
+    assert_eq!(other.status, StatusCode::NOT_FOUND, "{}", other.text);
+    let listed = app.send(town_b.get("/receivables")).await;
+    assert!(listed.text.contains("没有应追回款"), "{}", listed.text);
+
+    let finance = app.login("finance_officer_county").await;
+    let page = app.send(finance.get("/receivables")).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("1,200.00") || page.text.contains("1200.00"), "{}", page.text);
+    let id = app.store.receivables(&RegionCode::parse("620825").unwrap(), None).await.unwrap()[0].id;
+    let over =
+        app.send(finance.form(&format!("/receivables/{id}/refund"), &format!("version=1&amount=1300&memo={}", enc("缴款书 001")))).await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(over.text.contains("尚欠") && over.text.contains("缴款书 001"), "the row's error and what was typed: {}", over.text);
+    let done =
+        app.send(finance.form(&format!("/receivables/{id}/refund"), &format!("version=1&amount=200&memo={}", enc("缴款书 001")))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    let after = app.send(finance.get("/receivables")).await;
+    assert!(after.text.contains("1,000.00") || after.text.contains("1000.00"), "{}", after.text);
+    // A clerk has no such page.
+    let clerk = app.login("window_clerk_a").await;
+    assert_eq!(app.send(clerk.get("/receivables")).await.status, StatusCode::FORBIDDEN);
+}

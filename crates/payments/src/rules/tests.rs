@@ -1,7 +1,7 @@
 use super::*;
 use jiuzhu_domain::RegionCode;
 use jiuzhu_domain::casework::AssistanceKind;
-use jiuzhu_store::FailedLine;
+use jiuzhu_store::{FailedLine, OpenReceivable, PaidLine};
 
 fn d(y: i32, m: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).unwrap()
@@ -31,7 +31,10 @@ fn source() -> PayrollSource {
         previous_account: Some(CARD.into()),
         arrears_from: d(2027, 1),
         covered_months: vec![],
+        waived_months: vec![],
         failed: vec![],
+        paid: vec![],
+        receivables: vec![],
     }
 }
 
@@ -136,7 +139,14 @@ fn checks_stop_lines_with_a_reason_in_the_officers_order() {
 fn a_returned_line_is_sent_again_only_to_a_corrected_account() {
     let mut src = source();
     src.covered_months = vec![d(2027, 1)];
-    src.failed = vec![FailedLine { id: 900, benefit_month: d(2027, 1), amount: Fen(81_000), account: Some(CARD.into()) }];
+    src.failed = vec![FailedLine {
+        id: 900,
+        benefit_month: d(2027, 1),
+        amount: Fen(81_000),
+        account: Some(CARD.into()),
+        withheld: Fen::ZERO,
+        receivable_id: None,
+    }];
     // The account is still the one that failed: nothing re-issued.
     let lines = lines_for(Programme::Dibao, d(2027, 2), &Settings::default(), &src);
     assert_eq!(kinds(&lines), vec![(d(2027, 2), LineKind::Regular, 81_000, None)]);
@@ -180,4 +190,129 @@ fn the_same_id_or_account_on_two_households_stops_the_second() {
     assert!(own.iter().all(|l| l.block.is_none()));
     // The same key twice (two overlapping benefits) is paid once.
     assert!(dup.apply(lines_for(Programme::Dibao, d(2027, 1), &s, &src)).is_empty());
+}
+
+fn paid(id: i64, m: NaiveDate) -> PaidLine {
+    PaidLine { id, benefit_month: m, amount: Fen(81_000), recovered: false }
+}
+
+#[test]
+fn months_paid_after_the_stop_are_owed_back_once() {
+    // Died on 15 March: March is still owed; April and May, paid before the death was known, are owed back.
+    let mut src = source();
+    src.payee_died_on = NaiveDate::from_ymd_opt(2027, 3, 15);
+    src.paid = vec![paid(1, d(2027, 3)), paid(2, d(2027, 4)), paid(3, d(2027, 5))];
+    let found = overpaid(Programme::Dibao, &src);
+    assert_eq!(
+        found.iter().map(|r| (r.origin_line, r.amount.0, r.reason)).collect::<Vec<_>>(),
+        [(Some(2), 81_000, ReceivableReason::PaidAfterDeath), (Some(3), 81_000, ReceivableReason::PaidAfterDeath)]
+    );
+    // Already recorded: nothing new.
+    src.paid[1].recovered = true;
+    assert_eq!(overpaid(Programme::Dibao, &src).len(), 1);
+    // Ended with April as the last month (no death): May only, for the end.
+    let mut src = source();
+    src.until_month = Some(d(2027, 4));
+    src.paid = vec![paid(2, d(2027, 4)), paid(3, d(2027, 5))];
+    assert_eq!(
+        overpaid(Programme::Dibao, &src).iter().map(|r| (r.origin_line, r.reason)).collect::<Vec<_>>(),
+        [(Some(3), ReceivableReason::PaidAfterEnd)]
+    );
+    // In force, nothing stops: nothing owed back; a one-off programme is never owed back this way.
+    let mut src = source();
+    src.paid = vec![paid(3, d(2027, 5))];
+    assert!(overpaid(Programme::Dibao, &src).is_empty());
+    src.payee_died_on = NaiveDate::from_ymd_opt(2027, 1, 1);
+    assert!(overpaid(Programme::Temporary, &src).is_empty());
+}
+
+#[test]
+fn stop_reasons_start_the_month_after_the_death_or_the_last_month() {
+    let died = NaiveDate::from_ymd_opt(2027, 3, 31);
+    // Table: (benefit month, died, until) → stopped?
+    let table = [
+        (d(2027, 3), died, None, false),
+        (d(2027, 4), died, None, true),
+        (d(2027, 4), None, Some(d(2027, 4)), false),
+        (d(2027, 5), None, Some(d(2027, 4)), true),
+        (d(2027, 2), NaiveDate::from_ymd_opt(2027, 3, 1), None, false),
+    ];
+    for (month, died, until, stopped) in table {
+        assert_eq!(stop_reason(month, died, until).is_some(), stopped, "{month} {died:?} {until:?}");
+    }
+    assert!(stop_reason(d(2027, 4), died, None).unwrap().contains("2027-03-31"));
+}
+
+fn owing(outstanding: i64) -> PayrollSource {
+    let mut src = source();
+    src.receivables = vec![OpenReceivable { id: 9, outstanding: Fen(outstanding) }];
+    src
+}
+
+#[test]
+fn offsets_are_capped_per_line_and_never_exceed_what_is_owed() {
+    let s = Settings::default();
+    // Table at the cap (30 % of 810.00 = 243.00): owed one fen below, exactly, one fen above.
+    for (owed, withheld) in [(24_299, 24_299), (24_300, 24_300), (24_301, 24_300), (1, 1)] {
+        let src = owing(owed);
+        let mut lines = lines_for(Programme::Dibao, d(2027, 1), &s, &src);
+        Offsets::default().apply(s.offset_percent, std::slice::from_ref(&src), &mut lines);
+        assert_eq!((lines[0].amount.0, lines[0].withheld.0, lines[0].receivable_id), (81_000 - withheld, withheld, Some(9)), "owed {owed}");
+        assert_eq!(lines[0].amount.0 + lines[0].withheld.0, 81_000, "the month stays whole");
+    }
+    // Two lines of one household (arrears and regular) share what is owed: never more in all.
+    let mut src = owing(30_000);
+    src.arrears_from = d(2026, 12);
+    src.since_month = d(2026, 12);
+    let mut lines = lines_for(Programme::Dibao, d(2027, 1), &s, &src);
+    Offsets::default().apply(s.offset_percent, std::slice::from_ref(&src), &mut lines);
+    assert_eq!(lines.iter().map(|l| l.withheld.0).collect::<Vec<_>>(), [24_300, 5_700]);
+    // The cap is bounded: a setting above 50 % withholds no more than half; a one-off is never offset.
+    let src = owing(1_000_000);
+    let mut lines = lines_for(Programme::Dibao, d(2027, 1), &s, &src);
+    Offsets::default().apply(100, std::slice::from_ref(&src), &mut lines);
+    assert_eq!(lines[0].withheld.0, 40_500);
+    let mut src = owing(1_000);
+    src.one_off_amount = Fen(50_000);
+    let mut lines = lines_for(Programme::Temporary, d(2027, 1), &s, &src);
+    Offsets::default().apply(s.offset_percent, std::slice::from_ref(&src), &mut lines);
+    assert_eq!((lines[0].kind, lines[0].withheld.0), (LineKind::OneOff, 0));
+}
+
+#[test]
+fn a_reissue_withholds_what_its_failed_line_withheld() {
+    let s = Settings::default();
+    let mut src = source();
+    src.covered_months = vec![d(2027, 1), d(2027, 2)];
+    src.account = Some(OTHER_CARD.into());
+    src.failed = vec![FailedLine {
+        id: 5,
+        benefit_month: d(2027, 1),
+        amount: Fen(56_700),
+        account: Some(CARD.into()),
+        withheld: Fen(24_300),
+        receivable_id: Some(9),
+    }];
+    let lines = lines_for(Programme::Dibao, d(2027, 2), &s, &src);
+    let again = lines.iter().find(|l| l.kind == LineKind::Reissue).unwrap();
+    assert_eq!((again.amount.0, again.withheld.0, again.receivable_id), (56_700, 24_300, Some(9)));
+}
+
+#[test]
+fn a_month_cancelled_for_the_payees_death_is_not_offered_again() {
+    let s = Settings::default();
+    let mut src = source();
+    src.payee_died_on = NaiveDate::from_ymd_opt(2027, 2, 10);
+    src.covered_months = vec![d(2027, 1)];
+    // February (the death's month) is owed, stopped for the officer: the payee's account is the dead person's.
+    assert_eq!(
+        kinds(&lines_for(Programme::Dibao, d(2027, 3), &s, &src)),
+        vec![(d(2027, 2), LineKind::Arrears, 81_000, Some(BlockReason::Dead))]
+    );
+    // Cancelled by the officer: not offered again while the payee is dead …
+    src.waived_months = vec![d(2027, 2)];
+    assert!(lines_for(Programme::Dibao, d(2027, 4), &s, &src).is_empty());
+    // … but owed again once the registry names a living payee (the new head's death is not recorded).
+    src.payee_died_on = None;
+    assert_eq!(lines_for(Programme::Dibao, d(2027, 4), &s, &src).len(), 3);
 }

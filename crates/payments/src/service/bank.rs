@@ -87,7 +87,6 @@ fn memo(programme: Programme, kind: LineKind, month: chrono::NaiveDate) -> Strin
         LineKind::Arrears => format!("补发{m}{short}"),
         LineKind::Reissue => format!("重发{m}{short}"),
         LineKind::Adjustment => format!("{m}{short}调整"),
-        LineKind::RecoveryOffset => format!("{m}{short}抵扣"),
     }
 }
 
@@ -135,6 +134,9 @@ impl Payments {
             }
             return Err(e.into());
         }
+        let by = user_only.map(User::actor).unwrap_or_else(system_actor);
+        // A death or an end recorded since approval: those lines leave the file.
+        let payroll = self.apply_stops(&by, payroll).await?;
         let totals = self.store.payroll_totals(id).await?;
         let (count, total) =
             totals.by_state.iter().find(|(s, _, _)| *s == LineState::Ready).map(|(_, n, t)| (*n, *t)).unwrap_or((0, Fen::ZERO));
@@ -165,7 +167,6 @@ impl Payments {
         // Whatever the reader did not consume (nothing, for a good file) is hashed too.
         std::io::copy(&mut reader, &mut std::io::sink())?;
         let sha256 = hex(&reader.hasher.finalize_reset());
-        let by = user_only.map(User::actor).unwrap_or_else(system_actor);
         let step = PayrollStep { id, version: payroll.version, action: PayrollAction::Export, by, note: String::new() };
         self.store.mark_exported(&step, layout_name, &sha256).await?;
         if let Some(u) = user_only {

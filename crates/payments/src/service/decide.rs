@@ -87,6 +87,8 @@ impl Payments {
             user.trail.refuse(D::Conflict);
             return Err(PaymentError::SameAccount);
         }
+        // A death or an end recorded since generation: those months are not paid.
+        let p = self.apply_stops(&user.actor(), p).await?;
         if p.blocked > 0 {
             user.trail.refuse(D::Conflict);
             return Err(PaymentError::Blocked(p.blocked));

@@ -1,7 +1,7 @@
 //! 生成发放清册: one payroll per programme for a county and month, from the benefits in force.
 
 use super::*;
-use crate::rules::{Duplicates, lines_for};
+use crate::rules::{Duplicates, Offsets, lines_for, overpaid};
 use chrono::{Months, NaiveDate};
 use jiuzhu_domain::RegionLevel;
 use jiuzhu_domain::household::month_start;
@@ -48,8 +48,11 @@ impl Payments {
         for &programme in Programme::ALL {
             let settings = self.settings.clone();
             let mut duplicates = Duplicates::default();
+            let mut offsets = Offsets::default();
             let mut build = move |sources: &[PayrollSource]| {
-                duplicates.apply(sources.iter().flat_map(|s| lines_for(programme, month, &settings, s)).collect())
+                let mut lines = duplicates.apply(sources.iter().flat_map(|s| lines_for(programme, month, &settings, s)).collect());
+                offsets.apply(settings.offset_percent, sources, &mut lines);
+                Batch { lines, receivables: sources.iter().flat_map(|s| overpaid(programme, s)).collect() }
             };
             let new = NewPayroll { region: county.clone(), programme, month, rule_version: rule_version(), by: by.clone() };
             let (payroll, created) = self.store.generate_payroll(&new, &mut build).await?;

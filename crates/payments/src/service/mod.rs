@@ -6,17 +6,20 @@
 //! - [`generate`]: the month's payrolls from the benefits in force;
 //! - [`decide`]: clearing blocked lines, review, approval (maker ≠ checker, the password again),
 //!   rejection, cancellation;
-//! - [`bank`]: the bank file written and read back, the bank's return file applied.
+//! - [`bank`]: the bank file written and read back, the bank's return file applied;
+//! - [`receivables`]: lines no longer owed stopped, money owed back (应追回) refunded or recorded.
 
 mod bank;
 mod decide;
 mod generate;
 mod migrate;
 mod publicity;
+mod receivables;
 
 pub use bank::{ExportReport, ReturnFile};
 pub use migrate::Migration;
 pub use publicity::PublicPayment;
+pub use receivables::FraudDecision;
 
 use crate::bankfile::BankFileError;
 use crate::rules::Settings;

@@ -3,11 +3,12 @@ use jiuzhu_domain::payment::*;
 use std::collections::HashMap;
 
 mod ledger;
+mod receivables;
 mod reconcile;
 
 /// Households read per batch while generating (each batch's lines written before the next).
 const GENERATE_BATCH: i64 = 2_000;
-/// Lines per multi-row `INSERT` (23 binds each, under [`MAX_BINDS`]).
+/// Lines per multi-row `INSERT` (25 binds each, under [`MAX_BINDS`]).
 const INSERT_BATCH: usize = 1_000;
 
 const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lines, total, blocked, rule_version, generated_by_id, \
@@ -15,7 +16,7 @@ const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lin
     export_layout, export_sha256, reconciled_at, note";
 
 const LINE_COLUMNS: &str = "id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, payee_name, \
-    payee_id_enc, bank, account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, failure_code, failure_text, updated_at";
+    payee_id_enc, bank, account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, withheld, receivable_id, failure_code, failure_text, updated_at";
 
 fn payee_context(line_id: i64) -> String {
     crate::columns::PAYMENT_PAYEE_ID.context(line_id)
@@ -84,6 +85,8 @@ impl SqlStore {
             block: opt_enum(r, "block_reason", BlockReason::parse)?,
             note: r.try_get("note").map_err(backend)?,
             origin_line: r.try_get("origin_line").map_err(backend)?,
+            withheld: Fen(r.try_get("withheld").map_err(backend)?),
+            receivable_id: r.try_get("receivable_id").map_err(backend)?,
             failure_code: r.try_get("failure_code").map_err(backend)?,
             failure_text: r.try_get("failure_text").map_err(backend)?,
             updated_at: r.try_get("updated_at").map_err(backend)?,
@@ -126,8 +129,10 @@ impl SqlStore {
         .map_err(backend)?;
         // What was paid before, per household.
         let lines = sqlx::query(
-            "SELECT id, household_id, benefit_month, kind, state, live, amount, account_enc FROM payment_lines \
-             WHERE programme = $1 AND household_id BETWEEN $2 AND $3 ORDER BY household_id, benefit_month, id",
+            "SELECT l.id, l.household_id, l.benefit_month, l.kind, l.state, l.live, l.amount, l.account_enc, l.withheld, l.receivable_id, \
+                    l.block_reason, r.id AS recovered_by \
+             FROM payment_lines l LEFT JOIN payment_receivables r ON r.origin_line = l.id \
+             WHERE l.programme = $1 AND l.household_id BETWEEN $2 AND $3 ORDER BY l.household_id, l.benefit_month, l.id",
         )
         .bind(p.programme.as_str())
         .bind(lo)
@@ -146,20 +151,40 @@ impl SqlStore {
             let account: Option<Vec<u8>> = r.try_get("account_enc").map_err(backend)?;
             *counts.entry((household, month, kind)).or_default() += 1;
             if !r.try_get::<bool, _>("live").map_err(backend)? {
+                if state == LineState::Cancelled
+                    && r.try_get::<Option<String>, _>("block_reason").map_err(backend)?.as_deref() == Some("dead")
+                {
+                    history.entry(household).or_default().waived.push(month);
+                }
                 continue;
             }
             let h = history.entry(household).or_default();
             // A re-issue covers the month it pays again (the failed line it replaces is no
             // longer live): without it the month came back as arrears and was paid twice.
             if matches!(kind, LineKind::Regular | LineKind::Arrears | LineKind::OneOff | LineKind::Reissue) {
-                h.0.push(month);
+                h.covered.push(month);
             }
-            if state == LineState::Failed {
-                let account = self.decrypt_account(&account_context(id), account.clone())?;
-                h.1.push(FailedLine { id, benefit_month: month, amount: Fen(r.try_get("amount").map_err(backend)?), account });
+            let amount = Fen(r.try_get("amount").map_err(backend)?);
+            match state {
+                LineState::Failed => h.failed.push(FailedLine {
+                    id,
+                    benefit_month: month,
+                    amount,
+                    account: self.decrypt_account(&account_context(id), account.clone())?,
+                    withheld: Fen(r.try_get("withheld").map_err(backend)?),
+                    receivable_id: r.try_get("receivable_id").map_err(backend)?,
+                }),
+                LineState::Paid => h.paid.push(PaidLine {
+                    id,
+                    benefit_month: month,
+                    amount,
+                    recovered: r.try_get::<Option<i64>, _>("recovered_by").map_err(backend)?.is_some(),
+                }),
+                _ => {}
             }
-            h.2 = Some((id, account));
+            h.newest = Some((id, account));
         }
+        let mut receivables = self.open_receivables(conn, p.programme, lo, hi).await?;
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let household_id: i64 = r.try_get("household_id").map_err(backend)?;
@@ -169,8 +194,8 @@ impl SqlStore {
                 (Some(pid), Some(blob)) => decrypt_id(&self.keys, pid, &blob)?.as_str().to_string(),
                 _ => String::new(),
             };
-            let (covered, failed, previous) = history.get(&household_id).cloned().unwrap_or_default();
-            let previous_account = match previous {
+            let History { covered, waived, failed, paid, newest } = history.get(&household_id).cloned().unwrap_or_default();
+            let previous_account = match newest {
                 Some((id, blob)) => self.decrypt_account(&account_context(id), blob)?,
                 None => None,
             };
@@ -194,7 +219,10 @@ impl SqlStore {
                 previous_account,
                 arrears_from: first_month,
                 covered_months: covered,
+                waived_months: waived,
                 failed,
+                paid,
+                receivables: receivables.remove(&household_id).unwrap_or_default(),
             });
         }
         Ok((out, counts))
@@ -209,7 +237,7 @@ impl SqlStore {
             let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
                  payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
-                 updated_at) ",
+                 withheld, receivable_id, updated_at) ",
             );
             q.push_values(chunk.iter().zip(&ids), |mut b, (l, id)| {
                 let seq = counts.get(&(l.household_id, l.benefit_month, l.kind)).copied().unwrap_or(0);
@@ -235,6 +263,8 @@ impl SqlStore {
                     .push_bind(l.block.map(|b| b.as_str()))
                     .push_bind(l.note.clone())
                     .push_bind(l.origin_line)
+                    .push_bind(l.withheld.0)
+                    .push_bind(l.receivable_id)
                     .push_bind(now);
             });
             q.push(" ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id");
@@ -341,9 +371,18 @@ impl SqlStore {
     }
 }
 
-/// A household's earlier lines of the programme: the months covered, the failed lines, and the
-/// newest line (its id and encrypted account).
-type History = (Vec<NaiveDate>, Vec<FailedLine>, Option<(i64, Option<Vec<u8>>)>);
+/// A household's earlier lines of the programme.
+#[derive(Debug, Clone, Default)]
+struct History {
+    /// Benefit months covered by a live line.
+    covered: Vec<NaiveDate>,
+    /// Months cancelled while stopped for the payee's death.
+    waived: Vec<NaiveDate>,
+    failed: Vec<FailedLine>,
+    paid: Vec<PaidLine>,
+    /// The newest line: its id and encrypted account.
+    newest: Option<(i64, Option<Vec<u8>>)>,
+}
 
 /// Lines ever written per (household, benefit month, kind): the next line of a key is numbered after them.
 type KeyCounts = HashMap<(i64, NaiveDate, LineKind), u32>;
@@ -353,7 +392,7 @@ impl PaymentStore for SqlStore {
     async fn generate_payroll(
         &self,
         p: &NewPayroll,
-        build: &mut (dyn for<'s> FnMut(&'s [PayrollSource]) -> Vec<NewLine> + Send),
+        build: &mut (dyn for<'s> FnMut(&'s [PayrollSource]) -> Batch + Send),
     ) -> Result<(Payroll, bool)> {
         let existing = || async {
             let row = sqlx::query(&format!(
@@ -419,8 +458,9 @@ impl PaymentStore for SqlStore {
                 .map_err(backend)?;
                 let (Some(&lo), Some(&hi)) = (households.first(), households.last()) else { break };
                 let (sources, counts) = self.payroll_sources(&mut tx, p, first_month, lo, hi).await?;
-                let lines = build(&sources);
-                self.insert_lines(&mut tx, &payroll, &counts, &lines).await?;
+                let batch = build(&sources);
+                self.insert_found_receivables(&mut tx, &batch.receivables, &p.by).await?;
+                self.insert_lines(&mut tx, &payroll, &counts, &batch.lines).await?;
                 after = hi;
             }
             self.refresh_sums(&mut tx, id).await
@@ -691,5 +731,30 @@ impl PaymentStore for SqlStore {
 
     async fn verify_ledger(&self) -> Result<LedgerCheck> {
         self.verify_postings().await
+    }
+
+    async fn line_stops(&self, payroll_id: i64) -> Result<Vec<LineStop>> {
+        self.stops_of(payroll_id).await
+    }
+
+    async fn cancel_lines(&self, payroll_id: i64, line_ids: &[i64], note: &str, by: &Actor) -> Result<Payroll> {
+        self.cancel_stopped(payroll_id, line_ids, note, by).await
+    }
+
+    async fn receivables(&self, within: &RegionCode, household_id: Option<i64>) -> Result<Vec<Receivable>> {
+        self.list_receivables(within, household_id, None).await
+    }
+
+    async fn receivable(&self, id: i64) -> Result<Option<Receivable>> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        self.receivable_in(&mut conn, id).await
+    }
+
+    async fn record_receivable(&self, r: &NewReceivable, by: &Actor) -> Result<Receivable> {
+        self.record_decided(r, by).await
+    }
+
+    async fn refund_receivable(&self, id: i64, version: i64, amount: Fen, memo: &str, by: &Actor) -> Result<Receivable> {
+        self.refund(id, version, amount, memo, by).await
     }
 }

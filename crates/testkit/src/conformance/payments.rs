@@ -57,7 +57,7 @@ pub async fn grant(s: &dyn Store, h: i64, village: &str, amount: i64, since: Nai
 }
 
 /// One regular line per source for `m` (the store's part only: the rules are the payments crate's).
-pub fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) -> Vec<NewLine> + Send {
+pub fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) -> Batch + Send {
     move |sources: &[PayrollSource]| {
         sources
             .iter()
@@ -77,8 +77,11 @@ pub fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) 
                 block: None,
                 note: String::new(),
                 origin_line: None,
+                withheld: Fen::ZERO,
+                receivable_id: None,
             })
-            .collect()
+            .collect::<Vec<_>>()
+            .into()
     }
 }
 
@@ -206,9 +209,9 @@ pub async fn blocked_lines_hold_the_approval_and_rejection_frees_the_month(s: &d
     let mut build = {
         let mut inner = regular(month(1), 0);
         move |src: &[PayrollSource]| {
-            let mut lines = inner(src);
-            lines[0].block = Some(BlockReason::AccountChanged);
-            lines
+            let mut batch = inner(src);
+            batch.lines[0].block = Some(BlockReason::AccountChanged);
+            batch
         }
     };
     let (p, _) = s.generate_payroll(&new_payroll(month(1)), &mut build).await.unwrap();
@@ -234,11 +237,14 @@ pub async fn blocked_lines_hold_the_approval_and_rejection_frees_the_month(s: &d
     let mut died_on = None;
     s.generate_payroll(&new_payroll(month(2)), &mut |src: &[PayrollSource]| {
         died_on = src[0].payee_died_on;
-        Vec::new()
+        Batch::default()
     })
     .await
     .unwrap();
     assert_eq!(died_on, Some(died));
+    // The generated payroll's line is a stop candidate now (the service decides: its month is the death's, still owed).
+    let stops = s.line_stops(p.id).await.unwrap();
+    assert_eq!(stops.iter().map(|x| (x.benefit_month, x.payee_died_on)).collect::<Vec<_>>(), [(month(1), Some(died))]);
     let reviewed = s.step_payroll(&step(&p, PayrollAction::Review)).await.unwrap();
     let r = s.approve_payroll(&step(&reviewed, PayrollAction::Approve)).await;
     assert!(matches!(r, Err(StoreError::Conflict { ref constraint }) if constraint == "payroll_blocked"), "{r:?}");
@@ -316,4 +322,132 @@ pub async fn existing_recipients_are_taken_over_whole_or_not_at_all(s: &dyn Stor
     assert!(s.household_benefits(hs[2]).await.unwrap().is_empty(), "nothing of the refused list is kept");
     assert!(s.household(hs[2]).await.unwrap().unwrap().data.bank_account.is_none_or(|a| a.account_no != "6228480000000000026"));
     assert!(s.household_cases(hs[2]).await.unwrap().is_empty());
+}
+
+/// Runs one month for every source through review, approval, export and a return file that pays
+/// every line; returns the payroll.
+async fn pay_month(s: &dyn Store, m: NaiveDate, build: &mut (dyn for<'a> FnMut(&'a [PayrollSource]) -> Batch + Send)) -> Payroll {
+    let (p, _) = s.generate_payroll(&new_payroll(m), build).await.unwrap();
+    let reviewed = s.step_payroll(&step(&p, PayrollAction::Review)).await.unwrap();
+    let approved = s.approve_payroll(&step(&reviewed, PayrollAction::Approve)).await.unwrap();
+    let exported = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", "x").await.unwrap();
+    let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 100).await.unwrap();
+    let mut file = Some(lines.iter().enumerate().map(|(i, l)| row(l, ReturnOutcome::Paid, i as u64 + 1)).collect::<Vec<_>>());
+    let r = s.reconcile(exported.id, &format!("paid-{}", p.id), &actor(), &mut move || file.take()).await.unwrap();
+    assert_eq!(r.state, Some(PayrollState::Reconciled));
+    s.payroll(p.id).await.unwrap().unwrap()
+}
+
+pub async fn receivables_are_found_once_offset_within_live_lines_and_refunded_into_the_ledger(s: &dyn Store) {
+    let h = recipient(s, "620825100201", 11, 50_000).await;
+    s.add_budget(FundSource::Central, Programme::Dibao, 2027, Fen(30_000), "财社〔2027〕1号", &actor()).await.unwrap();
+    s.add_budget(FundSource::Local, Programme::Dibao, 2027, Fen(1_000_000), "县财政", &actor()).await.unwrap();
+    let jan = pay_month(s, month(1), &mut regular(month(1), 0)).await;
+    // The paid line reaches the next generation's sources, not yet recovered; a receivable found
+    // for it is written once, however often the month is generated.
+    let mut seen_paid = Vec::new();
+    let mut found = |src: &[PayrollSource]| {
+        seen_paid.extend(src[0].paid.iter().map(|l| (l.benefit_month, l.amount, l.recovered)));
+        Batch {
+            lines: Vec::new(),
+            receivables: src[0]
+                .paid
+                .iter()
+                .map(|l| NewReceivable {
+                    household_id: h,
+                    region: src[0].region.clone(),
+                    programme: Programme::Dibao,
+                    reason: ReceivableReason::PaidAfterEnd,
+                    amount: l.amount,
+                    origin_line: Some(l.id),
+                    note: "待遇至 2026-12 终止".into(),
+                })
+                .collect(),
+        }
+    };
+    let (feb, _) = s.generate_payroll(&new_payroll(month(2)), &mut found).await.unwrap();
+    assert_eq!(seen_paid, [(month(1), Fen(50_000), false)]);
+    s.step_payroll(&PayrollStep { note: "重新生成".into(), ..step(&feb, PayrollAction::Cancel) }).await.unwrap();
+    let mut recovered = Vec::new();
+    let mut again = |src: &[PayrollSource]| {
+        recovered.extend(src[0].paid.iter().map(|l| l.recovered));
+        recovered.extend(src[0].receivables.iter().map(|r| r.outstanding == Fen(50_000)));
+        Batch {
+            receivables: vec![NewReceivable {
+                household_id: h,
+                region: src[0].region.clone(),
+                programme: Programme::Dibao,
+                reason: ReceivableReason::PaidAfterEnd,
+                amount: Fen(50_000),
+                origin_line: src[0].paid.first().map(|l| l.id),
+                note: "again".into(),
+            }],
+            ..Batch::default()
+        }
+    };
+    let (feb, _) = s.generate_payroll(&new_payroll(month(2)), &mut again).await.unwrap();
+    assert_eq!(recovered, [true, true], "the line is recorded as recovered and the receivable is open");
+    let list = s.receivables(&code("620825"), Some(h)).await.unwrap();
+    assert_eq!(list.len(), 1, "one receivable per paid line");
+    let rec = list[0].clone();
+    assert_eq!((rec.amount, rec.outstanding, rec.reason), (Fen(50_000), Fen(50_000), ReceivableReason::PaidAfterEnd));
+    assert!(s.receivables(&code("620825101"), None).await.unwrap().is_empty(), "another town sees none");
+    s.step_payroll(&PayrollStep { note: "重新生成".into(), ..step(&feb, PayrollAction::Cancel) }).await.unwrap();
+
+    // An offset withheld on a live line lowers what is owed; a cancelled line gives it back.
+    let withhold = |withheld: i64| {
+        move |src: &[PayrollSource]| {
+            let mut batch = regular(month(2), 0)(src);
+            let l = &mut batch.lines[0];
+            l.amount = Fen(l.amount.0 - withheld);
+            l.withheld = Fen(withheld);
+            l.receivable_id = src[0].receivables.first().map(|r| r.id);
+            batch
+        }
+    };
+    let (mar, _) = s.generate_payroll(&new_payroll(month(2)), &mut withhold(15_000)).await.unwrap();
+    let line = s.payroll_lines(mar.id, &code("620825"), None, 0, 10).await.unwrap().remove(0);
+    assert_eq!((line.amount, line.withheld, line.receivable_id), (Fen(35_000), Fen(15_000), Some(rec.id)));
+    assert_eq!(s.receivable(rec.id).await.unwrap().unwrap().outstanding, Fen(35_000));
+    // Stops: the benefit's end recorded since generation makes the line a candidate; cancelled, the offset comes back.
+    let stops = s.line_stops(mar.id).await.unwrap();
+    assert!(stops.is_empty(), "an active benefit with no death is no candidate: {stops:?}");
+    let cancelled = s.cancel_lines(mar.id, &[line.id], "待遇已于 2027-01 终止", &actor()).await.unwrap();
+    assert_eq!((cancelled.lines, cancelled.total), (0, Fen(0)));
+    assert_eq!(s.receivable(rec.id).await.unwrap().unwrap().outstanding, Fen(50_000));
+
+    // A refund: at most what is owed, at the version read; the money is available again in the
+    // funds that paid the line (newest drawn first), and the ledger still verifies.
+    let before = s.fund_balances(Some(2027)).await.unwrap();
+    let over = s.refund_receivable(rec.id, rec.version, Fen(50_001), "缴款书 1", &actor()).await;
+    assert!(matches!(over, Err(StoreError::Conflict { ref constraint }) if constraint == "receivable_outstanding"), "{over:?}");
+    let r = s.refund_receivable(rec.id, rec.version, Fen(30_000), "缴款书 1", &actor()).await.unwrap();
+    assert_eq!((r.refunded, r.outstanding), (Fen(30_000), Fen(20_000)));
+    let stale = s.refund_receivable(rec.id, rec.version, Fen(1), "缴款书 2", &actor()).await;
+    assert!(matches!(stale, Err(StoreError::VersionMismatch { .. })), "{stale:?}");
+    let after = s.fund_balances(Some(2027)).await.unwrap();
+    let of = |v: &[FundBalance], f: FundSource| v.iter().find(|b| b.fund == f).cloned().unwrap();
+    let totals = s.payroll_totals(jan.id).await.unwrap();
+    assert_eq!(totals.by_fund, vec![(FundSource::Central, Fen(30_000)), (FundSource::Local, Fen(20_000))]);
+    assert_eq!(of(&after, FundSource::Local).recovered, Fen(20_000), "the last fund drawn gets its money back first");
+    assert_eq!(of(&after, FundSource::Central).recovered, Fen(10_000));
+    assert_eq!(of(&after, FundSource::Local).available.0 - of(&before, FundSource::Local).available.0, 20_000);
+    assert_eq!(s.verify_ledger().await.unwrap().problem, None);
+
+    // A fraud receivable recorded from a decision has no line; its refund goes to the funds of
+    // the household's newest paid line.
+    let fraud = NewReceivable {
+        household_id: h,
+        region: code("620825100201"),
+        programme: Programme::Dibao,
+        reason: ReceivableReason::Fraud,
+        amount: Fen(120_000),
+        origin_line: None,
+        note: "县民政局〔2027〕3号".into(),
+    };
+    let f = s.record_receivable(&fraud, &actor()).await.unwrap();
+    assert_eq!((f.outstanding, f.origin_line), (Fen(120_000), None));
+    s.refund_receivable(f.id, f.version, Fen(120_000), "缴款书 3", &actor()).await.unwrap();
+    assert_eq!(s.verify_ledger().await.unwrap().problem, None);
+    assert_eq!(s.receivables(&code("620825"), None).await.unwrap().len(), 2);
 }

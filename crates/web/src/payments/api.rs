@@ -81,7 +81,7 @@ pub struct LineJson {
     programme: String,
     /// `YYYY-MM`: the month the money is for.
     benefit_month: String,
-    /// `regular`, `arrears`, `adjustment`, `recovery_offset`, `one_off`, `reissue`.
+    /// `regular`, `arrears`, `adjustment`, `one_off`, `reissue`.
     kind: String,
     amount_fen: i64,
     members: i64,

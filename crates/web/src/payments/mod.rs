@@ -1,13 +1,15 @@
 //! 资金发放 in the web layer: the JSON endpoints of contracts/payments-v1.md ([`api`]) and the pages
-//! of the finance officer and the approvers ([`pages`]), the 发放名单公示 to post ([`publicity`]).
+//! of the finance officer and the approvers ([`pages`]), the 发放名单公示 to post ([`publicity`]), and
+//! the receivables (应追回款) with refunds and fraud decisions ([`receivables`]).
 
 pub(crate) mod api;
 pub(crate) mod pages;
 mod publicity;
+mod receivables;
 
 use crate::state::AppState;
 use axum::Router;
 
 pub fn routes() -> Router<AppState> {
-    api::routes().merge(pages::routes()).merge(publicity::routes())
+    api::routes().merge(pages::routes()).merge(publicity::routes()).merge(receivables::routes())
 }

@@ -194,7 +194,11 @@ pub(crate) fn household_payment_rows(lines: &[PaymentLine], lang: PageLang) -> V
                 month: row.benefit_month,
                 programme: lang.t(l.programme.zh(), l.programme.en()).into(),
                 kind: row.kind,
-                amount: row.amount,
+                amount: if l.withheld.0 > 0 {
+                    format!("{}（{} {}）", row.amount, lang.t("扣回", "withheld"), l.withheld)
+                } else {
+                    row.amount
+                },
                 state: lang.t(l.state.zh(), l.state.en()).into(),
                 settled_or_pending: !matches!(l.state, LineState::Failed | LineState::Blocked),
                 account: row.account,

@@ -1,6 +1,6 @@
-//! The fund ledger (资金台账): per fund, programme and year four accounts — `appropriation`
-//! (the budget's source, credit), `available`, `committed` (approved payrolls) and `spent`
-//! (paid lines). Every entry is balanced; every posting is sealed with the audit key over the
+//! The fund ledger (资金台账): per fund, programme and year five accounts — `appropriation`
+//! (the budget's source, credit), `available`, `committed` (approved payrolls), `spent` (paid
+//! lines) and `recovered` (追回款 refunded, credit: money paid once and come back). Every entry is balanced; every posting is sealed with the audit key over the
 //! previous posting's seal, so an edited, deleted or reordered row breaks the chain.
 
 use super::*;
@@ -16,7 +16,7 @@ pub(super) struct Leg {
     pub credit: Fen,
 }
 
-const ACCOUNTS: [&str; 4] = ["appropriation", "available", "committed", "spent"];
+const ACCOUNTS: [&str; 5] = ["appropriation", "available", "committed", "spent", "recovered"];
 
 /// What a posting's seal covers, in order.
 #[allow(clippy::too_many_arguments, reason = "the sealed columns, each once")]
@@ -237,7 +237,7 @@ impl SqlStore {
         self.post(conn, &legs, Some(payroll.id), memo).await
     }
 
-    async fn payroll_funds(&self, conn: &mut Conn, payroll_id: i64) -> Result<Vec<(FundSource, Fen)>> {
+    pub(super) async fn payroll_funds(&self, conn: &mut Conn, payroll_id: i64) -> Result<Vec<(FundSource, Fen)>> {
         let rows = sqlx::query("SELECT fund, amount FROM payroll_funds WHERE payroll_id = $1")
             .bind(payroll_id)
             .fetch_all(&mut *conn)
@@ -270,7 +270,16 @@ impl SqlStore {
                 Some(i) => i,
                 None => {
                     let zero = Fen::ZERO;
-                    out.push(FundBalance { fund, programme, year, budget: zero, committed: zero, spent: zero, available: zero });
+                    out.push(FundBalance {
+                        fund,
+                        programme,
+                        year,
+                        budget: zero,
+                        committed: zero,
+                        spent: zero,
+                        recovered: zero,
+                        available: zero,
+                    });
                     out.len() - 1
                 }
             };
@@ -280,6 +289,7 @@ impl SqlStore {
                 "available" => b.available = Fen(d - c),
                 "committed" => b.committed = Fen(d - c),
                 "spent" => b.spent = Fen(d - c),
+                "recovered" => b.recovered = Fen(c - d),
                 other => return Err(corrupt("ledger_postings.account", other)),
             }
         }
@@ -418,10 +428,11 @@ impl SqlStore {
     /// nothing of it is still committed.
     async fn verify_balances(&self) -> Result<Option<String>> {
         for b in self.balances(None).await? {
-            if b.available.0 < 0 || b.committed.0 < 0 || b.spent.0 < 0 || b.available.0 + b.committed.0 + b.spent.0 != b.budget.0 {
+            let holds = b.available.0 + b.committed.0 + b.spent.0 == b.budget.0 + b.recovered.0;
+            if b.available.0 < 0 || b.committed.0 < 0 || b.spent.0 < 0 || b.recovered.0 < 0 || !holds {
                 return Ok(Some(format!(
-                    "fund {} {} {}: budget {} ≠ available {} + committed {} + spent {}",
-                    b.fund, b.programme, b.year, b.budget, b.available, b.committed, b.spent
+                    "fund {} {} {}: budget {} + recovered {} ≠ available {} + committed {} + spent {}",
+                    b.fund, b.programme, b.year, b.budget, b.recovered, b.available, b.committed, b.spent
                 )));
             }
         }

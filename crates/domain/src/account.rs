@@ -84,6 +84,8 @@ pub enum Permission {
     ReviewPayroll,
     /// Approve or reject a payroll (县级审批), never one the same account generated or reviewed.
     ApprovePayroll,
+    /// Pay 先行救助 out of the town's standby fund (乡镇临时救助备用金).
+    PayAdvance,
 }
 
 impl Role {
@@ -195,6 +197,7 @@ impl Role {
             ManagePayments => matches!(self, FinanceOfficer),
             ReviewPayroll => matches!(self, TownReviewer | FinanceOfficer),
             ApprovePayroll => matches!(self, CountyApprover),
+            PayAdvance => matches!(self, TownReviewer),
         }
     }
 }

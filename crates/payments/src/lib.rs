@@ -10,4 +10,4 @@ pub mod recipients;
 pub mod rules;
 pub mod service;
 
-pub use service::{ExportReport, FraudDecision, Migration, PaymentError, Payments, PayrollView, PublicPayment, ReturnFile};
+pub use service::{Advance, ExportReport, FraudDecision, Migration, PaymentError, Payments, PayrollView, PublicPayment, ReturnFile};

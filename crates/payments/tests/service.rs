@@ -266,3 +266,56 @@ async fn a_fraud_decision_is_recorded_by_the_county_and_refunded_by_the_finance_
     assert!(local.iter().any(|b| b.fund == FundSource::Local && b.recovered == Fen::yuan(200)), "{local:?}");
     assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
 }
+
+#[tokio::test]
+async fn a_town_pays_emergency_help_from_its_standby_fund_and_the_county_replenishes_it() {
+    let w = world().await;
+    let store = w.store.clone();
+    let today = m(2027, 3);
+    let payments = Payments::new(&store, accounts(&store, today), Arc::new(Today(today)));
+    let finance = signed_in(&store, "finance_officer_county").await;
+    let town_a = signed_in(&store, "town_reviewer_a").await;
+    let town_b = signed_in(&store, "town_reviewer_b").await;
+    let advance =
+        |amount: i64| jiuzhu_payments::Advance {
+            household_id: w.in_a, amount: Fen::yuan(amount), reason: "房屋失火，先行救助".into()
+        };
+    let field = |r: std::result::Result<StandbyVoucher, PaymentError>| match r {
+        Err(PaymentError::Invalid(v)) => v.0.iter().map(|f| f.field.clone()).collect::<Vec<_>>(),
+        other => panic!("refused with a field: {other:?}"),
+    };
+    // No fund yet: said so. The finance officer does not pay; another town does not see the household.
+    assert_eq!(field(payments.pay_advance(&town_a, &advance(100)).await), ["town"]);
+    let bad = payments.set_standby(Some(&finance), "620825", None, Fen::yuan(5_000), Fen::yuan(2_000)).await;
+    assert!(matches!(bad, Err(PaymentError::Invalid(ref v)) if v.0[0].field == "town"), "not a town: {bad:?}");
+    let bad = payments.set_standby(Some(&finance), "620825100", None, Fen::yuan(5_000), Fen::yuan(6_000)).await;
+    assert!(matches!(bad, Err(PaymentError::Invalid(ref v)) if v.0[0].field == "payment_limit"), "a limit above the imprest: {bad:?}");
+    assert!(matches!(
+        payments.set_standby(Some(&town_a), "620825100", None, Fen::yuan(5_000), Fen::yuan(2_000)).await,
+        Err(PaymentError::Forbidden)
+    ));
+    let fund = payments.set_standby(Some(&finance), "620825100", None, Fen::yuan(5_000), Fen::yuan(2_000)).await.unwrap();
+    let twice = payments.set_standby(Some(&finance), "620825100", None, Fen::yuan(5_000), Fen::yuan(2_000)).await;
+    assert!(matches!(twice, Err(PaymentError::Invalid(ref v)) if v.0[0].code == "standby.exists"), "{twice:?}");
+    assert!(matches!(payments.pay_advance(&finance, &advance(100)).await, Err(PaymentError::Forbidden)));
+    assert!(matches!(payments.pay_advance(&town_b, &advance(100)).await, Err(PaymentError::NotFound)));
+    let blank = jiuzhu_payments::Advance { household_id: 0, amount: Fen::ZERO, reason: " ".into() };
+    assert_eq!(field(payments.pay_advance(&town_a, &blank).await), ["household_id", "amount", "reason"]);
+    assert_eq!(field(payments.pay_advance(&town_a, &advance(2_001)).await), ["amount"], "over the limit");
+    for _ in 0..2 {
+        payments.pay_advance(&town_a, &advance(2_000)).await.unwrap();
+    }
+    let Err(PaymentError::Invalid(v)) = payments.pay_advance(&town_a, &advance(1_001)).await else { panic!("short of cash") };
+    assert!(v.0[0].zh.contains("1,000.00") || v.0[0].zh.contains("1000.00"), "names the cash left: {}", v.0[0].zh);
+    // The town sees its fund; the county replenishes with the password, from the 临时救助 budget.
+    let seen = payments.standby(&town_a).await.unwrap();
+    assert_eq!((seen.len(), seen[0].0.cash, seen[0].1.len()), (1, Fen::yuan(1_000), 2));
+    assert!(payments.standby(&town_b).await.unwrap().is_empty());
+    assert!(matches!(payments.replenish_standby(&finance, "wrong", "620825100").await, Err(PaymentError::Invalid(_))));
+    assert!(matches!(payments.replenish_standby(&finance, PASSWORD, "620825100").await, Err(PaymentError::Budget)));
+    payments.add_budget(Some(&finance), FundSource::Central, Programme::Temporary, 2027, Fen::yuan(100_000), "临时救助资金").await.unwrap();
+    let after = payments.replenish_standby(&finance, PASSWORD, "620825100").await.unwrap();
+    assert_eq!((after.cash, after.outstanding, after.imprest), (Fen::yuan(5_000), 0, fund.imprest));
+    assert!(matches!(payments.replenish_standby(&finance, PASSWORD, "620825100").await, Err(PaymentError::Invalid(_))), "nothing waiting");
+    assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
+}

@@ -32,6 +32,7 @@ mod households;
 mod maintenance;
 mod payments;
 mod regions;
+mod standby;
 
 pub use accounts::*;
 pub use alerts::*;
@@ -45,6 +46,7 @@ pub use households::*;
 pub use maintenance::*;
 pub use payments::*;
 pub use regions::*;
+pub use standby::*;
 
 /// Any error a backend passes on, kept as the cause.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
@@ -94,6 +96,7 @@ pub trait Store:
     + FeedStore
     + MaintenanceStore
     + PaymentStore
+    + StandbyStore
     + 'static
 {
 }
@@ -111,6 +114,7 @@ impl<T> Store for T where
         + FeedStore
         + MaintenanceStore
         + PaymentStore
+        + StandbyStore
         + 'static
 {
 }

@@ -40,6 +40,8 @@ pub struct Chrome {
     pub can_monitoring: bool,
     /// Show the payrolls (资金发放) in the menu.
     pub can_payments: bool,
+    /// Show the standby fund (乡镇临时救助备用金) in the menu.
+    pub can_standby: bool,
     /// Show department data imports in the menu.
     pub can_feeds: bool,
     /// Show account administration (system and security administrators) in the menu.
@@ -75,6 +77,7 @@ impl Chrome {
             can_accounts: u.can(Permission::ManageAccounts) || u.can(Permission::ManageRoles),
             can_monitoring: u.can(Permission::ReadMonitoring),
             can_payments: u.can(Permission::ReadPayments),
+            can_standby: u.can(Permission::ReadPayments) || u.can(Permission::PayAdvance),
             can_feeds: u.can(Permission::ImportFeeds)
                 && matches!(u.scope.0.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County),
             can_households: u.can(Permission::ReadHousehold),
@@ -151,6 +154,10 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
         "purpose" => ("事由", "reason"),
         "password" => ("密码", "password"),
         "memo" => ("缴款凭证号", "receipt number"),
+        "imprest" => ("备用金定额", "imprest"),
+        "payment_limit" => ("单笔限额", "per-payment limit"),
+        "town" => ("乡镇", "town"),
+        "reason" => ("事由", "reason"),
         "household_id" => ("家庭编号", "household number"),
         "my_password" => ("本人密码", "your password"),
         "current" => ("当前密码", "current password"),

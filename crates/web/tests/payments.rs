@@ -199,3 +199,39 @@ async fn receivables_page_records_a_fraud_decision_and_a_refund_naming_each_fiel
     let clerk = app.login("window_clerk_a").await;
     assert_eq!(app.send(clerk.get("/receivables")).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn the_standby_fund_page_sets_up_pays_and_replenishes_keeping_what_was_typed() {
+    let app = spawn_app().await;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let finance = app.login("finance_officer_county").await;
+    let bad = app.send(finance.form("/standby/imprest", "town=620825100&imprest=5000&payment_limit=abc")).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("单笔限额"), "the field named: {}", bad.text);
+    let ok = app.send(finance.form("/standby/imprest", "town=620825100&imprest=5000&payment_limit=2000")).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let town = app.login("town_reviewer_a").await;
+    let reason = enc("房屋失火，先行救助");
+    let over = app.send(town.form("/standby", &format!("household_id={}&amount=2000.01&reason={reason}", app.in_a))).await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(over.text.contains("超过单笔限额") && over.text.contains("房屋失火，先行救助"), "why, and what was typed: {}", over.text);
+    let paid = app.send(town.form("/standby", &format!("household_id={}&amount=1500&reason={reason}", app.in_a))).await;
+    assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.text);
+    let page = app.send(town.get("/standby")).await;
+    assert!(page.text.contains("3500.00") && page.text.contains("待报账"), "{}", page.text);
+    // Another town's reviewer sees no fund and no household of town A.
+    let other = app.login("town_reviewer_b").await;
+    assert!(app.send(other.get("/standby")).await.text.contains("尚未设立"));
+    let denied = app.send(other.form("/standby", &format!("household_id={}&amount=10&reason=x", app.in_a))).await;
+    assert_eq!(denied.status, StatusCode::NOT_FOUND);
+    // Replenished by the county with the password, from the 临时救助 budget.
+    let year = chrono::Datelike::year(&app.state.clock.today());
+    app.state.payments.add_budget(None, FundSource::Central, Programme::Temporary, year, Fen::yuan(10_000), "临时救助资金").await.unwrap();
+    let wrong = app.send(finance.form("/standby/replenish", "town=620825100&password=wrong")).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY);
+    let done = app.send(finance.form("/standby/replenish", &format!("town=620825100&password={PASSWORD}"))).await;
+    assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
+    assert!(!app.send(finance.get("/standby")).await.text.contains("<strong>待报账</strong>"));
+    let clerk = app.login("window_clerk_a").await;
+    assert_eq!(app.send(clerk.get("/standby")).await.status, StatusCode::FORBIDDEN);
+}

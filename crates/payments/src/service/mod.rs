@@ -7,7 +7,8 @@
 //! - [`decide`]: clearing blocked lines, review, approval (maker ≠ checker, the password again),
 //!   rejection, cancellation;
 //! - [`bank`]: the bank file written and read back, the bank's return file applied;
-//! - [`receivables`]: lines no longer owed stopped, money owed back (应追回) refunded or recorded.
+//! - [`receivables`]: lines no longer owed stopped, money owed back (应追回) refunded or recorded;
+//! - [`standby`]: the towns' standby funds (乡镇临时救助备用金): imprest, 先行救助, replenishment.
 
 mod bank;
 mod decide;
@@ -15,11 +16,13 @@ mod generate;
 mod migrate;
 mod publicity;
 mod receivables;
+mod standby;
 
 pub use bank::{ExportReport, ReturnFile};
 pub use migrate::Migration;
 pub use publicity::PublicPayment;
 pub use receivables::FraudDecision;
+pub use standby::Advance;
 
 use crate::bankfile::BankFileError;
 use crate::rules::Settings;
@@ -54,8 +57,8 @@ pub enum PaymentError {
     /// A line already generated with another amount (never overwritten).
     #[error("a line of this payroll already exists with another amount")]
     AmountMismatch,
-    /// Someone else changed the payroll first.
-    #[error("the payroll was changed by someone else")]
+    /// Someone else changed the payroll (receivable, standby fund) first.
+    #[error("it was changed by someone else: reload and try again")]
     Changed,
     #[error(transparent)]
     BankFile(#[from] BankFileError),
@@ -110,7 +113,7 @@ impl PaymentError {
             PaymentError::Blocked(n) => format!("还有 {n} 条明细待处理，请先放行或取消"),
             PaymentError::Budget => "资金预算余额不足，整张清册不予审批".into(),
             PaymentError::AmountMismatch => "该月明细已生成且金额不同，不会覆盖；请核对后以调整方式处理".into(),
-            PaymentError::Changed => "清册已被他人处理，请刷新后重试".into(),
+            PaymentError::Changed => "已被他人处理（数据已变化），请刷新后重试".into(),
             PaymentError::BankFile(b) => b.zh_message(),
             PaymentError::Io(_) | PaymentError::Store(_) => String::new(),
         }
@@ -138,7 +141,7 @@ pub struct PayrollView {
 }
 
 pub struct Payments {
-    store: Arc<dyn PaymentStore>,
+    store: Arc<dyn Store>,
     /// Only to know a household's region (its payment history is read in scope).
     households: Arc<dyn HouseholdStore>,
     /// Only to take existing recipients over (存量迁移).

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 mod ledger;
 mod receivables;
 mod reconcile;
+mod standby;
 
 /// Households read per batch while generating (each batch's lines written before the next).
 const GENERATE_BATCH: i64 = 2_000;

@@ -451,3 +451,57 @@ pub async fn receivables_are_found_once_offset_within_live_lines_and_refunded_in
     assert_eq!(s.verify_ledger().await.unwrap().problem, None);
     assert_eq!(s.receivables(&code("620825"), None).await.unwrap().len(), 2);
 }
+
+pub async fn standby_funds_keep_cash_and_vouchers_equal_to_the_imprest(s: &dyn Store) {
+    let h = recipient(s, "620825100201", 11, 50_000).await;
+    let town = code("620825100");
+    let a = s.set_standby(&town, None, Fen(500_000), Fen(200_000), 2027, &actor()).await.unwrap();
+    assert_eq!((a.imprest, a.cash, a.payment_limit, a.outstanding), (Fen(500_000), Fen(500_000), Fen(200_000), 0));
+    let stale = s.set_standby(&town, None, Fen(1), Fen(1), 2027, &actor()).await;
+    assert!(matches!(stale, Err(StoreError::VersionMismatch { .. })), "{stale:?}");
+    let advance = |amount: i64| NewAdvance {
+        town: town.clone(),
+        household_id: h,
+        region: code("620825100201"),
+        amount: Fen(amount),
+        reason: "火灾，先行救助".into(),
+        paid_on: month(3),
+    };
+    let over = s.pay_advance(&advance(200_001), &actor()).await;
+    assert!(matches!(over, Err(StoreError::Conflict { ref constraint }) if constraint == "standby_limit"), "{over:?}");
+    let mut ids = Vec::new();
+    for _ in 0..2 {
+        ids.push(s.pay_advance(&advance(200_000), &actor()).await.unwrap().id);
+    }
+    let short = s.pay_advance(&advance(100_001), &actor()).await;
+    assert!(matches!(short, Err(StoreError::Conflict { ref constraint }) if constraint == "standby_cash"), "{short:?}");
+    let a = s.standby_accounts(&code("620825")).await.unwrap().remove(0);
+    assert_eq!((a.cash, a.outstanding, a.outstanding_total), (Fen(100_000), 2, Fen(400_000)), "cash + vouchers = imprest");
+    assert_eq!(s.standby_accounts(&code("620825100201")).await.unwrap().len(), 1, "a village's account sees its town's fund");
+    assert!(s.standby_accounts(&code("620825101")).await.unwrap().is_empty());
+    // A cut larger than the cash is refused; replenishment needs the 临时救助 budget, whole or nothing.
+    let cut = s.set_standby(&town, Some(a.version), Fen(300_000), Fen(100_000), 2027, &actor()).await;
+    assert!(matches!(cut, Err(StoreError::Conflict { ref constraint }) if constraint == "standby_cash"), "{cut:?}");
+    let poor = s.replenish_standby(&town, &ids, 2027, &actor()).await;
+    assert!(matches!(poor, Err(StoreError::Conflict { ref constraint }) if constraint == "fund_budget"), "{poor:?}");
+    assert_eq!(s.standby_vouchers(&town, 10).await.unwrap().iter().filter(|v| v.replenished_at.is_none()).count(), 2, "nothing changed");
+    s.add_budget(FundSource::Central, Programme::Temporary, 2027, Fen(300_000), "临时救助资金", &actor()).await.unwrap();
+    s.add_budget(FundSource::Local, Programme::Temporary, 2027, Fen(300_000), "县财政", &actor()).await.unwrap();
+    let a = s.replenish_standby(&town, &ids, 2027, &actor()).await.unwrap();
+    assert_eq!((a.cash, a.outstanding), (Fen(500_000), 0));
+    let again = s.replenish_standby(&town, &ids, 2027, &actor()).await;
+    assert!(
+        matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "standby_voucher"),
+        "replenished once: {again:?}"
+    );
+    let b = s.fund_balances(Some(2027)).await.unwrap();
+    let spent: Vec<(FundSource, Fen)> =
+        b.iter().filter(|x| x.programme == Programme::Temporary && x.spent.0 > 0).map(|x| (x.fund, x.spent)).collect();
+    assert_eq!(spent, [(FundSource::Central, Fen(300_000)), (FundSource::Local, Fen(100_000))], "drawn in order");
+    let standby = b.iter().find(|x| x.fund == FundSource::Standby).unwrap();
+    assert_eq!(standby.budget, Fen(500_000), "the imprest is in the ledger");
+    // A raise moves the cash by the difference and is posted.
+    let a = s.set_standby(&town, Some(a.version), Fen(600_000), Fen(200_000), 2027, &actor()).await.unwrap();
+    assert_eq!(a.cash, Fen(600_000));
+    assert_eq!(s.verify_ledger().await.unwrap().problem, None);
+}

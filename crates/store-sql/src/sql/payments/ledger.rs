@@ -133,7 +133,7 @@ impl SqlStore {
     }
 
     /// Net (debit − credit) of `account` per fund, for one payroll or one programme-year.
-    async fn net_by_fund(
+    pub(super) async fn net_by_fund(
         &self,
         conn: &mut Conn,
         account: &str,
@@ -420,6 +420,9 @@ impl SqlStore {
         }
         if check.problem.is_none() {
             check.problem = self.verify_balances().await?;
+        }
+        if check.problem.is_none() {
+            check.problem = self.verify_standby().await?;
         }
         Ok(check)
     }

@@ -1,0 +1,212 @@
+//! 乡镇临时救助备用金: the county sets each town's imprest and per-payment limit (资金管理员); the
+//! town pays 先行救助 out of it at once (乡镇审核人员, the household of its own town, within the
+//! limit and the cash); the county replenishes the town's vouchers from the 临时救助 budget (the
+//! password again). The store keeps `cash + outstanding vouchers = imprest`.
+
+use super::*;
+use chrono::Datelike;
+use jiuzhu_domain::access::Guarded;
+use jiuzhu_domain::trail::Denial as D;
+use jiuzhu_domain::{Action, Fen, RegionLevel};
+
+/// The town (9 digits) a code lies in.
+fn town_of(code: &RegionCode) -> Option<RegionCode> {
+    code.as_str().get(..9).and_then(|t| RegionCode::parse(t).ok())
+}
+
+/// A 先行救助 as the town's officer enters it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advance {
+    /// 0 when the form's number could not be read.
+    pub household_id: i64,
+    /// Zero when the form's amount could not be read.
+    pub amount: Fen,
+    pub reason: String,
+}
+
+impl Payments {
+    /// The standby funds the user may see: a county account every town's, a town account its own.
+    pub async fn standby(&self, user: &User) -> Result<Vec<(StandbyAccount, Vec<StandbyVoucher>)>> {
+        if !user.can(Permission::ReadPayments) && !user.can(Permission::PayAdvance) {
+            user.trail.refuse(Denial::Role);
+            return Err(PaymentError::Forbidden);
+        }
+        let mut out = Vec::new();
+        for a in self.store.standby_accounts(&user.scope.0).await? {
+            let vouchers = self.store.standby_vouchers(&a.town, 200).await?;
+            for v in &vouchers {
+                user.trail.household(v.household_id);
+            }
+            out.push((a, vouchers));
+        }
+        Ok(out)
+    }
+
+    /// Sets a town's imprest and per-payment limit (the county's finance officer; the command
+    /// line as the system). `version` is the account's as read (none for a new one).
+    pub async fn set_standby(
+        &self,
+        user: Option<&User>,
+        town: &str,
+        version: Option<i64>,
+        imprest: Fen,
+        limit: Fen,
+    ) -> Result<StandbyAccount> {
+        if let Some(u) = user {
+            self.require(u, Permission::ManagePayments)?;
+            u.trail.action(Action::Decide);
+        }
+        let typed = town.trim();
+        let Some(town) = RegionCode::parse(typed).ok().filter(|t| t.level() == RegionLevel::Town) else {
+            return Err(FieldError::new(
+                "town",
+                "standby.town",
+                format!("“{typed}”不是乡镇（街道）代码（9 位）"),
+                format!("\"{typed}\" is not a town code (9 digits)"),
+            )
+            .into());
+        };
+        let town = &town;
+        if let Some(u) = user
+            && !town.is_within(&u.scope.0)
+        {
+            u.trail.refuse(D::OutOfScope);
+            return Err(PaymentError::NotFound);
+        }
+        let mut errors = Vec::new();
+        if imprest.0 < 0 {
+            errors.push(FieldError::new("imprest", "money.non_negative", "备用金定额不能为负数", "the imprest cannot be negative"));
+        }
+        if limit.0 <= 0 || limit > imprest {
+            errors.push(FieldError::new(
+                "payment_limit",
+                "standby.limit",
+                "单笔限额应大于 0 且不超过备用金定额",
+                "the per-payment limit must be more than 0 and at most the imprest",
+            ));
+        }
+        if !errors.is_empty() {
+            return Err(PaymentError::Invalid(ValidationErrors(errors)));
+        }
+        let by = user.map(User::actor).unwrap_or_else(system_actor);
+        let year = self.clock.today().year();
+        self.store.set_standby(town, version, imprest, limit, year, &by).await.map_err(|e| -> PaymentError {
+            match e {
+                StoreError::Conflict { constraint } if constraint == "standby_cash" => FieldError::new(
+                    "imprest",
+                    "standby.cash",
+                    "减少的定额超过现有库存现金：请先报账再调减",
+                    "the cut is larger than the cash on hand: replenish the vouchers first",
+                )
+                .into(),
+                StoreError::VersionMismatch { .. } if version.is_none() => FieldError::new(
+                    "town",
+                    "standby.exists",
+                    format!("{town} 已设立备用金：请在该乡镇下方调整定额"),
+                    format!("{town} already has a standby fund: change it under the town"),
+                )
+                .into(),
+                e => e.into(),
+            }
+        })
+    }
+
+    /// 先行救助 out of the town's standby fund, for a household of the user's town.
+    pub async fn pay_advance(&self, user: &User, a: &Advance) -> Result<StandbyVoucher> {
+        self.require(user, Permission::PayAdvance)?;
+        user.trail.action(Action::Decide);
+        let mut errors = Vec::new();
+        if a.household_id <= 0 {
+            errors.push(FieldError::new(
+                "household_id",
+                "household.id",
+                "请填写家庭编号（家庭页面上的 # 号）",
+                "give the household's number (# on its page)",
+            ));
+        }
+        if a.amount.0 <= 0 {
+            errors.push(FieldError::new(
+                "amount",
+                "money.positive",
+                "救助金额应为大于 0 的金额（元）",
+                "the amount must be more than 0 yuan",
+            ));
+        }
+        let reason = a.reason.trim();
+        if reason.is_empty() {
+            errors.push(FieldError::new("reason", "required", "请填写先行救助事由", "give the reason for the emergency help"));
+        }
+        if !errors.is_empty() {
+            return Err(PaymentError::Invalid(ValidationErrors(errors)));
+        }
+        user.trail.object(ObjectKind::Household, a.household_id);
+        let region = match self.households.household_region(a.household_id).await? {
+            Some(region) if user.scope.contains(&region) => region,
+            found => {
+                user.trail.refuse(if found.is_some() { D::OutOfScope } else { D::NotFound });
+                return Err(PaymentError::NotFound);
+            }
+        };
+        user.trail.household(a.household_id);
+        let Some(town) = town_of(&region) else { return Err(PaymentError::NotFound) };
+        let new = NewAdvance {
+            town: town.clone(),
+            household_id: a.household_id,
+            region,
+            amount: a.amount,
+            reason: reason.to_string(),
+            paid_on: self.clock.today(),
+        };
+        let account = self.store.standby_accounts(&town).await?.into_iter().find(|x| x.town == town);
+        let v = self.store.pay_advance(&new, &user.actor()).await.map_err(|e| -> PaymentError {
+            match (e, &account) {
+                (StoreError::NotFound, _) => FieldError::new(
+                    "town",
+                    "standby.none",
+                    "本乡镇尚未设立临时救助备用金，请联系县民政局",
+                    "this town has no standby fund yet: ask the county",
+                )
+                .into(),
+                (StoreError::Conflict { constraint }, Some(acc)) if constraint == "standby_limit" => FieldError::new(
+                    "amount",
+                    "standby.limit",
+                    format!("超过单笔限额 {} 元：请按临时救助程序报县级审批", acc.payment_limit),
+                    format!("over the per-payment limit of {} yuan: apply for temporary assistance through the county", acc.payment_limit),
+                )
+                .into(),
+                (StoreError::Conflict { constraint }, Some(acc)) if constraint == "standby_cash" => FieldError::new(
+                    "amount",
+                    "standby.cash",
+                    format!("备用金库存不足（现有 {} 元）：请先向县级报账补足", acc.cash),
+                    format!("not enough cash in the fund ({} yuan): have the county replenish it first", acc.cash),
+                )
+                .into(),
+                (e, _) => e.into(),
+            }
+        })?;
+        user.trail.detail(format!("standby voucher={} amount={}", v.id, v.amount.0));
+        Ok(v)
+    }
+
+    /// 报账: every outstanding voucher of the town replenished from the county's 临时救助 budget
+    /// (the county's finance officer, the password again).
+    pub async fn replenish_standby(&self, user: &User, password: &str, town: &str) -> Result<StandbyAccount> {
+        self.require(user, Permission::ManagePayments)?;
+        user.trail.action(Action::Decide);
+        self.accounts.confirm(user, Guarded::Payroll, password, "password").await?;
+        let Ok(town) = RegionCode::parse(town.trim()) else { return Err(PaymentError::NotFound) };
+        let town = &town;
+        if !town.is_within(&user.scope.0) {
+            user.trail.refuse(D::OutOfScope);
+            return Err(PaymentError::NotFound);
+        }
+        let ids: Vec<i64> =
+            self.store.standby_vouchers(town, 100_000).await?.iter().filter(|v| v.replenished_at.is_none()).map(|v| v.id).collect();
+        if ids.is_empty() {
+            return Err(FieldError::new("town", "standby.nothing", "没有待报账的凭证", "no vouchers waiting to be replenished").into());
+        }
+        user.trail.detail(format!("standby town={town} vouchers={}", ids.len()));
+        let year = self.clock.today().year();
+        Ok(self.store.replenish_standby(town, &ids, year, &user.actor()).await?)
+    }
+}

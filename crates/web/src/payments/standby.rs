@@ -1,0 +1,180 @@
+//! 乡镇临时救助备用金 pages: each town's imprest, cash and vouchers; the town pays 先行救助 out of
+//! it, the county's finance officer sets the imprest and replenishes the vouchers. Each handler
+//! parses, calls one service method and renders.
+
+use crate::error::WebError;
+use crate::extract::Page;
+use crate::frame::{Chrome, beijing_minutes, form_errors, render};
+use crate::i18n::PageLang;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use jiuzhu_accounts::SignedIn;
+use jiuzhu_domain::{Division, Fen, FieldError, Permission};
+use jiuzhu_payments::Advance;
+use serde::Deserialize;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/standby", get(page).post(advance_submit))
+        .route("/standby/imprest", post(imprest_submit))
+        .route("/standby/replenish", post(replenish_submit))
+}
+
+pub struct VoucherRow {
+    id: i64,
+    household_id: i64,
+    amount: String,
+    reason: String,
+    paid: String,
+    replenished: String,
+}
+
+pub struct FundRow {
+    town: String,
+    town_name: String,
+    version: i64,
+    imprest: String,
+    limit: String,
+    cash: String,
+    outstanding: i64,
+    outstanding_total: String,
+    vouchers: Vec<VoucherRow>,
+}
+
+/// What was typed (kept after a refusal).
+#[derive(Deserialize, Default, Clone)]
+#[serde(default)]
+pub struct StandbyForm {
+    household_id: String,
+    amount: String,
+    reason: String,
+    town: String,
+    version: String,
+    imprest: String,
+    payment_limit: String,
+    password: String,
+}
+
+#[derive(Template)]
+#[template(path = "standby.html")]
+struct StandbyPage {
+    c: Chrome,
+    funds: Vec<FundRow>,
+    error: String,
+    form: StandbyForm,
+    can_pay: bool,
+    can_manage: bool,
+}
+
+async fn view(state: &AppState, session: &SignedIn, lang: PageLang, error: String, form: StandbyForm) -> Response {
+    let funds = match state.payments.standby(&session.user).await {
+        Ok(f) => f,
+        Err(e) => return WebError::from(e).page(lang.0),
+    };
+    let status = if error.is_empty() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let page = StandbyPage {
+        c: Chrome::new(state, session, lang, "/standby").await,
+        funds: funds
+            .iter()
+            .map(|(a, vs)| FundRow {
+                town: a.town.to_string(),
+                town_name: Division::find(&a.town).map(|d| d.name).unwrap_or_default(),
+                version: a.version,
+                imprest: a.imprest.to_string(),
+                limit: a.payment_limit.to_string(),
+                cash: a.cash.to_string(),
+                outstanding: a.outstanding,
+                outstanding_total: a.outstanding_total.to_string(),
+                vouchers: vs
+                    .iter()
+                    .map(|v| VoucherRow {
+                        id: v.id,
+                        household_id: v.household_id,
+                        amount: v.amount.to_string(),
+                        reason: v.reason.clone(),
+                        paid: format!("{} {}", v.paid_on, v.paid_by),
+                        replenished: match (&v.replenished_at, &v.replenished_by) {
+                            (Some(at), Some(by)) => format!("{} {by}", beijing_minutes(*at)),
+                            _ => String::new(),
+                        },
+                    })
+                    .collect(),
+            })
+            .collect(),
+        error,
+        form: StandbyForm { password: String::new(), ..form },
+        can_pay: session.user.can(Permission::PayAdvance),
+        can_manage: session.user.can(Permission::ManagePayments),
+    };
+    (status, render(page)).into_response()
+}
+
+async fn page(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
+    view(&state, &session, lang, String::new(), StandbyForm::default()).await
+}
+
+/// A refusal shown at the top of the page with what was typed; anything else is its own page.
+async fn refused(state: &AppState, session: &SignedIn, lang: PageLang, e: WebError, form: StandbyForm) -> Response {
+    match e {
+        WebError::Invalid(v) => view(state, session, lang, form_errors(&v, lang), form).await,
+        e @ WebError::Refused { .. } => {
+            let b = e.body();
+            let m = lang.t(&b.message, &b.message_en).to_string();
+            view(state, session, lang, m, form).await
+        }
+        e => e.page(lang.0),
+    }
+}
+
+/// The amount's own parse error in place of the service's "more than 0" for the same field.
+fn with_parse_error(e: WebError, parse: Vec<FieldError>) -> WebError {
+    match e {
+        WebError::Invalid(mut v) => {
+            for p in parse {
+                for f in v.0.iter_mut().filter(|f| f.field == p.field) {
+                    *f = p.clone();
+                }
+            }
+            WebError::Invalid(v)
+        }
+        e => e,
+    }
+}
+
+fn money(field: &str, text: &str) -> (Fen, Option<FieldError>) {
+    match Fen::parse_yuan(field, text) {
+        Ok(f) => (f, None),
+        Err(e) => (Fen::ZERO, Some(e)),
+    }
+}
+
+async fn advance_submit(State(state): State<AppState>, Page { session, lang }: Page, Form(f): Form<StandbyForm>) -> Response {
+    let (amount, bad) = money("amount", &f.amount);
+    let a = Advance { household_id: f.household_id.trim().trim_start_matches('#').parse().unwrap_or(0), amount, reason: f.reason.clone() };
+    match state.payments.pay_advance(&session.user, &a).await {
+        Ok(_) => Redirect::to("/standby").into_response(),
+        Err(e) => refused(&state, &session, lang, with_parse_error(e.into(), bad.into_iter().collect()), f).await,
+    }
+}
+
+async fn imprest_submit(State(state): State<AppState>, Page { session, lang }: Page, Form(f): Form<StandbyForm>) -> Response {
+    let (imprest, bad_imprest) = money("imprest", &f.imprest);
+    let (limit, bad_limit) = money("payment_limit", &f.payment_limit);
+    let version = f.version.trim().parse().ok();
+    match state.payments.set_standby(Some(&session.user), &f.town, version, imprest, limit).await {
+        Ok(_) => Redirect::to("/standby").into_response(),
+        Err(e) => refused(&state, &session, lang, with_parse_error(e.into(), bad_imprest.into_iter().chain(bad_limit).collect()), f).await,
+    }
+}
+
+async fn replenish_submit(State(state): State<AppState>, Page { session, lang }: Page, Form(f): Form<StandbyForm>) -> Response {
+    match state.payments.replenish_standby(&session.user, &f.password, &f.town).await {
+        Ok(_) => Redirect::to("/standby").into_response(),
+        Err(e) => refused(&state, &session, lang, e.into(), f).await,
+    }
+}

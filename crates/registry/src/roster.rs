@@ -127,6 +127,49 @@ pub fn xlsx(rows: &[RosterRow], w: &Watermark) -> Result<Vec<u8>, FileError> {
     Ok(book.save_to_buffer()?)
 }
 
+/// A cell of a plain list ([`list_xlsx`]).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Cell {
+    Text(String),
+    Number(i64),
+    /// Written in 元 with two decimals.
+    Money(Fen),
+}
+
+/// Excel copy of a list a page shows (payroll lines, receivables, vouchers): the watermark in the
+/// first and last rows and every printed page's header, text cells guarded against formulas,
+/// amounts as numbers in 元. Only masked values belong in it: it needs no approval.
+pub fn list_xlsx(sheet_name: &str, header: &[&str], rows: &[Vec<Cell>], mark: &str) -> Result<Vec<u8>, FileError> {
+    use rust_xlsxwriter::{DocProperties, Format, Workbook};
+    let mut book = Workbook::new();
+    book.set_properties(&DocProperties::new().set_title(sheet_name).set_comment(mark));
+    let sheet = book.add_worksheet();
+    sheet.set_name(sheet_name)?;
+    let short: String = mark.replace('&', "&&").chars().take(240).collect();
+    sheet.set_header(format!("&L{short}"));
+    sheet.set_footer("&C第 &P 页，共 &N 页");
+    let bold = Format::new().set_bold();
+    let money = Format::new().set_num_format("0.00");
+    sheet.write_string(0, 0, guard(mark).as_ref())?;
+    for (c, h) in header.iter().enumerate() {
+        sheet.write_string_with_format(1, c as u16, *h, &bold)?;
+        sheet.set_column_width(c as u16, 14.0)?;
+    }
+    for (i, r) in rows.iter().enumerate() {
+        let row = i as u32 + 2;
+        for (c, cell) in r.iter().enumerate() {
+            match cell {
+                Cell::Text(t) => sheet.write_string(row, c as u16, guard(t).as_ref())?,
+                Cell::Number(n) => sheet.write_number(row, c as u16, *n as f64)?,
+                // Fen to yuan: exact in a double for any amount below 2^53 fen.
+                Cell::Money(f) => sheet.write_number_with_format(row, c as u16, f.0 as f64 / 100.0, &money)?,
+            };
+        }
+    }
+    sheet.write_string(rows.len() as u32 + 2, 0, guard(mark).as_ref())?;
+    Ok(book.save_to_buffer()?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -199,5 +242,23 @@ mod tests {
         assert_eq!(sheet.get_value((3, 8)), Some(&Data::Float(1234.56)));
         assert_eq!(sheet.get_value((4, 0)), Some(&Data::String(w)));
         assert_eq!(sheet.height(), 5);
+    }
+
+    #[test]
+    fn a_list_reads_back_with_guarded_text_and_amounts_in_yuan() {
+        use calamine::{Data, Reader, Xlsx};
+        let rows = vec![
+            vec![Cell::Text("=HYPERLINK(1)".into()), Cell::Number(42), Cell::Money(Fen(81_001))],
+            vec![Cell::Text("王*".into()), Cell::Number(7), Cell::Money(Fen(1))],
+        ];
+        let bytes = list_xlsx("发放明细", &["领取人", "家庭", "金额（元）"], &rows, "水印 mark").unwrap();
+        let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(bytes)).unwrap();
+        let sheet = book.worksheet_range("发放明细").unwrap();
+        assert_eq!(sheet.get_value((0, 0)), Some(&Data::String("水印 mark".into())));
+        assert_eq!(sheet.get_value((1, 2)), Some(&Data::String("金额（元）".into())));
+        assert_eq!(sheet.get_value((2, 0)), Some(&Data::String("'=HYPERLINK(1)".into())), "never a formula");
+        assert_eq!(sheet.get_value((2, 2)), Some(&Data::Float(810.01)));
+        assert_eq!(sheet.get_value((3, 2)), Some(&Data::Float(0.01)));
+        assert_eq!(sheet.get_value((4, 0)), Some(&Data::String("水印 mark".into())));
     }
 }

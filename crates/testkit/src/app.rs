@@ -35,6 +35,8 @@ pub struct Answer {
     pub headers: HeaderMap,
     pub text: String,
     pub json: Value,
+    /// The body as sent (files).
+    pub bytes: Vec<u8>,
 }
 
 impl Answer {
@@ -71,7 +73,7 @@ pub async fn send(app: &Router, req: Request<Body>) -> Answer {
     let body = axum::body::to_bytes(resp.into_body(), usize::MAX).await.expect("the body is read");
     let text = String::from_utf8_lossy(&body).into_owned();
     let json = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    Answer { status, headers, text, json }
+    Answer { status, headers, text, json, bytes: body.to_vec() }
 }
 
 /// A signed-in client: its session cookie and CSRF token.

@@ -235,3 +235,37 @@ async fn the_standby_fund_page_sets_up_pays_and_replenishes_keeping_what_was_typ
     let clerk = app.login("window_clerk_a").await;
     assert_eq!(app.send(clerk.get("/standby")).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn excel_copies_hold_the_lists_masked_with_a_watermark() {
+    use calamine::{Data, Reader, Xlsx};
+    let app = spawn_app().await;
+    let month = month_start(app.state.clock.today());
+    let hh = app.store.household(app.in_a).await.unwrap().unwrap();
+    let mut data = hh.data.clone();
+    data.bank_account = Some(BankAccount { bank: "农村信用社".into(), account_no: "6228480000000000018".into() });
+    app.store.update_household(app.in_a, hh.version, &data, &[], &Actor::system("test")).await.unwrap();
+    grant(app.store.as_ref(), app.in_a, VILLAGE_A, 81_000, month).await;
+    let county = RegionCode::parse("620825").unwrap();
+    let generated = app.state.payments.generate(None, &county, month).await.unwrap();
+    let id = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.id;
+    let finance = app.login("finance_officer_county").await;
+    let file = app.send(finance.get(&format!("/payrolls/{id}/lines.xlsx"))).await;
+    assert_eq!(file.status, StatusCode::OK);
+    let mut book: Xlsx<_> = calamine::open_workbook_from_rs(std::io::Cursor::new(file.bytes.clone())).unwrap();
+    let sheet = book.worksheet_range("发放明细").unwrap();
+    let cells: Vec<String> = sheet.cells().map(|(_, _, c)| c.to_string()).collect();
+    assert!(matches!(sheet.get_value((0, 0)), Some(Data::String(w)) if w.contains("finance_officer_county")), "watermark");
+    assert_eq!(sheet.get_value((2, 8)), Some(&Data::Float(810.0)));
+    assert!(cells.iter().all(|c| !c.contains("6228480000000000018")), "no full account: {cells:?}");
+    let head = app.store.household(app.in_a).await.unwrap().unwrap().members[0].data.name.clone();
+    assert!(cells.iter().all(|c| *c != head), "no full name");
+    // Out of scope or without the role: nothing.
+    let clerk = app.login("window_clerk_a").await;
+    assert_eq!(app.send(clerk.get(&format!("/payrolls/{id}/lines.xlsx"))).await.status, StatusCode::FORBIDDEN);
+    for path in ["/receivables.xlsx", "/standby.xlsx"] {
+        let f = app.send(finance.get(path)).await;
+        assert_eq!(f.status, StatusCode::OK, "{path}");
+        assert!(calamine::open_workbook_from_rs::<Xlsx<_>, _>(std::io::Cursor::new(f.bytes.clone())).is_ok(), "{path}");
+    }
+}

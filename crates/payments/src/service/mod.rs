@@ -122,6 +122,9 @@ impl PaymentError {
 
 pub type Result<T> = std::result::Result<T, PaymentError>;
 
+/// The most lines an Excel copy of a payroll holds (a county's month fits many times over).
+pub const MAX_COPY_LINES: i64 = 200_000;
+
 /// The command line's actor.
 pub fn system_actor() -> Actor {
     Actor { account_id: None, username: "system（命令行）".into() }
@@ -207,6 +210,28 @@ impl Payments {
         }
         let exceptions = self.store.return_exceptions(id).await?;
         Ok(PayrollView { payroll, totals, blocked_lines, failed_lines, exceptions })
+    }
+
+    /// Every line of a payroll in the user's scope, in id order, for its Excel copy (the most
+    /// [`MAX_COPY_LINES`]; the bank file is the whole list). Recorded as a download of the masked
+    /// fields the copy holds.
+    pub async fn payroll_copy(&self, user: &User, id: i64) -> Result<(Payroll, Vec<PaymentLine>)> {
+        use jiuzhu_domain::Action;
+        user.trail.action(Action::Download);
+        user.trail.fields(&["name_masked", "bank_account_masked", "amount"]);
+        self.require(user, Permission::ReadPayments)?;
+        let payroll = self.payroll_for(Some(user), id).await?;
+        let within = narrower(&user.scope.0, &payroll.region);
+        let mut lines = Vec::new();
+        let mut after = 0;
+        while (lines.len() as i64) < MAX_COPY_LINES {
+            let page = self.store.payroll_lines(id, &within, None, after, 5_000.min(MAX_COPY_LINES - lines.len() as i64)).await?;
+            let Some(last) = page.last() else { break };
+            after = last.id;
+            lines.extend(page);
+        }
+        user.trail.detail(format!("payroll={id} copy lines={}", lines.len()));
+        Ok((payroll, lines))
     }
 
     /// A household's payments, newest first (its page's 发放记录): for those who read the

@@ -167,8 +167,8 @@ pub struct LineStop {
     pub household_id: i64,
     pub benefit_month: NaiveDate,
     pub payee_died_on: Option<NaiveDate>,
+    /// The benefit's last month (casework sets it when it ends or stops a benefit).
     pub until_month: Option<NaiveDate>,
-    pub status: Option<BenefitStatus>,
 }
 
 /// A failed line waiting for its re-issue.

@@ -10,4 +10,6 @@ pub mod recipients;
 pub mod rules;
 pub mod service;
 
-pub use service::{Advance, ExportReport, FraudDecision, Migration, PaymentError, Payments, PayrollView, PublicPayment, ReturnFile};
+pub use service::{
+    Advance, ExportReport, FraudDecision, HouseholdPayments, Migration, PaymentError, Payments, PayrollView, PublicPayment, ReturnFile,
+};

@@ -195,8 +195,11 @@ async fn receivables_page_records_a_fraud_decision_and_a_refund_naming_each_fiel
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.text);
     let after = app.send(finance.get("/receivables")).await;
     assert!(after.text.contains("1,000.00") || after.text.contains("1000.00"), "{}", after.text);
-    // A clerk has no such page.
+    // The household's page says what it owes back, to those who read households (a clerk of its town).
     let clerk = app.login("window_clerk_a").await;
+    let page = app.send(clerk.get(&format!("/households/{}", app.in_a))).await;
+    assert!(page.text.contains("应追回款") && page.text.contains("隐瞒经营收入"), "{}", page.text);
+    // A clerk has no such page.
     assert_eq!(app.send(clerk.get("/receivables")).await.status, StatusCode::FORBIDDEN);
 }
 

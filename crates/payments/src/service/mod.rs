@@ -143,6 +143,13 @@ pub struct PayrollView {
     pub exceptions: Vec<ReturnException>,
 }
 
+/// A household's payment lines (newest first) and its receivables (应追回).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct HouseholdPayments {
+    pub lines: Vec<PaymentLine>,
+    pub receivables: Vec<Receivable>,
+}
+
 pub struct Payments {
     store: Arc<dyn Store>,
     /// Only to know a household's region (its payment history is read in scope).
@@ -234,9 +241,9 @@ impl Payments {
         Ok((payroll, lines))
     }
 
-    /// A household's payments, newest first (its page's 发放记录): for those who read the
+    /// A household's payments, newest first, and what it owes back (its page's 发放记录): for those who read the
     /// household, in their scope (the household's 户籍 decides, as for the household itself).
-    pub async fn household_payments(&self, user: &User, household_id: i64) -> Result<Vec<PaymentLine>> {
+    pub async fn household_payments(&self, user: &User, household_id: i64) -> Result<HouseholdPayments> {
         self.require(user, Permission::ReadHousehold)?;
         user.trail.object(ObjectKind::Household, household_id);
         match self.households.household_region(household_id).await? {
@@ -247,7 +254,9 @@ impl Payments {
             }
         }
         user.trail.household(household_id);
-        Ok(self.store.household_payments(household_id).await?)
+        let lines = self.store.household_payments(household_id).await?;
+        let receivables = self.store.receivables(&user.scope.0, Some(household_id)).await?;
+        Ok(HouseholdPayments { lines, receivables })
     }
 
     pub async fn balances(&self, user: Option<&User>, year: Option<i32>) -> Result<Vec<FundBalance>> {

@@ -255,5 +255,5 @@ pub(crate) async fn api_household_payments(
     RequireUser(u): RequireUser,
     Path(Id(id)): Path<Id>,
 ) -> Result<Json<Vec<LineJson>>, WebError> {
-    Ok(Json(state.payments.household_payments(&u, id).await?.into_iter().map(line_json).collect()))
+    Ok(Json(state.payments.household_payments(&u, id).await?.lines.into_iter().map(line_json).collect()))
 }

@@ -208,6 +208,16 @@ pub(crate) fn household_payment_rows(lines: &[PaymentLine], lang: PageLang) -> V
         .collect()
 }
 
+/// A household's receivables as (reason, amount owed back, withheld and refunded, still owed).
+pub(crate) fn household_receivable_rows(list: &[jiuzhu_store::Receivable], lang: PageLang) -> Vec<(String, String, String, String)> {
+    list.iter()
+        .map(|r| {
+            let back = format!("{} {} / {} {}", lang.t("扣回", "withheld"), r.offset, lang.t("退回", "refunded"), r.refunded);
+            (format!("{}：{}", lang.t(r.reason.zh(), r.reason.en()), r.note), r.amount.to_string(), back, r.outstanding.to_string())
+        })
+        .collect()
+}
+
 #[derive(Template)]
 #[template(path = "payroll.html")]
 struct PayrollPage {

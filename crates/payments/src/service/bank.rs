@@ -74,8 +74,14 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// 附言: what the household sees on its statement.
-fn memo(programme: Programme, kind: LineKind, month: chrono::NaiveDate) -> String {
+/// 附言: what the household sees on its statement — with what was withheld (扣回), so a smaller
+/// payment explains itself.
+fn memo(programme: Programme, kind: LineKind, month: chrono::NaiveDate, withheld: Fen) -> String {
+    let base = base_memo(programme, kind, month);
+    if withheld.0 > 0 { format!("{base}（扣回{withheld}）") } else { base }
+}
+
+fn base_memo(programme: Programme, kind: LineKind, month: chrono::NaiveDate) -> String {
     let short = match programme {
         Programme::Dibao => "低保",
         Programme::Tekun => "特困供养",
@@ -150,7 +156,7 @@ impl Payments {
             let Some(last) = lines.last() else { break };
             after = last.id;
             for l in &lines {
-                let memo = memo(payroll.programme, l.kind, l.benefit_month);
+                let memo = memo(payroll.programme, l.kind, l.benefit_month, l.withheld);
                 writer.write(&BankLine {
                     reference: &l.reference,
                     name: &l.payee_name,
@@ -229,5 +235,21 @@ impl Payments {
             ));
         }
         Ok(report)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memo_says_what_was_withheld_and_fits_the_fixed_layout() {
+        let m = chrono::NaiveDate::from_ymd_opt(2027, 1, 1).unwrap_or_default();
+        assert_eq!(memo(Programme::Dibao, LineKind::Regular, m, Fen::ZERO), "2027年01月低保");
+        let with = memo(Programme::Dibao, LineKind::Regular, m, Fen(24_300));
+        assert_eq!(with, "2027年01月低保（扣回243.00）");
+        // The fixed-gbk layout gives the memo 33 bytes: the common case fits whole.
+        let (gbk, _, _) = encoding_rs::GBK.encode(&with);
+        assert!(gbk.len() <= 33, "{} bytes", gbk.len());
     }
 }

@@ -157,7 +157,12 @@ fn line_row(l: &PaymentLine, lang: PageLang) -> LineRow {
         household_id: l.household_id,
         benefit_month: month_label(l.benefit_month),
         kind: lang.t(l.kind.zh(), l.kind.en()).into(),
-        amount: l.amount.to_string(),
+        // 实发, and what was withheld (扣回) when anything was.
+        amount: if l.withheld.0 > 0 {
+            format!("{}（{} {}）", l.amount, lang.t("扣回", "withheld"), l.withheld)
+        } else {
+            l.amount.to_string()
+        },
         payee: mask::name(&l.payee_name),
         account: l.account.as_deref().map(mask::bank_account_no).unwrap_or_else(|| lang.t("（无）", "(none)").into()),
         reason: match (l.block, &l.failure_text) {
@@ -194,11 +199,7 @@ pub(crate) fn household_payment_rows(lines: &[PaymentLine], lang: PageLang) -> V
                 month: row.benefit_month,
                 programme: lang.t(l.programme.zh(), l.programme.en()).into(),
                 kind: row.kind,
-                amount: if l.withheld.0 > 0 {
-                    format!("{}（{} {}）", row.amount, lang.t("扣回", "withheld"), l.withheld)
-                } else {
-                    row.amount
-                },
+                amount: row.amount,
                 state: lang.t(l.state.zh(), l.state.en()).into(),
                 settled_or_pending: !matches!(l.state, LineState::Failed | LineState::Blocked),
                 account: row.account,

@@ -263,7 +263,8 @@ async fn a_fraud_decision_is_recorded_by_the_county_and_refunded_by_the_finance_
         "stale version"
     );
     let local = payments.balances(Some(&finance), None).await.unwrap();
-    assert!(local.iter().any(|b| b.fund == FundSource::Local && b.recovered == Fen::yuan(200)), "{local:?}");
+    // Never paid through jiuzhu: the county's own funds of the service's year (its clock, not the server's).
+    assert!(local.iter().any(|b| b.fund == FundSource::Local && b.year == 2027 && b.recovered == Fen::yuan(200)), "{local:?}");
     assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
 }
 

@@ -430,6 +430,7 @@ pub trait PaymentStore: Send + Sync {
     async fn record_receivable(&self, r: &NewReceivable, by: &Actor) -> Result<Receivable>;
     /// A refund of `amount` (at most what is outstanding, else `Conflict { "receivable_outstanding" }`)
     /// at `version`: the money goes back to the funds that paid the line (the ledger's
-    /// `recovered` account), newest drawn first, in the year of the month it paid.
-    async fn refund_receivable(&self, id: i64, version: i64, amount: Fen, memo: &str, by: &Actor) -> Result<Receivable>;
+    /// `recovered` account), newest drawn first, in the year of the month it paid; a receivable
+    /// whose household was never paid through jiuzhu goes to the county's own funds of `year`.
+    async fn refund_receivable(&self, id: i64, version: i64, amount: Fen, memo: &str, year: i32, by: &Actor) -> Result<Receivable>;
 }

@@ -51,6 +51,13 @@ impl Payments {
         Ok(list)
     }
 
+    /// The receivables for their Excel copy: recorded as a download.
+    pub async fn receivables_copy(&self, user: &User) -> Result<Vec<Receivable>> {
+        user.trail.action(Action::Download);
+        user.trail.fields(&["amount", "note"]);
+        self.receivables(user, None).await
+    }
+
     async fn receivable_for(&self, user: &User, id: i64) -> Result<Receivable> {
         user.trail.object(ObjectKind::Receivable, id);
         match self.store.receivable(id).await? {
@@ -85,10 +92,12 @@ impl Payments {
             .into());
         }
         user.trail.detail(format!("receivable={id} refund={}", amount.0));
-        self.store.refund_receivable(id, version, amount, memo, &user.actor()).await.map_err(|e| match e {
-            StoreError::Conflict { constraint } if constraint == "receivable_outstanding" => PaymentError::Changed,
-            e => e.into(),
-        })
+        self.store.refund_receivable(id, version, amount, memo, chrono::Datelike::year(&self.clock.today()), &user.actor()).await.map_err(
+            |e| match e {
+                StoreError::Conflict { constraint } if constraint == "receivable_outstanding" => PaymentError::Changed,
+                e => e.into(),
+            },
+        )
     }
 
     /// Records the amount a fraud decision orders recovered (县级, the password again). It is

@@ -42,6 +42,13 @@ impl Payments {
         Ok(out)
     }
 
+    /// The standby funds and vouchers for their Excel copy: recorded as a download.
+    pub async fn standby_copy(&self, user: &User) -> Result<Vec<(StandbyAccount, Vec<StandbyVoucher>)>> {
+        user.trail.action(Action::Download);
+        user.trail.fields(&["amount", "reason"]);
+        self.standby(user).await
+    }
+
     /// Sets a town's imprest and per-payment limit (the county's finance officer; the command
     /// line as the system). `version` is the account's as read (none for a new one).
     pub async fn set_standby(

@@ -755,7 +755,7 @@ impl PaymentStore for SqlStore {
         self.record_decided(r, by).await
     }
 
-    async fn refund_receivable(&self, id: i64, version: i64, amount: Fen, memo: &str, by: &Actor) -> Result<Receivable> {
-        self.refund(id, version, amount, memo, by).await
+    async fn refund_receivable(&self, id: i64, version: i64, amount: Fen, memo: &str, year: i32, by: &Actor) -> Result<Receivable> {
+        self.refund(id, version, amount, memo, year, by).await
     }
 }

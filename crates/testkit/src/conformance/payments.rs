@@ -419,11 +419,11 @@ pub async fn receivables_are_found_once_offset_within_live_lines_and_refunded_in
     // A refund: at most what is owed, at the version read; the money is available again in the
     // funds that paid the line (newest drawn first), and the ledger still verifies.
     let before = s.fund_balances(Some(2027)).await.unwrap();
-    let over = s.refund_receivable(rec.id, rec.version, Fen(50_001), "缴款书 1", &actor()).await;
+    let over = s.refund_receivable(rec.id, rec.version, Fen(50_001), "缴款书 1", 2027, &actor()).await;
     assert!(matches!(over, Err(StoreError::Conflict { ref constraint }) if constraint == "receivable_outstanding"), "{over:?}");
-    let r = s.refund_receivable(rec.id, rec.version, Fen(30_000), "缴款书 1", &actor()).await.unwrap();
+    let r = s.refund_receivable(rec.id, rec.version, Fen(30_000), "缴款书 1", 2027, &actor()).await.unwrap();
     assert_eq!((r.refunded, r.outstanding), (Fen(30_000), Fen(20_000)));
-    let stale = s.refund_receivable(rec.id, rec.version, Fen(1), "缴款书 2", &actor()).await;
+    let stale = s.refund_receivable(rec.id, rec.version, Fen(1), "缴款书 2", 2027, &actor()).await;
     assert!(matches!(stale, Err(StoreError::VersionMismatch { .. })), "{stale:?}");
     let after = s.fund_balances(Some(2027)).await.unwrap();
     let of = |v: &[FundBalance], f: FundSource| v.iter().find(|b| b.fund == f).cloned().unwrap();
@@ -447,7 +447,7 @@ pub async fn receivables_are_found_once_offset_within_live_lines_and_refunded_in
     };
     let f = s.record_receivable(&fraud, &actor()).await.unwrap();
     assert_eq!((f.outstanding, f.origin_line), (Fen(120_000), None));
-    s.refund_receivable(f.id, f.version, Fen(120_000), "缴款书 3", &actor()).await.unwrap();
+    s.refund_receivable(f.id, f.version, Fen(120_000), "缴款书 3", 2027, &actor()).await.unwrap();
     assert_eq!(s.verify_ledger().await.unwrap().problem, None);
     assert_eq!(s.receivables(&code("620825"), None).await.unwrap().len(), 2);
 }

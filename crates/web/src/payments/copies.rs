@@ -95,8 +95,7 @@ async fn payroll_lines(State(state): State<AppState>, Page { session, lang }: Pa
 
 async fn receivables(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
     let u = &session.user;
-    u.trail.action(jiuzhu_domain::Action::Download);
-    let list = match state.payments.receivables(u, None).await {
+    let list = match state.payments.receivables_copy(u).await {
         Ok(l) => l,
         Err(e) => return WebError::from(e).page(lang.0),
     };
@@ -123,8 +122,7 @@ async fn receivables(State(state): State<AppState>, Page { session, lang }: Page
 
 async fn vouchers(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
     let u = &session.user;
-    u.trail.action(jiuzhu_domain::Action::Download);
-    let funds = match state.payments.standby(u).await {
+    let funds = match state.payments.standby_copy(u).await {
         Ok(f) => f,
         Err(e) => return WebError::from(e).page(lang.0),
     };

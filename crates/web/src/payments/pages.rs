@@ -300,15 +300,10 @@ async fn payroll_page(State(state): State<AppState>, Page { session, lang }: Pag
 
 /// A refusal shown on the payroll's page with the note as typed (the line forms keep a tab draft).
 async fn refused(state: &AppState, session: &SignedIn, lang: PageLang, id: i64, e: WebError, note: String) -> Response {
-    let message = match e {
-        WebError::Invalid(v) => form_errors(&v, lang),
-        e @ WebError::Refused { .. } => {
-            let b = e.body();
-            lang.t(&b.message, &b.message_en).into()
-        }
-        e => return e.page(lang.0),
-    };
-    payroll_view(state, session, lang, id, message, String::new(), note).await
+    match super::refusal_text(e, lang) {
+        Ok(message) => payroll_view(state, session, lang, id, message, String::new(), note).await,
+        Err(e) => e.page(lang.0),
+    }
 }
 
 #[derive(Deserialize, Default)]

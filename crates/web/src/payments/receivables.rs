@@ -5,7 +5,7 @@
 
 use crate::error::WebError;
 use crate::extract::{Id, Page};
-use crate::frame::{Chrome, form_errors, render};
+use crate::frame::{Chrome, render};
 use crate::i18n::PageLang;
 use crate::state::AppState;
 use askama::Template;
@@ -126,31 +126,6 @@ async fn list_page(State(state): State<AppState>, Page { session, lang }: Page) 
     view(&state, &session, lang, String::new(), 0, RefundForm::default(), FraudForm::default()).await
 }
 
-/// The amount's own parse error (too many decimals, not a number) instead of the service's
-/// "more than 0" for the same field.
-fn with_parse_error(e: WebError, parse: Option<jiuzhu_domain::FieldError>) -> WebError {
-    match (e, parse) {
-        (WebError::Invalid(mut v), Some(p)) => {
-            for f in v.0.iter_mut().filter(|f| f.field == p.field) {
-                *f = p.clone();
-            }
-            WebError::Invalid(v)
-        }
-        (e, _) => e,
-    }
-}
-
-fn message(e: WebError, lang: PageLang) -> Result<String, WebError> {
-    match e {
-        WebError::Invalid(v) => Ok(form_errors(&v, lang)),
-        e @ WebError::Refused { .. } => {
-            let b = e.body();
-            Ok(lang.t(&b.message, &b.message_en).into())
-        }
-        e => Err(e),
-    }
-}
-
 async fn refund_submit(
     State(state): State<AppState>,
     Page { session, lang }: Page,
@@ -159,12 +134,12 @@ async fn refund_submit(
 ) -> Response {
     // An amount that cannot be read goes in as zero: the service checks the role first, then the
     // reader's own words replace the service's for that field.
-    let amount = Fen::parse_yuan("amount", &f.amount);
-    let result = state.payments.refund(&session.user, id, f.version, *amount.as_ref().unwrap_or(&Fen::ZERO), &f.memo).await;
-    let result = result.map_err(|e| with_parse_error(e.into(), amount.err()));
+    let (amount, bad) = super::typed_money("amount", &f.amount);
+    let result = state.payments.refund(&session.user, id, f.version, amount, &f.memo).await;
+    let result = result.map_err(|e| super::with_parse_errors(e.into(), bad));
     match result {
         Ok(_) => Redirect::to("/receivables").into_response(),
-        Err(e) => match message(e, lang) {
+        Err(e) => match super::refusal_text(e, lang) {
             Ok(m) => view(&state, &session, lang, m, id, f, FraudForm::default()).await,
             Err(e) => e.page(lang.0),
         },
@@ -173,18 +148,18 @@ async fn refund_submit(
 
 async fn fraud_submit(State(state): State<AppState>, Page { session, lang }: Page, Form(f): Form<FraudForm>) -> Response {
     // What cannot be read goes in empty: the service checks the role first, then names each field.
-    let amount = Fen::parse_yuan("amount", &f.amount);
+    let (amount, bad) = super::typed_money("amount", &f.amount);
     let d = FraudDecision {
         household_id: f.household_id.trim().trim_start_matches('#').parse().unwrap_or(0),
         programme: Programme::parse(&f.programme),
-        amount: *amount.as_ref().unwrap_or(&Fen::ZERO),
+        amount,
         note: f.note.clone(),
     };
     let result = state.payments.record_fraud(&session.user, &f.password, &d).await;
-    let result = result.map_err(|e| with_parse_error(e.into(), amount.err()));
+    let result = result.map_err(|e| super::with_parse_errors(e.into(), bad));
     match result {
         Ok(_) => Redirect::to("/receivables").into_response(),
-        Err(e) => match message(e, lang) {
+        Err(e) => match super::refusal_text(e, lang) {
             Ok(m) => view(&state, &session, lang, m, 0, RefundForm::default(), f).await,
             Err(e) => e.page(lang.0),
         },

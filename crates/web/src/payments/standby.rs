@@ -4,7 +4,7 @@
 
 use crate::error::WebError;
 use crate::extract::Page;
-use crate::frame::{Chrome, beijing_minutes, form_errors, render};
+use crate::frame::{Chrome, beijing_minutes, render};
 use crate::i18n::PageLang;
 use crate::state::AppState;
 use askama::Template;
@@ -14,7 +14,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use jiuzhu_accounts::SignedIn;
-use jiuzhu_domain::{Division, Fen, FieldError, Permission};
+use jiuzhu_domain::{Division, Permission};
 use jiuzhu_payments::Advance;
 use serde::Deserialize;
 
@@ -120,55 +120,28 @@ async fn page(State(state): State<AppState>, Page { session, lang }: Page) -> Re
 
 /// A refusal shown at the top of the page with what was typed; anything else is its own page.
 async fn refused(state: &AppState, session: &SignedIn, lang: PageLang, e: WebError, form: StandbyForm) -> Response {
-    match e {
-        WebError::Invalid(v) => view(state, session, lang, form_errors(&v, lang), form).await,
-        e @ WebError::Refused { .. } => {
-            let b = e.body();
-            let m = lang.t(&b.message, &b.message_en).to_string();
-            view(state, session, lang, m, form).await
-        }
-        e => e.page(lang.0),
-    }
-}
-
-/// The amount's own parse error in place of the service's "more than 0" for the same field.
-fn with_parse_error(e: WebError, parse: Vec<FieldError>) -> WebError {
-    match e {
-        WebError::Invalid(mut v) => {
-            for p in parse {
-                for f in v.0.iter_mut().filter(|f| f.field == p.field) {
-                    *f = p.clone();
-                }
-            }
-            WebError::Invalid(v)
-        }
-        e => e,
-    }
-}
-
-fn money(field: &str, text: &str) -> (Fen, Option<FieldError>) {
-    match Fen::parse_yuan(field, text) {
-        Ok(f) => (f, None),
-        Err(e) => (Fen::ZERO, Some(e)),
+    match super::refusal_text(e, lang) {
+        Ok(m) => view(state, session, lang, m, form).await,
+        Err(e) => e.page(lang.0),
     }
 }
 
 async fn advance_submit(State(state): State<AppState>, Page { session, lang }: Page, Form(f): Form<StandbyForm>) -> Response {
-    let (amount, bad) = money("amount", &f.amount);
+    let (amount, bad) = super::typed_money("amount", &f.amount);
     let a = Advance { household_id: f.household_id.trim().trim_start_matches('#').parse().unwrap_or(0), amount, reason: f.reason.clone() };
     match state.payments.pay_advance(&session.user, &a).await {
         Ok(_) => Redirect::to("/standby").into_response(),
-        Err(e) => refused(&state, &session, lang, with_parse_error(e.into(), bad.into_iter().collect()), f).await,
+        Err(e) => refused(&state, &session, lang, super::with_parse_errors(e.into(), bad), f).await,
     }
 }
 
 async fn imprest_submit(State(state): State<AppState>, Page { session, lang }: Page, Form(f): Form<StandbyForm>) -> Response {
-    let (imprest, bad_imprest) = money("imprest", &f.imprest);
-    let (limit, bad_limit) = money("payment_limit", &f.payment_limit);
+    let (imprest, bad_imprest) = super::typed_money("imprest", &f.imprest);
+    let (limit, bad_limit) = super::typed_money("payment_limit", &f.payment_limit);
     let version = f.version.trim().parse().ok();
     match state.payments.set_standby(Some(&session.user), &f.town, version, imprest, limit).await {
         Ok(_) => Redirect::to("/standby").into_response(),
-        Err(e) => refused(&state, &session, lang, with_parse_error(e.into(), bad_imprest.into_iter().chain(bad_limit).collect()), f).await,
+        Err(e) => refused(&state, &session, lang, super::with_parse_errors(e.into(), bad_imprest.into_iter().chain(bad_limit)), f).await,
     }
 }
 

@@ -131,7 +131,15 @@ impl SqlStore {
     /// `available`, credit `recovered`) that paid the line it came from — or, for a receivable
     /// with no line, the household's newest paid line of the programme; the county's own funds
     /// (市县配套) when it has none.
-    pub(super) async fn refund(&self, id: i64, version: i64, amount: Fen, memo: &str, by: &Actor) -> Result<Receivable> {
+    pub(super) async fn refund(
+        &self,
+        id: i64,
+        version: i64,
+        amount: Fen,
+        memo: &str,
+        year_if_unpaid: i32,
+        by: &Actor,
+    ) -> Result<Receivable> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<Receivable> = async {
             let rec = self.receivable_in(&mut tx, id).await?.ok_or(StoreError::NotFound)?;
@@ -174,7 +182,7 @@ impl SqlStore {
                     let payroll = self.payroll_in(&mut tx, pid).await?.ok_or(StoreError::NotFound)?;
                     (self.payroll_funds(&mut tx, pid).await?, payroll.month.year())
                 }
-                None => (Vec::new(), Utc::now().year()),
+                None => (Vec::new(), year_if_unpaid),
             };
             // Newest drawn first; what the funds did not pay (a fraud sum larger than a line)
             // goes to the county's own funds.

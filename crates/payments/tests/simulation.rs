@@ -395,7 +395,10 @@ async fn simulate(w: World) {
         }
     }
     let fraud: i64 = model.iter().map(|m| m.fraud.len() as i64).sum();
-    assert!(offsets.values().sum::<i64>() > 0, "fraud receivables were withheld from later lines");
+    // Coverage, not correctness: the default seed (the one CI runs) must reach every path; another
+    // seed may miss one by chance and still checks everything else.
+    let default_seed = std::env::var("JIUZHU_SIMULATION_SEED").is_err();
+    assert!(!default_seed || offsets.values().sum::<i64>() > 0, "fraud receivables were withheld from later lines");
     for key in &stopped {
         assert!(!line_of.contains_key(key), "{key:?}: the death was recorded before the bank file, yet the month was paid");
     }
@@ -417,7 +420,7 @@ async fn simulate(w: World) {
         "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval"
     );
     assert!(
-        overpaid_months > 0 && reversals > 0 && stopped_at_approval > 0 && fraud > 0,
+        !default_seed || (overpaid_months > 0 && reversals > 0 && stopped_at_approval > 0 && fraud > 0),
         "the simulation exercised the new paths: {overpaid_months} {fraud} {reversals} {stopped_at_approval}"
     );
     assert!(

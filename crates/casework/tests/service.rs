@@ -18,6 +18,9 @@ use std::sync::Arc;
 #[path = "service/declarations.rs"]
 mod declarations;
 /// 一门受理 (issue 15).
+#[path = "service/holds.rs"]
+mod holds;
+
 #[path = "service/one_intake.rs"]
 mod one_intake;
 /// Survey photos (issue 15).

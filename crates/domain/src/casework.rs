@@ -347,6 +347,25 @@ pub struct ReviewRecord {
     pub due: ReviewDue,
 }
 
+/// 暂停发放 during a review: the benefit's months from `from_month` are not paid until the hold
+/// is lifted (they are paid then as arrears) or the review ends the benefit (the last month paid
+/// is the one before `from_month`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PaymentHold {
+    pub from_month: NaiveDate,
+    pub on: NaiveDate,
+    pub by: String,
+    pub reason: String,
+    /// Lifted (by hand, or by the review's conclusion).
+    pub released_on: Option<NaiveDate>,
+}
+
+impl PaymentHold {
+    pub fn is_on(&self) -> bool {
+        self.released_on.is_none()
+    }
+}
+
 /// How a review's deadline is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
 #[serde(rename_all = "snake_case")]
@@ -381,6 +400,9 @@ pub struct CaseDetails {
     pub referral: Option<ReferralRecord>,
     pub emergency: Option<EmergencyRecord>,
     pub review: Option<ReviewRecord>,
+    /// 暂停发放 while this review runs.
+    #[serde(default)]
+    pub hold: Option<PaymentHold>,
     /// Why the case was closed without a decision (withdrawn, no objection to the feedback slip).
     pub closed_reason: Option<String>,
     /// The town decides (temporary assistance within its limit, or where a parameter delegates

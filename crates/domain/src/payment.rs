@@ -184,6 +184,9 @@ string_enum! {
     BlockReason {
         Dead = "dead" / "领取人已死亡" / "The beneficiary has died",
         BenefitEnded = "benefit_ended" / "待遇已暂停或终止" / "The benefit is suspended or ended",
+        /// 暂停发放 while the benefit is reviewed: cancelled before money leaves, paid as arrears
+        /// once the review releases it.
+        Held = "held" / "复核期间暂停发放（复核后补发或停发）" / "Held while the benefit is reviewed (paid later or stopped by the review)",
         NoAccount = "no_account" / "未登记银行账号" / "No bank account recorded",
         InvalidAccount = "invalid_account" / "银行账号校验位不正确" / "The bank account number fails its check digit",
         AccountChanged = "account_changed" / "银行账号较上月发生变更，请核实" / "The account changed since last month: confirm it",

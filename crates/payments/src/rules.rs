@@ -79,7 +79,10 @@ pub fn months_owed(programme: Programme, month: NaiveDate, src: &PayrollSource) 
     let mut out = Vec::new();
     let mut m = month_start(from);
     while m <= last {
-        if !covered.contains(&m) {
+        // Held months wait for the review (only this month's line shows, held); once released
+        // they are owed as arrears.
+        let waiting = src.held_from.is_some_and(|h| m >= h && m != month);
+        if !covered.contains(&m) && !waiting {
             out.push(m);
         }
         m = next_month(m);
@@ -97,14 +100,27 @@ pub fn stop_month(src: &PayrollSource) -> Option<NaiveDate> {
     }
 }
 
-/// Whether a line for `benefit_month` is still owed given the payee's death and the benefit's
-/// last month as recorded now; `None` when it is, else why not (the note of its cancellation).
-pub fn stop_reason(benefit_month: NaiveDate, died_on: Option<NaiveDate>, until_month: Option<NaiveDate>) -> Option<String> {
+/// Whether a line for `benefit_month` may be paid now given the payee's death, the benefit's
+/// last month and its hold as recorded now; `None` when it may, else why not (the note of its
+/// cancellation). A held month stays owed: the review's release pays it as arrears.
+pub fn stop_reason(
+    benefit_month: NaiveDate,
+    died_on: Option<NaiveDate>,
+    until_month: Option<NaiveDate>,
+    held_from: Option<NaiveDate>,
+) -> Option<String> {
     if let Some(d) = died_on.filter(|d| month_start(*d) < benefit_month) {
         return Some(format!("领取人已于 {d} 死亡，{} 的待遇不再发放", month_label(benefit_month)));
     }
     if let Some(u) = until_month.filter(|u| *u < benefit_month) {
         return Some(format!("待遇已于 {} 终止，{} 的待遇不再发放", month_label(u), month_label(benefit_month)));
+    }
+    if let Some(h) = held_from.filter(|h| *h <= benefit_month) {
+        return Some(format!(
+            "复核期间暂停发放（自 {} 起），{} 的待遇待复核结论：恢复则补发，停保则不再发放",
+            month_label(h),
+            month_label(benefit_month)
+        ));
     }
     None
 }
@@ -188,6 +204,9 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
 fn block_reason(programme: Programme, settings: &Settings, src: &PayrollSource, l: &NewLine) -> Option<BlockReason> {
     if src.payee_died_on.is_some() {
         return Some(BlockReason::Dead);
+    }
+    if src.held_from.is_some_and(|h| l.benefit_month >= h) {
+        return Some(BlockReason::Held);
     }
     let Some(account) = src.account.as_deref() else { return Some(BlockReason::NoAccount) };
     if src.payee_name.trim().is_empty() || src.payee_id_number.is_empty() {

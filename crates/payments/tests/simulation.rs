@@ -5,7 +5,9 @@
 //! line), fraud decisions (the amount withheld from later lines within the cap, the rest
 //! refunded), bank accounts mistyped (lines stopped and cancelled, the months paid later as
 //! arrears once the account is corrected), bank failures and reversals after success (re-issued
-//! once the account is corrected). Each month runs as the county runs it: generate, clear the
+//! once the account is corrected), reviews holding a household's payments (暂停发放: the held
+//! lines cancelled, then the months paid as arrears on release, or never when the review ends the
+//! benefit from the held month). Each month runs as the county runs it: generate, clear the
 //! stopped lines, review, approve with the password, the bank file read back, the bank's return
 //! file reconciled. At the end, every household-month the model says is owed was paid exactly
 //! its amount (what the bank paid plus what was withheld) exactly once; every month paid that
@@ -72,6 +74,8 @@ struct Model {
     died: Option<NaiveDate>,
     /// Fraud decisions recorded (the receivables' ids).
     fraud: Vec<i64>,
+    /// 暂停发放 from this month while a review runs.
+    held: Option<NaiveDate>,
 }
 
 impl Model {
@@ -165,6 +169,10 @@ async fn simulate(w: World) {
     let last = first.checked_add_months(Months::new(MONTHS + SETTLE - 1)).unwrap();
     let mut previous: Option<i64> = None;
     let mut reversals = 0;
+    // Holds (暂停发放) placed, released (held months paid as arrears) and ended from the held month.
+    let (mut holds, mut released, mut ended_held) = (0, 0, 0);
+    // (household, payroll, held from): a payroll generated during a hold pays no held month.
+    let mut while_held: Vec<(i64, i64, NaiveDate)> = Vec::new();
     // (household, month) whose line approval had to stop: never paid, not even to be owed back.
     let mut stopped: Vec<(i64, NaiveDate)> = Vec::new();
     for i in 0..MONTHS + SETTLE {
@@ -200,6 +208,25 @@ async fn simulate(w: World) {
             if m.needs_account && (settling || rng.chance(60)) {
                 set_account(&store, m.id, &next_account()).await;
                 m.needs_account = false;
+            }
+            // A review's hold: released (the held months become arrears) or the benefit ended
+            // from the held month; every hold is over before the settling months end.
+            if let (Some(held), Some(id)) = (m.held, m.benefit) {
+                let mut b = store.benefit(id).await.unwrap().unwrap();
+                if settling || rng.chance(40) {
+                    b.held_from = None;
+                    released += 1;
+                } else if rng.chance(30) {
+                    let until = held.checked_sub_months(Months::new(1)).unwrap();
+                    (b.held_from, b.until_month, b.status) = (None, Some(until), BenefitStatus::Ended);
+                    m.until = Some(until);
+                    ended_held += 1;
+                } else {
+                    continue;
+                }
+                store.update_benefit(&b).await.unwrap();
+                m.held = None;
+                continue;
             }
             if settling {
                 continue;
@@ -241,6 +268,12 @@ async fn simulate(w: World) {
                             note: "县民政局处理决定书（模拟）".into(),
                         };
                         m.fraud.push(payments.record_fraud(&approver, PASSWORD, &d).await.unwrap().id);
+                    } else if !m.troubled && settled && rng.chance(6) {
+                        // A review holds the payments from this month.
+                        b.held_from = Some(month);
+                        store.update_benefit(&b).await.unwrap();
+                        m.held = Some(month);
+                        holds += 1;
                     } else if rng.chance(4) {
                         // Ended: this month or last month was the last one paid.
                         let until = month.checked_sub_months(Months::new((rng.next() % 2) as u32)).unwrap().max(m.since.unwrap());
@@ -266,6 +299,7 @@ async fn simulate(w: World) {
         let reviewer = signed_in(&accounts, "town_reviewer_county").await;
         let generated = payments.generate(Some(&finance), &county, month).await.unwrap();
         let payroll = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.clone();
+        while_held.extend(model.iter().filter_map(|m| Some((m.id, payroll.id, m.held?))));
         let blocked = store.payroll_lines(payroll.id, &county, Some(LineState::Blocked), 0, 10_000).await.unwrap();
         for l in &blocked {
             let release = l.block.is_some_and(|b| b.confirmable());
@@ -285,6 +319,14 @@ async fn simulate(w: World) {
                     record_death(&store, m.seq, day).await;
                     m.died = Some(day);
                     stopped.push((m.id, month));
+                } else if !m.troubled && m.died.is_none() && m.held.is_none() && l.kind == LineKind::Regular && rng.chance(3) {
+                    // A review holds the payments after the payroll was generated: approval cancels the line.
+                    let mut b = store.benefit(m.benefit.unwrap()).await.unwrap().unwrap();
+                    b.held_from = Some(month);
+                    store.update_benefit(&b).await.unwrap();
+                    m.held = Some(month);
+                    while_held.push((m.id, payroll.id, month));
+                    holds += 1;
                 }
             }
         }
@@ -403,6 +445,15 @@ async fn simulate(w: World) {
         assert!(!line_of.contains_key(key), "{key:?}: the death was recorded before the bank file, yet the month was paid");
     }
     let stopped_at_approval = stopped.len();
+    for (household, payroll, held) in &while_held {
+        let paid_held = store
+            .household_payments(*household)
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|l| l.payroll_id == *payroll && l.benefit_month >= *held && l.state == LineState::Paid);
+        assert_eq!(paid_held.count(), 0, "household {household}: a month held from {held} was paid in payroll {payroll}");
+    }
     for r in &county_receivables {
         assert_eq!(r.offset.0, offsets.get(&r.id).copied().unwrap_or(0), "receivable {}", r.id);
         assert_eq!(r.amount.0, r.refunded.0 + r.offset.0 + r.outstanding.0, "receivable {}", r.id);
@@ -417,11 +468,11 @@ async fn simulate(w: World) {
         assert_eq!(after.outstanding, Fen::ZERO);
     }
     eprintln!(
-        "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval"
+        "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval, {holds} holds ({released} released, {ended_held} ended)"
     );
     assert!(
-        !default_seed || (overpaid_months > 0 && reversals > 0 && stopped_at_approval > 0 && fraud > 0),
-        "the simulation exercised the new paths: {overpaid_months} {fraud} {reversals} {stopped_at_approval}"
+        !default_seed || (overpaid_months > 0 && reversals > 0 && stopped_at_approval > 0 && fraud > 0 && released > 0 && ended_held > 0),
+        "the simulation exercised the new paths: {overpaid_months} {fraud} {reversals} {stopped_at_approval} {released} {ended_held}"
     );
     assert!(
         months_owed > 200 && arrears_or_reissued > 10,

@@ -184,6 +184,9 @@ pub struct Benefit {
     pub review_months: i64,
     /// Job offers refused without good reason (办法 art. 34: three cut the member's share).
     pub job_refusals: i64,
+    /// 暂停发放: held from this month while a review runs (months from it are not paid until
+    /// the review releases them, then paid as arrears, or ends the benefit before it).
+    pub held_from: Option<NaiveDate>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }

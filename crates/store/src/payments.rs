@@ -67,6 +67,8 @@ pub struct PayrollSource {
     pub one_off_amount: Fen,
     pub since_month: NaiveDate,
     pub until_month: Option<NaiveDate>,
+    /// 暂停发放: held from this month while a review runs (those months wait for its outcome).
+    pub held_from: Option<NaiveDate>,
     /// 户主 (the payee), ID number in clear (never leaves the service except in the bank file).
     pub payee_name: String,
     pub payee_id_number: String,
@@ -169,6 +171,8 @@ pub struct LineStop {
     pub payee_died_on: Option<NaiveDate>,
     /// The benefit's last month (casework sets it when it ends or stops a benefit).
     pub until_month: Option<NaiveDate>,
+    /// 暂停发放: the benefit is held from this month while a review runs.
+    pub held_from: Option<NaiveDate>,
 }
 
 /// A failed line waiting for its re-issue.

@@ -272,3 +272,56 @@ async fn excel_copies_hold_the_lists_masked_with_a_watermark() {
         assert!(calamine::open_workbook_from_rs::<Xlsx<_>, _>(std::io::Cursor::new(f.bytes.clone())).is_ok(), "{path}");
     }
 }
+
+/// 暂停发放 (issue 16 §9): a town reviewer holds a reviewed household's payments on the review's
+/// page; the payroll shows the line held, its release is refused with what happens instead, and
+/// approval cancels it.
+#[tokio::test]
+async fn a_review_holds_payments_from_its_page_and_the_payroll_shows_the_line_held() {
+    let app = spawn_app().await;
+    let today = app.state.clock.today();
+    let hh = app.store.household(app.in_a).await.unwrap().unwrap();
+    let mut data = hh.data.clone();
+    data.bank_account = Some(BankAccount { bank: "农村信用社".into(), account_no: "6228480000000000018".into() });
+    app.store.update_household(app.in_a, hh.version, &data, &[], &Actor::system("test")).await.unwrap();
+    grant(app.store.as_ref(), app.in_a, VILLAGE_A, 81_000, month_start(today)).await;
+    let benefit = app.store.household_benefits(app.in_a).await.unwrap()[0].id;
+    let clerk = app.login("window_clerk_a").await;
+    let opened =
+        app.send(clerk.form(&format!("/benefits/{benefit}/report"), "kind=change&note=%E8%81%94%E7%B3%BB%E4%B8%8D%E4%B8%8A")).await;
+    let case_page = opened.location().expect("the review's page").to_string();
+    let case_id: i64 = case_page.trim_start_matches("/cases/").parse().unwrap();
+    assert!(!app.send(clerk.get(&case_page)).await.text.contains("hold_payments"), "the clerk is not offered the hold");
+    let town = app.login("town_reviewer_a").await;
+    let page = app.send(town.get(&case_page)).await;
+    assert!(page.text.contains("value=\"hold_payments\"") && page.text.contains("复核期间暂停发放"), "{}", page.text);
+    let version = app.store.case(case_id).await.unwrap().unwrap().version;
+    // A blank reason is refused, naming it; nothing is held.
+    let blank = app.send(town.form(&format!("/cases/{case_id}/step"), &format!("version={version}&action=hold_payments&reason=+"))).await;
+    assert_eq!(blank.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", blank.text);
+    assert_eq!(app.store.benefit(benefit).await.unwrap().unwrap().held_from, None);
+    let held = app
+        .send(town.form(
+            &format!("/cases/{case_id}/step"),
+            &format!("version={version}&action=hold_payments&reason=%E8%81%94%E7%B3%BB%E4%B8%8D%E4%B8%8A"),
+        ))
+        .await;
+    assert_eq!(held.location(), Some(case_page.as_str()), "{}", held.text);
+    let next = month_start(today).checked_add_months(chrono::Months::new(1)).unwrap();
+    assert_eq!(app.store.benefit(benefit).await.unwrap().unwrap().held_from, Some(next));
+    let page = app.send(town.get(&case_page)).await;
+    assert!(
+        page.text.contains(&format!("自 {} 起暂停：联系不上", next.format("%Y-%m"))) && page.text.contains("value=\"release_payments\"")
+    );
+    // Next month's payroll: the line is there, held; released by hand it is refused, saying why.
+    let county = RegionCode::parse("620825").unwrap();
+    let generated = app.state.payments.generate(None, &county, next).await.unwrap();
+    let id = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.id;
+    let finance = app.login("finance_officer_county").await;
+    let payroll = app.send(finance.get(&format!("/payrolls/{id}"))).await;
+    assert!(payroll.text.contains("复核期间暂停发放（复核后补发或停发）"), "{}", payroll.text);
+    let line = app.store.payroll_lines(id, &county, None, 0, 10).await.unwrap()[0].id;
+    let release =
+        app.send(finance.form(&format!("/payrolls/{id}/lines/{line}"), "decision=release&note=%E5%B7%B2%E6%A0%B8%E5%AE%9E")).await;
+    assert!(release.text.contains("复核期间暂停发放的明细不能直接放行"), "{}", release.text);
+}

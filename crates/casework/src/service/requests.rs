@@ -98,6 +98,14 @@ pub enum StepInput {
     Withdraw {
         reason: String,
     },
+    /// 暂停发放 while a review runs.
+    HoldPayments {
+        reason: String,
+    },
+    /// 恢复发放 while the review goes on.
+    ReleasePayments {
+        note: String,
+    },
 }
 
 /// A survey that does not say otherwise found the declaration matching.
@@ -200,6 +208,8 @@ impl Casework {
             StepInput::AnswerReferral { granted, answer, amount } => Action::AnswerReferral { granted, answer, amount },
             StepInput::CloseNeed { note } => Action::CloseNeed { note },
             StepInput::Withdraw { reason } => Action::Withdraw { reason },
+            StepInput::HoldPayments { reason } => Action::HoldPayments { reason },
+            StepInput::ReleasePayments { note } => Action::ReleasePayments { note },
         };
         let supplied = match &action {
             Action::SupplyMaterials { received } => Some(received.clone()),

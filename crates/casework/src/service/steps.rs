@@ -61,6 +61,10 @@ impl Casework {
         add(mine && matches!(c.state, Referred | DepartmentHandling), "answer_referral");
         add(clerk && c.state == NeedOpen, "close_need");
         add(clerk && c.state.is_open() && c.purpose == Purpose::Application && c.state != NeedOpen, "withdraw");
+        let holder = matches!(user.role, Role::TownReviewer | Role::CountyApprover);
+        let held = c.details.hold.as_ref().is_some_and(PaymentHold::is_on);
+        add(holder && c.purpose == Purpose::Review && c.state.is_open() && !held, "hold_payments");
+        add(holder && held, "release_payments");
         out
     }
 
@@ -213,12 +217,19 @@ impl Casework {
                 next_review_reason: reason,
                 review_months: i64::from(months),
                 job_refusals: 0,
+                held_from: None,
                 created_at: chrono::Utc::now(),
                 updated_at: chrono::Utc::now(),
             })));
         }
         let Some(bid) = case.data.benefit_id.or(case.data.details.review.as_ref().map(|r| r.benefit_id)) else { return Ok(None) };
         let mut b = self.cases.benefit(bid).await?.ok_or(CaseworkError::NotFound)?;
+        // A hold or its release changes nothing else (the review goes on); any outcome ends it.
+        match *effect {
+            Effect::Hold { from_month } => return Ok(Some(BenefitChange::Update(Benefit { held_from: Some(from_month), ..b }))),
+            Effect::Release => return Ok(Some(BenefitChange::Update(Benefit { held_from: None, ..b }))),
+            _ => b.held_from = None,
+        }
         // After a commitment post-check, a share of households gets a random re-check (seed 003).
         let was_post_check = b.next_review_reason == ReviewReason::PostCheck;
         let random_recheck = was_post_check && rand::rng().random_bool(rules.commitment_recheck_share.as_f64().clamp(0.0, 1.0));
@@ -227,7 +238,7 @@ impl Casework {
         b.next_review_reason = reason;
         b.review_months = i64::from(months);
         match *effect {
-            Effect::Unchanged | Effect::Grant { .. } => {}
+            Effect::Unchanged | Effect::Grant { .. } | Effect::Hold { .. } | Effect::Release => {}
             Effect::Adjust { monthly, .. } => b.monthly_amount = Fen(monthly),
             Effect::GradualExit { until_month } => {
                 b.status = BenefitStatus::GradualExit;

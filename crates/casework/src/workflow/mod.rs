@@ -21,6 +21,7 @@
 //! - `emergency`: 先行救助;
 //! - `referral`: 转介 to departments and 社会力量 needs records;
 //! - `whole_case`: 延期 and 撤回, whatever the step;
+//! - `hold`: 暂停发放 and 恢复发放 while a review runs, and the hold's end with the review;
 //! - `deadlines`: working-day arithmetic and deadlines filled in after a calendar import.
 //!
 //! Step modules use this module and `deadlines`; they never use each other.
@@ -29,6 +30,7 @@ mod check;
 mod deadlines;
 mod decision;
 mod emergency;
+mod hold;
 mod intake;
 mod referral;
 mod survey;
@@ -123,6 +125,10 @@ pub enum Action {
     CloseNeed { note: String },
     /// 撤回: the applicant withdraws the application.
     Withdraw { reason: String },
+    /// 暂停发放 while a review runs, with the reason.
+    HoldPayments { reason: String },
+    /// 恢复发放 while the review goes on, with what was found.
+    ReleasePayments { note: String },
 }
 
 impl Action {
@@ -151,6 +157,8 @@ impl Action {
             Action::AnswerReferral { .. } => "answer_referral",
             Action::CloseNeed { .. } => "close_need",
             Action::Withdraw { .. } => "withdraw",
+            Action::HoldPayments { .. } => "hold_payments",
+            Action::ReleasePayments { .. } => "release_payments",
         }
     }
 
@@ -179,6 +187,8 @@ impl Action {
             Action::AnswerReferral { .. } => "部门答复",
             Action::CloseNeed { .. } => "需求办结",
             Action::Withdraw { .. } => "撤回申请",
+            Action::HoldPayments { .. } => "暂停发放",
+            Action::ReleasePayments { .. } => "恢复发放",
         }
     }
 }
@@ -196,6 +206,10 @@ pub enum Effect {
     GradualExit { until_month: NaiveDate },
     /// Ended: the last month paid is the month before `from_month`.
     End { from_month: NaiveDate },
+    /// 暂停发放: months from `from_month` wait for the review.
+    Hold { from_month: NaiveDate },
+    /// 恢复发放: the held months are owed again (paid as arrears).
+    Release,
 }
 
 /// The result of a step.
@@ -262,9 +276,12 @@ pub fn apply(current: &NewCase, action: Action, ctx: &Ctx<'_>) -> Result<Step, W
         Action::AnswerReferral { granted, answer, amount } => referral::answer_referral(&mut case, ctx, name, granted, &answer, amount)?,
         Action::CloseNeed { note } => referral::close_need(&mut case, ctx, name, &note)?,
         Action::Withdraw { reason } => whole_case::withdraw(&mut case, ctx, &reason)?,
+        Action::HoldPayments { reason } => hold::hold_payments(&mut case, ctx, name, &reason)?,
+        Action::ReleasePayments { note } => hold::release_payments(&mut case, ctx, name, &note)?,
     };
+    let effect = hold::conclude(&mut case, ctx, outcome.effect);
     case.due_role = due_role(&case);
-    Ok(Step { case, action: name.code, note: outcome.note, effect: outcome.effect })
+    Ok(Step { case, action: name.code, note: outcome.note, effect })
 }
 
 /// What a step leaves besides the changed case: its line on the timeline and what it does to the

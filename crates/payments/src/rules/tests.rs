@@ -22,6 +22,7 @@ fn source() -> PayrollSource {
         one_off_amount: Fen::ZERO,
         since_month: d(2027, 1),
         until_month: None,
+        held_from: None,
         payee_name: "张三".into(),
         payee_id_number: "620102195001011234".into(),
         bank: Some("农村信用社".into()),
@@ -229,18 +230,67 @@ fn months_paid_after_the_stop_are_owed_back_once() {
 #[test]
 fn stop_reasons_start_the_month_after_the_death_or_the_last_month() {
     let died = NaiveDate::from_ymd_opt(2027, 3, 31);
-    // Table: (benefit month, died, until) → stopped?
+    // Table: (benefit month, died, until, held from) → stopped?
     let table = [
-        (d(2027, 3), died, None, false),
-        (d(2027, 4), died, None, true),
-        (d(2027, 4), None, Some(d(2027, 4)), false),
-        (d(2027, 5), None, Some(d(2027, 4)), true),
-        (d(2027, 2), NaiveDate::from_ymd_opt(2027, 3, 1), None, false),
+        (d(2027, 3), died, None, None, false),
+        (d(2027, 4), died, None, None, true),
+        (d(2027, 4), None, Some(d(2027, 4)), None, false),
+        (d(2027, 5), None, Some(d(2027, 4)), None, true),
+        (d(2027, 2), NaiveDate::from_ymd_opt(2027, 3, 1), None, None, false),
+        // 暂停发放 from May: April is paid, May (exactly the held month) and later wait.
+        (d(2027, 4), None, None, Some(d(2027, 5)), false),
+        (d(2027, 5), None, None, Some(d(2027, 5)), true),
+        (d(2027, 6), None, None, Some(d(2027, 5)), true),
     ];
-    for (month, died, until, stopped) in table {
-        assert_eq!(stop_reason(month, died, until).is_some(), stopped, "{month} {died:?} {until:?}");
+    for (month, died, until, held, stopped) in table {
+        assert_eq!(stop_reason(month, died, until, held).is_some(), stopped, "{month} {died:?} {until:?} {held:?}");
     }
-    assert!(stop_reason(d(2027, 4), died, None).unwrap().contains("2027-03-31"));
+    assert!(stop_reason(d(2027, 4), died, None, None).unwrap().contains("2027-03-31"));
+    assert!(stop_reason(d(2027, 6), None, None, Some(d(2027, 5))).unwrap().contains("复核期间暂停发放"));
+}
+
+#[test]
+fn a_held_benefit_shows_this_month_held_and_pays_the_held_months_once_released() {
+    let s = Settings::default();
+    let mut src = source();
+    src.covered_months = vec![d(2027, 1), d(2027, 2)];
+    src.held_from = Some(d(2027, 3));
+    // March (exactly the held month): its line shows, held.
+    assert_eq!(
+        kinds(&lines_for(Programme::Dibao, d(2027, 3), &s, &src)),
+        vec![(d(2027, 3), LineKind::Regular, 81_000, Some(BlockReason::Held))]
+    );
+    // April, still held (March's line was cancelled at approval): only April shows, held;
+    // March is not offered again every month while it waits.
+    assert_eq!(
+        kinds(&lines_for(Programme::Dibao, d(2027, 4), &s, &src)),
+        vec![(d(2027, 4), LineKind::Regular, 81_000, Some(BlockReason::Held))]
+    );
+    // A re-issue of a month before the hold goes; one of a held month waits too.
+    src.account = Some(OTHER_CARD.into());
+    src.previous_account = Some(OTHER_CARD.into());
+    src.failed = vec![FailedLine {
+        id: 5,
+        benefit_month: d(2027, 2),
+        amount: Fen(81_000),
+        account: Some(CARD.into()),
+        withheld: Fen::ZERO,
+        receivable_id: None,
+    }];
+    let lines = lines_for(Programme::Dibao, d(2027, 4), &s, &src);
+    assert_eq!(lines.iter().find(|l| l.kind == LineKind::Reissue).map(|l| l.block), Some(None));
+    src.failed.clear();
+    // Released in April: March comes as arrears with May's regular line, none held.
+    src.held_from = None;
+    src.covered_months = vec![d(2027, 1), d(2027, 2), d(2027, 4)];
+    assert_eq!(
+        kinds(&lines_for(Programme::Dibao, d(2027, 5), &s, &src)),
+        vec![(d(2027, 3), LineKind::Arrears, 81_000, None), (d(2027, 5), LineKind::Regular, 81_000, None)]
+    );
+    // Ended by the review from the held month instead: nothing more is owed.
+    src.until_month = Some(d(2027, 2));
+    src.status = BenefitStatus::Ended;
+    assert!(lines_for(Programme::Dibao, d(2027, 5), &s, &src).is_empty());
 }
 
 fn owing(outstanding: i64) -> PayrollSource {

@@ -5,7 +5,7 @@
 
 use super::*;
 use jiuzhu_domain::access::Guarded;
-use jiuzhu_domain::payment::PayrollAction;
+use jiuzhu_domain::payment::{BlockReason, PayrollAction};
 use jiuzhu_domain::{Action, trail::Denial as D};
 
 fn note_required(note: &str, what_zh: &str, what_en: &str) -> Result<String> {
@@ -35,6 +35,15 @@ impl Payments {
         };
         user.trail.household(line.household_id);
         user.trail.action(Action::Decide);
+        if release && line.block == Some(BlockReason::Held) {
+            return Err(FieldError::new(
+                "release",
+                "payment.held",
+                "复核期间暂停发放的明细不能直接放行：复核解除暂停或作出结论后，暂停的月份在下一期清册中补发；审批时本条自动取消",
+                "a line held by a review cannot be released here: once the review lifts the hold or decides, the held months are paid as arrears in the next payroll; approval cancels this line",
+            )
+            .into());
+        }
         if release && !line.block.is_some_and(|b| b.confirmable()) {
             let reason = line.block.map(|b| b.zh()).unwrap_or_default();
             return Err(FieldError::new(

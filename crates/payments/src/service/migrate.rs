@@ -149,6 +149,7 @@ impl Payments {
                         next_review_reason: ReviewReason::Periodic,
                         review_months: 12,
                         job_refusals: 0,
+                        held_from: None,
                         created_at: Utc::now(),
                         updated_at: Utc::now(),
                     },

@@ -24,13 +24,14 @@ pub struct FraudDecision {
 }
 
 impl Payments {
-    /// Cancels the payroll's lines for months after a death or an end recorded since it was
-    /// generated (before approval and again before export: money never leaves for them).
+    /// Cancels the payroll's lines for months after a death or an end, or held by a review,
+    /// recorded since it was generated (before approval and again before export: money never
+    /// leaves for them; a held month is paid as arrears once the review releases it).
     /// Returns the payroll as it is after.
     pub(super) async fn apply_stops(&self, by: &Actor, payroll: Payroll) -> Result<Payroll> {
         let mut by_note: BTreeMap<String, Vec<i64>> = BTreeMap::new();
         for s in self.store.line_stops(payroll.id).await? {
-            if let Some(note) = stop_reason(s.benefit_month, s.payee_died_on, s.until_month) {
+            if let Some(note) = stop_reason(s.benefit_month, s.payee_died_on, s.until_month, s.held_from) {
                 by_note.entry(note).or_default().push(s.line_id);
             }
         }

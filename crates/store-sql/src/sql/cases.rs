@@ -63,7 +63,7 @@ fn read_summary(r: &<Db as sqlx::Database>::Row) -> Result<CaseSummary> {
 }
 
 const BENEFIT_COLUMNS: &str = "id, version, household_id, region, kind, case_id, monthly_amount, one_off_amount, since_month, until_month, \
-     status, next_review_on, next_review_reason, review_months, job_refusals, created_at, updated_at";
+     status, next_review_on, next_review_reason, review_months, job_refusals, held_from, created_at, updated_at";
 
 fn read_benefit(r: &<Db as sqlx::Database>::Row) -> Result<Benefit> {
     Ok(Benefit {
@@ -82,6 +82,7 @@ fn read_benefit(r: &<Db as sqlx::Database>::Row) -> Result<Benefit> {
         next_review_reason: get_enum(r, "next_review_reason", ReviewReason::parse)?,
         review_months: r.try_get("review_months").map_err(backend)?,
         job_refusals: r.try_get("job_refusals").map_err(backend)?,
+        held_from: r.try_get("held_from").map_err(backend)?,
         created_at: r.try_get("created_at").map_err(backend)?,
         updated_at: r.try_get("updated_at").map_err(backend)?,
     })
@@ -114,7 +115,7 @@ async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<
     if insert {
         let id = alloc_ids(&mut *conn, "benefits", 1).await.map_err(backend)?[0];
         sqlx::query(&format!(
-            "INSERT INTO benefits ({BENEFIT_COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $15)"
+            "INSERT INTO benefits ({BENEFIT_COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
         ))
         .bind(id)
         .bind(b.household_id)
@@ -130,6 +131,7 @@ async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<
         .bind(b.next_review_reason.as_str())
         .bind(b.review_months)
         .bind(b.job_refusals)
+        .bind(b.held_from)
         .bind(at)
         .execute(&mut *conn)
         .await
@@ -138,8 +140,8 @@ async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<
     }
     let done = sqlx::query(
         "UPDATE benefits SET version = version + 1, monthly_amount = $1, one_off_amount = $2, until_month = $3, status = $4, \
-         next_review_on = $5, next_review_reason = $6, review_months = $7, job_refusals = $8, updated_at = $9 \
-         WHERE id = $10 AND version = $11",
+         next_review_on = $5, next_review_reason = $6, review_months = $7, job_refusals = $8, held_from = $9, updated_at = $10 \
+         WHERE id = $11 AND version = $12",
     )
     .bind(b.monthly_amount.0)
     .bind(b.one_off_amount.0)
@@ -149,6 +151,7 @@ async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<
     .bind(b.next_review_reason.as_str())
     .bind(b.review_months)
     .bind(b.job_refusals)
+    .bind(b.held_from)
     .bind(at)
     .bind(b.id)
     .bind(b.version)

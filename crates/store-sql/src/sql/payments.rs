@@ -109,7 +109,7 @@ impl SqlStore {
     ) -> Result<(Vec<PayrollSource>, KeyCounts)> {
         let rows = sqlx::query(
             "SELECT b.id, b.version, b.household_id, h.hukou_region, b.kind, b.status, b.monthly_amount, b.one_off_amount, \
-                    b.since_month, b.until_month, h.bank, h.bank_account_enc, p.id AS person_id, p.name, p.id_number_enc, \
+                    b.since_month, b.until_month, b.held_from, h.bank, h.bank_account_enc, p.id AS person_id, p.name, p.id_number_enc, \
                     (SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id AND m.excluded IS NULL) AS members, \
                     (SELECT MIN(f.on_date) FROM feed_records f WHERE f.feed = 'deaths' AND f.person_bidx = p.id_number_bidx) AS died_on \
              FROM benefits b JOIN households h ON h.id = b.household_id \
@@ -211,6 +211,7 @@ impl SqlStore {
                 one_off_amount: Fen(r.try_get("one_off_amount").map_err(backend)?),
                 since_month: r.try_get("since_month").map_err(backend)?,
                 until_month: r.try_get("until_month").map_err(backend)?,
+                held_from: r.try_get("held_from").map_err(backend)?,
                 payee_name: r.try_get::<Option<String>, _>("name").map_err(backend)?.unwrap_or_default(),
                 payee_id_number,
                 bank: r.try_get("bank").map_err(backend)?,

@@ -133,6 +133,7 @@ pub async fn benefits_are_granted_with_the_step_and_come_up_for_review(s: &dyn S
         next_review_reason: ReviewReason::Periodic,
         review_months: 12,
         job_refusals: 0,
+        held_from: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     };
@@ -164,6 +165,14 @@ pub async fn benefits_are_granted_with_the_step_and_come_up_for_review(s: &dyn S
     review.purpose = Purpose::Review;
     s.insert_cases(&[review], &opened(Role::WindowClerk)).await.unwrap();
     assert!(s.benefits_due_for_review(NaiveDate::from_ymd_opt(2027, 11, 1).unwrap(), 10).await.unwrap().is_empty());
+    // 暂停发放 is kept and lifted with the benefit's version.
+    let held_from = NaiveDate::from_ymd_opt(2027, 2, 1);
+    s.update_benefit(&Benefit { held_from, ..b.clone() }).await.unwrap();
+    let held = s.benefit(bid).await.unwrap().unwrap();
+    assert_eq!((held.version, held.held_from), (2, held_from));
+    s.update_benefit(&Benefit { held_from: None, ..held }).await.unwrap();
+    let b = s.benefit(bid).await.unwrap().unwrap();
+    assert_eq!((b.version, b.held_from), (3, None));
     // Updates need the version read; a gradual exit ends after its last month.
     let mut exit = b.clone();
     exit.status = BenefitStatus::GradualExit;

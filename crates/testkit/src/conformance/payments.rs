@@ -35,6 +35,7 @@ fn benefit(h: i64, village: &str, amount: i64, since: NaiveDate) -> Benefit {
         next_review_reason: ReviewReason::Periodic,
         review_months: 12,
         job_refusals: 0,
+        held_from: None,
         created_at: Utc::now(),
         updated_at: Utc::now(),
     }

@@ -115,6 +115,23 @@ pub(super) async fn case_page_view(
                 .into(),
         });
     }
+    if let Some(h) = &c.details.hold {
+        let held = h.from_month.format("%Y-%m");
+        facts.push(Line {
+            label: lang.t("暂停发放", "Payments held").into(),
+            value: match h.released_on {
+                None => lang
+                    .t(
+                        &format!("自 {held} 起暂停：{}（{} {}）", h.reason, h.on, h.by),
+                        &format!("from {held}: {} ({} {})", h.reason, h.on, h.by),
+                    )
+                    .into(),
+                Some(r) => lang
+                    .t(&format!("自 {held} 起暂停，{r} 已解除：{}", h.reason), &format!("held from {held}, lifted {r}: {}", h.reason))
+                    .into(),
+            },
+        });
+    }
     if let Some(d) = c.department {
         facts.push(Line { label: lang.t("承办部门", "Department").into(), value: lang.t(d.zh(), d.en()).into() });
     }

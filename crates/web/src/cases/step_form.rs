@@ -149,6 +149,8 @@ pub(super) fn step_from_form(pairs: &[(String, String)]) -> Result<(i64, StepInp
         },
         "close_need" => StepInput::CloseNeed { note: get("note") },
         "withdraw" => StepInput::Withdraw { reason: get("reason") },
+        "hold_payments" => StepInput::HoldPayments { reason: get("reason") },
+        "release_payments" => StepInput::ReleasePayments { note: get("note") },
         other => {
             errs.push(FieldError::new("action", "action.unknown", format!("未知操作“{other}”"), format!("unknown step \"{other}\"")));
             StepInput::Check

@@ -232,8 +232,15 @@ impl From<Benefit> for BenefitRow {
             one_off_yuan: b.one_off_amount.to_string(),
             since: b.since_month.format("%Y-%m").to_string(),
             until: b.until_month.map(|m| m.format("%Y-%m").to_string()).unwrap_or_default(),
-            status_zh: b.status.zh().into(),
-            status_en: b.status.en().into(),
+            // 暂停发放 is said beside the status: the benefit is still in force, its money waits.
+            status_zh: match b.held_from {
+                Some(h) => format!("{}（自{}起复核期间暂停发放）", b.status.zh(), h.format("%Y年%m月")),
+                None => b.status.zh().into(),
+            },
+            status_en: match b.held_from {
+                Some(h) => format!("{} (payments held from {} during a review)", b.status.en(), h.format("%Y-%m")),
+                None => b.status.en().into(),
+            },
             next_review: b.next_review_on.map(|d| d.to_string()).unwrap_or_default(),
             next_review_reason: b.next_review_reason.zh().into(),
             job_refusals: b.job_refusals,

@@ -213,17 +213,18 @@ impl SqlStore {
     }
 
     /// Ready and blocked lines of a payroll not yet exported whose household has a recorded
-    /// death or a benefit not simply in force: the candidates the service's rules look at.
+    /// death or a benefit not simply in force (ending, ended or held): the candidates the
+    /// service's rules look at.
     pub(super) async fn stops_of(&self, payroll_id: i64) -> Result<Vec<LineStop>> {
         let rows = sqlx::query(
-            "SELECT l.id, l.household_id, l.benefit_month, b.until_month, d.died_on \
+            "SELECT l.id, l.household_id, l.benefit_month, b.until_month, b.held_from, d.died_on \
              FROM payment_lines l JOIN payrolls y ON y.id = l.payroll_id \
              LEFT JOIN benefits b ON b.id = l.benefit_id \
              LEFT JOIN (SELECT p.household_id, MIN(f.on_date) AS died_on FROM feed_records f \
                         JOIN persons p ON p.id_number_bidx = f.person_bidx AND p.relation = 'head' \
                         WHERE f.feed = 'deaths' GROUP BY p.household_id) d ON d.household_id = l.household_id \
              WHERE l.payroll_id = $1 AND l.state IN ('ready', 'blocked') AND y.state IN ('generated', 'reviewed', 'approved') \
-               AND (d.died_on IS NOT NULL OR b.until_month IS NOT NULL) \
+               AND (d.died_on IS NOT NULL OR b.until_month IS NOT NULL OR b.held_from IS NOT NULL) \
              ORDER BY l.id",
         )
         .bind(payroll_id)
@@ -238,6 +239,7 @@ impl SqlStore {
                     benefit_month: r.try_get("benefit_month").map_err(backend)?,
                     payee_died_on: r.try_get("died_on").map_err(backend)?,
                     until_month: r.try_get("until_month").map_err(backend)?,
+                    held_from: r.try_get("held_from").map_err(backend)?,
                 })
             })
             .collect()

@@ -175,6 +175,16 @@ pub struct LineStop {
     pub held_from: Option<NaiveDate>,
 }
 
+/// 乡镇审核 of one town's part of a county's payroll.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TownSignOff {
+    /// The town (9 digits).
+    pub town: RegionCode,
+    pub by: Actor,
+    pub at: DateTime<Utc>,
+    pub note: String,
+}
+
 /// A failed line waiting for its re-issue.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FailedLine {
@@ -393,6 +403,14 @@ pub trait PaymentStore: Send + Sync {
     /// who and the note; a rejected or cancelled payroll's lines are cancelled (the month may be
     /// generated again), an approved payroll's commitment goes back to the funds.
     async fn step_payroll(&self, step: &PayrollStep) -> Result<Payroll>;
+    /// 乡镇审核 of `town`'s part of a generated payroll (`step`: action Review, by, note; its
+    /// version is not needed — the other towns' sign-offs do not conflict). Once per town
+    /// (`Conflict { "payroll_town_signed" }`); a payroll no longer generated:
+    /// `Conflict { "payroll_state" }`. When every town with live lines has signed, the payroll
+    /// moves to reviewed (by the last signer) in the same transaction.
+    async fn sign_town(&self, step: &PayrollStep, town: &RegionCode) -> Result<Payroll>;
+    /// The towns' sign-offs of a payroll, and the towns with live lines still to sign.
+    async fn town_sign_offs(&self, payroll_id: i64) -> Result<(Vec<TownSignOff>, Vec<RegionCode>)>;
     /// Approves: commits the ready lines' total against the funds' available money in
     /// [`FundSource::PAYROLL_ORDER`] (the ledger postings in the same transaction). Not enough
     /// money: `Conflict { "fund_budget" }` and nothing changes. Blocked lines left:

@@ -325,3 +325,38 @@ async fn a_review_holds_payments_from_its_page_and_the_payroll_shows_the_line_he
         app.send(finance.form(&format!("/payrolls/{id}/lines/{line}"), "decision=release&note=%E5%B7%B2%E6%A0%B8%E5%AE%9E")).await;
     assert!(release.text.contains("复核期间暂停发放的明细不能直接放行"), "{}", release.text);
 }
+
+/// 乡镇审核 per town (issue 16 §5): each town's reviewer reviews its own part on the payroll page;
+/// the page says which towns have reviewed; the last town's review sends the payroll to approval.
+#[tokio::test]
+async fn each_town_reviews_its_own_part_and_the_last_sends_the_payroll_on() {
+    let app = spawn_app().await;
+    let month = month_start(app.state.clock.today());
+    for (h, village, account) in [(app.in_a, VILLAGE_A, "6228480000000000018"), (app.in_b, VILLAGE_B, "6228480000000000026")] {
+        let hh = app.store.household(h).await.unwrap().unwrap();
+        let mut data = hh.data.clone();
+        data.bank_account = Some(BankAccount { bank: "农村信用社".into(), account_no: account.into() });
+        app.store.update_household(h, hh.version, &data, &[], &Actor::system("test")).await.unwrap();
+        grant(app.store.as_ref(), h, village, 81_000, month).await;
+    }
+    let county = RegionCode::parse("620825").unwrap();
+    let generated = app.state.payments.generate(None, &county, month).await.unwrap();
+    let id = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.id;
+    let town_a = app.login("town_reviewer_a").await;
+    let page = app.send(town_a.get(&format!("/payrolls/{id}"))).await;
+    assert!(page.text.contains("审核本乡镇部分") && page.text.contains("待审核"), "{}", page.text);
+    let done = app.send(town_a.form(&format!("/payrolls/{id}/decide"), "action=review&note=%E5%B7%B2%E6%A0%B8%E5%AF%B9")).await;
+    assert!(done.status.is_redirection() || done.status.is_success(), "{}", done.text);
+    let payroll = app.store.payroll(id).await.unwrap().unwrap();
+    assert_eq!(payroll.state.as_str(), "generated", "one town of two");
+    let page = app.send(town_a.get(&format!("/payrolls/{id}"))).await;
+    assert!(page.text.contains("town_reviewer_a") && !page.text.contains("value=\"review\""), "reviewed once: {}", page.text);
+    let again = app.send(town_a.json("POST", &format!("/api/v1/payrolls/{id}/review"), json!({"note": "再审"}))).await;
+    assert!(again.text.contains("本乡镇的部分已审核过"), "{}", again.text);
+    let town_b = app.login("town_reviewer_b").await;
+    let last = app.send(town_b.json("POST", &format!("/api/v1/payrolls/{id}/review"), json!({"note": "已核对"}))).await;
+    assert_eq!((last.status, last.json["state"].as_str()), (StatusCode::OK, Some("reviewed")), "{}", last.text);
+    let finance = app.login("finance_officer_county").await;
+    let page = app.send(finance.get(&format!("/payrolls/{id}"))).await;
+    assert!(page.text.contains("town_reviewer_a") && page.text.contains("town_reviewer_b"), "{}", page.text);
+}

@@ -59,28 +59,55 @@ impl Payments {
         Ok(self.store.clear_line(payroll_id, line_id, to, &note, &user.actor()).await?)
     }
 
-    /// 乡镇审核: by another account than the one that generated it.
+    /// 乡镇审核: by another account than the one that generated it. A town's account signs off its
+    /// own town's part (the payroll is reviewed once every town with lines has signed); a county
+    /// account reviews the whole list at once (where the towns do not sign in jiuzhu).
     pub async fn review(&self, user: &User, id: i64, note: &str) -> Result<Payroll> {
         self.require(user, Permission::ReviewPayroll)?;
         let p = self.payroll_for(Some(user), id).await?;
         user.trail.action(Action::Decide);
         self.allowed(user, &p, PayrollAction::Review)?;
-        // One review of the whole county's list: a town's account cannot sign for the others.
-        if !p.region.is_within(&user.scope.0) {
-            user.trail.refuse(D::OutOfScope);
-            return Err(FieldError::new(
-                "scope",
-                "payroll.review_scope",
-                "清册按县生成，须由县级账号审核（乡镇账号可查看本镇部分）",
-                "a payroll covers the county: it is reviewed by a county account (a town's account sees its own part)",
-            )
-            .into());
-        }
         if p.generated_by.account_id == Some(user.account_id) {
             user.trail.refuse(D::Conflict);
             return Err(PaymentError::SameAccount);
         }
-        self.step(user, &p, PayrollAction::Review, note.trim()).await
+        if p.region.is_within(&user.scope.0) {
+            return self.step(user, &p, PayrollAction::Review, note.trim()).await;
+        }
+        // A town's account: its own part only.
+        let town = &user.scope.0;
+        if town.level() != jiuzhu_domain::RegionLevel::Town || !town.is_within(&p.region) {
+            user.trail.refuse(D::OutOfScope);
+            return Err(FieldError::new(
+                "scope",
+                "payroll.review_scope",
+                "清册由县级账号审核，或由各乡镇账号分别审核本乡镇部分",
+                "a payroll is reviewed by a county account, or by each town's account for its own part",
+            )
+            .into());
+        }
+        let step = PayrollStep { id, version: p.version, action: PayrollAction::Review, by: user.actor(), note: note.trim().to_string() };
+        user.trail.detail(format!("payroll={id} town={town} action=review"));
+        match self.store.sign_town(&step, town).await {
+            Err(jiuzhu_store::StoreError::Conflict { constraint }) if constraint == "payroll_town_signed" => {
+                user.trail.refuse(D::Conflict);
+                Err(FieldError::new(
+                    "note",
+                    "payroll.town_signed",
+                    "本乡镇的部分已审核过，无需再次审核",
+                    "your town's part has been reviewed already",
+                )
+                .into())
+            }
+            done => Ok(done?),
+        }
+    }
+
+    /// The towns' sign-offs of a payroll in the user's scope, and the towns still to sign.
+    pub async fn town_reviews(&self, user: &User, id: i64) -> Result<(Vec<TownSignOff>, Vec<RegionCode>)> {
+        self.require(user, Permission::ReadPayments)?;
+        self.payroll_for(Some(user), id).await?;
+        Ok(self.store.town_sign_offs(id).await?)
     }
 
     /// 县级审批: the password again; never the account that generated or reviewed it; blocked

@@ -6,6 +6,7 @@ mod ledger;
 mod receivables;
 mod reconcile;
 mod standby;
+mod town_review;
 
 /// Households read per batch while generating (each batch's lines written before the next).
 const GENERATE_BATCH: i64 = 2_000;
@@ -630,6 +631,14 @@ impl PaymentStore for SqlStore {
         }
         .await;
         finish(tx, result).await
+    }
+
+    async fn sign_town(&self, step: &PayrollStep, town: &RegionCode) -> Result<Payroll> {
+        self.sign_town_part(step, town).await
+    }
+
+    async fn town_sign_offs(&self, payroll_id: i64) -> Result<(Vec<TownSignOff>, Vec<RegionCode>)> {
+        self.sign_offs(payroll_id).await
     }
 
     async fn approve_payroll(&self, step: &PayrollStep) -> Result<Payroll> {

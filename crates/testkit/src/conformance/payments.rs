@@ -506,3 +506,35 @@ pub async fn standby_funds_keep_cash_and_vouchers_equal_to_the_imprest(s: &dyn S
     assert_eq!(a.cash, Fen(600_000));
     assert_eq!(s.verify_ledger().await.unwrap().problem, None);
 }
+
+/// 乡镇审核 per town: each town signs its part once; the last town's sign-off reviews the payroll
+/// in the same transaction; a payroll no longer generated takes no sign-off.
+pub async fn each_town_signs_its_part_once_and_the_last_reviews_the_payroll(s: &dyn Store) {
+    recipient(s, "620825100201", 31, 81_000).await;
+    recipient(s, "620825101201", 32, 46_500).await;
+    let (p, _) = s.generate_payroll(&new_payroll(month(1)), &mut regular(month(1), 0)).await.unwrap();
+    let (none, waiting) = s.town_sign_offs(p.id).await.unwrap();
+    assert!(none.is_empty());
+    assert_eq!(waiting, [code("620825100"), code("620825101")]);
+    let sign = |who: &str| PayrollStep {
+        id: p.id,
+        version: 0,
+        action: PayrollAction::Review,
+        by: Actor { account_id: Some(20), username: who.into() },
+        note: "已核对本镇明细".into(),
+    };
+    let after = s.sign_town(&sign("town_a"), &code("620825100")).await.unwrap();
+    assert_eq!((after.state, after.version), (PayrollState::Generated, p.version), "one town of two: still generated");
+    let again = s.sign_town(&sign("town_a2"), &code("620825100")).await;
+    assert!(matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "payroll_town_signed"), "{again:?}");
+    let (done, waiting) = s.town_sign_offs(p.id).await.unwrap();
+    assert_eq!(
+        (done.len(), done[0].by.username.as_str(), done[0].note.as_str(), waiting),
+        (1, "town_a", "已核对本镇明细", vec![code("620825101")])
+    );
+    let reviewed = s.sign_town(&sign("town_b"), &code("620825101")).await.unwrap();
+    assert_eq!((reviewed.state, reviewed.reviewed_by.map(|a| a.username)), (PayrollState::Reviewed, Some("town_b".to_string())));
+    let late = s.sign_town(&sign("town_c"), &code("620825102")).await;
+    assert!(matches!(late, Err(StoreError::Conflict { ref constraint }) if constraint == "payroll_state"), "{late:?}");
+    assert_eq!(s.town_sign_offs(p.id).await.unwrap().0.len(), 2, "the refused sign-off left nothing");
+}

@@ -228,7 +228,10 @@ struct PayrollPage {
     notice: String,
     /// The decision's note as typed (kept after a refusal).
     note: String,
-    by_town: Vec<(String, i64, String)>,
+    /// Town, lines, amount, and its 乡镇审核 (who and when, or still to review).
+    by_town: Vec<(String, i64, String, String)>,
+    /// The user reviews its own town's part (a town's account).
+    town_part: bool,
     by_state: Vec<(String, i64, String)>,
     by_fund: Vec<(String, String)>,
     blocked: Vec<LineRow>,
@@ -261,6 +264,12 @@ async fn payroll_view(
     let u = &session.user;
     let s = v.payroll.state;
     let sum = |f: Fen| f.to_string();
+    let (signed, _) = match state.payments.town_reviews(u, id).await {
+        Ok(t) => t,
+        Err(e) => return WebError::from(e).page(lang.0),
+    };
+    let town_part = !v.payroll.region.is_within(&u.scope.0);
+    let mine_signed = signed.iter().any(|t| t.town == u.scope.0);
     let page = PayrollPage {
         c: Chrome::new(state, session, lang, "/payrolls").await,
         p: payroll_row(&v.payroll, lang, state.clock.today()),
@@ -273,7 +282,12 @@ async fn payroll_view(
             .iter()
             .map(|(t, n, f)| {
                 let name = RegionCode::parse(t).ok().and_then(|c| Division::find(&c)).map(|d| d.name).unwrap_or_default();
-                (format!("{name} {t}"), *n, sum(*f))
+                let review = match signed.iter().find(|x| x.town.as_str() == t) {
+                    Some(x) => format!("{} {}", x.by.username, beijing_minutes(x.at)),
+                    None if v.payroll.reviewed_by.is_some() => lang.t("县级统一审核", "reviewed by the county").to_string(),
+                    None => lang.t("待审核", "to review").to_string(),
+                };
+                (format!("{name} {t}"), *n, sum(*f), review)
             })
             .collect(),
         by_state: v.totals.by_state.iter().map(|(st, n, f)| (lang.t(st.zh(), st.en()).to_string(), *n, sum(*f))).collect(),
@@ -284,7 +298,8 @@ async fn payroll_view(
         layouts: bankfile::layouts().iter().map(|l| (l.name.clone(), lang.t(&l.description_zh, &l.description_en).to_string())).collect(),
         can_manage: u.can(Permission::ManagePayments),
         can_households: u.can(Permission::ReadHousehold),
-        can_review: u.can(Permission::ReviewPayroll) && s == PayrollState::Generated,
+        can_review: u.can(Permission::ReviewPayroll) && s == PayrollState::Generated && !(town_part && mine_signed),
+        town_part,
         can_approve: u.can(Permission::ApprovePayroll) && matches!(s, PayrollState::Generated | PayrollState::Reviewed),
         can_cancel: u.can(Permission::ManagePayments)
             && matches!(s, PayrollState::Generated | PayrollState::Reviewed | PayrollState::Approved),

@@ -143,18 +143,25 @@ impl Payments {
         let by = user_only.map(User::actor).unwrap_or_else(system_actor);
         // A death or an end recorded since approval: those lines leave the file.
         let payroll = self.apply_stops(&by, payroll).await?;
-        let totals = self.store.payroll_totals(id).await?;
-        let (count, total) =
-            totals.by_state.iter().find(|(s, _, _)| *s == LineState::Ready).map(|(_, n, t)| (*n, *t)).unwrap_or((0, Fen::ZERO));
+        // An approved payroll's live lines are all ready (approval needs none blocked; stops cancel):
+        // its sums are the header's. Were they ever stale, the writer refuses the file at its end
+        // (lines written ≠ header) and nothing is marked exported.
+        let (count, total) = (payroll.lines, payroll.total);
         let payer =
             Division::find(&payroll.region).map(|d| format!("{}民政局", d.name)).unwrap_or_else(|| format!("{}民政局", payroll.region));
         let header = FileHeader { date: self.clock.today(), payer, count: count as u64, total };
         let mut writer = BankFileWriter::new(layout, out, &header)?;
-        let mut after = 0i64;
+        // The next batch is read (and decrypted) while this one is written: the store's reads are
+        // most of an export's time.
+        let fetch = |after: i64| {
+            let store = self.store.clone();
+            tokio::spawn(async move { store.bank_file_lines(id, after, EXPORT_BATCH).await })
+        };
+        let mut next = fetch(0);
         loop {
-            let lines = self.store.payroll_lines(id, &payroll.region, Some(LineState::Ready), after, EXPORT_BATCH).await?;
+            let lines = next.await.map_err(|e| PaymentError::Io(std::io::Error::other(e)))??;
             let Some(last) = lines.last() else { break };
-            after = last.id;
+            next = fetch(last.id);
             for l in &lines {
                 let memo = memo(payroll.programme, l.kind, l.benefit_month, l.withheld);
                 writer.write(&BankLine {

@@ -86,7 +86,10 @@ impl SqlStore {
         now: DateTime<Utc>,
         report: &mut ReconcileReport,
     ) -> Result<()> {
-        let mut q = QueryBuilder::<Db>::new("SELECT id, reference, amount, account_enc, state FROM payment_lines WHERE payroll_id = ");
+        // Found by the reference's unique index: `+payroll_id` keeps SQLite's planner off the
+        // payroll's index, which scanned every line of the payroll for each batch (a 1,000,000-line
+        // return file took 86 s instead of a few).
+        let mut q = QueryBuilder::<Db>::new("SELECT id, reference, amount, account_enc, state FROM payment_lines WHERE +payroll_id = ");
         q.push_bind(payroll_id).push(" AND reference IN (");
         let mut sep = q.separated(", ");
         for r in rows {

@@ -2,6 +2,7 @@ use super::*;
 use jiuzhu_domain::payment::*;
 use std::collections::HashMap;
 
+mod export;
 mod ledger;
 mod receivables;
 mod reconcile;
@@ -518,36 +519,7 @@ impl PaymentStore for SqlStore {
     }
 
     async fn bank_file_lines(&self, payroll_id: i64, after_id: i64, limit: i64) -> Result<Vec<BankFileLine>> {
-        let rows = sqlx::query(
-            "SELECT id, reference, benefit_month, kind, amount, withheld, payee_name, payee_id_enc, account_enc FROM payment_lines \
-             WHERE payroll_id = $1 AND id > $2 AND state = 'ready' ORDER BY id LIMIT $3",
-        )
-        .bind(payroll_id)
-        .bind(after_id)
-        .bind(limit)
-        .fetch_all(&self.pool)
-        .await
-        .map_err(backend)?;
-        rows.iter()
-            .map(|r| {
-                let id: i64 = r.try_get(0).map_err(backend)?;
-                let payee: Vec<u8> = r.try_get(7).map_err(backend)?;
-                Ok(BankFileLine {
-                    id,
-                    reference: r.try_get(1).map_err(backend)?,
-                    benefit_month: r.try_get(2).map_err(backend)?,
-                    kind: LineKind::parse(r.try_get::<&str, _>(3).map_err(backend)?).ok_or_else(|| corrupt("payment_lines.kind", ""))?,
-                    amount: Fen(r.try_get(4).map_err(backend)?),
-                    withheld: Fen(r.try_get(5).map_err(backend)?),
-                    payee_name: r.try_get(6).map_err(backend)?,
-                    payee_id_number: self
-                        .keys
-                        .decrypt_text(&payee_context(id), &payee)
-                        .map_err(|e| undecryptable("payment_lines.payee_id", e))?,
-                    account: self.decrypt_account(&account_context(id), r.try_get(8).map_err(backend)?)?,
-                })
-            })
-            .collect()
+        self.ready_for_bank(payroll_id, after_id, limit).await
     }
 
     async fn payroll_totals(&self, payroll_id: i64) -> Result<PayrollTotals> {

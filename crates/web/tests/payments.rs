@@ -12,10 +12,9 @@ use jiuzhu_testkit::conformance::payments::grant;
 use jiuzhu_testkit::world::{PASSWORD, VILLAGE_A, VILLAGE_B};
 use serde_json::json;
 
-#[tokio::test]
-async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
-    let app = spawn_app().await;
-    let month = month_start(app.state.clock.today());
+/// A household in each of the two test towns granted 低保 from `month`, with an account; the
+/// month's payrolls generated. Returns the 低保 payroll's id and the 临时救助 one's.
+async fn two_towns_paid(app: &jiuzhu_testkit::app::TestApp, month: chrono::NaiveDate) -> (i64, i64) {
     for (h, village, account) in [(app.in_a, VILLAGE_A, "6228480000000000018"), (app.in_b, VILLAGE_B, "6228480000000000026")] {
         let hh = app.store.household(h).await.unwrap().unwrap();
         let mut data = hh.data.clone();
@@ -25,7 +24,15 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     }
     let county = RegionCode::parse("620825").unwrap();
     let generated = app.state.payments.generate(None, &county, month).await.unwrap();
-    let id = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.id;
+    let of = |programme| generated.iter().find(|(p, _)| p.programme == programme).unwrap().0.id;
+    (of(Programme::Dibao), of(Programme::Temporary))
+}
+
+#[tokio::test]
+async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
+    let app = spawn_app().await;
+    let month = month_start(app.state.clock.today());
+    let (id, temporary) = two_towns_paid(&app, month).await;
 
     let finance = app.login("finance_officer_county").await;
     let list = app.send(finance.get(&format!("/api/v1/payrolls?month={}", month.format("%Y-%m")))).await;
@@ -119,7 +126,6 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     assert!(town_notice.text.contains("王*国") && !town_notice.text.contains("赵*"), "a town posts its own villages: {}", town_notice.text);
 
     // 作废 with a reason, before the money left.
-    let temporary = generated.iter().find(|(p, _)| p.programme == Programme::Temporary).unwrap().0.id;
     let no_reason = app.send(finance.form(&format!("/payrolls/{temporary}/decide"), "action=cancel&note=")).await;
     assert_eq!(no_reason.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(no_reason.text.contains("请填写作废原因"), "{}", no_reason.text);
@@ -332,16 +338,7 @@ async fn a_review_holds_payments_from_its_page_and_the_payroll_shows_the_line_he
 async fn each_town_reviews_its_own_part_and_the_last_sends_the_payroll_on() {
     let app = spawn_app().await;
     let month = month_start(app.state.clock.today());
-    for (h, village, account) in [(app.in_a, VILLAGE_A, "6228480000000000018"), (app.in_b, VILLAGE_B, "6228480000000000026")] {
-        let hh = app.store.household(h).await.unwrap().unwrap();
-        let mut data = hh.data.clone();
-        data.bank_account = Some(BankAccount { bank: "农村信用社".into(), account_no: account.into() });
-        app.store.update_household(h, hh.version, &data, &[], &Actor::system("test")).await.unwrap();
-        grant(app.store.as_ref(), h, village, 81_000, month).await;
-    }
-    let county = RegionCode::parse("620825").unwrap();
-    let generated = app.state.payments.generate(None, &county, month).await.unwrap();
-    let id = generated.iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0.id;
+    let (id, _) = two_towns_paid(&app, month).await;
     let town_a = app.login("town_reviewer_a").await;
     let page = app.send(town_a.get(&format!("/payrolls/{id}"))).await;
     assert!(page.text.contains("审核本乡镇部分") && page.text.contains("待审核"), "{}", page.text);

@@ -410,7 +410,9 @@ pub trait PaymentStore: Send + Sync {
         after_id: i64,
         limit: i64,
     ) -> Result<Vec<PaymentLine>>;
-    async fn payroll_totals(&self, payroll_id: i64) -> Result<PayrollTotals>;
+    /// A payroll's sums by town and by state of its lines inside `within` (a town sees its own
+    /// part), and the funds committed for the whole payroll.
+    async fn payroll_totals(&self, payroll_id: i64, within: &RegionCode) -> Result<PayrollTotals>;
     /// A household's lines, newest benefit month first.
     async fn household_payments(&self, household_id: i64) -> Result<Vec<PaymentLine>>;
     /// Clears a blocked line of an editable payroll: released (`Ready`) or `Cancelled`, with the

@@ -342,6 +342,11 @@ async fn each_town_reviews_its_own_part_and_the_last_sends_the_payroll_on() {
     let town_a = app.login("town_reviewer_a").await;
     let page = app.send(town_a.get(&format!("/payrolls/{id}"))).await;
     assert!(page.text.contains("审核本乡镇部分") && page.text.contains("待审核"), "{}", page.text);
+    assert!(
+        page.text.contains("合计（全县）") && page.text.contains("本乡镇按状态"),
+        "a town's own sums are said to be its own: {}",
+        page.text
+    );
     let done = app.send(town_a.form(&format!("/payrolls/{id}/decide"), "action=review&note=%E5%B7%B2%E6%A0%B8%E5%AF%B9")).await;
     assert!(done.status.is_redirection() || done.status.is_success(), "{}", done.text);
     let payroll = app.store.payroll(id).await.unwrap().unwrap();

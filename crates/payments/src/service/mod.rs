@@ -210,8 +210,8 @@ impl Payments {
         let within = narrower(&user.scope.0, &payroll.region);
         let blocked_lines = self.store.payroll_lines(id, &within, Some(LineState::Blocked), 0, 500).await?;
         let failed_lines = self.store.payroll_lines(id, &within, Some(LineState::Failed), 0, 500).await?;
-        let mut totals = self.store.payroll_totals(id).await?;
-        totals.by_town.retain(|(town, _, _)| town.starts_with(within.as_str()) || within.as_str().starts_with(town.as_str()));
+        // A town's account sees its own part's sums (the payroll's count and total are the county's).
+        let totals = self.store.payroll_totals(id, &within).await?;
         for l in blocked_lines.iter().chain(&failed_lines) {
             user.trail.household(l.household_id);
         }

@@ -522,19 +522,24 @@ impl PaymentStore for SqlStore {
         self.ready_for_bank(payroll_id, after_id, limit).await
     }
 
-    async fn payroll_totals(&self, payroll_id: i64) -> Result<PayrollTotals> {
+    async fn payroll_totals(&self, payroll_id: i64, within: &RegionCode) -> Result<PayrollTotals> {
         let town = sqlx::query(
             "SELECT substr(region, 1, 9) AS town, COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM payment_lines \
-             WHERE payroll_id = $1 AND state <> 'cancelled' GROUP BY substr(region, 1, 9) ORDER BY town",
+             WHERE payroll_id = $1 AND state <> 'cancelled' AND region >= $2 AND region < $3 GROUP BY substr(region, 1, 9) ORDER BY town",
         )
         .bind(payroll_id)
+        .bind(within.as_str())
+        .bind(within.upper_bound())
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;
         let state = sqlx::query(
-            "SELECT state, COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM payment_lines WHERE payroll_id = $1 GROUP BY state ORDER BY state",
+            "SELECT state, COUNT(*) AS n, CAST(COALESCE(SUM(amount), 0) AS BIGINT) AS total FROM payment_lines \
+             WHERE payroll_id = $1 AND region >= $2 AND region < $3 GROUP BY state ORDER BY state",
         )
         .bind(payroll_id)
+        .bind(within.as_str())
+        .bind(within.upper_bound())
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;

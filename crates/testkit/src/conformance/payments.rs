@@ -162,9 +162,12 @@ pub async fn payrolls_are_generated_once_approved_within_budget_and_reconciled(s
     s.add_budget(FundSource::Local, Programme::Dibao, 2027, Fen(1_000_000), "县财政", &actor()).await.unwrap();
     let approved = s.approve_payroll(&step(&reviewed, PayrollAction::Approve)).await.unwrap();
     assert_eq!(approved.approved_by.as_ref().map(|a| a.username.as_str()), Some("approver"));
-    let totals = s.payroll_totals(p.id).await.unwrap();
+    let totals = s.payroll_totals(p.id, &code("620825")).await.unwrap();
     assert_eq!(totals.by_fund, vec![(FundSource::Central, Fen(100_000)), (FundSource::Local, Fen(27_500))], "drawn in order");
     assert_eq!(totals.by_town.iter().map(|t| t.0.as_str()).collect::<Vec<_>>(), ["620825100", "620825101"]);
+    // A town's sums are its own part's.
+    let town = s.payroll_totals(p.id, &code("620825101")).await.unwrap();
+    assert_eq!((town.by_town.len(), town.by_state), (1, vec![(LineState::Ready, 1, Fen(46_500))]));
     let exported = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", "abc").await.unwrap();
     assert_eq!((exported.state, exported.export_layout.as_deref()), (PayrollState::Exported, Some("pipe-gbk")));
 
@@ -428,7 +431,7 @@ pub async fn receivables_are_found_once_offset_within_live_lines_and_refunded_in
     assert!(matches!(stale, Err(StoreError::VersionMismatch { .. })), "{stale:?}");
     let after = s.fund_balances(Some(2027)).await.unwrap();
     let of = |v: &[FundBalance], f: FundSource| v.iter().find(|b| b.fund == f).cloned().unwrap();
-    let totals = s.payroll_totals(jan.id).await.unwrap();
+    let totals = s.payroll_totals(jan.id, &code("620825")).await.unwrap();
     assert_eq!(totals.by_fund, vec![(FundSource::Central, Fen(30_000)), (FundSource::Local, Fen(20_000))]);
     assert_eq!(of(&after, FundSource::Local).recovered, Fen(20_000), "the last fund drawn gets its money back first");
     assert_eq!(of(&after, FundSource::Central).recovered, Fen(10_000));

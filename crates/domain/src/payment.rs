@@ -193,6 +193,8 @@ string_enum! {
         DuplicateId = "duplicate_id" / "同一身份证号出现在两条明细中" / "The same ID number is in two lines",
         DuplicateAccount = "duplicate_account" / "同一银行账号出现在两条明细中" / "The same account is in two lines",
         OverMaximum = "over_maximum" / "金额超过本项目合理上限" / "The amount is over the programme's plausible maximum",
+        /// A one-off near a standby voucher of the same household: the same help paid twice?
+        PaidInAdvance = "paid_in_advance" / "本户近期已由乡镇备用金先行救助，请核实是否重复发放" / "The household was paid emergency help from the town's standby fund lately: check it is not the same help",
     }
 }
 
@@ -201,7 +203,7 @@ impl BlockReason {
     /// facts to confirm); the others must be fixed at the source (the registry, the benefit) or
     /// the line cancelled.
     pub fn confirmable(self) -> bool {
-        matches!(self, BlockReason::AccountChanged | BlockReason::OverMaximum | BlockReason::DuplicateAccount)
+        matches!(self, BlockReason::AccountChanged | BlockReason::OverMaximum | BlockReason::DuplicateAccount | BlockReason::PaidInAdvance)
     }
 }
 

@@ -221,6 +221,15 @@ fn block_reason(programme: Programme, settings: &Settings, src: &PayrollSource, 
     if l.amount > settings.max_for(programme) {
         return Some(BlockReason::OverMaximum);
     }
+    // 先行救助 out of the standby fund in the help's month or next to it: the officer checks the
+    // one-off is other help, or cancels it (the voucher does not name its case yet).
+    let near = |d: &NaiveDate| {
+        let m = month_start(*d);
+        m >= l.benefit_month.checked_sub_months(chrono::Months::new(1)).unwrap_or(l.benefit_month) && m <= next_month(l.benefit_month)
+    };
+    if l.kind == LineKind::OneOff && src.advances.iter().any(near) {
+        return Some(BlockReason::PaidInAdvance);
+    }
     None
 }
 

@@ -95,6 +95,8 @@ pub struct PayrollSource {
     pub paid: Vec<PaidLine>,
     /// The household's receivables of the programme with money still owed (offset from its lines).
     pub receivables: Vec<OpenReceivable>,
+    /// 临时救助 only: the days the household was paid 先行救助 out of a town's standby fund.
+    pub advances: Vec<NaiveDate>,
 }
 
 /// A line the bank paid.

@@ -36,6 +36,7 @@ fn source() -> PayrollSource {
         failed: vec![],
         paid: vec![],
         receivables: vec![],
+        advances: vec![],
     }
 }
 
@@ -365,4 +366,29 @@ fn a_month_cancelled_for_the_payees_death_is_not_offered_again() {
     // … but owed again once the registry names a living payee (the new head's death is not recorded).
     src.payee_died_on = None;
     assert_eq!(lines_for(Programme::Dibao, d(2027, 4), &s, &src).len(), 3);
+}
+
+#[test]
+fn a_one_off_next_to_a_standby_voucher_is_stopped_for_the_officer_to_check() {
+    let s = Settings::default();
+    let mut src = source();
+    src.kind = AssistanceKind::Temporary;
+    src.monthly_amount = Fen::ZERO;
+    src.one_off_amount = Fen(200_000);
+    src.since_month = d(2027, 3);
+    let day = |y, m, dd| NaiveDate::from_ymd_opt(y, m, dd).unwrap();
+    // Table: the voucher's day → stopped? (the help's month, the month before and after; not further)
+    let table =
+        [(day(2027, 1, 31), false), (day(2027, 2, 1), true), (day(2027, 3, 15), true), (day(2027, 4, 30), true), (day(2027, 5, 1), false)];
+    for (paid_on, stopped) in table {
+        src.advances = vec![paid_on];
+        let lines = lines_for(Programme::Temporary, d(2027, 3), &s, &src);
+        assert_eq!(lines.len(), 1);
+        assert_eq!(lines[0].block == Some(BlockReason::PaidInAdvance), stopped, "{paid_on}");
+    }
+    assert!(BlockReason::PaidInAdvance.confirmable(), "other help: the officer releases it after checking");
+    // A monthly line is never stopped for a voucher (先行救助 is temporary help).
+    let mut monthly = source();
+    monthly.advances = vec![day(2027, 3, 2)];
+    assert_eq!(lines_for(Programme::Dibao, d(2027, 3), &s, &monthly)[0].block, None);
 }

@@ -188,6 +188,19 @@ impl SqlStore {
             h.newest = Some((id, account));
         }
         let mut receivables = self.open_receivables(conn, p.programme, lo, hi).await?;
+        // 先行救助 paid in cash out of a town's standby fund (a one-off line for the same help would pay it twice).
+        let mut advances: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        if p.programme == Programme::Temporary {
+            let rows = sqlx::query("SELECT household_id, paid_on FROM standby_vouchers WHERE household_id BETWEEN $1 AND $2")
+                .bind(lo)
+                .bind(hi)
+                .fetch_all(&mut *conn)
+                .await
+                .map_err(backend)?;
+            for r in &rows {
+                advances.entry(r.try_get("household_id").map_err(backend)?).or_default().push(r.try_get("paid_on").map_err(backend)?);
+            }
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let household_id: i64 = r.try_get("household_id").map_err(backend)?;
@@ -227,6 +240,7 @@ impl SqlStore {
                 failed,
                 paid,
                 receivables: receivables.remove(&household_id).unwrap_or_default(),
+                advances: advances.remove(&household_id).unwrap_or_default(),
             });
         }
         Ok((out, counts))

@@ -481,6 +481,31 @@ pub async fn standby_funds_keep_cash_and_vouchers_equal_to_the_imprest(s: &dyn S
     assert!(matches!(short, Err(StoreError::Conflict { ref constraint }) if constraint == "standby_cash"), "{short:?}");
     let a = s.standby_accounts(&code("620825")).await.unwrap().remove(0);
     assert_eq!((a.cash, a.outstanding, a.outstanding_total), (Fen(100_000), 2, Fen(400_000)), "cash + vouchers = imprest");
+    // A 临时救助 one-off for the same household: its source names the vouchers' days (the rules stop the line).
+    let case =
+        s.insert_cases(&[new_case(h, "620825100201", AssistanceKind::Temporary, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
+    let mut c = s.case(case).await.unwrap().unwrap();
+    c.data.state = CaseState::Approved;
+    let one_off = Benefit {
+        case_id: case,
+        kind: AssistanceKind::Temporary,
+        monthly_amount: Fen(0),
+        one_off_amount: Fen(200_000),
+        until_month: Some(month(3)),
+        status: BenefitStatus::Ended,
+        ..benefit(h, "620825100201", 0, month(3))
+    };
+    let step = NewCaseEvent { action: "approve".into(), to_state: CaseState::Approved, ..opened(Role::CountyApprover) };
+    s.update_case(&c, &step, Some(&BenefitChange::Grant(one_off))).await.unwrap();
+    let mut seen = Vec::new();
+    let temporary = NewPayroll { programme: Programme::Temporary, ..new_payroll(month(3)) };
+    s.generate_payroll(&temporary, &mut |src: &[PayrollSource]| {
+        seen.extend(src.iter().map(|x| (x.household_id, x.advances.clone())));
+        Batch::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen, vec![(h, vec![month(3), month(3)])]);
     assert_eq!(s.standby_accounts(&code("620825100201")).await.unwrap().len(), 1, "a village's account sees its town's fund");
     assert!(s.standby_accounts(&code("620825101")).await.unwrap().is_empty());
     // A cut larger than the cash is refused; replenishment needs the 临时救助 budget, whole or nothing.

@@ -480,3 +480,41 @@ fn feedback_and_notice_deadlines_beyond_the_calendar_are_filled_later() {
     assert_eq!(c.step_due, Some(d("2027-01-05")), "the step's deadline is the objection window");
     assert!(!workflow::fill_deadlines(&mut c, &next, &rules), "nothing more to fill");
 }
+
+/// A held review that closes without a decision (here: its check failed and nobody objected)
+/// releases the hold with its step, so no benefit stays held by a closed case.
+#[test]
+fn a_held_review_closed_without_a_decision_releases_the_hold() {
+    let cal = Calendar::official();
+    let rules = rules();
+    let p = people();
+    let today = NaiveDate::from_ymd_opt(2026, 10, 12).unwrap();
+    let mut c = workflow::open(
+        Intake {
+            household_id: 1,
+            region: RegionCode::parse("620825100201").unwrap(),
+            applicant: "王建国",
+            kind: AssistanceKind::Dibao,
+            track: Track::Normal,
+            materials: vec![],
+            request: "复核",
+            near_relative_note: None,
+            commitment_signed: false,
+            emergency_description: None,
+        },
+        today,
+        cal,
+        &rules,
+    )
+    .unwrap();
+    c.purpose = Purpose::Review;
+    c.state = CaseState::CheckFailed;
+    let ctx = |who| Ctx { today, calendar: cal, rules: &rules, who, spot_check_sampled: false, town_limit: 0 };
+    // p[5] is a town reviewer, p[0] a window clerk.
+    let held = workflow::apply(&c, Action::HoldPayments { reason: "联系不上".into() }, &ctx(&p[5])).unwrap();
+    assert_eq!(held.effect, Some(workflow::Effect::Hold { from_month: NaiveDate::from_ymd_opt(2026, 11, 1).unwrap() }));
+    let closed = workflow::apply(&held.case, Action::CloseAfterFeedback, &ctx(&p[0])).unwrap();
+    assert_eq!(closed.case.state, CaseState::Closed);
+    assert_eq!(closed.effect, Some(workflow::Effect::Release), "the hold ends with the case");
+    assert_eq!(closed.case.details.hold.unwrap().released_on, Some(today));
+}

@@ -178,7 +178,7 @@ pub struct LineStop {
 }
 
 /// 乡镇审核 of one town's part of a county's payroll.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TownSignOff {
     /// The town (9 digits).
     pub town: RegionCode,

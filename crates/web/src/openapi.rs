@@ -83,6 +83,7 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::payments::api::LineJson,
         crate::payments::api::SumJson,
         crate::payments::api::PayrollViewJson,
+        crate::payments::api::TownReviewJson,
         crate::payments::api::DecisionBody
     ))
 )]

@@ -358,6 +358,9 @@ async fn each_town_reviews_its_own_part_and_the_last_sends_the_payroll_on() {
     let town_b = app.login("town_reviewer_b").await;
     let last = app.send(town_b.json("POST", &format!("/api/v1/payrolls/{id}/review"), json!({"note": "已核对"}))).await;
     assert_eq!((last.status, last.json["state"].as_str()), (StatusCode::OK, Some("reviewed")), "{}", last.text);
+    let view = app.send(town_b.get(&format!("/api/v1/payrolls/{id}"))).await;
+    let towns: Vec<&str> = view.json["town_reviews"].as_array().unwrap().iter().map(|t| t["by"].as_str().unwrap()).collect();
+    assert_eq!(towns, ["town_reviewer_b"], "a town's view names its own sign-off: {}", view.text);
     let finance = app.login("finance_officer_county").await;
     let page = app.send(finance.get(&format!("/payrolls/{id}"))).await;
     assert!(page.text.contains("town_reviewer_a") && page.text.contains("town_reviewer_b"), "{}", page.text);

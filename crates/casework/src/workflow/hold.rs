@@ -55,7 +55,6 @@ pub(super) fn conclude(case: &mut NewCase, ctx: &Ctx<'_>, effect: Option<Effect>
     hold.released_on = Some(ctx.today);
     match effect {
         Some(Effect::End { from_month }) => Some(Effect::End { from_month: from_month.min(hold.from_month) }),
-        Some(e) => Some(e),
-        None => Some(Effect::Release),
+        other => other.or(Some(Effect::Release)),
     }
 }

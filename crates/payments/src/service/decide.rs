@@ -103,13 +103,6 @@ impl Payments {
         }
     }
 
-    /// The towns' sign-offs of a payroll in the user's scope, and the towns still to sign.
-    pub async fn town_reviews(&self, user: &User, id: i64) -> Result<(Vec<TownSignOff>, Vec<RegionCode>)> {
-        self.require(user, Permission::ReadPayments)?;
-        self.payroll_for(Some(user), id).await?;
-        Ok(self.store.town_sign_offs(id).await?)
-    }
-
     /// 县级审批: the password again; never the account that generated or reviewed it; blocked
     /// lines cleared first; the funds must hold the total (refused whole otherwise).
     pub async fn approve(&self, user: &User, id: i64, password: &str, note: &str) -> Result<Payroll> {

@@ -141,6 +141,8 @@ pub struct PayrollView {
     /// Failed lines (in the user's scope), the first 500.
     pub failed_lines: Vec<PaymentLine>,
     pub exceptions: Vec<ReturnException>,
+    /// 乡镇审核: the towns (in the user's scope) that have signed off their part.
+    pub town_reviews: Vec<TownSignOff>,
 }
 
 /// A household's payment lines (newest first) and its receivables (应追回).
@@ -216,7 +218,9 @@ impl Payments {
             user.trail.household(l.household_id);
         }
         let exceptions = self.store.return_exceptions(id).await?;
-        Ok(PayrollView { payroll, totals, blocked_lines, failed_lines, exceptions })
+        let (mut town_reviews, _) = self.store.town_sign_offs(id).await?;
+        town_reviews.retain(|t| t.town.is_within(&within) || within.is_within(&t.town));
+        Ok(PayrollView { payroll, totals, blocked_lines, failed_lines, exceptions, town_reviews })
     }
 
     /// Every line of a payroll in the user's scope, in id order, for its Excel copy (the most

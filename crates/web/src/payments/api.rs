@@ -142,6 +142,17 @@ pub struct PayrollViewJson {
     failed_lines: Vec<LineJson>,
     /// Return-file lines that changed nothing, with the problem in words.
     exceptions: Vec<String>,
+    /// 乡镇审核: the towns (in the caller's scope) that have signed off their part.
+    town_reviews: Vec<TownReviewJson>,
+}
+
+/// One town's sign-off of its part of a payroll.
+#[derive(Serialize, ToSchema)]
+pub struct TownReviewJson {
+    town: String,
+    by: String,
+    at: chrono::DateTime<chrono::Utc>,
+    note: String,
 }
 
 fn view_json(v: PayrollView) -> PayrollViewJson {
@@ -157,6 +168,11 @@ fn view_json(v: PayrollView) -> PayrollViewJson {
             .exceptions
             .into_iter()
             .map(|e| format!("{} 第 {} 行 {}：{}", &e.file_sha256[..e.file_sha256.len().min(8)], e.line_no, e.reference, e.problem))
+            .collect(),
+        town_reviews: v
+            .town_reviews
+            .into_iter()
+            .map(|t| TownReviewJson { town: t.town.as_str().into(), by: t.by.username, at: t.at, note: t.note })
             .collect(),
     }
 }

@@ -264,10 +264,7 @@ async fn payroll_view(
     let u = &session.user;
     let s = v.payroll.state;
     let sum = |f: Fen| f.to_string();
-    let (signed, _) = match state.payments.town_reviews(u, id).await {
-        Ok(t) => t,
-        Err(e) => return WebError::from(e).page(lang.0),
-    };
+    let signed = &v.town_reviews;
     let town_part = !v.payroll.region.is_within(&u.scope.0);
     let mine_signed = signed.iter().any(|t| t.town == u.scope.0);
     let page = PayrollPage {

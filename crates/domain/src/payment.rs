@@ -7,6 +7,8 @@ use crate::enums::string_enum;
 use crate::error::FieldError;
 use chrono::{Datelike, NaiveDate};
 
+pub mod amounts;
+
 string_enum! {
     /// 发放项目: the programmes paid through the banks every month.
     Programme {

@@ -18,6 +18,7 @@ use chrono::NaiveDate;
 use jiuzhu_domain::Fen;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_domain::household::month_start;
+use jiuzhu_domain::payment::amounts::amount_in;
 use jiuzhu_domain::payment::{BlockReason, LineKind, Programme, ReceivableReason, check_account_number, month_label};
 use jiuzhu_store::{NewLine, NewReceivable, PayrollSource};
 use std::collections::{HashMap, HashSet};
@@ -132,8 +133,18 @@ pub fn overpaid(programme: Programme, src: &PayrollSource) -> Vec<NewReceivable>
     let died = src.payee_died_on.map(month_start).filter(|d| *d <= stop);
     src.paid
         .iter()
-        .filter(|l| l.benefit_month > stop && !l.recovered)
-        .map(|l| {
+        .filter(|l| !l.recovered)
+        .filter_map(|l| {
+            // An adjustment line pays several months: what it paid for months after the stop.
+            let (month, amount) = if l.parts.is_empty() {
+                (l.benefit_month, l.amount)
+            } else {
+                let after: Vec<_> = l.parts.iter().filter(|(m, _)| *m > stop).collect();
+                (after.first()?.0, Fen(after.iter().map(|(_, f)| f.0).sum()))
+            };
+            (month > stop).then_some((l, month, amount))
+        })
+        .map(|(l, month, amount)| {
             let (reason, why) = match died {
                 Some(_) => (ReceivableReason::PaidAfterDeath, format!("领取人于 {} 死亡", src.payee_died_on.unwrap_or_default())),
                 None => (ReceivableReason::PaidAfterEnd, format!("待遇至 {} 终止", month_label(stop))),
@@ -143,9 +154,9 @@ pub fn overpaid(programme: Programme, src: &PayrollSource) -> Vec<NewReceivable>
                 region: src.region.clone(),
                 programme,
                 reason,
-                amount: l.amount,
+                amount,
                 origin_line: Some(l.id),
-                note: format!("{why}，{} 已发放 {} 元，应追回", month_label(l.benefit_month), l.amount),
+                note: format!("{why}，{} 已发放 {amount} 元，应追回", month_label(month)),
             }
         })
         .collect()
@@ -172,17 +183,20 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
         origin_line,
         withheld: Fen::ZERO,
         receivable_id: None,
+        parts: Vec::new(),
     };
     let mut out: Vec<NewLine> = months_owed(programme, month, src)
         .into_iter()
         .map(|m| {
             let (kind, amount) = match programme {
                 Programme::Temporary => (LineKind::OneOff, src.one_off_amount),
-                _ if m == month => (LineKind::Regular, src.monthly_amount),
-                _ => (LineKind::Arrears, src.monthly_amount),
+                _ if m == month => (LineKind::Regular, owed_for(src, m)),
+                // A month whose line was lost after an adjustment paid part of it: the rest.
+                _ => (LineKind::Arrears, Fen(owed_for(src, m).0 - adjusted_in(src, m).0)),
             };
             line(m, kind, amount, None)
         })
+        .filter(|l| l.amount.0 > 0)
         .collect();
     // A returned line goes again once the account differs from the one that failed.
     for f in &src.failed {
@@ -194,10 +208,59 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
             out.push(again);
         }
     }
+    let (parts, origin) = adjustment_parts(programme, month, src);
+    if !parts.is_empty() {
+        let mut adjust = line(month, LineKind::Adjustment, Fen(parts.iter().map(|(_, f)| f.0).sum()), origin);
+        let each: Vec<String> = parts.iter().map(|(m, f)| format!("{} {f} 元", month_label(*m))).collect();
+        adjust.note = format!("补差（待遇调整追溯至已发月份）：{}", each.join("；"));
+        adjust.parts = parts;
+        out.push(adjust);
+    }
     for l in &mut out {
         l.block = block_reason(programme, settings, src, l);
     }
     out
+}
+
+/// The amount owed for month `m`: the benefit's amounts record says, or (a month before the
+/// record began) its amount now.
+fn owed_for(src: &PayrollSource, m: NaiveDate) -> Fen {
+    amount_in(&src.amounts, m).unwrap_or(src.monthly_amount)
+}
+
+/// What live adjustment lines already pay for month `m`.
+fn adjusted_in(src: &PayrollSource, m: NaiveDate) -> Fen {
+    src.adjusted.iter().find(|(a, _)| *a == m).map_or(Fen::ZERO, |(_, f)| *f)
+}
+
+/// 补差: the months already sent to the bank for less than is owed for them now (a rise of the
+/// standard reaching back, a correction upwards), each with the difference, oldest first; and
+/// the adjustment line the bank returned that this one pays again. Nothing while the household
+/// is held (the review decides) or its payee recorded dead, when this payroll month already has its adjustment line (the
+/// next month's takes the rest), or while a returned one waits for a corrected account.
+/// A month paid more than is owed now is not taken back here: lowering reaches back only
+/// through a decision that records a receivable.
+pub fn adjustment_parts(programme: Programme, month: NaiveDate, src: &PayrollSource) -> (Vec<(NaiveDate, Fen)>, Option<i64>) {
+    let none = (Vec::new(), None);
+    let waiting = src.held_from.is_some() || src.payee_died_on.is_some();
+    if programme == Programme::Temporary || waiting || src.adjustments.iter().any(|a| a.benefit_month == month) {
+        return none;
+    }
+    let returned = src.adjustments.iter().filter(|a| a.failed).max_by_key(|a| a.id);
+    if returned.is_some_and(|a| src.account.is_none() || src.account == a.account) {
+        return none;
+    }
+    let last = stop_month(src).map_or(month, |s| s.min(month));
+    let parts = src
+        .delivered
+        .iter()
+        .filter(|(m, _)| *m < month && *m <= last && *m >= src.since_month)
+        .filter_map(|(m, paid)| {
+            let short = amount_in(&src.amounts, *m)?.0 - paid.0 - adjusted_in(src, *m).0;
+            (short > 0).then_some((*m, Fen(short)))
+        })
+        .collect();
+    (parts, returned.map(|a| a.id))
 }
 
 /// The first check that stops a line, in the order an officer would clear them.

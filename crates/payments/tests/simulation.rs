@@ -14,10 +14,12 @@
 //! was not owed is a receivable of exactly that amount; every receivable's offsets, refunds and
 //! balance add up; every payroll is reconciled and the ledger verifies.
 //!
-//! Not simulated here: crashes (`jiuzhu bench payroll --crash-trials`), deaths inside the month
-//! being paid (the line is stopped for the officer; rules tests), and a rise that reaches back
-//! over months still owed (arrears are paid at the amount in force when paid: the model keeps
-//! rises and payment problems on different households so it stays exact).
+//! Rises of the amount, some decided late and reaching back up to two months: the months already
+//! sent to the bank get the difference in one adjustment line (补差), months still owed are paid
+//! as arrears at the amount owed for them — on households with account trouble too.
+//!
+//! Not simulated here: crashes (`jiuzhu bench payroll --crash-trials`) and deaths inside the
+//! month being paid (the line is stopped for the officer; rules tests).
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use chrono::{Datelike, Months, NaiveDate};
@@ -169,6 +171,7 @@ async fn simulate(w: World) {
     let last = first.checked_add_months(Months::new(MONTHS + SETTLE - 1)).unwrap();
     let mut previous: Option<i64> = None;
     let mut reversals = 0;
+    let mut rises_back = 0_u32;
     // Holds (暂停发放) placed, released (held months paid as arrears) and ended from the held month.
     let (mut holds, mut released, mut ended_held) = (0, 0, 0);
     // (household, payroll, held from): a payroll generated during a hold pays no held month.
@@ -281,11 +284,16 @@ async fn simulate(w: World) {
                         b.status = BenefitStatus::Ended;
                         store.update_benefit(&b).await.unwrap();
                         m.until = Some(until);
-                    } else if !m.troubled && m.since.is_some_and(|s| s < month) && rng.chance(10) {
-                        // A rise (the standard went up) from this month.
+                    } else if m.since.is_some_and(|s| s < month) && rng.chance(10) {
+                        // A rise (the standard went up) from this month, or decided late and
+                        // reaching back up to two months (the months paid get the difference).
+                        let back = (rng.next() % 3) as u32;
+                        let from = month.checked_sub_months(Months::new(back)).unwrap().max(m.since.unwrap());
                         b.monthly_amount = Fen(b.monthly_amount.0 + 2_500);
+                        b.amount_from = from;
                         store.update_benefit(&b).await.unwrap();
-                        m.amounts.push((month, b.monthly_amount.0));
+                        m.amounts.push((from, b.monthly_amount.0));
+                        rises_back += u32::from(from < month);
                     } else if m.troubled && !m.needs_account && rng.chance(8) {
                         set_account(&store, m.id, bad_card).await;
                         m.needs_account = true;
@@ -372,11 +380,21 @@ async fn simulate(w: World) {
 
     // Every household-month: paid exactly what the model owes (the bank's amount plus what was
     // withheld), exactly once; a month paid and not owed is a receivable of what the bank paid.
+    // An adjustment line (补差) pays parts of several months: each part counts for its month.
     let mut paid: HashMap<(i64, NaiveDate), Vec<i64>> = HashMap::new();
+    let mut adjusted: HashMap<(i64, NaiveDate), i64> = HashMap::new();
     let mut line_of: HashMap<(i64, NaiveDate), Vec<(i64, i64)>> = HashMap::new();
+    let mut adjustments = 0;
     for m in &model {
         for l in store.household_payments(m.id).await.unwrap() {
-            if l.state == LineState::Paid {
+            if l.state == LineState::Paid && l.kind == LineKind::Adjustment {
+                adjustments += 1;
+                assert_eq!(l.parts.iter().map(|(_, f)| f.0).sum::<i64>(), l.amount.0, "line {}: parts add up", l.id);
+                for (month, part) in &l.parts {
+                    *adjusted.entry((m.id, *month)).or_default() += part.0;
+                    line_of.entry((m.id, *month)).or_default().push((l.id, part.0));
+                }
+            } else if l.state == LineState::Paid {
                 paid.entry((m.id, l.benefit_month)).or_default().push(l.amount.0 + l.withheld.0);
                 line_of.entry((m.id, l.benefit_month)).or_default().push((l.id, l.amount.0));
             }
@@ -391,18 +409,22 @@ async fn simulate(w: World) {
         }
     }
     let (mut months_owed, mut arrears_or_reissued) = (0, 0);
+    let mut owed_back: HashMap<i64, i64> = HashMap::new();
     for m in &model {
         let mut month = first;
         while month <= last {
-            let got = paid.remove(&(m.id, month)).unwrap_or_default();
+            let mut got = paid.remove(&(m.id, month)).unwrap_or_default();
+            if let (Some(first), Some(extra)) = (got.first_mut(), adjusted.remove(&(m.id, month))) {
+                *first += extra;
+            }
             match m.owed(month, last) {
                 Some(amount) => {
                     months_owed += 1;
-                    if got.len() != 1 {
+                    if got != vec![amount] {
                         for l in store.household_payments(m.id).await.unwrap() {
                             eprintln!(
-                                "{} {} {:?} {:?} {} {:?} {:?} origin={:?}",
-                                l.payroll_id, l.benefit_month, l.kind, l.state, l.amount, l.block, l.failure_text, l.origin_line
+                                "{} {} {:?} {:?} {} {:?} {:?} origin={:?} parts={:?}",
+                                l.payroll_id, l.benefit_month, l.kind, l.state, l.amount, l.block, l.failure_text, l.origin_line, l.parts
                             );
                         }
                     }
@@ -410,7 +432,7 @@ async fn simulate(w: World) {
                 }
                 None => {
                     for (line, amount) in line_of.get(&(m.id, month)).cloned().unwrap_or_default() {
-                        assert_eq!(found.get(&line), Some(&amount), "household {} month {month}: not owed, paid {amount}, owed back", m.id);
+                        *owed_back.entry(line).or_default() += amount;
                         overpaid_months += 1;
                     }
                 }
@@ -426,7 +448,12 @@ async fn simulate(w: World) {
             .count();
     }
     assert!(paid.is_empty(), "paid outside the simulated months: {paid:?}");
-    assert_eq!(found.len(), overpaid_months, "no receivable for a month that was owed");
+    assert!(adjusted.is_empty(), "a difference paid for a month with no line: {adjusted:?}");
+    // A line paid for months not owed is one receivable of what it paid for them.
+    for (line, amount) in &owed_back {
+        assert_eq!(found.get(line), Some(amount), "line {line}: not owed, paid {amount}, owed back");
+    }
+    assert_eq!(found.len(), owed_back.len(), "no receivable for a month that was owed");
     // Receivables add up: what was withheld on live lines, refunded and still owed is the amount.
     let mut offsets: HashMap<i64, i64> = HashMap::new();
     for m in &model {
@@ -446,12 +473,11 @@ async fn simulate(w: World) {
     }
     let stopped_at_approval = stopped.len();
     for (household, payroll, held) in &while_held {
-        let paid_held = store
-            .household_payments(*household)
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|l| l.payroll_id == *payroll && l.benefit_month >= *held && l.state == LineState::Paid);
+        let paid_held = store.household_payments(*household).await.unwrap().into_iter().filter(|l| {
+            // An adjustment line pays for its parts' months.
+            let month = l.parts.iter().map(|(m, _)| *m).max().unwrap_or(l.benefit_month);
+            l.payroll_id == *payroll && month >= *held && l.state == LineState::Paid
+        });
         assert_eq!(paid_held.count(), 0, "household {household}: a month held from {held} was paid in payroll {payroll}");
     }
     for r in &county_receivables {
@@ -468,11 +494,18 @@ async fn simulate(w: World) {
         assert_eq!(after.outstanding, Fen::ZERO);
     }
     eprintln!(
-        "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval, {holds} holds ({released} released, {ended_held} ended)"
+        "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval, {holds} holds ({released} released, {ended_held} ended), {rises_back} rises reaching back, {adjustments} adjustment lines paid"
     );
     assert!(
-        !default_seed || (overpaid_months > 0 && reversals > 0 && stopped_at_approval > 0 && fraud > 0 && released > 0 && ended_held > 0),
-        "the simulation exercised the new paths: {overpaid_months} {fraud} {reversals} {stopped_at_approval} {released} {ended_held}"
+        !default_seed
+            || (overpaid_months > 0
+                && reversals > 0
+                && stopped_at_approval > 0
+                && fraud > 0
+                && released > 0
+                && ended_held > 0
+                && adjustments > 0),
+        "the simulation exercised the new paths: {overpaid_months} {fraud} {reversals} {stopped_at_approval} {released} {ended_held} {adjustments}"
     );
     assert!(
         months_owed > 200 && arrears_or_reissued > 10,

@@ -172,6 +172,9 @@ pub struct Benefit {
     /// The case that granted it.
     pub case_id: i64,
     pub monthly_amount: Fen,
+    /// 本金额起始月: the month `monthly_amount` is owed from (the store records each change of
+    /// the two in `benefit_amounts`, so each month is paid what was owed for it).
+    pub amount_from: NaiveDate,
     pub one_off_amount: Fen,
     /// Paid from this month (its first day): the month after approval.
     pub since_month: NaiveDate,

@@ -9,6 +9,7 @@ use crate::Result;
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
+use jiuzhu_domain::payment::amounts::AmountChange;
 use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollAction, PayrollState, Programme, ReceivableReason};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use serde::Serialize;
@@ -97,6 +98,27 @@ pub struct PayrollSource {
     pub receivables: Vec<OpenReceivable>,
     /// 临时救助 only: the days the household was paid 先行救助 out of a town's standby fund.
     pub advances: Vec<NaiveDate>,
+    /// 待遇金额变更记录 of the benefit, in recorded order (`payment::amounts`): each month is
+    /// paid what was owed for it.
+    pub amounts: Vec<AmountChange>,
+    /// What each earlier month's line that went to the bank paid (regular, arrears or re-issue;
+    /// amount + withheld; exported, paid or failed). A month whose line has not gone is absent.
+    pub delivered: Vec<(NaiveDate, Fen)>,
+    /// What live adjustment lines not returned by the bank pay for each month (their parts).
+    pub adjusted: Vec<(NaiveDate, Fen)>,
+    /// The live adjustment lines (补差) of the programme.
+    pub adjustments: Vec<AdjustmentLine>,
+}
+
+/// A live adjustment line: a household gets at most one per payroll month, and one the bank
+/// returned is paid again (its months recomputed) once the account differs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdjustmentLine {
+    pub id: i64,
+    /// The payroll month it was generated in.
+    pub benefit_month: NaiveDate,
+    pub failed: bool,
+    pub account: Option<String>,
 }
 
 /// A line the bank paid.
@@ -107,6 +129,8 @@ pub struct PaidLine {
     pub amount: Fen,
     /// A receivable was already recorded for it.
     pub recovered: bool,
+    /// An adjustment line's months and amounts (empty for other lines).
+    pub parts: Vec<(NaiveDate, Fen)>,
 }
 
 /// A receivable with money still owed: what is left after refunds and live offsets.
@@ -169,6 +193,7 @@ impl From<Vec<NewLine>> for Batch {
 pub struct LineStop {
     pub line_id: i64,
     pub household_id: i64,
+    /// The month it pays for (an adjustment line: its last part's month).
     pub benefit_month: NaiveDate,
     pub payee_died_on: Option<NaiveDate>,
     /// The benefit's last month (casework sets it when it ends or stops a benefit).
@@ -223,6 +248,8 @@ pub struct NewLine {
     /// `amount + withheld`; `amount` is what the bank pays, never below one fen).
     pub withheld: Fen,
     pub receivable_id: Option<i64>,
+    /// 补差: an adjustment line's benefit months and what each is paid (they add up to `amount`).
+    pub parts: Vec<(NaiveDate, Fen)>,
 }
 
 /// What a bank file says of a ready line (报盘): only its columns, read faster than a
@@ -274,6 +301,8 @@ pub struct PaymentLine {
     pub failure_code: Option<String>,
     pub failure_text: Option<String>,
     pub updated_at: DateTime<Utc>,
+    /// 补差: an adjustment line's benefit months and what each is paid.
+    pub parts: Vec<(NaiveDate, Fen)>,
 }
 
 /// A payroll's sums: by town, by state, by fund.

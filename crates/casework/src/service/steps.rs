@@ -209,6 +209,7 @@ impl Casework {
                 kind: case.data.kind,
                 case_id: case.id,
                 monthly_amount: Fen(monthly),
+                amount_from: effective_month,
                 one_off_amount: Fen(one_off),
                 since_month: effective_month,
                 until_month: if one_off_only { Some(effective_month) } else { twelve_months },
@@ -239,7 +240,10 @@ impl Casework {
         b.review_months = i64::from(months);
         match *effect {
             Effect::Unchanged | Effect::Grant { .. } | Effect::Hold { .. } | Effect::Release => {}
-            Effect::Adjust { monthly, .. } => b.monthly_amount = Fen(monthly),
+            Effect::Adjust { monthly, from_month } => {
+                b.monthly_amount = Fen(monthly);
+                b.amount_from = from_month;
+            }
             Effect::GradualExit { until_month } => {
                 b.status = BenefitStatus::GradualExit;
                 b.until_month = Some(until_month);

@@ -1,7 +1,8 @@
 use super::*;
 use jiuzhu_domain::RegionCode;
 use jiuzhu_domain::casework::AssistanceKind;
-use jiuzhu_store::{FailedLine, OpenReceivable, PaidLine};
+use jiuzhu_domain::payment::amounts::AmountChange;
+use jiuzhu_store::{AdjustmentLine, FailedLine, OpenReceivable, PaidLine};
 
 fn d(y: i32, m: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).unwrap()
@@ -37,6 +38,10 @@ fn source() -> PayrollSource {
         paid: vec![],
         receivables: vec![],
         advances: vec![],
+        amounts: vec![],
+        delivered: vec![],
+        adjusted: vec![],
+        adjustments: vec![],
     }
 }
 
@@ -195,7 +200,7 @@ fn the_same_id_or_account_on_two_households_stops_the_second() {
 }
 
 fn paid(id: i64, m: NaiveDate) -> PaidLine {
-    PaidLine { id, benefit_month: m, amount: Fen(81_000), recovered: false }
+    PaidLine { id, benefit_month: m, amount: Fen(81_000), recovered: false, parts: vec![] }
 }
 
 #[test]
@@ -391,4 +396,152 @@ fn a_one_off_next_to_a_standby_voucher_is_stopped_for_the_officer_to_check() {
     let mut monthly = source();
     monthly.advances = vec![day(2027, 3, 2)];
     assert_eq!(lines_for(Programme::Dibao, d(2027, 3), &s, &monthly)[0].block, None);
+}
+
+fn change(m: NaiveDate, fen: i64) -> AmountChange {
+    AmountChange { from_month: m, amount: Fen(fen) }
+}
+
+#[test]
+fn each_month_is_paid_the_amount_owed_for_it() {
+    let s = Settings::default();
+    let mut src = source();
+    // 810.00 from January, 850.00 from March; the benefit says 850.00 now.
+    src.amounts = vec![change(d(2027, 1), 81_000), change(d(2027, 3), 85_000)];
+    src.monthly_amount = Fen(85_000);
+    src.covered_months = vec![d(2027, 1)];
+    let lines = lines_for(Programme::Dibao, d(2027, 4), &s, &src);
+    assert_eq!(
+        kinds(&lines),
+        vec![
+            (d(2027, 2), LineKind::Arrears, 81_000, None),
+            (d(2027, 3), LineKind::Arrears, 85_000, None),
+            (d(2027, 4), LineKind::Regular, 85_000, None)
+        ]
+    );
+    // A change decided for next month is not paid this month.
+    src.amounts.push(change(d(2027, 5), 90_000));
+    src.monthly_amount = Fen(90_000);
+    src.covered_months = vec![d(2027, 1), d(2027, 2), d(2027, 3)];
+    assert_eq!(kinds(&lines_for(Programme::Dibao, d(2027, 4), &s, &src)), vec![(d(2027, 4), LineKind::Regular, 85_000, None)]);
+}
+
+#[test]
+fn a_rise_reaching_back_pays_the_difference_of_the_months_sent_to_the_bank_in_one_line() {
+    let s = Settings::default();
+    let mut src = source();
+    // The standard rose from January, decided in March: January and February went at 810.00.
+    src.amounts = vec![change(d(2027, 1), 81_000), change(d(2027, 1), 83_500)];
+    src.monthly_amount = Fen(83_500);
+    src.covered_months = vec![d(2027, 1), d(2027, 2)];
+    src.delivered = vec![(d(2027, 1), Fen(81_000)), (d(2027, 2), Fen(81_000))];
+    let lines = lines_for(Programme::Dibao, d(2027, 3), &s, &src);
+    assert_eq!(kinds(&lines), vec![(d(2027, 3), LineKind::Regular, 83_500, None), (d(2027, 3), LineKind::Adjustment, 5_000, None)]);
+    assert_eq!(lines[1].parts, vec![(d(2027, 1), Fen(2_500)), (d(2027, 2), Fen(2_500))]);
+    assert_eq!(lines[1].note, "补差（待遇调整追溯至已发月份）：2027-01 25.00 元；2027-02 25.00 元");
+}
+
+#[test]
+fn the_difference_at_the_owed_amount_one_fen_below_and_above() {
+    let cases = [("one fen short", 83_499, Some(1)), ("exactly owed", 83_500, None), ("one fen more (not taken back here)", 83_501, None)];
+    for (name, paid, part) in cases {
+        let mut src = source();
+        src.amounts = vec![change(d(2027, 1), 83_500)];
+        src.delivered = vec![(d(2027, 1), Fen(paid))];
+        let (parts, _) = adjustment_parts(Programme::Dibao, d(2027, 2), &src);
+        assert_eq!(parts.first().map(|p| p.1.0), part, "{name}");
+    }
+}
+
+#[test]
+fn no_difference_is_paid_where_it_must_wait_or_is_not_owed() {
+    let base = || {
+        let mut src = source();
+        src.amounts = vec![change(d(2027, 2), 81_000), change(d(2027, 1), 83_500)];
+        src.delivered = vec![(d(2026, 12), Fen(1)), (d(2027, 1), Fen(81_000)), (d(2027, 2), Fen(81_000)), (d(2027, 3), Fen(81_000))];
+        src
+    };
+    let parts = |src: &PayrollSource| adjustment_parts(Programme::Dibao, d(2027, 4), src);
+    // December is before the benefit; the record starts in January (the first change from Feb
+    // was recorded first, the rise from January second).
+    assert_eq!(parts(&base()).0, vec![(d(2027, 1), Fen(2_500)), (d(2027, 2), Fen(2_500)), (d(2027, 3), Fen(2_500))]);
+    type Change = Box<dyn Fn(&mut PayrollSource)>;
+    let cases: Vec<(&str, Change)> = vec![
+        ("held for a review", Box::new(|x| x.held_from = Some(d(2027, 4)))),
+        ("payee recorded dead", Box::new(|x| x.payee_died_on = Some(d(2027, 3)))),
+        (
+            "this month has its adjustment",
+            Box::new(|x| x.adjustments = vec![AdjustmentLine { id: 1, benefit_month: d(2027, 4), failed: false, account: None }]),
+        ),
+        (
+            "a returned one waits for the account",
+            Box::new(|x| {
+                x.adjustments = vec![AdjustmentLine { id: 1, benefit_month: d(2027, 3), failed: true, account: Some(CARD.into()) }]
+            }),
+        ),
+        ("not before the record", Box::new(|x| x.amounts = vec![])),
+    ];
+    for (name, edit) in cases {
+        let mut src = base();
+        edit(&mut src);
+        assert_eq!(parts(&src), (vec![], None), "{name}");
+    }
+    assert_eq!(adjustment_parts(Programme::Temporary, d(2027, 4), &base()).0, vec![]);
+    // Ended with February: March is not owed.
+    let mut src = base();
+    src.until_month = Some(d(2027, 2));
+    assert_eq!(parts(&src).0.len(), 2);
+    // A month not yet sent to the bank waits.
+    src.delivered.retain(|(m, _)| *m != d(2027, 1));
+    assert_eq!(parts(&src).0, vec![(d(2027, 2), Fen(2_500))]);
+    // A returned adjustment, the account corrected: paid again, naming it.
+    let mut src = base();
+    src.adjustments = vec![AdjustmentLine { id: 9, benefit_month: d(2027, 3), failed: true, account: Some(OTHER_CARD.into()) }];
+    assert_eq!(parts(&src).1, Some(9));
+    let line =
+        lines_for(Programme::Dibao, d(2027, 4), &Settings::default(), &src).into_iter().find(|l| l.kind == LineKind::Adjustment).unwrap();
+    assert_eq!((line.origin_line, line.amount), (Some(9), Fen(7_500)));
+}
+
+#[test]
+fn an_adjustment_paid_for_months_after_the_end_is_owed_back_for_those_months_only() {
+    let mut src = source();
+    src.until_month = Some(d(2027, 2));
+    src.status = BenefitStatus::Ended;
+    src.paid = vec![PaidLine {
+        id: 5,
+        benefit_month: d(2027, 4),
+        amount: Fen(7_500),
+        recovered: false,
+        parts: vec![(d(2027, 1), Fen(2_500)), (d(2027, 2), Fen(2_500)), (d(2027, 3), Fen(2_500))],
+    }];
+    let owed = overpaid(Programme::Dibao, &src);
+    assert_eq!(owed.len(), 1);
+    assert_eq!((owed[0].amount, owed[0].origin_line), (Fen(2_500), Some(5)));
+    assert!(owed[0].note.contains("2027-03 已发放 25.00 元"), "{}", owed[0].note);
+    // Ended with March: nothing.
+    src.until_month = Some(d(2027, 3));
+    assert!(overpaid(Programme::Dibao, &src).is_empty());
+}
+
+#[test]
+fn a_month_paid_in_part_by_an_adjustment_and_owed_again_pays_the_rest() {
+    let mut src = source();
+    // March's line was returned after an adjustment paid 25.00 of it, and is lost: owed again.
+    src.amounts = vec![change(d(2027, 1), 81_000), change(d(2027, 3), 83_500)];
+    src.monthly_amount = Fen(83_500);
+    src.covered_months = vec![d(2027, 1), d(2027, 2)];
+    src.adjusted = vec![(d(2027, 3), Fen(2_500))];
+    let lines = lines_for(Programme::Dibao, d(2027, 5), &Settings::default(), &src);
+    assert_eq!(
+        kinds(&lines),
+        vec![
+            (d(2027, 3), LineKind::Arrears, 81_000, None),
+            (d(2027, 4), LineKind::Arrears, 83_500, None),
+            (d(2027, 5), LineKind::Regular, 83_500, None)
+        ]
+    );
+    // Sent and paid in full with the adjustment: no difference left.
+    src.delivered = vec![(d(2027, 3), Fen(81_000))];
+    assert!(adjustment_parts(Programme::Dibao, d(2027, 5), &src).0.is_empty());
 }

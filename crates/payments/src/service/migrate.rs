@@ -141,6 +141,7 @@ impl Payments {
                         kind: m.programme.kind(),
                         case_id: 0,
                         monthly_amount: m.amount,
+                        amount_from: m.since,
                         one_off_amount: Fen::ZERO,
                         since_month: m.since,
                         until_month: None,

@@ -63,9 +63,10 @@ fn read_summary(r: &<Db as sqlx::Database>::Row) -> Result<CaseSummary> {
 }
 
 const BENEFIT_COLUMNS: &str = "id, version, household_id, region, kind, case_id, monthly_amount, one_off_amount, since_month, until_month, \
-     status, next_review_on, next_review_reason, review_months, job_refusals, held_from, created_at, updated_at";
+     status, next_review_on, next_review_reason, review_months, job_refusals, held_from, created_at, updated_at, amount_from";
 
 fn read_benefit(r: &<Db as sqlx::Database>::Row) -> Result<Benefit> {
+    let since_month: NaiveDate = r.try_get("since_month").map_err(backend)?;
     Ok(Benefit {
         id: r.try_get("id").map_err(backend)?,
         version: r.try_get("version").map_err(backend)?,
@@ -74,8 +75,9 @@ fn read_benefit(r: &<Db as sqlx::Database>::Row) -> Result<Benefit> {
         kind: get_enum(r, "kind", AssistanceKind::parse)?,
         case_id: r.try_get("case_id").map_err(backend)?,
         monthly_amount: Fen(r.try_get("monthly_amount").map_err(backend)?),
+        amount_from: r.try_get::<Option<NaiveDate>, _>("amount_from").map_err(backend)?.map_or(since_month, |m| m),
         one_off_amount: Fen(r.try_get("one_off_amount").map_err(backend)?),
-        since_month: r.try_get("since_month").map_err(backend)?,
+        since_month,
         until_month: r.try_get("until_month").map_err(backend)?,
         status: get_enum(r, "status", BenefitStatus::parse)?,
         next_review_on: r.try_get("next_review_on").map_err(backend)?,
@@ -115,7 +117,7 @@ async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<
     if insert {
         let id = alloc_ids(&mut *conn, "benefits", 1).await.map_err(backend)?[0];
         sqlx::query(&format!(
-            "INSERT INTO benefits ({BENEFIT_COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16)"
+            "INSERT INTO benefits ({BENEFIT_COLUMNS}) VALUES ($1, 1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $16, $17)"
         ))
         .bind(id)
         .bind(b.household_id)
@@ -133,15 +135,22 @@ async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<
         .bind(b.job_refusals)
         .bind(b.held_from)
         .bind(at)
+        .bind(b.amount_from)
         .execute(&mut *conn)
         .await
         .map_err(backend)?;
+        record_amount(conn, id, b.amount_from, b.monthly_amount, "核准待遇", at).await?;
         return Ok(id);
     }
+    let before: Option<(i64, Option<NaiveDate>)> = sqlx::query_as("SELECT monthly_amount, amount_from FROM benefits WHERE id = $1")
+        .bind(b.id)
+        .fetch_optional(&mut *conn)
+        .await
+        .map_err(backend)?;
     let done = sqlx::query(
         "UPDATE benefits SET version = version + 1, monthly_amount = $1, one_off_amount = $2, until_month = $3, status = $4, \
-         next_review_on = $5, next_review_reason = $6, review_months = $7, job_refusals = $8, held_from = $9, updated_at = $10 \
-         WHERE id = $11 AND version = $12",
+         next_review_on = $5, next_review_reason = $6, review_months = $7, job_refusals = $8, held_from = $9, updated_at = $10, \
+         amount_from = $13 WHERE id = $11 AND version = $12",
     )
     .bind(b.monthly_amount.0)
     .bind(b.one_off_amount.0)
@@ -155,10 +164,41 @@ async fn write_benefit(conn: &mut Conn, b: &Benefit, insert: bool, at: DateTime<
     .bind(at)
     .bind(b.id)
     .bind(b.version)
+    .bind(b.amount_from)
     .execute(&mut *conn)
     .await
     .map_err(backend)?;
-    if done.rows_affected() == 1 { Ok(b.id) } else { Err(StoreError::VersionMismatch { expected: b.version }) }
+    if done.rows_affected() != 1 {
+        return Err(StoreError::VersionMismatch { expected: b.version });
+    }
+    if before.is_some_and(|(amount, from)| amount != b.monthly_amount.0 || from != Some(b.amount_from)) {
+        record_amount(conn, b.id, b.amount_from, b.monthly_amount, "复核调整待遇", at).await?;
+    }
+    Ok(b.id)
+}
+
+/// Appends a change to a benefit's amounts (`benefit_amounts`, see `payment::amounts`).
+pub(super) async fn record_amount(
+    conn: &mut Conn,
+    benefit_id: i64,
+    from: NaiveDate,
+    amount: Fen,
+    note: &str,
+    at: DateTime<Utc>,
+) -> Result<()> {
+    sqlx::query(
+        "INSERT INTO benefit_amounts (benefit_id, seq, from_month, monthly_amount, recorded_at, note) \
+         SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5 FROM benefit_amounts WHERE benefit_id = $1",
+    )
+    .bind(benefit_id)
+    .bind(from)
+    .bind(amount.0)
+    .bind(at)
+    .bind(note)
+    .execute(&mut *conn)
+    .await
+    .map_err(backend)?;
+    Ok(())
 }
 
 /// The WHERE clause (after `WHERE`) of a queue bucket, binding into `q`.

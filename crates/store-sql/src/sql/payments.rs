@@ -1,4 +1,5 @@
 use super::*;
+use jiuzhu_domain::payment::amounts::{encode_parts, parse_parts};
 use jiuzhu_domain::payment::*;
 use std::collections::HashMap;
 
@@ -6,12 +7,13 @@ mod export;
 mod ledger;
 mod receivables;
 mod reconcile;
+mod sources;
 mod standby;
 mod town_review;
 
 /// Households read per batch while generating (each batch's lines written before the next).
 const GENERATE_BATCH: i64 = 2_000;
-/// Lines per multi-row `INSERT` (25 binds each, under [`MAX_BINDS`]).
+/// Lines per multi-row `INSERT` (26 binds each, under [`MAX_BINDS`]).
 const INSERT_BATCH: usize = 1_000;
 
 const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lines, total, blocked, rule_version, generated_by_id, \
@@ -19,7 +21,7 @@ const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lin
     export_layout, export_sha256, reconciled_at, note";
 
 const LINE_COLUMNS: &str = "id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, payee_name, \
-    payee_id_enc, bank, account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, withheld, receivable_id, failure_code, failure_text, updated_at";
+    payee_id_enc, bank, account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, withheld, receivable_id, failure_code, failure_text, updated_at, parts";
 
 fn payee_context(line_id: i64) -> String {
     crate::columns::PAYMENT_PAYEE_ID.context(line_id)
@@ -93,6 +95,10 @@ impl SqlStore {
             failure_code: r.try_get("failure_code").map_err(backend)?,
             failure_text: r.try_get("failure_text").map_err(backend)?,
             updated_at: r.try_get("updated_at").map_err(backend)?,
+            parts: match r.try_get::<Option<String>, _>("parts").map_err(backend)? {
+                Some(text) => parse_parts(&text).ok_or_else(|| corrupt("payment_lines.parts", &text))?,
+                None => Vec::new(),
+            },
         })
     }
 
@@ -100,162 +106,29 @@ impl SqlStore {
         blob.map(|b| self.keys.decrypt_text(context, &b).map_err(|e| undecryptable(context, e))).transpose()
     }
 
-    /// The sources of households `lo..=hi` (see [`PayrollSource`]).
-    async fn payroll_sources(
-        &self,
-        conn: &mut Conn,
-        p: &NewPayroll,
-        first_month: NaiveDate,
-        lo: i64,
-        hi: i64,
-    ) -> Result<(Vec<PayrollSource>, KeyCounts)> {
-        let rows = sqlx::query(
-            "SELECT b.id, b.version, b.household_id, h.hukou_region, b.kind, b.status, b.monthly_amount, b.one_off_amount, \
-                    b.since_month, b.until_month, b.held_from, h.bank, h.bank_account_enc, p.id AS person_id, p.name, p.id_number_enc, \
-                    (SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id AND m.excluded IS NULL) AS members, \
-                    (SELECT MIN(f.on_date) FROM feed_records f WHERE f.feed = 'deaths' AND f.person_bidx = p.id_number_bidx) AS died_on \
-             FROM benefits b JOIN households h ON h.id = b.household_id \
-             LEFT JOIN persons p ON p.household_id = h.id AND p.relation = 'head' \
-             WHERE b.kind = $1 AND b.household_id BETWEEN $2 AND $3 AND h.hukou_region >= $4 AND h.hukou_region < $5 \
-               AND b.since_month <= $6 AND (b.until_month IS NULL OR b.until_month >= $7) \
-             ORDER BY b.household_id, b.id",
-        )
-        .bind(p.programme.kind().as_str())
-        .bind(lo)
-        .bind(hi)
-        .bind(p.region.as_str())
-        .bind(p.region.upper_bound())
-        .bind(p.month)
-        .bind(first_month)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(backend)?;
-        // What was paid before, per household.
-        let lines = sqlx::query(
-            "SELECT l.id, l.household_id, l.benefit_month, l.kind, l.state, l.live, l.amount, l.account_enc, l.withheld, l.receivable_id, \
-                    l.block_reason, r.id AS recovered_by \
-             FROM payment_lines l LEFT JOIN payment_receivables r ON r.origin_line = l.id \
-             WHERE l.programme = $1 AND l.household_id BETWEEN $2 AND $3 ORDER BY l.household_id, l.benefit_month, l.id",
-        )
-        .bind(p.programme.as_str())
-        .bind(lo)
-        .bind(hi)
-        .fetch_all(&mut *conn)
-        .await
-        .map_err(backend)?;
-        let mut history: HashMap<i64, History> = HashMap::new();
-        let mut counts = KeyCounts::new();
-        for r in &lines {
-            let household: i64 = r.try_get("household_id").map_err(backend)?;
-            let id: i64 = r.try_get("id").map_err(backend)?;
-            let month: NaiveDate = r.try_get("benefit_month").map_err(backend)?;
-            let kind = get_enum(r, "kind", LineKind::parse)?;
-            let state = get_enum(r, "state", LineState::parse)?;
-            let account: Option<Vec<u8>> = r.try_get("account_enc").map_err(backend)?;
-            *counts.entry((household, month, kind)).or_default() += 1;
-            if !r.try_get::<bool, _>("live").map_err(backend)? {
-                if state == LineState::Cancelled
-                    && r.try_get::<Option<String>, _>("block_reason").map_err(backend)?.as_deref() == Some("dead")
-                {
-                    history.entry(household).or_default().waived.push(month);
-                }
-                continue;
-            }
-            let h = history.entry(household).or_default();
-            // A re-issue covers the month it pays again (the failed line it replaces is no
-            // longer live): without it the month came back as arrears and was paid twice.
-            if matches!(kind, LineKind::Regular | LineKind::Arrears | LineKind::OneOff | LineKind::Reissue) {
-                h.covered.push(month);
-            }
-            let amount = Fen(r.try_get("amount").map_err(backend)?);
-            match state {
-                LineState::Failed => h.failed.push(FailedLine {
-                    id,
-                    benefit_month: month,
-                    amount,
-                    account: self.decrypt_account(&account_context(id), account.clone())?,
-                    withheld: Fen(r.try_get("withheld").map_err(backend)?),
-                    receivable_id: r.try_get("receivable_id").map_err(backend)?,
-                }),
-                LineState::Paid => h.paid.push(PaidLine {
-                    id,
-                    benefit_month: month,
-                    amount,
-                    recovered: r.try_get::<Option<i64>, _>("recovered_by").map_err(backend)?.is_some(),
-                }),
-                _ => {}
-            }
-            h.newest = Some((id, account));
-        }
-        let mut receivables = self.open_receivables(conn, p.programme, lo, hi).await?;
-        // 先行救助 paid in cash out of a town's standby fund (a one-off line for the same help would pay it twice).
-        let mut advances: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
-        if p.programme == Programme::Temporary {
-            let rows = sqlx::query("SELECT household_id, paid_on FROM standby_vouchers WHERE household_id BETWEEN $1 AND $2")
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(backend)?;
-            for r in &rows {
-                advances.entry(r.try_get("household_id").map_err(backend)?).or_default().push(r.try_get("paid_on").map_err(backend)?);
-            }
-        }
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            let household_id: i64 = r.try_get("household_id").map_err(backend)?;
-            let person_id: Option<i64> = r.try_get("person_id").map_err(backend)?;
-            let id_blob: Option<Vec<u8>> = r.try_get("id_number_enc").map_err(backend)?;
-            let payee_id_number = match (person_id, id_blob) {
-                (Some(pid), Some(blob)) => decrypt_id(&self.keys, pid, &blob)?.as_str().to_string(),
-                _ => String::new(),
-            };
-            let History { covered, waived, failed, paid, newest } = history.get(&household_id).cloned().unwrap_or_default();
-            let previous_account = match newest {
-                Some((id, blob)) => self.decrypt_account(&account_context(id), blob)?,
-                None => None,
-            };
-            out.push(PayrollSource {
-                benefit_id: r.try_get("id").map_err(backend)?,
-                benefit_version: r.try_get("version").map_err(backend)?,
-                household_id,
-                region: region(&r.try_get::<String, _>("hukou_region").map_err(backend)?)?,
-                kind: get_enum(r, "kind", AssistanceKind::parse)?,
-                status: get_enum(r, "status", BenefitStatus::parse)?,
-                monthly_amount: Fen(r.try_get("monthly_amount").map_err(backend)?),
-                one_off_amount: Fen(r.try_get("one_off_amount").map_err(backend)?),
-                since_month: r.try_get("since_month").map_err(backend)?,
-                until_month: r.try_get("until_month").map_err(backend)?,
-                held_from: r.try_get("held_from").map_err(backend)?,
-                payee_name: r.try_get::<Option<String>, _>("name").map_err(backend)?.unwrap_or_default(),
-                payee_id_number,
-                bank: r.try_get("bank").map_err(backend)?,
-                account: self.decrypt_account(&bank_context(household_id), r.try_get("bank_account_enc").map_err(backend)?)?,
-                members: r.try_get("members").map_err(backend)?,
-                payee_died_on: r.try_get("died_on").map_err(backend)?,
-                previous_account,
-                arrears_from: first_month,
-                covered_months: covered,
-                waived_months: waived,
-                failed,
-                paid,
-                receivables: receivables.remove(&household_id).unwrap_or_default(),
-                advances: advances.remove(&household_id).unwrap_or_default(),
-            });
-        }
-        Ok((out, counts))
-    }
-
     /// Writes generated lines; a key already live with the same amount adds nothing, with
     /// another amount it is `payment_lines_amount`.
     async fn insert_lines(&self, conn: &mut Conn, payroll: &Payroll, counts: &KeyCounts, lines: &[NewLine]) -> Result<()> {
         let now = Utc::now();
         for chunk in lines.chunks(INSERT_BATCH) {
+            // The lines a re-issue replaces leave the live set first: a re-issue of a re-issue has
+            // the key of the line it replaces (and was dropped as already there).
+            let origins: Vec<i64> = chunk.iter().filter_map(|l| l.origin_line).collect();
+            if !origins.is_empty() {
+                let mut q = QueryBuilder::<Db>::new("UPDATE payment_lines SET state = 'reissued', live = FALSE, updated_at = ");
+                q.push_bind(now).push(" WHERE state = 'failed' AND id IN (");
+                let mut sep = q.separated(", ");
+                for id in origins {
+                    sep.push_bind(id);
+                }
+                sep.push_unseparated(")");
+                q.build().execute(&mut *conn).await.map_err(backend)?;
+            }
             let ids = alloc_ids(&mut *conn, "payment_lines", chunk.len()).await.map_err(backend)?;
             let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
                  payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
-                 withheld, receivable_id, updated_at) ",
+                 withheld, receivable_id, updated_at, parts) ",
             );
             q.push_values(chunk.iter().zip(&ids), |mut b, (l, id)| {
                 let seq = counts.get(&(l.household_id, l.benefit_month, l.kind)).copied().unwrap_or(0);
@@ -283,23 +156,13 @@ impl SqlStore {
                     .push_bind(l.origin_line)
                     .push_bind(l.withheld.0)
                     .push_bind(l.receivable_id)
-                    .push_bind(now);
+                    .push_bind(now)
+                    .push_bind((!l.parts.is_empty()).then(|| encode_parts(&l.parts)));
             });
             q.push(" ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id");
             let inserted: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await.map_err(backend)?;
             if inserted.len() < chunk.len() {
                 self.check_existing_amounts(conn, payroll.programme, chunk).await?;
-            }
-            let origins: Vec<i64> = chunk.iter().filter_map(|l| l.origin_line).collect();
-            if !origins.is_empty() {
-                let mut q = QueryBuilder::<Db>::new("UPDATE payment_lines SET state = 'reissued', live = FALSE, updated_at = ");
-                q.push_bind(now).push(" WHERE state = 'failed' AND id IN (");
-                let mut sep = q.separated(", ");
-                for id in origins {
-                    sep.push_bind(id);
-                }
-                sep.push_unseparated(")");
-                q.build().execute(&mut *conn).await.map_err(backend)?;
             }
         }
         Ok(())
@@ -387,19 +250,6 @@ impl SqlStore {
         let moved = self.payroll_in(conn, step.id).await?.ok_or(StoreError::NotFound)?;
         Ok((current, moved))
     }
-}
-
-/// A household's earlier lines of the programme.
-#[derive(Debug, Clone, Default)]
-struct History {
-    /// Benefit months covered by a live line.
-    covered: Vec<NaiveDate>,
-    /// Months cancelled while stopped for the payee's death.
-    waived: Vec<NaiveDate>,
-    failed: Vec<FailedLine>,
-    paid: Vec<PaidLine>,
-    /// The newest line: its id and encrypted account.
-    newest: Option<(i64, Option<Vec<u8>>)>,
 }
 
 /// Lines ever written per (household, benefit month, kind): the next line of a key is numbered after them.

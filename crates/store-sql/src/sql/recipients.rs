@@ -55,7 +55,7 @@ pub(super) async fn migrate(store: &SqlStore, rows: &[MigratedBenefit], event: &
             insert_event_rows(&mut tx, &events, now).await?;
             let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO benefits (id, version, household_id, region, kind, case_id, monthly_amount, one_off_amount, since_month, \
-                 until_month, status, next_review_on, next_review_reason, review_months, job_refusals, created_at, updated_at) ",
+                 until_month, status, next_review_on, next_review_reason, review_months, job_refusals, created_at, updated_at, amount_from) ",
             );
             q.push_values(chunk.iter().zip(case_ids.iter().zip(&ids)), |mut b, (r, (case_id, id))| {
                 let x = &r.benefit;
@@ -75,12 +75,19 @@ pub(super) async fn migrate(store: &SqlStore, rows: &[MigratedBenefit], event: &
                     .push_bind(x.review_months)
                     .push_bind(x.job_refusals)
                     .push_bind(now)
-                    .push_bind(now);
+                    .push_bind(now)
+                    .push_bind(x.amount_from);
             });
             q.build().execute(&mut *tx).await.map_err(|e| match backend(e) {
                 StoreError::Conflict { .. } => StoreError::Conflict { constraint: "benefits_one_in_force".into() },
                 e => e,
             })?;
+            // Each benefit's amount record begins with its migrated amount (payment::amounts).
+            let mut q = QueryBuilder::<Db>::new("INSERT INTO benefit_amounts (benefit_id, seq, from_month, monthly_amount, recorded_at, note) ");
+            q.push_values(chunk.iter().zip(&ids), |mut b, (r, id)| {
+                b.push_bind(*id).push_bind(1_i64).push_bind(r.benefit.amount_from).push_bind(r.benefit.monthly_amount.0).push_bind(now).push_bind("迁移时的金额");
+            });
+            q.build().execute(&mut *tx).await.map_err(backend)?;
             for r in chunk {
                 if let Some(account) = &r.account {
                     set_account(store, &mut tx, r.case.household_id, account, &event.actor, now).await?;

@@ -125,6 +125,7 @@ pub async fn benefits_are_granted_with_the_step_and_come_up_for_review(s: &dyn S
         kind: AssistanceKind::Dibao,
         case_id: id,
         monthly_amount: Fen(46_500),
+        amount_from: month,
         one_off_amount: Fen(0),
         since_month: month,
         until_month: None,

@@ -27,6 +27,7 @@ fn benefit(h: i64, village: &str, amount: i64, since: NaiveDate) -> Benefit {
         kind: AssistanceKind::Dibao,
         case_id: 0,
         monthly_amount: Fen(amount),
+        amount_from: since,
         one_off_amount: Fen(0),
         since_month: since,
         until_month: None,
@@ -80,6 +81,7 @@ pub fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) 
                 origin_line: None,
                 withheld: Fen::ZERO,
                 receivable_id: None,
+                parts: Vec::new(),
             })
             .collect::<Vec<_>>()
             .into()
@@ -565,4 +567,44 @@ pub async fn each_town_signs_its_part_once_and_the_last_reviews_the_payroll(s: &
     let late = s.sign_town(&sign("town_c"), &code("620825102")).await;
     assert!(matches!(late, Err(StoreError::Conflict { ref constraint }) if constraint == "payroll_state"), "{late:?}");
     assert_eq!(s.town_sign_offs(p.id).await.unwrap().0.len(), 2, "the refused sign-off left nothing");
+}
+
+/// 待遇金额变更记录 and 补差: every change of a benefit's amount is kept with the month it applies
+/// from; an adjustment line keeps its parts; the sources say what each month was sent for and
+/// what adjustments pay for it.
+pub async fn amounts_are_recorded_and_adjustments_keep_their_parts(s: &dyn Store) {
+    let h = recipient(s, "620825100201", 41, 81_000).await;
+    let id = s.household_benefits(h).await.unwrap()[0].id;
+    // A rise from January, decided later; a change of something else records nothing.
+    let b = s.benefit(id).await.unwrap().unwrap();
+    s.update_benefit(&Benefit { monthly_amount: Fen(83_500), ..b }).await.unwrap();
+    let b = s.benefit(id).await.unwrap().unwrap();
+    s.update_benefit(&Benefit { review_months: 6, ..b }).await.unwrap();
+    let mut seen: Vec<PayrollSource> = Vec::new();
+    let mut build = |src: &[PayrollSource]| {
+        seen.extend(src.iter().cloned());
+        let mut lines = regular(month(1), 0)(src).lines;
+        let mut adjust = lines[0].clone();
+        adjust.kind = LineKind::Adjustment;
+        adjust.amount = Fen(2_500);
+        adjust.parts = vec![(month(1), Fen(2_500))];
+        lines.push(adjust);
+        lines.into()
+    };
+    let (p, _) = s.generate_payroll(&new_payroll(month(1)), &mut build).await.unwrap();
+    let amounts: Vec<(NaiveDate, i64)> = seen[0].amounts.iter().map(|c| (c.from_month, c.amount.0)).collect();
+    assert_eq!(amounts, [(month(1), 81_000), (month(1), 83_500)], "in recorded order");
+    let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 10).await.unwrap();
+    let adjust = lines.iter().find(|l| l.kind == LineKind::Adjustment).unwrap();
+    assert_eq!(adjust.parts, vec![(month(1), Fen(2_500))]);
+    // Next month's sources: the adjustment pays January in part; January's line not yet sent.
+    let mut next: Vec<PayrollSource> = Vec::new();
+    let mut peek = |src: &[PayrollSource]| {
+        next.extend(src.iter().cloned());
+        Batch::from(Vec::new())
+    };
+    s.generate_payroll(&new_payroll(month(2)), &mut peek).await.unwrap();
+    assert_eq!(next[0].adjusted, vec![(month(1), Fen(2_500))]);
+    assert!(next[0].delivered.is_empty(), "not sent to the bank yet");
+    assert_eq!(next[0].adjustments.iter().map(|a| (a.id, a.benefit_month, a.failed)).collect::<Vec<_>>(), [(adjust.id, month(1), false)]);
 }

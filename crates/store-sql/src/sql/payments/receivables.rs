@@ -217,7 +217,7 @@ impl SqlStore {
     /// service's rules look at.
     pub(super) async fn stops_of(&self, payroll_id: i64) -> Result<Vec<LineStop>> {
         let rows = sqlx::query(
-            "SELECT l.id, l.household_id, l.benefit_month, b.until_month, b.held_from, d.died_on \
+            "SELECT l.id, l.household_id, l.benefit_month, l.parts, b.until_month, b.held_from, d.died_on \
              FROM payment_lines l JOIN payrolls y ON y.id = l.payroll_id \
              LEFT JOIN benefits b ON b.id = l.benefit_id \
              LEFT JOIN (SELECT p.household_id, MIN(f.on_date) AS died_on FROM feed_records f \
@@ -233,10 +233,13 @@ impl SqlStore {
         .map_err(backend)?;
         rows.iter()
             .map(|r| {
+                // An adjustment line pays for its parts' months, not the payroll's.
+                let parts = r.try_get::<Option<String>, _>("parts").map_err(backend)?;
+                let last_part = parts.as_deref().and_then(parse_parts).and_then(|p| p.iter().map(|(m, _)| *m).max());
                 Ok(LineStop {
                     line_id: r.try_get("id").map_err(backend)?,
                     household_id: r.try_get("household_id").map_err(backend)?,
-                    benefit_month: r.try_get("benefit_month").map_err(backend)?,
+                    benefit_month: last_part.map_or_else(|| r.try_get("benefit_month").map_err(backend), Ok)?,
                     payee_died_on: r.try_get("died_on").map_err(backend)?,
                     until_month: r.try_get("until_month").map_err(backend)?,
                     held_from: r.try_get("held_from").map_err(backend)?,

@@ -1,0 +1,24 @@
+-- 待遇金额变更记录 (issue 16 §2: a rise of the standard reaching back is paid as adjustment
+-- lines): each benefit's monthly amount over time, append-only; the amount of a month is that of
+-- the latest recorded change (highest seq) whose month is not after it (domain
+-- payment::amounts). Keep in step with migrations/postgres.
+ALTER TABLE benefits ADD COLUMN amount_from TEXT;
+CREATE TABLE benefit_amounts (
+    benefit_id      INTEGER NOT NULL REFERENCES benefits (id),
+    seq             INTEGER NOT NULL,
+    from_month      TEXT NOT NULL,
+    monthly_amount  INTEGER NOT NULL CHECK (monthly_amount >= 0),
+    recorded_at     TEXT NOT NULL,
+    note            TEXT NOT NULL,
+    PRIMARY KEY (benefit_id, seq)
+);
+-- Where the record begins for a benefit already paid: the month after its newest line (months
+-- paid before stand as paid; nothing is known of their amounts), else its first month.
+UPDATE benefits SET amount_from = COALESCE(
+    (SELECT date(MAX(l.benefit_month), '+1 month') FROM payment_lines l WHERE l.benefit_id = benefits.id AND l.benefit_month >= benefits.since_month),
+    since_month);
+UPDATE benefits SET amount_from = since_month WHERE amount_from < since_month;
+INSERT INTO benefit_amounts (benefit_id, seq, from_month, monthly_amount, recorded_at, note)
+    SELECT id, 1, amount_from, monthly_amount, updated_at, '升级时记录的现行金额' FROM benefits;
+-- 补差: the benefit months (and amounts) an adjustment line pays, `2027-01:2500;2027-02:2500`.
+ALTER TABLE payment_lines ADD COLUMN parts TEXT;

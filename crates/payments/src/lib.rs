@@ -12,4 +12,5 @@ pub mod service;
 
 pub use service::{
     Advance, ExportReport, FraudDecision, HouseholdPayments, Migration, PaymentError, Payments, PayrollView, PublicPayment, ReturnFile,
+    RiseRequest,
 };

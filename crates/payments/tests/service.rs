@@ -9,7 +9,7 @@ use jiuzhu_accounts::Accounts;
 use jiuzhu_domain::payment::*;
 use jiuzhu_domain::*;
 use jiuzhu_payments::bankfile;
-use jiuzhu_payments::{PaymentError, Payments};
+use jiuzhu_payments::{PaymentError, Payments, RiseRequest};
 use jiuzhu_store::*;
 use jiuzhu_testkit::conformance::payments::grant;
 use jiuzhu_testkit::world::*;
@@ -319,4 +319,78 @@ async fn a_town_pays_emergency_help_from_its_standby_fund_and_the_county_repleni
     assert_eq!((after.cash, after.outstanding, after.imprest), (Fen::yuan(5_000), 0, fund.imprest));
     assert!(matches!(payments.replenish_standby(&finance, PASSWORD, "620825100").await, Err(PaymentError::Invalid(_))), "nothing waiting");
     assert_eq!(payments.verify_ledger().await.unwrap().problem, None);
+}
+
+#[tokio::test]
+async fn a_rise_of_the_standard_reaching_back_is_applied_once_and_its_difference_paid_next_payroll() {
+    let w = world().await;
+    let store = w.store.clone();
+    let county = RegionCode::parse("620825").unwrap();
+    set_account(&store, w.in_a, GOOD).await;
+    set_account(&store, w.in_b, OTHER).await;
+    grant(store.as_ref(), w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
+    grant(store.as_ref(), w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
+    let pay = |today| Payments::new(&store, accounts(&store, today), Arc::new(Today(today)));
+    let finance = signed_in(&store, "finance_officer_county").await;
+    let reviewer = signed_in(&store, "town_reviewer_county").await;
+    let approver = signed_in(&store, "county_approver_county").await;
+    // January paid at the old amounts.
+    let payments = pay(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
+    let jan = payments.generate(Some(&finance), &county, m(2027, 1)).await.unwrap();
+    let jan = jan.into_iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0;
+    payments.review(&reviewer, jan.id, "").await.unwrap();
+    payments.add_budget(Some(&finance), FundSource::Central, Programme::Dibao, 2027, Fen::yuan(100_000), "财社〔2027〕1号").await.unwrap();
+    payments.approve(&approver, jan.id, PASSWORD, "").await.unwrap();
+    payments.export(Some((&finance, PASSWORD)), jan.id, "pipe-gbk", Vec::new(), |v| Ok(std::io::Cursor::new(v))).await.unwrap();
+    let jan_lines = store.payroll_lines(jan.id, &county, None, 0, 10).await.unwrap();
+    let mut ret = Vec::new();
+    bankfile::write_return_header("csv-utf8", &mut ret).unwrap();
+    for l in &jan_lines {
+        bankfile::write_return_line("csv-utf8", &mut ret, &l.reference, l.account.as_deref().unwrap(), l.amount, true, "").unwrap();
+    }
+    payments.reconcile(Some(&finance), jan.id, None, &ret).await.unwrap();
+
+    // February: the province's notice raises the standard by 20 元 a person from January.
+    let payments = pay(NaiveDate::from_ymd_opt(2027, 2, 3).unwrap());
+    let req = RiseRequest {
+        programme: Some(Programme::Dibao),
+        from_month: Some(m(2027, 1)),
+        per_person: Fen::yuan(20),
+        notice: "甘民发〔2027〕5号".into(),
+    };
+    assert!(matches!(payments.preview_rise(&finance, &req).await, Err(PaymentError::Forbidden)), "the county approver decides");
+    let fields = |e: PaymentError| match e {
+        PaymentError::Invalid(v) => v.0.iter().map(|f| f.field.clone()).collect::<Vec<_>>(),
+        e => panic!("{e:?}"),
+    };
+    let bad =
+        RiseRequest { programme: Some(Programme::Temporary), from_month: Some(m(2027, 4)), per_person: Fen::ZERO, notice: " ".into() };
+    assert_eq!(fields(payments.preview_rise(&approver, &bad).await.unwrap_err()), ["programme", "from_month", "per_person", "notice"]);
+    let preview = payments.preview_rise(&approver, &req).await.unwrap();
+    assert_eq!(preview.benefits, 2);
+    assert_eq!(preview.monthly_increase, Fen(2_000 * preview.members));
+    assert_eq!(
+        store.benefit(store.household_benefits(w.in_a).await.unwrap()[0].id).await.unwrap().unwrap().monthly_amount,
+        Fen(90_000),
+        "a preview writes nothing"
+    );
+    assert!(matches!(payments.apply_rise(&approver, "wrong", &req).await, Err(PaymentError::Invalid(_))));
+    let done = payments.apply_rise(&approver, PASSWORD, &req).await.unwrap();
+    assert_eq!((done.benefits, done.monthly_increase), (preview.benefits, preview.monthly_increase));
+    assert_eq!(fields(payments.apply_rise(&approver, PASSWORD, &req).await.unwrap_err()), ["notice"], "the same notice twice");
+    assert_eq!(payments.rises(&approver).await.unwrap().len(), 1);
+
+    // February's payroll: the new amount, and January's difference in one adjustment line each.
+    let feb = payments.generate(Some(&finance), &county, m(2027, 2)).await.unwrap();
+    let feb = feb.into_iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0;
+    let lines = store.payroll_lines(feb.id, &county, None, 0, 10).await.unwrap();
+    for old in &jan_lines {
+        let of = |k: LineKind| lines.iter().find(|l| l.household_id == old.household_id && l.kind == k).unwrap();
+        let (regular, adjust) = (of(LineKind::Regular), of(LineKind::Adjustment));
+        let rise = Fen(regular.amount.0 - old.amount.0);
+        assert!(rise.0 > 0 && rise.0 % 2_000 == 0, "20 元 per member: {rise:?}");
+        assert_eq!((adjust.amount, adjust.parts.clone()), (rise, vec![(m(2027, 1), rise)]));
+        assert_eq!(adjust.state, LineState::Ready);
+    }
+    assert_eq!(feb.total.0, lines.iter().map(|l| l.amount.0).sum::<i64>());
 }

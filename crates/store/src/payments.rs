@@ -202,6 +202,36 @@ pub struct LineStop {
     pub held_from: Option<NaiveDate>,
 }
 
+/// 提标: a rise of a programme's standard (per person and month) applied to the benefits in
+/// force in a county from a month, as its notice says.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewRise {
+    pub region: RegionCode,
+    pub kind: AssistanceKind,
+    pub from_month: NaiveDate,
+    pub per_person: Fen,
+    /// 文号 of the notice raising the standard.
+    pub notice: String,
+    pub by: Actor,
+}
+
+/// A rise as applied (or, before it is, as it would be).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Rise {
+    pub id: i64,
+    pub region: RegionCode,
+    pub kind: AssistanceKind,
+    pub from_month: NaiveDate,
+    pub per_person: Fen,
+    pub notice: String,
+    /// Benefits raised, their members, and what they are paid more each month.
+    pub benefits: i64,
+    pub members: i64,
+    pub monthly_increase: Fen,
+    pub by: Actor,
+    pub at: DateTime<Utc>,
+}
+
 /// 乡镇审核 of one town's part of a county's payroll.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TownSignOff {
@@ -462,6 +492,14 @@ pub trait PaymentStore: Send + Sync {
     async fn sign_town(&self, step: &PayrollStep, town: &RegionCode) -> Result<Payroll>;
     /// The towns' sign-offs of a payroll, and the towns with live lines still to sign.
     async fn town_sign_offs(&self, payroll_id: i64) -> Result<(Vec<TownSignOff>, Vec<RegionCode>)>;
+    /// 提标: raises every benefit of the kind in the region whose months reach `from_month` by
+    /// `per_person` × its members from that month, in one transaction: the changes go to the
+    /// benefit's amounts record (`payment::amounts::raise`, so later steps keep their shape) and
+    /// its amount now goes up. `apply` false: what it would do, nothing written. The same notice
+    /// for the region and kind twice: `Conflict { "benefit_rises_notice" }`.
+    async fn raise_benefits(&self, rise: &NewRise, apply: bool) -> Result<Rise>;
+    /// The rises applied in `within`, newest first.
+    async fn rises(&self, within: &RegionCode) -> Result<Vec<Rise>>;
     /// Approves: commits the ready lines' total against the funds' available money in
     /// [`FundSource::PAYROLL_ORDER`] (the ledger postings in the same transaction). Not enough
     /// money: `Conflict { "fund_budget" }` and nothing changes. Blocked lines left:

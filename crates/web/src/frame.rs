@@ -42,6 +42,8 @@ pub struct Chrome {
     pub can_payments: bool,
     /// Show the standby fund (乡镇临时救助备用金) in the menu.
     pub can_standby: bool,
+    /// Show 提标补差 (a rise of the standard applied to the county's benefits) in the menu.
+    pub can_rises: bool,
     /// Show department data imports in the menu.
     pub can_feeds: bool,
     /// Show account administration (system and security administrators) in the menu.
@@ -78,6 +80,7 @@ impl Chrome {
             can_monitoring: u.can(Permission::ReadMonitoring),
             can_payments: u.can(Permission::ReadPayments),
             can_standby: u.can(Permission::ReadPayments) || u.can(Permission::PayAdvance),
+            can_rises: u.can(Permission::ApprovePayroll),
             can_feeds: u.can(Permission::ImportFeeds)
                 && matches!(u.scope.0.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County),
             can_households: u.can(Permission::ReadHousehold),

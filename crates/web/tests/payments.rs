@@ -365,3 +365,44 @@ async fn each_town_reviews_its_own_part_and_the_last_sends_the_payroll_on() {
     let page = app.send(finance.get(&format!("/payrolls/{id}"))).await;
     assert!(page.text.contains("town_reviewer_a") && page.text.contains("town_reviewer_b"), "{}", page.text);
 }
+
+#[tokio::test]
+async fn the_county_approver_checks_a_rise_then_applies_it_once_with_the_password() {
+    let app = spawn_app().await;
+    let today = app.state.clock.today();
+    grant(app.store.as_ref(), app.in_a, VILLAGE_A, 81_000, month_start(today)).await;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let month = month_start(today).format("%Y-%m").to_string();
+    let approver = app.login("county_approver_county").await;
+    assert_eq!(app.send(approver.get("/rises")).await.status, StatusCode::OK);
+    // Nothing readable: each field named in words, what was typed kept.
+    let bad = app
+        .send(approver.form("/rises", &format!("programme=&from_month=2027年1月&per_person=abc&notice={}", enc("甘民发〔2027〕5号"))))
+        .await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    for words in ["救助类型", "月份", "金额", "甘民发〔2027〕5号"] {
+        assert!(bad.text.contains(words), "{words}: {}", bad.text);
+    }
+    let body = format!("programme=dibao&from_month={month}&per_person=20&notice={}", enc("甘民发〔2027〕5号"));
+    let preview = app.send(approver.form("/rises", &body)).await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.text);
+    assert!(preview.text.contains("将调整 1 户") && preview.text.contains("确认执行提标"), "{}", preview.text);
+    let amount = |app: &jiuzhu_testkit::app::TestApp| {
+        let store = app.store.clone();
+        let h = app.in_a;
+        async move { store.household_benefits(h).await.unwrap()[0].monthly_amount }
+    };
+    assert_eq!(amount(&app).await, Fen(81_000), "checking writes nothing");
+    let wrong = app.send(approver.form("/rises", &format!("{body}&confirm=1&password=wrong"))).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.text);
+    let done = app.send(approver.form("/rises", &format!("{body}&confirm=1&password={PASSWORD}"))).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert!(done.text.contains("已执行") && done.text.contains("甘民发〔2027〕5号"), "{}", done.text);
+    assert!(amount(&app).await > Fen(81_000));
+    let again = app.send(approver.form("/rises", &format!("{body}&confirm=1&password={PASSWORD}"))).await;
+    assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(again.text.contains("已在本县执行过"), "{}", again.text);
+    // The finance officer may read payments, not raise them.
+    let finance = app.login("finance_officer_county").await;
+    assert_eq!(app.send(finance.get("/rises")).await.status, StatusCode::FORBIDDEN);
+}

@@ -8,6 +8,7 @@
 //!   rejection, cancellation;
 //! - [`bank`]: the bank file written and read back, the bank's return file applied;
 //! - [`receivables`]: lines no longer owed stopped, money owed back (应追回) refunded or recorded;
+//! - [`rises`]: a rise of the standard applied to the county's benefits (提标, 补差 next payroll);
 //! - [`standby`]: the towns' standby funds (乡镇临时救助备用金): imprest, 先行救助, replenishment.
 
 mod bank;
@@ -16,12 +17,14 @@ mod generate;
 mod migrate;
 mod publicity;
 mod receivables;
+mod rises;
 mod standby;
 
 pub use bank::{ExportReport, ReturnFile};
 pub use migrate::Migration;
 pub use publicity::PublicPayment;
 pub use receivables::FraudDecision;
+pub use rises::RiseRequest;
 pub use standby::Advance;
 
 use crate::bankfile::BankFileError;

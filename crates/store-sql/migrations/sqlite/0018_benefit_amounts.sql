@@ -22,3 +22,20 @@ INSERT INTO benefit_amounts (benefit_id, seq, from_month, monthly_amount, record
     SELECT id, 1, amount_from, monthly_amount, updated_at, '升级时记录的现行金额' FROM benefits;
 -- 补差: the benefit months (and amounts) an adjustment line pays, `2027-01:2500;2027-02:2500`.
 ALTER TABLE payment_lines ADD COLUMN parts TEXT;
+-- 提标: a rise of a programme's standard applied to a county's benefits (each benefit's new
+-- changes are in benefit_amounts); one per county, programme and notice.
+CREATE TABLE benefit_rises (
+    id                  INTEGER PRIMARY KEY,
+    region              TEXT NOT NULL,
+    kind                TEXT NOT NULL,
+    from_month          TEXT NOT NULL,
+    per_person          INTEGER NOT NULL CHECK (per_person > 0),
+    notice              TEXT NOT NULL,
+    benefits            INTEGER NOT NULL,
+    members             INTEGER NOT NULL,
+    monthly_increase    INTEGER NOT NULL,
+    by_id               INTEGER,
+    by_name             TEXT NOT NULL,
+    at                  TEXT NOT NULL,
+    UNIQUE (region, kind, notice)
+);

@@ -7,6 +7,7 @@ mod export;
 mod ledger;
 mod receivables;
 mod reconcile;
+mod rises;
 mod sources;
 mod standby;
 mod town_review;
@@ -513,6 +514,14 @@ impl PaymentStore for SqlStore {
 
     async fn town_sign_offs(&self, payroll_id: i64) -> Result<(Vec<TownSignOff>, Vec<RegionCode>)> {
         self.sign_offs(payroll_id).await
+    }
+
+    async fn raise_benefits(&self, rise: &NewRise, apply: bool) -> Result<Rise> {
+        self.raise(rise, apply).await
+    }
+
+    async fn rises(&self, within: &RegionCode) -> Result<Vec<Rise>> {
+        self.rises_in(within).await
     }
 
     async fn approve_payroll(&self, step: &PayrollStep) -> Result<Payroll> {

@@ -608,3 +608,45 @@ pub async fn amounts_are_recorded_and_adjustments_keep_their_parts(s: &dyn Store
     assert!(next[0].delivered.is_empty(), "not sent to the bank yet");
     assert_eq!(next[0].adjustments.iter().map(|a| (a.id, a.benefit_month, a.failed)).collect::<Vec<_>>(), [(adjust.id, month(1), false)]);
 }
+
+/// 提标: every benefit of the kind in the region rises by the rise × its members from the month,
+/// keeping later changes' shape; a preview writes nothing; the same notice twice is refused.
+pub async fn a_rise_raises_each_benefit_once_keeping_later_changes(s: &dyn Store) {
+    let h = recipient(s, "620825100201", 51, 81_000).await;
+    let id = s.household_benefits(h).await.unwrap()[0].id;
+    let b = s.benefit(id).await.unwrap().unwrap();
+    s.update_benefit(&Benefit { monthly_amount: Fen(90_000), amount_from: month(3), ..b }).await.unwrap();
+    let members = s.household(h).await.unwrap().unwrap().members.len() as i64;
+    let rise = NewRise {
+        region: code("620825"),
+        kind: AssistanceKind::Dibao,
+        from_month: month(2),
+        per_person: Fen(2_000),
+        notice: "甘民发〔2027〕5号".into(),
+        by: actor(),
+    };
+    let preview = s.raise_benefits(&rise, false).await.unwrap();
+    assert_eq!((preview.id, preview.benefits, preview.members, preview.monthly_increase), (0, 1, members, Fen(2_000 * members)));
+    assert_eq!(s.benefit(id).await.unwrap().unwrap().monthly_amount, Fen(90_000), "a preview writes nothing");
+    let done = s.raise_benefits(&rise, true).await.unwrap();
+    assert!(done.id > 0);
+    let b = s.benefit(id).await.unwrap().unwrap();
+    assert_eq!((b.monthly_amount, b.amount_from), (Fen(90_000 + 2_000 * members), month(3)));
+    let mut seen = Vec::new();
+    s.generate_payroll(&new_payroll(month(1)), &mut |src: &[PayrollSource]| {
+        seen.extend(src.iter().flat_map(|x| x.amounts.iter().map(|c| (c.from_month, c.amount.0))));
+        Batch::from(Vec::new())
+    })
+    .await
+    .unwrap();
+    let up = 2_000 * members;
+    assert_eq!(seen, [(month(1), 81_000), (month(3), 90_000), (month(2), 81_000 + up), (month(3), 90_000 + up)]);
+    let again = s.raise_benefits(&rise, true).await;
+    assert!(matches!(again, Err(StoreError::Conflict { ref constraint }) if constraint == "benefit_rises_notice"), "{again:?}");
+    let listed = s.rises(&code("620825")).await.unwrap();
+    assert_eq!(
+        (listed.len(), listed[0].notice.as_str(), listed[0].by.username.as_str()),
+        (1, "甘民发〔2027〕5号", actor().username.as_str())
+    );
+    assert!(s.rises(&code("620826")).await.unwrap().is_empty(), "another county's list");
+}

@@ -240,4 +240,26 @@ describe('the month\'s payment run: generate, clear, review, approve, bank file,
     await checkAxe(page, 'standby fund (county)');
     await shot(page, 'standby.png', { fullPage: true });
   });
+  step('11. the county approver checks a rise of the standard reaching back, then applies it with the password', async () => {
+    await as(s.approver);
+    await page.goto('/rises');
+    const now = new Date(Date.now() + 8 * 3600_000);
+    const first = `${now.getUTCFullYear()}-${String(now.getUTCMonth() + 1).padStart(2, '0')}`;
+    await page.locator('#rise select[name=programme]').selectOption('dibao');
+    await page.locator('#rise input[name=from_month]').fill(first);
+    await page.locator('#rise input[name=per_person]').fill('2O');
+    await page.locator('#rise input[name=notice]').fill('甘民发〔2027〕5号');
+    await Promise.all([page.waitForNavigation(), page.locator('#rise button').click()]);
+    assert.match(await page.locator('p.error').textContent(), /金额/);
+    assert.equal(await page.locator('#rise input[name=notice]').inputValue(), '甘民发〔2027〕5号', 'nothing typed is lost');
+    await page.locator('#rise input[name=per_person]').fill('20');
+    await Promise.all([page.waitForNavigation(), page.locator('#rise button').click()]);
+    assert.match(await page.locator('#rise-preview').textContent(), /将调整 \d+ 户/);
+    await checkAxe(page, 'standard rise preview');
+    await shot(page, 'rises-preview.png', { fullPage: true });
+    await page.locator('#rise-preview input[name=password]').fill(s.approver.password);
+    await Promise.all([page.waitForNavigation(), page.locator('#rise-preview button[name=confirm]').click()]);
+    assert.match(await page.locator('#rise-done').textContent(), /已执行/);
+    assert.match(await page.locator('#rises tbody').textContent(), /甘民发〔2027〕5号/);
+  });
 });

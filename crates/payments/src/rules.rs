@@ -70,7 +70,12 @@ pub fn months_owed(programme: Programme, month: NaiveDate, src: &PayrollSource) 
     }
     let from = src.since_month.max(src.arrears_from);
     if programme == Programme::Temporary {
-        let owed = src.one_off_amount.0 > 0 && from <= src.since_month && src.since_month <= month && !covered.contains(&src.since_month);
+        // Paid in cash out of a town's standby fund by a voucher naming this case (先行救助).
+        let owed = !src.paid_from_standby
+            && src.one_off_amount.0 > 0
+            && from <= src.since_month
+            && src.since_month <= month
+            && !covered.contains(&src.since_month);
         return if owed { vec![src.since_month] } else { Vec::new() };
     }
     if src.monthly_amount.0 <= 0 || (src.status == BenefitStatus::Ended && src.until_month.is_none()) {
@@ -284,8 +289,8 @@ fn block_reason(programme: Programme, settings: &Settings, src: &PayrollSource, 
     if l.amount > settings.max_for(programme) {
         return Some(BlockReason::OverMaximum);
     }
-    // 先行救助 out of the standby fund in the help's month or next to it: the officer checks the
-    // one-off is other help, or cancels it (the voucher does not name its case yet).
+    // 先行救助 out of the standby fund in the help's month or next to it, by a voucher naming no
+    // case: the officer checks the one-off is other help, or cancels it.
     let near = |d: &NaiveDate| {
         let m = month_start(*d);
         m >= l.benefit_month.checked_sub_months(chrono::Months::new(1)).unwrap_or(l.benefit_month) && m <= next_month(l.benefit_month)

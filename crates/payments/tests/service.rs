@@ -277,10 +277,12 @@ async fn a_town_pays_emergency_help_from_its_standby_fund_and_the_county_repleni
     let finance = signed_in(&store, "finance_officer_county").await;
     let town_a = signed_in(&store, "town_reviewer_a").await;
     let town_b = signed_in(&store, "town_reviewer_b").await;
-    let advance =
-        |amount: i64| jiuzhu_payments::Advance {
-            household_id: w.in_a, amount: Fen::yuan(amount), reason: "房屋失火，先行救助".into()
-        };
+    let advance = |amount: i64| jiuzhu_payments::Advance {
+        household_id: w.in_a,
+        amount: Fen::yuan(amount),
+        reason: "房屋失火，先行救助".into(),
+        case_id: None,
+    };
     let field = |r: std::result::Result<StandbyVoucher, PaymentError>| match r {
         Err(PaymentError::Invalid(v)) => v.0.iter().map(|f| f.field.clone()).collect::<Vec<_>>(),
         other => panic!("refused with a field: {other:?}"),
@@ -300,8 +302,16 @@ async fn a_town_pays_emergency_help_from_its_standby_fund_and_the_county_repleni
     assert!(matches!(twice, Err(PaymentError::Invalid(ref v)) if v.0[0].code == "standby.exists"), "{twice:?}");
     assert!(matches!(payments.pay_advance(&finance, &advance(100)).await, Err(PaymentError::Forbidden)));
     assert!(matches!(payments.pay_advance(&town_b, &advance(100)).await, Err(PaymentError::NotFound)));
-    let blank = jiuzhu_payments::Advance { household_id: 0, amount: Fen::ZERO, reason: " ".into() };
-    assert_eq!(field(payments.pay_advance(&town_a, &blank).await), ["household_id", "amount", "reason"]);
+    let blank = jiuzhu_payments::Advance { household_id: 0, amount: Fen::ZERO, reason: " ".into(), case_id: Some(0) };
+    assert_eq!(field(payments.pay_advance(&town_a, &blank).await), ["household_id", "amount", "reason", "case_id"]);
+    // A case named must be this household's approved 临时救助 for this amount.
+    grant(store.as_ref(), w.in_a, VILLAGE_A, 50_000, m(2027, 1)).await;
+    let dibao_case = store.household_benefits(w.in_a).await.unwrap()[0].case_id;
+    for case in [dibao_case, 999_999] {
+        let named = jiuzhu_payments::Advance { case_id: Some(case), ..advance(100) };
+        let Err(PaymentError::Invalid(v)) = payments.pay_advance(&town_a, &named).await else { panic!("case {case} refused") };
+        assert_eq!((v.0[0].field.as_str(), v.0[0].zh.contains(&format!("#{case}"))), ("case_id", true), "{:?}", v.0[0].zh);
+    }
     assert_eq!(field(payments.pay_advance(&town_a, &advance(2_001)).await), ["amount"], "over the limit");
     for _ in 0..2 {
         payments.pay_advance(&town_a, &advance(2_000)).await.unwrap();

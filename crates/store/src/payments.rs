@@ -96,8 +96,11 @@ pub struct PayrollSource {
     pub paid: Vec<PaidLine>,
     /// The household's receivables of the programme with money still owed (offset from its lines).
     pub receivables: Vec<OpenReceivable>,
-    /// 临时救助 only: the days the household was paid 先行救助 out of a town's standby fund.
+    /// 临时救助 only: the days the household was paid 先行救助 out of a town's standby fund by a
+    /// voucher that names no case.
     pub advances: Vec<NaiveDate>,
+    /// 临时救助 only: a standby voucher names this benefit's case — it was paid in cash.
+    pub paid_from_standby: bool,
     /// 待遇金额变更记录 of the benefit, in recorded order (`payment::amounts`): each month is
     /// paid what was owed for it.
     pub amounts: Vec<AmountChange>,

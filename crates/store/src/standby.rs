@@ -37,6 +37,9 @@ pub struct NewAdvance {
     pub amount: Fen,
     pub reason: String,
     pub paid_on: NaiveDate,
+    /// The approved 临时救助 case it pays (先行救助 granted in casework): the payroll then owes
+    /// the case nothing.
+    pub case_id: Option<i64>,
 }
 
 /// 凭证: one payment out of a standby fund.
@@ -53,6 +56,8 @@ pub struct StandbyVoucher {
     pub paid_at: DateTime<Utc>,
     pub replenished_at: Option<DateTime<Utc>>,
     pub replenished_by: Option<String>,
+    /// The 临时救助 case it pays, when named.
+    pub case_id: Option<i64>,
 }
 
 #[async_trait]
@@ -73,7 +78,9 @@ pub trait StandbyStore: Send + Sync {
     /// Accounts of the towns inside `within` (or the town holding it).
     async fn standby_accounts(&self, within: &RegionCode) -> Result<Vec<StandbyAccount>>;
     /// Pays a 先行救助 out of the town's cash: `Conflict { "standby_limit" }` above the
-    /// per-payment limit, `Conflict { "standby_cash" }` above the cash, `NotFound` without an account.
+    /// per-payment limit, `Conflict { "standby_cash" }` above the cash, `NotFound` without an account;
+    /// naming a case another voucher names: `Conflict { "standby_case_paid" }`, a case a payment line
+    /// (not cancelled) already pays: `Conflict { "standby_case_in_payroll" }`.
     async fn pay_advance(&self, a: &NewAdvance, by: &Actor) -> Result<StandbyVoucher>;
     /// A town's vouchers, outstanding first, newest first.
     async fn standby_vouchers(&self, town: &RegionCode, limit: i64) -> Result<Vec<StandbyVoucher>>;

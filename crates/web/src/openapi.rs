@@ -81,6 +81,7 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::reveal::RevealedMemberView,
         crate::payments::api::PayrollJson,
         crate::payments::api::LineJson,
+        crate::payments::api::PartJson,
         crate::payments::api::SumJson,
         crate::payments::api::PayrollViewJson,
         crate::payments::api::TownReviewJson,

@@ -224,7 +224,11 @@ async fn the_standby_fund_page_sets_up_pays_and_replenishes_keeping_what_was_typ
     let over = app.send(town.form("/standby", &format!("household_id={}&amount=2000.01&reason={reason}", app.in_a))).await;
     assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(over.text.contains("超过单笔限额") && over.text.contains("房屋失火，先行救助"), "why, and what was typed: {}", over.text);
-    let paid = app.send(town.form("/standby", &format!("household_id={}&amount=1500&reason={reason}", app.in_a))).await;
+    // A case number that is no case of this household's 临时救助: named, what was typed kept.
+    let no_case = app.send(town.form("/standby", &format!("household_id={}&amount=1500&reason={reason}&case_id=%23abc", app.in_a))).await;
+    assert_eq!(no_case.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(no_case.text.contains("案件编号") && no_case.text.contains("#abc"), "{}", no_case.text);
+    let paid = app.send(town.form("/standby", &format!("household_id={}&amount=1500&reason={reason}&case_id=", app.in_a))).await;
     assert_eq!(paid.status, StatusCode::SEE_OTHER, "{}", paid.text);
     let page = app.send(town.get("/standby")).await;
     assert!(page.text.contains("3500.00") && page.text.contains("待报账"), "{}", page.text);

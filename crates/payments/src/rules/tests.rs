@@ -38,6 +38,7 @@ fn source() -> PayrollSource {
         paid: vec![],
         receivables: vec![],
         advances: vec![],
+        paid_from_standby: false,
         amounts: vec![],
         delivered: vec![],
         adjusted: vec![],
@@ -544,4 +545,17 @@ fn a_month_paid_in_part_by_an_adjustment_and_owed_again_pays_the_rest() {
     // Sent and paid in full with the adjustment: no difference left.
     src.delivered = vec![(d(2027, 3), Fen(81_000))];
     assert!(adjustment_parts(Programme::Dibao, d(2027, 5), &src).0.is_empty());
+}
+
+#[test]
+fn a_case_paid_in_cash_from_the_standby_fund_is_owed_nothing_by_the_payroll() {
+    let mut src = source();
+    src.kind = AssistanceKind::Temporary;
+    src.monthly_amount = Fen::ZERO;
+    src.one_off_amount = Fen(200_000);
+    src.since_month = d(2027, 3);
+    assert_eq!(lines_for(Programme::Temporary, d(2027, 3), &Settings::default(), &src).len(), 1);
+    src.paid_from_standby = true;
+    assert!(lines_for(Programme::Temporary, d(2027, 3), &Settings::default(), &src).is_empty());
+    assert!(lines_for(Programme::Temporary, d(2027, 5), &Settings::default(), &src).is_empty(), "nor later as arrears");
 }

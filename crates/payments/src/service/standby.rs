@@ -6,6 +6,7 @@
 use super::*;
 use chrono::Datelike;
 use jiuzhu_domain::access::Guarded;
+use jiuzhu_domain::casework::AssistanceKind;
 use jiuzhu_domain::trail::Denial as D;
 use jiuzhu_domain::{Action, Fen, RegionLevel};
 
@@ -22,6 +23,9 @@ pub struct Advance {
     /// Zero when the form's amount could not be read.
     pub amount: Fen,
     pub reason: String,
+    /// The approved 临时救助 case (先行救助 granted in casework) this pays, when there is one:
+    /// the payroll then owes that case nothing. 0 when the form's number could not be read.
+    pub case_id: Option<i64>,
 }
 
 impl Payments {
@@ -143,6 +147,14 @@ impl Payments {
         if reason.is_empty() {
             errors.push(FieldError::new("reason", "required", "请填写先行救助事由", "give the reason for the emergency help"));
         }
+        if a.case_id.is_some_and(|c| c <= 0) {
+            errors.push(FieldError::new(
+                "case_id",
+                "case.id",
+                "请填写案件编号（案件页面上的 # 号），或留空",
+                "give the case's number (# on its page), or leave it empty",
+            ));
+        }
         if !errors.is_empty() {
             return Err(PaymentError::Invalid(ValidationErrors(errors)));
         }
@@ -156,6 +168,9 @@ impl Payments {
         };
         user.trail.household(a.household_id);
         let Some(town) = town_of(&region) else { return Err(PaymentError::NotFound) };
+        if let Some(case_id) = a.case_id {
+            self.check_case_paid(a, case_id).await?;
+        }
         let new = NewAdvance {
             town: town.clone(),
             household_id: a.household_id,
@@ -163,6 +178,7 @@ impl Payments {
             amount: a.amount,
             reason: reason.to_string(),
             paid_on: self.clock.today(),
+            case_id: a.case_id,
         };
         let account = self.store.standby_accounts(&town).await?.into_iter().find(|x| x.town == town);
         let v = self.store.pay_advance(&new, &user.actor()).await.map_err(|e| -> PaymentError {
@@ -188,11 +204,53 @@ impl Payments {
                     format!("not enough cash in the fund ({} yuan): have the county replenish it first", acc.cash),
                 )
                 .into(),
+                (StoreError::Conflict { constraint }, _) if constraint == "standby_case_paid" => FieldError::new(
+                    "case_id",
+                    "standby.case_paid",
+                    "该案件已由备用金支付过，不能重复支付",
+                    "this case was already paid from the standby fund",
+                )
+                .into(),
+                (StoreError::Conflict { constraint }, _) if constraint == "standby_case_in_payroll" => FieldError::new(
+                    "case_id",
+                    "standby.case_in_payroll",
+                    "该案件的救助金已列入发放清册，不能再从备用金支付（如需改由备用金支付，请资金管理员先取消清册中的该笔明细）",
+                    "this case's money is already in a payroll: have the finance officer cancel that line first",
+                )
+                .into(),
                 (e, _) => e.into(),
             }
         })?;
         user.trail.detail(format!("standby voucher={} amount={}", v.id, v.amount.0));
         Ok(v)
+    }
+
+    /// The case a voucher names must be this household's approved 临时救助 for this amount.
+    async fn check_case_paid(&self, a: &Advance, case_id: i64) -> Result<()> {
+        let wrong = |zh: String, en: String| PaymentError::from(FieldError::new("case_id", "standby.case", zh, en));
+        let Some(case) = self.cases.case(case_id).await? else {
+            return Err(wrong(format!("没有 #{case_id} 号案件"), format!("there is no case #{case_id}")));
+        };
+        if case.data.household_id != a.household_id || case.data.kind != AssistanceKind::Temporary {
+            return Err(wrong(
+                format!("#{case_id} 号案件不是本户的临时救助"),
+                format!("case #{case_id} is not this household's temporary assistance"),
+            ));
+        }
+        let granted = match case.data.benefit_id {
+            Some(b) => self.cases.benefit(b).await?,
+            None => None,
+        };
+        let Some(benefit) = granted else {
+            return Err(wrong(format!("#{case_id} 号案件尚未批准救助金额"), format!("case #{case_id} has no amount granted yet")));
+        };
+        if benefit.one_off_amount != a.amount {
+            return Err(wrong(
+                format!("金额与 #{case_id} 号案件批准的 {} 元不一致", benefit.one_off_amount),
+                format!("the amount differs from the {} yuan case #{case_id} granted", benefit.one_off_amount),
+            ));
+        }
+        Ok(())
     }
 
     /// 报账: every outstanding voucher of the town replenished from the county's 临时救助 budget

@@ -39,3 +39,7 @@ CREATE TABLE benefit_rises (
     at                  TEXT NOT NULL,
     UNIQUE (region, kind, notice)
 );
+-- 先行救助 paid from a town's standby fund names the 临时救助 case it pays (issue 16 §10): the
+-- payroll then owes that case nothing (it was paid in cash); one voucher per case.
+ALTER TABLE standby_vouchers ADD COLUMN case_id BIGINT REFERENCES cases (id);
+CREATE UNIQUE INDEX standby_vouchers_case ON standby_vouchers (case_id) WHERE case_id IS NOT NULL;

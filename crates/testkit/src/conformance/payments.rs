@@ -472,6 +472,7 @@ pub async fn standby_funds_keep_cash_and_vouchers_equal_to_the_imprest(s: &dyn S
         amount: Fen(amount),
         reason: "火灾，先行救助".into(),
         paid_on: month(3),
+        case_id: None,
     };
     let over = s.pay_advance(&advance(200_001), &actor()).await;
     assert!(matches!(over, Err(StoreError::Conflict { ref constraint }) if constraint == "standby_limit"), "{over:?}");
@@ -535,6 +536,21 @@ pub async fn standby_funds_keep_cash_and_vouchers_equal_to_the_imprest(s: &dyn S
     let a = s.set_standby(&town, Some(a.version), Fen(600_000), Fen(200_000), 2027, &actor()).await.unwrap();
     assert_eq!(a.cash, Fen(600_000));
     assert_eq!(s.verify_ledger().await.unwrap().problem, None);
+    // A voucher naming the case: the payroll's source says it was paid in cash (and the voucher
+    // is no longer one of the days to check); a second voucher for the same case is refused.
+    let named = s.pay_advance(&NewAdvance { case_id: Some(case), ..advance(200_000) }, &actor()).await.unwrap();
+    assert_eq!(named.case_id, Some(case));
+    let twice = s.pay_advance(&NewAdvance { case_id: Some(case), ..advance(200_000) }, &actor()).await;
+    assert!(matches!(twice, Err(StoreError::Conflict { ref constraint }) if constraint == "standby_case_paid"), "{twice:?}");
+    let mut seen = Vec::new();
+    s.generate_payroll(&NewPayroll { programme: Programme::Temporary, ..new_payroll(month(4)) }, &mut |src: &[PayrollSource]| {
+        seen.extend(src.iter().map(|x| (x.paid_from_standby, x.advances.len())));
+        Batch::default()
+    })
+    .await
+    .unwrap();
+    assert_eq!(seen, vec![(true, 2)]);
+    assert_eq!(s.standby_accounts(&town).await.unwrap()[0].cash, Fen(400_000), "the refused one took nothing");
 }
 
 /// 乡镇审核 per town: each town signs its part once; the last town's sign-off reviews the payroll

@@ -95,6 +95,16 @@ pub struct LineJson {
     block_zh: Option<String>,
     note: String,
     failure: Option<String>,
+    /// 补差: an adjustment line's benefit months and what each is paid (empty for other lines).
+    parts: Vec<PartJson>,
+}
+
+/// One month an adjustment line pays for.
+#[derive(Serialize, ToSchema)]
+pub struct PartJson {
+    /// `YYYY-MM`
+    benefit_month: String,
+    amount_fen: i64,
 }
 
 fn line_json(l: PaymentLine) -> LineJson {
@@ -118,6 +128,7 @@ fn line_json(l: PaymentLine) -> LineJson {
         block_zh: l.block.map(|b| b.zh().into()),
         note: l.note,
         failure: l.failure_text,
+        parts: l.parts.iter().map(|(m, f)| PartJson { benefit_month: m.format("%Y-%m").to_string(), amount_fen: f.0 }).collect(),
     }
 }
 

@@ -32,6 +32,8 @@ pub struct VoucherRow {
     reason: String,
     paid: String,
     replenished: String,
+    /// The 临时救助 case it pays, when named.
+    case_id: Option<i64>,
 }
 
 pub struct FundRow {
@@ -53,6 +55,8 @@ pub struct StandbyForm {
     household_id: String,
     amount: String,
     reason: String,
+    /// 先行救助案件编号 (optional).
+    case_id: String,
     town: String,
     version: String,
     imprest: String,
@@ -93,6 +97,7 @@ async fn view(state: &AppState, session: &SignedIn, lang: PageLang, error: Strin
                 vouchers: vs
                     .iter()
                     .map(|v| VoucherRow {
+                        case_id: v.case_id,
                         id: v.id,
                         household_id: v.household_id,
                         amount: v.amount.to_string(),
@@ -128,7 +133,14 @@ async fn refused(state: &AppState, session: &SignedIn, lang: PageLang, e: WebErr
 
 async fn advance_submit(State(state): State<AppState>, Page { session, lang }: Page, Form(f): Form<StandbyForm>) -> Response {
     let (amount, bad) = super::typed_money("amount", &f.amount);
-    let a = Advance { household_id: f.household_id.trim().trim_start_matches('#').parse().unwrap_or(0), amount, reason: f.reason.clone() };
+    // A case number that cannot be read goes in as 0 (named by the service); empty is none.
+    let case = f.case_id.trim().trim_start_matches('#');
+    let a = Advance {
+        household_id: f.household_id.trim().trim_start_matches('#').parse().unwrap_or(0),
+        amount,
+        reason: f.reason.clone(),
+        case_id: (!case.is_empty()).then(|| case.parse().unwrap_or(0)),
+    };
     match state.payments.pay_advance(&session.user, &a).await {
         Ok(_) => Redirect::to("/standby").into_response(),
         Err(e) => refused(&state, &session, lang, super::with_parse_errors(e.into(), bad), f).await,

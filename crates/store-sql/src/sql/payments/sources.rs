@@ -3,7 +3,7 @@
 
 use super::*;
 use jiuzhu_domain::payment::amounts::AmountChange;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 /// A household's earlier lines of the programme.
 #[derive(Debug, Clone, Default)]
@@ -135,15 +135,28 @@ impl SqlStore {
         let mut receivables = self.open_receivables(conn, p.programme, lo, hi).await?;
         // 先行救助 paid in cash out of a town's standby fund (a one-off line for the same help would pay it twice).
         let mut advances: HashMap<i64, Vec<NaiveDate>> = HashMap::new();
+        let mut paid_in_cash: HashSet<i64> = HashSet::new();
         if p.programme == Programme::Temporary {
-            let rows = sqlx::query("SELECT household_id, paid_on FROM standby_vouchers WHERE household_id BETWEEN $1 AND $2")
-                .bind(lo)
-                .bind(hi)
-                .fetch_all(&mut *conn)
-                .await
-                .map_err(backend)?;
+            let rows = sqlx::query(
+                "SELECT v.household_id, v.paid_on, b.id AS benefit_id FROM standby_vouchers v \
+                 LEFT JOIN benefits b ON b.case_id = v.case_id WHERE v.household_id BETWEEN $1 AND $2",
+            )
+            .bind(lo)
+            .bind(hi)
+            .fetch_all(&mut *conn)
+            .await
+            .map_err(backend)?;
             for r in &rows {
-                advances.entry(r.try_get("household_id").map_err(backend)?).or_default().push(r.try_get("paid_on").map_err(backend)?);
+                // A voucher naming its case pays that case; one naming none may be any help.
+                match r.try_get::<Option<i64>, _>("benefit_id").map_err(backend)? {
+                    Some(b) => {
+                        paid_in_cash.insert(b);
+                    }
+                    None => advances
+                        .entry(r.try_get("household_id").map_err(backend)?)
+                        .or_default()
+                        .push(r.try_get("paid_on").map_err(backend)?),
+                }
             }
         }
         // Each benefit's amounts over time, in recorded order.
@@ -206,6 +219,7 @@ impl SqlStore {
                 paid,
                 receivables: receivables.remove(&household_id).unwrap_or_default(),
                 advances: advances.remove(&household_id).unwrap_or_default(),
+                paid_from_standby: paid_in_cash.contains(&benefit_id),
                 amounts: amounts.remove(&benefit_id).unwrap_or_default(),
                 delivered: delivered.into_iter().collect(),
                 adjusted: adjusted.into_iter().collect(),

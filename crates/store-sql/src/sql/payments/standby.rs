@@ -10,7 +10,8 @@ const ACCOUNT_COLUMNS: &str = "a.town, a.imprest, a.payment_limit, a.cash, a.ver
     (SELECT COUNT(*) FROM standby_vouchers v WHERE v.town = a.town AND v.replenished_at IS NULL) AS outstanding, \
     (SELECT CAST(COALESCE(SUM(v.amount), 0) AS BIGINT) FROM standby_vouchers v WHERE v.town = a.town AND v.replenished_at IS NULL) AS outstanding_total";
 
-const VOUCHER_COLUMNS: &str = "id, town, household_id, region, amount, reason, paid_on, paid_by, paid_at, replenished_at, replenished_by";
+const VOUCHER_COLUMNS: &str =
+    "id, town, household_id, region, amount, reason, paid_on, paid_by, paid_at, replenished_at, replenished_by, case_id";
 
 fn read_account(r: &<Db as sqlx::Database>::Row) -> Result<StandbyAccount> {
     Ok(StandbyAccount {
@@ -39,6 +40,7 @@ fn read_voucher(r: &<Db as sqlx::Database>::Row) -> Result<StandbyVoucher> {
         paid_at: r.try_get("paid_at").map_err(backend)?,
         replenished_at: r.try_get("replenished_at").map_err(backend)?,
         replenished_by: r.try_get("replenished_by").map_err(backend)?,
+        case_id: r.try_get("case_id").map_err(backend)?,
     })
 }
 
@@ -180,10 +182,30 @@ impl StandbyStore for SqlStore {
             if done.rows_affected() != 1 {
                 return Err(StoreError::Conflict { constraint: "standby_cash".into() });
             }
+            if let Some(case_id) = a.case_id {
+                let paid: Option<i64> = sqlx::query_scalar("SELECT id FROM standby_vouchers WHERE case_id = $1")
+                    .bind(case_id)
+                    .fetch_optional(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                if paid.is_some() {
+                    return Err(StoreError::Conflict { constraint: "standby_case_paid".into() });
+                }
+                let in_payroll: Option<i64> = sqlx::query_scalar(
+                    "SELECT l.id FROM payment_lines l JOIN benefits b ON b.id = l.benefit_id WHERE b.case_id = $1 AND l.live LIMIT 1",
+                )
+                .bind(case_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+                if in_payroll.is_some() {
+                    return Err(StoreError::Conflict { constraint: "standby_case_in_payroll".into() });
+                }
+            }
             let id = alloc_ids(&mut tx, "standby_vouchers", 1).await.map_err(backend)?[0];
             sqlx::query(
-                "INSERT INTO standby_vouchers (id, town, household_id, region, amount, reason, paid_on, paid_by_id, paid_by, paid_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                "INSERT INTO standby_vouchers (id, town, household_id, region, amount, reason, paid_on, paid_by_id, paid_by, paid_at, case_id) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
             )
             .bind(id)
             .bind(a.town.as_str())
@@ -195,6 +217,7 @@ impl StandbyStore for SqlStore {
             .bind(by.account_id)
             .bind(&by.username)
             .bind(Utc::now())
+            .bind(a.case_id)
             .execute(&mut *tx)
             .await
             .map_err(backend)?;

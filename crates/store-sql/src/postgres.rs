@@ -68,6 +68,13 @@ async fn lock_ledger(conn: &mut Conn) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Serialises a 临时救助 payroll's generation with standby vouchers naming a case: each checks the
+/// other's rows, which a concurrent transaction would not see yet.
+async fn lock_temporary_payments(conn: &mut Conn) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(7431000003)").execute(conn).await?;
+    Ok(())
+}
+
 /// Serialises one account's counted requests (exports per day): the account's row, locked to
 /// the end of the transaction.
 async fn lock_account(conn: &mut Conn, account_id: i64) -> sqlx::Result<()> {

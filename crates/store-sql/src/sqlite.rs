@@ -91,6 +91,11 @@ async fn lock_audit_chain(_conn: &mut Conn) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// 临时救助 generation and vouchers naming a case: `BEGIN IMMEDIATE` already serialises them.
+async fn lock_temporary_payments(_conn: &mut Conn) -> sqlx::Result<()> {
+    Ok(())
+}
+
 /// The fund ledger's chain: `BEGIN IMMEDIATE` already holds the write lock.
 async fn lock_ledger(_conn: &mut Conn) -> sqlx::Result<()> {
     Ok(())

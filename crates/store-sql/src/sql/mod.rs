@@ -22,7 +22,10 @@ mod regions;
 
 pub(super) use identifiers::{check_keys, upgrade_identifiers};
 
-use super::{BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_ledger};
+use super::{
+    BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_ledger,
+    lock_temporary_payments,
+};
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_crypto::Keyring;

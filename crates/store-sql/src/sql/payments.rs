@@ -281,6 +281,10 @@ impl PaymentStore for SqlStore {
         }
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<Payroll> = async {
+            if p.programme == Programme::Temporary {
+                // A voucher naming a case, written meanwhile, would not be seen (nor this line by it).
+                lock_temporary_payments(&mut tx).await.map_err(backend)?;
+            }
             let id = alloc_ids(&mut tx, "payrolls", 1).await.map_err(backend)?[0];
             sqlx::query(
                 "INSERT INTO payrolls (id, region, programme, month, state, version, lines, total, blocked, rule_version, generated_by_id, \

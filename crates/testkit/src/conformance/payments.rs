@@ -666,3 +666,61 @@ pub async fn a_rise_raises_each_benefit_once_keeping_later_changes(s: &dyn Store
     );
     assert!(s.rises(&code("620826")).await.unwrap().is_empty(), "another county's list");
 }
+
+/// A 临时救助 payroll generated while a standby voucher naming the same case is written: the case
+/// is paid once — by the line or by the voucher, never both (PostgreSQL serialises the two with
+/// a lock; SQLite's one writer does).
+pub async fn a_case_is_paid_once_when_a_voucher_and_the_payroll_race(s: &dyn Store) {
+    let h = recipient(s, "620825100201", 61, 50_000).await;
+    let town = code("620825100");
+    s.set_standby(&town, None, Fen(10_000_000), Fen(200_000), 2027, &actor()).await.unwrap();
+    for m in 2..=9 {
+        let case =
+            s.insert_cases(&[new_case(h, "620825100201", AssistanceKind::Temporary, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
+        let mut c = s.case(case).await.unwrap().unwrap();
+        c.data.state = CaseState::Approved;
+        let one_off = Benefit {
+            case_id: case,
+            kind: AssistanceKind::Temporary,
+            monthly_amount: Fen(0),
+            one_off_amount: Fen(100_000),
+            until_month: Some(month(m)),
+            status: BenefitStatus::Ended,
+            ..benefit(h, "620825100201", 0, month(m))
+        };
+        let step = NewCaseEvent { action: "approve".into(), to_state: CaseState::Approved, ..opened(Role::CountyApprover) };
+        s.update_case(&c, &step, Some(&BenefitChange::Grant(one_off))).await.unwrap();
+        let payroll = NewPayroll { programme: Programme::Temporary, ..new_payroll(month(m)) };
+        let mut build = |src: &[PayrollSource]| {
+            let owed: Vec<PayrollSource> = src
+                .iter()
+                .filter(|x| x.kind == AssistanceKind::Temporary && x.since_month == month(m) && !x.paid_from_standby)
+                .cloned()
+                .collect();
+            let mut lines = regular(month(m), 0)(&owed).lines;
+            for l in &mut lines {
+                l.kind = LineKind::OneOff;
+                l.amount = Fen(100_000);
+            }
+            lines.into()
+        };
+        let voucher = NewAdvance {
+            town: town.clone(),
+            household_id: h,
+            region: code("620825100201"),
+            amount: Fen(100_000),
+            reason: "先行救助".into(),
+            paid_on: month(m),
+            case_id: Some(case),
+        };
+        let by = actor();
+        let (generated, paid) = tokio::join!(s.generate_payroll(&payroll, &mut build), s.pay_advance(&voucher, &by));
+        let (p, _) = generated.unwrap();
+        let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 10).await.unwrap().len();
+        match paid {
+            Ok(_) => assert_eq!(lines, 0, "month {m}: the voucher paid the case, the payroll must not"),
+            Err(StoreError::Conflict { ref constraint }) if constraint == "standby_case_in_payroll" => assert_eq!(lines, 1, "month {m}"),
+            Err(e) => panic!("month {m}: {e:?}"),
+        }
+    }
+}

@@ -183,6 +183,8 @@ impl StandbyStore for SqlStore {
                 return Err(StoreError::Conflict { constraint: "standby_cash".into() });
             }
             if let Some(case_id) = a.case_id {
+                // Serialised with a 临时救助 generation, which would not see this voucher (nor it the line).
+                lock_temporary_payments(&mut tx).await.map_err(backend)?;
                 let paid: Option<i64> = sqlx::query_scalar("SELECT id FROM standby_vouchers WHERE case_id = $1")
                     .bind(case_id)
                     .fetch_optional(&mut *tx)

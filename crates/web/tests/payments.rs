@@ -410,3 +410,32 @@ async fn the_county_approver_checks_a_rise_then_applies_it_once_with_the_passwor
     let finance = app.login("finance_officer_county").await;
     assert_eq!(app.send(finance.get("/rises")).await.status, StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn a_households_payments_say_which_months_an_adjustment_makes_up() {
+    let app = spawn_app().await;
+    let month = month_start(app.state.clock.today());
+    grant(app.store.as_ref(), app.in_a, VILLAGE_A, 81_000, month).await;
+    let earlier = month.checked_sub_months(chrono::Months::new(2)).unwrap();
+    let payroll = jiuzhu_store::NewPayroll {
+        region: RegionCode::parse("620825").unwrap(),
+        programme: Programme::Dibao,
+        month,
+        rule_version: "test".into(),
+        by: Actor::system("test"),
+    };
+    let mut build = |src: &[jiuzhu_store::PayrollSource]| {
+        let mut lines = jiuzhu_testkit::conformance::payments::regular(month, 0)(src).lines;
+        for l in &mut lines {
+            l.kind = jiuzhu_domain::payment::LineKind::Adjustment;
+            l.amount = Fen(5_000);
+            l.parts = vec![(earlier, Fen(2_500)), (earlier.checked_add_months(chrono::Months::new(1)).unwrap(), Fen(2_500))];
+        }
+        lines.into()
+    };
+    app.store.generate_payroll(&payroll, &mut build).await.unwrap();
+    let clerk = app.login("window_clerk_a").await;
+    let page = app.send(clerk.get(&format!("/households/{}", app.in_a))).await;
+    let expected = format!("补差 {} 25.00 元；", earlier.format("%Y-%m"));
+    assert!(page.text.contains("调整") && page.text.contains(&expected), "{expected}: {}", page.text);
+}

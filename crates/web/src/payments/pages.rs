@@ -203,10 +203,17 @@ pub(crate) fn household_payment_rows(lines: &[PaymentLine], lang: PageLang) -> V
                 state: lang.t(l.state.zh(), l.state.en()).into(),
                 settled_or_pending: !matches!(l.state, LineState::Failed | LineState::Blocked),
                 account: row.account,
-                reason: row.reason,
+                // An adjustment says which months it makes up (the household asks "why this sum?").
+                reason: if row.reason.is_empty() && !l.parts.is_empty() { parts_text(&l.parts, lang) } else { row.reason },
             }
         })
         .collect()
+}
+
+/// 补差 2027-01 25.00 元；2027-02 25.00 元
+fn parts_text(parts: &[(chrono::NaiveDate, jiuzhu_domain::Fen)], lang: PageLang) -> String {
+    let each: Vec<String> = parts.iter().map(|(m, f)| format!("{} {f} {}", m.format("%Y-%m"), lang.t("元", "yuan"))).collect();
+    format!("{} {}", lang.t("补差", "making up"), each.join(lang.t("；", "; ")))
 }
 
 /// A household's receivables as (reason, amount owed back, withheld and refunded, still owed).

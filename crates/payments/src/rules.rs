@@ -241,10 +241,10 @@ fn adjusted_in(src: &PayrollSource, m: NaiveDate) -> Fen {
 /// 补差: the months already sent to the bank for less than is owed for them now (a rise of the
 /// standard reaching back, a correction upwards), each with the difference, oldest first; and
 /// the adjustment line the bank returned that this one pays again. Nothing while the household
-/// is held (the review decides) or its payee recorded dead, when this payroll month already has its adjustment line (the
-/// next month's takes the rest), or while a returned one waits for a corrected account.
-/// A month paid more than is owed now is not taken back here: lowering reaches back only
-/// through a decision that records a receivable.
+/// is held (the review decides) or its payee is recorded dead; when this payroll month already
+/// has its adjustment line (the next month's takes the rest); or while a returned one waits for
+/// a corrected account. A month paid more than is owed now is not taken back here: lowering
+/// reaches back only through a decision that records a receivable.
 pub fn adjustment_parts(programme: Programme, month: NaiveDate, src: &PayrollSource) -> (Vec<(NaiveDate, Fen)>, Option<i64>) {
     let none = (Vec::new(), None);
     let waiting = src.held_from.is_some() || src.payee_died_on.is_some();

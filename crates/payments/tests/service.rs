@@ -51,15 +51,21 @@ async fn set_account(store: &Arc<dyn Store>, household: i64, account: &str) {
     store.update_household(household, h.version, &data, &[], &Actor::system("test")).await.unwrap();
 }
 
+/// A household in each town with an account of its own, granted 低保 from January 2027 (900.00
+/// and 465.00 元 a month).
+async fn two_recipients(w: &World) {
+    set_account(&w.store, w.in_a, GOOD).await;
+    set_account(&w.store, w.in_b, OTHER).await;
+    grant(w.store.as_ref(), w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
+    grant(w.store.as_ref(), w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
+}
+
 #[tokio::test]
 async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() {
     let w = world().await;
     let store = w.store.clone();
     let county = RegionCode::parse("620825").unwrap();
-    set_account(&store, w.in_a, GOOD).await;
-    set_account(&store, w.in_b, OTHER).await;
-    grant(store.as_ref(), w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
-    grant(store.as_ref(), w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
+    two_recipients(&w).await;
     let pay = |today| Payments::new(&store, accounts(&store, today), Arc::new(Today(today)));
     let payments = pay(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
     let finance = signed_in(&store, "finance_officer_county").await;
@@ -336,10 +342,7 @@ async fn a_rise_of_the_standard_reaching_back_is_applied_once_and_its_difference
     let w = world().await;
     let store = w.store.clone();
     let county = RegionCode::parse("620825").unwrap();
-    set_account(&store, w.in_a, GOOD).await;
-    set_account(&store, w.in_b, OTHER).await;
-    grant(store.as_ref(), w.in_a, VILLAGE_A, 90_000, m(2027, 1)).await;
-    grant(store.as_ref(), w.in_b, VILLAGE_B, 46_500, m(2027, 1)).await;
+    two_recipients(&w).await;
     let pay = |today| Payments::new(&store, accounts(&store, today), Arc::new(Today(today)));
     let finance = signed_in(&store, "finance_officer_county").await;
     let reviewer = signed_in(&store, "town_reviewer_county").await;

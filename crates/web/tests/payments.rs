@@ -438,4 +438,13 @@ async fn a_households_payments_say_which_months_an_adjustment_makes_up() {
     let page = app.send(clerk.get(&format!("/households/{}", app.in_a))).await;
     let expected = format!("补差 {} 25.00 元；", earlier.format("%Y-%m"));
     assert!(page.text.contains("调整") && page.text.contains(&expected), "{expected}: {}", page.text);
+    // The API lists the same months.
+    let api = app.send(clerk.get(&format!("/api/v1/households/{}/payments", app.in_a))).await;
+    let parts = api.json[0]["parts"].clone();
+    assert_eq!(
+        parts,
+        json!([{"benefit_month": earlier.format("%Y-%m").to_string(), "amount_fen": 2500}, {"benefit_month": earlier.checked_add_months(chrono::Months::new(1)).unwrap().format("%Y-%m").to_string(), "amount_fen": 2500}]),
+        "{}",
+        api.text
+    );
 }

@@ -75,3 +75,31 @@ async fn a_review_kept_unchanged_lifts_its_hold() {
     let events = w.store.case_events(rid).await.unwrap();
     assert!(events.iter().any(|e| e.action == "hold_payments" && e.note.contains("2027年01月起暂停发放：收入待核实")), "{events:?}");
 }
+
+/// An adjusted amount applies from the month after the decision (待遇金额变更记录): the benefit
+/// says so, and the store records the change from then, so the months before keep their amount.
+#[tokio::test]
+async fn a_review_adjusting_the_amount_applies_it_from_the_month_after_the_decision() {
+    let w = world().await;
+    approve_dibao(&w, Track::Normal).await;
+    let b = w.cw.household_benefits(&clerk(), w.poor).await.unwrap()[0].clone();
+    assert_eq!(b.amount_from, b.since_month, "granted: its amount from its first month");
+    let rid = w.cw.report_change(&clerk(), b.id, false, None, "家庭收入减少", d("2026-12-01")).await.unwrap();
+    let c = w.cw.run_check(&clerk(), rid, 1, d("2026-12-03")).await.unwrap();
+    let mut adjust = town(&rev1(), b.monthly_amount.0 + 5_000, true);
+    adjust.review_outcome = Some(ReviewOutcome::Adjust);
+    let mut c = w.cw.act(&rev1(), rid, c.version, Action::TownDecide(adjust), d("2026-12-04")).await.unwrap();
+    let mut effective = d("2027-01-01");
+    if c.data.state == CaseState::Publicity {
+        w.cw.tick(d("2026-12-14")).await.unwrap();
+        c = w.store.case(rid).await.unwrap().unwrap();
+    }
+    if c.data.state != CaseState::Approved && c.data.state != CaseState::Closed {
+        c = w.cw.act(&approver(), rid, c.version, Action::Decide { approve: true, reasons: vec![] }, d("2027-01-20")).await.unwrap();
+        effective = d("2027-02-01");
+    }
+    assert!(matches!(c.data.state, CaseState::Approved | CaseState::Closed), "{:?}", c.data.state);
+    let after = w.store.benefit(b.id).await.unwrap().unwrap();
+    assert_eq!(after.monthly_amount, Fen(b.monthly_amount.0 + 5_000));
+    assert_eq!(after.amount_from, effective, "from the month after the decision, not from the benefit's first month");
+}

@@ -458,6 +458,26 @@ pub async fn receivables_are_found_once_offset_within_live_lines_and_refunded_in
     assert_eq!(s.receivables(&code("620825"), None).await.unwrap().len(), 2);
 }
 
+/// An approved 临时救助 case of household `h` (village 620825100201) granting `amount` in `m`.
+async fn temporary_case(s: &dyn Store, h: i64, amount: i64, m: NaiveDate) -> i64 {
+    let case =
+        s.insert_cases(&[new_case(h, "620825100201", AssistanceKind::Temporary, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
+    let mut c = s.case(case).await.unwrap().unwrap();
+    c.data.state = CaseState::Approved;
+    let one_off = Benefit {
+        case_id: case,
+        kind: AssistanceKind::Temporary,
+        monthly_amount: Fen(0),
+        one_off_amount: Fen(amount),
+        until_month: Some(m),
+        status: BenefitStatus::Ended,
+        ..benefit(h, "620825100201", 0, m)
+    };
+    let step = NewCaseEvent { action: "approve".into(), to_state: CaseState::Approved, ..opened(Role::CountyApprover) };
+    s.update_case(&c, &step, Some(&BenefitChange::Grant(one_off))).await.unwrap();
+    case
+}
+
 pub async fn standby_funds_keep_cash_and_vouchers_equal_to_the_imprest(s: &dyn Store) {
     let h = recipient(s, "620825100201", 11, 50_000).await;
     let town = code("620825100");
@@ -485,21 +505,7 @@ pub async fn standby_funds_keep_cash_and_vouchers_equal_to_the_imprest(s: &dyn S
     let a = s.standby_accounts(&code("620825")).await.unwrap().remove(0);
     assert_eq!((a.cash, a.outstanding, a.outstanding_total), (Fen(100_000), 2, Fen(400_000)), "cash + vouchers = imprest");
     // A 临时救助 one-off for the same household: its source names the vouchers' days (the rules stop the line).
-    let case =
-        s.insert_cases(&[new_case(h, "620825100201", AssistanceKind::Temporary, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
-    let mut c = s.case(case).await.unwrap().unwrap();
-    c.data.state = CaseState::Approved;
-    let one_off = Benefit {
-        case_id: case,
-        kind: AssistanceKind::Temporary,
-        monthly_amount: Fen(0),
-        one_off_amount: Fen(200_000),
-        until_month: Some(month(3)),
-        status: BenefitStatus::Ended,
-        ..benefit(h, "620825100201", 0, month(3))
-    };
-    let step = NewCaseEvent { action: "approve".into(), to_state: CaseState::Approved, ..opened(Role::CountyApprover) };
-    s.update_case(&c, &step, Some(&BenefitChange::Grant(one_off))).await.unwrap();
+    let case = temporary_case(s, h, 200_000, month(3)).await;
     let mut seen = Vec::new();
     let temporary = NewPayroll { programme: Programme::Temporary, ..new_payroll(month(3)) };
     s.generate_payroll(&temporary, &mut |src: &[PayrollSource]| {
@@ -675,21 +681,7 @@ pub async fn a_case_is_paid_once_when_a_voucher_and_the_payroll_race(s: &dyn Sto
     let town = code("620825100");
     s.set_standby(&town, None, Fen(10_000_000), Fen(200_000), 2027, &actor()).await.unwrap();
     for m in 2..=9 {
-        let case =
-            s.insert_cases(&[new_case(h, "620825100201", AssistanceKind::Temporary, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
-        let mut c = s.case(case).await.unwrap().unwrap();
-        c.data.state = CaseState::Approved;
-        let one_off = Benefit {
-            case_id: case,
-            kind: AssistanceKind::Temporary,
-            monthly_amount: Fen(0),
-            one_off_amount: Fen(100_000),
-            until_month: Some(month(m)),
-            status: BenefitStatus::Ended,
-            ..benefit(h, "620825100201", 0, month(m))
-        };
-        let step = NewCaseEvent { action: "approve".into(), to_state: CaseState::Approved, ..opened(Role::CountyApprover) };
-        s.update_case(&c, &step, Some(&BenefitChange::Grant(one_off))).await.unwrap();
+        let case = temporary_case(s, h, 100_000, month(m)).await;
         let payroll = NewPayroll { programme: Programme::Temporary, ..new_payroll(month(m)) };
         let mut build = |src: &[PayrollSource]| {
             let owed: Vec<PayrollSource> = src

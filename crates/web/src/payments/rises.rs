@@ -49,9 +49,8 @@ pub struct RiseRow {
 }
 
 fn row(r: &Rise, lang: PageLang) -> RiseRow {
-    let programme = if r.kind == Programme::Tekun.kind() { Programme::Tekun } else { Programme::Dibao };
     RiseRow {
-        programme: lang.t(programme.zh(), programme.en()).into(),
+        programme: Programme::of_kind(r.kind).map_or_else(|| lang.t(r.kind.zh(), r.kind.en()).into(), |p| lang.t(p.zh(), p.en()).into()),
         from_month: r.from_month.format("%Y-%m").to_string(),
         per_person: r.per_person.to_string(),
         notice: r.notice.clone(),

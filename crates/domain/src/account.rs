@@ -86,6 +86,9 @@ pub enum Permission {
     ApprovePayroll,
     /// Pay 先行救助 out of the town's standby fund (乡镇临时救助备用金).
     PayAdvance,
+    /// Record where a household's benefit is paid when not to its own account (收款安排: the
+    /// 供养服务机构 of 集中供养, a child's 监护人); the finance officer confirms the new account.
+    ArrangePayee,
 }
 
 impl Role {
@@ -198,6 +201,7 @@ impl Role {
             ReviewPayroll => matches!(self, TownReviewer | FinanceOfficer),
             ApprovePayroll => matches!(self, CountyApprover),
             PayAdvance => matches!(self, TownReviewer),
+            ArrangePayee => matches!(self, TownReviewer),
         }
     }
 }

@@ -8,6 +8,7 @@ use crate::error::FieldError;
 use chrono::{Datelike, NaiveDate};
 
 pub mod amounts;
+pub mod payee;
 
 string_enum! {
     /// 发放项目: the programmes paid through the banks every month.

@@ -11,6 +11,6 @@ pub mod rules;
 pub mod service;
 
 pub use service::{
-    Advance, ExportReport, FraudDecision, HouseholdPayments, Migration, PaymentError, Payments, PayrollView, PublicPayment, ReturnFile,
-    RiseRequest,
+    Advance, ExportReport, FraudDecision, HouseholdPayments, Migration, PayeeView, PaymentError, Payments, PayrollView, PublicPayment,
+    ReturnFile, RiseRequest,
 };

@@ -19,8 +19,10 @@ use jiuzhu_domain::Fen;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_domain::household::month_start;
 use jiuzhu_domain::payment::amounts::amount_in;
+use jiuzhu_domain::payment::payee::route;
 use jiuzhu_domain::payment::{BlockReason, LineKind, Programme, ReceivableReason, check_account_number, month_label};
 use jiuzhu_store::{NewLine, NewReceivable, PayrollSource};
+use std::borrow::Cow;
 use std::collections::{HashMap, HashSet};
 
 /// The local settings of the checks.
@@ -170,6 +172,9 @@ pub fn overpaid(programme: Programme, src: &PayrollSource) -> Vec<NewReceivable>
 /// The lines a source owes for the payroll of `month`, with the checks that need only the
 /// source applied (the cross-household checks are [`Duplicates`]').
 pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, src: &PayrollSource) -> Vec<NewLine> {
+    let routed = routed(programme, src);
+    let src: &PayrollSource = &routed;
+    let payee_role = route(programme, &src.payees).map(|p| p.role);
     let line = |benefit_month: NaiveDate, kind: LineKind, amount: Fen, origin_line: Option<i64>| NewLine {
         household_id: src.household_id,
         region: src.region.clone(),
@@ -189,6 +194,7 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
         withheld: Fen::ZERO,
         receivable_id: None,
         parts: Vec::new(),
+        payee_role,
     };
     let mut out: Vec<NewLine> = months_owed(programme, month, src)
         .into_iter()
@@ -223,8 +229,26 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
     }
     for l in &mut out {
         l.block = block_reason(programme, settings, src, l);
+        // The officer confirming a new account reads whose it is.
+        if let (Some(role), true) = (l.payee_role, l.note.is_empty()) {
+            l.note = format!("收款安排：发放至{}（{}）", role.zh(), l.payee_name);
+        }
     }
     out
+}
+
+/// 收款安排: the source as the programme's money sees it — paid to the household's institution
+/// or guardian when one is recorded (`payment::payee::route`), else as it is. The checks then
+/// judge that account: it is new the first time (stopped as "account changed", for the finance
+/// officer to confirm), a re-issue goes once it differs from the returned one.
+fn routed(programme: Programme, src: &PayrollSource) -> Cow<'_, PayrollSource> {
+    let Some(p) = route(programme, &src.payees) else { return Cow::Borrowed(src) };
+    let mut to = src.clone();
+    to.payee_name = p.name.clone();
+    to.payee_id_number = p.code.clone();
+    to.bank = Some(p.bank.clone());
+    to.account = Some(p.account_no.clone());
+    Cow::Owned(to)
 }
 
 /// The amount owed for month `m`: the benefit's amounts record says, or (a month before the
@@ -342,12 +366,15 @@ impl Offsets {
 }
 
 /// The checks across households of one payroll: the same ID number or account on two
-/// households' lines stops the later one (the earlier is named in its note). Keeps only a hash
-/// per value, so a province's payroll fits in memory.
+/// households' lines stops the later one (the earlier is named in its note). Lines paid to a
+/// recorded institution or guardian may share theirs (one 敬老院 keeps many, a grandmother is
+/// guardian of two households' children); such an account met on a household's own line still
+/// stops it. Keeps only a hash per value, so a province's payroll fits in memory.
 #[derive(Debug, Default)]
 pub struct Duplicates {
-    ids: HashMap<u64, i64>,
-    accounts: HashMap<u64, i64>,
+    /// The first household seen with the value, and whether its line was routed.
+    ids: HashMap<u64, (i64, bool)>,
+    accounts: HashMap<u64, (i64, bool)>,
     /// (household, benefit month, kind) already produced: a household with two overlapping
     /// benefits of one programme is paid once.
     keys: HashSet<(i64, NaiveDate, LineKind)>,
@@ -366,18 +393,21 @@ impl Duplicates {
             if !self.keys.insert((l.household_id, l.benefit_month, l.kind)) {
                 continue;
             }
+            let routed = l.payee_role.is_some();
+            // Shared only between routed lines.
+            let clash = |first: (i64, bool)| first.0 != l.household_id && !(routed && first.1);
             if !l.payee_id_number.is_empty() {
-                let first = *self.ids.entry(hash(&l.payee_id_number)).or_insert(l.household_id);
-                if first != l.household_id && l.block.is_none() {
+                let first = *self.ids.entry(hash(&l.payee_id_number)).or_insert((l.household_id, routed));
+                if clash(first) && l.block.is_none() {
                     l.block = Some(BlockReason::DuplicateId);
-                    l.note = format!("与家庭 #{first} 的明细证件号相同");
+                    l.note = format!("与家庭 #{} 的明细证件号相同", first.0);
                 }
             }
             if let Some(a) = &l.account {
-                let first = *self.accounts.entry(hash(a)).or_insert(l.household_id);
-                if first != l.household_id && l.block.is_none() {
+                let first = *self.accounts.entry(hash(a)).or_insert((l.household_id, routed));
+                if clash(first) && l.block.is_none() {
                     l.block = Some(BlockReason::DuplicateAccount);
-                    l.note = format!("与家庭 #{first} 的明细账号相同");
+                    l.note = format!("与家庭 #{} 的明细账号相同", first.0);
                 }
             }
             out.push(l);

@@ -407,3 +407,65 @@ async fn a_rise_of_the_standard_reaching_back_is_applied_once_and_its_difference
     }
     assert_eq!(feb.total.0, lines.iter().map(|l| l.amount.0).sum::<i64>());
 }
+
+/// 收款安排: the town reviewer records a guardian for a household of the town (the password
+/// again); the next payroll pays its 低保 to the guardian's account, stopped once for the
+/// finance officer to confirm; other roles, other towns and bad fields are refused by name.
+#[tokio::test]
+async fn a_childs_money_goes_to_the_guardian_recorded_by_the_town_after_the_officer_confirms_it() {
+    use jiuzhu_domain::payment::payee::{PayeeInput, PayeeRole};
+    let w = world().await;
+    let store = w.store.clone();
+    let county = RegionCode::parse("620825").unwrap();
+    two_recipients(&w).await;
+    let payments = Payments::new(&store, accounts(&store, m(2027, 1)), Arc::new(Today(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap())));
+    let finance = signed_in(&store, "finance_officer_county").await;
+    let reviewer_a = signed_in(&store, "town_reviewer_a").await;
+    let reviewer_b = signed_in(&store, "town_reviewer_b").await;
+    let clerk = signed_in(&store, "window_clerk_a").await;
+    // January paid to the household's own card.
+    payments.generate(Some(&finance), &county, m(2027, 1)).await.unwrap();
+    let home = PayeeInput {
+        role: "guardian".into(),
+        name: "李秀英".into(),
+        code: "620102195001011235".into(),
+        bank: "邮储银行".into(),
+        account_no: THIRD.into(),
+        basis: "村委会指定监护（2027）1号".into(),
+    };
+    assert!(matches!(payments.set_payee(&clerk, PASSWORD, w.in_a, &home).await, Err(PaymentError::Forbidden)));
+    let other_town = payments.set_payee(&reviewer_b, PASSWORD, w.in_a, &home).await;
+    assert!(matches!(other_town, Err(PaymentError::NotFound)), "another town's household: {other_town:?}");
+    assert!(matches!(payments.set_payee(&reviewer_a, "wrong", w.in_a, &home).await, Err(PaymentError::Invalid(_))));
+    let bad = PayeeInput { code: "62010219500101123X".into(), account_no: "6228480000000000017".into(), ..home.clone() };
+    match payments.set_payee(&reviewer_a, PASSWORD, w.in_a, &bad).await {
+        Err(PaymentError::Invalid(v)) => assert_eq!(v.0.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["code", "account_no"]),
+        other => panic!("{other:?}"),
+    }
+    assert!(store.payees(w.in_a).await.unwrap().is_empty(), "nothing written by a refusal");
+    let done = payments.set_payee(&reviewer_a, PASSWORD, w.in_a, &home).await.unwrap();
+    assert_eq!((done.role, done.account_masked.contains("0034"), done.account_masked.contains(THIRD)), (PayeeRole::Guardian, true, false));
+    // February: the guardian's account, stopped as a new account until the officer looks.
+    let feb = payments.generate(Some(&finance), &county, m(2027, 2)).await.unwrap();
+    let feb = feb.into_iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0;
+    let lines = store.payroll_lines(feb.id, &county, None, 0, 10).await.unwrap();
+    let routed = lines.iter().find(|l| l.household_id == w.in_a && l.kind == LineKind::Regular).unwrap();
+    assert_eq!(
+        (routed.payee_name.as_str(), routed.account.as_deref(), routed.payee_role, routed.block),
+        ("李秀英", Some(THIRD), Some(PayeeRole::Guardian), Some(BlockReason::AccountChanged))
+    );
+    let own = lines.iter().find(|l| l.household_id == w.in_b && l.kind == LineKind::Regular).unwrap();
+    assert_eq!((own.account.as_deref(), own.payee_role, own.block), (Some(OTHER), None, None));
+    let seen = payments.household_payments(&reviewer_a, w.in_a).await.unwrap();
+    assert_eq!(seen.payees.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["李秀英"]);
+    // Ended: March goes back to the household's own card (stopped again as a change).
+    assert!(matches!(payments.end_payee(&reviewer_b, PASSWORD, w.in_a, done.id).await, Err(PaymentError::NotFound)));
+    payments.end_payee(&reviewer_a, PASSWORD, w.in_a, done.id).await.unwrap();
+    assert!(matches!(payments.end_payee(&reviewer_a, PASSWORD, w.in_a, done.id).await, Err(PaymentError::NotFound)));
+    let later = Payments::new(&store, accounts(&store, m(2027, 2)), Arc::new(Today(NaiveDate::from_ymd_opt(2027, 2, 5).unwrap())));
+    let mar = later.generate(Some(&finance), &county, m(2027, 3)).await.unwrap();
+    let mar = mar.into_iter().find(|(p, _)| p.programme == Programme::Dibao).unwrap().0;
+    let lines = store.payroll_lines(mar.id, &county, None, 0, 10).await.unwrap();
+    let back = lines.iter().find(|l| l.household_id == w.in_a && l.kind == LineKind::Regular).unwrap();
+    assert_eq!((back.account.as_deref(), back.payee_role), (Some(GOOD), None));
+}

@@ -1,5 +1,6 @@
 //! A seeded simulation of a county's payments over 24 months against a reference model: new
-//! grants (some decided late, so months are owed as arrears), rises of the amount, benefits
+//! grants (some decided late, so months are owed as arrears), rises of the amount, guardians paid
+//! instead of the household (收款安排, one account for several households), benefits
 //! ended (some recorded two months late, so a month was paid that was not owed), deaths from the
 //! deaths feed (some recorded late, some between generation and approval, which must stop the
 //! line), fraud decisions (the amount withheld from later lines within the cap, the rest
@@ -26,6 +27,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use jiuzhu_accounts::Accounts;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_domain::clock::FixedClock;
+use jiuzhu_domain::payment::payee::{NewPayee, PayeeRole};
 use jiuzhu_domain::payment::*;
 use jiuzhu_domain::*;
 use jiuzhu_payments::{Payments, bankfile};
@@ -78,6 +80,8 @@ struct Model {
     fraud: Vec<i64>,
     /// 暂停发放 from this month while a review runs.
     held: Option<NaiveDate>,
+    /// Paid to a guardian's account (收款安排) from the next payroll.
+    guardian: bool,
 }
 
 impl Model {
@@ -172,6 +176,7 @@ async fn simulate(w: World) {
     let mut previous: Option<i64> = None;
     let mut reversals = 0;
     let mut rises_back = 0_u32;
+    let mut guardians = 0_u32;
     // Holds (暂停发放) placed, released (held months paid as arrears) and ended from the held month.
     let (mut holds, mut released, mut ended_held) = (0, 0, 0);
     // (household, payroll, held from): a payroll generated during a hold pays no held month.
@@ -294,6 +299,20 @@ async fn simulate(w: World) {
                         store.update_benefit(&b).await.unwrap();
                         m.amounts.push((from, b.monthly_amount.0));
                         rises_back += u32::from(from < month);
+                    } else if !m.troubled && !m.guardian && rng.chance(12) {
+                        // A child's money goes to a guardian from the next payroll; one guardian
+                        // for several households (their lines share the account).
+                        let guardian = NewPayee {
+                            role: PayeeRole::Guardian,
+                            name: "李秀英".into(),
+                            code: "620102195001011235".into(),
+                            bank: "邮储银行".into(),
+                            account_no: "9900000000000000999".into(),
+                            basis: "村委会指定监护（模拟）".into(),
+                        };
+                        store.set_payee(m.id, &guardian, &Actor::system("simulation"), month).await.unwrap();
+                        m.guardian = true;
+                        guardians += 1;
                     } else if m.troubled && !m.needs_account && rng.chance(8) {
                         set_account(&store, m.id, bad_card).await;
                         m.needs_account = true;
@@ -494,7 +513,7 @@ async fn simulate(w: World) {
         assert_eq!(after.outstanding, Fen::ZERO);
     }
     eprintln!(
-        "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval, {holds} holds ({released} released, {ended_held} ended), {rises_back} rises reaching back, {adjustments} adjustment lines paid"
+        "simulation: {overpaid_months} months owed back, {fraud} fraud decisions, {reversals} reversals, {stopped_at_approval} lines stopped at approval, {holds} holds ({released} released, {ended_held} ended), {rises_back} rises reaching back, {adjustments} adjustment lines paid, {guardians} guardians recorded"
     );
     assert!(
         !default_seed

@@ -109,6 +109,14 @@ pub const PAYMENT_ACCOUNT: EncryptedColumn = EncryptedColumn {
     index: None,
 };
 
+/// 收款安排: the institution's credit code or the guardian's ID number.
+pub const PAYEE_CODE: EncryptedColumn =
+    EncryptedColumn { table: "payees", column: "code_enc", context: "payees.code", legacy_plaintext: None, index: None };
+
+/// 收款安排: the institution's or the guardian's bank account.
+pub const PAYEE_ACCOUNT: EncryptedColumn =
+    EncryptedColumn { table: "payees", column: "account_enc", context: "payees.account", legacy_plaintext: None, index: None };
+
 /// Every encrypted column, grouped by table.
 pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     PERSON_ID_NUMBER,
@@ -119,6 +127,8 @@ pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     FEED_ROW_KEY,
     PAYMENT_PAYEE_ID,
     PAYMENT_ACCOUNT,
+    PAYEE_CODE,
+    PAYEE_ACCOUNT,
 ];
 
 /// Columns holding the id of the audit key that sealed the row (`table`, `column`).

@@ -10,6 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
 use jiuzhu_domain::payment::amounts::AmountChange;
+use jiuzhu_domain::payment::payee::{NewPayee, Payee, PayeeRole};
 use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollAction, PayrollState, Programme, ReceivableReason};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use serde::Serialize;
@@ -111,6 +112,9 @@ pub struct PayrollSource {
     pub adjusted: Vec<(NaiveDate, Fen)>,
     /// The live adjustment lines (补差) of the programme.
     pub adjustments: Vec<AdjustmentLine>,
+    /// 收款安排: the household's live arrangements (institution, guardian); the rules route
+    /// the programme's money to one of them (`payment::payee::route`).
+    pub payees: Vec<Payee>,
 }
 
 /// A live adjustment line: a household gets at most one per payroll month, and one the bank
@@ -283,6 +287,9 @@ pub struct NewLine {
     pub receivable_id: Option<i64>,
     /// 补差: an adjustment line's benefit months and what each is paid (they add up to `amount`).
     pub parts: Vec<(NaiveDate, Fen)>,
+    /// 收款安排: paid to the household's institution or guardian, not its own account (the
+    /// payee fields are theirs).
+    pub payee_role: Option<PayeeRole>,
 }
 
 /// What a bank file says of a ready line (报盘): only its columns, read faster than a
@@ -336,6 +343,8 @@ pub struct PaymentLine {
     pub updated_at: DateTime<Utc>,
     /// 补差: an adjustment line's benefit months and what each is paid.
     pub parts: Vec<(NaiveDate, Fen)>,
+    /// Paid to the household's institution or guardian (`None`: its own account).
+    pub payee_role: Option<PayeeRole>,
 }
 
 /// A payroll's sums: by town, by state, by fund.
@@ -479,6 +488,15 @@ pub trait PaymentStore: Send + Sync {
     async fn payroll_totals(&self, payroll_id: i64, within: &RegionCode) -> Result<PayrollTotals>;
     /// A household's lines, newest benefit month first.
     async fn household_payments(&self, household_id: i64) -> Result<Vec<PaymentLine>>;
+    /// 收款安排: the household's live arrangements, oldest first.
+    async fn payees(&self, household_id: i64) -> Result<Vec<Payee>>;
+    /// Records an arrangement for the household, ending its live one of the same role (kept,
+    /// with who ended it), in one transaction; the household's history names the change
+    /// (account masked). Returns the new arrangement.
+    async fn set_payee(&self, household_id: i64, payee: &NewPayee, by: &Actor, on: NaiveDate) -> Result<Payee>;
+    /// Ends a live arrangement of the household (`NotFound` when it is not live or not the
+    /// household's): its money goes to the household's own account from the next payroll.
+    async fn end_payee(&self, household_id: i64, payee_id: i64, by: &Actor) -> Result<()>;
     /// Clears a blocked line of an editable payroll: released (`Ready`) or `Cancelled`, with the
     /// officer's note; the payroll's sums follow. `Conflict { "payment_line_state" }` when the
     /// line is no longer blocked or the payroll is past review.

@@ -448,3 +448,49 @@ async fn a_households_payments_say_which_months_an_adjustment_makes_up() {
         api.text
     );
 }
+
+#[tokio::test]
+async fn the_town_records_and_ends_where_a_household_is_paid_naming_each_field_and_masking_the_account() {
+    let app = spawn_app().await;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let path = format!("/households/{}/payees", app.in_a);
+    let town = app.login("town_reviewer_a").await;
+    let page = app.send(town.get(&path)).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert!(page.text.contains("无：发放至本户账户"), "{}", page.text);
+    let form = |code: &str, bank: &str, password: &str| {
+        format!(
+            "role=institution&name={}&code={code}&bank={}&account_no=6228480000000000034&basis={}&password={password}",
+            enc("某县中心敬老院"),
+            enc(bank),
+            enc("集中供养协议 2027-003")
+        )
+    };
+    let bad = app.send(town.form(&path, &form("123", "", PASSWORD))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("统一社会信用代码") && bad.text.contains("开户银行"), "each field named: {}", bad.text);
+    assert!(bad.text.contains("某县中心敬老院") && bad.text.contains("集中供养协议 2027-003"), "what was typed kept: {}", bad.text);
+    let wrong = app.send(town.form(&path, &form("91350100M000100Y43", "农商银行", "wrong"))).await;
+    assert_eq!(wrong.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", wrong.text);
+    let ok = app.send(town.form(&path, &form("91350100M000100Y43", "农商银行", PASSWORD))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let page = app.send(town.get(&format!("{path}?done=set"))).await;
+    assert!(page.text.contains("收款安排已登记") && page.text.contains("913501********0Y43"), "{}", page.text);
+    assert!(!page.text.contains("6228480000000000034") && !page.text.contains("91350100M000100Y43"), "masked: {}", page.text);
+    // The household's page says who is paid; a clerk reads it and may not change it.
+    let clerk = app.login("window_clerk_a").await;
+    let household = app.send(clerk.get(&format!("/households/{}", app.in_a))).await;
+    assert!(household.text.contains("供养服务机构（集中供养） 某县中心敬老院 农商银行"), "{}", household.text);
+    assert!(!household.text.contains("6228480000000000034"));
+    let seen = app.send(clerk.get(&path)).await;
+    assert!(seen.status == StatusCode::OK && !seen.text.contains("id=\"payee\""), "no form for a clerk: {}", seen.text);
+    assert_eq!(app.send(clerk.form(&path, &form("91350100M000100Y43", "农商银行", PASSWORD))).await.status, StatusCode::FORBIDDEN);
+    // Another town's reviewer: no such household.
+    let other = app.login("town_reviewer_b").await;
+    assert_eq!(app.send(other.get(&path)).await.status, StatusCode::NOT_FOUND);
+    // Ended (the password typed a moment ago still covers it, as for every guarded step).
+    let id = app.store.payees(app.in_a).await.unwrap()[0].id;
+    let end = format!("{path}/{id}/end");
+    assert_eq!(app.send(town.form(&end, &format!("password={PASSWORD}"))).await.status, StatusCode::SEE_OTHER);
+    assert!(app.send(town.get(&path)).await.text.contains("无：发放至本户账户"));
+}

@@ -43,6 +43,7 @@ fn source() -> PayrollSource {
         delivered: vec![],
         adjusted: vec![],
         adjustments: vec![],
+        payees: vec![],
     }
 }
 
@@ -558,4 +559,97 @@ fn a_case_paid_in_cash_from_the_standby_fund_is_owed_nothing_by_the_payroll() {
     src.paid_from_standby = true;
     assert!(lines_for(Programme::Temporary, d(2027, 3), &Settings::default(), &src).is_empty());
     assert!(lines_for(Programme::Temporary, d(2027, 5), &Settings::default(), &src).is_empty(), "nor later as arrears");
+}
+
+const HOME_CARD: &str = "6228480000000000034";
+
+fn arrangement(household_id: i64, role: jiuzhu_domain::payment::payee::PayeeRole) -> jiuzhu_domain::payment::payee::Payee {
+    jiuzhu_domain::payment::payee::Payee {
+        id: household_id * 10,
+        household_id,
+        role,
+        name: "某县中心敬老院".into(),
+        code: "91350100M000100Y43".into(),
+        bank: "农商银行".into(),
+        account_no: HOME_CARD.into(),
+        basis: "集中供养协议".into(),
+        recorded_by: "town".into(),
+        recorded_on: d(2027, 1),
+    }
+}
+
+#[test]
+fn tekun_in_an_institution_is_paid_to_its_account_and_the_first_routed_line_waits_for_a_look() {
+    use jiuzhu_domain::payment::payee::PayeeRole;
+    let s = Settings::default();
+    let mut src = source();
+    src.kind = AssistanceKind::Tekun;
+    src.payees = vec![arrangement(42, PayeeRole::Institution)];
+    let lines = lines_for(Programme::Tekun, d(2027, 1), &s, &src);
+    assert_eq!(lines.len(), 1);
+    let l = &lines[0];
+    assert_eq!((l.payee_name.as_str(), l.payee_id_number.as_str()), ("某县中心敬老院", "91350100M000100Y43"));
+    assert_eq!((l.bank.as_deref(), l.account.as_deref(), l.payee_role), (Some("农商银行"), Some(HOME_CARD), Some(PayeeRole::Institution)));
+    // The household's last line went to its own card: the officer confirms the new account once,
+    // told whose it is.
+    assert_eq!(l.block, Some(BlockReason::AccountChanged));
+    assert_eq!(l.note, "收款安排：发放至供养服务机构（集中供养）（某县中心敬老院）");
+    src.previous_account = Some(HOME_CARD.into());
+    assert_eq!(lines_for(Programme::Tekun, d(2027, 1), &s, &src)[0].block, None);
+    // An institution keeps a 特困 person only: their 低保 (if any) stays on their own card.
+    let own = lines_for(Programme::Dibao, d(2027, 1), &s, &src);
+    assert_eq!((own[0].account.as_deref(), own[0].payee_role, own[0].payee_name.as_str()), (Some(CARD), None, "张三"));
+    // A guardian receives every programme's money; for 特困 an institution comes first.
+    let mut child = source();
+    child.payees = vec![arrangement(42, PayeeRole::Guardian)];
+    child.previous_account = None;
+    let g = lines_for(Programme::Dibao, d(2027, 1), &s, &child);
+    assert_eq!((g[0].account.as_deref(), g[0].payee_role, g[0].block), (Some(HOME_CARD), Some(PayeeRole::Guardian), None));
+    child.payees.push(jiuzhu_domain::payment::payee::Payee { account_no: OTHER_CARD.into(), ..arrangement(42, PayeeRole::Institution) });
+    let t = lines_for(Programme::Tekun, d(2027, 1), &s, &child);
+    assert_eq!((t[0].account.as_deref(), t[0].payee_role), (Some(OTHER_CARD), Some(PayeeRole::Institution)));
+    // A returned line goes again once the routed account differs from the one that failed.
+    let mut back = source();
+    back.covered_months = vec![d(2027, 1)];
+    back.failed = vec![FailedLine {
+        id: 9,
+        benefit_month: d(2027, 1),
+        amount: Fen(81_000),
+        account: Some(CARD.into()),
+        withheld: Fen::ZERO,
+        receivable_id: None,
+    }];
+    back.payees = vec![arrangement(42, PayeeRole::Guardian)];
+    let again = lines_for(Programme::Dibao, d(2027, 2), &s, &back);
+    assert!(again.iter().any(|l| l.kind == LineKind::Reissue && l.account.as_deref() == Some(HOME_CARD)));
+}
+
+#[test]
+fn households_routed_to_one_institution_share_its_account_but_a_household_of_its_own_may_not() {
+    use jiuzhu_domain::payment::payee::PayeeRole;
+    let s = Settings::default();
+    let routed = |household_id: i64, id_number: &str| {
+        let mut src = source();
+        src.household_id = household_id;
+        src.payee_id_number = id_number.into();
+        src.payees = vec![arrangement(household_id, PayeeRole::Institution)];
+        src.previous_account = Some(HOME_CARD.into());
+        lines_for(Programme::Tekun, d(2027, 1), &s, &src)
+    };
+    let a = routed(42, "620102195001011234");
+    let b = routed(43, "620102195202021234");
+    // A household paid to its own card that happens to be the institution's.
+    let mut own = source();
+    own.household_id = 44;
+    own.payee_id_number = "620102195303031234".into();
+    own.account = Some(HOME_CARD.into());
+    own.previous_account = Some(HOME_CARD.into());
+    let c = lines_for(Programme::Tekun, d(2027, 1), &s, &own);
+    let out = Duplicates::default().apply(a.into_iter().chain(b).chain(c).collect());
+    assert_eq!(out.iter().map(|l| l.block).collect::<Vec<_>>(), vec![None, None, Some(BlockReason::DuplicateAccount)]);
+    assert!(out[2].note.contains("#42"));
+    // The other way round: an own line first, a routed line with its account after.
+    let first = lines_for(Programme::Tekun, d(2027, 1), &s, &own);
+    let out = Duplicates::default().apply(first.into_iter().chain(routed(42, "620102195001011234")).collect());
+    assert_eq!(out.iter().map(|l| l.block).collect::<Vec<_>>(), vec![None, Some(BlockReason::DuplicateAccount)]);
 }

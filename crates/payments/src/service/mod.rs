@@ -9,12 +9,14 @@
 //! - [`bank`]: the bank file written and read back, the bank's return file applied;
 //! - [`receivables`]: lines no longer owed stopped, money owed back (应追回) refunded or recorded;
 //! - [`rises`]: a rise of the standard applied to the county's benefits (提标, 补差 next payroll);
+//! - [`payees`]: where a household's money goes when not to its own account (收款安排);
 //! - [`standby`]: the towns' standby funds (乡镇临时救助备用金): imprest, 先行救助, replenishment.
 
 mod bank;
 mod decide;
 mod generate;
 mod migrate;
+mod payees;
 mod publicity;
 mod receivables;
 mod rises;
@@ -22,6 +24,7 @@ mod standby;
 
 pub use bank::{ExportReport, ReturnFile};
 pub use migrate::Migration;
+pub use payees::PayeeView;
 pub use publicity::PublicPayment;
 pub use receivables::FraudDecision;
 pub use rises::RiseRequest;
@@ -153,6 +156,8 @@ pub struct PayrollView {
 pub struct HouseholdPayments {
     pub lines: Vec<PaymentLine>,
     pub receivables: Vec<Receivable>,
+    /// 收款安排 in force (masked).
+    pub payees: Vec<PayeeView>,
 }
 
 pub struct Payments {
@@ -263,7 +268,8 @@ impl Payments {
         user.trail.household(household_id);
         let lines = self.store.household_payments(household_id).await?;
         let receivables = self.store.receivables(&user.scope.0, Some(household_id)).await?;
-        Ok(HouseholdPayments { lines, receivables })
+        let payees = self.payee_views(household_id).await?;
+        Ok(HouseholdPayments { lines, receivables, payees })
     }
 
     pub async fn balances(&self, user: Option<&User>, year: Option<i32>) -> Result<Vec<FundBalance>> {

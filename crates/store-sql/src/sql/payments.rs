@@ -1,10 +1,12 @@
 use super::*;
 use jiuzhu_domain::payment::amounts::{encode_parts, parse_parts};
+use jiuzhu_domain::payment::payee::{NewPayee, Payee, PayeeRole};
 use jiuzhu_domain::payment::*;
 use std::collections::HashMap;
 
 mod export;
 mod ledger;
+mod payees;
 mod receivables;
 mod reconcile;
 mod rises;
@@ -14,7 +16,7 @@ mod town_review;
 
 /// Households read per batch while generating (each batch's lines written before the next).
 const GENERATE_BATCH: i64 = 2_000;
-/// Lines per multi-row `INSERT` (26 binds each, under [`MAX_BINDS`]).
+/// Lines per multi-row `INSERT` (27 binds each, under [`MAX_BINDS`]).
 const INSERT_BATCH: usize = 1_000;
 
 const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lines, total, blocked, rule_version, generated_by_id, \
@@ -22,7 +24,7 @@ const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lin
     export_layout, export_sha256, reconciled_at, note";
 
 const LINE_COLUMNS: &str = "id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, payee_name, \
-    payee_id_enc, bank, account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, withheld, receivable_id, failure_code, failure_text, updated_at, parts";
+    payee_id_enc, bank, account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, withheld, receivable_id, failure_code, failure_text, updated_at, parts, payee_role";
 
 fn payee_context(line_id: i64) -> String {
     crate::columns::PAYMENT_PAYEE_ID.context(line_id)
@@ -100,6 +102,7 @@ impl SqlStore {
                 Some(text) => parse_parts(&text).ok_or_else(|| corrupt("payment_lines.parts", &text))?,
                 None => Vec::new(),
             },
+            payee_role: opt_enum(r, "payee_role", PayeeRole::parse)?,
         })
     }
 
@@ -129,7 +132,7 @@ impl SqlStore {
             let mut q = QueryBuilder::<Db>::new(
                 "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
                  payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
-                 withheld, receivable_id, updated_at, parts) ",
+                 withheld, receivable_id, updated_at, parts, payee_role) ",
             );
             q.push_values(chunk.iter().zip(&ids), |mut b, (l, id)| {
                 let seq = counts.get(&(l.household_id, l.benefit_month, l.kind)).copied().unwrap_or(0);
@@ -158,7 +161,8 @@ impl SqlStore {
                     .push_bind(l.withheld.0)
                     .push_bind(l.receivable_id)
                     .push_bind(now)
-                    .push_bind((!l.parts.is_empty()).then(|| encode_parts(&l.parts)));
+                    .push_bind((!l.parts.is_empty()).then(|| encode_parts(&l.parts)))
+                    .push_bind(l.payee_role.map(|r| r.as_str()));
             });
             q.push(" ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id");
             let inserted: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await.map_err(backend)?;
@@ -440,6 +444,19 @@ impl PaymentStore for SqlStore {
                 .map(|r| Ok((get_enum(r, "fund", FundSource::parse)?, Fen(r.try_get("amount").map_err(backend)?))))
                 .collect::<Result<_>>()?,
         })
+    }
+
+    async fn payees(&self, household_id: i64) -> Result<Vec<Payee>> {
+        let mut conn = self.pool.acquire().await.map_err(backend)?;
+        self.live_payees(&mut conn, household_id, household_id).await
+    }
+
+    async fn set_payee(&self, household_id: i64, payee: &NewPayee, by: &Actor, on: NaiveDate) -> Result<Payee> {
+        self.record_payee(household_id, payee, by, on).await
+    }
+
+    async fn end_payee(&self, household_id: i64, payee_id: i64, by: &Actor) -> Result<()> {
+        self.close_payee(household_id, payee_id, by).await
     }
 
     async fn household_payments(&self, household_id: i64) -> Result<Vec<PaymentLine>> {

@@ -82,6 +82,7 @@ pub fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) 
                 withheld: Fen::ZERO,
                 receivable_id: None,
                 parts: Vec::new(),
+                payee_role: None,
             })
             .collect::<Vec<_>>()
             .into()

@@ -92,6 +92,8 @@ struct HouseholdPage {
     payments: Option<Vec<crate::payments::pages::HouseholdPaymentRow>>,
     /// 应追回: what the household owes back (reason, amount, still owed).
     owed: Vec<(String, String, String, String)>,
+    /// 收款安排 in force: (payee kind, name and masked account).
+    payees: Vec<(String, String)>,
     /// Finance officers and approvers open the payroll a line belongs to.
     can_open_payroll: bool,
     can_intake: bool,
@@ -116,17 +118,22 @@ pub(super) async fn household_page(State(state): State<AppState>, Page { session
     let hukou = state.registry.region_names(&d.household.data.hukou_region).await;
     let residence = state.registry.region_names(&d.household.data.residence_region).await;
     let soon = jiuzhu_casework::workflow::working_days(&state.casework.calendar(), today, 3).unwrap_or(today);
-    let (payments, owed) = match state.payments.household_payments(user, id).await {
+    let (payments, owed, payees) = match state.payments.household_payments(user, id).await {
         Ok(p) => (
             Some(crate::payments::pages::household_payment_rows(&p.lines, lang)),
             crate::payments::pages::household_receivable_rows(&p.receivables, lang),
+            p.payees
+                .iter()
+                .map(|v| (lang.t(v.role.zh(), v.role.en()).to_string(), format!("{} {} {}", v.name, v.bank, v.account_masked)))
+                .collect(),
         ),
-        Err(jiuzhu_payments::PaymentError::Forbidden) => (None, Vec::new()),
+        Err(jiuzhu_payments::PaymentError::Forbidden) => (None, Vec::new(), Vec::new()),
         Err(e) => return WebError::from(e).page(lang.0),
     };
     render(HouseholdPage {
         payments,
         owed,
+        payees,
         can_open_payroll: user.can(Permission::ReadPayments),
         declaration: super::declaration::DeclarationSummary::of(&d.household.records, lang),
         c: Chrome::new(&state, &session, lang, &format!("/households/{}", id)).await,

@@ -337,6 +337,8 @@ pub fn field_zh(field: &str) -> &str {
         "phone" => "联系电话",
         "bank" => "开户银行",
         "bank_account_no" => "银行账号",
+        "payee.institution" => "收款安排：供养服务机构",
+        "payee.guardian" => "收款安排：监护人",
         "id_number" => "身份证号码",
         "name" => "姓名",
         "relation" => "与户主关系",

@@ -97,6 +97,9 @@ pub struct LineJson {
     failure: Option<String>,
     /// 补差: an adjustment line's benefit months and what each is paid (empty for other lines).
     parts: Vec<PartJson>,
+    /// 收款安排: `institution` (供养服务机构) or `guardian` (监护人) when the line pays their
+    /// account; null when it pays the household's own.
+    payee_role: Option<String>,
 }
 
 /// One month an adjustment line pays for.
@@ -129,6 +132,7 @@ fn line_json(l: PaymentLine) -> LineJson {
         note: l.note,
         failure: l.failure_text,
         parts: l.parts.iter().map(|(m, f)| PartJson { benefit_month: m.format("%Y-%m").to_string(), amount_fen: f.0 }).collect(),
+        payee_role: l.payee_role.map(|r| r.as_str().into()),
     }
 }
 

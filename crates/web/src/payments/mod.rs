@@ -1,11 +1,12 @@
 //! 资金发放 in the web layer: the JSON endpoints of contracts/payments-v1.md ([`api`]) and the pages
 //! of the finance officer and the approvers ([`pages`]), the 发放名单公示 to post ([`publicity`]), and
 //! the receivables (应追回款) with refunds and fraud decisions ([`receivables`]), the towns' standby
-//! funds (乡镇临时救助备用金, [`standby`]), a rise of the standard applied to the benefits (提标补差, [`rises`]), and the Excel copies of those lists ([`copies`]).
+//! funds (乡镇临时救助备用金, [`standby`]), a rise of the standard applied to the benefits (提标补差, [`rises`]), where a household's money goes when not to its own account (收款安排, [`payees`]), and the Excel copies of those lists ([`copies`]).
 
 pub(crate) mod api;
 mod copies;
 pub(crate) mod pages;
+mod payees;
 mod publicity;
 mod receivables;
 mod rises;
@@ -17,6 +18,7 @@ use axum::Router;
 pub fn routes() -> Router<AppState> {
     api::routes()
         .merge(pages::routes())
+        .merge(payees::routes())
         .merge(publicity::routes())
         .merge(receivables::routes())
         .merge(rises::routes())

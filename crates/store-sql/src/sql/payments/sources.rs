@@ -177,6 +177,11 @@ impl SqlStore {
                 amount: Fen(r.try_get("monthly_amount").map_err(backend)?),
             });
         }
+        // 收款安排 (few households have one).
+        let mut payees: HashMap<i64, Vec<Payee>> = HashMap::new();
+        for p in self.live_payees(conn, lo, hi).await? {
+            payees.entry(p.household_id).or_default().push(p);
+        }
         let mut out = Vec::with_capacity(rows.len());
         for r in &rows {
             let household_id: i64 = r.try_get("household_id").map_err(backend)?;
@@ -224,6 +229,7 @@ impl SqlStore {
                 delivered: delivered.into_iter().collect(),
                 adjusted: adjusted.into_iter().collect(),
                 adjustments,
+                payees: payees.get(&household_id).cloned().unwrap_or_default(),
             });
         }
         Ok((out, counts))

@@ -1,0 +1,279 @@
+//! 收款安排: a household's benefit paid to another account than its own, as the rules say —
+//! a 特困 person in 集中供养 is paid through the 供养服务机构 that keeps them (国发〔2016〕14号
+//! 第十二条; 特困人员认定办法 第十九条: the person's choice, the institution's account), a
+//! child's money goes to the 监护人 (孤儿、事实无人抚养儿童 基本生活费 are paid to the guardian's
+//! account, 民发〔2019〕62号). No arrangement: the household's own account, as always.
+//!
+//! An arrangement applies to the lines generated after it is recorded (a generated month stays
+//! as it was frozen); the first line it routes stops as "account changed" for the finance officer
+//! to confirm, so the one who records it is never the one who lets the money go.
+
+use super::{Programme, check_account_number};
+use crate::enums::string_enum;
+use crate::error::{FieldError, ValidationErrors};
+use crate::id_number::IdNumber;
+use chrono::NaiveDate;
+
+string_enum! {
+    /// 收款人类别 (a line paid to the household's own account has none).
+    PayeeRole {
+        /// 供养服务机构（集中供养）: 特困 only.
+        Institution = "institution" / "供养服务机构（集中供养）" / "Care institution (institutional care)",
+        /// 监护人: every programme.
+        Guardian = "guardian" / "监护人" / "Guardian",
+    }
+}
+
+impl PayeeRole {
+    /// Whether money of `programme` goes to this payee: the institution keeps a 特困 person (their
+    /// 低保 or temporary help, if any, stays theirs); a guardian receives every programme's money.
+    pub fn routes(self, programme: Programme) -> bool {
+        match self {
+            PayeeRole::Institution => programme == Programme::Tekun,
+            PayeeRole::Guardian => true,
+        }
+    }
+
+    /// What its code field holds, in words.
+    pub fn code_label(self) -> (&'static str, &'static str) {
+        match self {
+            PayeeRole::Institution => ("统一社会信用代码", "unified social credit code"),
+            PayeeRole::Guardian => ("监护人身份证号", "the guardian's ID number"),
+        }
+    }
+}
+
+/// A recorded arrangement, code and account in clear (they leave the service only in the bank file).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Payee {
+    pub id: i64,
+    pub household_id: i64,
+    pub role: PayeeRole,
+    /// 户名: the institution's or the guardian's name, as the bank holds it.
+    pub name: String,
+    /// 统一社会信用代码 (institution) or 身份证号 (guardian).
+    pub code: String,
+    pub bank: String,
+    pub account_no: String,
+    /// 依据: the 供养协议, the 监护 document (民政 or court), in words.
+    pub basis: String,
+    pub recorded_by: String,
+    pub recorded_on: NaiveDate,
+}
+
+/// The arrangement that receives `programme`'s money, if any: an institution before a guardian
+/// for 特困 (a child in an institution is paid through it).
+pub fn route(programme: Programme, payees: &[Payee]) -> Option<&Payee> {
+    [PayeeRole::Institution, PayeeRole::Guardian]
+        .into_iter()
+        .find_map(|role| payees.iter().find(|p| p.role == role && role.routes(programme)))
+}
+
+/// An arrangement as typed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PayeeInput {
+    pub role: String,
+    pub name: String,
+    pub code: String,
+    pub bank: String,
+    pub account_no: String,
+    pub basis: String,
+}
+
+/// An arrangement checked, each field named.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewPayee {
+    pub role: PayeeRole,
+    pub name: String,
+    pub code: String,
+    pub bank: String,
+    pub account_no: String,
+    pub basis: String,
+}
+
+impl PayeeInput {
+    pub fn validate(&self, today: NaiveDate) -> Result<NewPayee, ValidationErrors> {
+        let mut errors = Vec::new();
+        let role = match PayeeRole::parse(self.role.trim()) {
+            Some(r) => Some(r),
+            None => {
+                errors.push(FieldError::new(
+                    "role",
+                    "required",
+                    "请选择收款人类别（供养服务机构或监护人）",
+                    "choose who receives the money (care institution or guardian)",
+                ));
+                None
+            }
+        };
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 60 {
+            errors.push(FieldError::new(
+                "name",
+                "required",
+                "请填写收款人户名（与银行开户名一致，60 字以内）",
+                "give the payee's name as the bank holds it (60 characters at most)",
+            ));
+        }
+        let code = self.code.trim().to_ascii_uppercase();
+        match role {
+            Some(PayeeRole::Guardian) => {
+                if let Err(e) = IdNumber::parse(&code, today) {
+                    errors.push(FieldError::new(
+                        "code",
+                        e.code,
+                        format!("监护人身份证号：{}", e.zh),
+                        format!("guardian's ID number: {}", e.en),
+                    ));
+                }
+            }
+            Some(PayeeRole::Institution) => {
+                if let Err(e) = check_credit_code("code", &code) {
+                    errors.push(e);
+                }
+            }
+            None => {}
+        }
+        let bank = self.bank.trim();
+        if bank.is_empty() || bank.chars().count() > 60 {
+            errors.push(FieldError::new("bank", "required", "请填写开户银行（60 字以内）", "give the bank (60 characters at most)"));
+        }
+        let account_no = match check_account_number("account_no", &self.account_no) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(e);
+                String::new()
+            }
+        };
+        let basis = self.basis.trim();
+        if basis.is_empty() || basis.chars().count() > 200 {
+            errors.push(FieldError::new(
+                "basis",
+                "required",
+                "请填写依据，如供养协议编号或监护证明文书（200 字以内）",
+                "give the basis, e.g. the care agreement's number or the guardianship document (200 characters at most)",
+            ));
+        }
+        match (errors.is_empty(), role) {
+            (true, Some(role)) => {
+                Ok(NewPayee { role, name: name.to_string(), code, bank: bank.to_string(), account_no, basis: basis.to_string() })
+            }
+            _ => Err(ValidationErrors(errors)),
+        }
+    }
+}
+
+/// 统一社会信用代码 (GB 32100-2015): 18 characters of `0-9A-Z` without I, O, S, V, Z, the last
+/// a check character over the first 17.
+pub fn check_credit_code(field: &str, text: &str) -> Result<(), FieldError> {
+    const CHARS: &[u8] = b"0123456789ABCDEFGHJKLMNPQRTUWXY";
+    const WEIGHTS: [u32; 17] = [1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28];
+    let value = |b: u8| CHARS.iter().position(|c| *c == b).map(|v| v as u32);
+    let bytes = text.as_bytes();
+    let values: Option<Vec<u32>> = bytes.iter().map(|b| value(*b)).collect();
+    let Some(values) = values.filter(|v| v.len() == 18) else {
+        return Err(FieldError::new(
+            field,
+            "credit_code.format",
+            format!("统一社会信用代码“{text}”应为 18 位数字或大写字母（不含 I、O、S、V、Z）"),
+            format!("unified social credit code \"{text}\" must be 18 digits or capital letters (no I, O, S, V, Z)"),
+        ));
+    };
+    let sum: u32 = values.iter().zip(WEIGHTS).map(|(v, w)| v * w).sum();
+    let check = (31 - sum % 31) % 31;
+    if values[17] != check {
+        return Err(FieldError::new(
+            field,
+            "credit_code.check_digit",
+            "统一社会信用代码校验位不正确，请对照登记证书逐位核对",
+            "the code's check character is wrong: compare it character by character with the certificate",
+        ));
+    }
+    Ok(())
+}
+
+/// A code for a line or page: an ID number or a credit code masked alike (first 6, last 4).
+pub fn masked_code(code: &str) -> String {
+    let n = code.chars().count();
+    if n <= 10 {
+        return "*".repeat(n);
+    }
+    code.chars().enumerate().map(|(i, c)| if i < 6 || i >= n - 4 { c } else { '*' }).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn payee(role: PayeeRole) -> Payee {
+        Payee {
+            id: 1,
+            household_id: 1,
+            role,
+            name: "某".into(),
+            code: String::new(),
+            bank: String::new(),
+            account_no: String::new(),
+            basis: String::new(),
+            recorded_by: String::new(),
+            recorded_on: NaiveDate::MIN,
+        }
+    }
+
+    #[test]
+    fn institution_takes_tekun_only_and_before_a_guardian() {
+        let both = [payee(PayeeRole::Guardian), payee(PayeeRole::Institution)];
+        assert_eq!(route(Programme::Tekun, &both).map(|p| p.role), Some(PayeeRole::Institution));
+        assert_eq!(route(Programme::Dibao, &both).map(|p| p.role), Some(PayeeRole::Guardian));
+        assert_eq!(route(Programme::Temporary, &both).map(|p| p.role), Some(PayeeRole::Guardian));
+        let institution = [payee(PayeeRole::Institution)];
+        assert_eq!(route(Programme::Dibao, &institution), None);
+        assert_eq!(route(Programme::Tekun, &[]), None);
+    }
+
+    #[test]
+    fn credit_codes_are_checked() {
+        // A code made valid by its own check character, then one character changed.
+        let body = "91350100M000100";
+        let first17 = format!("{body}0Y");
+        let valid = (0..31u8)
+            .map(|i| format!("{first17}{}", b"0123456789ABCDEFGHJKLMNPQRTUWXY"[i as usize] as char))
+            .find(|c| check_credit_code("code", c).is_ok())
+            .expect("one check character fits");
+        assert_eq!(valid.len(), 18);
+        let wrong = format!("{}{}", &valid[..17], if valid.ends_with('1') { '2' } else { '1' });
+        assert_eq!(check_credit_code("code", &wrong).unwrap_err().code, "credit_code.check_digit");
+        assert_eq!(check_credit_code("code", "12345").unwrap_err().code, "credit_code.format");
+        assert_eq!(check_credit_code("code", "91350100M000100OYI").unwrap_err().code, "credit_code.format");
+        // A published example: 91350100M000100Y43 (GB 32100-2015 示例).
+        assert!(check_credit_code("code", "91350100M000100Y43").is_ok());
+    }
+
+    #[test]
+    fn an_arrangement_names_each_wrong_field() {
+        let today = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+        let errs = PayeeInput { role: "guardian".into(), code: "110101".into(), account_no: "12".into(), ..Default::default() }
+            .validate(today)
+            .unwrap_err();
+        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["name", "code", "bank", "account_no", "basis"]);
+        assert!(errs.0[1].zh.starts_with("监护人身份证号"));
+        let errs = PayeeInput::default().validate(today).unwrap_err();
+        assert_eq!(errs.0[0].field, "role");
+        let ok = PayeeInput {
+            role: "institution".into(),
+            name: " 某县中心敬老院 ".into(),
+            code: "91350100m000100y43".into(),
+            bank: "农商银行".into(),
+            account_no: "6228 4800 0000 0000 018".into(),
+            basis: "集中供养协议 2027-003".into(),
+        }
+        .validate(today)
+        .unwrap();
+        assert_eq!(
+            (ok.name.as_str(), ok.code.as_str(), ok.account_no.as_str()),
+            ("某县中心敬老院", "91350100M000100Y43", "6228480000000000018")
+        );
+        assert_eq!(masked_code(&ok.code), "913501********0Y43");
+    }
+}

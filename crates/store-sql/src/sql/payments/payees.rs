@@ -1,0 +1,138 @@
+//! 收款安排 (see `PaymentStore::set_payee`): a household's institution or guardian account. The
+//! code and the account are encrypted, each bound to its row; a change is written in the
+//! household's history (account masked) in the same transaction.
+
+use super::super::households::{bump_version, insert_history};
+use super::*;
+use jiuzhu_domain::payment::payee::masked_code;
+
+const PAYEE_COLUMNS: &str = "id, household_id, role, name, code_enc, bank, account_enc, basis, recorded_by, recorded_on";
+
+fn code_context(id: i64) -> String {
+    crate::columns::PAYEE_CODE.context(id)
+}
+
+fn payee_account_context(id: i64) -> String {
+    crate::columns::PAYEE_ACCOUNT.context(id)
+}
+
+impl SqlStore {
+    fn read_payee(&self, r: &<Db as sqlx::Database>::Row) -> Result<Payee> {
+        let id: i64 = r.try_get("id").map_err(backend)?;
+        let code: Vec<u8> = r.try_get("code_enc").map_err(backend)?;
+        let account: Vec<u8> = r.try_get("account_enc").map_err(backend)?;
+        Ok(Payee {
+            id,
+            household_id: r.try_get("household_id").map_err(backend)?,
+            role: get_enum(r, "role", PayeeRole::parse)?,
+            name: r.try_get("name").map_err(backend)?,
+            code: self.keys.decrypt_text(&code_context(id), &code).map_err(|e| undecryptable("payees.code", e))?,
+            bank: r.try_get("bank").map_err(backend)?,
+            account_no: self.keys.decrypt_text(&payee_account_context(id), &account).map_err(|e| undecryptable("payees.account", e))?,
+            basis: r.try_get("basis").map_err(backend)?,
+            recorded_by: r.try_get("recorded_by").map_err(backend)?,
+            recorded_on: r.try_get("recorded_on").map_err(backend)?,
+        })
+    }
+
+    /// The live arrangements of households `lo..=hi`, by household then id.
+    pub(super) async fn live_payees(&self, conn: &mut Conn, lo: i64, hi: i64) -> Result<Vec<Payee>> {
+        sqlx::query(&format!(
+            "SELECT {PAYEE_COLUMNS} FROM payees WHERE household_id BETWEEN $1 AND $2 AND ended_at IS NULL ORDER BY household_id, id"
+        ))
+        .bind(lo)
+        .bind(hi)
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(backend)?
+        .iter()
+        .map(|r| self.read_payee(r))
+        .collect()
+    }
+
+    pub(super) async fn record_payee(&self, household_id: i64, p: &NewPayee, by: &Actor, on: NaiveDate) -> Result<Payee> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<Payee> = async {
+            let now = Utc::now();
+            bump_version(&mut tx, household_id, None, now).await?;
+            let old = self.live_payees(&mut tx, household_id, household_id).await?.into_iter().find(|o| o.role == p.role);
+            if let Some(o) = &old {
+                end_row(&mut tx, o.id, by, now).await?;
+            }
+            let id = alloc_ids(&mut tx, "payees", 1).await.map_err(backend)?[0];
+            sqlx::query(&format!(
+                "INSERT INTO payees ({PAYEE_COLUMNS}, recorded_by_id, recorded_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)"
+            ))
+            .bind(id)
+            .bind(household_id)
+            .bind(p.role.as_str())
+            .bind(&p.name)
+            .bind(self.keys.encrypt(&code_context(id), p.code.as_bytes()))
+            .bind(&p.bank)
+            .bind(self.keys.encrypt(&payee_account_context(id), p.account_no.as_bytes()))
+            .bind(&p.basis)
+            .bind(&by.username)
+            .bind(on)
+            .bind(by.account_id)
+            .bind(now)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            let shown = |name: &str, code: &str, bank: &str, account: &str| {
+                format!("{name}（{}）{bank} {}", masked_code(code), mask::bank_account_no(account))
+            };
+            let change = Change {
+                entity: "household".into(),
+                field: format!("payee.{}", p.role.as_str()),
+                old: old.map(|o| shown(&o.name, &o.code, &o.bank, &o.account_no)).unwrap_or_default(),
+                new: shown(&p.name, &p.code, &p.bank, &p.account_no),
+            };
+            insert_history(&mut tx, household_id, by, now, &[change]).await?;
+            Ok(Payee {
+                id,
+                household_id,
+                role: p.role,
+                name: p.name.clone(),
+                code: p.code.clone(),
+                bank: p.bank.clone(),
+                account_no: p.account_no.clone(),
+                basis: p.basis.clone(),
+                recorded_by: by.username.clone(),
+                recorded_on: on,
+            })
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    pub(super) async fn close_payee(&self, household_id: i64, payee_id: i64, by: &Actor) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<()> = async {
+            let now = Utc::now();
+            let live = self.live_payees(&mut tx, household_id, household_id).await?;
+            let Some(p) = live.iter().find(|p| p.id == payee_id) else { return Err(StoreError::NotFound) };
+            bump_version(&mut tx, household_id, None, now).await?;
+            end_row(&mut tx, p.id, by, now).await?;
+            let change = Change {
+                entity: "household".into(),
+                field: format!("payee.{}", p.role.as_str()),
+                old: format!("{}（{}）{} {}", p.name, masked_code(&p.code), p.bank, mask::bank_account_no(&p.account_no)),
+                new: String::new(),
+            };
+            insert_history(&mut tx, household_id, by, now, &[change]).await
+        }
+        .await;
+        finish(tx, result).await
+    }
+}
+
+async fn end_row(conn: &mut Conn, id: i64, by: &Actor, now: DateTime<Utc>) -> Result<()> {
+    sqlx::query("UPDATE payees SET ended_by = $1, ended_at = $2 WHERE id = $3 AND ended_at IS NULL")
+        .bind(&by.username)
+        .bind(now)
+        .bind(id)
+        .execute(&mut *conn)
+        .await
+        .map_err(backend)?;
+    Ok(())
+}

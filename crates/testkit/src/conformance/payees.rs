@@ -1,0 +1,78 @@
+//! Conformance: 收款安排 ([`PaymentStore::set_payee`]): one live arrangement per household and
+//! role, replaced and ended with the household's history, read back in clear by generation only.
+
+use super::payments::{month, new_payroll, recipient, regular};
+use super::*;
+use jiuzhu_domain::payment::payee::{NewPayee, PayeeRole};
+
+fn institution(account_no: &str) -> NewPayee {
+    NewPayee {
+        role: PayeeRole::Institution,
+        name: "某县中心敬老院".into(),
+        code: "91350100M000100Y43".into(),
+        bank: "农商银行".into(),
+        account_no: account_no.into(),
+        basis: "集中供养协议 2027-003".into(),
+    }
+}
+
+/// Set, replaced, ended: the live ones read back whole, the old kept out of the sources, each
+/// change in the household's history masked; a line keeps whose account it pays.
+pub async fn arrangements_are_replaced_and_ended_with_history_and_reach_the_sources(s: &dyn Store) {
+    let h = recipient(s, "620825100201", 61, 81_000).await;
+    let other = recipient(s, "620825100201", 62, 81_000).await;
+    let on = month(1);
+    let first = s.set_payee(h, &institution("6228480000000000034"), &actor(), on).await.unwrap();
+    let guardian = NewPayee {
+        role: PayeeRole::Guardian,
+        name: "李秀英".into(),
+        code: "620102195001011235".into(),
+        bank: "邮储银行".into(),
+        account_no: "6228480000000000042".into(),
+        basis: "村委会指定监护".into(),
+    };
+    s.set_payee(h, &guardian, &actor(), on).await.unwrap();
+    // The same role again replaces it (one live per household and role).
+    let second = s.set_payee(h, &institution("6228480000000000059"), &actor(), on).await.unwrap();
+    assert_ne!(first.id, second.id);
+    let live = s.payees(h).await.unwrap();
+    assert_eq!(
+        live.iter().map(|p| (p.role, p.account_no.as_str())).collect::<Vec<_>>(),
+        [(PayeeRole::Guardian, "6228480000000000042"), (PayeeRole::Institution, "6228480000000000059")]
+    );
+    assert_eq!(
+        (live[1].code.as_str(), live[1].recorded_on, live[1].recorded_by.as_str()),
+        ("91350100M000100Y43", on, actor().username.as_str())
+    );
+    assert!(s.payees(other).await.unwrap().is_empty());
+    // Ending: only a live one of this household.
+    assert!(matches!(s.end_payee(other, live[0].id, &actor()).await, Err(StoreError::NotFound)));
+    s.end_payee(h, live[0].id, &actor()).await.unwrap();
+    assert!(matches!(s.end_payee(h, live[0].id, &actor()).await, Err(StoreError::NotFound)));
+    assert_eq!(s.payees(h).await.unwrap().len(), 1);
+    // History: four changes, the accounts masked, never in clear.
+    let history = s.history(h).await.unwrap();
+    let payee_changes: Vec<_> = history.iter().filter(|e| e.field.starts_with("payee.")).collect();
+    assert_eq!(payee_changes.len(), 4, "{history:?}");
+    assert!(payee_changes.iter().all(|e| !e.new.contains("6228480000000000059") && !e.old.contains("6228480000000000034")));
+    assert!(payee_changes.iter().any(|e| e.field == "payee.guardian" && e.new.is_empty() && e.old.contains("李秀英")));
+    // Generation sees the live arrangement; a line keeps whose account it pays.
+    let mut seen: Vec<PayrollSource> = Vec::new();
+    let mut build = |src: &[PayrollSource]| {
+        seen.extend(src.iter().cloned());
+        let mut lines = regular(month(1), 0)(src).lines;
+        for l in lines.iter_mut().filter(|l| l.household_id == h) {
+            l.payee_role = Some(PayeeRole::Institution);
+            l.account = Some("6228480000000000059".into());
+        }
+        lines.into()
+    };
+    let (p, _) = s.generate_payroll(&new_payroll(month(1)), &mut build).await.unwrap();
+    let mine = seen.iter().find(|x| x.household_id == h).unwrap();
+    assert_eq!(mine.payees.iter().map(|p| (p.role, p.name.as_str())).collect::<Vec<_>>(), [(PayeeRole::Institution, "某县中心敬老院")]);
+    assert!(seen.iter().find(|x| x.household_id == other).unwrap().payees.is_empty());
+    let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 10).await.unwrap();
+    let roles: Vec<_> = lines.iter().map(|l| (l.household_id, l.payee_role)).collect();
+    assert!(roles.contains(&(h, Some(PayeeRole::Institution))) && roles.contains(&(other, None)), "{roles:?}");
+    assert_eq!(s.household_payments(h).await.unwrap()[0].payee_role, Some(PayeeRole::Institution));
+}

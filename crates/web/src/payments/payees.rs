@@ -76,6 +76,8 @@ struct PayeesPage {
     error: String,
     notice: String,
     can_arrange: bool,
+    /// The arrangements in force: a draft typed before one was recorded or ended is not put back.
+    draft_version: String,
 }
 
 async fn view(state: &AppState, session: &SignedIn, lang: PageLang, id: i64, form: PayeeForm, error: String, notice: &str) -> Response {
@@ -92,6 +94,7 @@ async fn view(state: &AppState, session: &SignedIn, lang: PageLang, id: i64, for
         error,
         notice: notice.into(),
         can_arrange: session.user.can(Permission::ArrangePayee),
+        draft_version: payees.iter().map(|p| p.id.to_string()).collect::<Vec<_>>().join("-"),
     };
     (status, render(page)).into_response()
 }

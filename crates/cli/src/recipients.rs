@@ -1,11 +1,14 @@
 //! 存量对象: the households already receiving 低保/特困 when jiuzhu is installed in the demo county,
 //! as if migrated from the provincial system: about 6 % of households, each with a closed case
 //! that records the old decision (迁移自省级系统), its start month and amount, and the fund
-//! budgets of the year so the demo's payrolls can be approved. All synthetic.
+//! budgets of the year so the demo's payrolls can be approved. About a quarter of the 特困 live in
+//! the county's welfare centre (集中供养): their money is routed to its account (收款安排). All
+//! synthetic.
 
 use crate::Failure;
 use chrono::{Datelike, Months, NaiveDate};
 use jiuzhu_domain::household::month_start;
+use jiuzhu_domain::payment::payee::{NewPayee, PayeeRole};
 use jiuzhu_domain::payment::{FundSource, Programme};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use jiuzhu_payments::{Migration, Payments};
@@ -23,13 +26,14 @@ fn chosen(household_id: i64, seed: u64) -> bool {
 }
 
 /// Takes over the demo county's existing recipients the way a county's list is taken over
-/// (`jiuzhu import recipients`: the payments service, one transaction); returns how many.
+/// (`jiuzhu import recipients`: the payments service, one transaction); returns how many, and
+/// how many of them are 特困 in 集中供养 (paid to the welfare centre's account).
 pub async fn seed_existing_recipients(
     store: &std::sync::Arc<dyn Store>,
     county: &RegionCode,
     seed: u64,
     as_of: NaiveDate,
-) -> std::result::Result<usize, Failure> {
+) -> std::result::Result<(usize, usize), Failure> {
     let mut after_id = 0;
     let mut chosen_rows = Vec::new();
     loop {
@@ -46,7 +50,7 @@ pub async fn seed_existing_recipients(
             let Some(h) = store.household(s.id).await? else { continue };
             let members = h.members.len() as i64;
             let oldest = h.members.iter().map(|m| m.data.birth_date).min().unwrap_or(as_of);
-            // A single person of 60 or more: 特困 (分散供养); others 低保, 450 元 a member a month.
+            // A single person of 60 or more: 特困; others 低保, 450 元 a member a month.
             let (programme, amount) = if members == 1 && as_of.year() - oldest.year() >= 60 {
                 (Programme::Tekun, Fen::yuan(780))
             } else {
@@ -64,7 +68,27 @@ pub async fn seed_existing_recipients(
         }
     }
     let payments = Payments::new(store, crate::services::accounts(store), std::sync::Arc::new(jiuzhu_domain::SystemClock));
-    payments.migrate_recipients(&chosen_rows, "省级系统（演示）").await.map_err(|e| Failure::other(e.to_string()))
+    let taken = payments.migrate_recipients(&chosen_rows, "省级系统（演示）").await.map_err(|e| Failure::other(e.to_string()))?;
+    let by = Actor { account_id: None, username: "演示数据生成".into() };
+    let mut in_care = 0;
+    for r in chosen_rows.iter().filter(|r| r.programme == Programme::Tekun && r.household_id % 4 == 0) {
+        store.set_payee(r.household_id, &welfare_centre(), &by, as_of).await?;
+        in_care += 1;
+    }
+    Ok((taken, in_care))
+}
+
+/// The demo county's 特困人员供养服务机构 (a made-up unit: its credit code and card only pass
+/// their check digits).
+fn welfare_centre() -> NewPayee {
+    NewPayee {
+        role: PayeeRole::Institution,
+        name: "县社会福利中心（演示）".into(),
+        code: "12620825MB00000012".into(),
+        bank: "农村商业银行".into(),
+        account_no: "6228480099000000010".into(),
+        basis: "集中供养协议（演示）".into(),
+    }
 }
 
 /// The year's budgets of the demo county (made-up amounts, marked 演示).

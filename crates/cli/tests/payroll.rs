@@ -36,7 +36,7 @@ fn a_month_is_generated_once_and_the_ledger_names_an_edited_row() {
         &accounts,
     ]);
     assert_eq!(code, 0, "{out}{err}");
-    assert!(err.contains("存量在保对象"), "{err}");
+    assert!(err.contains("存量在保对象") && err.contains("集中供养"), "{err}");
 
     let (code, out, err) = jiuzhu(&["payroll", "generate", "--month", "2027-01", "--database-url", &url]);
     assert_eq!(code, 0, "{out}{err}");

@@ -66,6 +66,17 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
     pay::recipient(&store, "620825100201", 31, 81_000).await;
     let (payroll, _) = store.generate_payroll(&pay::new_payroll(pay::month(1)), &mut pay::regular(pay::month(1), 0)).await.unwrap();
     assert_eq!(payroll.lines, 1);
+    // 收款安排: an institution's credit code and account, under keys of their own.
+    let centre = jiuzhu_domain::payment::payee::NewPayee {
+        role: jiuzhu_domain::payment::payee::PayeeRole::Institution,
+        name: "县社会福利中心".into(),
+        code: "12620825MB00000012".into(),
+        bank: "农村商业银行".into(),
+        account_no: "6228480099000000010".into(),
+        basis: "集中供养协议".into(),
+    };
+    store.set_payee(ids[0], &centre, &Actor::system("test"), pay::month(1)).await.unwrap();
+    assert_eq!(store.payees(ids[0]).await.unwrap()[0].account_no, "6228480099000000010", "read back decrypted");
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![
@@ -79,6 +90,8 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         ("feed_records.row_key_enc", row_key.into()),
         ("payment_lines.payee_id_enc", id_number("19600101", 31)),
         ("payment_lines.account_enc", "6228480000000000017".into()),
+        ("payees.code_enc", "12620825MB00000012".into()),
+        ("payees.account_enc", "6228480099000000010".into()),
     ];
     for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
         let name = format!("{}.{}", c.table, c.column);

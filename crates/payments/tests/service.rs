@@ -442,6 +442,13 @@ async fn a_childs_money_goes_to_the_guardian_recorded_by_the_town_after_the_offi
         Err(PaymentError::Invalid(v)) => assert_eq!(v.0.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["code", "account_no"]),
         other => panic!("{other:?}"),
     }
+    // An institution receives 特困 money only: for a household without it, the kind is named.
+    let institution =
+        PayeeInput { role: "institution".into(), name: "某县中心敬老院".into(), code: "91350100M000100Y43".into(), ..home.clone() };
+    match payments.set_payee(&reviewer_a, PASSWORD, w.in_a, &institution).await {
+        Err(PaymentError::Invalid(v)) => assert_eq!(v.0.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["role"]),
+        other => panic!("{other:?}"),
+    }
     assert!(store.payees(w.in_a).await.unwrap().is_empty(), "nothing written by a refusal");
     let done = payments.set_payee(&reviewer_a, PASSWORD, w.in_a, &home).await.unwrap();
     assert_eq!((done.role, done.account_masked.contains("0034"), done.account_masked.contains(THIRD)), (PayeeRole::Guardian, true, false));

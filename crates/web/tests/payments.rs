@@ -454,6 +454,9 @@ async fn the_town_records_and_ends_where_a_household_is_paid_naming_each_field_a
     let app = spawn_app().await;
     let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
     let path = format!("/households/{}/payees", app.in_a);
+    let month = month_start(app.state.clock.today());
+    let tekun = jiuzhu_domain::casework::AssistanceKind::Tekun;
+    jiuzhu_testkit::conformance::payments::grant_of(app.store.as_ref(), app.in_a, VILLAGE_A, tekun, 98_000, month).await;
     let town = app.login("town_reviewer_a").await;
     let page = app.send(town.get(&path)).await;
     assert_eq!(page.status, StatusCode::OK);

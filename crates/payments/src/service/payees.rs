@@ -5,6 +5,7 @@
 
 use super::*;
 use jiuzhu_domain::access::Guarded;
+use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
 use jiuzhu_domain::mask;
 use jiuzhu_domain::payment::payee::{Payee, PayeeInput, PayeeRole, masked_code};
 use jiuzhu_domain::{Action, Denial as D};
@@ -50,6 +51,18 @@ impl Payments {
         user.trail.action(Action::Update);
         let new = input.validate(self.clock.today()).map_err(PaymentError::Invalid)?;
         self.household_in_scope(user, household_id).await?;
+        if new.role == PayeeRole::Institution && !self.has_tekun(household_id).await? {
+            // It would route nothing: a fact nobody can act on is not recorded.
+            return Err(PaymentError::Invalid(
+                FieldError::new(
+                    "role",
+                    "payee.no_tekun",
+                    "本户没有特困人员供养待遇：供养服务机构只接收特困人员供养金（未成年人请选择监护人）",
+                    "this household has no extreme-poverty support: an institution receives only that (for a child choose guardian)",
+                )
+                .into(),
+            ));
+        }
         self.accounts.confirm(user, Guarded::Payroll, password, "password").await?;
         let done = self.store.set_payee(household_id, &new, &user.actor(), self.clock.today()).await?;
         user.trail.fields(&["payee_name", "payee_code", "payee_account"]);
@@ -76,6 +89,12 @@ impl Payments {
                 Ok(())
             }
         }
+    }
+
+    /// Whether the household has a 特困 benefit not ended (granted or in its last months).
+    async fn has_tekun(&self, household_id: i64) -> Result<bool> {
+        let benefits = self.store.household_benefits(household_id).await?;
+        Ok(benefits.iter().any(|b| b.kind == AssistanceKind::Tekun && b.status != BenefitStatus::Ended))
     }
 
     /// The household's live arrangements, masked (read with its payments).

@@ -45,10 +45,15 @@ fn benefit(h: i64, village: &str, amount: i64, since: NaiveDate) -> Benefit {
 /// Grants household `h` (of `village`) a 低保 benefit of `amount` a month from `since`, through an
 /// approved case as the casework step writes it.
 pub async fn grant(s: &dyn Store, h: i64, village: &str, amount: i64, since: NaiveDate) {
-    let id = s.insert_cases(&[new_case(h, village, AssistanceKind::Dibao, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
+    grant_of(s, h, village, AssistanceKind::Dibao, amount, since).await
+}
+
+/// [`grant`] of another kind (特困: a monthly amount too).
+pub async fn grant_of(s: &dyn Store, h: i64, village: &str, kind: AssistanceKind, amount: i64, since: NaiveDate) {
+    let id = s.insert_cases(&[new_case(h, village, kind, None)], &opened(Role::WindowClerk)).await.unwrap()[0];
     let mut c = s.case(id).await.unwrap().unwrap();
     c.data.state = CaseState::Approved;
-    let grant = Benefit { case_id: id, ..benefit(h, village, amount, since) };
+    let grant = Benefit { case_id: id, kind, ..benefit(h, village, amount, since) };
     let step = NewCaseEvent {
         action: "approve".into(),
         from_state: Some(CaseState::CountyReview),

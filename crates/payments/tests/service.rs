@@ -96,6 +96,18 @@ async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() 
     assert_eq!(approved.state, PayrollState::Approved);
     assert!(approver.trail.snapshot().object == Some((ObjectKind::Payroll, dibao.id)), "the approval names the payroll in the audit");
 
+    // A file that does not read back as written (its last line lost on the way to the disk) is
+    // refused, and nothing is marked: the payroll stays approved, its lines ready.
+    let lost = |mut v: Vec<u8>| {
+        let end = v[..v.len() - 2].iter().rposition(|b| *b == b'\n').unwrap();
+        v.truncate(end + 1);
+        Ok(std::io::Cursor::new(v))
+    };
+    let refused = payments.export(Some((&finance, PASSWORD)), dibao.id, "fixed-gbk", Vec::new(), lost).await;
+    assert!(matches!(refused, Err(PaymentError::BankFile(_))), "{refused:?}");
+    assert_eq!(store.payroll(dibao.id).await.unwrap().unwrap().state, PayrollState::Approved);
+    assert!(store.payroll_lines(dibao.id, &county, None, 0, 10).await.unwrap().iter().all(|l| l.state == LineState::Ready));
+
     // The bank file: fixed-width GBK, read back; a second export is refused.
     let (report, back) =
         payments.export(Some((&finance, PASSWORD)), dibao.id, "fixed-gbk", Vec::new(), |v| Ok(std::io::Cursor::new(v))).await.unwrap();

@@ -308,6 +308,10 @@ pub struct BankFileLine {
     pub account: Option<String>,
 }
 
+/// The bank file's checksum once its read-back agreed with the header and the payroll (`None`:
+/// it did not).
+pub type Verdict<'a> = std::pin::Pin<Box<dyn std::future::Future<Output = Option<String>> + Send + 'a>>;
+
 /// 发放明细: one payment, frozen.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PaymentLine {
@@ -527,8 +531,10 @@ pub trait PaymentStore: Send + Sync {
     /// `Conflict { "payroll_blocked" }`.
     async fn approve_payroll(&self, step: &PayrollStep) -> Result<Payroll>;
     /// Marks an approved payroll exported (ready lines → exported) with the file's layout and
-    /// checksum, after the file was read back.
-    async fn mark_exported(&self, step: &PayrollStep, layout: &str, sha256: &str) -> Result<Payroll>;
+    /// the checksum `verdict` gives once the file was read back. The lines are marked while the
+    /// file is being read back (a million lines take seconds either way); a `None` verdict (the
+    /// file did not read back) undoes it all: `Conflict { "bank_file_read_back" }`.
+    async fn mark_exported(&self, step: &PayrollStep, layout: &str, verdict: Verdict<'_>) -> Result<Payroll>;
     /// Applies a bank return file in one transaction, `next` giving its rows in batches. The
     /// same file (by checksum) again changes nothing. Paid lines post their spending, failed
     /// lines release their money; when every line is terminal and the sums agree, the payroll is

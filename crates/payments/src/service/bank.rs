@@ -112,7 +112,7 @@ impl Payments {
     ) -> Result<(ExportReport, R)>
     where
         W: Write + Send,
-        R: BufRead,
+        R: BufRead + Send + 'static,
     {
         if let Some((u, password)) = user {
             // The bank file carries names, full ID numbers and accounts: the entry says so.
@@ -175,18 +175,32 @@ impl Payments {
             }
         }
         let out = writer.finish()?;
-        let mut reader = Hashing { inner: reopen(out)?, hasher: Sha256::new() };
-        let back = bankfile::read_back(layout, &mut reader, count as u64, total)?;
-        // Whatever the reader did not consume (nothing, for a good file) is hashed too.
-        std::io::copy(&mut reader, &mut std::io::sink())?;
-        let sha256 = hex(&reader.hasher.finalize_reset());
+        let reader = reopen(out)?;
+        // The file is read back on another thread while the store marks the lines exported in a
+        // transaction that commits only once the read-back agrees (at a million lines each takes
+        // seconds); a file that does not read back leaves everything as it was.
+        let (agreed, verdict) = tokio::sync::oneshot::channel();
+        let check = tokio::task::spawn_blocking(move || {
+            let mut reader = Hashing { inner: reader, hasher: Sha256::new() };
+            let read = bankfile::read_back(layout, &mut reader, count as u64, total).map_err(PaymentError::from).and_then(|back| {
+                // Whatever the reader did not consume (nothing, for a good file) is hashed too.
+                std::io::copy(&mut reader, &mut std::io::sink())?;
+                Ok((back, hex(&reader.hasher.finalize_reset())))
+            });
+            agreed.send(read.as_ref().ok().map(|(_, sha)| sha.clone())).ok();
+            (read, reader.inner)
+        });
         let step = PayrollStep { id, version: payroll.version, action: PayrollAction::Export, by, note: String::new() };
-        self.store.mark_exported(&step, layout_name, &sha256).await?;
+        let marked = self.store.mark_exported(&step, layout_name, Box::pin(async move { verdict.await.ok().flatten() })).await;
+        let (read, inner) = check.await.map_err(|e| PaymentError::Io(std::io::Error::other(e)))?;
+        // The read-back's own words first: the store's refusal only says that it failed.
+        let (back, sha256) = read?;
+        marked?;
         if let Some(u) = user_only {
             u.trail.detail(format!("payroll={id} layout={layout_name} rows={}", back.count));
         }
         let report = ExportReport { id, layout: layout_name.to_string(), lines: back.count, total_fen: back.total.0, sha256 };
-        Ok((report, reader.inner))
+        Ok((report, inner))
     }
 
     /// Applies a bank's return file: read whole first (a bad line refuses the file, naming the

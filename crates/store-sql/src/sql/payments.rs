@@ -563,7 +563,7 @@ impl PaymentStore for SqlStore {
         finish(tx, result).await
     }
 
-    async fn mark_exported(&self, step: &PayrollStep, layout: &str, sha256: &str) -> Result<Payroll> {
+    async fn mark_exported(&self, step: &PayrollStep, layout: &str, verdict: Verdict<'_>) -> Result<Payroll> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<Payroll> = async {
             if step.action != PayrollAction::Export {
@@ -576,6 +576,7 @@ impl PaymentStore for SqlStore {
                 .execute(&mut *tx)
                 .await
                 .map_err(backend)?;
+            let Some(sha256) = verdict.await else { return Err(StoreError::Conflict { constraint: "bank_file_read_back".into() }) };
             sqlx::query("UPDATE payrolls SET export_layout = $1, export_sha256 = $2 WHERE id = $3")
                 .bind(layout)
                 .bind(sha256)

@@ -94,6 +94,12 @@ pub fn regular(m: NaiveDate, amount_delta: i64) -> impl FnMut(&[PayrollSource]) 
     }
 }
 
+/// A read-back that agreed, with this checksum.
+pub fn read_back(sha256: &str) -> Verdict<'static> {
+    let sha256 = sha256.to_string();
+    Box::pin(async move { Some(sha256) })
+}
+
 pub fn new_payroll(m: NaiveDate) -> NewPayroll {
     NewPayroll { region: code("620825"), programme: Programme::Dibao, month: m, rule_version: "test".into(), by: actor() }
 }
@@ -176,7 +182,12 @@ pub async fn payrolls_are_generated_once_approved_within_budget_and_reconciled(s
     // A town's sums are its own part's.
     let town = s.payroll_totals(p.id, &code("620825101")).await.unwrap();
     assert_eq!((town.by_town.len(), town.by_state), (1, vec![(LineState::Ready, 1, Fen(46_500))]));
-    let exported = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", "abc").await.unwrap();
+    // A file that did not read back marks nothing (the lines were being marked meanwhile).
+    let refused = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", Box::pin(async { None })).await;
+    assert!(matches!(refused, Err(StoreError::Conflict { ref constraint }) if constraint == "bank_file_read_back"), "{refused:?}");
+    assert_eq!(s.payroll(p.id).await.unwrap().unwrap().state, PayrollState::Approved);
+    assert_eq!(s.payroll_totals(p.id, &code("620825")).await.unwrap().by_state[0].0, LineState::Ready, "lines still ready");
+    let exported = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", read_back("abc")).await.unwrap();
     assert_eq!((exported.state, exported.export_layout.as_deref()), (PayrollState::Exported, Some("pipe-gbk")));
 
     // The bank: a paid, a failed and an unknown line.
@@ -342,7 +353,7 @@ async fn pay_month(s: &dyn Store, m: NaiveDate, build: &mut (dyn for<'a> FnMut(&
     let (p, _) = s.generate_payroll(&new_payroll(m), build).await.unwrap();
     let reviewed = s.step_payroll(&step(&p, PayrollAction::Review)).await.unwrap();
     let approved = s.approve_payroll(&step(&reviewed, PayrollAction::Approve)).await.unwrap();
-    let exported = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", "x").await.unwrap();
+    let exported = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", read_back("x")).await.unwrap();
     let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 100).await.unwrap();
     let mut file = Some(lines.iter().enumerate().map(|(i, l)| row(l, ReturnOutcome::Paid, i as u64 + 1)).collect::<Vec<_>>());
     let r = s.reconcile(exported.id, &format!("paid-{}", p.id), &actor(), &mut move || file.take()).await.unwrap();

@@ -8,7 +8,7 @@
 use crate::Failure;
 use chrono::{Datelike, Months, NaiveDate};
 use jiuzhu_domain::household::month_start;
-use jiuzhu_domain::payment::payee::{NewPayee, PayeeRole};
+use jiuzhu_domain::payment::payee::{PayeeDetails, PayeeRole};
 use jiuzhu_domain::payment::{FundSource, Programme};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use jiuzhu_payments::{Migration, Payments};
@@ -80,8 +80,8 @@ pub async fn seed_existing_recipients(
 
 /// The demo county's 特困人员供养服务机构 (a made-up unit: its credit code and card only pass
 /// their check digits).
-fn welfare_centre() -> NewPayee {
-    NewPayee {
+fn welfare_centre() -> PayeeDetails {
+    PayeeDetails {
         role: PayeeRole::Institution,
         name: "县社会福利中心（演示）".into(),
         code: "12620825MB00000012".into(),

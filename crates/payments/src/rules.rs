@@ -174,7 +174,7 @@ pub fn overpaid(programme: Programme, src: &PayrollSource) -> Vec<NewReceivable>
 pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, src: &PayrollSource) -> Vec<NewLine> {
     let routed = routed(programme, src);
     let src: &PayrollSource = &routed;
-    let payee_role = route(programme, &src.payees).map(|p| p.role);
+    let payee_role = route(programme, &src.payees).map(|p| p.details.role);
     let line = |benefit_month: NaiveDate, kind: LineKind, amount: Fen, origin_line: Option<i64>| NewLine {
         household_id: src.household_id,
         region: src.region.clone(),
@@ -242,7 +242,7 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
 /// judge that account: it is new the first time (stopped as "account changed", for the finance
 /// officer to confirm), a re-issue goes once it differs from the returned one.
 fn routed(programme: Programme, src: &PayrollSource) -> Cow<'_, PayrollSource> {
-    let Some(p) = route(programme, &src.payees) else { return Cow::Borrowed(src) };
+    let Some(p) = route(programme, &src.payees).map(|p| &p.details) else { return Cow::Borrowed(src) };
     let mut to = src.clone();
     to.payee_name = p.name.clone();
     to.payee_id_number = p.code.clone();

@@ -27,7 +27,7 @@ use chrono::{Datelike, Months, NaiveDate};
 use jiuzhu_accounts::Accounts;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_domain::clock::FixedClock;
-use jiuzhu_domain::payment::payee::{NewPayee, PayeeRole};
+use jiuzhu_domain::payment::payee::{PayeeDetails, PayeeRole};
 use jiuzhu_domain::payment::*;
 use jiuzhu_domain::*;
 use jiuzhu_payments::{Payments, bankfile};
@@ -302,7 +302,7 @@ async fn simulate(w: World) {
                     } else if !m.troubled && !m.guardian && rng.chance(12) {
                         // A child's money goes to a guardian from the next payroll; one guardian
                         // for several households (their lines share the account).
-                        let guardian = NewPayee {
+                        let guardian = PayeeDetails {
                             role: PayeeRole::Guardian,
                             name: "李秀英".into(),
                             code: "620102195001011235".into(),

@@ -67,7 +67,7 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
     let (payroll, _) = store.generate_payroll(&pay::new_payroll(pay::month(1)), &mut pay::regular(pay::month(1), 0)).await.unwrap();
     assert_eq!(payroll.lines, 1);
     // 收款安排: an institution's credit code and account, under keys of their own.
-    let centre = jiuzhu_domain::payment::payee::NewPayee {
+    let centre = jiuzhu_domain::payment::payee::PayeeDetails {
         role: jiuzhu_domain::payment::payee::PayeeRole::Institution,
         name: "县社会福利中心".into(),
         code: "12620825MB00000012".into(),
@@ -76,7 +76,7 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         basis: "集中供养协议".into(),
     };
     store.set_payee(ids[0], &centre, &Actor::system("test"), pay::month(1)).await.unwrap();
-    assert_eq!(store.payees(ids[0]).await.unwrap()[0].account_no, "6228480099000000010", "read back decrypted");
+    assert_eq!(store.payees(ids[0]).await.unwrap()[0].details.account_no, "6228480099000000010", "read back decrypted");
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![

@@ -10,7 +10,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
 use jiuzhu_domain::payment::amounts::AmountChange;
-use jiuzhu_domain::payment::payee::{NewPayee, Payee, PayeeRole};
+use jiuzhu_domain::payment::payee::{Payee, PayeeDetails, PayeeRole};
 use jiuzhu_domain::payment::{BlockReason, FundSource, LineKind, LineState, PayrollAction, PayrollState, Programme, ReceivableReason};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use serde::Serialize;
@@ -497,7 +497,7 @@ pub trait PaymentStore: Send + Sync {
     /// Records an arrangement for the household, ending its live one of the same role (kept,
     /// with who ended it), in one transaction; the household's history names the change
     /// (account masked). Returns the new arrangement.
-    async fn set_payee(&self, household_id: i64, payee: &NewPayee, by: &Actor, on: NaiveDate) -> Result<Payee>;
+    async fn set_payee(&self, household_id: i64, payee: &PayeeDetails, by: &Actor, on: NaiveDate) -> Result<Payee>;
     /// Ends a live arrangement of the household (`NotFound` when it is not live or not the
     /// household's): its money goes to the household's own account from the next payroll.
     async fn end_payee(&self, household_id: i64, payee_id: i64, by: &Actor) -> Result<()>;

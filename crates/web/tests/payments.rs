@@ -485,6 +485,16 @@ async fn the_town_records_and_ends_where_a_household_is_paid_naming_each_field_a
     let household = app.send(clerk.get(&format!("/households/{}", app.in_a))).await;
     assert!(household.text.contains("供养服务机构（集中供养） 某县中心敬老院 农商银行"), "{}", household.text);
     assert!(!household.text.contains("6228480000000000034"));
+    assert!(household.text.contains("收款安排：供养服务机构"), "the change history names the field in words: {}", household.text);
+    // The next payroll pays the institution; the API says whose account a line pays.
+    app.state.payments.generate(None, &RegionCode::parse("620825").unwrap(), month).await.unwrap();
+    let api = app.send(clerk.get(&format!("/api/v1/households/{}/payments", app.in_a))).await;
+    assert_eq!(
+        (api.json[0]["payee_role"].as_str(), api.json[0]["payee_name"].as_str()),
+        (Some("institution"), Some("某县中心敬老院")),
+        "{}",
+        api.text
+    );
     let seen = app.send(clerk.get(&path)).await;
     assert!(seen.status == StatusCode::OK && !seen.text.contains("id=\"payee\""), "no form for a clerk: {}", seen.text);
     assert_eq!(app.send(clerk.form(&path, &form("91350100M000100Y43", "农商银行", PASSWORD))).await.status, StatusCode::FORBIDDEN);

@@ -43,20 +43,13 @@ impl PayeeRole {
     }
 }
 
-/// A recorded arrangement, code and account in clear (they leave the service only in the bank file).
+/// A recorded arrangement: its details (code and account in clear: they leave the service only in
+/// the bank file), whose household, who recorded it and when.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Payee {
     pub id: i64,
     pub household_id: i64,
-    pub role: PayeeRole,
-    /// 户名: the institution's or the guardian's name, as the bank holds it.
-    pub name: String,
-    /// 统一社会信用代码 (institution) or 身份证号 (guardian).
-    pub code: String,
-    pub bank: String,
-    pub account_no: String,
-    /// 依据: the 供养协议, the 监护 document (民政 or court), in words.
-    pub basis: String,
+    pub details: PayeeDetails,
     pub recorded_by: String,
     pub recorded_on: NaiveDate,
 }
@@ -66,7 +59,7 @@ pub struct Payee {
 pub fn route(programme: Programme, payees: &[Payee]) -> Option<&Payee> {
     [PayeeRole::Institution, PayeeRole::Guardian]
         .into_iter()
-        .find_map(|role| payees.iter().find(|p| p.role == role && role.routes(programme)))
+        .find_map(|role| payees.iter().find(|p| p.details.role == role && role.routes(programme)))
 }
 
 /// An arrangement as typed.
@@ -82,17 +75,20 @@ pub struct PayeeInput {
 
 /// An arrangement checked, each field named.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct NewPayee {
+pub struct PayeeDetails {
     pub role: PayeeRole,
+    /// 户名: the institution's or the guardian's name, as the bank holds it.
     pub name: String,
+    /// 统一社会信用代码 (institution) or 身份证号 (guardian).
     pub code: String,
     pub bank: String,
     pub account_no: String,
+    /// 依据: the 供养协议, the 监护 document (民政 or court), in words.
     pub basis: String,
 }
 
 impl PayeeInput {
-    pub fn validate(&self, today: NaiveDate) -> Result<NewPayee, ValidationErrors> {
+    pub fn validate(&self, today: NaiveDate) -> Result<PayeeDetails, ValidationErrors> {
         let mut errors = Vec::new();
         let role = match PayeeRole::parse(self.role.trim()) {
             Some(r) => Some(r),
@@ -156,7 +152,7 @@ impl PayeeInput {
         }
         match (errors.is_empty(), role) {
             (true, Some(role)) => {
-                Ok(NewPayee { role, name: name.to_string(), code, bank: bank.to_string(), account_no, basis: basis.to_string() })
+                Ok(PayeeDetails { role, name: name.to_string(), code, bank: bank.to_string(), account_no, basis: basis.to_string() })
             }
             _ => Err(ValidationErrors(errors)),
         }
@@ -192,40 +188,28 @@ pub fn check_credit_code(field: &str, text: &str) -> Result<(), FieldError> {
     Ok(())
 }
 
-/// A code for a line or page: an ID number or a credit code masked alike (first 6, last 4).
-pub fn masked_code(code: &str) -> String {
-    let n = code.chars().count();
-    if n <= 10 {
-        return "*".repeat(n);
-    }
-    code.chars().enumerate().map(|(i, c)| if i < 6 || i >= n - 4 { c } else { '*' }).collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn payee(role: PayeeRole) -> Payee {
-        Payee {
-            id: 1,
-            household_id: 1,
+        let details = PayeeDetails {
             role,
             name: "某".into(),
             code: String::new(),
             bank: String::new(),
             account_no: String::new(),
             basis: String::new(),
-            recorded_by: String::new(),
-            recorded_on: NaiveDate::MIN,
-        }
+        };
+        Payee { id: 1, household_id: 1, details, recorded_by: String::new(), recorded_on: NaiveDate::MIN }
     }
 
     #[test]
     fn institution_takes_tekun_only_and_before_a_guardian() {
         let both = [payee(PayeeRole::Guardian), payee(PayeeRole::Institution)];
-        assert_eq!(route(Programme::Tekun, &both).map(|p| p.role), Some(PayeeRole::Institution));
-        assert_eq!(route(Programme::Dibao, &both).map(|p| p.role), Some(PayeeRole::Guardian));
-        assert_eq!(route(Programme::Temporary, &both).map(|p| p.role), Some(PayeeRole::Guardian));
+        assert_eq!(route(Programme::Tekun, &both).map(|p| p.details.role), Some(PayeeRole::Institution));
+        assert_eq!(route(Programme::Dibao, &both).map(|p| p.details.role), Some(PayeeRole::Guardian));
+        assert_eq!(route(Programme::Temporary, &both).map(|p| p.details.role), Some(PayeeRole::Guardian));
         let institution = [payee(PayeeRole::Institution)];
         assert_eq!(route(Programme::Dibao, &institution), None);
         assert_eq!(route(Programme::Tekun, &[]), None);
@@ -274,6 +258,7 @@ mod tests {
             (ok.name.as_str(), ok.code.as_str(), ok.account_no.as_str()),
             ("某县中心敬老院", "91350100M000100Y43", "6228480000000000018")
         );
-        assert_eq!(masked_code(&ok.code), "913501********0Y43");
+        // Masked like an ID number (first six, last four).
+        assert_eq!(crate::mask::id_number(&ok.code), "913501********0Y43");
     }
 }

@@ -564,15 +564,18 @@ fn a_case_paid_in_cash_from_the_standby_fund_is_owed_nothing_by_the_payroll() {
 const HOME_CARD: &str = "6228480000000000034";
 
 fn arrangement(household_id: i64, role: jiuzhu_domain::payment::payee::PayeeRole) -> jiuzhu_domain::payment::payee::Payee {
-    jiuzhu_domain::payment::payee::Payee {
-        id: household_id * 10,
-        household_id,
+    let details = jiuzhu_domain::payment::payee::PayeeDetails {
         role,
         name: "某县中心敬老院".into(),
         code: "91350100M000100Y43".into(),
         bank: "农商银行".into(),
         account_no: HOME_CARD.into(),
         basis: "集中供养协议".into(),
+    };
+    jiuzhu_domain::payment::payee::Payee {
+        id: household_id * 10,
+        household_id,
+        details,
         recorded_by: "town".into(),
         recorded_on: d(2027, 1),
     }
@@ -605,7 +608,9 @@ fn tekun_in_an_institution_is_paid_to_its_account_and_the_first_routed_line_wait
     child.previous_account = None;
     let g = lines_for(Programme::Dibao, d(2027, 1), &s, &child);
     assert_eq!((g[0].account.as_deref(), g[0].payee_role, g[0].block), (Some(HOME_CARD), Some(PayeeRole::Guardian), None));
-    child.payees.push(jiuzhu_domain::payment::payee::Payee { account_no: OTHER_CARD.into(), ..arrangement(42, PayeeRole::Institution) });
+    let mut institution = arrangement(42, PayeeRole::Institution);
+    institution.details.account_no = OTHER_CARD.into();
+    child.payees.push(institution);
     let t = lines_for(Programme::Tekun, d(2027, 1), &s, &child);
     assert_eq!((t[0].account.as_deref(), t[0].payee_role), (Some(OTHER_CARD), Some(PayeeRole::Institution)));
     // A returned line goes again once the routed account differs from the one that failed.

@@ -7,7 +7,7 @@ use super::*;
 use jiuzhu_domain::access::Guarded;
 use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
 use jiuzhu_domain::mask;
-use jiuzhu_domain::payment::payee::{Payee, PayeeInput, PayeeRole, masked_code};
+use jiuzhu_domain::payment::payee::{Payee, PayeeInput, PayeeRole};
 use jiuzhu_domain::{Action, Denial as D};
 
 /// An arrangement as a page shows it: code and account masked.
@@ -26,14 +26,15 @@ pub struct PayeeView {
 
 impl From<&Payee> for PayeeView {
     fn from(p: &Payee) -> Self {
+        let d = &p.details;
         PayeeView {
             id: p.id,
-            role: p.role,
-            name: p.name.clone(),
-            code_masked: masked_code(&p.code),
-            bank: p.bank.clone(),
-            account_masked: mask::bank_account_no(&p.account_no),
-            basis: p.basis.clone(),
+            role: d.role,
+            name: d.name.clone(),
+            code_masked: mask::id_number(&d.code),
+            bank: d.bank.clone(),
+            account_masked: mask::bank_account_no(&d.account_no),
+            basis: d.basis.clone(),
             recorded_by: p.recorded_by.clone(),
             recorded_on: p.recorded_on,
         }
@@ -44,9 +45,7 @@ impl Payments {
     /// Records an arrangement for a household of the user's town (the password again); one of
     /// the same role is replaced. Applies to the payrolls generated from now on.
     pub async fn set_payee(&self, user: &User, password: &str, household_id: i64, input: &PayeeInput) -> Result<PayeeView> {
-        // The household asked about is named even when the role is refused.
-        user.trail.object(ObjectKind::Household, household_id);
-        user.trail.household(household_id);
+        Self::asked_about(user, household_id);
         self.require(user, Permission::ArrangePayee)?;
         user.trail.action(Action::Update);
         let new = input.validate(self.clock.today()).map_err(PaymentError::Invalid)?;
@@ -66,14 +65,13 @@ impl Payments {
         self.accounts.confirm(user, Guarded::Payroll, password, "password").await?;
         let done = self.store.set_payee(household_id, &new, &user.actor(), self.clock.today()).await?;
         user.trail.fields(&["payee_name", "payee_code", "payee_account"]);
-        user.trail.detail(format!("payee={} role={} household={household_id}", done.id, done.role.as_str()));
+        user.trail.detail(format!("payee={} role={} household={household_id}", done.id, done.details.role.as_str()));
         Ok(PayeeView::from(&done))
     }
 
     /// Ends an arrangement (the password again): the household's own account from the next payroll.
     pub async fn end_payee(&self, user: &User, password: &str, household_id: i64, payee_id: i64) -> Result<()> {
-        user.trail.object(ObjectKind::Household, household_id);
-        user.trail.household(household_id);
+        Self::asked_about(user, household_id);
         self.require(user, Permission::ArrangePayee)?;
         user.trail.action(Action::Update);
         self.household_in_scope(user, household_id).await?;
@@ -102,14 +100,17 @@ impl Payments {
         Ok(self.store.payees(household_id).await?.iter().map(PayeeView::from).collect())
     }
 
-    /// Refuses (as not found) a household outside the user's scope; records the look.
-    async fn household_in_scope(&self, user: &User, household_id: i64) -> Result<()> {
+    /// The household asked about, named on the trail before anything is checked (a refusal by
+    /// role names it too).
+    fn asked_about(user: &User, household_id: i64) {
         user.trail.object(ObjectKind::Household, household_id);
+        user.trail.household(household_id);
+    }
+
+    /// Refuses (as not found) a household outside the user's scope.
+    async fn household_in_scope(&self, user: &User, household_id: i64) -> Result<()> {
         match self.households.household_region(household_id).await? {
-            Some(region) if user.scope.contains(&region) => {
-                user.trail.household(household_id);
-                Ok(())
-            }
+            Some(region) if user.scope.contains(&region) => Ok(()),
             found => {
                 user.trail.refuse(if found.is_some() { D::OutOfScope } else { D::NotFound });
                 Err(PaymentError::NotFound)

@@ -1,6 +1,6 @@
 use super::*;
 use jiuzhu_domain::payment::amounts::{encode_parts, parse_parts};
-use jiuzhu_domain::payment::payee::{NewPayee, Payee, PayeeRole};
+use jiuzhu_domain::payment::payee::{Payee, PayeeDetails, PayeeRole};
 use jiuzhu_domain::payment::*;
 use std::collections::HashMap;
 
@@ -451,7 +451,7 @@ impl PaymentStore for SqlStore {
         self.live_payees(&mut conn, household_id, household_id).await
     }
 
-    async fn set_payee(&self, household_id: i64, payee: &NewPayee, by: &Actor, on: NaiveDate) -> Result<Payee> {
+    async fn set_payee(&self, household_id: i64, payee: &PayeeDetails, by: &Actor, on: NaiveDate) -> Result<Payee> {
         self.record_payee(household_id, payee, by, on).await
     }
 

@@ -3,10 +3,10 @@
 
 use super::payments::{month, new_payroll, recipient, regular};
 use super::*;
-use jiuzhu_domain::payment::payee::{NewPayee, PayeeRole};
+use jiuzhu_domain::payment::payee::{PayeeDetails, PayeeRole};
 
-fn institution(account_no: &str) -> NewPayee {
-    NewPayee {
+fn institution(account_no: &str) -> PayeeDetails {
+    PayeeDetails {
         role: PayeeRole::Institution,
         name: "某县中心敬老院".into(),
         code: "91350100M000100Y43".into(),
@@ -23,7 +23,7 @@ pub async fn arrangements_are_replaced_and_ended_with_history_and_reach_the_sour
     let other = recipient(s, "620825100201", 62, 81_000).await;
     let on = month(1);
     let first = s.set_payee(h, &institution("6228480000000000034"), &actor(), on).await.unwrap();
-    let guardian = NewPayee {
+    let guardian = PayeeDetails {
         role: PayeeRole::Guardian,
         name: "李秀英".into(),
         code: "620102195001011235".into(),
@@ -37,11 +37,11 @@ pub async fn arrangements_are_replaced_and_ended_with_history_and_reach_the_sour
     assert_ne!(first.id, second.id);
     let live = s.payees(h).await.unwrap();
     assert_eq!(
-        live.iter().map(|p| (p.role, p.account_no.as_str())).collect::<Vec<_>>(),
+        live.iter().map(|p| (p.details.role, p.details.account_no.as_str())).collect::<Vec<_>>(),
         [(PayeeRole::Guardian, "6228480000000000042"), (PayeeRole::Institution, "6228480000000000059")]
     );
     assert_eq!(
-        (live[1].code.as_str(), live[1].recorded_on, live[1].recorded_by.as_str()),
+        (live[1].details.code.as_str(), live[1].recorded_on, live[1].recorded_by.as_str()),
         ("91350100M000100Y43", on, actor().username.as_str())
     );
     assert!(s.payees(other).await.unwrap().is_empty());
@@ -69,7 +69,10 @@ pub async fn arrangements_are_replaced_and_ended_with_history_and_reach_the_sour
     };
     let (p, _) = s.generate_payroll(&new_payroll(month(1)), &mut build).await.unwrap();
     let mine = seen.iter().find(|x| x.household_id == h).unwrap();
-    assert_eq!(mine.payees.iter().map(|p| (p.role, p.name.as_str())).collect::<Vec<_>>(), [(PayeeRole::Institution, "某县中心敬老院")]);
+    assert_eq!(
+        mine.payees.iter().map(|p| (p.details.role, p.details.name.as_str())).collect::<Vec<_>>(),
+        [(PayeeRole::Institution, "某县中心敬老院")]
+    );
     assert!(seen.iter().find(|x| x.household_id == other).unwrap().payees.is_empty());
     let lines = s.payroll_lines(p.id, &code("620825"), None, 0, 10).await.unwrap();
     let roles: Vec<_> = lines.iter().map(|l| (l.household_id, l.payee_role)).collect();

@@ -4,7 +4,6 @@
 
 use super::super::households::{bump_version, insert_history};
 use super::*;
-use jiuzhu_domain::payment::payee::masked_code;
 
 const PAYEE_COLUMNS: &str = "id, household_id, role, name, code_enc, bank, account_enc, basis, recorded_by, recorded_on";
 
@@ -21,15 +20,18 @@ impl SqlStore {
         let id: i64 = r.try_get("id").map_err(backend)?;
         let code: Vec<u8> = r.try_get("code_enc").map_err(backend)?;
         let account: Vec<u8> = r.try_get("account_enc").map_err(backend)?;
-        Ok(Payee {
-            id,
-            household_id: r.try_get("household_id").map_err(backend)?,
+        let details = PayeeDetails {
             role: get_enum(r, "role", PayeeRole::parse)?,
             name: r.try_get("name").map_err(backend)?,
             code: self.keys.decrypt_text(&code_context(id), &code).map_err(|e| undecryptable("payees.code", e))?,
             bank: r.try_get("bank").map_err(backend)?,
             account_no: self.keys.decrypt_text(&payee_account_context(id), &account).map_err(|e| undecryptable("payees.account", e))?,
             basis: r.try_get("basis").map_err(backend)?,
+        };
+        Ok(Payee {
+            id,
+            household_id: r.try_get("household_id").map_err(backend)?,
+            details,
             recorded_by: r.try_get("recorded_by").map_err(backend)?,
             recorded_on: r.try_get("recorded_on").map_err(backend)?,
         })
@@ -50,12 +52,12 @@ impl SqlStore {
         .collect()
     }
 
-    pub(super) async fn record_payee(&self, household_id: i64, p: &NewPayee, by: &Actor, on: NaiveDate) -> Result<Payee> {
+    pub(super) async fn record_payee(&self, household_id: i64, p: &PayeeDetails, by: &Actor, on: NaiveDate) -> Result<Payee> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<Payee> = async {
             let now = Utc::now();
             bump_version(&mut tx, household_id, None, now).await?;
-            let old = self.live_payees(&mut tx, household_id, household_id).await?.into_iter().find(|o| o.role == p.role);
+            let old = self.live_payees(&mut tx, household_id, household_id).await?.into_iter().find(|o| o.details.role == p.role);
             if let Some(o) = &old {
                 end_row(&mut tx, o.id, by, now).await?;
             }
@@ -78,28 +80,14 @@ impl SqlStore {
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
-            let shown = |name: &str, code: &str, bank: &str, account: &str| {
-                format!("{name}（{}）{bank} {}", masked_code(code), mask::bank_account_no(account))
-            };
             let change = Change {
                 entity: "household".into(),
                 field: format!("payee.{}", p.role.as_str()),
-                old: old.map(|o| shown(&o.name, &o.code, &o.bank, &o.account_no)).unwrap_or_default(),
-                new: shown(&p.name, &p.code, &p.bank, &p.account_no),
+                old: old.map(|o| shown(&o.details)).unwrap_or_default(),
+                new: shown(p),
             };
             insert_history(&mut tx, household_id, by, now, &[change]).await?;
-            Ok(Payee {
-                id,
-                household_id,
-                role: p.role,
-                name: p.name.clone(),
-                code: p.code.clone(),
-                bank: p.bank.clone(),
-                account_no: p.account_no.clone(),
-                basis: p.basis.clone(),
-                recorded_by: by.username.clone(),
-                recorded_on: on,
-            })
+            Ok(Payee { id, household_id, details: p.clone(), recorded_by: by.username.clone(), recorded_on: on })
         }
         .await;
         finish(tx, result).await
@@ -115,8 +103,8 @@ impl SqlStore {
             end_row(&mut tx, p.id, by, now).await?;
             let change = Change {
                 entity: "household".into(),
-                field: format!("payee.{}", p.role.as_str()),
-                old: format!("{}（{}）{} {}", p.name, masked_code(&p.code), p.bank, mask::bank_account_no(&p.account_no)),
+                field: format!("payee.{}", p.details.role.as_str()),
+                old: shown(&p.details),
                 new: String::new(),
             };
             insert_history(&mut tx, household_id, by, now, &[change]).await
@@ -124,6 +112,11 @@ impl SqlStore {
         .await;
         finish(tx, result).await
     }
+}
+
+/// An arrangement as the household's history shows it: code and account masked.
+fn shown(p: &PayeeDetails) -> String {
+    format!("{}（{}）{} {}", p.name, mask::id_number(&p.code), p.bank, mask::bank_account_no(&p.account_no))
 }
 
 async fn end_row(conn: &mut Conn, id: i64, by: &Actor, now: DateTime<Utc>) -> Result<()> {

@@ -40,9 +40,13 @@ pub async fn seed_if_empty(
     // Applications at every step, taken there by the demo accounts, so the queues show real work.
     let cases = crate::demo::seed_demo_cases(store.clone(), as_of, 20).await?;
     eprintln!("演示案件 demo cases: {cases}");
-    let (recipients, in_care) = crate::recipients::seed_existing_recipients(store, &county, seed, as_of).await?;
-    eprintln!("存量在保对象 existing recipients (migrated): {recipients}");
-    eprintln!("其中集中供养（发放至供养服务机构） of them in institutional care (paid to the institution): {in_care}");
+    let seeded = crate::recipients::seed_existing_recipients(store, &county, seed, as_of).await?;
+    eprintln!("存量在保对象 existing recipients (migrated): {}", seeded.taken);
+    eprintln!("其中集中供养（发放至供养服务机构） of them in institutional care (paid to the institution): {}", seeded.in_care);
+    eprintln!(
+        "其中分散供养有照料护理人（照料护理费下月起发放至照料护理人） cared for at home, the care allowance paid to the carer from next month: {}",
+        seeded.cared_at_home
+    );
     for year in [as_of.year(), as_of.year() + 1] {
         crate::recipients::seed_budgets(store.as_ref(), year).await?;
     }

@@ -8,7 +8,7 @@
 use crate::Failure;
 use chrono::{Datelike, Months, NaiveDate};
 use jiuzhu_domain::household::month_start;
-use jiuzhu_domain::payment::payee::{PayeeDetails, PayeeRole};
+use jiuzhu_domain::payment::payee::{CareTerms, PayeeDetails, PayeeRole};
 use jiuzhu_domain::payment::{FundSource, Programme};
 use jiuzhu_domain::{Actor, Fen, RegionCode};
 use jiuzhu_payments::{Migration, Payments};
@@ -26,14 +26,15 @@ fn chosen(household_id: i64, seed: u64) -> bool {
 }
 
 /// Takes over the demo county's existing recipients the way a county's list is taken over
-/// (`jiuzhu import recipients`: the payments service, one transaction); returns how many, and
-/// how many of them are 特困 in 集中供养 (paid to the welfare centre's account).
+/// (`jiuzhu import recipients`: the payments service, one transaction); returns how many, how
+/// many of them are 特困 in 集中供养 (paid to the welfare centre's account) and how many are
+/// cared for at home by a 照料护理人 (their care allowance paid to the carer).
 pub async fn seed_existing_recipients(
     store: &std::sync::Arc<dyn Store>,
     county: &RegionCode,
     seed: u64,
     as_of: NaiveDate,
-) -> std::result::Result<(usize, usize), Failure> {
+) -> std::result::Result<Seeded, Failure> {
     let mut after_id = 0;
     let mut chosen_rows = Vec::new();
     loop {
@@ -70,12 +71,47 @@ pub async fn seed_existing_recipients(
     let payments = Payments::new(store, crate::services::accounts(store), std::sync::Arc::new(jiuzhu_domain::SystemClock));
     let taken = payments.migrate_recipients(&chosen_rows, "省级系统（演示）").await.map_err(|e| Failure::other(e.to_string()))?;
     let by = Actor { account_id: None, username: "演示数据生成".into() };
-    let mut in_care = 0;
-    for r in chosen_rows.iter().filter(|r| r.programme == Programme::Tekun && r.household_id % 4 == 0) {
-        store.set_payee(r.household_id, &welfare_centre(), &by, as_of).await?;
-        in_care += 1;
+    let (mut in_care, mut cared_at_home) = (0, 0);
+    let next_month = month_start(as_of).checked_add_months(Months::new(1)).unwrap_or(as_of);
+    for r in chosen_rows.iter().filter(|r| r.programme == Programme::Tekun) {
+        if r.household_id % 4 == 0 {
+            store.set_payee(r.household_id, &welfare_centre(), &by, as_of).await?;
+            in_care += 1;
+        } else if r.household_id % 8 == 1 {
+            store.set_payee(r.household_id, &village_carer(r.household_id, next_month), &by, as_of).await?;
+            cared_at_home += 1;
+        }
     }
-    Ok((taken, in_care))
+    Ok(Seeded { taken, in_care, cared_at_home })
+}
+
+/// What the demo's recipients came to.
+pub struct Seeded {
+    pub taken: usize,
+    /// 集中供养: paid to the welfare centre.
+    pub in_care: usize,
+    /// 分散供养 with a 照料护理人 from next month.
+    pub cared_at_home: usize,
+}
+
+/// One of two made-up village carers (their ID numbers and cards only pass their check digits)
+/// under a 委托照料服务协议 from `from`, paid 甘肃's 半护理 standard, 280 元 a month
+/// (policies/regions/620000.yaml, `tekun.care.partial`).
+fn village_carer(household_id: i64, from: NaiveDate) -> PayeeDetails {
+    let (name, code, account_no) = if household_id % 16 == 1 {
+        ("马秀兰（演示）", "620825196804120029", "6228480099000000036")
+    } else {
+        ("李春花（演示）", "620825197209150041", "6228480099000000044")
+    };
+    PayeeDetails {
+        role: PayeeRole::Carer,
+        name: name.into(),
+        code: code.into(),
+        bank: "农村商业银行".into(),
+        account_no: account_no.into(),
+        basis: format!("委托照料服务协议（演示）第 {household_id} 号"),
+        care: Some(CareTerms { monthly: Fen::yuan(280), from_month: from }),
+    }
 }
 
 /// The demo county's 特困人员供养服务机构 (a made-up unit: its credit code and card only pass
@@ -88,6 +124,7 @@ fn welfare_centre() -> PayeeDetails {
         bank: "农村商业银行".into(),
         account_no: "6228480099000000010".into(),
         basis: "集中供养协议（演示）".into(),
+        care: None,
     }
 }
 

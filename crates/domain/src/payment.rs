@@ -16,6 +16,9 @@ string_enum! {
         Dibao = "dibao" / "最低生活保障金" / "Minimum living allowance",
         Tekun = "tekun" / "特困人员供养金" / "Extreme-poverty support",
         Temporary = "temporary" / "临时救助金" / "Temporary assistance",
+        /// 照料护理费 of a 特困 person cared for at home, paid to the 照料护理人 recorded for them
+        /// (`payee::care_in`); without one it stays in the person's 特困 line.
+        Care = "care" / "特困人员照料护理费" / "Care allowance (extreme poverty)",
     }
 }
 
@@ -34,8 +37,17 @@ impl Programme {
     pub fn kind(self) -> AssistanceKind {
         match self {
             Programme::Dibao => AssistanceKind::Dibao,
-            Programme::Tekun => AssistanceKind::Tekun,
+            Programme::Tekun | Programme::Care => AssistanceKind::Tekun,
             Programme::Temporary => AssistanceKind::Temporary,
+        }
+    }
+
+    /// The programme whose budget pays it: 照料护理费 is part of 特困人员救助供养 (国发〔2016〕14号
+    /// 第十条: the 供养标准 holds 基本生活标准 and 照料护理标准), so it draws on 特困's budget.
+    pub fn budget(self) -> Programme {
+        match self {
+            Programme::Care => Programme::Tekun,
+            p => p,
         }
     }
 
@@ -45,6 +57,7 @@ impl Programme {
             Programme::Dibao => "DB",
             Programme::Tekun => "TK",
             Programme::Temporary => "LS",
+            Programme::Care => "ZH",
         }
     }
 }

@@ -19,7 +19,7 @@ use jiuzhu_domain::Fen;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_domain::household::month_start;
 use jiuzhu_domain::payment::amounts::amount_in;
-use jiuzhu_domain::payment::payee::route;
+use jiuzhu_domain::payment::payee::{Payee, PayeeRole, care_in, route};
 use jiuzhu_domain::payment::{BlockReason, LineKind, Programme, ReceivableReason, check_account_number, month_label};
 use jiuzhu_store::{NewLine, NewReceivable, PayrollSource};
 use std::borrow::Cow;
@@ -31,7 +31,8 @@ pub struct Settings {
     /// 合理上限: a line above this is stopped for a look (a typo in an amount, a decimal point
     /// moved). jiuzhu's defaults: 低保 10,000 元 and 特困 5,000 元 a household-month (several
     /// times the highest standards of 2025 multiplied by a large household), 临时救助 50,000 元
-    /// (the highest one-off caps seen in provincial rules); counties set their own.
+    /// (the highest one-off caps seen in provincial rules), 照料护理费 3,000 元 (a 全护理 standard
+    /// is a few hundred to about 1,500 元 a month); counties set their own.
     pub max_line: Vec<(Programme, Fen)>,
     /// 扣回比例: the most of one line withheld against a receivable, in percent (1–50). No
     /// national rule sets it; jiuzhu's default 30 % leaves a household most of its month while
@@ -46,6 +47,7 @@ impl Default for Settings {
                 (Programme::Dibao, Fen::yuan(10_000)),
                 (Programme::Tekun, Fen::yuan(5_000)),
                 (Programme::Temporary, Fen::yuan(50_000)),
+                (Programme::Care, Fen::yuan(3_000)),
             ],
             offset_percent: 30,
         }
@@ -170,11 +172,30 @@ pub fn overpaid(programme: Programme, src: &PayrollSource) -> Vec<NewReceivable>
 }
 
 /// The lines a source owes for the payroll of `month`, with the checks that need only the
-/// source applied (the cross-household checks are [`Duplicates`]').
+/// source applied (the cross-household checks are [`Duplicates`]'). 照料护理费 (`Programme::Care`)
+/// is owed per carer, for the months of their agreement, to their account.
 pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, src: &PayrollSource) -> Vec<NewLine> {
+    if programme == Programme::Care {
+        return src
+            .payees
+            .iter()
+            .filter(|p| p.details.role == PayeeRole::Carer)
+            .flat_map(|carer| stream_lines(programme, month, settings, &to_carer(src, carer), Some(PayeeRole::Carer)))
+            .collect();
+    }
     let routed = routed(programme, src);
-    let src: &PayrollSource = &routed;
-    let payee_role = route(programme, &src.payees).map(|p| p.details.role);
+    let role = route(programme, &src.payees).map(|p| p.details.role);
+    stream_lines(programme, month, settings, &routed, role)
+}
+
+/// The lines of one stream of money: the source already routed to whoever receives it.
+fn stream_lines(
+    programme: Programme,
+    month: NaiveDate,
+    settings: &Settings,
+    src: &PayrollSource,
+    payee_role: Option<PayeeRole>,
+) -> Vec<NewLine> {
     let line = |benefit_month: NaiveDate, kind: LineKind, amount: Fen, origin_line: Option<i64>| NewLine {
         household_id: src.household_id,
         region: src.region.clone(),
@@ -201,9 +222,9 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
         .map(|m| {
             let (kind, amount) = match programme {
                 Programme::Temporary => (LineKind::OneOff, src.one_off_amount),
-                _ if m == month => (LineKind::Regular, owed_for(src, m)),
+                _ if m == month => (LineKind::Regular, owed_for(programme, src, m)),
                 // A month whose line was lost after an adjustment paid part of it: the rest.
-                _ => (LineKind::Arrears, Fen(owed_for(src, m).0 - adjusted_in(src, m).0)),
+                _ => (LineKind::Arrears, Fen(owed_for(programme, src, m).0 - adjusted_in(src, m).0)),
             };
             line(m, kind, amount, None)
         })
@@ -233,8 +254,34 @@ pub fn lines_for(programme: Programme, month: NaiveDate, settings: &Settings, sr
         if let (Some(role), true) = (l.payee_role, l.note.is_empty()) {
             l.note = format!("收款安排：发放至{}（{}）", role.zh(), l.payee_name);
         }
+        // The person's line says where the rest of the month went.
+        if programme == Programme::Tekun && l.note.is_empty() && matches!(l.kind, LineKind::Regular | LineKind::Arrears) {
+            let whole = whole_in(src, l.benefit_month);
+            if let Some((carer, care)) = care_in(&src.payees, l.benefit_month, whole).filter(|(_, f)| f.0 > 0) {
+                l.note = format!("其中照料护理费 {care} 元另发至照料护理人（{}）", carer.details.name);
+            }
+        }
     }
     out
+}
+
+/// The source as one carer's 照料护理费 sees it: their account, only their agreement, and the
+/// returned care lines of the months this *person* cared for, when this is the person's newest
+/// agreement (a carer's account corrected is recorded as a new agreement of the same person: it
+/// pays the returned month again; a month of another person is never paid to this one).
+fn to_carer(src: &PayrollSource, carer: &Payee) -> PayrollSource {
+    let d = &carer.details;
+    let same_person = |p: &&Payee| p.details.role == PayeeRole::Carer && p.details.code == d.code;
+    let newest = src.payees.iter().filter(same_person).map(|p| p.id).max() == Some(carer.id);
+    let cared = |m: NaiveDate| care_in(&src.payees, m, Fen(i64::MAX)).is_some_and(|(p, _)| p.details.code == d.code);
+    let mut to = src.clone();
+    to.payee_name = d.name.clone();
+    to.payee_id_number = d.code.clone();
+    to.bank = Some(d.bank.clone());
+    to.account = Some(d.account_no.clone());
+    to.payees = vec![carer.clone()];
+    to.failed = src.failed.iter().filter(|f| newest && cared(f.benefit_month)).cloned().collect();
+    to
 }
 
 /// 收款安排: the source as the programme's money sees it — paid to the household's institution
@@ -252,9 +299,25 @@ fn routed(programme: Programme, src: &PayrollSource) -> Cow<'_, PayrollSource> {
 }
 
 /// The amount owed for month `m`: the benefit's amounts record says, or (a month before the
-/// record began) its amount now.
-fn owed_for(src: &PayrollSource, m: NaiveDate) -> Fen {
+/// record began) its amount now; split between the person (特困) and their carer (照料护理费).
+fn owed_for(programme: Programme, src: &PayrollSource, m: NaiveDate) -> Fen {
+    share(programme, src, m, whole_in(src, m))
+}
+
+/// The whole month's amount of the benefit (both streams of 特困 together).
+fn whole_in(src: &PayrollSource, m: NaiveDate) -> Fen {
     amount_in(&src.amounts, m).unwrap_or(src.monthly_amount)
+}
+
+/// `programme`'s part of a month whose whole is `whole`: the carer's 照料护理费 for that month is
+/// the care stream's, the rest the person's; the other programmes take the whole.
+fn share(programme: Programme, src: &PayrollSource, m: NaiveDate, whole: Fen) -> Fen {
+    let care = || care_in(&src.payees, m, whole).map_or(Fen::ZERO, |(_, f)| f);
+    match programme {
+        Programme::Tekun => Fen(whole.0 - care().0),
+        Programme::Care => care(),
+        Programme::Dibao | Programme::Temporary => whole,
+    }
 }
 
 /// What live adjustment lines already pay for month `m`.
@@ -272,6 +335,8 @@ fn adjusted_in(src: &PayrollSource, m: NaiveDate) -> Fen {
 pub fn adjustment_parts(programme: Programme, month: NaiveDate, src: &PayrollSource) -> (Vec<(NaiveDate, Fen)>, Option<i64>) {
     let none = (Vec::new(), None);
     let waiting = src.held_from.is_some() || src.payee_died_on.is_some();
+    // Each monthly stream is adjusted for its own share: the carer's grows with the month only
+    // while the agreement is more than the whole month (the simulation found the difference lost).
     if programme == Programme::Temporary || waiting || src.adjustments.iter().any(|a| a.benefit_month == month) {
         return none;
     }
@@ -285,7 +350,7 @@ pub fn adjustment_parts(programme: Programme, month: NaiveDate, src: &PayrollSou
         .iter()
         .filter(|(m, _)| *m < month && *m <= last && *m >= src.since_month)
         .filter_map(|(m, paid)| {
-            let short = amount_in(&src.amounts, *m)?.0 - paid.0 - adjusted_in(src, *m).0;
+            let short = share(programme, src, *m, amount_in(&src.amounts, *m)?).0 - paid.0 - adjusted_in(src, *m).0;
             (short > 0).then_some((*m, Fen(short)))
         })
         .collect();
@@ -307,7 +372,12 @@ fn block_reason(programme: Programme, settings: &Settings, src: &PayrollSource, 
     if check_account_number("account", account).is_err() {
         return Some(BlockReason::InvalidAccount);
     }
-    if l.kind != LineKind::Reissue && src.previous_account.as_deref().is_some_and(|p| p != account) {
+    // A carer's first line is new money to a new account too: the finance officer confirms it.
+    let changed = match src.previous_account.as_deref() {
+        Some(p) => p != account,
+        None => programme == Programme::Care,
+    };
+    if l.kind != LineKind::Reissue && changed {
         return Some(BlockReason::AccountChanged);
     }
     if l.amount > settings.max_for(programme) {
@@ -416,5 +486,7 @@ impl Duplicates {
     }
 }
 
+#[cfg(test)]
+mod care_tests;
 #[cfg(test)]
 mod tests;

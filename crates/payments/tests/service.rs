@@ -444,6 +444,7 @@ async fn a_childs_money_goes_to_the_guardian_recorded_by_the_town_after_the_offi
         bank: "邮储银行".into(),
         account_no: THIRD.into(),
         basis: "村委会指定监护（2027）1号".into(),
+        ..Default::default()
     };
     assert!(matches!(payments.set_payee(&clerk, PASSWORD, w.in_a, &home).await, Err(PaymentError::Forbidden)));
     let other_town = payments.set_payee(&reviewer_b, PASSWORD, w.in_a, &home).await;
@@ -487,4 +488,85 @@ async fn a_childs_money_goes_to_the_guardian_recorded_by_the_town_after_the_offi
     let lines = store.payroll_lines(mar.id, &county, None, 0, 10).await.unwrap();
     let back = lines.iter().find(|l| l.household_id == w.in_a && l.kind == LineKind::Regular).unwrap();
     assert_eq!((back.account.as_deref(), back.payee_role), (Some(GOOD), None));
+}
+
+/// 照料护理人: the town reviewer records a carer for a 特困 person at home from a month not yet
+/// generated; from then the care allowance is a payroll of its own to the carer's account
+/// (stopped once for the officer) and the person's line carries the rest; ended, the months not
+/// yet generated are the person's whole again. Wrong months, amounts and contradictions are
+/// refused by field.
+#[tokio::test]
+async fn a_carers_allowance_is_paid_to_them_from_a_month_not_yet_generated() {
+    use jiuzhu_domain::casework::AssistanceKind;
+    use jiuzhu_domain::payment::payee::{PayeeInput, PayeeRole};
+    use jiuzhu_testkit::conformance::payments::grant_of;
+    let w = world().await;
+    let store = w.store.clone();
+    let county = RegionCode::parse("620825").unwrap();
+    set_account(&w.store, w.in_a, GOOD).await;
+    grant_of(store.as_ref(), w.in_a, VILLAGE_A, AssistanceKind::Tekun, 90_000, m(2027, 1)).await;
+    let on = |day: NaiveDate| Payments::new(&store, accounts(&store, day), Arc::new(Today(day)));
+    let january = on(NaiveDate::from_ymd_opt(2027, 1, 5).unwrap());
+    let finance = signed_in(&store, "finance_officer_county").await;
+    let reviewer = signed_in(&store, "town_reviewer_a").await;
+    january.generate(Some(&finance), &county, m(2027, 1)).await.unwrap();
+    let carer = PayeeInput {
+        role: "carer".into(),
+        name: "王桂兰".into(),
+        code: "620825196804120029".into(),
+        bank: "农商银行".into(),
+        account_no: THIRD.into(),
+        basis: "委托照料服务协议 2027-011".into(),
+        care_amount: "300".into(),
+        from_month: "2027-01".into(),
+    };
+    let field = |r: std::result::Result<jiuzhu_payments::PayeeView, PaymentError>| match r {
+        Err(PaymentError::Invalid(v)) => v.0.iter().map(|f| f.field.clone()).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(field(january.set_payee(&reviewer, PASSWORD, w.in_a, &carer).await), ["from_month"], "January is generated");
+    let too_much = PayeeInput { care_amount: "900.01".into(), from_month: "2027-02".into(), ..carer.clone() };
+    assert_eq!(field(january.set_payee(&reviewer, PASSWORD, w.in_a, &too_much).await), ["care_amount"], "more than the month");
+    assert!(store.payees(w.in_a).await.unwrap().is_empty(), "nothing written by a refusal");
+    let carer = PayeeInput { from_month: "2027-02".into(), ..carer };
+    let done = january.set_payee(&reviewer, PASSWORD, w.in_a, &carer).await.unwrap();
+    assert_eq!((done.role, done.care.map(|c| c.monthly)), (PayeeRole::Carer, Some(Fen(30_000))));
+    // Care at home and institutional care exclude each other.
+    let institution = PayeeInput {
+        role: "institution".into(),
+        name: "某县中心敬老院".into(),
+        code: "91350100M000100Y43".into(),
+        care_amount: String::new(),
+        from_month: String::new(),
+        ..carer.clone()
+    };
+    assert_eq!(field(january.set_payee(&reviewer, PASSWORD, w.in_a, &institution).await), ["role"]);
+    // February: 600.00 to the person, 300.00 in the care payroll to the carer (held once).
+    let lines_of = |generated: Vec<(Payroll, bool)>, p: Programme| {
+        let id = generated.iter().find(|(x, _)| x.programme == p).unwrap().0.id;
+        let store = store.clone();
+        let county = county.clone();
+        async move { store.payroll_lines(id, &county, None, 0, 10).await.unwrap() }
+    };
+    let feb = january.generate(Some(&finance), &county, m(2027, 2)).await.unwrap();
+    let person = lines_of(feb.clone(), Programme::Tekun).await;
+    assert_eq!(
+        person.iter().map(|l| (l.benefit_month, l.amount, l.account.as_deref())).collect::<Vec<_>>(),
+        [(m(2027, 2), Fen(60_000), Some(GOOD))]
+    );
+    let care = lines_of(feb, Programme::Care).await;
+    assert_eq!(
+        care.iter().map(|l| (l.amount, l.account.as_deref(), l.payee_role, l.block)).collect::<Vec<_>>(),
+        [(Fen(30_000), Some(THIRD), Some(PayeeRole::Carer), Some(BlockReason::AccountChanged))]
+    );
+    // Ended once February is generated: the carer keeps February, March is the person's whole.
+    let february = on(NaiveDate::from_ymd_opt(2027, 2, 5).unwrap());
+    february.end_payee(&reviewer, PASSWORD, w.in_a, done.id).await.unwrap();
+    let mar = february.generate(Some(&finance), &county, m(2027, 3)).await.unwrap();
+    let person = lines_of(mar.clone(), Programme::Tekun).await;
+    assert_eq!(person.iter().map(|l| (l.benefit_month, l.amount)).collect::<Vec<_>>(), [(m(2027, 3), Fen(90_000))]);
+    assert!(lines_of(mar, Programme::Care).await.is_empty());
+    // The care allowance is paid from 特困's budget: a budget of its own would never be drawn on.
+    let own = february.add_budget(Some(&finance), FundSource::Central, Programme::Care, 2027, Fen::yuan(1_000), "财社〔2027〕9号").await;
+    assert!(matches!(&own, Err(PaymentError::Invalid(v)) if v.0[0].field == "programme"), "{own:?}");
 }

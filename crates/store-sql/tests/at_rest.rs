@@ -74,6 +74,7 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         bank: "农村商业银行".into(),
         account_no: "6228480099000000010".into(),
         basis: "集中供养协议".into(),
+        care: None,
     };
     store.set_payee(ids[0], &centre, &Actor::system("test"), pay::month(1)).await.unwrap();
     assert_eq!(store.payees(ids[0]).await.unwrap()[0].details.account_no, "6228480099000000010", "read back decrypted");

@@ -156,6 +156,12 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
     let (zh, en) = match field {
         "purpose" => ("事由", "reason"),
         "password" => ("密码", "password"),
+        // 收款安排
+        "code" => ("证件号或信用代码", "ID number or credit code"),
+        "account_no" => ("银行账号", "account number"),
+        "basis" => ("依据", "basis"),
+        "care_amount" => ("照料护理费", "care allowance"),
+        "from_month" => ("起始月份", "first month"),
         "memo" => ("缴款凭证号", "receipt number"),
         "imprest" => ("备用金定额", "imprest"),
         "payment_limit" => ("单笔限额", "per-payment limit"),

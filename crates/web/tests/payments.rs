@@ -4,8 +4,9 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
 use axum::http::StatusCode;
+use chrono::NaiveDate;
 use jiuzhu_domain::household::month_start;
-use jiuzhu_domain::payment::{FundSource, Programme};
+use jiuzhu_domain::payment::{FundSource, Programme, month_label};
 use jiuzhu_domain::{Actor, BankAccount, Fen, RegionCode};
 use jiuzhu_testkit::app::spawn_app;
 use jiuzhu_testkit::conformance::payments::grant;
@@ -506,4 +507,43 @@ async fn the_town_records_and_ends_where_a_household_is_paid_naming_each_field_a
     let end = format!("{path}/{id}/end");
     assert_eq!(app.send(town.form(&end, &format!("password={PASSWORD}"))).await.status, StatusCode::SEE_OTHER);
     assert!(app.send(town.get(&path)).await.text.contains("无：发放至本户账户"));
+}
+
+#[tokio::test]
+async fn the_town_records_a_carer_whose_allowance_starts_in_a_month_not_yet_generated() {
+    let app = spawn_app().await;
+    let enc = |s: &str| url::form_urlencoded::byte_serialize(s.as_bytes()).collect::<String>();
+    let path = format!("/households/{}/payees", app.in_a);
+    let month = month_start(app.state.clock.today());
+    let next = month.checked_add_months(chrono::Months::new(1)).unwrap();
+    let tekun = jiuzhu_domain::casework::AssistanceKind::Tekun;
+    jiuzhu_testkit::conformance::payments::grant_of(app.store.as_ref(), app.in_a, VILLAGE_A, tekun, 98_000, month).await;
+    app.state.payments.generate(None, &RegionCode::parse("620825").unwrap(), month).await.unwrap();
+    let town = app.login("town_reviewer_a").await;
+    let form = |amount: &str, from: &NaiveDate| {
+        format!(
+            "role=carer&name={}&code=620825196804120029&bank={}&account_no=6228480000000000034&basis={}&care_amount={}&from_month={}&password={PASSWORD}",
+            enc("王桂兰"),
+            enc("农商银行"),
+            enc("委托照料服务协议 2027-011"),
+            enc(amount),
+            from.format("%Y-%m")
+        )
+    };
+    // A typo in the amount and a month already generated: each named in words, nothing typed lost.
+    let bad = app.send(town.form(&path, &form("三百", &next))).await;
+    assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", bad.text);
+    assert!(bad.text.contains("照料护理费：金额“三百”格式不正确"), "{}", bad.text);
+    assert!(bad.text.contains("王桂兰") && bad.text.contains("委托照料服务协议 2027-011"), "typed kept: {}", bad.text);
+    let generated = app.send(town.form(&path, &form("280", &month))).await;
+    assert_eq!(generated.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", generated.text);
+    assert!(generated.text.contains("起始月份：该月份的特困人员供养金清册已经生成"), "{}", generated.text);
+    let ok = app.send(town.form(&path, &form("280", &next))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    let page = app.send(town.get(&path)).await;
+    let terms = format!("照料护理费 280.00 元/月，自{}起", month_label(next));
+    assert!(page.text.contains("照料护理人（分散供养）") && page.text.contains(&terms), "{terms}: {}", page.text);
+    assert!(!page.text.contains("620825196804120029") && !page.text.contains("6228480000000000034"), "masked: {}", page.text);
+    let household = app.send(town.get(&format!("/households/{}", app.in_a))).await;
+    assert!(household.text.contains("收款安排：照料护理人"), "{}", household.text);
 }

@@ -4,6 +4,12 @@
 //! child's money goes to the 监护人 (孤儿、事实无人抚养儿童 基本生活费 are paid to the guardian's
 //! account, 民发〔2019〕62号). No arrangement: the household's own account, as always.
 //!
+//! A 特困 person cared for at home (分散供养) may have a 照料护理人 under a 委托照料服务协议: the
+//! 照料护理费 the agreement names is then paid to the carer, month by month from the agreement's
+//! first month, as its own payroll (`Programme::Care`), and the person's 特困 line carries the
+//! rest (国发〔2016〕14号 第十条; 特困人员认定办法 第二十四条). The months are part of the
+//! arrangement because they decide *amounts*: a month already in a payroll never changes hands.
+//!
 //! An arrangement applies to the lines generated after it is recorded (a generated month stays
 //! as it was frozen); the first line it routes stops as "account changed" for the finance officer
 //! to confirm, so the one who records it is never the one who lets the money go.
@@ -12,6 +18,7 @@ use super::{Programme, check_account_number};
 use crate::enums::string_enum;
 use crate::error::{FieldError, ValidationErrors};
 use crate::id_number::IdNumber;
+use crate::money::Fen;
 use chrono::NaiveDate;
 
 string_enum! {
@@ -21,6 +28,8 @@ string_enum! {
         Institution = "institution" / "供养服务机构（集中供养）" / "Care institution (institutional care)",
         /// 监护人: every programme.
         Guardian = "guardian" / "监护人" / "Guardian",
+        /// 照料护理人（分散供养）: the 照料护理费 of a 特困 person cared for at home.
+        Carer = "carer" / "照料护理人（分散供养）" / "Carer (care at home)",
     }
 }
 
@@ -30,7 +39,8 @@ impl PayeeRole {
     pub fn routes(self, programme: Programme) -> bool {
         match self {
             PayeeRole::Institution => programme == Programme::Tekun,
-            PayeeRole::Guardian => true,
+            PayeeRole::Guardian => programme != Programme::Care,
+            PayeeRole::Carer => programme == Programme::Care,
         }
     }
 
@@ -39,6 +49,7 @@ impl PayeeRole {
         match self {
             PayeeRole::Institution => ("统一社会信用代码", "unified social credit code"),
             PayeeRole::Guardian => ("监护人身份证号", "the guardian's ID number"),
+            PayeeRole::Carer => ("照料护理人身份证号", "the carer's ID number"),
         }
     }
 }
@@ -52,14 +63,37 @@ pub struct Payee {
     pub details: PayeeDetails,
     pub recorded_by: String,
     pub recorded_on: NaiveDate,
+    /// A carer's last month of care, once the arrangement ended (before its first month when it
+    /// ended before it began).
+    pub care_until: Option<NaiveDate>,
 }
 
 /// The arrangement that receives `programme`'s money, if any: an institution before a guardian
-/// for 特困 (a child in an institution is paid through it).
+/// for 特困 (a child in an institution is paid through it). A carer is paid by month: [`care_in`].
 pub fn route(programme: Programme, payees: &[Payee]) -> Option<&Payee> {
     [PayeeRole::Institution, PayeeRole::Guardian]
         .into_iter()
         .find_map(|role| payees.iter().find(|p| p.details.role == role && role.routes(programme)))
+}
+
+/// The carer of `month` and the 照料护理费 they receive for it: the agreement whose months hold
+/// it, its amount at most `owed` (the person's whole amount that month: the carer never receives
+/// more than the decision grants).
+pub fn care_in(payees: &[Payee], month: NaiveDate, owed: Fen) -> Option<(&Payee, Fen)> {
+    payees
+        .iter()
+        .filter(|p| p.details.role == PayeeRole::Carer)
+        .filter_map(|p| p.details.care.map(|c| (p, c)))
+        .filter(|(p, c)| c.from_month <= month && p.care_until.is_none_or(|u| month <= u))
+        .max_by_key(|(p, _)| p.id)
+        .map(|(p, c)| (p, Fen(c.monthly.0.min(owed.0).max(0))))
+}
+
+/// 委托照料服务协议's terms: the 照料护理费 a month, from its first month.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct CareTerms {
+    pub monthly: Fen,
+    pub from_month: NaiveDate,
 }
 
 /// An arrangement as typed.
@@ -71,6 +105,10 @@ pub struct PayeeInput {
     pub bank: String,
     pub account_no: String,
     pub basis: String,
+    /// A carer's 照料护理费 a month, in 元.
+    pub care_amount: String,
+    /// A carer's first month, `YYYY-MM`.
+    pub from_month: String,
 }
 
 /// An arrangement checked, each field named.
@@ -83,8 +121,10 @@ pub struct PayeeDetails {
     pub code: String,
     pub bank: String,
     pub account_no: String,
-    /// 依据: the 供养协议, the 监护 document (民政 or court), in words.
+    /// 依据: the 供养协议, the 监护 document (民政 or court), the 委托照料服务协议, in words.
     pub basis: String,
+    /// A carer's terms (none for the other roles).
+    pub care: Option<CareTerms>,
 }
 
 impl PayeeInput {
@@ -96,8 +136,8 @@ impl PayeeInput {
                 errors.push(FieldError::new(
                     "role",
                     "required",
-                    "请选择收款人类别（供养服务机构或监护人）",
-                    "choose who receives the money (care institution or guardian)",
+                    "请选择收款人类别（供养服务机构、监护人或照料护理人）",
+                    "choose who receives the money (care institution, guardian or carer)",
                 ));
                 None
             }
@@ -113,14 +153,10 @@ impl PayeeInput {
         }
         let code = self.code.trim().to_ascii_uppercase();
         match role {
-            Some(PayeeRole::Guardian) => {
+            Some(r @ (PayeeRole::Guardian | PayeeRole::Carer)) => {
                 if let Err(e) = IdNumber::parse(&code, today) {
-                    errors.push(FieldError::new(
-                        "code",
-                        e.code,
-                        format!("监护人身份证号：{}", e.zh),
-                        format!("guardian's ID number: {}", e.en),
-                    ));
+                    let (zh, en) = r.code_label();
+                    errors.push(FieldError::new("code", e.code, format!("{zh}：{}", e.zh), format!("{en}: {}", e.en)));
                 }
             }
             Some(PayeeRole::Institution) => {
@@ -146,16 +182,59 @@ impl PayeeInput {
             errors.push(FieldError::new(
                 "basis",
                 "required",
-                "请填写依据，如供养协议编号或监护证明文书（200 字以内）",
+                "请填写依据，如供养协议、委托照料服务协议编号或监护证明文书（200 字以内）",
                 "give the basis, e.g. the care agreement's number or the guardianship document (200 characters at most)",
             ));
         }
+        let care = self.care_terms(role, &mut errors);
         match (errors.is_empty(), role) {
             (true, Some(role)) => {
-                Ok(PayeeDetails { role, name: name.to_string(), code, bank: bank.to_string(), account_no, basis: basis.to_string() })
+                Ok(PayeeDetails { role, name: name.to_string(), code, bank: bank.to_string(), account_no, basis: basis.to_string(), care })
             }
             _ => Err(ValidationErrors(errors)),
         }
+    }
+
+    /// A carer's amount (more than zero) and first month, both required; the other roles leave
+    /// them empty (a typed amount nobody would pay is refused, not dropped).
+    fn care_terms(&self, role: Option<PayeeRole>, errors: &mut Vec<FieldError>) -> Option<CareTerms> {
+        let (amount, month) = (self.care_amount.trim(), self.from_month.trim());
+        if role != Some(PayeeRole::Carer) {
+            if role.is_some() && !(amount.is_empty() && month.is_empty()) {
+                let field = if amount.is_empty() { "from_month" } else { "care_amount" };
+                errors.push(FieldError::new(
+                    field,
+                    "payee.care_only",
+                    "照料护理费和起始月份只由照料护理人填写，请清空或改选收款人类别",
+                    "the care allowance and first month are for a carer only: clear them or choose carer",
+                ));
+            }
+            return None;
+        }
+        let monthly = match Fen::parse_yuan("care_amount", amount) {
+            Ok(f) if f.0 > 0 => Some(f),
+            Err(e) if !amount.is_empty() => {
+                errors.push(e);
+                None
+            }
+            _ => {
+                errors.push(FieldError::new(
+                    "care_amount",
+                    "payee.care_amount",
+                    "请填写委托照料服务协议约定的每月照料护理费（元，大于零）",
+                    "give the monthly care allowance the agreement names (yuan, more than zero)",
+                ));
+                None
+            }
+        };
+        let from_month = match super::parse_month("from_month", month) {
+            Ok(m) => Some(m),
+            Err(e) => {
+                errors.push(e);
+                None
+            }
+        };
+        Some(CareTerms { monthly: monthly?, from_month: from_month? })
     }
 }
 
@@ -200,8 +279,66 @@ mod tests {
             bank: String::new(),
             account_no: String::new(),
             basis: String::new(),
+            care: None,
         };
-        Payee { id: 1, household_id: 1, details, recorded_by: String::new(), recorded_on: NaiveDate::MIN }
+        Payee { id: 1, household_id: 1, details, recorded_by: String::new(), recorded_on: NaiveDate::MIN, care_until: None }
+    }
+
+    fn m(mo: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2027, mo, 1).unwrap()
+    }
+
+    fn carer(id: i64, fen: i64, from: u32, until: Option<u32>) -> Payee {
+        let mut p = payee(PayeeRole::Carer);
+        p.id = id;
+        p.details.care = Some(CareTerms { monthly: Fen(fen), from_month: m(from) });
+        p.care_until = until.map(m);
+        p
+    }
+
+    #[test]
+    fn a_carer_is_paid_for_the_months_of_their_agreement_never_more_than_the_month_owes() {
+        // First carer March–May, the second from June (an agreement replaced).
+        let both = [carer(1, 30_000, 3, Some(5)), carer(2, 45_000, 6, None)];
+        let who = |mo: u32, owed: i64| care_in(&both, m(mo), Fen(owed)).map(|(p, f)| (p.id, f.0));
+        assert_eq!(who(2, 100_000), None);
+        assert_eq!(who(3, 100_000), Some((1, 30_000)));
+        assert_eq!(who(5, 100_000), Some((1, 30_000)));
+        assert_eq!(who(6, 100_000), Some((2, 45_000)));
+        assert_eq!(who(12, 100_000), Some((2, 45_000)));
+        // A month owing less than the agreement (a lowered amount): the carer gets that month's whole.
+        assert_eq!(who(7, 40_000), Some((2, 40_000)));
+        // Ended before its first month: never paid.
+        assert_eq!(care_in(&[carer(3, 30_000, 6, Some(5))], m(6), Fen(100_000)), None);
+        // A carer routes only the care; the other roles never route it.
+        assert!(PayeeRole::Carer.routes(Programme::Care) && !PayeeRole::Carer.routes(Programme::Tekun));
+        assert!(!PayeeRole::Guardian.routes(Programme::Care));
+        assert_eq!(route(Programme::Tekun, &both), None);
+        assert_eq!(route(Programme::Care, &both), None);
+    }
+
+    #[test]
+    fn a_carers_terms_are_required_and_only_a_carers() {
+        let today = NaiveDate::from_ymd_opt(2027, 1, 15).unwrap();
+        let typed = PayeeInput {
+            role: "carer".into(),
+            name: "王桂兰".into(),
+            code: "110101196503070022".into(),
+            bank: "农商银行".into(),
+            account_no: "6228480000000000018".into(),
+            basis: "委托照料服务协议 2027-011".into(),
+            ..Default::default()
+        };
+        let errs = typed.validate(today).unwrap_err();
+        let fields: Vec<&str> = errs.0.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["care_amount", "from_month"]);
+        let zero = PayeeInput { care_amount: "0".into(), from_month: "2027-13".into(), ..typed.clone() }.validate(today).unwrap_err();
+        assert_eq!((zero.0[0].code, zero.0[1].code), ("payee.care_amount", "month.format"));
+        let ok = PayeeInput { care_amount: "450.5".into(), from_month: "2027-02".into(), ..typed.clone() }.validate(today).unwrap();
+        assert_eq!(ok.care, Some(CareTerms { monthly: Fen(45_050), from_month: m(2) }));
+        // A guardian with an amount typed: refused naming the field, not silently dropped.
+        let errs = PayeeInput { role: "guardian".into(), care_amount: "450".into(), ..typed }.validate(today).unwrap_err();
+        assert_eq!((errs.0[0].field.as_str(), errs.0[0].code), ("care_amount", "payee.care_only"));
     }
 
     #[test]
@@ -251,6 +388,7 @@ mod tests {
             bank: "农商银行".into(),
             account_no: "6228 4800 0000 0000 018".into(),
             basis: "集中供养协议 2027-003".into(),
+            ..Default::default()
         }
         .validate(today)
         .unwrap();

@@ -4,14 +4,14 @@ use jiuzhu_domain::casework::AssistanceKind;
 use jiuzhu_domain::payment::amounts::AmountChange;
 use jiuzhu_store::{AdjustmentLine, FailedLine, OpenReceivable, PaidLine};
 
-fn d(y: i32, m: u32) -> NaiveDate {
+pub(super) fn d(y: i32, m: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, 1).unwrap()
 }
 
-const CARD: &str = "6228480000000000018";
+pub(super) const CARD: &str = "6228480000000000018";
 const OTHER_CARD: &str = "6228480000000000026";
 
-fn source() -> PayrollSource {
+pub(super) fn source() -> PayrollSource {
     PayrollSource {
         benefit_id: 7,
         benefit_version: 2,
@@ -47,7 +47,7 @@ fn source() -> PayrollSource {
     }
 }
 
-fn kinds(lines: &[NewLine]) -> Vec<(NaiveDate, LineKind, i64, Option<BlockReason>)> {
+pub(super) fn kinds(lines: &[NewLine]) -> Vec<(NaiveDate, LineKind, i64, Option<BlockReason>)> {
     lines.iter().map(|l| (l.benefit_month, l.kind, l.amount.0, l.block)).collect()
 }
 
@@ -400,7 +400,7 @@ fn a_one_off_next_to_a_standby_voucher_is_stopped_for_the_officer_to_check() {
     assert_eq!(lines_for(Programme::Dibao, d(2027, 3), &s, &monthly)[0].block, None);
 }
 
-fn change(m: NaiveDate, fen: i64) -> AmountChange {
+pub(super) fn change(m: NaiveDate, fen: i64) -> AmountChange {
     AmountChange { from_month: m, amount: Fen(fen) }
 }
 
@@ -571,6 +571,7 @@ fn arrangement(household_id: i64, role: jiuzhu_domain::payment::payee::PayeeRole
         bank: "农商银行".into(),
         account_no: HOME_CARD.into(),
         basis: "集中供养协议".into(),
+        care: None,
     };
     jiuzhu_domain::payment::payee::Payee {
         id: household_id * 10,
@@ -578,6 +579,7 @@ fn arrangement(household_id: i64, role: jiuzhu_domain::payment::payee::PayeeRole
         details,
         recorded_by: "town".into(),
         recorded_on: d(2027, 1),
+        care_until: None,
     }
 }
 

@@ -86,6 +86,7 @@ fn base_memo(programme: Programme, kind: LineKind, month: chrono::NaiveDate) -> 
         Programme::Dibao => "低保",
         Programme::Tekun => "特困供养",
         Programme::Temporary => "临时救助",
+        Programme::Care => "照料护理费",
     };
     let m = month.format("%Y年%m月");
     match kind {

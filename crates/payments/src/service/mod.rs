@@ -295,6 +295,16 @@ impl Payments {
         if amount.0 <= 0 {
             return Err(FieldError::new("amount", "money.positive", "预算金额应大于 0", "the budget must be more than 0").into());
         }
+        if programme.budget() != programme {
+            // A budget nothing would draw on.
+            return Err(FieldError::new(
+                "programme",
+                "budget.programme",
+                format!("{}由{}预算支付，请将预算列入{}", programme.zh(), programme.budget().zh(), programme.budget().zh()),
+                format!("{} is paid from the {} budget: add the budget there", programme.en(), programme.budget().en()),
+            )
+            .into());
+        }
         if memo.trim().is_empty() {
             return Err(FieldError::new("memo", "required", "请填写预算依据（文号）", "give the budget's basis (document number)").into());
         }

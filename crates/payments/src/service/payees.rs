@@ -1,5 +1,6 @@
 //! 收款安排: the town reviewer records that a household's benefit goes to the 供养服务机构 of a
-//! 特困 person in 集中供养, or to a child's 监护人 (`payment::payee`), with the password again;
+//! 特困 person in 集中供养, to a child's 监护人, or its 照料护理费 to the 照料护理人 of a 特困
+//! person cared for at home (`payment::payee`), with the password again;
 //! the finance officer then confirms the new account on the first line it routes (maker ≠
 //! checker). Every look at or change of an arrangement is on the trail.
 
@@ -7,7 +8,7 @@ use super::*;
 use jiuzhu_domain::access::Guarded;
 use jiuzhu_domain::casework::{AssistanceKind, BenefitStatus};
 use jiuzhu_domain::mask;
-use jiuzhu_domain::payment::payee::{Payee, PayeeInput, PayeeRole};
+use jiuzhu_domain::payment::payee::{CareTerms, Payee, PayeeDetails, PayeeInput, PayeeRole};
 use jiuzhu_domain::{Action, Denial as D};
 
 /// An arrangement as a page shows it: code and account masked.
@@ -22,6 +23,8 @@ pub struct PayeeView {
     pub basis: String,
     pub recorded_by: String,
     pub recorded_on: chrono::NaiveDate,
+    /// A carer's 照料护理费 a month and first month.
+    pub care: Option<CareTerms>,
 }
 
 impl From<&Payee> for PayeeView {
@@ -37,6 +40,7 @@ impl From<&Payee> for PayeeView {
             basis: d.basis.clone(),
             recorded_by: p.recorded_by.clone(),
             recorded_on: p.recorded_on,
+            care: d.care,
         }
     }
 }
@@ -50,20 +54,12 @@ impl Payments {
         user.trail.action(Action::Update);
         let new = input.validate(self.clock.today()).map_err(PaymentError::Invalid)?;
         self.household_in_scope(user, household_id).await?;
-        if new.role == PayeeRole::Institution && !self.has_tekun(household_id).await? {
-            // It would route nothing: a fact nobody can act on is not recorded.
-            return Err(PaymentError::Invalid(
-                FieldError::new(
-                    "role",
-                    "payee.no_tekun",
-                    "本户没有特困人员供养待遇：供养服务机构只接收特困人员供养金（未成年人请选择监护人）",
-                    "this household has no extreme-poverty support: an institution receives only that (for a child choose guardian)",
-                )
-                .into(),
-            ));
-        }
+        self.fits_the_household(household_id, &new).await?;
         self.accounts.confirm(user, Guarded::Payroll, password, "password").await?;
-        let done = self.store.set_payee(household_id, &new, &user.actor(), self.clock.today()).await?;
+        let done = match self.store.set_payee(household_id, &new, &user.actor(), self.clock.today()).await {
+            Err(StoreError::Conflict { constraint }) if constraint == "payees_care_from" => return Err(month_generated().into()),
+            r => r?,
+        };
         user.trail.fields(&["payee_name", "payee_code", "payee_account"]);
         user.trail.detail(format!("payee={} role={} household={household_id}", done.id, done.details.role.as_str()));
         Ok(PayeeView::from(&done))
@@ -89,10 +85,53 @@ impl Payments {
         }
     }
 
-    /// Whether the household has a 特困 benefit not ended (granted or in its last months).
-    async fn has_tekun(&self, household_id: i64) -> Result<bool> {
+    /// Refuses an arrangement that would route nothing or contradict another (a fact nobody can
+    /// act on is not recorded): an institution or a carer needs 特困 support not ended; a person
+    /// in an institution has no carer at home, and the other way round; a carer's 照料护理费 is at
+    /// most the person's monthly amount.
+    async fn fits_the_household(&self, household_id: i64, new: &PayeeDetails) -> Result<()> {
+        let refuse = |field: &'static str, code: &'static str, zh: String, en: String| {
+            Err(PaymentError::Invalid(FieldError::new(field, code, zh, en).into()))
+        };
+        if new.role == PayeeRole::Guardian {
+            return Ok(());
+        }
         let benefits = self.store.household_benefits(household_id).await?;
-        Ok(benefits.iter().any(|b| b.kind == AssistanceKind::Tekun && b.status != BenefitStatus::Ended))
+        let Some(tekun) = benefits.iter().find(|b| b.kind == AssistanceKind::Tekun && b.status != BenefitStatus::Ended) else {
+            return refuse(
+                "role",
+                "payee.no_tekun",
+                format!("本户没有特困人员供养待遇：{}只用于特困人员（未成年人请选择监护人）", new.role.zh()),
+                format!(
+                    "this household has no extreme-poverty support: a {} is for that only (for a child choose guardian)",
+                    new.role.en()
+                ),
+            );
+        };
+        let other = match new.role {
+            PayeeRole::Institution => PayeeRole::Carer,
+            _ => PayeeRole::Institution,
+        };
+        if self.store.payees(household_id).await?.iter().any(|p| p.details.role == other) {
+            return refuse(
+                "role",
+                "payee.care_or_institution",
+                format!("本户已登记{}：集中供养与分散供养照料不能并存，请先终止原安排", other.zh()),
+                format!(
+                    "this household has a {} recorded: institutional care and care at home exclude each other; end it first",
+                    other.en()
+                ),
+            );
+        }
+        match new.care {
+            Some(c) if c.monthly > tekun.monthly_amount => refuse(
+                "care_amount",
+                "payee.care_over_amount",
+                format!("照料护理费 {} 元超过本户特困人员供养金月额 {} 元", c.monthly, tekun.monthly_amount),
+                format!("the care allowance {} exceeds the household's monthly support {}", c.monthly, tekun.monthly_amount),
+            ),
+            _ => Ok(()),
+        }
     }
 
     /// The household's live arrangements, masked (read with its payments).
@@ -117,4 +156,14 @@ impl Payments {
             }
         }
     }
+}
+
+/// A carer's first month already in a payroll: the months generated stay as they were frozen.
+fn month_generated() -> FieldError {
+    FieldError::new(
+        "from_month",
+        "payee.care_from_generated",
+        "该月份的特困人员供养金清册已经生成：照料护理费只能从尚未生成清册的月份开始",
+        "that month's payroll is already generated: the care allowance can start only in a month not yet generated",
+    )
 }

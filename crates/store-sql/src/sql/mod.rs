@@ -23,8 +23,8 @@ mod regions;
 pub(super) use identifiers::{check_keys, upgrade_identifiers};
 
 use super::{
-    BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_ledger,
-    lock_temporary_payments,
+    BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_care_months, lock_ledger,
+    lock_temporary_payments, refresh_statistics,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -339,6 +339,7 @@ pub fn field_zh(field: &str) -> &str {
         "bank_account_no" => "银行账号",
         "payee.institution" => "收款安排：供养服务机构",
         "payee.guardian" => "收款安排：监护人",
+        "payee.carer" => "收款安排：照料护理人",
         "id_number" => "身份证号码",
         "name" => "姓名",
         "relation" => "与户主关系",

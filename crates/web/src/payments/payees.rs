@@ -1,5 +1,5 @@
 //! 收款安排 page of a household: where its benefit goes when not to its own account (the
-//! 供养服务机构 of 集中供养, a child's 监护人). The town reviewer records or ends one with the
+//! 供养服务机构 of 集中供养, a child's 监护人, the 照料护理人 of a 特困 person cared for at home). The town reviewer records or ends one with the
 //! password again; everyone who reads payments sees them masked. Each handler parses, calls one
 //! service method and renders.
 
@@ -16,6 +16,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use jiuzhu_accounts::SignedIn;
 use jiuzhu_domain::Permission;
+use jiuzhu_domain::payment::month_label;
 use jiuzhu_domain::payment::payee::{PayeeInput, PayeeRole};
 use jiuzhu_payments::PayeeView;
 use serde::Deserialize;
@@ -34,6 +35,8 @@ pub struct PayeeForm {
     bank: String,
     account_no: String,
     basis: String,
+    care_amount: String,
+    from_month: String,
     password: String,
 }
 
@@ -57,6 +60,13 @@ fn row(p: &PayeeView, lang: PageLang) -> PayeeRow {
             PayeeRole::Guardian => {
                 lang.t("低保、特困（无供养机构时）、临时救助", "all programmes (特困 only without an institution)").into()
             }
+            PayeeRole::Carer => match p.care {
+                Some(c) => match lang.0 {
+                    jiuzhu_domain::Lang::Zh => format!("照料护理费 {} 元/月，自{}起", c.monthly, month_label(c.from_month)),
+                    jiuzhu_domain::Lang::En => format!("care allowance {} a month from {}", c.monthly, c.from_month.format("%Y-%m")),
+                },
+                None => String::new(),
+            },
         },
         name: p.name.clone(),
         code: p.code_masked.clone(),
@@ -113,7 +123,7 @@ async fn page(
 ) -> Response {
     let notice = match q.done.as_str() {
         "set" => lang.t("收款安排已登记：自下次生成的清册起按此发放；首笔将以“账号变更”暂停，由财务人员核对后放行。", "Recorded: payrolls generated from now on pay this account; its first line stops as \"account changed\" for the finance officer to confirm."),
-        "end" => lang.t("收款安排已终止：自下次生成的清册起发放至本户账户。", "Ended: payrolls generated from now on pay the household's own account."),
+        "end" => lang.t("收款安排已终止：自下次生成的清册起发放至本户账户（照料护理费并入本人特困人员供养金）。", "Ended: payrolls generated from now on pay the household's own account (a care allowance goes back into the person's support)."),
         _ => "",
     };
     view(&state, &session, lang, id, PayeeForm::default(), String::new(), notice).await
@@ -127,6 +137,8 @@ async fn submit(State(state): State<AppState>, Page { session, lang }: Page, Pat
         bank: f.bank.clone(),
         account_no: f.account_no.clone(),
         basis: f.basis.clone(),
+        care_amount: f.care_amount.clone(),
+        from_month: f.from_month.clone(),
     };
     match state.payments.set_payee(&session.user, &f.password, id, &input).await {
         Ok(_) => Redirect::to(&format!("/households/{id}/payees?done=set")).into_response(),

@@ -171,7 +171,7 @@ impl SqlStore {
         .await
         .map_err(backend)?;
         let year = payroll.month.year();
-        let available = self.net_by_fund(conn, "available", None, payroll.programme, year).await?;
+        let available = self.net_by_fund(conn, "available", None, payroll.programme.budget(), year).await?;
         let pools: Vec<(FundSource, Fen)> =
             FundSource::PAYROLL_ORDER.iter().map(|f| (*f, Fen(available.get(f).copied().unwrap_or(0)))).collect();
         if pools.iter().map(|(_, a)| a.0).sum::<i64>() < total {
@@ -187,8 +187,22 @@ impl SqlStore {
                 .execute(&mut *conn)
                 .await
                 .map_err(backend)?;
-            legs.push(Leg { fund: *fund, programme: payroll.programme, year, account: "committed", debit: *amount, credit: Fen::ZERO });
-            legs.push(Leg { fund: *fund, programme: payroll.programme, year, account: "available", debit: Fen::ZERO, credit: *amount });
+            legs.push(Leg {
+                fund: *fund,
+                programme: payroll.programme.budget(),
+                year,
+                account: "committed",
+                debit: *amount,
+                credit: Fen::ZERO,
+            });
+            legs.push(Leg {
+                fund: *fund,
+                programme: payroll.programme.budget(),
+                year,
+                account: "available",
+                debit: Fen::ZERO,
+                credit: *amount,
+            });
         }
         self.post(conn, &legs, Some(payroll.id), &format!("审批发放清册 #{}", payroll.id)).await
     }
@@ -206,11 +220,11 @@ impl SqlStore {
         .map_err(backend)?;
         let funds = self.payroll_funds(conn, payroll.id).await?;
         let year = payroll.month.year();
-        let spent = self.net_by_fund(conn, "spent", Some(payroll.id), payroll.programme, year).await?;
+        let spent = self.net_by_fund(conn, "spent", Some(payroll.id), payroll.programme.budget(), year).await?;
         let mut legs = Vec::new();
         for (fund, target) in fill(&funds, Fen(paid)) {
             let delta = target.0 - spent.get(&fund).copied().unwrap_or(0);
-            let p = payroll.programme;
+            let p = payroll.programme.budget();
             if delta > 0 {
                 legs.push(Leg { fund, programme: p, year, account: "spent", debit: Fen(delta), credit: Fen::ZERO });
                 legs.push(Leg { fund, programme: p, year, account: "committed", debit: Fen::ZERO, credit: Fen(delta) });
@@ -225,13 +239,27 @@ impl SqlStore {
     /// What is still committed for the payroll goes back to the funds' available money.
     pub(super) async fn release_commitment(&self, conn: &mut Conn, payroll: &Payroll, memo: &str) -> Result<()> {
         let year = payroll.month.year();
-        let committed = self.net_by_fund(conn, "committed", Some(payroll.id), payroll.programme, year).await?;
+        let committed = self.net_by_fund(conn, "committed", Some(payroll.id), payroll.programme.budget(), year).await?;
         let mut legs = Vec::new();
         for fund in FundSource::PAYROLL_ORDER {
             let c = committed.get(&fund).copied().unwrap_or(0);
             if c > 0 {
-                legs.push(Leg { fund, programme: payroll.programme, year, account: "available", debit: Fen(c), credit: Fen::ZERO });
-                legs.push(Leg { fund, programme: payroll.programme, year, account: "committed", debit: Fen::ZERO, credit: Fen(c) });
+                legs.push(Leg {
+                    fund,
+                    programme: payroll.programme.budget(),
+                    year,
+                    account: "available",
+                    debit: Fen(c),
+                    credit: Fen::ZERO,
+                });
+                legs.push(Leg {
+                    fund,
+                    programme: payroll.programme.budget(),
+                    year,
+                    account: "committed",
+                    debit: Fen::ZERO,
+                    credit: Fen(c),
+                });
             }
         }
         self.post(conn, &legs, Some(payroll.id), memo).await

@@ -198,7 +198,7 @@ impl SqlStore {
             if left > 0 {
                 shares.push((FundSource::Local, Fen(left)));
             }
-            let p = rec.programme;
+            let p = rec.programme.budget();
             let mut legs = Vec::new();
             for (fund, share) in shares {
                 legs.push(Leg { fund, programme: p, year, account: "available", debit: share, credit: Fen::ZERO });

@@ -38,7 +38,7 @@ impl SqlStore {
                     (SELECT MIN(f.on_date) FROM feed_records f WHERE f.feed = 'deaths' AND f.person_bidx = p.id_number_bidx) AS died_on \
              FROM benefits b JOIN households h ON h.id = b.household_id \
              LEFT JOIN persons p ON p.household_id = h.id AND p.relation = 'head' \
-             WHERE b.kind = $1 AND b.household_id BETWEEN $2 AND $3 AND h.hukou_region >= $4 AND h.hukou_region < $5 \
+             WHERE b.kind = $1 AND b.household_id BETWEEN $2 AND $3 AND h.id BETWEEN $2 AND $3 AND h.hukou_region >= $4 AND h.hukou_region < $5 \
                AND b.since_month <= $6 AND (b.until_month IS NULL OR b.until_month >= $7) \
              ORDER BY b.household_id, b.id",
         )
@@ -177,9 +177,9 @@ impl SqlStore {
                 amount: Fen(r.try_get("monthly_amount").map_err(backend)?),
             });
         }
-        // 收款安排 (few households have one).
+        // 收款安排 (few households have one), with the carers whose months were paid.
         let mut payees: HashMap<i64, Vec<Payee>> = HashMap::new();
-        for p in self.live_payees(conn, lo, hi).await? {
+        for p in self.routing_payees(conn, lo, hi).await? {
             payees.entry(p.household_id).or_default().push(p);
         }
         let mut out = Vec::with_capacity(rows.len());

@@ -42,7 +42,7 @@ fn a_month_is_generated_once_and_the_ledger_names_an_edited_row() {
     assert_eq!(code, 0, "{out}{err}");
     let first = last_json(&out);
     let payrolls = first["payrolls"].as_array().unwrap();
-    assert_eq!(payrolls.len(), 3, "低保, 特困, 临时救助 for the one county: {first}");
+    assert_eq!(payrolls.len(), 4, "低保, 特困, 临时救助, 特困人员照料护理费 for the one county: {first}");
     let dibao = payrolls.iter().find(|p| p["programme"] == "dibao").unwrap();
     assert!(dibao["lines"].as_i64().unwrap() > 10, "the migrated recipients are paid: {dibao}");
     assert!(payrolls.iter().all(|p| p["created"] == true));

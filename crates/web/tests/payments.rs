@@ -38,7 +38,7 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     let finance = app.login("finance_officer_county").await;
     let list = app.send(finance.get(&format!("/api/v1/payrolls?month={}", month.format("%Y-%m")))).await;
     assert_eq!(list.status, StatusCode::OK, "{}", list.text);
-    assert_eq!(list.json.as_array().unwrap().len(), 3, "{}", list.text);
+    assert_eq!(list.json.as_array().unwrap().len(), 4, "{}", list.text);
     let bad = app.send(finance.get("/api/v1/payrolls?month=2027-13")).await;
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     let clerk = app.login("window_clerk_a").await;

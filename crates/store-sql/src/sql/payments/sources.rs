@@ -31,14 +31,17 @@ impl SqlStore {
         lo: i64,
         hi: i64,
     ) -> Result<(Vec<PayrollSource>, KeyCounts)> {
+        // The batch's bounds on both tables (PostgreSQL does not carry them across the join);
+        // `CROSS JOIN` keeps benefits outer on SQLite (see the batch query in payments.rs).
         let rows = sqlx::query(
             "SELECT b.id, b.version, b.household_id, h.hukou_region, b.kind, b.status, b.monthly_amount, b.one_off_amount, \
                     b.since_month, b.until_month, b.held_from, h.bank, h.bank_account_enc, p.id AS person_id, p.name, p.id_number_enc, \
                     (SELECT COUNT(*) FROM persons m WHERE m.household_id = h.id AND m.excluded IS NULL) AS members, \
                     (SELECT MIN(f.on_date) FROM feed_records f WHERE f.feed = 'deaths' AND f.person_bidx = p.id_number_bidx) AS died_on \
-             FROM benefits b JOIN households h ON h.id = b.household_id \
+             FROM benefits b CROSS JOIN households h \
              LEFT JOIN persons p ON p.household_id = h.id AND p.relation = 'head' \
-             WHERE b.kind = $1 AND b.household_id BETWEEN $2 AND $3 AND h.id BETWEEN $2 AND $3 AND h.hukou_region >= $4 AND h.hukou_region < $5 \
+             WHERE h.id = b.household_id AND b.kind = $1 AND b.household_id BETWEEN $2 AND $3 AND h.id BETWEEN $2 AND $3 \
+               AND h.hukou_region >= $4 AND h.hukou_region < $5 \
                AND b.since_month <= $6 AND (b.until_month IS NULL OR b.until_month >= $7) \
              ORDER BY b.household_id, b.id",
         )

@@ -293,4 +293,24 @@ describe('the month\'s payment run: generate, clear, review, approve, bank file,
     await checkAxe(page, 'payees');
     await shot(page, 'payees.png', { fullPage: true });
   });
+  step('13. a carer (照料护理人) is refused by field (no 特困 support, or more than the person\'s month) and the agreement typed is kept', async () => {
+    await page.locator('#payee select[name=role]').selectOption('carer');
+    await page.locator('#payee input[name=name]').fill('王桂兰');
+    await page.locator('#payee input[name=code]').fill('620825196804120029');
+    await page.locator('#payee input[name=bank]').fill('农商银行');
+    await page.locator('#payee input[name=account_no]').fill('6228480099000000036');
+    await page.locator('#payee input[name=basis]').fill('委托照料服务协议 2027-011');
+    await page.locator('#payee input[name=care_amount]').fill('99999');
+    await page.locator('#payee input[name=from_month]').fill('2030-01');
+    await page.locator('#payee input[name=password]').fill(demo.account((a) => a.role === 'town_reviewer' && a.region.length === 9 && !a.username.endsWith('_2'), 'a town reviewer').password);
+    await Promise.all([page.waitForNavigation(), page.locator('#payee button').click()]);
+    const error = await page.locator('p.error').textContent();
+    // Without 特困 support the kind is refused; with it, an allowance above the person's month: named either way.
+    assert.match(error, /收款人类别：|照料护理费：/);
+    assert.ok(!/[a-z_]{4,}：/.test(error), `no raw field name: ${error}`);
+    assert.equal(await page.locator('#payee input[name=care_amount]').inputValue(), '99999', 'nothing typed is lost');
+    assert.equal(await page.locator('#payee input[name=basis]').inputValue(), '委托照料服务协议 2027-011');
+    await checkAxe(page, 'payees with a carer refused');
+    await shot(page, 'payee-carer.png', { fullPage: true });
+  });
 });

@@ -459,7 +459,7 @@ async fn a_childs_money_goes_to_the_guardian_recorded_by_the_town_after_the_offi
     let institution =
         PayeeInput { role: "institution".into(), name: "某县中心敬老院".into(), code: "91350100M000100Y43".into(), ..home.clone() };
     match payments.set_payee(&reviewer_a, PASSWORD, w.in_a, &institution).await {
-        Err(PaymentError::Invalid(v)) => assert_eq!(v.0.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["role"]),
+        Err(PaymentError::Invalid(v)) => assert_eq!(v.0.iter().map(|f| f.field.as_str()).collect::<Vec<_>>(), ["payee_role"]),
         other => panic!("{other:?}"),
     }
     assert!(store.payees(w.in_a).await.unwrap().is_empty(), "nothing written by a refusal");
@@ -540,7 +540,7 @@ async fn a_carers_allowance_is_paid_to_them_from_a_month_not_yet_generated() {
         from_month: String::new(),
         ..carer.clone()
     };
-    assert_eq!(field(january.set_payee(&reviewer, PASSWORD, w.in_a, &institution).await), ["role"]);
+    assert_eq!(field(january.set_payee(&reviewer, PASSWORD, w.in_a, &institution).await), ["payee_role"]);
     // February: 600.00 to the person, 300.00 in the care payroll to the carer (held once).
     let lines_of = |generated: Vec<(Payroll, bool)>, p: Programme| {
         let id = generated.iter().find(|(x, _)| x.programme == p).unwrap().0.id;

@@ -157,6 +157,7 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
         "purpose" => ("事由", "reason"),
         "password" => ("密码", "password"),
         // 收款安排
+        "payee_role" => ("收款人类别", "payee"),
         "code" => ("证件号或信用代码", "ID number or credit code"),
         "account_no" => ("银行账号", "account number"),
         "basis" => ("依据", "basis"),

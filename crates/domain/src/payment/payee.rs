@@ -134,7 +134,7 @@ impl PayeeInput {
             Some(r) => Some(r),
             None => {
                 errors.push(FieldError::new(
-                    "role",
+                    "payee_role",
                     "required",
                     "请选择收款人类别（供养服务机构、监护人或照料护理人）",
                     "choose who receives the money (care institution, guardian or carer)",
@@ -380,7 +380,7 @@ mod tests {
         assert_eq!(fields, ["name", "code", "bank", "account_no", "basis"]);
         assert!(errs.0[1].zh.starts_with("监护人身份证号"));
         let errs = PayeeInput::default().validate(today).unwrap_err();
-        assert_eq!(errs.0[0].field, "role");
+        assert_eq!(errs.0[0].field, "payee_role");
         let ok = PayeeInput {
             role: "institution".into(),
             name: " 某县中心敬老院 ".into(),

@@ -99,7 +99,7 @@ impl Payments {
         let benefits = self.store.household_benefits(household_id).await?;
         let Some(tekun) = benefits.iter().find(|b| b.kind == AssistanceKind::Tekun && b.status != BenefitStatus::Ended) else {
             return refuse(
-                "role",
+                "payee_role",
                 "payee.no_tekun",
                 format!("本户没有特困人员供养待遇：{}只用于特困人员（未成年人请选择监护人）", new.role.zh()),
                 format!(
@@ -114,7 +114,7 @@ impl Payments {
         };
         if self.store.payees(household_id).await?.iter().any(|p| p.details.role == other) {
             return refuse(
-                "role",
+                "payee_role",
                 "payee.care_or_institution",
                 format!("本户已登记{}：集中供养与分散供养照料不能并存，请先终止原安排", other.zh()),
                 format!(

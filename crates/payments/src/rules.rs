@@ -19,7 +19,7 @@ use jiuzhu_domain::Fen;
 use jiuzhu_domain::casework::BenefitStatus;
 use jiuzhu_domain::household::month_start;
 use jiuzhu_domain::payment::amounts::amount_in;
-use jiuzhu_domain::payment::payee::{Payee, PayeeRole, care_in, route};
+use jiuzhu_domain::payment::payee::{Payee, PayeeDetails, PayeeRole, care_in, route};
 use jiuzhu_domain::payment::{BlockReason, LineKind, Programme, ReceivableReason, check_account_number, month_label};
 use jiuzhu_store::{NewLine, NewReceivable, PayrollSource};
 use std::borrow::Cow;
@@ -274,11 +274,7 @@ fn to_carer(src: &PayrollSource, carer: &Payee) -> PayrollSource {
     let same_person = |p: &&Payee| p.details.role == PayeeRole::Carer && p.details.code == d.code;
     let newest = src.payees.iter().filter(same_person).map(|p| p.id).max() == Some(carer.id);
     let cared = |m: NaiveDate| care_in(&src.payees, m, Fen(i64::MAX)).is_some_and(|(p, _)| p.details.code == d.code);
-    let mut to = src.clone();
-    to.payee_name = d.name.clone();
-    to.payee_id_number = d.code.clone();
-    to.bank = Some(d.bank.clone());
-    to.account = Some(d.account_no.clone());
+    let mut to = paid_to(src, d);
     to.payees = vec![carer.clone()];
     to.failed = src.failed.iter().filter(|f| newest && cared(f.benefit_month)).cloned().collect();
     to
@@ -289,13 +285,20 @@ fn to_carer(src: &PayrollSource, carer: &Payee) -> PayrollSource {
 /// judge that account: it is new the first time (stopped as "account changed", for the finance
 /// officer to confirm), a re-issue goes once it differs from the returned one.
 fn routed(programme: Programme, src: &PayrollSource) -> Cow<'_, PayrollSource> {
-    let Some(p) = route(programme, &src.payees).map(|p| &p.details) else { return Cow::Borrowed(src) };
+    match route(programme, &src.payees) {
+        Some(p) => Cow::Owned(paid_to(src, &p.details)),
+        None => Cow::Borrowed(src),
+    }
+}
+
+/// The source with a recorded payee's name, code, bank and account in place of the household's.
+fn paid_to(src: &PayrollSource, d: &PayeeDetails) -> PayrollSource {
     let mut to = src.clone();
-    to.payee_name = p.name.clone();
-    to.payee_id_number = p.code.clone();
-    to.bank = Some(p.bank.clone());
-    to.account = Some(p.account_no.clone());
-    Cow::Owned(to)
+    to.payee_name = d.name.clone();
+    to.payee_id_number = d.code.clone();
+    to.bank = Some(d.bank.clone());
+    to.account = Some(d.account_no.clone());
+    to
 }
 
 /// The amount owed for month `m`: the benefit's amounts record says, or (a month before the

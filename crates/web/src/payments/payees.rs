@@ -60,13 +60,11 @@ fn row(p: &PayeeView, lang: PageLang) -> PayeeRow {
             PayeeRole::Guardian => {
                 lang.t("低保、特困（无供养机构时）、临时救助", "all programmes (特困 only without an institution)").into()
             }
-            PayeeRole::Carer => match p.care {
-                Some(c) => match lang.0 {
-                    jiuzhu_domain::Lang::Zh => format!("照料护理费 {} 元/月，自{}起", c.monthly, month_label(c.from_month)),
-                    jiuzhu_domain::Lang::En => format!("care allowance {} a month from {}", c.monthly, c.from_month.format("%Y-%m")),
-                },
-                None => String::new(),
-            },
+            PayeeRole::Carer => p.care.map_or_else(String::new, |c| {
+                let zh = format!("照料护理费 {} 元/月，自{}起", c.monthly, month_label(c.from_month));
+                let en = format!("care allowance {} a month from {}", c.monthly, c.from_month.format("%Y-%m"));
+                lang.t(&zh, &en).to_string()
+            }),
         },
         name: p.name.clone(),
         code: p.code_masked.clone(),

@@ -8,6 +8,7 @@
 //! has its own migrations folder.
 
 pub mod columns;
+mod line_rows;
 pub mod postgres;
 pub mod sqlite;
 

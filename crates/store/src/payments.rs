@@ -476,8 +476,11 @@ pub trait PaymentStore: Send + Sync {
     async fn payroll(&self, id: i64) -> Result<Option<Payroll>>;
     /// Payrolls inside `within` (their region is within it or holds it), newest month first.
     async fn payrolls(&self, within: &RegionCode, month: Option<NaiveDate>) -> Result<Vec<Payroll>>;
-    /// A payroll's ready lines in id order after `after_id`, as the bank file needs them.
-    async fn bank_file_lines(&self, payroll_id: i64, after_id: i64, limit: i64) -> Result<Vec<BankFileLine>>;
+    /// The smallest and the largest id of a payroll's lines (`None` without lines): the bank
+    /// file reads the lines in slices of this range, several at once.
+    async fn line_id_range(&self, payroll_id: i64) -> Result<Option<(i64, i64)>>;
+    /// A payroll's ready lines with an id in `ids`, in id order, as the bank file needs them.
+    async fn bank_file_lines(&self, payroll_id: i64, ids: std::ops::Range<i64>) -> Result<Vec<BankFileLine>>;
     /// A payroll's lines in id order after `after_id`, in `state` when given, inside `within`.
     async fn payroll_lines(
         &self,

@@ -10,8 +10,11 @@ use jiuzhu_domain::{Action, Division, Fen};
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, Write};
 
-/// Lines read from the store per batch while writing a file.
-const EXPORT_BATCH: i64 = 10_000;
+/// Line ids per slice read from the store while writing a file (a payroll's ids are nearly
+/// contiguous: about as many lines).
+const EXPORT_SLICE: usize = 10_000;
+/// Slices read at once (each on a connection of its own) while the one before is written.
+const EXPORT_READS: usize = 3;
 /// Return rows handed to the store per batch.
 const RETURN_BATCH: usize = 10_000;
 
@@ -151,49 +154,54 @@ impl Payments {
         let payer =
             Division::find(&payroll.region).map(|d| format!("{}民政局", d.name)).unwrap_or_else(|| format!("{}民政局", payroll.region));
         let header = FileHeader { date: self.clock.today(), payer, count: count as u64, total };
-        let mut writer = BankFileWriter::new(layout, out, &header)?;
-        // The next batch is read (and decrypted) while this one is written: the store's reads are
-        // most of an export's time.
-        let fetch = |after: i64| {
-            let store = self.store.clone();
-            tokio::spawn(async move { store.bank_file_lines(id, after, EXPORT_BATCH).await })
-        };
-        let mut next = fetch(0);
-        loop {
-            let lines = next.await.map_err(|e| PaymentError::Io(std::io::Error::other(e)))??;
-            let Some(last) = lines.last() else { break };
-            next = fetch(last.id);
-            for l in &lines {
-                let memo = memo(payroll.programme, l.kind, l.benefit_month, l.withheld);
-                writer.write(&BankLine {
-                    reference: &l.reference,
-                    name: &l.payee_name,
-                    id_number: &l.payee_id_number,
-                    account: l.account.as_deref().unwrap_or_default(),
-                    amount: l.amount,
-                    memo: &memo,
-                })?;
-            }
-        }
-        let out = writer.finish()?;
-        let reader = reopen(out)?;
-        // The file is read back on another thread while the store marks the lines exported in a
-        // transaction that commits only once the read-back agrees (at a million lines each takes
-        // seconds); a file that does not read back leaves everything as it was.
+        // The store marks the lines exported (a million rows take seconds) while the file is
+        // written and read back on another thread, in a transaction that commits only once the
+        // read-back agrees; a file that fails to write or read back leaves everything as it was.
         let (agreed, verdict) = tokio::sync::oneshot::channel();
-        let check = tokio::task::spawn_blocking(move || {
-            let mut reader = Hashing { inner: reader, hasher: Sha256::new() };
-            let read = bankfile::read_back(layout, &mut reader, count as u64, total).map_err(PaymentError::from).and_then(|back| {
-                // Whatever the reader did not consume (nothing, for a good file) is hashed too.
-                std::io::copy(&mut reader, &mut std::io::sink())?;
-                Ok((back, hex(&reader.hasher.finalize_reset())))
-            });
-            agreed.send(read.as_ref().ok().map(|(_, sha)| sha.clone())).ok();
-            (read, reader.inner)
-        });
         let step = PayrollStep { id, version: payroll.version, action: PayrollAction::Export, by, note: String::new() };
-        let marked = self.store.mark_exported(&step, layout_name, Box::pin(async move { verdict.await.ok().flatten() })).await;
-        let (read, inner) = check.await.map_err(|e| PaymentError::Io(std::io::Error::other(e)))?;
+        let mark = self.store.mark_exported(&step, layout_name, Box::pin(async move { verdict.await.ok().flatten() }));
+        let write = async {
+            let mut writer = BankFileWriter::new(layout, out, &header)?;
+            // The lines are read (and decrypted) in slices of their ids, several at once on their
+            // own connections, while the slice before is written: reading is most of an export.
+            let fetch = |ids: std::ops::Range<i64>| {
+                let store = self.store.clone();
+                tokio::spawn(async move { store.bank_file_lines(id, ids).await })
+            };
+            let (first, last) = self.store.line_id_range(id).await?.unwrap_or((0, -1));
+            let mut slices = (first..=last).step_by(EXPORT_SLICE).map(|from| from..(from + EXPORT_SLICE as i64).min(last + 1));
+            let mut reading: std::collections::VecDeque<_> = slices.by_ref().take(EXPORT_READS).map(fetch).collect();
+            while let Some(next) = reading.pop_front() {
+                let lines = next.await.map_err(|e| PaymentError::Io(std::io::Error::other(e)))??;
+                reading.extend(slices.next().map(fetch));
+                for l in &lines {
+                    let memo = memo(payroll.programme, l.kind, l.benefit_month, l.withheld);
+                    writer.write(&BankLine {
+                        reference: &l.reference,
+                        name: &l.payee_name,
+                        id_number: &l.payee_id_number,
+                        account: l.account.as_deref().unwrap_or_default(),
+                        amount: l.amount,
+                        memo: &memo,
+                    })?;
+                }
+            }
+            let reader = reopen(writer.finish()?)?;
+            tokio::task::spawn_blocking(move || {
+                let mut reader = Hashing { inner: reader, hasher: Sha256::new() };
+                let read = bankfile::read_back(layout, &mut reader, count as u64, total).map_err(PaymentError::from).and_then(|back| {
+                    // Whatever the reader did not consume (nothing, for a good file) is hashed too.
+                    std::io::copy(&mut reader, &mut std::io::sink())?;
+                    Ok((back, hex(&reader.hasher.finalize_reset())))
+                });
+                agreed.send(read.as_ref().ok().map(|(_, sha)| sha.clone())).ok();
+                (read, reader.inner)
+            })
+            .await
+            .map_err(|e| PaymentError::Io(std::io::Error::other(e)))
+        };
+        let (marked, written) = tokio::join!(mark, write);
+        let (read, inner) = written?;
         // The read-back's own words first: the store's refusal only says that it failed.
         let (back, sha256) = read?;
         marked?;

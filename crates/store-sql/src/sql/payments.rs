@@ -1,4 +1,5 @@
 use super::*;
+use crate::line_rows::{LineBatch, LineRow};
 use jiuzhu_domain::payment::amounts::{encode_parts, parse_parts};
 use jiuzhu_domain::payment::payee::{CareTerms, Payee, PayeeDetails, PayeeRole};
 use jiuzhu_domain::payment::*;
@@ -14,10 +15,9 @@ mod sources;
 mod standby;
 mod town_review;
 
-/// Households read per batch while generating (each batch's lines written before the next).
-const GENERATE_BATCH: i64 = 2_000;
-/// Lines per multi-row `INSERT` (27 binds each, under [`MAX_BINDS`]).
-const INSERT_BATCH: usize = 1_000;
+/// Households read per batch while generating: each batch costs a few statements (planned each
+/// time), so batches are large; its sources and lines are held in memory (about 5 MB).
+const GENERATE_BATCH: i64 = 10_000;
 
 const PAYROLL_COLUMNS: &str = "id, region, programme, month, state, version, lines, total, blocked, rule_version, generated_by_id, \
     generated_by, generated_at, reviewed_by_id, reviewed_by, reviewed_at, approved_by_id, approved_by, approved_at, exported_at, \
@@ -110,64 +110,41 @@ impl SqlStore {
         blob.map(|b| self.keys.decrypt_text(context, &b).map_err(|e| undecryptable(context, e))).transpose()
     }
 
-    /// Writes generated lines; a key already live with the same amount adds nothing, with
-    /// another amount it is `payment_lines_amount`.
-    async fn insert_lines(&self, conn: &mut Conn, payroll: &Payroll, counts: &KeyCounts, lines: &[NewLine]) -> Result<()> {
-        let now = Utc::now();
-        for chunk in lines.chunks(INSERT_BATCH) {
-            // The lines a re-issue replaces leave the live set first: a re-issue of a re-issue has
-            // the key of the line it replaces (and was dropped as already there).
-            let origins: Vec<i64> = chunk.iter().filter_map(|l| l.origin_line).collect();
-            if !origins.is_empty() {
-                let mut q = QueryBuilder::<Db>::new("UPDATE payment_lines SET state = 'reissued', live = FALSE, updated_at = ");
-                q.push_bind(now).push(" WHERE state = 'failed' AND id IN (");
-                let mut sep = q.separated(", ");
-                for id in origins {
-                    sep.push_bind(id);
-                }
-                sep.push_unseparated(")");
-                q.build().execute(&mut *conn).await.map_err(backend)?;
+    /// Starts writing a batch's generated lines: the failed lines their re-issues replace leave
+    /// the live set, ids are taken, and the rows (identifiers encrypted) are made on another
+    /// thread while the connection reads the next batch; [`SqlStore::write_lines`] writes them.
+    async fn start_lines(&self, conn: &mut Conn, programme: Programme, counts: KeyCounts, lines: Vec<NewLine>) -> Result<PendingLines> {
+        // A re-issue of a re-issue has the key of the line it replaces (and was dropped as
+        // already there) unless that line leaves first.
+        let origins: Vec<i64> = lines.iter().filter_map(|l| l.origin_line).collect();
+        for chunk in origins.chunks(MAX_BINDS) {
+            let mut q = QueryBuilder::<Db>::new("UPDATE payment_lines SET state = 'reissued', live = FALSE, updated_at = ");
+            q.push_bind(Utc::now()).push(" WHERE state = 'failed' AND id IN (");
+            let mut sep = q.separated(", ");
+            for id in chunk {
+                sep.push_bind(*id);
             }
-            let ids = alloc_ids(&mut *conn, "payment_lines", chunk.len()).await.map_err(backend)?;
-            let mut q = QueryBuilder::<Db>::new(
-                "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
-                 payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
-                 withheld, receivable_id, updated_at, parts, payee_role) ",
-            );
-            q.push_values(chunk.iter().zip(&ids), |mut b, (l, id)| {
-                let seq = counts.get(&(l.household_id, l.benefit_month, l.kind)).copied().unwrap_or(0);
-                let state = if l.block.is_some() { LineState::Blocked } else { LineState::Ready };
-                b.push_bind(*id)
-                    .push_bind(payroll.id)
-                    .push_bind(line_reference(payroll.programme, l.benefit_month, l.household_id, l.kind, seq).unwrap_or_default())
-                    .push_bind(l.household_id)
-                    .push_bind(l.region.as_str().to_string())
-                    .push_bind(payroll.programme.as_str())
-                    .push_bind(l.benefit_month)
-                    .push_bind(l.kind.as_str())
-                    .push_bind(l.amount.0)
-                    .push_bind(l.members)
-                    .push_bind(l.payee_name.clone())
-                    .push_bind(self.keys.encrypt(&payee_context(*id), l.payee_id_number.as_bytes()))
-                    .push_bind(l.bank.clone())
-                    .push_bind(l.account.as_ref().map(|a| self.keys.encrypt(&account_context(*id), a.as_bytes())))
-                    .push_bind(l.benefit_id)
-                    .push_bind(l.rule_version.clone())
-                    .push_bind(state.as_str())
-                    .push_bind(true)
-                    .push_bind(l.block.map(|b| b.as_str()))
-                    .push_bind(l.note.clone())
-                    .push_bind(l.origin_line)
-                    .push_bind(l.withheld.0)
-                    .push_bind(l.receivable_id)
-                    .push_bind(now)
-                    .push_bind((!l.parts.is_empty()).then(|| encode_parts(&l.parts)))
-                    .push_bind(l.payee_role.map(|r| r.as_str()));
-            });
-            q.push(" ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id");
-            let inserted: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await.map_err(backend)?;
+            sep.push_unseparated(")");
+            q.build().execute(&mut *conn).await.map_err(backend)?;
+        }
+        let ids = if lines.is_empty() { Vec::new() } else { alloc_ids(&mut *conn, "payment_lines", lines.len()).await.map_err(backend)? };
+        let keys = self.keys.clone();
+        Ok(tokio::task::spawn_blocking(move || {
+            let rows = lines.iter().zip(ids).map(|(l, id)| line_row(&keys, programme, &counts, l, id)).collect();
+            (rows, lines)
+        }))
+    }
+
+    /// Writes the rows [`SqlStore::start_lines`] made; a key already live with the same amount
+    /// adds nothing, with another amount it is `payment_lines_amount`.
+    async fn write_lines(&self, conn: &mut Conn, payroll: &Payroll, pending: PendingLines) -> Result<()> {
+        let (rows, lines) = pending.await.map_err(|e| StoreError::Backend(Box::new(e)))?;
+        let now = Utc::now();
+        for (chunk, new) in rows.chunks(LINE_INSERT_CHUNK).zip(lines.chunks(LINE_INSERT_CHUNK)) {
+            let batch = LineBatch { payroll_id: payroll.id, programme: payroll.programme.as_str(), now, rows: chunk };
+            let inserted = insert_line_rows(&mut *conn, &batch).await.map_err(backend)?;
             if inserted.len() < chunk.len() {
-                self.check_existing_amounts(conn, payroll.programme, chunk).await?;
+                self.check_existing_amounts(conn, payroll.programme, new).await?;
             }
         }
         Ok(())
@@ -260,6 +237,38 @@ impl SqlStore {
 /// Lines ever written per (household, benefit month, kind): the next line of a key is numbered after them.
 type KeyCounts = HashMap<(i64, NaiveDate, LineKind), u32>;
 
+/// A batch's rows being made (with the lines they came from).
+type PendingLines = tokio::task::JoinHandle<(Vec<LineRow>, Vec<NewLine>)>;
+
+/// A generated line as its row: numbered after the key's earlier lines, identifiers encrypted.
+fn line_row(keys: &Keyring, programme: Programme, counts: &KeyCounts, l: &NewLine, id: i64) -> LineRow {
+    let seq = counts.get(&(l.household_id, l.benefit_month, l.kind)).copied().unwrap_or(0);
+    LineRow {
+        id,
+        reference: line_reference(programme, l.benefit_month, l.household_id, l.kind, seq).unwrap_or_default(),
+        household_id: l.household_id,
+        region: l.region.as_str().to_string(),
+        benefit_month: l.benefit_month,
+        kind: l.kind.as_str(),
+        amount: l.amount.0,
+        members: l.members,
+        payee_name: l.payee_name.clone(),
+        payee_id_enc: keys.encrypt(&payee_context(id), l.payee_id_number.as_bytes()),
+        bank: l.bank.clone(),
+        account_enc: l.account.as_ref().map(|a| keys.encrypt(&account_context(id), a.as_bytes())),
+        benefit_id: l.benefit_id,
+        rule_version: l.rule_version.clone(),
+        state: if l.block.is_some() { LineState::Blocked } else { LineState::Ready }.as_str(),
+        block_reason: l.block.map(|b| b.as_str()),
+        note: l.note.clone(),
+        origin_line: l.origin_line,
+        withheld: l.withheld.0,
+        receivable_id: l.receivable_id,
+        parts: (!l.parts.is_empty()).then(|| encode_parts(&l.parts)),
+        payee_role: l.payee_role.map(|r| r.as_str()),
+    }
+}
+
 #[async_trait]
 impl PaymentStore for SqlStore {
     async fn generate_payroll(
@@ -320,6 +329,9 @@ impl PaymentStore for SqlStore {
             .await
             .map_err(backend)?;
             let mut after = 0i64;
+            // A batch's rows are made while the next batch is read; they are written before its
+            // lines are built (households of different batches never share a line or a key).
+            let mut pending: Option<PendingLines> = None;
             loop {
                 let households: Vec<i64> = sqlx::query_scalar(
                     // Each planner once read every household for each batch (quadratic). `h.id > $2`
@@ -346,10 +358,16 @@ impl PaymentStore for SqlStore {
                 .map_err(backend)?;
                 let (Some(&lo), Some(&hi)) = (households.first(), households.last()) else { break };
                 let (sources, counts) = self.payroll_sources(&mut tx, p, first_month, lo, hi).await?;
+                if let Some(rows) = pending.take() {
+                    self.write_lines(&mut tx, &payroll, rows).await?;
+                }
                 let batch = build(&sources);
                 self.insert_found_receivables(&mut tx, &batch.receivables, &p.by).await?;
-                self.insert_lines(&mut tx, &payroll, &counts, &batch.lines).await?;
+                pending = Some(self.start_lines(&mut tx, payroll.programme, counts, batch.lines).await?);
                 after = hi;
+            }
+            if let Some(rows) = pending.take() {
+                self.write_lines(&mut tx, &payroll, rows).await?;
             }
             self.refresh_sums(&mut tx, id).await
         }
@@ -407,8 +425,24 @@ impl PaymentStore for SqlStore {
         q.build().fetch_all(&self.pool).await.map_err(backend)?.iter().map(|r| self.read_line(r)).collect()
     }
 
-    async fn bank_file_lines(&self, payroll_id: i64, after_id: i64, limit: i64) -> Result<Vec<BankFileLine>> {
-        self.ready_for_bank(payroll_id, after_id, limit).await
+    async fn line_id_range(&self, payroll_id: i64) -> Result<Option<(i64, i64)>> {
+        // Each end by the payroll's index (one aggregate of both would read every line on SQLite).
+        let end = |order: &'static str| {
+            sqlx::query_scalar::<_, i64>(if order == "ASC" {
+                "SELECT id FROM payment_lines WHERE payroll_id = $1 ORDER BY id ASC LIMIT 1"
+            } else {
+                "SELECT id FROM payment_lines WHERE payroll_id = $1 ORDER BY id DESC LIMIT 1"
+            })
+            .bind(payroll_id)
+            .fetch_optional(&self.pool)
+        };
+        let first = end("ASC").await.map_err(backend)?;
+        let last = end("DESC").await.map_err(backend)?;
+        Ok(first.zip(last))
+    }
+
+    async fn bank_file_lines(&self, payroll_id: i64, ids: std::ops::Range<i64>) -> Result<Vec<BankFileLine>> {
+        self.ready_for_bank(payroll_id, ids).await
     }
 
     async fn payroll_totals(&self, payroll_id: i64, within: &RegionCode) -> Result<PayrollTotals> {

@@ -182,6 +182,18 @@ pub async fn payrolls_are_generated_once_approved_within_budget_and_reconciled(s
     // A town's sums are its own part's.
     let town = s.payroll_totals(p.id, &code("620825101")).await.unwrap();
     assert_eq!((town.by_town.len(), town.by_state), (1, vec![(LineState::Ready, 1, Fen(46_500))]));
+    // The bank file reads the ready lines in slices of the payroll's id range, in id order.
+    let (first, last) = s.line_id_range(p.id).await.unwrap().expect("lines");
+    assert_eq!((first, last), (lines[0].id, lines[1].id));
+    assert_eq!(s.line_id_range(feb.id).await.unwrap(), None, "a payroll without lines");
+    let whole = s.bank_file_lines(p.id, first..last + 1).await.unwrap();
+    assert_eq!(
+        whole.iter().map(|l| (l.id, l.account.as_deref())).collect::<Vec<_>>(),
+        [(first, Some("6228480000000000017")), (last, lines[1].account.as_deref())]
+    );
+    let (low, high) = (s.bank_file_lines(p.id, first..last).await.unwrap(), s.bank_file_lines(p.id, last..last + 1).await.unwrap());
+    assert_eq!((low.len(), high.len(), low[0].id, high[0].id), (1, 1, first, last), "the range's end is not in it");
+    assert_eq!(whole[0].payee_id_number, id_number("19600101", 11), "decrypted for the file");
     // A file that did not read back marks nothing (the lines were being marked meanwhile).
     let refused = s.mark_exported(&step(&approved, PayrollAction::Export), "pipe-gbk", Box::pin(async { None })).await;
     assert!(matches!(refused, Err(StoreError::Conflict { ref constraint }) if constraint == "bank_file_read_back"), "{refused:?}");

@@ -4,14 +4,14 @@
 use super::*;
 
 impl SqlStore {
-    pub(super) async fn ready_for_bank(&self, payroll_id: i64, after_id: i64, limit: i64) -> Result<Vec<BankFileLine>> {
+    pub(super) async fn ready_for_bank(&self, payroll_id: i64, ids: std::ops::Range<i64>) -> Result<Vec<BankFileLine>> {
         let rows = sqlx::query(
             "SELECT id, reference, benefit_month, kind, amount, withheld, payee_name, payee_id_enc, account_enc FROM payment_lines \
-             WHERE payroll_id = $1 AND id > $2 AND state = 'ready' ORDER BY id LIMIT $3",
+             WHERE payroll_id = $1 AND id >= $2 AND id < $3 AND state = 'ready' ORDER BY id",
         )
         .bind(payroll_id)
-        .bind(after_id)
-        .bind(limit)
+        .bind(ids.start)
+        .bind(ids.end)
         .fetch_all(&self.pool)
         .await
         .map_err(backend)?;

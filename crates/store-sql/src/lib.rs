@@ -8,7 +8,6 @@
 //! has its own migrations folder.
 
 pub mod columns;
-mod line_rows;
 pub mod postgres;
 pub mod sqlite;
 

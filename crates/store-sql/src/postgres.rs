@@ -1,7 +1,6 @@
 //! PostgreSQL backend. Ids come from each table's identity sequence, so concurrent writers
 //! never collide; names are stored with `COLLATE "C"` so prefix search is a byte range.
 
-use crate::line_rows::{LineBatch, LineRow};
 use jiuzhu_crypto::Keyring;
 use jiuzhu_store::{Result, StoreError};
 use sql::{backend, check_keys, upgrade_identifiers};
@@ -60,60 +59,6 @@ async fn alloc_ids(conn: &mut sqlx::PgConnection, table: &str, n: usize) -> sqlx
 }
 
 type Conn = sqlx::PgConnection;
-
-/// Lines per `INSERT` of a payroll: arrays, not binds per value, so no bind limit.
-const LINE_INSERT_CHUNK: usize = 10_000;
-
-/// Writes a payroll's lines as one `INSERT … SELECT FROM UNNEST(arrays)`: 22 bound arrays instead
-/// of 26 binds per line (PostgreSQL evaluates a multi-row `VALUES` as an expression per value).
-/// A key already live is skipped (the caller checks its amount); returns the ids written.
-async fn insert_line_rows(conn: &mut Conn, batch: &LineBatch<'_>) -> sqlx::Result<Vec<i64>> {
-    fn col<'r, T>(rows: &'r [LineRow], f: impl Fn(&'r LineRow) -> T) -> Vec<T> {
-        rows.iter().map(f).collect()
-    }
-    let rows = batch.rows;
-    sqlx::query_scalar(
-        "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
-           payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
-           withheld, receivable_id, updated_at, parts, payee_role) \
-         SELECT u.id, $1, u.reference, u.household_id, u.region, $2, u.benefit_month, u.kind, u.amount, u.members, \
-           u.payee_name, u.payee_id_enc, u.bank, u.account_enc, u.benefit_id, u.rule_version, u.state, TRUE, u.block_reason, u.note, \
-           u.origin_line, u.withheld, u.receivable_id, $3, u.parts, u.payee_role \
-         FROM UNNEST($4::bigint[], $5::text[], $6::bigint[], $7::text[], $8::date[], $9::text[], $10::bigint[], $11::bigint[], \
-           $12::text[], $13::bytea[], $14::text[], $15::bytea[], $16::bigint[], $17::text[], $18::text[], $19::text[], $20::text[], \
-           $21::bigint[], $22::bigint[], $23::bigint[], $24::text[], $25::text[]) \
-           AS u(id, reference, household_id, region, benefit_month, kind, amount, members, payee_name, payee_id_enc, bank, \
-           account_enc, benefit_id, rule_version, state, block_reason, note, origin_line, withheld, receivable_id, parts, payee_role) \
-         ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id",
-    )
-    .bind(batch.payroll_id)
-    .bind(batch.programme)
-    .bind(batch.now)
-    .bind(col(rows, |r| r.id))
-    .bind(col(rows, |r| r.reference.as_str()))
-    .bind(col(rows, |r| r.household_id))
-    .bind(col(rows, |r| r.region.as_str()))
-    .bind(col(rows, |r| r.benefit_month))
-    .bind(col(rows, |r| r.kind))
-    .bind(col(rows, |r| r.amount))
-    .bind(col(rows, |r| r.members))
-    .bind(col(rows, |r| r.payee_name.as_str()))
-    .bind(col(rows, |r| r.payee_id_enc.as_slice()))
-    .bind(col(rows, |r| r.bank.as_deref()))
-    .bind(col(rows, |r| r.account_enc.as_deref()))
-    .bind(col(rows, |r| r.benefit_id))
-    .bind(col(rows, |r| r.rule_version.as_str()))
-    .bind(col(rows, |r| r.state))
-    .bind(col(rows, |r| r.block_reason))
-    .bind(col(rows, |r| r.note.as_str()))
-    .bind(col(rows, |r| r.origin_line))
-    .bind(col(rows, |r| r.withheld))
-    .bind(col(rows, |r| r.receivable_id))
-    .bind(col(rows, |r| r.parts.as_deref()))
-    .bind(col(rows, |r| r.payee_role))
-    .fetch_all(conn)
-    .await
-}
 
 /// Serialises appends to the audit chain across connections and processes (released at commit).
 async fn lock_audit_chain(conn: &mut Conn) -> sqlx::Result<()> {

@@ -3,7 +3,6 @@
 //! ignoring the busy timeout), synchronous=FULL (registry and payment data must survive a
 //! power cut), secure_delete on (deleted personal data is overwritten, not left in free pages).
 
-use crate::line_rows::LineBatch;
 use jiuzhu_crypto::Keyring;
 use jiuzhu_store::{Result, StoreError};
 use sql::{backend, check_keys, upgrade_identifiers};
@@ -87,49 +86,6 @@ async fn alloc_ids(conn: &mut sqlx::SqliteConnection, table: &str, n: usize) -> 
 }
 
 type Conn = sqlx::SqliteConnection;
-
-/// Lines per multi-row `INSERT` of a payroll (26 binds each, under `MAX_BINDS`).
-const LINE_INSERT_CHUNK: usize = 1_000;
-
-/// Writes a payroll's lines as one multi-row `INSERT`; a key already live is skipped (the caller
-/// checks its amount). Returns the ids written.
-async fn insert_line_rows(conn: &mut Conn, batch: &LineBatch<'_>) -> sqlx::Result<Vec<i64>> {
-    let mut q = sqlx::QueryBuilder::<Db>::new(
-        "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
-         payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
-         withheld, receivable_id, updated_at, parts, payee_role) ",
-    );
-    q.push_values(batch.rows, |mut b, r| {
-        b.push_bind(r.id)
-            .push_bind(batch.payroll_id)
-            .push_bind(r.reference.as_str())
-            .push_bind(r.household_id)
-            .push_bind(r.region.as_str())
-            .push_bind(batch.programme)
-            .push_bind(r.benefit_month)
-            .push_bind(r.kind)
-            .push_bind(r.amount)
-            .push_bind(r.members)
-            .push_bind(r.payee_name.as_str())
-            .push_bind(r.payee_id_enc.as_slice())
-            .push_bind(r.bank.as_deref())
-            .push_bind(r.account_enc.as_deref())
-            .push_bind(r.benefit_id)
-            .push_bind(r.rule_version.as_str())
-            .push_bind(r.state)
-            .push_bind(true)
-            .push_bind(r.block_reason)
-            .push_bind(r.note.as_str())
-            .push_bind(r.origin_line)
-            .push_bind(r.withheld)
-            .push_bind(r.receivable_id)
-            .push_bind(batch.now)
-            .push_bind(r.parts.as_deref())
-            .push_bind(r.payee_role);
-    });
-    q.push(" ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id");
-    q.build_query_scalar().fetch_all(conn).await
-}
 
 /// One account's counted requests are already serial: `BEGIN IMMEDIATE` holds the write lock.
 async fn lock_account(_conn: &mut Conn, _account_id: i64) -> sqlx::Result<()> {

@@ -1,6 +1,6 @@
 //! The SQL both backends share, compiled once for each: `sqlite.rs` and `postgres.rs` each define
-//! `SqlStore`, `Db`, `Conn`, `BACKEND`, `begin_write`, `alloc_ids`, `lock_account`, `lock_audit_chain`,
-//! `column_exists` and `insert_line_rows` (a payroll's lines: UNNEST arrays on PostgreSQL), then declare this module. The SQL here must run unchanged on both (numbered
+//! `SqlStore`, `Db`, `Conn`, `BACKEND`, `begin_write`, `alloc_ids`, `lock_account`, `lock_audit_chain` and
+//! `column_exists`, then declare this module. The SQL here must run unchanged on both (numbered
 //! `$n` placeholders, `ON CONFLICT`, `substr`). One file per storage trait; this one holds what
 //! they all use: error mapping, enum columns, transactions, identifier encryption contexts.
 
@@ -23,8 +23,8 @@ mod regions;
 pub(super) use identifiers::{check_keys, upgrade_identifiers};
 
 use super::{
-    BACKEND, Conn, Db, LINE_INSERT_CHUNK, SqlStore, alloc_ids, begin_write, column_exists, insert_line_rows, lock_account,
-    lock_audit_chain, lock_care_months, lock_ledger, lock_temporary_payments, refresh_statistics,
+    BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_care_months, lock_ledger,
+    lock_temporary_payments, refresh_statistics,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,5 +1,4 @@
 use super::*;
-use crate::line_rows::{LineBatch, LineRow};
 use jiuzhu_domain::payment::amounts::{encode_parts, parse_parts};
 use jiuzhu_domain::payment::payee::{CareTerms, Payee, PayeeDetails, PayeeRole};
 use jiuzhu_domain::payment::*;
@@ -15,6 +14,8 @@ mod sources;
 mod standby;
 mod town_review;
 
+/// Lines per multi-row `INSERT` (26 binds each, under [`MAX_BINDS`]).
+const INSERT_BATCH: usize = 1_000;
 /// Households read per batch while generating: each batch costs a few statements (planned each
 /// time), so batches are large; its sources and lines are held in memory (about 5 MB).
 const GENERATE_BATCH: i64 = 10_000;
@@ -140,9 +141,42 @@ impl SqlStore {
     async fn write_lines(&self, conn: &mut Conn, payroll: &Payroll, pending: PendingLines) -> Result<()> {
         let (rows, lines) = pending.await.map_err(|e| StoreError::Backend(Box::new(e)))?;
         let now = Utc::now();
-        for (chunk, new) in rows.chunks(LINE_INSERT_CHUNK).zip(lines.chunks(LINE_INSERT_CHUNK)) {
-            let batch = LineBatch { payroll_id: payroll.id, programme: payroll.programme.as_str(), now, rows: chunk };
-            let inserted = insert_line_rows(&mut *conn, &batch).await.map_err(backend)?;
+        for (chunk, new) in rows.chunks(INSERT_BATCH).zip(lines.chunks(INSERT_BATCH)) {
+            let mut q = QueryBuilder::<Db>::new(
+                "INSERT INTO payment_lines (id, payroll_id, reference, household_id, region, programme, benefit_month, kind, amount, members, \
+                 payee_name, payee_id_enc, bank, account_enc, benefit_id, rule_version, state, live, block_reason, note, origin_line, \
+                 withheld, receivable_id, updated_at, parts, payee_role) ",
+            );
+            q.push_values(chunk, |mut b, r| {
+                b.push_bind(r.id)
+                    .push_bind(payroll.id)
+                    .push_bind(r.reference.as_str())
+                    .push_bind(r.household_id)
+                    .push_bind(r.region.as_str())
+                    .push_bind(payroll.programme.as_str())
+                    .push_bind(r.benefit_month)
+                    .push_bind(r.kind)
+                    .push_bind(r.amount)
+                    .push_bind(r.members)
+                    .push_bind(r.payee_name.as_str())
+                    .push_bind(r.payee_id_enc.as_slice())
+                    .push_bind(r.bank.as_deref())
+                    .push_bind(r.account_enc.as_deref())
+                    .push_bind(r.benefit_id)
+                    .push_bind(r.rule_version.as_str())
+                    .push_bind(r.state)
+                    .push_bind(true)
+                    .push_bind(r.block_reason)
+                    .push_bind(r.note.as_str())
+                    .push_bind(r.origin_line)
+                    .push_bind(r.withheld)
+                    .push_bind(r.receivable_id)
+                    .push_bind(now)
+                    .push_bind(r.parts.as_deref())
+                    .push_bind(r.payee_role);
+            });
+            q.push(" ON CONFLICT (household_id, programme, benefit_month, kind) WHERE live DO NOTHING RETURNING id");
+            let inserted: Vec<i64> = q.build_query_scalar().fetch_all(&mut *conn).await.map_err(backend)?;
             if inserted.len() < chunk.len() {
                 self.check_existing_amounts(conn, payroll.programme, new).await?;
             }
@@ -236,6 +270,33 @@ impl SqlStore {
 
 /// Lines ever written per (household, benefit month, kind): the next line of a key is numbered after them.
 type KeyCounts = HashMap<(i64, NaiveDate, LineKind), u32>;
+
+/// A generated line as written: its identifiers already encrypted (made off the connection's
+/// task, see [`SqlStore::start_lines`]).
+struct LineRow {
+    id: i64,
+    reference: String,
+    household_id: i64,
+    region: String,
+    benefit_month: NaiveDate,
+    kind: &'static str,
+    amount: i64,
+    members: i64,
+    payee_name: String,
+    payee_id_enc: Vec<u8>,
+    bank: Option<String>,
+    account_enc: Option<Vec<u8>>,
+    benefit_id: Option<i64>,
+    rule_version: String,
+    state: &'static str,
+    block_reason: Option<&'static str>,
+    note: String,
+    origin_line: Option<i64>,
+    withheld: i64,
+    receivable_id: Option<i64>,
+    parts: Option<String>,
+    payee_role: Option<&'static str>,
+}
 
 /// A batch's rows being made (with the lines they came from).
 type PendingLines = tokio::task::JoinHandle<(Vec<LineRow>, Vec<NewLine>)>;
@@ -426,18 +487,18 @@ impl PaymentStore for SqlStore {
     }
 
     async fn line_id_range(&self, payroll_id: i64) -> Result<Option<(i64, i64)>> {
-        // Each end by the payroll's index (one aggregate of both would read every line on SQLite).
-        let end = |order: &'static str| {
-            sqlx::query_scalar::<_, i64>(if order == "ASC" {
-                "SELECT id FROM payment_lines WHERE payroll_id = $1 ORDER BY id ASC LIMIT 1"
-            } else {
-                "SELECT id FROM payment_lines WHERE payroll_id = $1 ORDER BY id DESC LIMIT 1"
-            })
+        // Each end on its own, by the payroll's index: SQLite answers one MIN or MAX from an
+        // index, not both in one query.
+        let first: Option<i64> = sqlx::query_scalar("SELECT MIN(id) FROM payment_lines WHERE payroll_id = $1")
             .bind(payroll_id)
-            .fetch_optional(&self.pool)
-        };
-        let first = end("ASC").await.map_err(backend)?;
-        let last = end("DESC").await.map_err(backend)?;
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        let last: Option<i64> = sqlx::query_scalar("SELECT MAX(id) FROM payment_lines WHERE payroll_id = $1")
+            .bind(payroll_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
         Ok(first.zip(last))
     }
 

@@ -108,6 +108,27 @@ async fn a_month_is_paid_once_checked_by_two_people_and_reconciled_to_the_fen() 
     assert_eq!(store.payroll(dibao.id).await.unwrap().unwrap().state, PayrollState::Approved);
     assert!(store.payroll_lines(dibao.id, &county, None, 0, 10).await.unwrap().iter().all(|l| l.state == LineState::Ready));
 
+    // A disk that fills while the file is written: the lines were being marked exported meanwhile
+    // (beside the writing), and nothing of it stays.
+    struct Full(usize);
+    impl std::io::Write for Full {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            if self.0 < b.len() {
+                return Err(std::io::Error::new(std::io::ErrorKind::StorageFull, "disk full"));
+            }
+            self.0 -= b.len();
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let full =
+        payments.export(Some((&finance, PASSWORD)), dibao.id, "fixed-gbk", Full(100), |_| Ok(std::io::Cursor::new(Vec::new()))).await;
+    assert!(matches!(full, Err(PaymentError::Io(_)) | Err(PaymentError::BankFile(_))), "{full:?}");
+    assert_eq!(store.payroll(dibao.id).await.unwrap().unwrap().state, PayrollState::Approved, "not exported");
+    assert!(store.payroll_lines(dibao.id, &county, None, 0, 10).await.unwrap().iter().all(|l| l.state == LineState::Ready));
+
     // The bank file: fixed-width GBK, read back; a second export is refused.
     let (report, back) =
         payments.export(Some((&finance, PASSWORD)), dibao.id, "fixed-gbk", Vec::new(), |v| Ok(std::io::Cursor::new(v))).await.unwrap();

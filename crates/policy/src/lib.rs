@@ -18,16 +18,20 @@
 //! - [`bulk`]: the same rules over a whole population without reasons; [`simulate`]: what-if
 //!   runs on top of it.
 //! - [`registry`]: a registered household as a situation.
+//! - [`guide`]: the residents' policy guide (the standards the rules apply, in plain words);
+//!   [`selfcheck`]: the resident's self-assessment form's answers as a situation.
 
 mod builtin;
 pub mod bulk;
 pub mod explain;
+pub mod guide;
 pub mod index;
 pub mod json;
 pub mod params;
 pub mod rate;
 pub mod registry;
 pub mod rules;
+pub mod selfcheck;
 pub mod simulate;
 pub mod situation;
 

@@ -539,6 +539,17 @@ impl Registry {
         Ok(groups)
     }
 
+    /// Children of a division (top level when `None`) for the residents' pages, without a user:
+    /// division codes and names are public (GB/T 2260 and the statistics bureau's list).
+    pub async fn public_children(&self, parent: Option<&RegionCode>) -> Result<Vec<Division>> {
+        Ok(self.regions.region_children(parent).await?)
+    }
+
+    /// One division, for the residents' pages (public data, as [`Registry::public_children`]).
+    pub async fn public_region(&self, code: &RegionCode) -> Result<Option<Division>> {
+        Ok(self.regions.region(code).await?)
+    }
+
     pub async fn region_name(&self, code: &RegionCode) -> Result<Option<String>> {
         Ok(self.regions.region(code).await?.map(|d| d.name))
     }

@@ -28,7 +28,8 @@ fn change_password_allowed(path: &str) -> bool {
 const MAX_FORM_BYTES: usize = 4 * 1024 * 1024;
 
 /// Authenticates every request and enforces CSRF on every state-changing one: the token comes
-/// in the `X-CSRF-Token` header (API, htmx) or a `csrf_token` form field (plain forms).
+/// in the `X-CSRF-Token` header (API, htmx) or a `csrf_token` form field (plain forms), and is
+/// the session's — or, on the residents' pages (`/m/`), the form cookie's.
 pub async fn session_layer(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let session = match cookie(request.headers(), SESSION_COOKIE) {
         Some(token) => match state.accounts.session(token).await {
@@ -39,32 +40,25 @@ pub async fn session_layer(State(state): State<AppState>, request: Request, next
     };
     let safe = matches!(*request.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let mut request = request;
-    if !safe
-        && !csrf_exempt(request.uri().path())
-        && let Some(s) = &session
-    {
-        let header_token = request.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
-        // A file upload form (multipart) cannot be read here cheaply: it carries the token in
-        // its action's query string instead (the token is per session, never a secret of its own).
-        let multipart =
-            request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
-        let query_token = multipart.then(|| request.uri().query().and_then(|q| form_field(q.as_bytes(), "csrf_token"))).flatten();
-        let (ok, rebuilt) = match header_token.or(query_token) {
-            Some(t) => (t == s.csrf_token, request),
-            None => {
-                // A plain HTML form: read the body (bounded), look for csrf_token, put it back.
-                let (parts, body) = request.into_parts();
-                let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
-                    Ok(b) => b,
-                    Err(_) => return (StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response(),
-                };
-                let ok = form_field(&bytes, "csrf_token").is_some_and(|t| t == s.csrf_token);
-                (ok, Request::from_parts(parts, axum::body::Body::from(bytes)))
-            }
+    // The residents' forms: no session, so the token is the form cookie's (double submit);
+    // staff forms: the session's token.
+    let expected = if crate::public::is_public(request.uri().path()) {
+        Some(cookie(request.headers(), crate::public::FORM_COOKIE).unwrap_or_default().to_string())
+    } else if !csrf_exempt(request.uri().path()) {
+        session.as_ref().map(|s| s.csrf_token.clone())
+    } else {
+        None
+    };
+    if !safe && let Some(expected) = expected {
+        let (token, rebuilt) = match sent_token(request).await {
+            Ok(x) => x,
+            Err(response) => return response,
         };
-        if !ok {
+        if expected.is_empty() || token.as_deref() != Some(expected.as_str()) {
             let e = WebError::Csrf;
-            return if rebuilt.uri().path().starts_with("/api/") {
+            return if crate::public::is_public(rebuilt.uri().path()) {
+                crate::public::refused(rebuilt.headers(), e)
+            } else if rebuilt.uri().path().starts_with("/api/") {
                 e.into_response()
             } else {
                 e.page(PageLang::from_headers(rebuilt.headers()).0)
@@ -91,4 +85,25 @@ pub async fn session_layer(State(state): State<AppState>, request: Request, next
     }
     request.extensions_mut().insert(session);
     next.run(request).await
+}
+
+/// The CSRF token a state-changing request sent: the `X-CSRF-Token` header (API, htmx), the
+/// action's query (a file upload: multipart cannot be read here cheaply; the token is per
+/// session, never a secret of its own), or a plain form's `csrf_token` field (the body is read,
+/// bounded, and put back).
+async fn sent_token(request: Request) -> Result<(Option<String>, Request), Response> {
+    let header_token = request.headers().get("x-csrf-token").and_then(|v| v.to_str().ok()).map(str::to_string);
+    let multipart =
+        request.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).is_some_and(|v| v.starts_with("multipart/form-data"));
+    let query_token = multipart.then(|| request.uri().query().and_then(|q| form_field(q.as_bytes(), "csrf_token"))).flatten();
+    if let Some(t) = header_token.or(query_token) {
+        return Ok((Some(t), request));
+    }
+    let (parts, body) = request.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_FORM_BYTES).await {
+        Ok(b) => b,
+        Err(_) => return Err((StatusCode::PAYLOAD_TOO_LARGE, "request too large").into_response()),
+    };
+    let token = form_field(&bytes, "csrf_token");
+    Ok((token, Request::from_parts(parts, axum::body::Body::from(bytes))))
 }

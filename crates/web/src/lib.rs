@@ -27,6 +27,7 @@ mod monitoring;
 pub mod offices;
 pub mod openapi;
 mod payments;
+pub mod public;
 pub mod rate_limit;
 mod regions;
 mod reveal;
@@ -77,6 +78,7 @@ async fn healthz(axum::extract::State(state): axum::extract::State<AppState>) ->
 static HTMX: &str = include_str!("../static/htmx.min.js");
 static CSS: &str = include_str!("../static/app.css");
 static JS: &str = include_str!("../static/app.js");
+static PUBLIC_CSS: &str = include_str!("../static/public.css");
 
 fn static_file(body: &'static str, mime: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=86400")], body)
@@ -103,6 +105,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::routes())
         .merge(accounts::routes())
         .merge(payments::routes())
+        .merge(public::routes(state.clone()))
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(extract::canonical_paths))
@@ -122,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/htmx.min.js", get(|| async { static_file(HTMX, "text/javascript; charset=utf-8") }))
         .route("/static/app.css", get(|| async { static_file(CSS, "text/css; charset=utf-8") }))
         .route("/static/app.js", get(|| async { static_file(JS, "text/javascript; charset=utf-8") }))
+        .route("/static/public.css", get(|| async { static_file(PUBLIC_CSS, "text/css; charset=utf-8") }))
         .merge(api_docs)
         .with_state(state)
 }

@@ -519,6 +519,9 @@ async fn bulk_approval_needs_the_password_again() {
 }
 
 /// A cell of the authorisation matrix: what one role got from one route.
+/// The residents' form token the matrix sends with their forms (any 32 hex digits, as cookie and field).
+const FORM_TOKEN: &str = "0123456789abcdef0123456789abcdef";
+
 fn cell(status: StatusCode) -> &'static str {
     match status.as_u16() {
         200..=399 => "✓",
@@ -611,16 +614,19 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             .replace("{pid}", "1")
             .replace("{doc}", "notice")
             .replace("{lang}", "zh")
+            .replace("{mode}", "elder")
     };
     let skipped = ["/healthz", "/favicon.ico", "/login", "/lang/{lang}", "/api/openapi.json", "/logout", "/api/v1/session"];
     let routes: Vec<_> = all_routes().into_iter().filter(|(_, p)| !p.starts_with("/static/") && !skipped.contains(&p.as_str())).collect();
     let mut clients = Vec::new();
     for role in Role::ALL {
-        clients.push((role, login(&w.app, &format!("{}_a", role.as_str()), PASSWORD).await.unwrap()));
+        clients.push((Some(role), login(&w.app, &format!("{}_a", role.as_str()), PASSWORD).await.unwrap()));
     }
+    // A resident: no session at all.
+    clients.push((None, Client { cookie: String::new(), csrf: String::new() }));
     let mut table = String::from("| route | object |");
     for (role, _) in &clients {
-        table.push_str(&format!(" {} |", role.zh()));
+        table.push_str(&format!(" {} |", role.map_or("未登录（群众）", |r| r.zh())));
     }
     table.push_str("\n|---|---|");
     table.push_str(&"---|".repeat(clients.len()));
@@ -631,6 +637,13 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             table.push_str(&format!("| `{method} {path}` | {label} |"));
             for (role, c) in &clients {
                 let uri = object(path, side);
+                // The residents' forms carry the form cookie's token, whoever sends them.
+                let public = path == "/m" || path.starts_with("/m/");
+                let c = &if public {
+                    Client { cookie: format!("{}; jiuzhu_form={FORM_TOKEN}", c.cookie), csrf: FORM_TOKEN.into() }
+                } else {
+                    c.clone()
+                };
                 let req = match method.as_str() {
                     "GET" => c.get(&uri),
                     // Pages take forms; the API takes JSON.
@@ -641,14 +654,27 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
                     }
                     m => request(c, m, &uri),
                 };
-                let (status, body) = send(&w.app, req).await;
-                let mark = cell(status);
+                let answer = jiuzhu_testkit::app::send(&w.app, req).await;
+                let to_login = answer.location().is_some_and(|l| l.starts_with("/login"));
+                let (status, body) = (answer.status, answer.text);
+                let mark = if role.is_none() && to_login { "401" } else { cell(status) };
+                if role.is_none() && !public {
+                    assert!(
+                        mark == "401" || !(status.is_success() || status.is_redirection()),
+                        "a resident reached {method} {path}: {status}"
+                    );
+                }
+                if role.is_none() && public {
+                    assert!(status.is_success() || status.is_redirection(), "a resident was refused {method} {path}: {status} {body}");
+                }
                 assert_ne!(mark, "!", "{role:?} {method} {path} ({label}): {status} {body}");
-                if side == 1 {
+                if side == 1 && mark != "401" {
                     assert!(!status.is_success() && !status.is_redirection(), "{role:?} {method} {path}: another town's object");
                 }
-                if !role.has(jiuzhu_domain::Permission::ReadHousehold) && (path.contains("households") || path.contains("cases/{id}")) {
-                    assert!(!status.is_success(), "{role:?} {method} {path}: reads no household");
+                if !role.is_some_and(|r| r.has(jiuzhu_domain::Permission::ReadHousehold))
+                    && (path.contains("households") || path.contains("cases/{id}"))
+                {
+                    assert!(!status.is_success() || mark == "401", "{role:?} {method} {path}: reads no household");
                 }
                 for s in &secrets {
                     assert!(!body.contains(s), "{role:?} {method} {path}: a full ID number in the answer");
@@ -665,8 +691,11 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
         the other town (他镇). ✓ allowed (2xx/3xx; identifiers masked — the test fails on any full ID \
         number in any answer); ✗ refused for the role (403); ∅ not found — outside the region, or no such \
         object (404); · input refused (400/409/410/415/422: the empty request the matrix sends; nothing \
-        was done). The test fails when a route serves another town's object or a role without household \
-        access reads one; when the table differs from this file it fails too, so changes are reviewed. \
+        was done). The last column is a resident without a session: 401 where a route asks for a login (an API's \
+        401 or a page's redirect to the login page); only the residents' pages (`/m/`) answer them, and their forms \
+        carry the form cookie's token in every column. The test fails when a route serves another town's object, a \
+        role without household access reads one, a resident reaches a staff route or is refused a residents' page; \
+        when the table differs from this file it fails too, so changes are reviewed. \
         Regenerate with `JIUZHU_BLESS=1 cargo test -p jiuzhu-web --test security matrix`.\n\n";
     let generated = format!("{head}{table}");
     if std::env::var("JIUZHU_BLESS").is_ok() {

@@ -3,7 +3,7 @@
 
 use super::view::present;
 use crate::error::{WebError, html_escape};
-use crate::extract::{Id, Page};
+use crate::extract::{Id, Page, RequireUser};
 use crate::frame::{Chrome, Errs, Opt, opts, render, unmask};
 use crate::i18n::PageLang;
 use crate::state::AppState;
@@ -433,8 +433,14 @@ pub(super) async fn move_member_submit(
 }
 
 /// Validates the member fields as the user types and answers with one out-of-band swap per
-/// field message (empty when fine). Fields still empty are not complained about yet.
-pub(super) async fn validate_member(State(state): State<AppState>, headers: HeaderMap, Form(f): Form<MemberForm>) -> Response {
+/// field message (empty when fine). Fields still empty are not complained about yet. Staff only,
+/// like the form itself.
+pub(super) async fn validate_member(
+    State(state): State<AppState>,
+    _signed_in: RequireUser,
+    headers: HeaderMap,
+    Form(f): Form<MemberForm>,
+) -> Response {
     let lang = PageLang::from_headers(&headers);
     let fields = ["id_number", "name", "disability_grade", "disability_kind"];
     let errors = match f.input().validate("", state.clock.today()) {

@@ -1,0 +1,228 @@
+//! 群众自助、掌上办: the residents' site under `/m/`, without a staff login. Phone-first pages
+//! that work in WeChat's browser with no script at all (no third-party script or font), Chinese
+//! first with an English switch, and a 长辈版 (elderly mode: larger text and tap targets).
+//!
+//! - this module: the page frame ([`Resident`]: language, elderly mode, the form token), the
+//!   form token cookie (CSRF for people without a session: the token in the cookie and in the
+//!   form must agree, checked in [`crate::auth`]), the mode switch, the home page and choosing
+//!   the town of one's 户籍;
+//! - [`guide`]: 政策指南 per region, from the policy engine's dated parameters;
+//! - [`selfcheck`]: 自我评估 through the policy engine; nothing is stored.
+
+mod guide;
+mod selfcheck;
+
+use crate::cookies::cookie;
+use crate::error::WebError;
+use crate::i18n::PageLang;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::{Path, Query, Request, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Router, middleware};
+use jiuzhu_domain::{Division, RegionCode, RegionLevel};
+use serde::Deserialize;
+
+/// The form token's cookie: the double-submit CSRF token of people without a session.
+pub const FORM_COOKIE: &str = "jiuzhu_form";
+/// 长辈版: `elder=1` (a display preference, like the language).
+pub const ELDER_COOKIE: &str = "elder";
+
+/// Whether a path belongs to the residents' site (its forms carry the form token).
+pub fn is_public(path: &str) -> bool {
+    path == "/m" || path.starts_with("/m/")
+}
+
+pub fn routes(state: AppState) -> Router<AppState> {
+    Router::new()
+        .route("/m", get(|| async { Redirect::permanent("/m/") }))
+        .route("/m/", get(home))
+        .route("/m/mode/{mode}", get(set_mode))
+        .route("/m/town", get(choose_town))
+        .merge(guide::routes())
+        .merge(selfcheck::routes())
+        .layer(middleware::from_fn_with_state(state, form_token))
+}
+
+/// The form token of this request (from its cookie, or new, then set on the answer).
+#[derive(Clone)]
+struct FormToken(String);
+
+/// Gives every residents' page a form token: the cookie's, or a new random one set on the answer
+/// (HttpOnly, SameSite=Strict; the page puts the same value in its forms).
+async fn form_token(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let existing =
+        cookie(request.headers(), FORM_COOKIE).filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_string);
+    let token = existing.clone().unwrap_or_else(|| {
+        use rand::Rng;
+        let bytes: [u8; 16] = rand::rng().random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    });
+    request.extensions_mut().insert(FormToken(token.clone()));
+    let mut response = next.run(request).await;
+    if existing.is_none() {
+        let secure = if state.secure_cookies { "; Secure" } else { "" };
+        if let Ok(v) = HeaderValue::from_str(&format!("{FORM_COOKIE}={token}; Path=/m/; HttpOnly; SameSite=Strict{secure}")) {
+            response.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    response
+}
+
+/// What every residents' page knows: language, elderly mode, the form token, where it is.
+pub struct Resident {
+    pub lang: PageLang,
+    pub elder: bool,
+    pub token: String,
+    /// The path and query of this page (for the language and mode switches to come back to).
+    pub here: String,
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Resident {
+    type Rejection = std::convert::Infallible;
+    async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Resident, Self::Rejection> {
+        let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/m/".into());
+        Ok(Resident {
+            lang: PageLang::from_headers(&parts.headers),
+            elder: cookie(&parts.headers, ELDER_COOKIE) == Some("1"),
+            token: parts.extensions.get::<FormToken>().map(|t| t.0.clone()).unwrap_or_default(),
+            here: url::form_urlencoded::byte_serialize(here.as_bytes()).collect(),
+        })
+    }
+}
+
+impl Resident {
+    pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
+        self.lang.t(zh, en)
+    }
+}
+
+/// A residents' page, or its error page in the residents' frame (never the staff pages' links).
+pub fn page(t: impl Template) -> Response {
+    crate::frame::render(t)
+}
+
+#[derive(Template)]
+#[template(path = "public/error.html")]
+struct ErrorPage<'a> {
+    r: &'a Resident,
+    status: u16,
+    message: String,
+}
+
+/// An error as a residents' page: what happened in words, and the way back to the start.
+pub fn error_page(r: &Resident, e: WebError) -> Response {
+    let status = e.status();
+    let b = e.body();
+    let mut message = r.lang.0.pick(&b.message, &b.message_en).to_string();
+    for f in &b.errors {
+        message.push('；');
+        message.push_str(r.lang.0.pick(&f.message, &f.message_en));
+    }
+    if status.is_server_error() {
+        tracing::error!(target: "public", "{message}");
+    }
+    (status, page(ErrorPage { r, status: status.as_u16(), message })).into_response()
+}
+
+/// A refusal before any handler ran (a form without its token): the residents' error page.
+pub fn refused(headers: &axum::http::HeaderMap, e: WebError) -> Response {
+    let r = Resident {
+        lang: PageLang::from_headers(headers),
+        elder: cookie(headers, ELDER_COOKIE) == Some("1"),
+        token: String::new(),
+        here: "%2Fm%2F".into(),
+    };
+    error_page(&r, e)
+}
+
+#[derive(Template)]
+#[template(path = "public/home.html")]
+struct HomePage<'a> {
+    r: &'a Resident,
+}
+
+async fn home(r: Resident) -> Response {
+    page(HomePage { r: &r })
+}
+
+#[derive(Deserialize)]
+struct Back {
+    back: Option<String>,
+}
+
+/// 长辈版 on or off, then back to the page (only a residents' page of this site).
+async fn set_mode(Path(mode): Path<String>, Query(b): Query<Back>) -> Response {
+    let value = if mode == "elder" { "1" } else { "0" };
+    let back = b.back.as_deref().and_then(crate::frame::same_site_path).filter(|p| is_public(p)).unwrap_or("/m/").to_string();
+    let set = format!("{ELDER_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000");
+    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, set), (header::LOCATION, back)]).into_response()
+}
+
+/// Where a choice of town leads: the guide or the self-assessment.
+#[derive(Deserialize)]
+struct TownQuery {
+    next: Option<String>,
+    within: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "public/town.html")]
+struct TownPage<'a> {
+    r: &'a Resident,
+    next: &'a str,
+    crumbs: Vec<Division>,
+    choices: Vec<Division>,
+}
+
+/// The towns (乡镇、街道) of the deployment to choose the 户籍 from: walks down from the
+/// top while a level has a single division (a county's site shows its towns at once).
+async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query<TownQuery>) -> Response {
+    let next = match q.next.as_deref() {
+        Some("check") => "check",
+        _ => "guide",
+    };
+    let mut parent = match q.within.as_deref().map(RegionCode::parse) {
+        Some(Ok(c)) => Some(c),
+        Some(Err(_)) => return error_page(&r, WebError::NotFound),
+        None => None,
+    };
+    let mut crumbs = Vec::new();
+    let choices = loop {
+        let children = match state.registry.public_children(parent.as_ref()).await {
+            Ok(c) => c,
+            Err(e) => return error_page(&r, WebError::from(e)),
+        };
+        let single = children.len() == 1 && children[0].code.level() < RegionLevel::Town;
+        if !single {
+            break children;
+        }
+        if let Some(d) = children.into_iter().next() {
+            parent = Some(d.code.clone());
+            crumbs.push(d);
+        }
+    };
+    if let Some(p) = &parent
+        && crumbs.last().map(|d| &d.code) != Some(p)
+    {
+        match state.registry.public_region(p).await {
+            Ok(Some(d)) => crumbs.push(d),
+            Ok(None) => return error_page(&r, WebError::NotFound),
+            Err(e) => return error_page(&r, WebError::from(e)),
+        }
+    }
+    page(TownPage { r: &r, next, crumbs, choices })
+}
+
+/// The division a resident chose (a county, town or village), or the reason it cannot be used.
+pub async fn chosen_region(state: &AppState, code: Option<&str>) -> Result<Option<Division>, WebError> {
+    let Some(code) = code.filter(|c| !c.is_empty()) else { return Ok(None) };
+    let code = RegionCode::parse(code).map_err(|_| WebError::NotFound)?;
+    if code.level() < RegionLevel::County {
+        return Ok(None);
+    }
+    state.registry.public_region(&code).await.map_err(WebError::from)?.map(Some).ok_or(WebError::NotFound)
+}

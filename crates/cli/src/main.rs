@@ -445,6 +445,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = demo::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             demo::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
+            println!("群众端（不用登录）residents, no login: http://{listen}/m/");
             let settings = jiuzhu_web::Settings {
                 thresholds,
                 export_approval_rows: cli.export_approval_rows,

@@ -26,9 +26,11 @@ pub struct MemberAnswer {
 }
 
 impl MemberAnswer {
-    /// A row nobody filled in is not a member.
+    /// A row nobody filled in is not a member (its selects still send their first choice:
+    /// no disability, not at school, manages alone).
     pub fn is_blank(&self) -> bool {
-        self.relation.is_empty() && self.age.trim().is_empty() && self.disability.is_empty() && !self.illness && self.student.is_empty()
+        let unset = |v: &str| v.is_empty() || v == "none";
+        self.relation.is_empty() && self.age.trim().is_empty() && unset(&self.disability) && !self.illness && unset(&self.student)
     }
 }
 
@@ -432,6 +434,14 @@ mod tests {
         let savings = err.0.iter().find(|x| x.field == "savings").unwrap();
         assert!(savings.zh.starts_with("存款、理财等合计："), "{}", savings.zh);
         assert!(err.0.iter().all(|x| !x.zh.is_empty() && !x.en.is_empty()));
+        // Rows left alone as a browser sends them (each select's first choice): not members.
+        let mut sent = pairs(&[("area", "rural"), ("m1_age", "40"), ("homes", "1"), ("supporters", "none")]);
+        for n in 2..=MAX_MEMBERS {
+            for (f, v) in [("relation", ""), ("age", ""), ("disability", "none"), ("grade", ""), ("student", "none"), ("care", "self")] {
+                sent.push((format!("m{n}_{f}"), v.to_string()));
+            }
+        }
+        assert_eq!(Answers::from_pairs(&sent).situation("620825", date()).unwrap().members.len(), 1);
         // Two blank rows and one filled: one member.
         let mut ok = answers("0");
         ok.members[1] = MemberAnswer::default();

@@ -237,3 +237,24 @@ async fn elderly_mode_is_a_switch_that_returns_only_to_the_residents_pages() {
     let page = b.get(&w.app, "/m/").await;
     assert!(page.text.contains("class=\"public\""));
 }
+
+/// On the self-assessment the display switches are buttons of the form: pressing one keeps
+/// every answer, on the form and on the result.
+#[tokio::test]
+async fn switching_display_on_the_form_keeps_every_answer() {
+    let w = spawn_app().await;
+    let mut b = Browser::default();
+    let form = b.get(&w.app, &format!("/m/check?region={TOWN_A}")).await;
+    assert!(form.text.contains("form=\"answers\"") && form.text.contains("id=\"answers\""));
+    let token = Browser::token(&form);
+    // Half-filled form, 长辈版 pressed: the form again, large, nothing lost, nothing refused.
+    let a = b.post(&w.app, "/m/check", &format!("csrf_token={token}&region={TOWN_A}&m1_age=72&savings=5000&switch=elder")).await;
+    assert_eq!(a.status, StatusCode::OK);
+    assert!(a.text.contains("class=\"public elder\"") && a.text.contains("value=\"72\"") && a.text.contains("value=\"5000\""));
+    assert!(!a.text.contains("role=\"alert\""), "a switch is not a submission");
+    assert!(b.cookies.contains(&("elder".into(), "1".into())));
+    // On the result page, English: the result again, in English.
+    let a = b.post(&w.app, "/m/check", &format!("{}&edit=1&switch=en:result", alone(&token))).await;
+    assert!(a.text.contains("This is not a decision") && a.text.contains("May qualify"), "{}", a.text);
+    assert!(b.cookies.contains(&("lang".into(), "en".into())));
+}

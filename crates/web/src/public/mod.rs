@@ -154,12 +154,15 @@ struct Back {
     back: Option<String>,
 }
 
+/// `Set-Cookie` for 长辈版 on or off (a year, like the language).
+pub fn elder_cookie(on: bool) -> String {
+    format!("{ELDER_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", if on { "1" } else { "0" })
+}
+
 /// 长辈版 on or off, then back to the page (only a residents' page of this site).
 async fn set_mode(Path(mode): Path<String>, Query(b): Query<Back>) -> Response {
-    let value = if mode == "elder" { "1" } else { "0" };
     let back = b.back.as_deref().and_then(crate::frame::same_site_path).filter(|p| is_public(p)).unwrap_or("/m/").to_string();
-    let set = format!("{ELDER_COOKIE}={value}; Path=/; SameSite=Lax; Max-Age=31536000");
-    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, set), (header::LOCATION, back)]).into_response()
+    (StatusCode::SEE_OTHER, [(header::SET_COOKIE, elder_cookie(mode == "elder")), (header::LOCATION, back)]).into_response()
 }
 
 /// Where a choice of town leads: the guide or the self-assessment.

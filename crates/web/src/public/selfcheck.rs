@@ -139,27 +139,61 @@ impl ResultPage<'_> {
     }
 }
 
-/// The form's fields, parsed, kept and either shown again (`edit`) or assessed.
-async fn submit(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Form(fields): Form<Vec<(String, String)>>) -> Response {
+/// The form's fields, parsed, kept and either shown again (`edit`, or a display switch from the
+/// form) or assessed. The header's switches (长辈版, language) are buttons of this form on these
+/// pages, so switching keeps every answer: the new setting's cookie is set on the answer.
+async fn submit(State(state): State<AppState>, r: Resident, ip: ClientIp, Form(fields): Form<Vec<(String, String)>>) -> Response {
+    let mut r = r;
+    let switched = fields.iter().find(|(k, _)| k == "switch").map(|(_, v)| {
+        let (what, view) = v.split_once(':').unwrap_or((v.as_str(), ""));
+        let cookie = match what {
+            "elder" | "standard" => {
+                r.elder = what == "elder";
+                super::elder_cookie(r.elder)
+            }
+            lang => {
+                let en = lang == "en";
+                r.lang = crate::i18n::PageLang(if en { jiuzhu_domain::Lang::En } else { jiuzhu_domain::Lang::Zh });
+                crate::cookies::lang_cookie(if en { "en" } else { "zh" })
+            }
+        };
+        (cookie, view == "result")
+    });
+    let mut response = answer(&state, &r, ip, &fields, switched.as_ref().map(|(_, result)| *result)).await;
+    if let Some((cookie, _)) = switched
+        && let Ok(v) = axum::http::HeaderValue::from_str(&cookie)
+    {
+        response.headers_mut().append(axum::http::header::SET_COOKIE, v);
+    }
+    response
+}
+
+/// The form again, or its result; `switched`: a display switch was pressed (on the result page
+/// when true).
+async fn answer(state: &AppState, r: &Resident, ClientIp(ip): ClientIp, fields: &[(String, String)], switched: Option<bool>) -> Response {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let d = match chosen_region(&state, field("region")).await {
+    let d = match chosen_region(state, field("region")).await {
         Ok(Some(d)) => d,
         Ok(None) => return Redirect::to("/m/town?next=check").into_response(),
-        Err(e) => return error_page(&r, e),
+        Err(e) => return error_page(r, e),
     };
-    let a = Answers::from_pairs(&fields);
-    if field("edit").is_some() {
-        return form_page(&state, &r, &d, a, None).await;
+    let a = Answers::from_pairs(fields);
+    let edit = match switched {
+        Some(on_result) => !on_result,
+        None => field("edit").is_some(),
+    };
+    if edit {
+        return form_page(state, r, &d, a, None).await;
     }
     // The same limit as the public assessment API: it is the same engine.
     if !state.assess_limiter.allow(ip, Instant::now()) {
-        return error_page(&r, WebError::TooMany);
+        return error_page(r, WebError::TooMany);
     }
     let today = state.clock.today();
     let situation = match a.situation(d.code.as_str(), today) {
         Ok(s) => s,
         Err(v) => {
-            let mut response = form_page(&state, &r, &d, a, Some(&v)).await;
+            let mut response = form_page(state, r, &d, a, Some(&v)).await;
             *response.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
             return response;
         }
@@ -167,7 +201,7 @@ async fn submit(State(state): State<AppState>, r: Resident, ClientIp(ip): Client
     let result = match assess(&situation, Policies::builtin()) {
         Ok(x) => x,
         Err(m) => {
-            return error_page(&r, WebError::Invalid(jiuzhu_domain::FieldError::new("region", "parameter.missing", m.zh(), m.en()).into()));
+            return error_page(r, WebError::Invalid(jiuzhu_domain::FieldError::new("region", "parameter.missing", m.zh(), m.en()).into()));
         }
     };
     let disabled = situation.members.iter().any(|m| m.disability.is_some());
@@ -187,7 +221,7 @@ async fn submit(State(state): State<AppState>, r: Resident, ClientIp(ip): Client
             }
         }
     }
-    let hidden = fields.into_iter().filter(|(k, _)| k != "csrf_token" && k != "region").collect();
-    let apply = WhereToApply::of(&state, &d).await;
-    page(ResultPage { r: &r, region: d.code.as_str().to_string(), hidden, result, apply, materials })
+    let hidden = fields.iter().filter(|(k, _)| !["csrf_token", "region", "switch", "edit"].contains(&k.as_str())).cloned().collect();
+    let apply = WhereToApply::of(state, &d).await;
+    page(ResultPage { r, region: d.code.as_str().to_string(), hidden, result, apply, materials })
 }

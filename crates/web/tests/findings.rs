@@ -236,7 +236,7 @@ async fn the_upload_limit_is_the_one_the_page_states() {
 async fn pages_carry_a_content_security_policy() {
     let w = spawn_app().await;
     let c = w.login("window_clerk_a").await;
-    for uri in ["/", "/households", "/login"] {
+    for uri in ["/", "/households", "/login", "/m/", "/m/guide?region=620825100"] {
         let a = get(&w, &c, uri).await;
         let csp = a.headers.get("content-security-policy").and_then(|v| v.to_str().ok()).unwrap_or_default().to_string();
         assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{uri}: {csp:?}");
@@ -245,8 +245,16 @@ async fn pages_carry_a_content_security_policy() {
     }
     // The policy forbids inline script: no template may rely on it (a confirmation before an
     // irreversible step would silently stop asking).
-    for entry in std::fs::read_dir(concat!(env!("CARGO_MANIFEST_DIR"), "/templates")).unwrap() {
-        let path = entry.unwrap().path();
+    let mut dirs = vec![std::path::PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/templates"))];
+    let mut files = Vec::new();
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() { dirs.push(path) } else { files.push(path) }
+        }
+    }
+    assert!(files.iter().any(|f| f.ends_with("public/check.html")), "every folder of templates is read");
+    for path in files {
         let text = std::fs::read_to_string(&path).unwrap();
         for bad in ["<script>", " onclick=", " onsubmit=", " onchange=", " oninput=", "javascript:", " style=\"", "<style"] {
             assert!(!text.contains(bad), "{}: {bad}", path.display());

@@ -93,7 +93,7 @@ describe("the residents' site on a phone (guide, self-assessment, elderly mode)"
     await submit('看看结果');
     const text = await page.locator('main').innerText();
     assert.ok(text.includes('这不是审批结果'), 'not a decision');
-    assert.match(text, /最低生活保障（低保）\s*✔ 可能符合/);
+    assert.match(text, /最低生活保障\s*✔ 可能符合/);
     assert.match(text, /特困人员救助供养\s*✔ 可能符合/);
     assert.ok(text.includes('家庭经济状况核对授权书'), 'what to bring');
     for (const summary of await page.locator('.result details summary').all()) await summary.click();

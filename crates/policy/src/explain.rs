@@ -35,6 +35,17 @@ impl Programme {
             Programme::Temporary => "temporary",
         }
     }
+    /// The kind of assistance a household applies for to get this programme (申请的救助类型).
+    pub fn kind(self) -> jiuzhu_domain::casework::AssistanceKind {
+        use jiuzhu_domain::casework::AssistanceKind;
+        match self {
+            Programme::Dibao => AssistanceKind::Dibao,
+            Programme::Tekun => AssistanceKind::Tekun,
+            Programme::DibaoEdge => AssistanceKind::DibaoEdge,
+            Programme::RigidExpense => AssistanceKind::RigidExpense,
+            Programme::Temporary => AssistanceKind::Temporary,
+        }
+    }
     pub fn zh(self) -> &'static str {
         match self {
             Programme::Dibao => "最低生活保障（低保）",

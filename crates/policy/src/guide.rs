@@ -7,7 +7,7 @@ use crate::explain::Programme;
 use crate::params::{Confidence, Found, Missing, Policies};
 use crate::rate::Rate;
 use chrono::NaiveDate;
-use jiuzhu_domain::casework::{AssistanceKind, Material, Track, materials_for};
+use jiuzhu_domain::casework::{Material, Track, materials_for};
 use jiuzhu_domain::{Area, Fen};
 
 /// One figure a resident can hold the office to, with where it comes from.
@@ -38,7 +38,6 @@ impl Standard {
 #[derive(Debug, Clone, PartialEq)]
 pub struct ProgrammeGuide {
     pub programme: Programme,
-    pub kind: AssistanceKind,
     /// What it is, in one sentence.
     pub what_zh: &'static str,
     pub what_en: &'static str,
@@ -79,15 +78,16 @@ fn times(label_zh: &'static str, label_en: &'static str, rate: Rate, of_zh: &str
 pub fn guide(policies: &Policies, region: &str, date: NaiveDate) -> Result<Guide, Missing> {
     let urban = policies.resolved(region, date, Area::Urban)?;
     let rural = policies.resolved(region, date, Area::Rural)?;
-    let src = |p: &crate::Params, name: &str| -> Result<Found, Missing> {
-        p.source(name).cloned().ok_or(Missing { name: "dibao.standard.urban", region: region.to_string(), date, earliest: None })
+    // Every value the rules read is in `found` once resolved; a miss would be a bug, reported
+    // as the missing parameter rather than a panic.
+    let src = |p: &crate::Params, name: &'static str| -> Result<Found, Missing> {
+        p.source(name).cloned().ok_or(Missing { name, region: region.to_string(), date, earliest: None })
     };
     let (u_std, r_std) = (src(&urban, "dibao.standard.urban")?, src(&rural, "dibao.standard.rural")?);
-    let materials = |kind| materials_for(kind, Track::Normal, false, false);
+    let materials = |p: Programme| materials_for(p.kind(), Track::Normal, false, false);
 
     let dibao = ProgrammeGuide {
         programme: Programme::Dibao,
-        kind: AssistanceKind::Dibao,
         what_zh: "家里每人每月的收入低于当地低保标准、家里财产也不多的，政府按月补上差额，保障基本生活。",
         what_en: "When a household's income per person is below the local standard and it has little property, the government pays the difference every month.",
         who: vec![
@@ -109,24 +109,35 @@ pub fn guide(policies: &Policies, region: &str, date: NaiveDate) -> Result<Guide
             standard("城市低保标准（每人每月）", "Urban standard (per person a month)", urban.standard, &u_std),
             standard("农村低保标准（每人每月）", "Rural standard (per person a month)", rural.standard, &r_std),
         ],
-        materials: materials(AssistanceKind::Dibao),
+        materials: materials(Programme::Dibao),
     };
 
-    let tekun_source = |p: &crate::Params, area: &str| -> Result<Found, Missing> {
-        let named = ["tekun.basic_monthly.".to_string() + area, "tekun.basic_monthly".into(), "tekun.basic_multiplier".into()];
-        named.iter().find_map(|n| p.source(n).cloned()).map_or_else(|| src(p, "tekun.basic_multiplier"), Ok)
-    };
-    let tekun_basic = |p: &crate::Params, area: &str, label_zh, label_en, base: &Found| -> Result<Standard, Missing> {
-        let s = tekun_source(p, area)?;
-        Ok(if s.name == "tekun.basic_multiplier" {
-            times(label_zh, label_en, Rate(s.value), "当地低保标准", "local dibao standard", base.value, &s)
-        } else {
-            standard(label_zh, label_en, p.tekun_basic, &s)
-        })
+    // The basic standard as the rules chose it: an amount for the area, one for both areas, or
+    // the multiplier of the area's dibao standard (the same order as `Params::resolve`).
+    let tekun_basic = |p: &crate::Params, names: [&'static str; 2], label_zh, label_en, base: &Found| -> Result<Standard, Missing> {
+        match names.into_iter().find_map(|n| p.source(n)) {
+            Some(amount) => Ok(standard(label_zh, label_en, p.tekun_basic, amount)),
+            None => {
+                let m = src(p, "tekun.basic_multiplier")?;
+                Ok(times(label_zh, label_en, Rate(m.value), "当地低保标准", "local dibao standard", base.value, &m))
+            }
+        }
     };
     let mut tekun_standards = vec![
-        tekun_basic(&urban, "urban", "城市特困人员基本生活标准（每人每月）", "Urban basic living standard (per person a month)", &u_std)?,
-        tekun_basic(&rural, "rural", "农村特困人员基本生活标准（每人每月）", "Rural basic living standard (per person a month)", &r_std)?,
+        tekun_basic(
+            &urban,
+            ["tekun.basic_monthly.urban", "tekun.basic_monthly"],
+            "城市特困人员基本生活标准（每人每月）",
+            "Urban basic living standard (per person a month)",
+            &u_std,
+        )?,
+        tekun_basic(
+            &rural,
+            ["tekun.basic_monthly.rural", "tekun.basic_monthly"],
+            "农村特困人员基本生活标准（每人每月）",
+            "Rural basic living standard (per person a month)",
+            &r_std,
+        )?,
     ];
     if let Some(care) = urban.care {
         for (i, (name, zh, en)) in [
@@ -142,7 +153,6 @@ pub fn guide(policies: &Policies, region: &str, date: NaiveDate) -> Result<Guide
     }
     let tekun = ProgrammeGuide {
         programme: Programme::Tekun,
-        kind: AssistanceKind::Tekun,
         what_zh: "没有劳动能力、没有生活来源、也没有人能赡养抚养的老年人、残疾人和未成年人，由政府供养：发基本生活费，需要时给照料护理，也可以住进敬老院（供养服务机构）。",
         what_en: "Older people, disabled people and minors who cannot work, have no income and nobody able to support them are supported by the government: a living allowance, care when needed, or a place in a care home.",
         who: vec![
@@ -160,13 +170,12 @@ pub fn guide(policies: &Policies, region: &str, date: NaiveDate) -> Result<Guide
             ),
         ],
         standards: tekun_standards,
-        materials: materials(AssistanceKind::Tekun),
+        materials: materials(Programme::Tekun),
     };
 
     let edge_source = src(&urban, "dibao_edge.multiplier")?;
     let edge = ProgrammeGuide {
         programme: Programme::DibaoEdge,
-        kind: AssistanceKind::DibaoEdge,
         what_zh: "收入比低保标准稍高、但仍然困难的家庭，认定后可以享受医疗、教育、住房、就业等专项救助。不发低保金。",
         what_en: "Households a little above the dibao line but still in hardship; once recognised they get medical, education, housing and job assistance. No monthly cash.",
         who: vec![
@@ -196,7 +205,7 @@ pub fn guide(policies: &Policies, region: &str, date: NaiveDate) -> Result<Guide
                 &edge_source,
             ),
         ],
-        materials: materials(AssistanceKind::DibaoEdge),
+        materials: materials(Programme::DibaoEdge),
     };
 
     let income_source = src(&urban, "disposable_income_last_year")?;
@@ -230,18 +239,16 @@ pub fn guide(policies: &Policies, region: &str, date: NaiveDate) -> Result<Guide
     }
     let rigid = ProgrammeGuide {
         programme: Programme::RigidExpense,
-        kind: AssistanceKind::RigidExpense,
         what_zh: "看病、上学等必须花的钱太多、家里负担不起的家庭，认定后可以享受专项救助。",
         what_en: "Households that cannot bear unavoidable costs such as medical care or schooling; once recognised they get special assistance.",
         who: rigid_who,
         standards: rigid_standards,
-        materials: materials(AssistanceKind::RigidExpense),
+        materials: materials(Programme::RigidExpense),
     };
 
     let cap_source = src(&urban, "temporary.max_multiple")?;
     let temporary = ProgrammeGuide {
         programme: Programme::Temporary,
-        kind: AssistanceKind::Temporary,
         what_zh: "遇到火灾、交通事故、突发重病等急事难事，一时生活困难的，可以申请一次性的临时救助；情况紧急的，乡镇可以先救助、后补手续。",
         what_en: "After a fire, an accident, a sudden serious illness or another emergency, a one-off payment; in urgent cases the town helps first and the paperwork follows.",
         who: vec![
@@ -275,7 +282,7 @@ pub fn guide(policies: &Policies, region: &str, date: NaiveDate) -> Result<Guide
                 &cap_source,
             ),
         ],
-        materials: materials(AssistanceKind::Temporary),
+        materials: materials(Programme::Temporary),
     };
 
     let mut warnings = urban.warnings.clone();
@@ -301,7 +308,8 @@ mod tests {
     fn the_guide_shows_the_standards_the_rules_apply() {
         let p = Policies::builtin();
         let on = date("2026-11-01");
-        for region in ["620825", "110000", "500000", "510100"] {
+        let mut seen_derivation = [false; 2];
+        for region in ["620825", "110000", "500000", "510100", "530100", "320200"] {
             let g = guide(p, region, on).unwrap();
             let urban = p.resolved(region, on, Area::Urban).unwrap();
             let rural = p.resolved(region, on, Area::Rural).unwrap();
@@ -312,14 +320,21 @@ mod tests {
             let tekun = &g.programmes[1];
             assert_eq!(tekun.standards[0].fen, urban.tekun_basic, "{region}");
             assert_eq!(tekun.standards[1].fen, rural.tekun_basic, "{region}");
+            // Derived from the multiplier: said so, citing the multiplier; a set amount: its own notice.
+            let by_amount = ["tekun.basic_monthly.urban", "tekun.basic_monthly"].iter().any(|n| urban.source(n).is_some());
+            assert_eq!(tekun.standards[0].how_zh.is_empty(), by_amount, "{region}");
+            let cited = if by_amount { "tekun.basic_monthly" } else { "tekun.basic_multiplier" };
+            assert!(tekun.standards[0].source.name.starts_with(cited), "{region}: {}", tekun.standards[0].source.name);
+            seen_derivation[usize::from(by_amount)] = true;
             if let Some(care) = urban.care {
                 assert_eq!(tekun.standards[2..].iter().map(|s| s.fen).collect::<Vec<_>>(), care.to_vec(), "{region}");
             }
             assert_eq!(g.programmes[2].standards[1].fen, rural.edge_multiplier.of(rural.standard), "{region}");
             assert_eq!(g.programmes[4].standards[0].fen, urban.temporary_max.of(urban.standard), "{region}");
             // The materials list is the one the window asks for.
-            assert_eq!(dibao.materials, materials_for(AssistanceKind::Dibao, Track::Normal, false, false));
+            assert_eq!(dibao.materials, materials_for(jiuzhu_domain::casework::AssistanceKind::Dibao, Track::Normal, false, false));
         }
+        assert_eq!(seen_derivation, [true, true], "regions with a tekun multiplier and with a tekun amount were both shown");
     }
 
     /// A later date shows the later notice; an earlier one the notice then in force.

@@ -8,7 +8,7 @@ use crate::situation::{
     AssetsInput, DisabilityInput, Emergency, EmergencyKind, Member, Situation, SupporterInput, VehicleInput, VehicleKind,
 };
 use chrono::{Months, NaiveDate};
-use jiuzhu_domain::{Area, DisabilityKind, ExpenseKind, Fen, FieldError, IncomeKind, Relation, Student, ValidationErrors};
+use jiuzhu_domain::{Area, DisabilityKind, ExpenseKind, Fen, FieldError, IncomeKind, Lang, Relation, Student, ValidationErrors};
 
 /// At most this many members on the form (a bigger household applies at the window).
 pub const MAX_MEMBERS: usize = 8;
@@ -67,9 +67,14 @@ pub const INCOMES: [(&str, IncomeKind, &str, &str); 5] = [
 ];
 
 impl Answers {
+    /// An empty form: every member row blank.
+    pub fn blank() -> Answers {
+        Answers { members: vec![MemberAnswer::default(); MAX_MEMBERS], ..Answers::default() }
+    }
+
     /// Reads the form's fields (`name=value` pairs as posted); unknown names are ignored.
     pub fn from_pairs(pairs: &[(String, String)]) -> Answers {
-        let mut a = Answers { members: vec![MemberAnswer::default(); MAX_MEMBERS], ..Answers::default() };
+        let mut a = Answers::blank();
         for (k, v) in pairs {
             let v = v.trim().to_string();
             if let Some((row, field)) = k.strip_prefix('m').and_then(|r| r.split_once('_')) {
@@ -279,6 +284,28 @@ impl Answers {
     }
 }
 
+/// A result's text as the resident reads it: the members this form made (`m1` … `m8`, row
+/// by row) named as people — 您本人, 第 2 位家庭成员 — never by the engine's ids.
+pub fn in_plain_words(text: &str, lang: Lang) -> String {
+    let mut out = text.to_string();
+    // Highest first, so that no id is a prefix of one replaced later.
+    for n in (1..=MAX_MEMBERS).rev() {
+        let who = match (n, lang) {
+            (1, Lang::Zh) => "您本人".to_string(),
+            (1, Lang::En) => "you".to_string(),
+            (n, Lang::Zh) => format!("第 {n} 位家庭成员"),
+            (n, Lang::En) => format!("person {n}"),
+        };
+        out = out.replace(&member_id(n), &who);
+    }
+    out
+}
+
+/// The id the situation gives the member of row `n` (1-based).
+fn member_id(n: usize) -> String {
+    format!("m{n}")
+}
+
 /// An amount in 元 (blank is 0): fen, or an error naming the question.
 fn yuan(e: &mut ValidationErrors, field: &str, text: &str, zh: &str, en: &str) -> Option<i64> {
     if text.trim().is_empty() {
@@ -348,7 +375,7 @@ fn member(i: usize, m: &MemberAnswer, date: NaiveDate, e: &mut ValidationErrors)
     let age = age?;
     let birth_date = date.checked_sub_months(Months::new(12 * age))?;
     Some(Member {
-        id: format!("m{n}"),
+        id: member_id(n),
         birth_date,
         relation: relation?,
         living_together: true,
@@ -473,6 +500,25 @@ mod tests {
         able.push(("supporters".into(), "able".into()));
         let a = assess(&Answers::from_pairs(&able).situation("620825", date()).unwrap(), p).unwrap();
         assert_eq!(a.programme(Programme::Tekun).status, Status::NotEligible);
+    }
+
+    /// Reasons name members as people, in the page's language.
+    #[test]
+    fn reasons_name_members_as_people() {
+        let a = Answers::from_pairs(&pairs(&[
+            ("area", "rural"),
+            ("m1_age", "75"),
+            ("m2_relation", "spouse"),
+            ("m2_age", "74"),
+            ("homes", "1"),
+            ("supporters", "none"),
+        ]));
+        let r = assess(&a.situation("620825", date()).unwrap(), Policies::builtin()).unwrap();
+        let tekun: Vec<String> = r.programme(Programme::Tekun).reasons.iter().map(|x| in_plain_words(&x.text, Lang::Zh)).collect();
+        let text = tekun.join(" ");
+        assert!(text.contains("您本人") && text.contains("第 2 位家庭成员"), "{text}");
+        assert!(!text.contains("m1") && !text.contains("m2"), "{text}");
+        assert_eq!(in_plain_words("m1 and m2", Lang::En), "you and person 2");
     }
 
     /// An emergency needs its cost; a car or a business is property the rules read.

@@ -1,8 +1,9 @@
 //! 政策指南: each programme in plain words for the town of one's 户籍 — who may get it, the
 //! standards in force today with the notice each comes from, what to bring and where to go.
 
-use super::{Resident, chosen_region, error_page, page};
+use super::{Resident, chosen_region, error_page};
 use crate::error::WebError;
+use crate::frame::render;
 use crate::offices::Contacts;
 use crate::state::AppState;
 use askama::Template;
@@ -69,8 +70,8 @@ impl GuidePage<'_> {
     fn today(&self) -> String {
         self.since(&Some(self.guide.date))
     }
-    fn kind_name(&self, k: &jiuzhu_domain::casework::AssistanceKind) -> &'static str {
-        self.r.t(k.zh(), k.en())
+    fn kind_name(&self, p: &jiuzhu_policy::Programme) -> &'static str {
+        self.r.t(p.kind().zh(), p.kind().en())
     }
 }
 
@@ -86,5 +87,5 @@ async fn guide_page(State(state): State<AppState>, r: Resident, Query(q): Query<
         Err(m) => return error_page(&r, WebError::Invalid(FieldError::new("region", "parameter.missing", m.zh(), m.en()).into())),
     };
     let apply = WhereToApply::of(&state, &d).await;
-    page(GuidePage { r: &r, region: d.code.as_str().to_string(), apply, guide: g })
+    render(GuidePage { r: &r, region: d.code.as_str().to_string(), apply, guide: g })
 }

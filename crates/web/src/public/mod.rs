@@ -14,6 +14,7 @@ mod selfcheck;
 
 use crate::cookies::cookie;
 use crate::error::WebError;
+use crate::frame::render;
 use crate::i18n::PageLang;
 use crate::state::AppState;
 use askama::Template;
@@ -84,25 +85,26 @@ pub struct Resident {
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Resident {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Resident, Self::Rejection> {
-        let here = parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/m/".into());
-        Ok(Resident {
-            lang: PageLang::from_headers(&parts.headers),
-            elder: cookie(&parts.headers, ELDER_COOKIE) == Some("1"),
-            token: parts.extensions.get::<FormToken>().map(|t| t.0.clone()).unwrap_or_default(),
-            here: url::form_urlencoded::byte_serialize(here.as_bytes()).collect(),
-        })
+        let here = parts.uri.path_and_query().map_or("/m/", |p| p.as_str());
+        let token = parts.extensions.get::<FormToken>().map(|t| t.0.clone()).unwrap_or_default();
+        Ok(Resident::of(&parts.headers, token, here))
     }
 }
 
 impl Resident {
+    /// The frame of a request: its language and mode cookies, the form token, this page.
+    fn of(headers: &axum::http::HeaderMap, token: String, here: &str) -> Resident {
+        Resident {
+            lang: PageLang::from_headers(headers),
+            elder: cookie(headers, ELDER_COOKIE) == Some("1"),
+            token,
+            here: url::form_urlencoded::byte_serialize(here.as_bytes()).collect(),
+        }
+    }
+
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.t(zh, en)
     }
-}
-
-/// A residents' page, or its error page in the residents' frame (never the staff pages' links).
-pub fn page(t: impl Template) -> Response {
-    crate::frame::render(t)
 }
 
 #[derive(Template)]
@@ -125,18 +127,12 @@ pub fn error_page(r: &Resident, e: WebError) -> Response {
     if status.is_server_error() {
         tracing::error!(target: "public", "{message}");
     }
-    (status, page(ErrorPage { r, status: status.as_u16(), message })).into_response()
+    (status, render(ErrorPage { r, status: status.as_u16(), message })).into_response()
 }
 
 /// A refusal before any handler ran (a form without its token): the residents' error page.
 pub fn refused(headers: &axum::http::HeaderMap, e: WebError) -> Response {
-    let r = Resident {
-        lang: PageLang::from_headers(headers),
-        elder: cookie(headers, ELDER_COOKIE) == Some("1"),
-        token: String::new(),
-        here: "%2Fm%2F".into(),
-    };
-    error_page(&r, e)
+    error_page(&Resident::of(headers, String::new(), "/m/"), e)
 }
 
 #[derive(Template)]
@@ -146,7 +142,7 @@ struct HomePage<'a> {
 }
 
 async fn home(r: Resident) -> Response {
-    page(HomePage { r: &r })
+    render(HomePage { r: &r })
 }
 
 #[derive(Deserialize)]
@@ -217,7 +213,7 @@ async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query
             Err(e) => return error_page(&r, WebError::from(e)),
         }
     }
-    page(TownPage { r: &r, next, crumbs, choices })
+    render(TownPage { r: &r, next, crumbs, choices })
 }
 
 /// The division a resident chose (a county, town or village), or the reason it cannot be used.

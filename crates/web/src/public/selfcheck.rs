@@ -4,10 +4,11 @@
 //! form (POST, never in the address) and back into it when the resident wants to change them.
 
 use super::guide::WhereToApply;
-use super::{Resident, chosen_region, error_page, page};
+use super::{Resident, chosen_region, error_page};
 use crate::assess::ClientIp;
 use crate::error::WebError;
 use crate::frame::Errs;
+use crate::frame::render;
 use crate::state::AppState;
 use askama::Template;
 use axum::extract::{Query, State};
@@ -16,7 +17,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use jiuzhu_domain::casework::{Material, Track, materials_for};
 use jiuzhu_domain::{DisabilityKind, Division, Fen, Relation, Student, ValidationErrors};
-use jiuzhu_policy::selfcheck::{Answers, INCOMES, MAX_MEMBERS};
+use jiuzhu_policy::selfcheck::{self, Answers, INCOMES};
 use jiuzhu_policy::{Assessment, Policies, Programme, Status, assess};
 use std::time::Instant;
 
@@ -73,7 +74,7 @@ async fn form(State(state): State<AppState>, r: Resident, Query(q): Query<Region
         Ok(None) => return Redirect::to("/m/town?next=check").into_response(),
         Err(e) => return error_page(&r, e),
     };
-    let a = Answers { members: vec![Default::default(); MAX_MEMBERS], ..Answers::default() };
+    let a = Answers::blank();
     form_page(&state, &r, &d, a, None).await
 }
 
@@ -83,7 +84,7 @@ async fn form_page(state: &AppState, r: &Resident, d: &Division, a: Answers, ref
         Some(v) => (Errs::new(v, r.lang), crate::frame::messages(v, r.lang)),
         None => (Errs::default(), Vec::new()),
     };
-    page(CheckPage { r, place, region: d.code.as_str().to_string(), a, errs, messages })
+    render(CheckPage { r, place, region: d.code.as_str().to_string(), a, errs, messages })
 }
 
 #[derive(Template)]
@@ -101,13 +102,7 @@ struct ResultPage<'a> {
 
 impl ResultPage<'_> {
     fn name(&self, p: &Programme) -> &'static str {
-        match p {
-            Programme::Dibao => self.r.t("最低生活保障（低保）", "Minimum living allowance (dibao)"),
-            Programme::Tekun => self.r.t("特困人员救助供养", "Extreme poverty support (tekun)"),
-            Programme::DibaoEdge => self.r.t("低保边缘家庭", "Near-dibao family"),
-            Programme::RigidExpense => self.r.t("刚性支出困难家庭", "Rigid-expense hardship family"),
-            Programme::Temporary => self.r.t("临时救助", "Temporary assistance"),
-        }
+        self.r.t(p.kind().zh(), p.kind().en())
     }
     /// The verdict in words, with a sign that does not rely on colour.
     fn verdict(&self, s: &Status) -> (&'static str, &'static str) {
@@ -120,19 +115,8 @@ impl ResultPage<'_> {
     fn yuan(&self, fen: &i64) -> String {
         format!("{}", Fen(*fen))
     }
-    /// A reason as the resident reads it: members by who they are, not the engine's ids (`m2`).
     fn reason(&self, zh: &str, en: &str) -> String {
-        let mut text = self.r.t(zh, en).to_string();
-        for n in (1..=MAX_MEMBERS).rev() {
-            let who = match (n, self.r.lang.is_en()) {
-                (1, false) => "您本人".to_string(),
-                (1, true) => "you".to_string(),
-                (n, false) => format!("第 {n} 位家庭成员"),
-                (n, true) => format!("person {n}"),
-            };
-            text = text.replace(&format!("m{n}"), &who);
-        }
-        text
+        selfcheck::in_plain_words(self.r.t(zh, en), self.r.lang.0)
     }
     fn any_may_apply(&self) -> bool {
         self.result.programmes.iter().any(|p| p.status != Status::NotEligible)
@@ -208,14 +192,7 @@ async fn answer(state: &AppState, r: &Resident, ClientIp(ip): ClientIp, fields: 
     let ill = situation.members.iter().any(|m| m.serious_illness);
     let mut materials: Vec<Material> = Vec::new();
     for p in result.programmes.iter().filter(|p| p.status != Status::NotEligible) {
-        let kind = match p.programme {
-            Programme::Dibao => jiuzhu_domain::casework::AssistanceKind::Dibao,
-            Programme::Tekun => jiuzhu_domain::casework::AssistanceKind::Tekun,
-            Programme::DibaoEdge => jiuzhu_domain::casework::AssistanceKind::DibaoEdge,
-            Programme::RigidExpense => jiuzhu_domain::casework::AssistanceKind::RigidExpense,
-            Programme::Temporary => jiuzhu_domain::casework::AssistanceKind::Temporary,
-        };
-        for m in materials_for(kind, Track::Normal, disabled, ill) {
+        for m in materials_for(p.programme.kind(), Track::Normal, disabled, ill) {
             if !materials.iter().any(|x| x.code == m.code) {
                 materials.push(m);
             }
@@ -223,5 +200,5 @@ async fn answer(state: &AppState, r: &Resident, ClientIp(ip): ClientIp, fields: 
     }
     let hidden = fields.iter().filter(|(k, _)| !["csrf_token", "region", "switch", "edit"].contains(&k.as_str())).cloned().collect();
     let apply = WhereToApply::of(state, &d).await;
-    page(ResultPage { r, region: d.code.as_str().to_string(), hidden, result, apply, materials })
+    render(ResultPage { r, region: d.code.as_str().to_string(), hidden, result, apply, materials })
 }

@@ -162,10 +162,12 @@ pub enum ObjectKind {
     Payroll,
     /// 应追回款
     Receivable,
+    /// 网上申请
+    OnlineApplication,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 12] = [
+    pub const ALL: [ObjectKind; 13] = [
         ObjectKind::Household,
         ObjectKind::Case,
         ObjectKind::Benefit,
@@ -178,6 +180,7 @@ impl ObjectKind {
         ObjectKind::Session,
         ObjectKind::Payroll,
         ObjectKind::Receivable,
+        ObjectKind::OnlineApplication,
     ];
 
     pub fn parse(s: &str) -> Option<ObjectKind> {
@@ -199,6 +202,7 @@ impl ObjectKind {
             ObjectKind::Session => "登录会话",
             ObjectKind::Payroll => "发放清册",
             ObjectKind::Receivable => "应追回款",
+            ObjectKind::OnlineApplication => "网上申请",
         }
     }
 
@@ -216,6 +220,7 @@ impl ObjectKind {
             ObjectKind::Session => "session",
             ObjectKind::Payroll => "payroll",
             ObjectKind::Receivable => "receivable",
+            ObjectKind::OnlineApplication => "online_application",
         }
     }
 }

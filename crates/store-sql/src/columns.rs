@@ -117,6 +117,36 @@ pub const PAYEE_CODE: EncryptedColumn =
 pub const PAYEE_ACCOUNT: EncryptedColumn =
     EncryptedColumn { table: "payees", column: "account_enc", context: "payees.account", legacy_plaintext: None, index: None };
 
+/// 网上申请: everything the resident entered (household, members, requests, signatures), as JSON.
+pub const ONLINE_SUBMISSION: EncryptedColumn = EncryptedColumn {
+    table: "online_applications",
+    column: "submission_enc",
+    context: "online_applications.submission",
+    legacy_plaintext: None,
+    index: None,
+};
+
+/// 网上申请: the applicant's ID number, found (with the 办件编号) by its blind index.
+pub const ONLINE_APPLICANT_ID: EncryptedColumn = EncryptedColumn {
+    table: "online_applications",
+    column: "applicant_id_enc",
+    context: "online_applications.applicant_id",
+    legacy_plaintext: None,
+    index: Some(BlindIndexColumn { column: "applicant_id_bidx", domain: ID_INDEX }),
+};
+
+/// 网上申请: the 查询码 the resident follows the application with, found by its blind index.
+pub const ONLINE_QUERY_CODE: EncryptedColumn = EncryptedColumn {
+    table: "online_applications",
+    column: "query_code_enc",
+    context: "online_applications.query_code",
+    legacy_plaintext: None,
+    index: Some(BlindIndexColumn { column: "query_code_bidx", domain: QUERY_CODE_INDEX }),
+};
+
+/// The blind index's domain for online applications' query codes.
+pub const QUERY_CODE_INDEX: &str = "query_code";
+
 /// Every encrypted column, grouped by table.
 pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     PERSON_ID_NUMBER,
@@ -129,6 +159,9 @@ pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     PAYMENT_ACCOUNT,
     PAYEE_CODE,
     PAYEE_ACCOUNT,
+    ONLINE_SUBMISSION,
+    ONLINE_APPLICANT_ID,
+    ONLINE_QUERY_CODE,
 ];
 
 /// Columns holding the id of the audit key that sealed the row (`table`, `column`).

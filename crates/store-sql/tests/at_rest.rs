@@ -78,6 +78,16 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
     };
     store.set_payee(ids[0], &centre, &Actor::system("test"), pay::month(1)).await.unwrap();
     assert_eq!(store.payees(ids[0]).await.unwrap()[0].details.account_no, "6228480099000000010", "read back decrypted");
+    // 网上申请: what the resident entered, their ID number and their query code.
+    use jiuzhu_store::{OnlineApplicationStore, QuerySecret};
+    let online = jiuzhu_testkit::conformance::online::application("WS20261123000001", "620825100201", 21, "K7P39QXM", 0);
+    let online_id = store.insert_online_application(&online).await.unwrap();
+    let found = store.online_application_for(&online.reference, &QuerySecret::QueryCode(online.query_code.clone())).await.unwrap();
+    assert_eq!(
+        found.map(|a| (a.id, a.submission)),
+        Some((online_id, online.submission.clone())),
+        "found by its blind index, read back decrypted"
+    );
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![
@@ -93,6 +103,10 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         ("payment_lines.account_enc", "6228480000000000017".into()),
         ("payees.code_enc", "12620825MB00000012".into()),
         ("payees.account_enc", "6228480099000000010".into()),
+        ("online_applications.submission_enc", online.submission.clone()),
+        ("online_applications.submission_enc", "iVBORw0KGgo".into()),
+        ("online_applications.applicant_id_enc", online.applicant_id_number.clone()),
+        ("online_applications.query_code_enc", online.query_code.clone()),
     ];
     for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
         let name = format!("{}.{}", c.table, c.column);

@@ -110,7 +110,8 @@ impl Drop for Db {
     }
 }
 
-/// Two households and one department file (deaths of both heads) under `keys`.
+/// Two households, one department file (deaths of both heads) and one online application
+/// (`online()`) under `keys`.
 async fn populate(s: &dyn Store) -> Vec<i64> {
     s.upsert_regions(&two_towns()).await.unwrap();
     let ids = s
@@ -121,7 +122,13 @@ async fn populate(s: &dyn Store) -> Vec<i64> {
         .await
         .unwrap();
     import(s, "d1", &[(11, "2026-03-01"), (13, "2026-04-01")]).await;
+    s.insert_online_application(&online()).await.unwrap();
     ids
+}
+
+/// An online application by a resident not yet registered (ID sequence 17).
+fn online() -> NewOnlineApplication {
+    jiuzhu_testkit::conformance::online::application("WS20261123000001", "620825101201", 17, "K7P39QXM", 0)
 }
 
 /// Imports a deaths file (`sha`) about the heads with these sequence numbers; the new rows.
@@ -194,7 +201,7 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     keys.rotate(KeyKind::Index, "after").unwrap();
     let s = db.open(&keys).await.unwrap();
     let pass = rekey_all(s.as_ref(), 1, &|_, _| {}).await.unwrap();
-    assert_eq!((pass.rewritten, pass.stuck), (2 + 4 + 2, 0), "two households, four persons, two department rows");
+    assert_eq!((pass.rewritten, pass.stuck), (2 + 4 + 2 + 1, 0), "two households, four persons, two department rows, an application");
     let usage = s.key_usage().await.unwrap();
     assert_eq!(carried(&usage, KeyFamily::Data), [(2, 0)], "{usage:?}");
     assert_eq!(carried(&usage, KeyFamily::Index), [(2, 0)], "{usage:?}");
@@ -215,6 +222,12 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     assert_eq!(s.household_of_person(&heads[1]).await.unwrap(), Some(ids[1]));
     // The natural keys were re-indexed too: the same fact in another file is still not stored twice.
     assert_eq!(import(s.as_ref(), "d2", &[(11, "2026-03-01"), (15, "2026-05-01")]).await, 1);
+    // The online application reads, and is found by its applicant's ID number and by its query code.
+    let app = online();
+    for secret in [QuerySecret::IdNumber(app.applicant_id_number.clone()), QuerySecret::QueryCode(app.query_code.clone())] {
+        let found = s.online_application_for(&app.reference, &secret).await.unwrap().expect("found under the new index key");
+        assert_eq!(found.submission, app.submission, "{secret:?}");
+    }
     // A duplicate registration of the same ID number is still refused.
     let again = s.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("t")).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");

@@ -15,6 +15,7 @@
 //! | [`FeedStore`] | 部门数据 and the 监测预警 pools |
 //! | [`MaintenanceStore`] | ping, planner statistics, key rotation |
 //! | [`PaymentStore`] | 资金发放: payrolls, bank returns, the fund ledger |
+//! | [`OnlineApplicationStore`] | 网上申请: residents' applications waiting for the town window |
 //!
 //! [`Store`] is all of them; a backend implements each trait and gets [`Store`] for free.
 //! Backends (`jiuzhu-store-sql`: SQLite embedded, PostgreSQL for production) must pass the
@@ -30,6 +31,7 @@ mod exports;
 mod feeds;
 mod households;
 mod maintenance;
+mod online;
 mod payments;
 mod regions;
 mod standby;
@@ -44,6 +46,7 @@ pub use exports::*;
 pub use feeds::*;
 pub use households::*;
 pub use maintenance::*;
+pub use online::*;
 pub use payments::*;
 pub use regions::*;
 pub use standby::*;
@@ -96,6 +99,7 @@ pub trait Store:
     + FeedStore
     + MaintenanceStore
     + PaymentStore
+    + OnlineApplicationStore
     + StandbyStore
     + 'static
 {
@@ -114,6 +118,7 @@ impl<T> Store for T where
         + FeedStore
         + MaintenanceStore
         + PaymentStore
+        + OnlineApplicationStore
         + StandbyStore
         + 'static
 {

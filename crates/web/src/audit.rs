@@ -110,12 +110,15 @@ struct Seen {
 
 /// The entries of one request: one per household its services read (at least one).
 fn entries_of(user: &User, seen: &Seen, a: &Accessed) -> Vec<Entry> {
-    let Seen { method, path, status, ip, at: now } = seen;
+    entries_as(&who_of(user, seen.ip.clone()), seen, a)
+}
+
+/// The entries of one request by `who`.
+fn entries_as(who: &Who, seen: &Seen, a: &Accessed) -> Vec<Entry> {
+    let Seen { method, path, status, at: now, .. } = seen;
     let (method, path, status, now) = (method, path.as_str(), *status, *now);
-    let ip = ip.clone();
-    let who = who_of(user, ip);
     if path == "/logout" || (path == "/api/v1/session" && method == Method::DELETE) {
-        return vec![Entry::new(&who, now, Action::Logout, "session", "")];
+        return vec![Entry::new(who, now, Action::Logout, "session", "")];
     }
     let (kind, id) = match a.object {
         Some((k, id)) => (k.as_str().to_string(), id.to_string()),
@@ -133,7 +136,7 @@ fn entries_of(user: &User, seen: &Seen, a: &Accessed) -> Vec<Entry> {
     }
     let refused = a.refused.or_else(|| status.and_then(denial_of));
     let entry = |household: Option<i64>| {
-        let mut e = Entry::new(&who, now, action, &kind, &id).purpose(&a.purpose).detail(detail.join(";"));
+        let mut e = Entry::new(who, now, action, &kind, &id).purpose(&a.purpose).detail(detail.join(";"));
         if let Some(h) = household {
             e = e.household(h);
         }
@@ -213,6 +216,19 @@ impl AuditIntent for RequestIntent {
     }
 }
 
+/// A resident's request that read or wrote an application: its trail, for the audit layer.
+#[derive(Clone)]
+struct ResidentAudit(jiuzhu_domain::trail::Trail);
+
+/// Puts a resident's trail on the answer: the audit layer writes its entry (who: 群众, the address).
+pub fn resident_trail(mut response: Response, trail: jiuzhu_domain::trail::Trail) -> Response {
+    response.extensions_mut().insert(ResidentAudit(trail));
+    response
+}
+
+/// Who a resident is in the audit trail: nobody signed in (role `resident`, no account).
+pub const RESIDENT: &str = "(群众)";
+
 fn request_key() -> String {
     use rand::RngCore;
     let mut b = [0u8; 16];
@@ -228,8 +244,22 @@ pub async fn audit_layer(State(state): State<AppState>, request: Request, next: 
     }
     let session = request.extensions().get::<Option<SignedIn>>().cloned().flatten();
     if session.is_none() && !is_login_post {
-        // Nothing is shown to anonymous requests but the login page and the public assessment.
-        return next.run(request).await;
+        // Anonymous requests see the login page, the public assessment and the residents' pages;
+        // those of them that read or write an application carry the resident's trail.
+        let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();
+        let (method, path) = (request.method().clone(), path.clone());
+        let mut response = next.run(request).await;
+        let Some(ResidentAudit(trail)) = response.extensions_mut().remove::<ResidentAudit>() else { return response };
+        let seen = Seen { method, path, status: Some(response.status()), ip, at: state.clock.now() };
+        let who = Who { account_id: None, username: RESIDENT.into(), role: "resident".into(), region: String::new(), ip: seen.ip.clone() };
+        let records = entries_as(&who, &seen, &trail.snapshot()).into_iter().map(Entry::record).collect();
+        return match state.audit.record_all(records).await {
+            Ok(_) => response,
+            Err(e) => {
+                tracing::error!(target: "audit", "{e}");
+                (StatusCode::SERVICE_UNAVAILABLE, e.to_string()).into_response()
+            }
+        };
     }
     let method = request.method().clone();
     let ip = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string()).unwrap_or_default();

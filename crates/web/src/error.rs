@@ -80,6 +80,25 @@ impl From<jiuzhu_casework::CaseworkError> for WebError {
     }
 }
 
+impl From<jiuzhu_residents::ResidentsError> for WebError {
+    fn from(e: jiuzhu_residents::ResidentsError) -> Self {
+        use jiuzhu_residents::ResidentsError as R;
+        match e {
+            R::Forbidden => WebError::Forbidden,
+            R::NotFound => WebError::NotFound,
+            R::Invalid(v) => WebError::Invalid(v),
+            R::Conflict => WebError::refused(
+                StatusCode::CONFLICT,
+                "online.handled",
+                "这件网上申请刚刚已由别人处理，请刷新页面查看。",
+                "someone has just handled this online application: reload the page.",
+            ),
+            R::Casework(c) => WebError::from(c),
+            R::Store(s) => WebError::from(s),
+        }
+    }
+}
+
 impl From<RegistryError> for WebError {
     fn from(e: RegistryError) -> Self {
         match e {

@@ -25,6 +25,7 @@ mod households;
 pub mod i18n;
 mod monitoring;
 pub mod offices;
+pub mod online;
 pub mod openapi;
 mod payments;
 pub mod public;
@@ -79,6 +80,8 @@ static HTMX: &str = include_str!("../static/htmx.min.js");
 static CSS: &str = include_str!("../static/app.css");
 static JS: &str = include_str!("../static/app.js");
 static PUBLIC_CSS: &str = include_str!("../static/public.css");
+/// The signing pad of the online application (the only script on the residents' pages).
+static SIGN_JS: &str = include_str!("../static/sign.js");
 
 fn static_file(body: &'static str, mime: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=86400")], body)
@@ -105,6 +108,7 @@ pub fn router(state: AppState) -> Router {
         .merge(feeds::routes())
         .merge(accounts::routes())
         .merge(payments::routes())
+        .merge(online::routes())
         .merge(public::routes(state.clone()))
         .route("/healthz", get(healthz))
         .fallback(not_found)
@@ -126,6 +130,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.css", get(|| async { static_file(CSS, "text/css; charset=utf-8") }))
         .route("/static/app.js", get(|| async { static_file(JS, "text/javascript; charset=utf-8") }))
         .route("/static/public.css", get(|| async { static_file(PUBLIC_CSS, "text/css; charset=utf-8") }))
+        .route("/static/sign.js", get(|| async { static_file(SIGN_JS, "text/javascript; charset=utf-8") }))
         .merge(api_docs)
         .with_state(state)
 }

@@ -1,22 +1,24 @@
-//! A fixed-window request limit per client address, for the public endpoints.
+//! A fixed-window request limit per key (a client address, an application number), for the
+//! public endpoints.
 
 use std::collections::HashMap;
+use std::hash::Hash;
 use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// A fixed-window limiter per client address for the public endpoint.
-pub struct RateLimiter {
+/// A fixed-window limiter per key: per client address by default.
+pub struct RateLimiter<K = IpAddr> {
     per_minute: u32,
-    windows: Mutex<HashMap<IpAddr, (Instant, u32)>>,
+    windows: Mutex<HashMap<K, (Instant, u32)>>,
 }
 
-impl RateLimiter {
-    pub fn new(per_minute: u32) -> RateLimiter {
+impl<K: Hash + Eq> RateLimiter<K> {
+    pub fn new(per_minute: u32) -> RateLimiter<K> {
         RateLimiter { per_minute, windows: Mutex::new(HashMap::new()) }
     }
-    /// Counts one request; false when the client is over its limit for this minute.
-    pub fn allow(&self, ip: IpAddr, now: Instant) -> bool {
+    /// Counts one request; false when the key is over its limit for this minute.
+    pub fn allow(&self, ip: K, now: Instant) -> bool {
         let mut w = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if w.len() > 100_000 {
             w.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));

@@ -51,6 +51,13 @@ impl Settings {
 /// sealed by the writer's recovery (at start, every half minute, and by `/healthz`).
 pub const PENDING_GRACE: chrono::Duration = chrono::Duration::seconds(60);
 
+/// Applications sent and progress queries per client address and minute (a family sharing one
+/// phone or a village assistant helping several households stays far below).
+pub const RESIDENTS_PER_MINUTE: u32 = 20;
+/// Progress queries per minute for one 办件编号, and for one ID number or query code, from any
+/// address: guessing a pair from many addresses is as slow as from one.
+pub const QUERIES_PER_KEY_PER_MINUTE: u32 = 5;
+
 #[derive(Clone)]
 pub struct AppState {
     pub accounts: Accounts,
@@ -66,6 +73,12 @@ pub struct AppState {
     pub clock: Arc<dyn Clock>,
     /// Limits the public assessment endpoint per client address.
     pub assess_limiter: Arc<RateLimiter>,
+    /// 群众端: online applications and the progress query.
+    pub residents: Arc<jiuzhu_residents::Residents>,
+    /// Limits sending applications and progress queries per client address …
+    pub residents_limiter: Arc<RateLimiter>,
+    /// … and progress queries per 办件编号 and per ID number or query code tried (any address).
+    pub query_limiter: Arc<RateLimiter<String>>,
     pub secure_cookies: bool,
     pub offices: Arc<crate::offices::Offices>,
     /// Only for `/healthz`: a write probe.
@@ -85,11 +98,15 @@ impl AppState {
         let engine = AlertEngine::new(settings.thresholds.clone(), jiuzhu_domain::Calendar::official().clone());
         let accounts = Accounts::new(store.clone(), store.clone(), clock.clone());
         let registry = Registry::new(&store, accounts.clone());
+        let casework = Arc::new(Casework::new(&store, registry.clone(), accounts.clone(), clock.clone()));
         Ok(AppState {
             audit: AuditLog::start(store.clone(), store.clone(), sealer.clone(), engine)
                 .recovering_every(std::time::Duration::from_secs(30), PENDING_GRACE),
             auditing: Auditing::new(&store, sealer, clock.clone()),
-            casework: Arc::new(Casework::new(&store, registry.clone(), accounts.clone(), clock.clone())),
+            casework: casework.clone(),
+            residents: Arc::new(jiuzhu_residents::Residents::new(&store, registry.clone(), casework, clock.clone())),
+            residents_limiter: Arc::new(RateLimiter::new(RESIDENTS_PER_MINUTE)),
+            query_limiter: Arc::new(RateLimiter::new(QUERIES_PER_KEY_PER_MINUTE)),
             exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),
             monitoring: Monitoring::new(&store, clock.clone()),
             payments: Arc::new(jiuzhu_payments::Payments::new(&store, accounts.clone(), clock.clone())),

@@ -16,6 +16,7 @@ mod households;
 mod identifiers;
 mod maintenance;
 mod members;
+mod online;
 mod payments;
 mod recipients;
 mod regions;

@@ -7,9 +7,13 @@
 //!   form must agree, checked in [`crate::auth`]), the mode switch, the home page and choosing
 //!   the town of one's 户籍;
 //! - [`guide`]: 政策指南 per region, from the policy engine's dated parameters;
-//! - [`selfcheck`]: 自我评估 through the policy engine; nothing is stored.
+//! - [`selfcheck`]: 自我评估 through the policy engine; nothing is stored;
+//! - [`apply`]: 一键申请 with the adults' signed 核对授权, to the town window of the 户籍;
+//! - [`progress`]: 进度查询 by 办件编号 and ID number or query code.
 
+mod apply;
 mod guide;
+mod progress;
 mod selfcheck;
 
 use crate::cookies::cookie;
@@ -45,6 +49,8 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .route("/m/town", get(choose_town))
         .merge(guide::routes())
         .merge(selfcheck::routes())
+        .merge(apply::routes())
+        .merge(progress::routes())
         .layer(middleware::from_fn_with_state(state, form_token))
 }
 
@@ -182,6 +188,7 @@ struct TownPage<'a> {
 async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query<TownQuery>) -> Response {
     let next = match q.next.as_deref() {
         Some("check") => "check",
+        Some("apply") => "apply",
         _ => "guide",
     };
     let mut parent = match q.within.as_deref().map(RegionCode::parse) {

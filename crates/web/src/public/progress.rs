@@ -1,0 +1,87 @@
+//! 进度查询: a resident follows an application with its 办件编号 and the applicant's ID number or
+//! the query code. A wrong pair answers exactly like an unknown number (same page, same status),
+//! and lookups are limited per address, per number and per ID number or code tried.
+
+use super::{Resident, error_page};
+use crate::assess::ClientIp;
+use crate::error::WebError;
+use crate::frame::render;
+use crate::state::AppState;
+use askama::Template;
+use axum::extract::State;
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use jiuzhu_domain::Fen;
+use jiuzhu_domain::trail::Trail;
+use jiuzhu_residents::Progress;
+use jiuzhu_residents::submission::{read_proof, read_reference};
+use std::time::Instant;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/m/progress", get(form).post(query))
+}
+
+#[derive(Template)]
+#[template(path = "public/progress.html")]
+struct QueryPage<'a> {
+    r: &'a Resident,
+    reference: String,
+    /// Shown when a query found nothing.
+    not_found: bool,
+}
+
+#[derive(Template)]
+#[template(path = "public/progress_result.html")]
+struct ResultPage<'a> {
+    r: &'a Resident,
+    p: Progress,
+}
+
+impl ResultPage<'_> {
+    fn yuan(&self, fen: &i64) -> String {
+        Fen(*fen).to_string()
+    }
+    fn state(&self) -> &'static str {
+        self.r.t(self.p.state.zh(), self.p.state.en())
+    }
+    fn kinds(&self) -> String {
+        self.p.kinds.iter().map(|k| self.r.t(k.zh(), k.en())).collect::<Vec<_>>().join(self.r.t("、", ", "))
+    }
+}
+
+async fn form(r: Resident) -> Response {
+    render(QueryPage { r: &r, reference: String::new(), not_found: false })
+}
+
+#[derive(serde::Deserialize)]
+struct Asked {
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    proof: String,
+}
+
+async fn query(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Form(a): Form<Asked>) -> Response {
+    let now = Instant::now();
+    // Every limit counts, so that no one of them is spent by the others' refusals. Only what could
+    // match is counted per key: text that is no number or no proof finds nothing anyway.
+    let mut allowed = vec![state.residents_limiter.allow(ip, now)];
+    if let Some(reference) = read_reference(&a.reference) {
+        allowed.push(state.query_limiter.allow(format!("ref:{reference}"), now));
+    }
+    if let Some(proof) = read_proof(&a.proof) {
+        allowed.push(state.query_limiter.allow(format!("proof:{proof:?}"), now));
+    }
+    if allowed.contains(&false) {
+        return error_page(&r, WebError::TooMany);
+    }
+    let trail = Trail::default();
+    let answer = match state.residents.progress(&trail, &a.reference, &a.proof).await {
+        Ok(p) => render(ResultPage { r: &r, p }),
+        // The form again with "nothing found": the same page whatever did not match.
+        Err(jiuzhu_residents::ResidentsError::NotFound) => render(QueryPage { r: &r, reference: a.reference.clone(), not_found: true }),
+        Err(e) => error_page(&r, WebError::from(e)),
+    };
+    crate::audit::resident_trail(answer, trail)
+}

@@ -122,6 +122,9 @@ pub struct Residents {
     clock: Arc<dyn Clock>,
 }
 
+/// The materials checklist's code of the 家庭经济状况核对授权书.
+const AUTHORISATION_MATERIAL: &str = "authorisation";
+
 /// How many waiting applications a queue page lists.
 const QUEUE_LIMIT: i64 = 500;
 
@@ -301,7 +304,11 @@ impl Residents {
             Some(h) => h,
             None => self.registry.create(user, &sub.household, today).await?,
         };
-        let input = IntakeInput { kinds: sub.kinds.clone(), request: sub.request.clone(), ..Default::default() };
+        // Every adult signed the authorisation on screen: it counts as received (kept with the
+        // application as evidence); signed at the window instead, the clerk ticks it there.
+        let signed = submission::check(&sub, jiuzhu_domain::clock::beijing_date(app.submitted_at)).is_ok() && !sub.sign_at_window;
+        let received = if signed { vec![AUTHORISATION_MATERIAL.to_string()] } else { Vec::new() };
+        let input = IntakeInput { kinds: sub.kinds.clone(), request: sub.request.clone(), received, ..Default::default() };
         let case_ids = self.casework.intake(user, household_id, &input, today).await?;
         user.trail.action(Action::Create);
         user.trail.object(ObjectKind::OnlineApplication, id);

@@ -128,6 +128,7 @@ async fn a_resident_applies_the_clerk_takes_it_in_and_the_resident_follows_it() 
     let progress = b.post(&w.app, "/m/progress", &format!("reference={}&proof=+{}+", reference.to_lowercase(), head.to_lowercase())).await;
     assert_eq!(progress.status, StatusCode::OK, "{}", progress.text);
     assert!(progress.text.contains("最低生活保障") && progress.text.contains("已受理"), "{}", progress.text);
+    assert!(progress.text.contains("户口簿") && !progress.text.contains("核对授权书"), "signed online: not asked again {}", progress.text);
     assert!(!progress.text.contains(&head), "no ID number on the page");
 
     // A wrong pair reads exactly like an unknown number.

@@ -281,6 +281,19 @@ impl DonePage<'_> {
     }
 }
 
+/// The town a chosen region stands for (a village chosen in the self-assessment: its town, with
+/// the village already picked); `None` above town level (the resident chooses the town first).
+async fn town_of(state: &AppState, code: Option<&str>) -> Result<Option<(Division, Option<String>)>, WebError> {
+    match chosen_region(state, code).await? {
+        Some(d) if d.code.level() == jiuzhu_domain::RegionLevel::Town => Ok(Some((d, None))),
+        Some(d) if d.code.level() == jiuzhu_domain::RegionLevel::Village => {
+            let Some(town) = d.code.parent() else { return Ok(None) };
+            Ok(state.registry.public_region(&town).await.map_err(WebError::from)?.map(|t| (t, Some(d.code.to_string()))))
+        }
+        _ => Ok(None),
+    }
+}
+
 #[derive(serde::Deserialize)]
 struct RegionQuery {
     region: Option<String>,
@@ -288,12 +301,14 @@ struct RegionQuery {
 
 /// The empty form, once the town of the 户籍 is chosen.
 async fn start(State(state): State<AppState>, r: Resident, Query(q): Query<RegionQuery>) -> Response {
-    let d = match chosen_region(&state, q.region.as_deref()).await {
-        Ok(Some(d)) if d.code.level() >= jiuzhu_domain::RegionLevel::Town => d,
-        Ok(_) => return Redirect::to("/m/town?next=apply").into_response(),
+    let (d, village) = match town_of(&state, q.region.as_deref()).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return Redirect::to("/m/town?next=apply").into_response(),
         Err(e) => return error_page(&r, e),
     };
-    form_page(&state, &r, &d, Typed::blank(d.code.as_str()), None).await
+    let mut t = Typed::blank(d.code.as_str());
+    t.village = village.unwrap_or_default();
+    form_page(&state, &r, &d, t, None).await
 }
 
 async fn form_page(state: &AppState, r: &Resident, town: &Division, t: Typed, refused: Option<&ValidationErrors>) -> Response {
@@ -320,46 +335,58 @@ async fn submit(
     headers: HeaderMap,
     Form(fields): Form<Vec<(String, String)>>,
 ) -> Response {
+    let mut r = r;
+    // The header's switches are buttons of the form: the form again, in the new setting.
+    let cookie = fields.iter().find(|(k, _)| k == "switch").map(|(_, v)| super::switch(&mut r, v));
+    let response = answer(&state, &r, ip, &headers, &fields).await;
+    super::with_cookie(response, cookie)
+}
+
+async fn answer(state: &AppState, r: &Resident, ip: ClientIp, headers: &HeaderMap, fields: &[(String, String)]) -> Response {
     let field = |name: &str| fields.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str());
-    let town = match chosen_region(&state, field("region")).await {
-        Ok(Some(d)) if d.code.level() >= jiuzhu_domain::RegionLevel::Town => d,
-        Ok(_) => return Redirect::to("/m/town?next=apply").into_response(),
-        Err(e) => return error_page(&r, e),
+    let (town, village) = match town_of(state, field("region")).await {
+        Ok(Some(x)) => x,
+        Ok(None) => return Redirect::to("/m/town?next=apply").into_response(),
+        Err(e) => return error_page(r, e),
     };
-    let t = Typed::read(&fields);
+    let mut t = Typed::read(fields);
+    t.town = town.code.to_string();
+    if t.village.is_empty() {
+        t.village = village.unwrap_or_default();
+    }
     let today = state.clock.today();
     let device = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok()).unwrap_or("");
     let now = state.clock.now();
     match field("step").unwrap_or("edit") {
         "sign" => match submission::check_details(&t.submission(device, now), today) {
-            Ok(checked) => sign_page(&state, &r, &town, &t, &checked.signers, None).await,
-            Err(v) => form_page(&state, &r, &town, t.clone(), Some(&on_the_form(v, &t))).await,
+            Ok(checked) => sign_page(state, r, &town, &t, &checked.signers, None).await,
+            Err(v) => form_page(state, r, &town, t.clone(), Some(&on_the_form(v, &t))).await,
         },
         "send" => {
             let ClientIp(ip) = ip;
             if !state.residents_limiter.allow(ip, Instant::now()) {
-                return error_page(&r, WebError::TooMany);
+                return error_page(r, WebError::TooMany);
             }
             let s = t.submission(device, now);
             // The form's own mistakes go back to the form; the signatures' to the signing page.
             let signers = match submission::check_details(&s, today) {
                 Ok(c) => c.signers,
-                Err(v) => return form_page(&state, &r, &town, t.clone(), Some(&on_the_form(v, &t))).await,
+                Err(v) => return form_page(state, r, &town, t.clone(), Some(&on_the_form(v, &t))).await,
             };
             let trail = Trail::default();
             let answer = match state.residents.apply(&trail, &s).await {
                 Ok(receipt) => {
                     let place = state.registry.region_names(&receipt.region).await;
-                    render(DonePage { r: &r, receipt, place })
+                    render(DonePage { r, receipt, place })
                 }
                 Err(jiuzhu_residents::ResidentsError::Invalid(v)) => {
-                    sign_page(&state, &r, &town, &t, &signers, Some(&on_the_form(v, &t))).await
+                    sign_page(state, r, &town, &t, &signers, Some(&on_the_form(v, &t))).await
                 }
-                Err(e) => error_page(&r, WebError::from(e)),
+                Err(e) => error_page(r, WebError::from(e)),
             };
             crate::audit::resident_trail(answer, trail)
         }
-        _ => form_page(&state, &r, &town, t, None).await,
+        _ => form_page(state, r, &town, t, None).await,
     }
 }
 

@@ -161,6 +161,32 @@ pub fn elder_cookie(on: bool) -> String {
     format!("{ELDER_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", if on { "1" } else { "0" })
 }
 
+/// A display switch pressed as a button of a form (`elder`, `standard`, `en`, `zh`): the page is
+/// drawn again with the form's content in the new setting, whose cookie this returns.
+pub fn switch(r: &mut Resident, what: &str) -> String {
+    match what {
+        "elder" | "standard" => {
+            r.elder = what == "elder";
+            elder_cookie(r.elder)
+        }
+        lang => {
+            let en = lang == "en";
+            r.lang = PageLang(if en { jiuzhu_domain::Lang::En } else { jiuzhu_domain::Lang::Zh });
+            crate::cookies::lang_cookie(if en { "en" } else { "zh" })
+        }
+    }
+}
+
+/// The answer with a `Set-Cookie` added, when there is one.
+pub fn with_cookie(mut response: Response, cookie: Option<String>) -> Response {
+    if let Some(c) = cookie
+        && let Ok(v) = HeaderValue::from_str(&c)
+    {
+        response.headers_mut().append(header::SET_COOKIE, v);
+    }
+    response
+}
+
 /// 长辈版 on or off, then back to the page (only a residents' page of this site).
 async fn set_mode(Path(mode): Path<String>, Query(b): Query<Back>) -> Response {
     let back = b.back.as_deref().and_then(crate::frame::same_site_path).filter(|p| is_public(p)).unwrap_or("/m/").to_string();

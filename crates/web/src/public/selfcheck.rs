@@ -130,26 +130,10 @@ async fn submit(State(state): State<AppState>, r: Resident, ip: ClientIp, Form(f
     let mut r = r;
     let switched = fields.iter().find(|(k, _)| k == "switch").map(|(_, v)| {
         let (what, view) = v.split_once(':').unwrap_or((v.as_str(), ""));
-        let cookie = match what {
-            "elder" | "standard" => {
-                r.elder = what == "elder";
-                super::elder_cookie(r.elder)
-            }
-            lang => {
-                let en = lang == "en";
-                r.lang = crate::i18n::PageLang(if en { jiuzhu_domain::Lang::En } else { jiuzhu_domain::Lang::Zh });
-                crate::cookies::lang_cookie(if en { "en" } else { "zh" })
-            }
-        };
-        (cookie, view == "result")
+        (super::switch(&mut r, what), view == "result")
     });
-    let mut response = answer(&state, &r, ip, &fields, switched.as_ref().map(|(_, result)| *result)).await;
-    if let Some((cookie, _)) = switched
-        && let Ok(v) = axum::http::HeaderValue::from_str(&cookie)
-    {
-        response.headers_mut().append(axum::http::header::SET_COOKIE, v);
-    }
-    response
+    let response = answer(&state, &r, ip, &fields, switched.as_ref().map(|(_, result)| *result)).await;
+    super::with_cookie(response, switched.map(|(cookie, _)| cookie))
 }
 
 /// The form again, or its result; `switched`: a display switch was pressed (on the result page

@@ -76,6 +76,10 @@ impl OnePage {
     fn state(&self) -> &'static str {
         self.c.lang.t(self.v.application.state.zh(), self.v.application.state.en())
     }
+    /// A moment in Beijing time, as 提交时间 is shown.
+    fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
+        beijing_minutes(*at)
+    }
     fn waiting(&self) -> bool {
         self.v.application.state == jiuzhu_store::OnlineState::Submitted
     }

@@ -234,8 +234,8 @@ impl Residents {
         Ok(progress::progress(&app, sub.kinds, applicant, cases))
     }
 
+    /// Only the window takes applications in (受理 permission); each method names its action first.
     fn require_window(user: &User) -> Result<()> {
-        user.trail.action(Action::View);
         if !user.can(Permission::Intake) {
             user.trail.refuse(Denial::Role);
             return Err(ResidentsError::Forbidden);
@@ -254,6 +254,7 @@ impl Residents {
 
     /// One application in full, for the window (ID numbers masked; the read is audited).
     pub async fn application(&self, user: &User, id: i64) -> Result<ApplicationView> {
+        user.trail.action(Action::View);
         Self::require_window(user)?;
         let app = self.in_scope(user, id).await?;
         let submission = read_submission(&app)?;
@@ -287,10 +288,11 @@ impl Residents {
         Ok(app)
     }
 
-    /// 受理: registers the household as sent (or finds it, when its head is already registered in
-    /// the user's scope) and opens one case per kind through casework's own intake, as the clerk;
+    /// 受理: registers the household as sent (or uses the one the applicant already heads in the
+    /// user's scope) and opens one case per kind through casework's own intake, as the clerk;
     /// then marks the application taken. Returns the household and the cases.
     pub async fn take(&self, user: &User, id: i64, version: i64) -> Result<(i64, Vec<i64>)> {
+        user.trail.action(Action::Create);
         Self::require_window(user)?;
         let app = self.in_scope(user, id).await?;
         if app.state != OnlineState::Submitted || app.version != version {
@@ -310,7 +312,6 @@ impl Residents {
         let received = if signed { vec![AUTHORISATION_MATERIAL.to_string()] } else { Vec::new() };
         let input = IntakeInput { kinds: sub.kinds.clone(), request: sub.request.clone(), received, ..Default::default() };
         let case_ids = self.casework.intake(user, household_id, &input, today).await?;
-        user.trail.action(Action::Create);
         user.trail.object(ObjectKind::OnlineApplication, id);
         self.applications
             .handle_online_application(
@@ -324,16 +325,38 @@ impl Residents {
         Ok((household_id, case_ids))
     }
 
-    /// The household whose member has this ID number, when the user may see it.
+    /// The household the applicant already heads in the user's scope, if any. An applicant
+    /// registered in someone else's household (a grown child still in the parents') is refused:
+    /// the clerk moves the person or registers them first, rather than the cases landing on
+    /// the other household.
     async fn registered(&self, user: &User, id_number: &str) -> Result<Option<i64>> {
         let found = self.registry.search(user, id_number, 0).await?;
-        Ok(found.first().map(|h| h.id))
+        match found.into_iter().next() {
+            None => Ok(None),
+            Some(h) if h.head_id_number.as_str() == id_number => Ok(Some(h.id)),
+            Some(h) => {
+                user.trail.refuse(Denial::Conflict);
+                Err(ValidationErrors::from(FieldError::new(
+                    "members[0].id_number",
+                    "online.applicant_elsewhere",
+                    format!(
+                        "申请人已登记在户主为{}的家庭中（不是户主）。请先在家庭档案中把申请人迁出或另立新户，再受理这件申请",
+                        h.head_name
+                    ),
+                    format!(
+                        "the applicant is registered in {}'s household (not as its head): move them or register a new household first, then take this in",
+                        h.head_name
+                    ),
+                ))
+                .into())
+            }
+        }
     }
 
     /// 不予受理, with the reason the resident will read.
     pub async fn decline(&self, user: &User, id: i64, version: i64, reason: &str) -> Result<()> {
-        Self::require_window(user)?;
         user.trail.action(Action::Decide);
+        Self::require_window(user)?;
         let app = self.in_scope(user, id).await?;
         let reason = reason.trim();
         if reason.chars().count() < 4 {

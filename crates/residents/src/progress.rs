@@ -120,3 +120,99 @@ pub fn progress(app: &OnlineApplication, kinds: Vec<AssistanceKind>, applicant: 
         cases,
     }
 }
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used, reason = "tests")]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use jiuzhu_domain::casework::{CaseDetails, Purpose, Track, materials_for};
+    use jiuzhu_store::NewCase;
+
+    fn day(s: &str) -> NaiveDate {
+        NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap()
+    }
+
+    fn case(state: CaseState, due: Option<NaiveDate>, received: &[&str]) -> Case {
+        let mut materials = materials_for(AssistanceKind::Dibao, Track::Normal, false, false);
+        for m in &mut materials {
+            m.received = received.contains(&m.code.as_str());
+        }
+        Case {
+            id: 7,
+            intake_id: 7,
+            version: 1,
+            data: NewCase {
+                household_id: 1,
+                region: jiuzhu_domain::RegionCode::parse("620825100201").unwrap(),
+                kind: AssistanceKind::Dibao,
+                purpose: Purpose::Application,
+                track: Track::Normal,
+                state,
+                applicant: "李秀兰".into(),
+                opened_on: day("2026-11-20"),
+                accepted_on: None,
+                step_started_on: day("2026-11-20"),
+                step_due: due,
+                overall_due: None,
+                due_role: None,
+                department: None,
+                contested: false,
+                near_relative: false,
+                extended: false,
+                spot_check_required: false,
+                benefit_id: None,
+                details: CaseDetails { materials, ..Default::default() },
+            },
+            created_at: chrono::Utc::now(),
+            updated_at: chrono::Utc::now(),
+        }
+    }
+
+    fn event(at: (u32, u32), to: CaseState) -> CaseEvent {
+        CaseEvent {
+            id: 1,
+            case_id: 7,
+            // 23:30 UTC is the next morning in Beijing.
+            at: chrono::Utc.with_ymd_and_hms(2026, 11, at.0, at.1, 30, 0).unwrap(),
+            actor_id: None,
+            actor: "clerk".into(),
+            role: None,
+            action: "x".into(),
+            from_state: None,
+            to_state: to,
+            note: String::new(),
+        }
+    }
+
+    #[test]
+    fn steps_read_in_beijing_days_once_each_with_working_days_left() {
+        let cal = Calendar::official();
+        let events = [event((20, 1), CaseState::Materials), event((20, 23), CaseState::Materials), event((22, 23), CaseState::Accepted)];
+        // Monday 2026-11-23, due Friday: four working days left.
+        let p = case_progress(&case(CaseState::Accepted, Some(day("2026-11-27")), &[]), &events, day("2026-11-23"), cal);
+        assert_eq!(
+            p.steps.iter().map(|s| (s.on, s.zh.as_str())).collect::<Vec<_>>(),
+            vec![(day("2026-11-20"), "已登记，等您补齐材料"), (day("2026-11-23"), "乡镇已受理，正在核对家庭经济状况"),]
+        );
+        assert_eq!((p.due, p.working_days_left), (Some(day("2026-11-27")), Some(4)));
+        // Due Monday next week, asked on Friday: the weekend does not count.
+        let p = case_progress(&case(CaseState::Accepted, Some(day("2026-11-30")), &[]), &events, day("2026-11-27"), cal);
+        assert_eq!(p.working_days_left, Some(1));
+        // Overdue reads as 0, never negative; a finished case has no due day.
+        let p = case_progress(&case(CaseState::Accepted, Some(day("2026-11-20")), &[]), &events, day("2026-11-23"), cal);
+        assert_eq!(p.working_days_left, Some(0));
+        let p = case_progress(&case(CaseState::Rejected, Some(day("2026-11-20")), &[]), &events, day("2026-11-23"), cal);
+        assert_eq!((p.due, p.working_days_left), (None, None));
+    }
+
+    #[test]
+    fn what_is_missing_is_said_only_while_materials_are_awaited() {
+        let cal = Calendar::official();
+        let waiting = case_progress(&case(CaseState::Materials, None, &["authorisation"]), &[], day("2026-11-23"), cal);
+        let names: Vec<&str> = waiting.missing.iter().map(|(zh, _)| zh.as_str()).collect();
+        assert!(names.contains(&"户口簿") && !names.contains(&"家庭经济状况核对授权书"), "{names:?}");
+        let accepted = case_progress(&case(CaseState::Accepted, None, &[]), &[], day("2026-11-23"), cal);
+        assert!(accepted.missing.is_empty());
+    }
+}

@@ -12,6 +12,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use jiuzhu_domain::trail::Action;
 use jiuzhu_residents::ApplicationView;
 use jiuzhu_store::OnlineApplication;
 use serde::Deserialize;
@@ -60,6 +61,8 @@ struct OnePage {
     v: ApplicationView,
     sent: String,
     error: String,
+    /// The reason typed for declining, kept when the decline was refused.
+    reason: String,
 }
 
 impl OnePage {
@@ -85,18 +88,25 @@ impl OnePage {
     }
 }
 
-async fn one_page(state: &AppState, session: &jiuzhu_accounts::SignedIn, lang: crate::i18n::PageLang, id: i64, error: String) -> Response {
+async fn one_page(
+    state: &AppState,
+    session: &jiuzhu_accounts::SignedIn,
+    lang: crate::i18n::PageLang,
+    id: i64,
+    error: String,
+    reason: String,
+) -> Response {
     let v = match state.residents.application(&session.user, id).await {
         Ok(v) => v,
         Err(e) => return WebError::from(e).page(lang.0),
     };
     let sent = beijing_minutes(v.application.submitted_at);
     let c = Chrome::new(state, session, lang, "/online").await;
-    render(OnePage { c, v, sent, error })
+    render(OnePage { c, v, sent, error, reason })
 }
 
 async fn one(State(state): State<AppState>, Page { session, lang }: Page, Path(Id(id)): Path<Id>) -> Response {
-    one_page(&state, &session, lang, id, String::new()).await
+    one_page(&state, &session, lang, id, String::new(), String::new()).await
 }
 
 /// The version read and the reason; read leniently so that the service's role and scope checks
@@ -116,24 +126,28 @@ async fn take(State(state): State<AppState>, Page { session, lang }: Page, Path(
             Some(case) => Redirect::to(&format!("/cases/{case}?new=1")).into_response(),
             None => Redirect::to("/online").into_response(),
         },
-        Err(e) => refused(&state, &session, lang, id, e).await,
+        Err(e) => refused(&state, &session, lang, id, e, Action::Create, String::new()).await,
     }
 }
 
 async fn decline(State(state): State<AppState>, Page { session, lang }: Page, Path(Id(id)): Path<Id>, Form(h): Form<Handle>) -> Response {
     match state.residents.decline(&session.user, id, h.version.unwrap_or(0), &h.reason).await {
         Ok(()) => Redirect::to("/online").into_response(),
-        Err(e) => refused(&state, &session, lang, id, e).await,
+        Err(e) => refused(&state, &session, lang, id, e, Action::Decide, h.reason).await,
     }
 }
 
-/// A refused take or decline: the application's page again with the reason at the top.
+/// A refused take or decline: the application's page again with the reason at the top and what
+/// was typed. Showing it reads the application again; the request's entry stays the step that
+/// was refused (`intent`, denied), with the fields the page showed.
 async fn refused(
     state: &AppState,
     session: &jiuzhu_accounts::SignedIn,
     lang: crate::i18n::PageLang,
     id: i64,
     e: jiuzhu_residents::ResidentsError,
+    intent: Action,
+    reason: String,
 ) -> Response {
     let e = WebError::from(e);
     if matches!(e, WebError::NotFound | WebError::Forbidden) {
@@ -146,7 +160,8 @@ async fn refused(
         message.push('；');
         message.push_str(lang.0.pick(&f.message, &f.message_en));
     }
-    let mut r = one_page(state, session, lang, id, message).await;
+    let mut r = one_page(state, session, lang, id, message, reason).await;
+    session.user.trail.action(intent);
     *r.status_mut() = status;
     r
 }

@@ -158,3 +158,121 @@ async fn queries_are_limited_per_number_from_any_address() {
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "the sixth try of one number in a minute is refused");
 }
+
+/// Sends `form` with both adults' signatures (or none when `sign_at_window`); the receipt's number and code.
+async fn send_application(app: &axum::Router, b: &Browser, form: &str) -> (String, String) {
+    let sig = enc(&signature());
+    let done = b.post(app, "/m/apply", &format!("{form}&sig1={sig}&sig2={sig}&step=send")).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    (between(&done.text, "reference").to_string(), between(&done.text, "query-code").to_string())
+}
+
+/// The window's id of the application with this number (from the clerk's list).
+async fn listed(w: &jiuzhu_testkit::app::TestApp, clerk: &jiuzhu_testkit::app::Client, reference: &str) -> i64 {
+    let list = w.send(clerk.get("/online")).await;
+    let row = &list.text[list.text.find(reference).expect("listed")..];
+    let at = row.find("href=\"/online/").unwrap() + 14;
+    row[at..at + row[at..].find('"').unwrap()].parse().unwrap()
+}
+
+#[tokio::test]
+async fn a_name_pasted_with_an_invisible_character_still_matches_its_signature() {
+    let w = spawn_app().await;
+    let b = Browser::open(&w.app).await;
+    // 王德明 copied from a chat with a zero-width space: the registry keeps it as 王德明.
+    let form = family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62))
+        .replace(&format!("m2_name={}", enc("王德明")), &format!("m2_name={}", enc("王德\u{200b}明")));
+    let (reference, _) = send_application(&w.app, &b, &form).await;
+    assert!(reference.starts_with("WS"));
+}
+
+#[tokio::test]
+async fn the_window_declines_with_a_reason_the_resident_reads() {
+    let w = spawn_app().await;
+    let b = Browser::open(&w.app).await;
+    let (reference, code) =
+        send_application(&w.app, &b, &family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62))).await;
+    let clerk = w.login("window_clerk_a").await;
+    let id = listed(&w, &clerk, &reference).await;
+    let bare = w.send(clerk.form(&format!("/online/{id}/decline"), &format!("version=1&reason={}", enc("重复")))).await;
+    assert_eq!(bare.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(bare.text.contains("请写明不予受理的理由"), "the reason is asked for by name");
+    assert!(bare.text.contains(">重复</textarea>"), "what was typed is kept");
+    let reviewer = w.login("town_reviewer_a").await;
+    let not_window = w.send(reviewer.form(&format!("/online/{id}/decline"), "version=1&reason=重复提交的申请")).await;
+    assert_eq!(not_window.status, StatusCode::FORBIDDEN, "only the window handles online applications");
+    let ok =
+        w.send(clerk.form(&format!("/online/{id}/decline"), &format!("version=1&reason={}", enc("重复提交，已按 WS 号另一件受理")))).await;
+    assert_eq!(ok.status, StatusCode::SEE_OTHER, "{}", ok.text);
+    assert!(!w.send(clerk.get("/online")).await.text.contains(&reference), "no longer waiting");
+    let seen = b.post(&w.app, "/m/progress", &format!("reference={reference}&proof={code}")).await;
+    assert!(seen.text.contains("不予受理") && seen.text.contains("重复提交，已按 WS 号另一件受理"), "{}", seen.text);
+    // The list is a search, the page a view, the refusals refusals: each in the trail as such.
+    let entries: Vec<_> = w.store.audit_after(0, 100_000).await.unwrap().into_iter().map(|e| e.record).collect();
+    let of = |user: &str, action: &str| entries.iter().filter(|e| e.username == user && e.action == action).count();
+    assert!(of("window_clerk_a", "search") >= 2 && of("window_clerk_a", "decide") == 2, "{entries:?}");
+    assert!(
+        entries.iter().any(|e| e.username == "window_clerk_a" && e.action == "decide" && e.outcome == "denied" && e.reason == "invalid"),
+        "the refused decline is a refused decision, not a view: {entries:?}"
+    );
+    assert!(entries.iter().any(|e| e.username == "town_reviewer_a" && e.action == "decide" && e.reason == "role"), "{entries:?}");
+}
+
+#[tokio::test]
+async fn signing_at_the_window_leaves_the_authorisation_to_collect() {
+    let w = spawn_app().await;
+    let b = Browser::open(&w.app).await;
+    let form = family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62));
+    let done = b.post(&w.app, "/m/apply", &format!("{form}&sign_at_window=1&step=send")).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert!(done.text.contains("到乡镇窗口再签"));
+    let (reference, code) = (between(&done.text, "reference").to_string(), between(&done.text, "query-code").to_string());
+    let clerk = w.login("window_clerk_a").await;
+    let id = listed(&w, &clerk, &reference).await;
+    assert!(w.send(clerk.get(&format!("/online/{id}"))).await.text.contains("须当面签署"));
+    assert_eq!(w.send(clerk.form(&format!("/online/{id}/take"), "version=1")).await.status, StatusCode::SEE_OTHER);
+    let seen = b.post(&w.app, "/m/progress", &format!("reference={reference}&proof={code}")).await;
+    assert!(seen.text.contains("家庭经济状况核对授权书"), "still to bring: {}", seen.text);
+}
+
+#[tokio::test]
+async fn an_applicant_registered_in_another_household_is_not_taken_into_it() {
+    let w = spawn_app().await;
+    let b = Browser::open(&w.app).await;
+    // The world's household in village A: head 19600101-11, spouse 19620315-12 (李秀英).
+    let spouse_elsewhere = id_number("19620315", 12);
+    let (reference, _) =
+        send_application(&w.app, &b, &family(&spouse_elsewhere, &id_number("19780605", 53), &id_number("20150101", 62))).await;
+    let clerk = w.login("window_clerk_a").await;
+    let id = listed(&w, &clerk, &reference).await;
+    let took = w.send(clerk.form(&format!("/online/{id}/take"), "version=1")).await;
+    assert_eq!(took.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", took.text);
+    assert!(took.text.contains("申请人已登记在户主为王建国的家庭中"), "{}", took.text);
+    assert!(w.send(clerk.get("/online")).await.text.contains(&reference), "still waiting");
+    // The applicant who heads a registered household: the cases open on it, no second household.
+    let head = id_number("19600101", 11);
+    let (reference, _) = send_application(&w.app, &b, &family(&head, &id_number("19780605", 53), &id_number("20150101", 62))).await;
+    let id = listed(&w, &clerk, &reference).await;
+    let took = w.send(clerk.form(&format!("/online/{id}/take"), "version=1")).await;
+    assert_eq!(took.status, StatusCode::SEE_OTHER, "{}", took.text);
+    let case: i64 = took.location().unwrap().trim_start_matches("/cases/").split('?').next().unwrap().parse().unwrap();
+    let case = w.store.case(case).await.unwrap().unwrap();
+    assert_eq!(case.data.household_id, w.in_a);
+}
+
+#[tokio::test]
+async fn the_form_keeps_everything_on_a_display_switch_and_takes_a_village_from_the_self_assessment() {
+    let w = spawn_app().await;
+    let b = Browser::open(&w.app).await;
+    let form = family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62));
+    let switched = b.post(&w.app, "/m/apply", &format!("{form}&switch=elder")).await;
+    assert_eq!(switched.status, StatusCode::OK);
+    assert!(switched.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().starts_with("elder=1"));
+    assert!(switched.text.contains("class=\"public elder\"") && switched.text.contains("value=\"李秀兰\""), "typed names kept");
+    assert!(switched.text.contains("丈夫去年摔伤后不能干重活"), "the reason kept");
+    // A self-assessment made for a village comes with the village chosen and the town's list.
+    let from_check = b.post(&w.app, "/m/apply", &format!("region={VILLAGE_A}&kind=dibao&step=edit")).await;
+    assert_eq!(from_check.status, StatusCode::OK, "{}", from_check.text);
+    assert!(from_check.text.contains(&format!("value=\"{VILLAGE_A}\" selected")), "{}", from_check.text);
+    assert!(from_check.text.contains("value=\"dibao\" checked"));
+}

@@ -597,6 +597,39 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
         alerts.push(w.store.raise_alert(&alert).await.unwrap());
         accounts.push(w.store.account_by_username(&user.replace("window_clerk", "village_assistant")).await.unwrap().unwrap().id);
     }
+    // An online application waiting in each town (signed at the window, so nothing drawn).
+    let mut online = Vec::new();
+    for (village, town, seq) in [("620825100201", "620825100", 301), ("620825101201", "620825101", 302)] {
+        let first17 = format!("62082519750101{seq:03}");
+        let head = jiuzhu_domain::MemberInput {
+            id_number: format!("{first17}{}", jiuzhu_domain::id_number::check_char(first17.as_bytes())),
+            name: "周桂芳".into(),
+            relation: "head".into(),
+            employment: Some("farming".into()),
+            ..Default::default()
+        };
+        let sub = jiuzhu_residents::Submission {
+            household: jiuzhu_registry::NewHouseholdInput {
+                household: jiuzhu_domain::HouseholdInput {
+                    hukou_region: village.into(),
+                    area: "rural".into(),
+                    phone: Some("13800138000".into()),
+                    ..Default::default()
+                },
+                members: vec![head],
+                ..Default::default()
+            },
+            kinds: vec![jiuzhu_domain::casework::AssistanceKind::Temporary],
+            request: "房屋失火，生活困难".into(),
+            signatures: Vec::new(),
+            sign_at_window: true,
+            device: "test".into(),
+            authorisation: String::new(),
+        };
+        w.state.residents.apply(&Default::default(), &sub).await.unwrap();
+        let scope = jiuzhu_domain::RegionCode::parse(town).unwrap();
+        online.push(w.store.online_applications(&scope, jiuzhu_store::OnlineState::Submitted, 1).await.unwrap()[0].id);
+    }
     let object = |path: &str, side: usize| -> String {
         let (hh, member) = if side == 0 { (w.in_a, ha.members[1].id) } else { (w.in_b, hb.members[1].id) };
         let id = if path.contains("cases/{id}") {
@@ -607,6 +640,8 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             alerts[side]
         } else if path.contains("accounts/{id}") {
             accounts[side]
+        } else if path.starts_with("/online/{id}") {
+            online[side]
         } else {
             hh
         };

@@ -116,7 +116,8 @@ impl Typed {
             .filter(|(_, n)| !self.rows[**n - 1].sig.is_empty())
             .map(|(i, &n)| Signature {
                 member: i,
-                name: self.rows[n - 1].name.trim().to_string(),
+                // The name in the one form the registry keeps it in: the one the check compares.
+                name: jiuzhu_domain::text::clean(&self.rows[n - 1].name),
                 image: self.rows[n - 1].sig.clone(),
                 signed_at: now,
             })
@@ -325,9 +326,10 @@ async fn form_page(state: &AppState, r: &Resident, town: &Division, t: Typed, re
     (status, render(FormPage { r, place, villages, t, errs, messages })).into_response()
 }
 
-/// Every post of the two pages: `step` says which button was pressed — `start` (from the
-/// self-assessment: the form filled with what it knew), `edit` (back to the form), `sign` (the
-/// form is done: check it and show the signing page), `send` (signed: check all and store).
+/// Every post of the two pages: `step` says which button was pressed — `edit` (the form, filled
+/// with what was sent: back from the signing page, or from the self-assessment's result with the
+/// programmes that may apply), `sign` (the form is done: check it and show the signing page),
+/// `send` (signed: check all and store). A display switch shows the form again in the new setting.
 async fn submit(
     State(state): State<AppState>,
     r: Resident,

@@ -117,13 +117,18 @@ pub fn check_details(s: &Submission, today: NaiveDate) -> Result<Checked, Valida
             format!("at most {MAX_MEMBERS} members online; larger households apply at the window"),
         ));
     }
+    // What was left empty is said in the form's own words; the registry's message for the same
+    // field (written for clerks: codes, lists of values) is then left out.
+    let unanswered = unanswered(&s.household);
     let household = match s.household.validate(today, "网上申请") {
         Ok(h) => Some(h),
         Err(x) => {
-            e.0.extend(x.0);
+            e.0.extend(x.0.into_iter().filter(|f| !unanswered.iter().any(|u| u.field == f.field)));
             None
         }
     };
+    let household = if unanswered.is_empty() { household } else { None };
+    e.0.extend(unanswered);
     match household {
         Some(household) if e.is_empty() => {
             let signers = signers(&household, today);
@@ -131,6 +136,40 @@ pub fn check_details(s: &Submission, today: NaiveDate) -> Result<Checked, Valida
         }
         _ => Err(e),
     }
+}
+
+/// The choices and boxes of the form left empty, each in plain words naming what to do.
+fn unanswered(h: &NewHouseholdInput) -> Vec<FieldError> {
+    let blank = |v: &str| v.trim().is_empty();
+    let mut out = Vec::new();
+    if blank(&h.household.hukou_region) {
+        out.push(FieldError::new(
+            "hukou_region",
+            "apply.village",
+            "请选择户籍所在村（社区）",
+            "choose the village or community of the household registration",
+        ));
+    }
+    if blank(&h.household.area) {
+        out.push(FieldError::new("area", "apply.area", "请选择户口类型：农村或城镇", "choose rural or urban registration"));
+    }
+    for (i, m) in h.members.iter().enumerate() {
+        if blank(&m.name) {
+            out.push(FieldError::new(format!("members[{i}].name"), "apply.name", "请填写姓名", "enter the name"));
+        }
+        if blank(&m.id_number) {
+            out.push(FieldError::new(format!("members[{i}].id_number"), "apply.id_number", "请填写身份证号", "enter the ID number"));
+        }
+        if blank(&m.relation) {
+            out.push(FieldError::new(
+                format!("members[{i}].relation"),
+                "apply.relation",
+                "请选择和申请人的关系",
+                "choose the relation to the applicant",
+            ));
+        }
+    }
+    out
 }
 
 /// Checks the whole submission (the second page): the details again, then a valid signature of
@@ -331,6 +370,27 @@ mod tests {
         s = sent(&[0]);
         s.kinds.clear();
         assert_eq!(fields(check_details(&s, day("2026-12-01"))), vec!["kinds"]);
+    }
+
+    #[test]
+    fn what_was_left_empty_is_said_in_plain_words_once() {
+        let mut s = sent(&[0]);
+        s.household.household.hukou_region.clear();
+        s.household.household.area.clear();
+        s.household.members[1].id_number.clear();
+        s.household.members[1].relation.clear();
+        let e = check_details(&s, day("2026-12-01")).unwrap_err();
+        let said: Vec<(&str, &str)> = e.0.iter().map(|f| (f.field.as_str(), f.zh.as_str())).collect();
+        assert_eq!(
+            said,
+            vec![
+                ("hukou_region", "请选择户籍所在村（社区）"),
+                ("area", "请选择户口类型：农村或城镇"),
+                ("members[1].id_number", "请填写身份证号"),
+                ("members[1].relation", "请选择和申请人的关系"),
+            ]
+        );
+        assert!(e.0.iter().all(|f| !f.zh.contains("urban") && !f.zh.contains("head")), "no codes: {said:?}");
     }
 
     #[test]

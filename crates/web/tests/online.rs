@@ -270,6 +270,18 @@ async fn the_form_keeps_everything_on_a_display_switch_and_takes_a_village_from_
     assert!(switched.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().starts_with("elder=1"));
     assert!(switched.text.contains("class=\"public elder\"") && switched.text.contains("value=\"李秀兰\""), "typed names kept");
     assert!(switched.text.contains("丈夫去年摔伤后不能干重活"), "the reason kept");
+    // An empty form is refused in the form's words: no codes, no lists of values, row 1 named.
+    let empty = b.post(&w.app, "/m/apply", &format!("region={TOWN_A}&step=sign&m2_name={}", enc("李四"))).await;
+    assert_eq!(empty.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for said in [
+        "请选择户籍所在村（社区）",
+        "请选择户口类型：农村或城镇",
+        "第 1 位家庭成员：请填写姓名",
+        "第 2 位家庭成员（李四）：请选择和申请人的关系",
+    ] {
+        assert!(empty.text.contains(said), "{said}: {}", empty.text);
+    }
+    assert!(!empty.text.contains("urban（") && !empty.text.contains("区划代码"), "{}", empty.text);
     // A self-assessment made for a village comes with the village chosen and the town's list.
     let from_check = b.post(&w.app, "/m/apply", &format!("region={VILLAGE_A}&kind=dibao&step=edit")).await;
     assert_eq!(from_check.status, StatusCode::OK, "{}", from_check.text);

@@ -90,8 +90,10 @@ impl Typed {
 
     /// The rows that hold someone (row numbers from 1), in order: member `i` of the submission is
     /// row `filled()[i]`.
+    /// The applicant's row (1) always counts, filled in or not: an application without its
+    /// applicant is refused naming row 1's boxes, never read as a household headed by row 2.
     fn filled(&self) -> Vec<usize> {
-        self.rows.iter().enumerate().filter(|(_, r)| !r.is_blank()).map(|(i, _)| i + 1).collect()
+        self.rows.iter().enumerate().filter(|(i, r)| *i == 0 || !r.is_blank()).map(|(i, _)| i + 1).collect()
     }
 
     fn submission(&self, device: &str, now: chrono::DateTime<chrono::Utc>) -> Submission {
@@ -153,8 +155,8 @@ impl Typed {
             ("request".into(), self.request.clone()),
         ];
         h.extend(self.kinds.iter().map(|k| ("kind".to_string(), k.clone())));
-        for (i, r) in self.rows.iter().enumerate().filter(|(_, r)| !r.is_blank()) {
-            let n = i + 1;
+        for n in self.filled() {
+            let r = &self.rows[n - 1];
             h.push((format!("m{n}_name"), r.name.clone()));
             h.push((format!("m{n}_id"), r.id.clone()));
             h.push((format!("m{n}_relation"), r.relation.clone()));

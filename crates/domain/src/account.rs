@@ -27,6 +27,9 @@ pub enum Role {
     DepartmentLiaison,
     /// 审计/纪检
     Auditor,
+    /// 举报受理员: takes up residents' complaints and reports and hotline work orders of a town
+    /// or the county, checks them and answers; the only role that sees who reported.
+    ComplaintHandler,
     /// 领导
     Leader,
     /// 系统管理员
@@ -86,13 +89,15 @@ pub enum Permission {
     ApprovePayroll,
     /// Pay 先行救助 out of the town's standby fund (乡镇临时救助备用金).
     PayAdvance,
+    /// Take up, check and answer complaints and reports (投诉举报受理), and see who reported.
+    HandleComplaints,
     /// Record where a household's benefit is paid when not to its own account (收款安排: the
     /// 供养服务机构 of 集中供养, a child's 监护人); the finance officer confirms the new account.
     ArrangePayee,
 }
 
 impl Role {
-    pub const ALL: [Role; 12] = [
+    pub const ALL: [Role; 13] = [
         Role::WindowClerk,
         Role::VillageAssistant,
         Role::Investigator,
@@ -101,6 +106,7 @@ impl Role {
         Role::FinanceOfficer,
         Role::DepartmentLiaison,
         Role::Auditor,
+        Role::ComplaintHandler,
         Role::Leader,
         Role::SystemAdmin,
         Role::SecurityAdmin,
@@ -117,6 +123,7 @@ impl Role {
             Role::FinanceOfficer => "finance_officer",
             Role::DepartmentLiaison => "department_liaison",
             Role::Auditor => "auditor",
+            Role::ComplaintHandler => "complaint_handler",
             Role::Leader => "leader",
             Role::SystemAdmin => "system_admin",
             Role::SecurityAdmin => "security_admin",
@@ -145,6 +152,7 @@ impl Role {
             Role::FinanceOfficer => "资金管理员",
             Role::DepartmentLiaison => "部门联络员",
             Role::Auditor => "审计/纪检人员",
+            Role::ComplaintHandler => "举报受理员",
             Role::Leader => "领导",
             Role::SystemAdmin => "系统管理员",
             Role::SecurityAdmin => "安全管理员",
@@ -162,6 +170,7 @@ impl Role {
             Role::FinanceOfficer => "Finance officer",
             Role::DepartmentLiaison => "Department liaison",
             Role::Auditor => "Auditor",
+            Role::ComplaintHandler => "Complaint handler",
             Role::Leader => "Leader",
             Role::SystemAdmin => "System administrator",
             Role::SecurityAdmin => "Security administrator",
@@ -202,6 +211,7 @@ impl Role {
             ApprovePayroll => matches!(self, CountyApprover),
             PayAdvance => matches!(self, TownReviewer),
             ArrangePayee => matches!(self, TownReviewer),
+            HandleComplaints => matches!(self, ComplaintHandler),
         }
     }
 }

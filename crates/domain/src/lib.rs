@@ -9,6 +9,7 @@ pub mod account;
 pub mod calendar;
 pub mod casework;
 pub mod clock;
+pub mod complaint;
 pub mod declaration;
 mod enums;
 pub mod error;

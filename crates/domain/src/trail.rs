@@ -164,10 +164,12 @@ pub enum ObjectKind {
     Receivable,
     /// 网上申请
     OnlineApplication,
+    /// 投诉举报
+    Complaint,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 13] = [
+    pub const ALL: [ObjectKind; 14] = [
         ObjectKind::Household,
         ObjectKind::Case,
         ObjectKind::Benefit,
@@ -181,6 +183,7 @@ impl ObjectKind {
         ObjectKind::Payroll,
         ObjectKind::Receivable,
         ObjectKind::OnlineApplication,
+        ObjectKind::Complaint,
     ];
 
     pub fn parse(s: &str) -> Option<ObjectKind> {
@@ -203,6 +206,7 @@ impl ObjectKind {
             ObjectKind::Payroll => "发放清册",
             ObjectKind::Receivable => "应追回款",
             ObjectKind::OnlineApplication => "网上申请",
+            ObjectKind::Complaint => "投诉举报",
         }
     }
 
@@ -221,6 +225,7 @@ impl ObjectKind {
             ObjectKind::Payroll => "payroll",
             ObjectKind::Receivable => "receivable",
             ObjectKind::OnlineApplication => "online_application",
+            ObjectKind::Complaint => "complaint",
         }
     }
 }

@@ -9,6 +9,7 @@
 //!   waiting in its scope, one read in full (audited), taken in (registered and 受理 through the
 //!   registry's and casework's own doors, as the clerk) or declined with a reason.
 
+pub mod complaints;
 pub mod progress;
 pub mod submission;
 
@@ -59,6 +60,13 @@ impl From<StoreError> for ResidentsError {
 impl From<ValidationErrors> for ResidentsError {
     fn from(e: ValidationErrors) -> Self {
         ResidentsError::Invalid(e)
+    }
+}
+
+/// A date the official calendar does not cover yet (next year's holidays not imported).
+impl From<FieldError> for ResidentsError {
+    fn from(e: FieldError) -> Self {
+        ResidentsError::Invalid(e.into())
     }
 }
 

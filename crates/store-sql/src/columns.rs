@@ -147,6 +147,31 @@ pub const ONLINE_QUERY_CODE: EncryptedColumn = EncryptedColumn {
 /// The blind index's domain for online applications' query codes.
 pub const QUERY_CODE_INDEX: &str = "query_code";
 
+/// 投诉举报: what was reported and whom it names, as JSON.
+pub const COMPLAINT_DETAILS: EncryptedColumn =
+    EncryptedColumn { table: "complaints", column: "details_enc", context: "complaints.details", legacy_plaintext: None, index: None };
+
+/// 投诉举报: who reported, as JSON; NULL for an anonymous report.
+pub const COMPLAINT_REPORTER: EncryptedColumn =
+    EncryptedColumn { table: "complaints", column: "reporter_enc", context: "complaints.reporter", legacy_plaintext: None, index: None };
+
+/// 投诉举报: the findings and the reply, as JSON; NULL until answered.
+pub const COMPLAINT_ANSWER: EncryptedColumn =
+    EncryptedColumn { table: "complaints", column: "answer_enc", context: "complaints.answer", legacy_plaintext: None, index: None };
+
+/// 投诉举报: the 查询密码 the reporter follows the complaint with, found (with the 举报编号) by its
+/// blind index.
+pub const COMPLAINT_PIN: EncryptedColumn = EncryptedColumn {
+    table: "complaints",
+    column: "pin_enc",
+    context: "complaints.pin",
+    legacy_plaintext: None,
+    index: Some(BlindIndexColumn { column: "pin_bidx", domain: COMPLAINT_PIN_INDEX }),
+};
+
+/// The blind index's domain for complaints' 查询密码.
+pub const COMPLAINT_PIN_INDEX: &str = "complaint_pin";
+
 /// Every encrypted column, grouped by table.
 pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     PERSON_ID_NUMBER,
@@ -162,6 +187,10 @@ pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     ONLINE_SUBMISSION,
     ONLINE_APPLICANT_ID,
     ONLINE_QUERY_CODE,
+    COMPLAINT_DETAILS,
+    COMPLAINT_REPORTER,
+    COMPLAINT_ANSWER,
+    COMPLAINT_PIN,
 ];
 
 /// Columns holding the id of the audit key that sealed the row (`table`, `column`).

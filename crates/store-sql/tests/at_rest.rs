@@ -88,6 +88,29 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         Some((online_id, online.submission.clone())),
         "found by its blind index, read back decrypted"
     );
+    // 投诉举报: what was reported, who reported, the answer and the 查询密码.
+    use jiuzhu_domain::complaint::Finding;
+    use jiuzhu_store::{ComplaintStep, ComplaintStore};
+    let complaint = jiuzhu_testkit::conformance::complaints::complaint(
+        "JB20261123000001",
+        "620825100201",
+        "620825100",
+        "P4Q8R2",
+        jiuzhu_testkit::fixtures::today(),
+    );
+    let reporter = complaint.reporter.clone().unwrap();
+    let complaint_id = store.insert_complaint(&complaint).await.unwrap();
+    let answer = r#"{"reply":"经入户核查，反映问题部分属实，已停保"}"#;
+    let handler = Actor::system("handler");
+    store.advance_complaint(complaint_id, 1, &ComplaintStep::Accept, &handler, chrono::Utc::now()).await.unwrap();
+    let step = ComplaintStep::Answer { finding: Finding::PartlySubstantiated, answer: answer.into() };
+    store.advance_complaint(complaint_id, 2, &step, &handler, chrono::Utc::now()).await.unwrap();
+    let found = store.complaint_for(&complaint.code, &complaint.pin).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.details, found.reporter, found.answer),
+        (complaint_id, complaint.details.clone(), Some(reporter.clone()), Some(answer.to_string())),
+        "found by its blind index, read back decrypted"
+    );
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![
@@ -107,6 +130,13 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         ("online_applications.submission_enc", "iVBORw0KGgo".into()),
         ("online_applications.applicant_id_enc", online.applicant_id_number.clone()),
         ("online_applications.query_code_enc", online.query_code.clone()),
+        ("complaints.details_enc", complaint.details.clone()),
+        ("complaints.details_enc", "多次反映无果".into()),
+        ("complaints.reporter_enc", reporter),
+        ("complaints.reporter_enc", "13909330101".into()),
+        ("complaints.answer_enc", answer.into()),
+        ("complaints.answer_enc", "已停保".into()),
+        ("complaints.pin_enc", complaint.pin.clone()),
     ];
     for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
         let name = format!("{}.{}", c.table, c.column);

@@ -110,8 +110,8 @@ impl Drop for Db {
     }
 }
 
-/// Two households, one department file (deaths of both heads) and one online application
-/// (`online()`) under `keys`.
+/// Two households, one department file (deaths of both heads), one online application
+/// (`online()`) and one answered complaint (`complaint()`, with its reporter) under `keys`.
 async fn populate(s: &dyn Store) -> Vec<i64> {
     s.upsert_regions(&two_towns()).await.unwrap();
     let ids = s
@@ -123,7 +123,28 @@ async fn populate(s: &dyn Store) -> Vec<i64> {
         .unwrap();
     import(s, "d1", &[(11, "2026-03-01"), (13, "2026-04-01")]).await;
     s.insert_online_application(&online()).await.unwrap();
+    let complaint = s.insert_complaint(&complaint()).await.unwrap();
+    s.advance_complaint(complaint, 1, &ComplaintStep::Accept, &Actor::system("t"), chrono::Utc::now()).await.unwrap();
+    s.advance_complaint(complaint, 2, &complaint_answer(), &Actor::system("t"), chrono::Utc::now()).await.unwrap();
     ids
+}
+
+/// A complaint about a village of 水洛镇, handled by the town.
+fn complaint() -> NewComplaint {
+    jiuzhu_testkit::conformance::complaints::complaint(
+        "JB20261123000001",
+        "620825100201",
+        "620825100",
+        "P4Q8R2",
+        jiuzhu_testkit::fixtures::today(),
+    )
+}
+
+fn complaint_answer() -> ComplaintStep {
+    ComplaintStep::Answer {
+        finding: jiuzhu_domain::complaint::Finding::Unsubstantiated,
+        answer: r#"{"reply":"经核查，反映问题不属实"}"#.into(),
+    }
 }
 
 /// An online application by a resident not yet registered (ID sequence 17).
@@ -201,7 +222,11 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     keys.rotate(KeyKind::Index, "after").unwrap();
     let s = db.open(&keys).await.unwrap();
     let pass = rekey_all(s.as_ref(), 1, &|_, _| {}).await.unwrap();
-    assert_eq!((pass.rewritten, pass.stuck), (2 + 4 + 2 + 1, 0), "two households, four persons, two department rows, an application");
+    assert_eq!(
+        (pass.rewritten, pass.stuck),
+        (2 + 4 + 2 + 1 + 1, 0),
+        "two households, four persons, two department rows, an application, a complaint"
+    );
     let usage = s.key_usage().await.unwrap();
     assert_eq!(carried(&usage, KeyFamily::Data), [(2, 0)], "{usage:?}");
     assert_eq!(carried(&usage, KeyFamily::Index), [(2, 0)], "{usage:?}");
@@ -228,6 +253,12 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
         let found = s.online_application_for(&app.reference, &secret).await.unwrap().expect("found under the new index key");
         assert_eq!(found.submission, app.submission, "{secret:?}");
     }
+    // The complaint reads whole, and is found by its code and PIN under the new index key.
+    let new = complaint();
+    let found = s.complaint_for(&new.code, &new.pin).await.unwrap().expect("found under the new index key");
+    let ComplaintStep::Answer { answer, .. } = complaint_answer() else { unreachable!() };
+    assert_eq!((found.details, found.reporter, found.answer), (new.details, new.reporter, Some(answer)));
+    assert_eq!(s.complaint_for(&new.code, "P4Q8R3").await.unwrap(), None, "and by its own PIN only");
     // A duplicate registration of the same ID number is still refused.
     let again = s.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("t")).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");

@@ -16,6 +16,7 @@
 //! | [`MaintenanceStore`] | ping, planner statistics, key rotation |
 //! | [`PaymentStore`] | 资金发放: payrolls, bank returns, the fund ledger |
 //! | [`OnlineApplicationStore`] | 网上申请: residents' applications waiting for the town window |
+//! | [`ComplaintStore`] | 投诉举报: complaints, reports and hotline work orders |
 //!
 //! [`Store`] is all of them; a backend implements each trait and gets [`Store`] for free.
 //! Backends (`jiuzhu-store-sql`: SQLite embedded, PostgreSQL for production) must pass the
@@ -27,6 +28,7 @@ mod assessments;
 mod audit;
 mod calendar;
 mod cases;
+mod complaints;
 mod exports;
 mod feeds;
 mod households;
@@ -42,6 +44,7 @@ pub use assessments::*;
 pub use audit::*;
 pub use calendar::*;
 pub use cases::*;
+pub use complaints::*;
 pub use exports::*;
 pub use feeds::*;
 pub use households::*;
@@ -100,6 +103,7 @@ pub trait Store:
     + MaintenanceStore
     + PaymentStore
     + OnlineApplicationStore
+    + ComplaintStore
     + StandbyStore
     + 'static
 {
@@ -119,6 +123,7 @@ impl<T> Store for T where
         + MaintenanceStore
         + PaymentStore
         + OnlineApplicationStore
+        + ComplaintStore
         + StandbyStore
         + 'static
 {

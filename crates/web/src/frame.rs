@@ -50,6 +50,8 @@ pub struct Chrome {
     pub can_accounts: bool,
     /// Show the household registry in the menu.
     pub can_households: bool,
+    /// Show the complaints queue (投诉举报) in the menu.
+    pub can_complaints: bool,
     /// The password must be changed first: no menu at all.
     pub restricted: bool,
     /// Show the API documentation in the menu: to the roles whose work has an API (case and
@@ -84,6 +86,7 @@ impl Chrome {
             can_feeds: u.can(Permission::ImportFeeds)
                 && matches!(u.scope.0.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County),
             can_households: u.can(Permission::ReadHousehold),
+            can_complaints: u.can(Permission::HandleComplaints),
             restricted: session.must_change_password,
             can_api: u.can(Permission::ReadHousehold)
                 || u.can(Permission::ReadCase)
@@ -114,6 +117,8 @@ pub fn home_of(role: Role) -> &'static str {
         "/payrolls"
     } else if role.has(Permission::ReadCase) {
         "/cases"
+    } else if role.has(Permission::HandleComplaints) {
+        "/complaints"
     } else if role.has(Permission::ReadStatistics) {
         // Leaders: the comparison of their region's assessments (statistics come later).
         "/assessments/regions"

@@ -15,6 +15,7 @@ pub mod audit;
 mod audit_pages;
 pub mod auth;
 mod cases;
+mod complaints;
 pub mod cookies;
 pub mod error;
 mod exports;
@@ -109,6 +110,7 @@ pub fn router(state: AppState) -> Router {
         .merge(accounts::routes())
         .merge(payments::routes())
         .merge(online::routes())
+        .merge(complaints::routes())
         .merge(public::routes(state.clone()))
         .route("/healthz", get(healthz))
         .fallback(not_found)
@@ -135,18 +137,25 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// How often the casework tick runs (publicity periods ending, reviews falling due …).
+/// How often the casework tick runs (publicity periods ending, reviews falling due …), and the
+/// complaints' escalation with it.
 const TICK_EVERY: std::time::Duration = std::time::Duration::from_secs(600);
 
 /// Serves until Ctrl-C, running the casework tick at start and every ten minutes.
 pub async fn serve(state: AppState, addr: SocketAddr) -> anyhow::Result<()> {
     state.prepare().await?;
-    let (casework, clock) = (state.casework.clone(), state.clock.clone());
+    let (casework, complaints, clock) = (state.casework.clone(), state.complaints.clone(), state.clock.clone());
     tokio::spawn(async move {
         loop {
             match casework.tick(clock.today()).await {
                 Ok(r) => tracing::info!(target: "casework", ?r, "tick"),
                 Err(e) => tracing::error!(target: "casework", "tick failed: {e}"),
+            }
+            // 逾期上提: unanswered town complaints pass up to the county the day after their due day.
+            match complaints.escalate_overdue().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(target: "complaints", "{n} overdue complaint(s) passed up to the county"),
+                Err(e) => tracing::error!(target: "complaints", "escalation failed: {e}"),
             }
             tokio::time::sleep(TICK_EVERY).await;
         }

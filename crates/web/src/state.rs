@@ -75,6 +75,8 @@ pub struct AppState {
     pub assess_limiter: Arc<RateLimiter>,
     /// 群众端: online applications and the progress query.
     pub residents: Arc<jiuzhu_residents::Residents>,
+    /// 投诉举报: residents' reports, hotline work orders, the 举报受理 queue.
+    pub complaints: Arc<jiuzhu_residents::complaints::Complaints>,
     /// Limits sending applications and progress queries per client address …
     pub residents_limiter: Arc<RateLimiter>,
     /// … and progress queries per 办件编号 and per ID number or query code tried (any address).
@@ -104,7 +106,8 @@ impl AppState {
                 .recovering_every(std::time::Duration::from_secs(30), PENDING_GRACE),
             auditing: Auditing::new(&store, sealer, clock.clone()),
             casework: casework.clone(),
-            residents: Arc::new(jiuzhu_residents::Residents::new(&store, registry.clone(), casework, clock.clone())),
+            residents: Arc::new(jiuzhu_residents::Residents::new(&store, registry.clone(), casework.clone(), clock.clone())),
+            complaints: Arc::new(jiuzhu_residents::complaints::Complaints::new(&store, accounts.clone(), casework, clock.clone())),
             residents_limiter: Arc::new(RateLimiter::new(RESIDENTS_PER_MINUTE)),
             query_limiter: Arc::new(RateLimiter::new(QUERIES_PER_KEY_PER_MINUTE)),
             exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),

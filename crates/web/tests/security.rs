@@ -13,6 +13,9 @@ use jiuzhu_testkit::fixtures::id_number;
 use jiuzhu_testkit::world::PASSWORD;
 use serde_json::{Value, json};
 
+mod security_objects;
+use security_objects::{Objects, objects};
+
 /// Status and body text.
 async fn send(app: &Router, req: Request<Body>) -> (StatusCode, String) {
     let a = jiuzhu_testkit::app::send(app, req).await;
@@ -543,93 +546,11 @@ fn cell(status: StatusCode) -> &'static str {
 /// review (`JIUZHU_BLESS=1 cargo test -p jiuzhu-web --test security matrix` rewrites it).
 #[tokio::test]
 async fn authorisation_matrix_over_every_route_role_and_region() {
-    use jiuzhu_store::{ExportFormat, NewAlert, NewExport};
     let w = spawn_app().await;
     let ha = w.store.household(w.in_a).await.unwrap().unwrap();
     let hb = w.store.household(w.in_b).await.unwrap().unwrap();
     let secrets: Vec<String> = ha.members.iter().chain(&hb.members).map(|m| m.data.id_number.as_str().to_string()).collect();
-    // A case, an assessment, an export, an alert and a business account in each town.
-    let (mut cases, mut assessments) = (Vec::new(), Vec::new());
-    for (clerk, hh) in [("window_clerk_a", w.in_a), ("window_clerk_b", w.in_b)] {
-        let c = login(&w.app, clerk, PASSWORD).await.unwrap();
-        let req = Request::post(format!("/api/v1/households/{hh}/intakes"))
-            .header(header::COOKIE, &c.cookie)
-            .header("x-csrf-token", &c.csrf)
-            .header(header::CONTENT_TYPE, "application/json")
-            .body(Body::from(json!({"kinds": ["temporary"], "request": "生活困难", "received": []}).to_string()))
-            .unwrap();
-        let (status, body) = send(&w.app, req).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        cases.push(serde_json::from_str::<Value>(&body).unwrap()["case_ids"][0].as_i64().unwrap());
-        let (status, body) = send(&w.app, c.json("POST", &format!("/api/v1/households/{hh}/assessments"), json!({}))).await;
-        assert_eq!(status, StatusCode::CREATED, "{body}");
-        assessments.push(serde_json::from_str::<Value>(&body).unwrap()["id"].as_i64().unwrap());
-    }
-    let mut exports = Vec::new();
-    let mut alerts = Vec::new();
-    let mut accounts = Vec::new();
-    for (user, region) in [("window_clerk_a", "620825100"), ("window_clerk_b", "620825101")] {
-        let acc = w.store.account_by_username(user).await.unwrap().unwrap();
-        let region = jiuzhu_domain::RegionCode::parse(region).unwrap();
-        let new = NewExport {
-            account_id: acc.id,
-            username: user.into(),
-            region: region.clone(),
-            programme: None,
-            format: ExportFormat::Csv,
-            purpose: "年度复核名单".into(),
-            rows: 1,
-        };
-        // A line of 0: waiting for the approver.
-        exports.push(w.store.request_export(&new, chrono::Utc::now(), 0).await.unwrap().id);
-        let now = chrono::Utc::now();
-        let alert = NewAlert {
-            rule: "bulk_lookup".into(),
-            account_id: Some(acc.id),
-            username: user.into(),
-            region: region.clone(),
-            at: now,
-            count: 1,
-            first_entry: 1,
-            last_entry: 1,
-            merge_since: now,
-        };
-        alerts.push(w.store.raise_alert(&alert).await.unwrap());
-        accounts.push(w.store.account_by_username(&user.replace("window_clerk", "village_assistant")).await.unwrap().unwrap().id);
-    }
-    // An online application waiting in each town (signed at the window, so nothing drawn).
-    let mut online = Vec::new();
-    for (village, town, seq) in [("620825100201", "620825100", 301), ("620825101201", "620825101", 302)] {
-        let first17 = format!("62082519750101{seq:03}");
-        let head = jiuzhu_domain::MemberInput {
-            id_number: format!("{first17}{}", jiuzhu_domain::id_number::check_char(first17.as_bytes())),
-            name: "周桂芳".into(),
-            relation: "head".into(),
-            employment: Some("farming".into()),
-            ..Default::default()
-        };
-        let sub = jiuzhu_residents::Submission {
-            household: jiuzhu_registry::NewHouseholdInput {
-                household: jiuzhu_domain::HouseholdInput {
-                    hukou_region: village.into(),
-                    area: "rural".into(),
-                    phone: Some("13800138000".into()),
-                    ..Default::default()
-                },
-                members: vec![head],
-                ..Default::default()
-            },
-            kinds: vec![jiuzhu_domain::casework::AssistanceKind::Temporary],
-            request: "房屋失火，生活困难".into(),
-            signatures: Vec::new(),
-            sign_at_window: true,
-            device: "test".into(),
-            authorisation: String::new(),
-        };
-        w.state.residents.apply(&Default::default(), &sub).await.unwrap();
-        let scope = jiuzhu_domain::RegionCode::parse(town).unwrap();
-        online.push(w.store.online_applications(&scope, jiuzhu_store::OnlineState::Submitted, 1).await.unwrap()[0].id);
-    }
+    let Objects { cases, assessments, exports, alerts, accounts, online, complaints } = objects(&w).await;
     let object = |path: &str, side: usize| -> String {
         let (hh, member) = if side == 0 { (w.in_a, ha.members[1].id) } else { (w.in_b, hb.members[1].id) };
         let id = if path.contains("cases/{id}") {
@@ -642,6 +563,8 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             accounts[side]
         } else if path.starts_with("/online/{id}") {
             online[side]
+        } else if path.starts_with("/complaints/{id}") {
+            complaints[side]
         } else {
             hh
         };

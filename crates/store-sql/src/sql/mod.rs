@@ -10,6 +10,7 @@ mod assessments;
 mod audit;
 mod calendar;
 mod cases;
+mod complaints;
 mod exports;
 mod feeds;
 mod households;
@@ -71,6 +72,31 @@ fn push_id_index_match(q: &mut QueryBuilder<'_, Db>, keys: &Keyring, id_number: 
         sep.push_bind(index);
     }
     sep.push_unseparated(")");
+}
+
+/// Pushes `column IN (index of value under each key)`, as [`push_id_index_match`] does for
+/// persons: during a key rotation a row carries the old or the new index.
+fn push_index_match(q: &mut QueryBuilder<'_, Db>, keys: &Keyring, column: &str, domain: &str, value: &str) {
+    q.push(column).push(" IN (");
+    let mut sep = q.separated(", ");
+    for index in keys.blind_indexes(domain, value.as_bytes()) {
+        sep.push_bind(index);
+    }
+    sep.push_unseparated(")");
+}
+
+/// A list of ids as a text column stores it (`online_applications.case_ids`,
+/// `complaints.excluded_accounts`): separated by commas, in order, empty for none.
+fn parse_ids(what: &str, s: &str) -> Result<Vec<i64>> {
+    if s.is_empty() {
+        return Ok(Vec::new());
+    }
+    s.split(',').map(|x| x.parse().map_err(|_| corrupt(what, s))).collect()
+}
+
+/// The text [`parse_ids`] reads back.
+fn join_ids(ids: &[i64]) -> String {
+    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
 }
 
 /// Bind parameters per statement we stay under (SQLite allows 32,766, PostgreSQL 65,535).

@@ -24,35 +24,14 @@ impl SqlStore {
             submission,
             submitted_at: r.try_get("submitted_at").map_err(backend)?,
             household_id: r.try_get("household_id").map_err(backend)?,
-            case_ids: parse_case_ids(&r.try_get::<String, _>("case_ids").map_err(backend)?)?,
+            // In the order the intake opened them.
+            case_ids: parse_ids("online_applications.case_ids", &r.try_get::<String, _>("case_ids").map_err(backend)?)?,
             handled_by: r.try_get("handled_by").map_err(backend)?,
             handled_at: r.try_get("handled_at").map_err(backend)?,
             declined_reason: r.try_get("declined_reason").map_err(backend)?,
             version: r.try_get("version").map_err(backend)?,
         })
     }
-}
-
-/// `case_ids` as stored: ids separated by commas, in the order the intake opened them.
-fn parse_case_ids(s: &str) -> Result<Vec<i64>> {
-    if s.is_empty() {
-        return Ok(Vec::new());
-    }
-    s.split(',').map(|x| x.parse().map_err(|_| corrupt("online_applications.case_ids", s))).collect()
-}
-
-fn join_case_ids(ids: &[i64]) -> String {
-    ids.iter().map(i64::to_string).collect::<Vec<_>>().join(",")
-}
-
-/// Pushes `column IN (index under each key)`, as `push_id_index_match` does for persons.
-fn push_index_match(q: &mut QueryBuilder<'_, Db>, keys: &Keyring, column: &str, domain: &str, value: &str) {
-    q.push(column).push(" IN (");
-    let mut sep = q.separated(", ");
-    for index in keys.blind_indexes(domain, value.as_bytes()) {
-        sep.push_bind(index);
-    }
-    sep.push_unseparated(")");
 }
 
 #[async_trait]
@@ -126,7 +105,7 @@ impl OnlineApplicationStore for SqlStore {
 
     async fn handle_online_application(&self, id: i64, version: i64, handling: &Handling, by: &Actor, at: DateTime<Utc>) -> Result<()> {
         let (state, household_id, case_ids, reason) = match handling {
-            Handling::Taken { household_id, case_ids } => (OnlineState::Taken, Some(*household_id), join_case_ids(case_ids), None),
+            Handling::Taken { household_id, case_ids } => (OnlineState::Taken, Some(*household_id), join_ids(case_ids), None),
             Handling::Declined { reason } => (OnlineState::Declined, None, String::new(), Some(reason.as_str())),
         };
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;

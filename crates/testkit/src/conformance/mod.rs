@@ -8,6 +8,7 @@ pub mod assessments;
 pub mod audit;
 pub mod calendar;
 pub mod cases;
+pub mod complaints;
 pub mod exports;
 pub mod feeds;
 pub mod households;
@@ -89,6 +90,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@trait $make; payments: payrolls_are_generated_once_approved_within_budget_and_reconciled, blocked_lines_hold_the_approval_and_rejection_frees_the_month, existing_recipients_are_taken_over_whole_or_not_at_all, receivables_are_found_once_offset_within_live_lines_and_refunded_into_the_ledger, standby_funds_keep_cash_and_vouchers_equal_to_the_imprest, each_town_signs_its_part_once_and_the_last_reviews_the_payroll, amounts_are_recorded_and_adjustments_keep_their_parts, a_rise_raises_each_benefit_once_keeping_later_changes, a_case_is_paid_once_when_a_voucher_and_the_payroll_race);
         $crate::conformance_tests!(@trait $make; payees: arrangements_are_replaced_and_ended_with_history_and_reach_the_sources, a_carers_months_never_reach_into_a_generated_month);
         $crate::conformance_tests!(@trait $make; online: applications_are_found_only_by_reference_and_their_own_secret, the_town_queue_stays_in_scope_oldest_first, an_application_is_handled_once_at_the_version_read);
+        $crate::conformance_tests!(@trait $make; complaints: complaints_are_found_only_by_code_and_their_own_pin, the_handlers_queue_stays_in_scope_soonest_due_first, a_complaint_moves_one_step_at_a_time_at_the_version_read);
         $crate::conformance_tests!(@trait $make; maintenance: a_rotation_and_a_server_never_hold_the_database_at_once, every_key_stored_values_carry_is_counted);
     };
     (@trait $make:expr; $module:ident: $($name:ident),*) => {

@@ -9,11 +9,13 @@
 //! - [`guide`]: 政策指南 per region, from the policy engine's dated parameters;
 //! - [`selfcheck`]: 自我评估 through the policy engine; nothing is stored;
 //! - [`apply`]: 一键申请 with the adults' signed 核对授权, to the town window of the 户籍;
-//! - [`progress`]: 进度查询 by 办件编号 and ID number or query code.
+//! - [`progress`]: 进度查询 by 办件编号 and ID number or query code;
+//! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN.
 
 mod apply;
 mod guide;
 mod progress;
+mod report;
 mod selfcheck;
 
 use crate::cookies::cookie;
@@ -51,6 +53,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(selfcheck::routes())
         .merge(apply::routes())
         .merge(progress::routes())
+        .merge(report::routes())
         .layer(middleware::from_fn_with_state(state, form_token))
 }
 
@@ -215,6 +218,7 @@ async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query
     let next = match q.next.as_deref() {
         Some("check") => "check",
         Some("apply") => "apply",
+        Some("report") => "report",
         _ => "guide",
     };
     let mut parent = match q.within.as_deref().map(RegionCode::parse) {

@@ -40,6 +40,8 @@ pub async fn seed_if_empty(
     // Applications at every step, taken there by the demo accounts, so the queues show real work.
     let cases = crate::demo::seed_demo_cases(store.clone(), as_of, 20).await?;
     eprintln!("演示案件 demo cases: {cases}");
+    let complaints = crate::demo::seed_demo_complaints(store).await?;
+    eprintln!("演示投诉举报 demo complaints: {complaints}");
     let seeded = crate::recipients::seed_existing_recipients(store, &county, seed, as_of).await?;
     eprintln!("存量在保对象 existing recipients (migrated): {}", seeded.taken);
     eprintln!("其中集中供养（发放至供养服务机构） of them in institutional care (paid to the institution): {}", seeded.in_care);
@@ -341,4 +343,64 @@ pub async fn seed_demo_feeds(store: &Arc<dyn Store>, households: usize, seed: u6
         report.watch
     );
     Ok(())
+}
+
+/// A few complaints as residents and the 12345 hotline send them, so that the 举报受理 queues of
+/// the demo towns and the county show work: an anonymous one and a real-name one in the first
+/// town (the town handles them), one naming the second town's clerk (the county handles it), and
+/// a hotline order entered by the county. People and numbers are made up.
+pub async fn seed_demo_complaints(store: &Arc<dyn Store>) -> Result<usize, Failure> {
+    use jiuzhu_domain::complaint::ComplaintChannel;
+    use jiuzhu_residents::complaints::Entry;
+    use jiuzhu_residents::complaints::rules::ReportInput;
+    let service = crate::services::complaints(store).await?;
+    let accounts = store.list_accounts().await?;
+    let clerks: Vec<&Account> = accounts.iter().filter(|a| a.role == Role::WindowClerk && a.region.as_str().len() == 9).collect();
+    let (Some(first), Some(second)) = (clerks.first(), clerks.get(1)) else { return Ok(0) };
+    let mut villages = Vec::new();
+    for town in [first, second] {
+        let first_village = store.region_children(Some(&town.region)).await?.first().map(|d| d.code.to_string()).unwrap_or_default();
+        villages.push(first_village);
+    }
+    let (v1, v2) = (villages[0].clone(), villages[1].clone());
+    let report = |category: &str, region: &str, content: &str| ReportInput {
+        category: category.into(),
+        region: region.into(),
+        content: content.into(),
+        anonymous: Some(true),
+        ..Default::default()
+    };
+    let trail = jiuzhu_domain::Trail::default();
+    let mut filed = 0;
+    for input in [
+        report("eligible_left_out", &v1, "村里五组的独居老人（演示）腿脚不便、没有收入，去年申请低保后一直没有下文。"),
+        ReportInput {
+            anonymous: Some(false),
+            name: "李秀英（演示）".into(),
+            phone: "13800000001".into(),
+            ..report("payment_late_or_short", &v1, "我家的低保金这两个月都比以前少了一百多元，没有人告诉我为什么。")
+        },
+        ReportInput {
+            named_staff: second.display_name.clone(),
+            ..report("staff_conduct", &v2, "去乡镇窗口问临时救助，工作人员说不归他管，让我去村里问，村里又让我回乡镇。")
+        },
+    ] {
+        service.file(&trail, ComplaintChannel::Online, &input).await.map_err(|e| Failure::other(format!("demo complaint: {e:?}")))?;
+        filed += 1;
+    }
+    if let Some(county) = accounts.iter().find(|a| a.username == "complaint_handler_county") {
+        // The call came in an hour ago (Beijing time, as the hotline writes it).
+        let called =
+            (chrono::Utc::now() - chrono::Duration::hours(1)).with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
+        let entry = Entry {
+            channel: "hotline".into(),
+            external_no: format!("12345-{}-0001（演示）", called.format("%Y%m%d")),
+            received_at: called.format("%Y-%m-%d %H:%M").to_string(),
+            due_on: String::new(),
+            report: report("wrongly_included", &v2, "来电反映：村里有户人家开着小轿车、在县城有门面房，还在领低保。"),
+        };
+        service.enter(&user_of(county), &entry).await.map_err(|e| Failure::other(format!("demo complaint: {e:?}")))?;
+        filed += 1;
+    }
+    Ok(filed)
 }

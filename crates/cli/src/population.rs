@@ -120,6 +120,10 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
     .into_iter()
     .map(|r| (r, format!("{}_county", r.as_str()), county.clone(), (r == Role::DepartmentLiaison).then_some(Department::MedicalSecurity)))
     .collect();
+    // 举报受理员: two at the county, so that a report naming one still has the other.
+    for username in ["complaint_handler_county", "complaint_handler_county_2"] {
+        plan.push((Role::ComplaintHandler, username.to_string(), county.clone(), None));
+    }
     // 资金管理员: two, so that one generates a payroll and the other reviews it (maker ≠ checker).
     for username in ["finance_officer_county", "finance_officer_county_2"] {
         plan.push((Role::FinanceOfficer, username.to_string(), county.clone(), None));
@@ -130,7 +134,7 @@ pub async fn create_demo_accounts(store: &dyn Store, county: &RegionCode) -> Res
     let towns = store.region_children(Some(county)).await?;
     for town in towns.iter().take(2) {
         let suffix = &town.code.as_str()[6..];
-        for r in [Role::WindowClerk, Role::Investigator, Role::TownReviewer] {
+        for r in [Role::WindowClerk, Role::Investigator, Role::TownReviewer, Role::ComplaintHandler] {
             plan.push((r, format!("{}_{suffix}", r.as_str()), town.code.clone(), None));
         }
         for r in [Role::Investigator, Role::TownReviewer] {

@@ -26,3 +26,8 @@ pub async fn casework(store: &Arc<dyn Store>) -> Result<Casework, jiuzhu_casewor
     cw.load_calendar().await?;
     Ok(cw)
 }
+
+/// 投诉举报 (the demo files a few as residents and the hotline would).
+pub async fn complaints(store: &Arc<dyn Store>) -> Result<jiuzhu_residents::complaints::Complaints, jiuzhu_casework::CaseworkError> {
+    Ok(jiuzhu_residents::complaints::Complaints::new(store, accounts(store), Arc::new(casework(store).await?), clock()))
+}

@@ -58,6 +58,9 @@ pub struct HandlerView {
     /// Real-name (the identity can be asked for) or anonymous.
     pub real_name: bool,
     pub accept_by: NaiveDate,
+    /// Who took it up and who answered it, by the names pages show (not the account codes).
+    pub accepted_by: Option<String>,
+    pub answered_by: Option<String>,
     /// Working days left to the due day (0 once it has passed).
     pub days_left: u32,
     pub overdue: bool,
@@ -226,12 +229,23 @@ impl Complaints {
         let states: &[ComplaintState] =
             if answered { &[ComplaintState::Answered] } else { &[ComplaintState::Received, ComplaintState::Handling] };
         let list = self.store.complaints(&user.scope.0, states, QUEUE_LIMIT).await?;
-        let list: Vec<HandlerView> = list.into_iter().filter(|c| Self::visible(user, c)).map(|c| self.view(c)).collect::<Result<_>>()?;
-        user.trail.detail(format!("rows={}", list.len()));
-        Ok(list)
+        let mut views = Vec::new();
+        for c in list.into_iter().filter(|c| Self::visible(user, c)) {
+            views.push(self.view(c).await?);
+        }
+        user.trail.detail(format!("rows={}", views.len()));
+        Ok(views)
     }
 
-    fn view(&self, c: Complaint) -> Result<HandlerView> {
+    /// The name pages show for an account code (the code itself when the account is gone).
+    async fn display_name(&self, username: Option<&str>) -> Result<Option<String>> {
+        let Some(u) = username else { return Ok(None) };
+        Ok(Some(self.accounts.account_by_username(u).await?.map_or_else(|| u.to_string(), |a| a.display_name)))
+    }
+
+    async fn view(&self, c: Complaint) -> Result<HandlerView> {
+        let accepted_by = self.display_name(c.accepted_by.as_deref()).await?;
+        let answered_by = self.display_name(c.answered_by.as_deref()).await?;
         let details: Details = serde_json::from_str(&c.details).map_err(|e| corrupt("complaints.details", e))?;
         let answer = read_answer(&c)?;
         let calendar = self.casework.calendar();
@@ -240,7 +254,17 @@ impl Complaints {
         let open = c.state != ComplaintState::Answered;
         let overdue = open && c.due_on < today;
         let days_left = if open && !overdue { rules::working_days_left(&calendar, today, c.due_on) } else { 0 };
-        Ok(HandlerView { real_name: c.reporter.is_some(), complaint: c, details, answer, accept_by, days_left, overdue })
+        Ok(HandlerView {
+            real_name: c.reporter.is_some(),
+            complaint: c,
+            details,
+            answer,
+            accept_by,
+            accepted_by,
+            answered_by,
+            days_left,
+            overdue,
+        })
     }
 
     async fn visible_one(&self, user: &User, id: i64) -> Result<Complaint> {
@@ -259,7 +283,7 @@ impl Complaints {
         Self::require_handler(user)?;
         let c = self.visible_one(user, id).await?;
         user.trail.fields(&["complaint_content", "named_staff"]);
-        self.view(c)
+        self.view(c).await
     }
 
     /// 查看举报人身份: who reported, asked for with a purpose and the password typed again (as a

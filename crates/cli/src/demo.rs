@@ -390,8 +390,7 @@ pub async fn seed_demo_complaints(store: &Arc<dyn Store>) -> Result<usize, Failu
     }
     if let Some(county) = accounts.iter().find(|a| a.username == "complaint_handler_county") {
         // The call came in an hour ago (Beijing time, as the hotline writes it).
-        let called =
-            (chrono::Utc::now() - chrono::Duration::hours(1)).with_timezone(&chrono::FixedOffset::east_opt(8 * 3600).expect("valid"));
+        let called = (chrono::Utc::now() - chrono::Duration::hours(1)).with_timezone(&jiuzhu_domain::clock::BEIJING);
         let entry = Entry {
             channel: "hotline".into(),
             external_no: format!("12345-{}-0001（演示）", called.format("%Y%m%d")),

@@ -90,6 +90,9 @@ pub trait ComplaintStore: Send + Sync {
     /// Complaints whose `handling_region` lies within `scope`, in one of `states`, soonest due
     /// first (then oldest), at most `limit`.
     async fn complaints(&self, scope: &RegionCode, states: &[ComplaintState], limit: i64) -> Result<Vec<Complaint>>;
+    /// Answered complaints whose `handling_region` lies within `scope`, the latest answered first,
+    /// at most `limit` (the 已办结 list: what was done lately, not what was due long ago).
+    async fn answered_complaints(&self, scope: &RegionCode, limit: i64) -> Result<Vec<Complaint>>;
     /// Complaints not yet answered whose `due_on` is before `day`, soonest due first, at most `limit`.
     async fn complaints_overdue(&self, day: NaiveDate, limit: i64) -> Result<Vec<Complaint>>;
     /// Records one step on a complaint at `version` (the version goes up by one);

@@ -353,10 +353,27 @@ async fn enter(State(state): State<AppState>, Page { session, lang }: Page, Form
         },
     };
     match state.complaints.enter(&session.user, &entry).await {
-        Ok((id, _)) => Redirect::to(&format!("/complaints/{id}")).into_response(),
+        Ok((id, receipt)) => {
+            // A report about staff entered by a town goes to the county: the town cannot open it.
+            let visible = !receipt.by_county || session.user.scope.0.level() <= RegionLevel::County;
+            let c = Chrome::new(&state, &session, lang, "/complaints").await;
+            let pin = format!("{} {}", &receipt.pin[..4], &receipt.pin[4..]);
+            render(EnteredPage { c, id, receipt, pin, visible })
+        }
         Err(ResidentsError::Invalid(v)) => again(&state, &session, lang, t, &v).await,
         Err(e) => WebError::from(e).page(lang.0),
     }
+}
+
+#[derive(Template)]
+#[template(path = "complaint_entered.html")]
+struct EnteredPage {
+    c: Chrome,
+    id: i64,
+    receipt: jiuzhu_residents::complaints::ComplaintReceipt,
+    pin: String,
+    /// Whether the user may open it (not when it went to the county above them).
+    visible: bool,
 }
 
 /// The entry page again with what was refused; the request's entry stays the refused creation.

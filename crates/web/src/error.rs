@@ -89,9 +89,9 @@ impl From<jiuzhu_residents::ResidentsError> for WebError {
             R::Invalid(v) => WebError::Invalid(v),
             R::Conflict => WebError::refused(
                 StatusCode::CONFLICT,
-                "online.handled",
-                "这件网上申请刚刚已由别人处理，请刷新页面查看。",
-                "someone has just handled this online application: reload the page.",
+                "residents.handled",
+                "这一件刚刚已由别人处理（或已到了下一步），请刷新页面查看。",
+                "someone has just handled this (or it has moved on): reload the page.",
             ),
             R::Casework(c) => WebError::from(c),
             R::Store(s) => WebError::from(s),

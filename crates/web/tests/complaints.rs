@@ -232,7 +232,16 @@ async fn hotline_orders_are_entered_once_and_imported_with_every_bad_cell_named(
         enc(WHAT)
     );
     let entered = w.send(handler.form("/complaints/new", &order)).await;
-    assert_eq!(entered.status, StatusCode::SEE_OTHER, "{}", entered.text);
+    assert_eq!(entered.status, StatusCode::OK, "{}", entered.text);
+    assert!(
+        entered.text.contains("id=\"entered-pin\"") && entered.text.contains("/complaints/1\""),
+        "the PIN to hand on, and a way in: {}",
+        entered.text
+    );
+    let unknown =
+        w.send(handler.form("/complaints/new", &order.replace("GD-2026-0001", "GD-2026-0008").replace(VILLAGE_A, "620825100299"))).await;
+    assert_eq!(unknown.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(unknown.text.contains("本系统的区划中没有这个乡镇或村"), "{}", unknown.text);
     let again = w.send(handler.form("/complaints/new", &order)).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.text.contains("这个工单编号已经登记过"), "{}", again.text);
@@ -250,6 +259,11 @@ async fn hotline_orders_are_entered_once_and_imported_with_every_bad_cell_named(
     assert!(refused.text.contains("第 3 行“来电时间”"), "{}", refused.text);
     let list = w.send(handler.get("/complaints")).await;
     assert!(!list.text.contains("村里有人开着小轿车"), "nothing half imported");
+
+    let nowhere = csv(&["GD-2026-0004,2026-12-02 10:00,错保,620825100299,村里有人开着小轿车还在领低保,,,,"]);
+    let refused = w.send(handler.upload("/complaints/import", &[], "file", "orders.csv", &nowhere)).await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.text.contains("第 2 行“所涉区划代码”：本系统的区划中没有"), "{}", refused.text);
 
     // A good file: the order entered before is left as it is and named.
     let good = csv(&[

@@ -222,13 +222,16 @@ impl Complaints {
         user.scope.contains(&c.handling_region) && !c.excluded_accounts.contains(&user.account_id)
     }
 
-    /// The complaints in the user's scope (open ones, or the answered ones), soonest due first.
+    /// The complaints in the user's scope: the open ones soonest due first, or the answered ones
+    /// latest first.
     pub async fn queue(&self, user: &User, answered: bool) -> Result<Vec<HandlerView>> {
         user.trail.action(Action::Search);
         Self::require_handler(user)?;
-        let states: &[ComplaintState] =
-            if answered { &[ComplaintState::Answered] } else { &[ComplaintState::Received, ComplaintState::Handling] };
-        let list = self.store.complaints(&user.scope.0, states, QUEUE_LIMIT).await?;
+        let list = if answered {
+            self.store.answered_complaints(&user.scope.0, QUEUE_LIMIT).await?
+        } else {
+            self.store.complaints(&user.scope.0, &[ComplaintState::Received, ComplaintState::Handling], QUEUE_LIMIT).await?
+        };
         let mut views = Vec::new();
         for c in list.into_iter().filter(|c| Self::visible(user, c)) {
             views.push(self.view(c).await?);
@@ -410,6 +413,11 @@ impl Complaints {
                 None
             }
         };
+        if let Some(c) = &checked
+            && self.regions.region(&c.region).await?.is_none()
+        {
+            e.push(unknown_region("region"));
+        }
         let (Some(channel), Some(received_at), Some(checked), true) = (channel, received_at, checked, e.is_empty()) else {
             user.trail.refuse(Denial::Invalid);
             return Err(e.into());
@@ -440,6 +448,19 @@ impl Complaints {
         Self::require_handler(user)?;
         let orders = hotline::read_orders(bytes, &user.scope.0, beijing_date(self.clock.now()))
             .inspect_err(|_| user.trail.refuse(Denial::Invalid))?;
+        let mut unknown = ValidationErrors::default();
+        for o in &orders {
+            if self.regions.region(&o.report.region).await?.is_none() {
+                let mut f = unknown_region(&format!("rows[{}].所涉区划代码", o.row));
+                f.zh = format!("第 {} 行“所涉区划代码”：{}", o.row, f.zh);
+                f.en = format!("row {}: {}", o.row, f.en);
+                unknown.push(f);
+            }
+        }
+        if let Err(v) = unknown.into_result() {
+            user.trail.refuse(Denial::Invalid);
+            return Err(v.into());
+        }
         let mut report = ImportReport::default();
         for o in orders {
             if self.store.complaint_by_external_no(&o.external_no).await?.is_some() {
@@ -473,6 +494,15 @@ impl Complaints {
         }
         Ok(moved)
     }
+}
+
+fn unknown_region(field: &str) -> FieldError {
+    FieldError::new(
+        field,
+        "report.region_unknown",
+        "本系统的区划中没有这个乡镇或村（社区）",
+        "no such town or village in this system's divisions",
+    )
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {

@@ -136,6 +136,20 @@ impl ComplaintStore for SqlStore {
         rows.iter().map(|r| self.read_complaint(r)).collect()
     }
 
+    async fn answered_complaints(&self, scope: &RegionCode, limit: i64) -> Result<Vec<Complaint>> {
+        let rows = sqlx::query(&format!(
+            "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE state = 'answered' AND handling_region >= $1 AND handling_region < $2 \
+             ORDER BY answered_at DESC, id DESC LIMIT $3"
+        ))
+        .bind(scope.as_str())
+        .bind(scope.upper_bound())
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)?;
+        rows.iter().map(|r| self.read_complaint(r)).collect()
+    }
+
     async fn complaints_overdue(&self, day: NaiveDate, limit: i64) -> Result<Vec<Complaint>> {
         let rows = sqlx::query(&format!(
             "SELECT {COMPLAINT_COLUMNS} FROM complaints WHERE state <> 'answered' AND due_on < $1 ORDER BY due_on, id LIMIT $2"

@@ -156,12 +156,19 @@ pub async fn the_handlers_queue_stays_in_scope_soonest_due_first(s: &dyn Store) 
     s.advance_complaint(answered, 2, &answer(), &handler(), t(55)).await.unwrap();
     let handling = add(7, "620825100201", "620825100", 8, 0).await;
     s.advance_complaint(handling, 1, &ComplaintStep::Accept, &handler(), t(60)).await.unwrap();
+    // Due long before the first answered one, answered after it: first in the 已办结 list.
+    let late = add(8, "620825100201", "620825100", 0, 0).await;
+    s.advance_complaint(late, 1, &ComplaintStep::Accept, &handler(), t(70)).await.unwrap();
+    s.advance_complaint(late, 2, &answer(), &handler(), t(75)).await.unwrap();
 
     assert_eq!(ids(&s.complaints(&shuiluo, &received, 10).await.unwrap()), [y, z, x]);
     assert_eq!(ids(&s.complaints(&shuiluo, &received, 2).await.unwrap()), [y, z], "at most the limit");
     let open = [ComplaintState::Received, ComplaintState::Handling];
     assert_eq!(ids(&s.complaints(&shuiluo, &open, 10).await.unwrap()), [y, handling, z, x]);
-    assert_eq!(ids(&s.complaints(&shuiluo, &[ComplaintState::Answered], 10).await.unwrap()), [answered]);
+    assert_eq!(ids(&s.complaints(&shuiluo, &[ComplaintState::Answered], 10).await.unwrap()), [late, answered]);
+    assert_eq!(ids(&s.answered_complaints(&shuiluo, 10).await.unwrap()), [late, answered], "latest answered first");
+    assert_eq!(ids(&s.answered_complaints(&shuiluo, 1).await.unwrap()), [late], "at most the limit");
+    assert!(s.answered_complaints(&nanhu, 10).await.unwrap().is_empty(), "in scope only");
     assert!(s.complaints(&shuiluo, &[], 10).await.unwrap().is_empty(), "no state, no complaint");
     assert_eq!(ids(&s.complaints(&nanhu, &received, 10).await.unwrap()), [w], "the other town sees its own only");
     assert!(s.complaints(&code("620825100201"), &received, 10).await.unwrap().is_empty(), "a village handles none");

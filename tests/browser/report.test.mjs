@@ -1,7 +1,8 @@
 // 投诉举报 in a real browser: on a 390×844 phone a resident opens 投诉举报 from the start page,
 // chooses the town, is refused with every missing answer named, files an anonymous report and
 // gets a 举报编号 and a PIN; the town's 举报受理员 takes it up and answers on a desktop; the
-// resident, in 长辈版, reads the conclusion and the reply with the code and PIN. axe-core on every
+// resident, in 长辈版, reads the conclusion and the reply with the code and PIN, then the town's
+// notice board (公示) and its way to object. axe-core on every
 // residents' page; screenshots for docs/user-guide/residents.md and complaint-handler.md.
 //
 // Run: cargo build -p jiuzhu && cd tests/browser && npm ci && node --test report.test.mjs
@@ -113,5 +114,16 @@ describe('reporting a problem on a phone, answered by the town', { timeout: 10 *
     assert.doesNotMatch(text, /前次申请材料村里未转交/, 'the findings stay inside');
     await checkAxe(page, 'report result (elderly mode)');
     await shot('residents-report-result.png');
+  });
+
+  step("5. the town's notice board: names masked, and where to object leads to the report form", async () => {
+    await page.goto(`/m/notices?region=${TOWN}`);
+    const text = await page.locator('main').innerText();
+    assert.match(text, /拟批准救助对象公示/);
+    assert.match(text, /有异议或要举报/);
+    assert.doesNotMatch(await page.content(), /(?<![0-9A-Za-z])\d{17}[\dXx](?![0-9A-Za-z])/, 'no ID number on the board');
+    await checkAxe(page, 'notices (elderly mode)');
+    await shot('residents-notices.png');
+    await Promise.all([page.waitForURL(/\/m\/report\?region=/), page.getByRole('link', { name: /在网上投诉举报/ }).click()]);
   });
 });

@@ -5,8 +5,10 @@
 //! - [`service`]: the same steps for a signed-in user, with scope checks, the economic check by
 //!   the policy engine, the store, reviews and the periodic tick.
 //! - [`documents`]: what the printed notices say.
+//! - [`notice`]: a 公示 line as posted (names masked, nothing else personal).
 
 pub mod documents;
+pub mod notice;
 pub mod rules;
 pub mod service;
 pub mod workflow;

@@ -10,6 +10,7 @@
 //!   registry's and casework's own doors, as the clerk) or declined with a reason.
 
 pub mod complaints;
+pub mod notices;
 pub mod progress;
 pub mod submission;
 

@@ -75,6 +75,8 @@ pub struct AppState {
     pub assess_limiter: Arc<RateLimiter>,
     /// 群众端: online applications and the progress query.
     pub residents: Arc<jiuzhu_residents::Residents>,
+    /// 公示 on the residents' site.
+    pub notices: Arc<jiuzhu_residents::notices::Notices>,
     /// 投诉举报: residents' reports, hotline work orders, the 举报受理 queue.
     pub complaints: Arc<jiuzhu_residents::complaints::Complaints>,
     /// Limits sending applications and progress queries per client address …
@@ -101,18 +103,20 @@ impl AppState {
         let accounts = Accounts::new(store.clone(), store.clone(), clock.clone());
         let registry = Registry::new(&store, accounts.clone());
         let casework = Arc::new(Casework::new(&store, registry.clone(), accounts.clone(), clock.clone()));
+        let payments = Arc::new(jiuzhu_payments::Payments::new(&store, accounts.clone(), clock.clone()));
         Ok(AppState {
             audit: AuditLog::start(store.clone(), store.clone(), sealer.clone(), engine)
                 .recovering_every(std::time::Duration::from_secs(30), PENDING_GRACE),
             auditing: Auditing::new(&store, sealer, clock.clone()),
             casework: casework.clone(),
             residents: Arc::new(jiuzhu_residents::Residents::new(&store, registry.clone(), casework.clone(), clock.clone())),
+            notices: Arc::new(jiuzhu_residents::notices::Notices::new(casework.clone(), payments.clone(), clock.clone())),
             complaints: Arc::new(jiuzhu_residents::complaints::Complaints::new(&store, accounts.clone(), casework, clock.clone())),
             residents_limiter: Arc::new(RateLimiter::new(RESIDENTS_PER_MINUTE)),
             query_limiter: Arc::new(RateLimiter::new(QUERIES_PER_KEY_PER_MINUTE)),
             exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),
             monitoring: Monitoring::new(&store, clock.clone()),
-            payments: Arc::new(jiuzhu_payments::Payments::new(&store, accounts.clone(), clock.clone())),
+            payments: payments.clone(),
             feeds: Feeds::new(&store, clock.clone(), settings.uploads.clone())?,
             registry,
             accounts,

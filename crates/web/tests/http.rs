@@ -716,6 +716,13 @@ async fn case_steps_validate_conflict_and_need_csrf() {
     let (_, list, _) = send(&w.app, rev.get("/api/v1/publicity")).await;
     assert_eq!(list[0]["applicant"], "王*国", "{list}");
     assert!(!list.to_string().contains("620825"), "no identifiers or codes beyond the village name: {list}");
+    // The residents' notice board of the town shows it the same way, with where to object; the other town's does not.
+    let board = jiuzhu_testkit::app::send(&w.app, Request::get("/m/notices?region=620825100").body(Body::empty()).unwrap()).await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.text);
+    assert!(board.text.contains("王*国") && !board.text.contains("王建国"), "masked: {}", board.text);
+    assert!(board.text.contains("href=\"/m/report?region=620825100\""), "how to object or report: {}", board.text);
+    let other = jiuzhu_testkit::app::send(&w.app, Request::get("/m/notices?region=620825101").body(Body::empty()).unwrap()).await;
+    assert!(!other.text.contains("王*国"), "{}", other.text);
 
     // CSRF: a JSON step without the header, a form without the field, a photo upload without the token.
     let no_csrf = Request::post(format!("/api/v1/cases/{id}/steps"))

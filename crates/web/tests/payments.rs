@@ -3,7 +3,8 @@
 //! refusals with their status and words, a household's payments masked and scoped.
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
-use axum::http::StatusCode;
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
 use chrono::NaiveDate;
 use jiuzhu_domain::household::month_start;
 use jiuzhu_domain::payment::{FundSource, Programme, month_label};
@@ -125,6 +126,16 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
     assert!(!notice.text.contains("6228480000000000018") && !notice.text.contains("王建国"), "masked: {}", notice.text);
     let town_notice = app.send(town.get(&format!("/payrolls/{id}/publicity"))).await;
     assert!(town_notice.text.contains("王*国") && !town_notice.text.contains("赵*"), "a town posts its own villages: {}", town_notice.text);
+    // The residents' notice board posts the town's part of the approved list; not the list not approved.
+    let board = app.send(Request::get("/m/notices?region=620825100").body(Body::empty()).unwrap()).await;
+    assert_eq!(board.status, StatusCode::OK, "{}", board.text);
+    assert!(
+        board.text.contains("王*国") && board.text.contains("810.00 元") && !board.text.contains("赵*"),
+        "the town A part only: {}",
+        board.text
+    );
+    assert!(!board.text.contains("6228480000000000018") && !board.text.contains("王建国"), "masked: {}", board.text);
+    assert!(!board.text.contains("临时救助发放名单"), "the temporary payroll is not approved: {}", board.text);
 
     // 作废 with a reason, before the money left.
     let no_reason = app.send(finance.form(&format!("/payrolls/{temporary}/decide"), "action=cancel&note=")).await;

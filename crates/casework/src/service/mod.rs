@@ -383,6 +383,23 @@ impl Casework {
         Ok(out)
     }
 
+    /// 公示 for residents: the applications of `town` on notice `today`, as posted (no user: what
+    /// the village notice board shows anyone; the caller audits the read). A notice is down after
+    /// its last day even before the tick moves the case on.
+    pub async fn public_notice(&self, town: &jiuzhu_domain::RegionCode, today: NaiveDate) -> Result<Vec<crate::notice::NoticeLine>> {
+        let mut out = Vec::new();
+        for r in self.cases.cases_in_state(town, CaseState::Publicity, 500).await? {
+            if let Some(c) = self.cases.case(r.id).await? {
+                let line = crate::notice::NoticeLine::of(&r, &c);
+                if line.posted_on(today) {
+                    out.push(line);
+                }
+            }
+        }
+        out.sort_by(|a, b| (&a.village, &a.applicant, a.case_id).cmp(&(&b.village, &b.applicant, b.case_id)));
+        Ok(out)
+    }
+
     /// 家庭档案: a household with its history, assessments, cases and benefits.
     pub async fn dossier(&self, user: &User, household_id: i64) -> Result<Dossier> {
         let household = self.registry.get(user, household_id).await?;

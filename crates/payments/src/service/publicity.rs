@@ -1,6 +1,7 @@
 //! 发放名单公示: the month's payment list as a village notice board shows it — the village, the
 //! payee's name masked as in every 公示, the people covered, what the line is for and the amount;
-//! never an ID number, an account or a phone. Only a payroll that was approved is posted.
+//! never an ID number, an account or a phone. Only a payroll that was approved is posted: on the
+//! staff's printed notice, and on the residents' site for the month it pays.
 
 use super::*;
 use jiuzhu_domain::payment::{LineKind, PayrollState, month_label};
@@ -19,6 +20,11 @@ pub struct PublicPayment {
     pub amount: Fen,
 }
 
+/// Whether a payroll in `state` may be posted (approved, or past approval).
+fn posted(state: PayrollState) -> bool {
+    matches!(state, PayrollState::Approved | PayrollState::Exported | PayrollState::Reconciled | PayrollState::Closed)
+}
+
 impl Payments {
     /// The notice for `id` in the user's part of it (a town's account: its own villages), by
     /// village and name. Refused before approval: a list not yet approved is not posted.
@@ -26,7 +32,7 @@ impl Payments {
         self.require(user, Permission::ReadPayments)?;
         let p = self.payroll_for(Some(user), id).await?;
         user.trail.action(Action::View);
-        if !matches!(p.state, PayrollState::Approved | PayrollState::Exported | PayrollState::Reconciled | PayrollState::Closed) {
+        if !posted(p.state) {
             return Err(FieldError::new(
                 "state",
                 "payroll.publicity_state",
@@ -36,10 +42,36 @@ impl Payments {
             .into());
         }
         let within = if p.region.is_within(&user.scope.0) { p.region.clone() } else { user.scope.0.clone() };
+        let out = self.notice_lines(id, &within).await?;
+        user.trail.detail(format!("payroll={id} publicity rows={}", out.len()));
+        Ok((p, out))
+    }
+
+    /// 发放名单公示 on the residents' site: each approved payroll of `month` that covers `town`,
+    /// with the town's lines (no user: what a notice board shows, to anyone).
+    pub async fn public_notices(
+        &self,
+        town: &RegionCode,
+        month: chrono::NaiveDate,
+    ) -> jiuzhu_store::Result<Vec<(Payroll, Vec<PublicPayment>)>> {
+        let mut out = Vec::new();
+        for p in self.store.payrolls(town, Some(month)).await? {
+            if posted(p.state) && town.is_within(&p.region) {
+                let lines = self.notice_lines(p.id, town).await?;
+                if !lines.is_empty() {
+                    out.push((p, lines));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// A payroll's posted lines inside `within`, by village, name and month.
+    async fn notice_lines(&self, id: i64, within: &RegionCode) -> jiuzhu_store::Result<Vec<PublicPayment>> {
         let mut out = Vec::new();
         let mut after = 0;
         loop {
-            let lines = self.store.payroll_lines(id, &within, None, after, 2_000).await?;
+            let lines = self.store.payroll_lines(id, within, None, after, 2_000).await?;
             let Some(last) = lines.last() else { break };
             after = last.id;
             out.extend(lines.iter().filter(|l| !matches!(l.state, LineState::Cancelled | LineState::Blocked)).map(|l| PublicPayment {
@@ -52,7 +84,6 @@ impl Payments {
             }));
         }
         out.sort_by(|a, b| (&a.village, &a.payee, &a.benefit_month).cmp(&(&b.village, &b.payee, &b.benefit_month)));
-        user.trail.detail(format!("payroll={id} publicity rows={}", out.len()));
-        Ok((p, out))
+        Ok(out)
     }
 }

@@ -10,8 +10,8 @@ use askama::Template;
 use axum::Json;
 use axum::extract::State;
 use axum::response::Response;
+use jiuzhu_casework::notice::NoticeLine;
 use jiuzhu_domain::User;
-use jiuzhu_domain::casework::Purpose;
 use serde::Serialize;
 use utoipa::ToSchema;
 
@@ -34,22 +34,17 @@ pub struct PublicLine {
 async fn public_lines(state: &AppState, u: &User) -> Result<Vec<PublicLine>, WebError> {
     let mut out = Vec::new();
     for (s, c) in state.casework.in_publicity(u).await? {
-        let town = c.data.details.town.clone();
-        let p = c.data.details.publicity.clone();
+        let x = NoticeLine::of(&s, &c);
         out.push(PublicLine {
-            case_id: c.id,
-            village: s.village_name.unwrap_or_default(),
-            applicant: jiuzhu_domain::mask::name(&c.data.applicant),
-            household_size: town.as_ref().map(|t| t.members.len()).unwrap_or(0),
-            programme: if c.data.purpose == Purpose::Review {
-                format!("{}（停止）", c.data.kind.zh())
-            } else {
-                c.data.kind.zh().into()
-            },
-            monthly_amount_yuan: town.as_ref().map(|t| yuan(t.monthly_amount)).unwrap_or_default(),
-            one_off_amount_yuan: town.as_ref().map(|t| yuan(t.one_off_amount)).unwrap_or_default(),
-            starts_on: p.as_ref().map(|p| p.starts_on.to_string()).unwrap_or_default(),
-            ends_on: p.as_ref().map(|p| p.ends_on.to_string()).unwrap_or_default(),
+            case_id: x.case_id,
+            village: x.village,
+            applicant: x.applicant,
+            household_size: x.household_size,
+            programme: if x.stopping { format!("{}（停止）", x.kind.zh()) } else { x.kind.zh().into() },
+            monthly_amount_yuan: if c.data.details.town.is_some() { yuan(x.monthly_amount) } else { String::new() },
+            one_off_amount_yuan: if c.data.details.town.is_some() { yuan(x.one_off_amount) } else { String::new() },
+            starts_on: x.starts_on.map(|d| d.to_string()).unwrap_or_default(),
+            ends_on: x.ends_on.map(|d| d.to_string()).unwrap_or_default(),
         });
     }
     Ok(out)

@@ -10,10 +10,12 @@
 //! - [`selfcheck`]: 自我评估 through the policy engine; nothing is stored;
 //! - [`apply`]: 一键申请 with the adults' signed 核对授权, to the town window of the 户籍;
 //! - [`progress`]: 进度查询 by 办件编号 and ID number or query code;
-//! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN.
+//! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN;
+//! - [`notices`]: 公示, a town's notice board (applications on notice, the month's payment lists).
 
 mod apply;
 mod guide;
+mod notices;
 mod progress;
 mod report;
 mod selfcheck;
@@ -54,6 +56,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(apply::routes())
         .merge(progress::routes())
         .merge(report::routes())
+        .merge(notices::routes())
         .layer(middleware::from_fn_with_state(state, form_token))
 }
 
@@ -219,6 +222,7 @@ async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query
         Some("check") => "check",
         Some("apply") => "apply",
         Some("report") => "report",
+        Some("notices") => "notices",
         _ => "guide",
     };
     let mut parent = match q.within.as_deref().map(RegionCode::parse) {

@@ -1,0 +1,81 @@
+//! 公示: a town's notice board on the residents' site — the applications in their notice period
+//! and this month's payment lists, names masked as on paper, with where to object or report.
+
+use super::{Resident, chosen_region, error_page};
+use crate::error::WebError;
+use crate::frame::render;
+use crate::state::AppState;
+use askama::Template;
+use axum::Router;
+use axum::extract::{Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use jiuzhu_domain::trail::Trail;
+use jiuzhu_domain::{Division, Fen, RegionLevel};
+use jiuzhu_residents::notices::TownNotices;
+
+pub fn routes() -> Router<AppState> {
+    Router::new().route("/m/notices", get(board))
+}
+
+#[derive(Template)]
+#[template(path = "public/notices.html")]
+struct BoardPage<'a> {
+    r: &'a Resident,
+    town: Division,
+    place: String,
+    n: TownNotices,
+    contacts: crate::offices::Contacts,
+}
+
+impl BoardPage<'_> {
+    fn yuan(&self, fen: &i64) -> String {
+        if *fen == 0 { String::new() } else { Fen(*fen).to_string() }
+    }
+    fn amount(&self, fen: &Fen) -> String {
+        fen.to_string()
+    }
+    fn day(&self, d: &Option<chrono::NaiveDate>) -> String {
+        d.map(|d| if self.r.lang.is_en() { d.format("%-d %b").to_string() } else { d.format("%-m月%-d日").to_string() }).unwrap_or_default()
+    }
+    fn programme(&self, line: &jiuzhu_casework::notice::NoticeLine) -> String {
+        let kind = self.r.t(line.kind.zh(), line.kind.en());
+        if line.stopping { format!("{kind}{}", self.r.t("（拟停止）", " (to stop)")) } else { kind.to_string() }
+    }
+    fn month(&self) -> String {
+        if self.r.lang.is_en() { self.n.month.format("%B %Y").to_string() } else { self.n.month.format("%Y年%-m月").to_string() }
+    }
+    fn list_title(&self, p: &jiuzhu_store::Payroll) -> String {
+        format!("{}{}", self.r.t(p.programme.zh(), p.programme.en()), self.r.t("发放名单", " payments"))
+    }
+    fn kind(&self, l: &jiuzhu_payments::PublicPayment) -> &'static str {
+        self.r.t(l.kind.zh(), l.kind.en())
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct RegionQuery {
+    region: Option<String>,
+}
+
+async fn board(State(state): State<AppState>, r: Resident, Query(q): Query<RegionQuery>) -> Response {
+    let town = match chosen_region(&state, q.region.as_deref()).await {
+        Ok(Some(d)) if d.code.level() == RegionLevel::Town => d,
+        Ok(Some(d)) if d.code.level() == RegionLevel::Village => {
+            let Some(t) = d.code.parent() else { return Redirect::to("/m/town?next=notices").into_response() };
+            return Redirect::to(&format!("/m/notices?region={t}")).into_response();
+        }
+        Ok(_) => return Redirect::to("/m/town?next=notices").into_response(),
+        Err(e) => return error_page(&r, e),
+    };
+    let trail = Trail::default();
+    let answer = match state.notices.town(&trail, &town.code).await {
+        Ok(n) => {
+            let place = state.registry.region_names(&town.code).await;
+            let contacts = state.offices.contacts(&town.code);
+            render(BoardPage { r: &r, town, place, n, contacts })
+        }
+        Err(e) => error_page(&r, WebError::from(e)),
+    };
+    crate::audit::resident_trail(answer, trail)
+}

@@ -47,9 +47,9 @@ impl NoticeLine {
     }
 
     /// Still on the board `today`: a notice comes down after its last day even before the
-    /// periodic tick has moved the case on.
+    /// periodic tick has moved the case on; one without its period is not posted at all.
     pub fn posted_on(&self, today: NaiveDate) -> bool {
-        self.starts_on.is_none_or(|s| s <= today) && self.ends_on.is_none_or(|e| today <= e)
+        matches!((self.starts_on, self.ends_on), (Some(s), Some(e)) if s <= today && today <= e)
     }
 }
 
@@ -80,5 +80,6 @@ mod tests {
         let on = |m, d| l.posted_on(NaiveDate::from_ymd_opt(2026, m, d).unwrap_or_default());
         assert_eq!([on(11, 30), on(12, 1), on(12, 7), on(12, 8)], [false, true, true, false]);
         assert_eq!(l.applicant, "王*国");
+        assert!(!line(None, Some((12, 7))).posted_on(NaiveDate::from_ymd_opt(2026, 12, 3).unwrap_or_default()), "no period: not posted");
     }
 }

@@ -314,7 +314,7 @@ async fn entry_page(
     t: EntryForm,
     refused: Option<&ValidationErrors>,
 ) -> Response {
-    if let Err(e) = state.complaints.queue(&session.user, false).await.map(|_| ()) {
+    if let Err(e) = state.complaints.may_enter(&session.user) {
         return WebError::from(e).page(lang.0);
     }
     let places = places(state, session).await;
@@ -328,7 +328,7 @@ async fn entry_page(
 }
 
 async fn new_form(State(state): State<AppState>, Page { session, lang }: Page) -> Response {
-    entry_page(&state, &session, lang, EntryForm { channel: "hotline".into(), ..Default::default() }, None).await
+    entry_page(&state, &session, lang, EntryForm::default(), None).await
 }
 
 async fn enter(State(state): State<AppState>, Page { session, lang }: Page, Form(t): Form<EntryForm>) -> Response {
@@ -354,10 +354,11 @@ async fn enter(State(state): State<AppState>, Page { session, lang }: Page, Form
     };
     match state.complaints.enter(&session.user, &entry).await {
         Ok((id, receipt)) => {
-            // A report about staff entered by a town goes to the county: the town cannot open it.
+            // A report about staff entered by a town goes to the county: the town cannot open it,
+            // nor read the county's answer with the PIN (the county gives it to the reporter).
             let visible = !receipt.by_county || session.user.scope.0.level() <= RegionLevel::County;
             let c = Chrome::new(&state, &session, lang, "/complaints").await;
-            let pin = format!("{} {}", &receipt.pin[..4], &receipt.pin[4..]);
+            let pin = if visible { format!("{} {}", &receipt.pin[..4], &receipt.pin[4..]) } else { String::new() };
             render(EnteredPage { c, id, receipt, pin, visible })
         }
         Err(ResidentsError::Invalid(v)) => again(&state, &session, lang, t, &v).await,
@@ -404,7 +405,10 @@ async fn import(State(state): State<AppState>, Page { session, lang }: Page, for
                     r.already_there.join("、")
                 ));
             }
-            list_page(&state, &session, lang, false, notice).await
+            let page = list_page(&state, &session, lang, false, notice).await;
+            // The list drawn after it read the queue; the entry stays the import.
+            session.user.trail.action(Action::Create);
+            page
         }
         Err(ResidentsError::Invalid(v)) => again(&state, &session, lang, EntryForm::default(), &v).await,
         Err(e) => WebError::from(e).page(lang.0),

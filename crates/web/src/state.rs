@@ -57,6 +57,8 @@ pub const RESIDENTS_PER_MINUTE: u32 = 20;
 /// Progress queries per minute for one 办件编号, and for one ID number or query code, from any
 /// address: guessing a pair from many addresses is as slow as from one.
 pub const QUERIES_PER_KEY_PER_MINUTE: u32 = 5;
+/// 公示 boards one address may read a minute (each decrypts the town's cases on notice).
+pub const NOTICES_PER_MINUTE: u32 = 60;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -83,6 +85,8 @@ pub struct AppState {
     pub residents_limiter: Arc<RateLimiter>,
     /// … and progress queries per 办件编号 and per ID number or query code tried (any address).
     pub query_limiter: Arc<RateLimiter<String>>,
+    /// … and 公示 boards read per address.
+    pub notices_limiter: Arc<RateLimiter>,
     pub secure_cookies: bool,
     pub offices: Arc<crate::offices::Offices>,
     /// Only for `/healthz`: a write probe.
@@ -114,6 +118,7 @@ impl AppState {
             complaints: Arc::new(jiuzhu_residents::complaints::Complaints::new(&store, accounts.clone(), casework, clock.clone())),
             residents_limiter: Arc::new(RateLimiter::new(RESIDENTS_PER_MINUTE)),
             query_limiter: Arc::new(RateLimiter::new(QUERIES_PER_KEY_PER_MINUTE)),
+            notices_limiter: Arc::new(RateLimiter::new(NOTICES_PER_MINUTE)),
             exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),
             monitoring: Monitoring::new(&store, clock.clone()),
             payments: payments.clone(),

@@ -245,6 +245,25 @@ async fn hotline_orders_are_entered_once_and_imported_with_every_bad_cell_named(
     let again = w.send(handler.form("/complaints/new", &order)).await;
     assert_eq!(again.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(again.text.contains("这个工单编号已经登记过"), "{}", again.text);
+    // A town's entry about staff goes to the county: the town is told, and given neither a link it
+    // cannot open nor the PIN that would read the county's answer.
+    let staff = w
+        .send(handler.form("/complaints/new", &order.replace("GD-2026-0001", "GD-2026-0007").replace("eligible_left_out", "staff_conduct")))
+        .await;
+    assert_eq!(staff.status, StatusCode::OK, "{}", staff.text);
+    assert!(staff.text.contains("本乡镇看不到这一件") && !staff.text.contains("打开这一件"), "{}", staff.text);
+    assert!(!staff.text.contains("entered-pin"), "{}", staff.text);
+    // The hotline's own deadline is taken within 60 days of the call.
+    let far = w
+        .send(
+            handler.form(
+                "/complaints/new",
+                &order.replace("GD-2026-0001", "GD-2026-0006").replace("&category", "&due_on=2099-01-01&category"),
+            ),
+        )
+        .await;
+    assert_eq!(far.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(far.text.contains("60 天之间"), "{}", far.text);
     let elsewhere =
         w.send(handler.form("/complaints/new", &order.replace("GD-2026-0001", "GD-2026-0009").replace(VILLAGE_A, VILLAGE_B))).await;
     assert_eq!(elsewhere.status, StatusCode::UNPROCESSABLE_ENTITY, "town B is outside town A's scope");

@@ -5,7 +5,7 @@
 
 use super::*;
 use jiuzhu_domain::payment::{LineKind, PayrollState, month_label};
-use jiuzhu_domain::{Action, Division, Fen, mask};
+use jiuzhu_domain::{Action, Fen, mask};
 
 /// One line of the notice.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -69,13 +69,22 @@ impl Payments {
     /// A payroll's posted lines inside `within`, by village, name and month.
     async fn notice_lines(&self, id: i64, within: &RegionCode) -> jiuzhu_store::Result<Vec<PublicPayment>> {
         let mut out = Vec::new();
+        // Each village's name once, from the database's divisions (the vendored list is a file
+        // to unpack: per line it cost seconds on an anonymous page).
+        let mut villages: std::collections::HashMap<RegionCode, String> = std::collections::HashMap::new();
         let mut after = 0;
         loop {
             let lines = self.store.payroll_lines(id, within, None, after, 2_000).await?;
             let Some(last) = lines.last() else { break };
             after = last.id;
+            for l in lines.iter().filter(|l| !matches!(l.state, LineState::Cancelled | LineState::Blocked)) {
+                if !villages.contains_key(&l.region) {
+                    let name = self.store.region(&l.region).await?.map(|d| d.name).unwrap_or_default();
+                    villages.insert(l.region.clone(), name);
+                }
+            }
             out.extend(lines.iter().filter(|l| !matches!(l.state, LineState::Cancelled | LineState::Blocked)).map(|l| PublicPayment {
-                village: Division::find(&l.region).map(|d| d.name).unwrap_or_else(|| l.region.to_string()),
+                village: villages.get(&l.region).cloned().unwrap_or_default(),
                 payee: mask::name(&l.payee_name),
                 members: l.members,
                 kind: l.kind,

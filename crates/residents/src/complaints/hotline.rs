@@ -61,6 +61,13 @@ pub fn read_time(cell: &str) -> Option<DateTime<Utc>> {
         .map(|t| t.and_utc())
 }
 
+/// The hotline's own deadline is taken between the day received and 60 days after (the outer
+/// limit of 《信访工作条例》): a date outside is a typing mistake, and a far one would keep the
+/// complaint from ever passing up.
+pub fn due_fits(received: NaiveDate, due: NaiveDate) -> bool {
+    received <= due && due <= received + chrono::Days::new(60)
+}
+
 /// A day as hotline platforms write it.
 pub fn read_day(cell: &str) -> Option<NaiveDate> {
     let c = cell.trim();
@@ -139,6 +146,11 @@ pub fn read_orders(bytes: &[u8], county: &RegionCode, today: NaiveDate) -> Resul
         let due_on = if due.is_empty() { None } else { read_day(&due) };
         if !due.is_empty() && due_on.is_none() {
             bad(COLUMNS[8].0, format!("“{due}”不是日期，应写成 2026-12-20"), "not a date like 2026-12-20".into());
+        }
+        if let (Some(d), Some(r)) = (due_on, received_at)
+            && !due_fits(jiuzhu_domain::clock::beijing_date(r), d)
+        {
+            bad(COLUMNS[8].0, format!("“{due}”应在来电之日到其后 60 天之间"), "must lie between the call and 60 days after".into());
         }
         let name = cell(6);
         let input = ReportInput {
@@ -234,6 +246,19 @@ mod tests {
         assert!(e.0[0].zh.contains("工单编号、来电时间、诉求类别、所涉区划代码、诉求内容"), "{}", e.0[0].zh);
         let e = read_orders(HEADER.as_bytes(), &county(), today()).unwrap_err();
         assert!(e.0[0].zh.contains("没有工单"));
+    }
+
+    #[test]
+    fn the_hotlines_deadline_lies_within_sixty_days_of_the_call() {
+        let d = |s: &str| NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap();
+        let r = d("2026-12-07");
+        let table = [("2026-12-06", false), ("2026-12-07", true), ("2027-02-05", true), ("2027-02-06", false)];
+        for (due, ok) in table {
+            assert_eq!(due_fits(r, d(due)), ok, "{due}");
+        }
+        let text = format!("{HEADER}A1,2026-12-07 09:30,应保未保,620825100201,村里独居老人王某无人照料无收入,,,,2099-01-01\n");
+        let e = read_orders(text.as_bytes(), &county(), today()).unwrap_err();
+        assert!(e.0[0].zh.contains("60 天"), "{}", e.0[0].zh);
     }
 
     #[test]

@@ -196,6 +196,25 @@ pub fn handling_region(region: &RegionCode, category: ComplaintCategory, names_s
     Some(town_of(region).unwrap_or(county))
 }
 
+/// Where a complaint goes, given who may handle it: `preferred` when an active handler not
+/// named in it sees that region (their own or one above); else — a report naming the county's
+/// only handler — the town where the matter lies, when someone there may handle it and nobody
+/// named works in that town. `None`: nobody may (the administrators are told). `handlers` are the
+/// active 举报受理 accounts (id, where they work); `named` the accounts the report names.
+pub fn route(
+    preferred: &RegionCode,
+    matter: &RegionCode,
+    handlers: &[(i64, RegionCode)],
+    named: &[(i64, RegionCode)],
+) -> Option<RegionCode> {
+    let sees = |r: &RegionCode| handlers.iter().any(|(id, scope)| r.is_within(scope) && !named.iter().any(|(n, _)| n == id));
+    if sees(preferred) {
+        return Some(preferred.clone());
+    }
+    let town = town_of(matter)?;
+    (sees(&town) && !named.iter().any(|(_, at)| at.is_within(&town))).then_some(town)
+}
+
 /// The accounts a report names: those whose display name is the name reported (in the
 /// registry's one form, ignoring spaces), wherever they work.
 pub fn named_accounts<'a>(named: &str, accounts: impl IntoIterator<Item = (i64, &'a str)>) -> Vec<i64> {

@@ -108,6 +108,23 @@ fn staff_complaints_go_to_the_county_never_to_their_town() {
     }
 }
 
+/// A complaint is never left silently with nobody to handle it: naming the county's only
+/// handler, it goes to the town where it happened (unless the person named works there).
+#[test]
+fn a_complaint_goes_where_someone_not_named_can_handle_it() {
+    let (county, town) = (code(COUNTY), code(TOWN));
+    let village = code(VILLAGE);
+    let handlers = [(1, county.clone()), (2, county.clone()), (3, town.clone())];
+    let named = |ids: &[i64]| -> Vec<(i64, RegionCode)> { handlers.iter().filter(|(id, _)| ids.contains(id)).cloned().collect() };
+    assert_eq!(route(&county, &village, &handlers, &[]), Some(county.clone()));
+    assert_eq!(route(&county, &village, &handlers, &named(&[1])), Some(county.clone()), "the other county handler");
+    assert_eq!(route(&county, &village, &handlers, &named(&[1, 2])), Some(town.clone()), "both named: the town of the matter");
+    let clerk_of_town = (7, town.clone());
+    assert_eq!(route(&county, &village, &handlers, &[(1, county.clone()), (2, county.clone()), clerk_of_town]), None, "never their town");
+    assert_eq!(route(&county, &village, &handlers[..2], &named(&[1, 2])), None, "nobody anywhere");
+    assert_eq!(route(&town, &village, &handlers, &named(&[3])), Some(town.clone()), "a county handler sees the town");
+}
+
 #[test]
 fn the_accounts_a_report_names_are_matched_by_name_in_one_form() {
     let accounts = [(1, "王建国"), (2, "王 建国"), (3, "王建"), (4, "王建国\u{200b}")];

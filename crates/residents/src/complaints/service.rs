@@ -142,11 +142,19 @@ impl Complaints {
         let named = checked.details.named_staff.clone().unwrap_or_default();
         let handling_region =
             rules::handling_region(&checked.region, checked.category, !named.is_empty()).ok_or(ResidentsError::NotFound)?;
-        let excluded = if named.is_empty() {
-            Vec::new()
-        } else {
-            let accounts = self.accounts.list_accounts().await?;
-            rules::named_accounts(&named, accounts.iter().map(|a| (a.id, a.display_name.as_str())))
+        let accounts = self.accounts.list_accounts().await?;
+        let excluded = rules::named_accounts(&named, accounts.iter().map(|a| (a.id, a.display_name.as_str())));
+        let handlers: Vec<(i64, jiuzhu_domain::RegionCode)> =
+            accounts.iter().filter(|a| a.role.has(Permission::HandleComplaints) && !a.disabled).map(|a| (a.id, a.region.clone())).collect();
+        let named: Vec<(i64, jiuzhu_domain::RegionCode)> =
+            accounts.iter().filter(|a| excluded.contains(&a.id)).map(|a| (a.id, a.region.clone())).collect();
+        // Never silently to nobody (a report naming the county's only handler).
+        let handling_region = match rules::route(&handling_region, &checked.region, &handlers, &named) {
+            Some(r) => r,
+            None => {
+                tracing::error!(target: "complaints", "no complaint handler can take a complaint about {}: open a 举报受理员 account", checked.region);
+                handling_region
+            }
         };
         let details = json(&checked.details)?;
         let reporter = checked.reporter.as_ref().map(json).transpose()?;
@@ -396,15 +404,26 @@ impl Complaints {
             )),
             Some(_) => {}
         }
+        // Only a hotline order carries the hotline's own deadline; a visit's is the county's.
         let due = entry.due_on.trim();
-        let hotline_due = hotline::read_day(due);
-        if !due.is_empty() && hotline_due.is_none() {
-            e.push(FieldError::new(
-                "due_on",
-                "report.due_on",
-                "办结时限应是一个日期，如 2026-12-20",
-                "the deadline must be a date like 2026-12-20",
-            ));
+        let hotline = channel == Some(ComplaintChannel::Hotline);
+        let hotline_due = if hotline { hotline::read_day(due) } else { None };
+        if hotline && !due.is_empty() {
+            match (hotline_due, received_at) {
+                (None, _) => e.push(FieldError::new(
+                    "due_on",
+                    "report.due_on",
+                    "办结时限应是一个日期，如 2026-12-20",
+                    "the deadline must be a date like 2026-12-20",
+                )),
+                (Some(d), Some(r)) if !hotline::due_fits(beijing_date(r), d) => e.push(FieldError::new(
+                    "due_on",
+                    "report.due_on_range",
+                    "热线的办结时限应在收到之日到其后 60 天之间",
+                    "the hotline's deadline must lie between the day received and 60 days after",
+                )),
+                _ => {}
+            }
         }
         let checked = match rules::check_report(&entry.report, Some(&user.scope.0), beijing_date(now)) {
             Ok(c) => Some(c),
@@ -439,6 +458,12 @@ impl Complaints {
         user.trail.object(ObjectKind::Complaint, id);
         user.trail.detail(format!("channel={}", channel.as_str()));
         Ok((id, receipt))
+    }
+
+    /// Whether `user` may enter or import complaints (the entry page asks before it shows).
+    pub fn may_enter(&self, user: &User) -> Result<()> {
+        user.trail.action(Action::Create);
+        Self::require_handler(user)
     }
 
     /// 导入热线工单: a hotline platform's export; every order must lie in the user's scope; one bad

@@ -2,6 +2,7 @@
 //! and this month's payment lists, names masked as on paper, with where to object or report.
 
 use super::{Resident, chosen_region, error_page};
+use crate::assess::ClientIp;
 use crate::error::WebError;
 use crate::frame::render;
 use crate::state::AppState;
@@ -58,7 +59,11 @@ struct RegionQuery {
     region: Option<String>,
 }
 
-async fn board(State(state): State<AppState>, r: Resident, Query(q): Query<RegionQuery>) -> Response {
+async fn board(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Query(q): Query<RegionQuery>) -> Response {
+    // Each board reads and decrypts every case on notice: limited per address.
+    if !state.notices_limiter.allow(ip, std::time::Instant::now()) {
+        return error_page(&r, WebError::TooMany);
+    }
     let town = match chosen_region(&state, q.region.as_deref()).await {
         Ok(Some(d)) if d.code.level() == RegionLevel::Town => d,
         Ok(Some(d)) if d.code.level() == RegionLevel::Village => {

@@ -13,6 +13,7 @@ mod assess;
 mod casework;
 mod import;
 mod payroll;
+mod residents;
 mod verify;
 
 #[derive(Subcommand)]
@@ -75,6 +76,19 @@ pub enum Bench {
         /// The region generated: a county, or a city or province (all its counties).
         #[arg(long, default_value = jiuzhu_synth::Config::DEFAULT_COUNTY)]
         region: String,
+    },
+    /// The residents' site under load on loopback: many people at once, each from its own
+    /// address, reading the start page, the guide and the notice board, self-assessing and
+    /// looking up a report; then the per-address and per-code limits, and the audit trail's
+    /// completeness (SQLite, as a county runs it).
+    Residents {
+        #[arg(long, default_value_t = 5_000)]
+        households: usize,
+        #[arg(long, default_value_t = 200)]
+        residents: usize,
+        /// Visits per resident (five requests each).
+        #[arg(long, default_value_t = 2)]
+        visits: usize,
     },
     /// A large department file (7 million rows ≈ 200 MB) stored into the embedded database while
     /// audit entries are written every 50 ms, as the server's requests write them: the longest
@@ -144,6 +158,20 @@ pub async fn run(b: Bench, key_file: Option<&std::path::Path>) -> Result<(), Fai
             let threads = threads.unwrap_or_else(|| std::thread::available_parallelism().map_or(2, |n| n.get()));
             let single = if single > 0 { Some(verify::single_check_latency(single, seed).await?) } else { None };
             verify::bench(&region, households, seed, threads, keep.as_deref(), single)?
+        }
+        Bench::Residents { households, residents, visits } => {
+            let tmp = tempfile::tempdir()?;
+            let url = format!("sqlite://{}", tmp.path().join("bench.db").display());
+            let store = jiuzhu_store_sql::connect(&url, bench_keys()).await?;
+            let result = residents::residents_bench(store, households, residents, visits).await?;
+            let out = json!({
+                "bench": "residents",
+                "goals": {"p95_ms": 200, "failed": 0},
+                "result": result,
+                "peak_rss_mib": peak_rss_mib(),
+                "cpus": std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            });
+            println!("{out}");
         }
         Bench::Assess { households, seed, single } => {
             let out = tokio::task::spawn_blocking(move || assess::run(households, seed, single)).await??;

@@ -161,3 +161,33 @@ impl Client {
             .expect("a request")
     }
 }
+
+/// A resident's browser on the residents' site (`/m/`): no session, only the form-token cookie
+/// the first page sets, which every form carries (the token in the cookie and in the form must
+/// agree), from a phone's user agent.
+pub struct ResidentBrowser {
+    pub cookie: String,
+    pub token: String,
+}
+
+impl ResidentBrowser {
+    /// Opens `path` (a residents' page) and keeps the form token it sets.
+    pub async fn open(app: &Router, path: &str) -> ResidentBrowser {
+        let a = send(app, Request::get(path).body(Body::empty()).expect("a request")).await;
+        let set = a.headers.get(header::SET_COOKIE).and_then(|v| v.to_str().ok()).expect("the page sets the form token");
+        let cookie = set.split(';').next().unwrap_or_default().to_string();
+        let token = cookie.split_once('=').map(|(_, t)| t.to_string()).unwrap_or_default();
+        ResidentBrowser { cookie, token }
+    }
+
+    /// Posts `form` (URL-encoded, without the token: it is added here).
+    pub async fn post(&self, app: &Router, uri: &str, form: &str) -> Answer {
+        let req = Request::post(uri)
+            .header(header::COOKIE, &self.cookie)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::USER_AGENT, "Mozilla/5.0 (Linux; Android 10) test phone")
+            .body(Body::from(format!("csrf_token={}&{form}", self.token)))
+            .expect("a request");
+        send(app, req).await
+    }
+}

@@ -7,38 +7,13 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use chrono::TimeZone;
 use jiuzhu_domain::clock::FixedClock;
 use jiuzhu_store::NewAccount;
-use jiuzhu_testkit::app::{Answer, TestApp, send, spawn_app, spawn_app_at};
+use jiuzhu_testkit::app::{ResidentBrowser, TestApp, spawn_app, spawn_app_at};
 use jiuzhu_testkit::world::{COUNTY, PASSWORD, TOWN_A, VILLAGE_A, VILLAGE_B};
 use std::sync::Arc;
-
-/// A resident's browser with its form-token cookie.
-struct Browser {
-    cookie: String,
-    token: String,
-}
-
-impl Browser {
-    async fn open(app: &axum::Router) -> Browser {
-        let a = send(app, Request::get("/m/report/check").body(Body::empty()).unwrap()).await;
-        let set = a.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
-        let cookie = set.split(';').next().unwrap().to_string();
-        let token = cookie.split_once('=').unwrap().1.to_string();
-        Browser { cookie, token }
-    }
-    async fn post(&self, app: &axum::Router, uri: &str, form: &str) -> Answer {
-        let req = Request::post(uri)
-            .header(header::COOKIE, &self.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .body(Body::from(format!("csrf_token={}&{form}", self.token)))
-            .unwrap();
-        send(app, req).await
-    }
-}
 
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
@@ -52,7 +27,7 @@ fn between<'a>(text: &'a str, id: &str) -> &'a str {
 const WHAT: &str = "何马村三组独居老人王某没有收入，申请低保两次都没有结果";
 
 /// Files a report; the code and PIN from the receipt.
-async fn report(w: &TestApp, b: &Browser, form: &str) -> (String, String) {
+async fn report(w: &TestApp, b: &ResidentBrowser, form: &str) -> (String, String) {
     let done = b.post(&w.app, "/m/report", &format!("town={TOWN_A}&{form}")).await;
     assert_eq!(done.status, StatusCode::OK, "{} {:?}", done.text, done.location());
     (between(&done.text, "report-code").to_string(), between(&done.text, "report-pin").replace(' ', ""))
@@ -70,7 +45,7 @@ async fn listed(w: &TestApp, handler: &jiuzhu_testkit::app::Client, code: &str) 
 #[tokio::test]
 async fn an_anonymous_report_is_taken_up_answered_and_read_back_with_the_code() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/report/check").await;
 
     // The form names what is missing in words, and keeps what was typed; nobody chose anonymity.
     let form = b.post(&w.app, "/m/report", &format!("town={TOWN_A}&content={}", enc("短"))).await;
@@ -163,7 +138,7 @@ async fn a_report_naming_staff_goes_to_the_county_never_to_the_person_and_the_re
         })
         .await
         .unwrap();
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/report/check").await;
     let (code, _) = report(
         &w,
         &b,
@@ -301,7 +276,7 @@ async fn a_town_complaint_not_answered_in_time_passes_up_to_the_county() {
     // Monday 2 November 2026, 10:00 Beijing.
     let clock = Arc::new(FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 11, 2, 2, 0, 0).unwrap()));
     let w = spawn_app_at(clock.clone()).await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/report/check").await;
     let (code, pin) = report(&w, &b, &format!("category=eligible_left_out&region={VILLAGE_A}&content={}&anonymous=yes", enc(WHAT))).await;
     let town = w.login("complaint_handler_a").await;
     assert!(listed(&w, &town, &code).await.is_some());
@@ -328,7 +303,7 @@ async fn a_town_complaint_not_answered_in_time_passes_up_to_the_county() {
 #[tokio::test]
 async fn report_reads_are_limited_per_code_from_any_address() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/report/check").await;
     let mut last = StatusCode::OK;
     for i in 0..7 {
         last = b.post(&w.app, "/m/report/check", &format!("code=JB20261201-123456&pin=1234567{i}")).await.status;

@@ -6,37 +6,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode, header};
+use axum::http::{StatusCode, header};
 use base64::Engine;
-use jiuzhu_testkit::app::{Answer, send, spawn_app};
+use jiuzhu_testkit::app::{ResidentBrowser, spawn_app};
 use jiuzhu_testkit::fixtures::id_number;
 use jiuzhu_testkit::world::{TOWN_A, VILLAGE_A};
-
-/// A resident's browser with its form-token cookie.
-struct Browser {
-    cookie: String,
-    token: String,
-}
-
-impl Browser {
-    async fn open(app: &axum::Router) -> Browser {
-        let a = send(app, Request::get("/m/progress").body(Body::empty()).unwrap()).await;
-        let set = a.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap();
-        let cookie = set.split(';').next().unwrap().to_string();
-        let token = cookie.split_once('=').unwrap().1.to_string();
-        Browser { cookie, token }
-    }
-    async fn post(&self, app: &axum::Router, uri: &str, form: &str) -> Answer {
-        let req = Request::post(uri)
-            .header(header::COOKIE, &self.cookie)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::USER_AGENT, "Mozilla/5.0 (Linux; Android 10) test phone")
-            .body(Body::from(format!("csrf_token={}&{form}", self.token)))
-            .unwrap();
-        send(app, req).await
-    }
-}
 
 fn enc(s: &str) -> String {
     url::form_urlencoded::byte_serialize(s.as_bytes()).collect()
@@ -69,7 +43,7 @@ fn between<'a>(text: &'a str, id: &str) -> &'a str {
 #[tokio::test]
 async fn a_resident_applies_the_clerk_takes_it_in_and_the_resident_follows_it() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
     let (head, spouse, child) = (id_number("19800312", 41), id_number("19780605", 53), id_number("20150101", 62));
     let form = family(&head, &spouse, &child);
 
@@ -151,7 +125,7 @@ async fn a_resident_applies_the_clerk_takes_it_in_and_the_resident_follows_it() 
 #[tokio::test]
 async fn queries_are_limited_per_number_from_any_address() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
     let mut last = StatusCode::OK;
     for i in 0..7 {
         last = b.post(&w.app, "/m/progress", &format!("reference=WS20261201-123456&proof={}", id_number("19700101", i))).await.status;
@@ -160,7 +134,7 @@ async fn queries_are_limited_per_number_from_any_address() {
 }
 
 /// Sends `form` with both adults' signatures (or none when `sign_at_window`); the receipt's number and code.
-async fn send_application(app: &axum::Router, b: &Browser, form: &str) -> (String, String) {
+async fn send_application(app: &axum::Router, b: &ResidentBrowser, form: &str) -> (String, String) {
     let sig = enc(&signature());
     let done = b.post(app, "/m/apply", &format!("{form}&sig1={sig}&sig2={sig}&step=send")).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
@@ -178,7 +152,7 @@ async fn listed(w: &jiuzhu_testkit::app::TestApp, clerk: &jiuzhu_testkit::app::C
 #[tokio::test]
 async fn a_name_pasted_with_an_invisible_character_still_matches_its_signature() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
     // 王德明 copied from a chat with a zero-width space: the registry keeps it as 王德明.
     let form = family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62))
         .replace(&format!("m2_name={}", enc("王德明")), &format!("m2_name={}", enc("王德\u{200b}明")));
@@ -189,7 +163,7 @@ async fn a_name_pasted_with_an_invisible_character_still_matches_its_signature()
 #[tokio::test]
 async fn the_window_declines_with_a_reason_the_resident_reads() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
     let (reference, code) =
         send_application(&w.app, &b, &family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62))).await;
     let clerk = w.login("window_clerk_a").await;
@@ -221,7 +195,7 @@ async fn the_window_declines_with_a_reason_the_resident_reads() {
 #[tokio::test]
 async fn signing_at_the_window_leaves_the_authorisation_to_collect() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
     let form = family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62));
     let done = b.post(&w.app, "/m/apply", &format!("{form}&sign_at_window=1&step=send")).await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.text);
@@ -238,7 +212,7 @@ async fn signing_at_the_window_leaves_the_authorisation_to_collect() {
 #[tokio::test]
 async fn an_applicant_registered_in_another_household_is_not_taken_into_it() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
     // The world's household in village A: head 19600101-11, spouse 19620315-12 (李秀英).
     let spouse_elsewhere = id_number("19620315", 12);
     let (reference, _) =
@@ -263,7 +237,7 @@ async fn an_applicant_registered_in_another_household_is_not_taken_into_it() {
 #[tokio::test]
 async fn the_form_keeps_everything_on_a_display_switch_and_takes_a_village_from_the_self_assessment() {
     let w = spawn_app().await;
-    let b = Browser::open(&w.app).await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
     let form = family(&id_number("19800312", 41), &id_number("19780605", 53), &id_number("20150101", 62));
     let switched = b.post(&w.app, "/m/apply", &format!("{form}&switch=elder")).await;
     assert_eq!(switched.status, StatusCode::OK);

@@ -42,6 +42,9 @@ pub enum ResidentsError {
     /// Someone else handled the application first.
     #[error("already handled")]
     Conflict,
+    /// The same form was sent before (a double tap): the code it was filed under.
+    #[error("already sent as {code}")]
+    AlreadySent { code: String },
     #[error(transparent)]
     Casework(CaseworkError),
     #[error(transparent)]

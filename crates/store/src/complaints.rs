@@ -32,6 +32,9 @@ pub struct NewComplaint {
     pub received_at: DateTime<Utc>,
     /// The day (Beijing) by which it must be answered.
     pub due_on: NaiveDate,
+    /// The sending form's one-time key (a hash), for a resident's report: the same form sent
+    /// twice (a double tap on a slow phone) is `Conflict { "complaints_submission_key" }`.
+    pub submission_key: Option<String>,
 }
 
 /// A stored complaint.
@@ -85,6 +88,8 @@ pub trait ComplaintStore: Send + Sync {
     async fn complaint(&self, id: i64) -> Result<Complaint>;
     /// The complaint with this code whose PIN is `pin`; `None` when either does not match.
     async fn complaint_for(&self, code: &str, pin: &str) -> Result<Option<Complaint>>;
+    /// The id and code of the complaint sent with this form key, if any.
+    async fn complaint_by_submission_key(&self, key: &str) -> Result<Option<(i64, String)>>;
     /// The id of the complaint entered with this hotline work order number, if any.
     async fn complaint_by_external_no(&self, external_no: &str) -> Result<Option<i64>>;
     /// Complaints whose `handling_region` lies within `scope`, in one of `states`, soonest due

@@ -350,6 +350,7 @@ async fn enter(State(state): State<AppState>, Page { session, lang }: Page, Form
             name: t.name.clone(),
             phone: t.phone.clone(),
             id_number: String::new(),
+            form_key: String::new(),
         },
     };
     match state.complaints.enter(&session.user, &entry).await {

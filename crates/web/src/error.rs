@@ -93,6 +93,12 @@ impl From<jiuzhu_residents::ResidentsError> for WebError {
                 "这一件刚刚已由别人处理（或已到了下一步），请刷新页面查看。",
                 "someone has just handled this (or it has moved on): reload the page.",
             ),
+            R::AlreadySent { code } => WebError::refused(
+                StatusCode::CONFLICT,
+                "residents.already_sent",
+                &format!("这份内容已经提交过，编号 {code}，请勿重复提交。"),
+                &format!("this was sent before, as {code}: no need to send it again."),
+            ),
             R::Casework(c) => WebError::from(c),
             R::Store(s) => WebError::from(s),
         }

@@ -57,10 +57,17 @@ async fn an_anonymous_report_is_taken_up_answered_and_read_back_with_the_code() 
     assert!(form.text.contains(">短</textarea>"), "what was typed is kept");
 
     // Anonymous: a name typed anyway is not kept.
-    let (code, pin) =
-        report(&w, &b, &format!("category=eligible_left_out&region={VILLAGE_A}&content={}&anonymous=yes&name={}", enc(WHAT), enc("张三")))
-            .await;
+    let form = format!(
+        "category=eligible_left_out&region={VILLAGE_A}&content={}&anonymous=yes&name={}&form_key=0123456789abcdef0123456789abcdef",
+        enc(WHAT),
+        enc("张三")
+    );
+    let (code, pin) = report(&w, &b, &form).await;
     assert!(code.starts_with("JB") && pin.len() == 8, "{code} {pin}");
+    // The same form sent again (a double tap): the first one's code, no second complaint, no PIN.
+    let again = b.post(&w.app, "/m/report", &format!("town={TOWN_A}&{form}")).await;
+    assert_eq!(again.status, StatusCode::OK, "{}", again.text);
+    assert!(again.text.contains("已经提交过") && again.text.contains(&code) && !again.text.contains("report-pin"), "{}", again.text);
 
     // The other town's handler and a window clerk do not see it; town A's handler does.
     let other = w.login("complaint_handler_b").await;
@@ -69,6 +76,7 @@ async fn an_anonymous_report_is_taken_up_answered_and_read_back_with_the_code() 
     assert_eq!(w.send(clerk.get("/complaints")).await.status, StatusCode::FORBIDDEN);
     let handler = w.login("complaint_handler_a").await;
     let id = listed(&w, &handler, &code).await.expect("in town A's queue");
+    assert_eq!(w.send(handler.get("/complaints")).await.text.matches("<td>JB").count(), 1, "filed once");
     assert_eq!(w.send(other.get(&format!("/complaints/{id}"))).await.status, StatusCode::NOT_FOUND, "out of scope reads as unknown");
     let one = w.send(handler.get(&format!("/complaints/{id}"))).await;
     assert!(one.text.contains(WHAT) && one.text.contains("匿名"), "{}", one.text);

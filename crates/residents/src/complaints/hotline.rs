@@ -162,6 +162,7 @@ pub fn read_orders(bytes: &[u8], county: &RegionCode, today: NaiveDate) -> Resul
             name,
             phone: cell(7),
             id_number: String::new(),
+            form_key: String::new(),
         };
         let checked = match check_report(&input, Some(county), today) {
             Ok(c) => Some(c),

@@ -51,6 +51,16 @@ pub struct ReportInput {
     pub phone: String,
     /// Optional for a real-name report.
     pub id_number: String,
+    /// The form's one-time key (32 hex digits, drawn when the form was first shown): the same
+    /// form sent twice files once.
+    #[serde(default)]
+    pub form_key: String,
+}
+
+/// The form's one-time key as stored, or `None` when it is not one (nothing to match on).
+pub fn form_key(text: &str) -> Option<String> {
+    let t = text.trim();
+    (t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).then(|| t.to_ascii_lowercase())
 }
 
 /// What was reported, as stored (encrypted).

@@ -195,3 +195,11 @@ fn codes_and_pins_are_read_in_one_form() {
     assert_eq!(read_pin("1234567"), None);
     assert_eq!(read_pin("1234567a"), None);
 }
+
+#[test]
+fn a_forms_one_time_key_is_32_hex_digits() {
+    assert_eq!(form_key(" 0123456789ABCDEF0123456789abcdef "), Some("0123456789abcdef0123456789abcdef".into()));
+    assert_eq!(form_key("0123456789abcdef0123456789abcde"), None);
+    assert_eq!(form_key("0123456789abcdef0123456789abcdeg"), None);
+    assert_eq!(form_key(""), None);
+}

@@ -122,7 +122,26 @@ impl Complaints {
             ))
             .into());
         }
-        let (id, receipt) = self.store_new(checked, channel, None, now, None).await?;
+        // The same form sent again (a double tap on a slow phone): the first one, not a second.
+        let key = rules::form_key(&input.form_key);
+        if let Some(k) = &key
+            && let Some((id, code)) = self.store.complaint_by_submission_key(k).await?
+        {
+            trail.object(ObjectKind::Complaint, id);
+            trail.refuse(Denial::Conflict);
+            return Err(ResidentsError::AlreadySent { code });
+        }
+        let (id, receipt) = match self.store_new(checked, channel, None, now, None, key.clone()).await {
+            Err(ResidentsError::Store(StoreError::Conflict { constraint })) if constraint == "complaints_submission_key" => {
+                let code = match &key {
+                    Some(k) => self.store.complaint_by_submission_key(k).await?.map(|(_, c)| c).unwrap_or_default(),
+                    None => String::new(),
+                };
+                trail.refuse(Denial::Conflict);
+                return Err(ResidentsError::AlreadySent { code });
+            }
+            r => r?,
+        };
         trail.object(ObjectKind::Complaint, id);
         trail.detail(format!("category={};channel={}", receipt.category.as_str(), channel.as_str()));
         Ok(receipt)
@@ -135,6 +154,7 @@ impl Complaints {
         external_no: Option<String>,
         received_at: DateTime<Utc>,
         hotline_due: Option<NaiveDate>,
+        submission_key: Option<String>,
     ) -> Result<(i64, ComplaintReceipt)> {
         let received = beijing_date(received_at);
         let calendar = self.casework.calendar();
@@ -176,6 +196,7 @@ impl Complaints {
                 reporter: reporter.clone(),
                 received_at,
                 due_on,
+                submission_key: submission_key.clone(),
             };
             match self.store.insert_complaint(&new).await {
                 Ok(id) => {
@@ -442,7 +463,7 @@ impl Complaints {
             return Err(e.into());
         };
         let no = (!external_no.is_empty()).then(|| external_no.to_string());
-        let (id, receipt) = self.store_new(checked, channel, no, received_at, hotline_due).await.map_err(|e| match e {
+        let (id, receipt) = self.store_new(checked, channel, no, received_at, hotline_due, None).await.map_err(|e| match e {
             ResidentsError::Store(StoreError::Conflict { constraint }) if constraint == "complaints_external_no" => {
                 user.trail.refuse(Denial::Conflict);
                 ValidationErrors::from(FieldError::new(
@@ -492,7 +513,7 @@ impl Complaints {
                 report.already_there.push(o.external_no);
                 continue;
             }
-            self.store_new(o.report, ComplaintChannel::Hotline, Some(o.external_no), o.received_at, o.due_on).await?;
+            self.store_new(o.report, ComplaintChannel::Hotline, Some(o.external_no), o.received_at, o.due_on, None).await?;
             report.added += 1;
         }
         user.trail.detail(format!("channel=hotline;added={};already={}", report.added, report.already_there.len()));

@@ -7,7 +7,9 @@
 -- (`details`), who reported (`reporter`, NULL when anonymous), the answer and the 查询密码 (`pin`)
 -- are SM4-GCM ciphertexts bound to the row id; the PIN the reporter follows the complaint with
 -- (together with the 举报编号 `code`) is found by HMAC-SM3 blind index only (columns.rs). The
--- finding is kept in clear for counting. Keep in step with migrations/sqlite.
+-- finding is kept in clear for counting. `submission_key` (a hash of the resident's form and its
+-- one-time key) makes a second press of the same form find the first instead of filing twice.
+-- Keep in step with migrations/sqlite.
 CREATE TABLE complaints (
     id                 BIGSERIAL PRIMARY KEY,
     code               TEXT NOT NULL,
@@ -32,10 +34,12 @@ CREATE TABLE complaints (
     answer_enc         BYTEA,
     answered_by        TEXT,
     answered_at        TIMESTAMPTZ,
+    submission_key     TEXT,
     version            BIGINT NOT NULL DEFAULT 1,
     -- Rows without a work order number (NULL) never clash.
     CONSTRAINT complaints_code UNIQUE (code),
-    CONSTRAINT complaints_external_no UNIQUE (external_no)
+    CONSTRAINT complaints_external_no UNIQUE (external_no),
+    CONSTRAINT complaints_submission_key UNIQUE (submission_key)
 );
 -- The handler's queue: a town's (or the county's) complaints in a state, soonest due first.
 CREATE INDEX complaints_queue ON complaints (state, handling_region, due_on);

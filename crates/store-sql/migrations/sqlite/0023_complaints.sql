@@ -7,7 +7,9 @@
 -- (`details`), who reported (`reporter`, NULL when anonymous), the answer and the 查询密码 (`pin`)
 -- are SM4-GCM ciphertexts bound to the row id; the PIN the reporter follows the complaint with
 -- (together with the 举报编号 `code`) is found by HMAC-SM3 blind index only (columns.rs). The
--- finding is kept in clear for counting. Keep in step with migrations/postgres.
+-- finding is kept in clear for counting. `submission_key` (a hash of the resident's form and its
+-- one-time key) makes a second press of the same form find the first instead of filing twice.
+-- Keep in step with migrations/postgres.
 CREATE TABLE complaints (
     id                 INTEGER PRIMARY KEY,
     code               TEXT NOT NULL,
@@ -32,11 +34,13 @@ CREATE TABLE complaints (
     answer_enc         BLOB,
     answered_by        TEXT,
     answered_at        TEXT,
+    submission_key     TEXT,
     version            INTEGER NOT NULL DEFAULT 1,
     -- SQLite reports a violation by its columns ("complaints.code"), which the store reads as
     -- these names. Rows without a work order number (NULL) never clash.
     CONSTRAINT complaints_code UNIQUE (code),
-    CONSTRAINT complaints_external_no UNIQUE (external_no)
+    CONSTRAINT complaints_external_no UNIQUE (external_no),
+    CONSTRAINT complaints_submission_key UNIQUE (submission_key)
 );
 -- The handler's queue: a town's (or the county's) complaints in a state, soonest due first.
 CREATE INDEX complaints_queue ON complaints (state, handling_region, due_on);

@@ -66,8 +66,8 @@ impl ComplaintStore for SqlStore {
             let reporter = new.reporter.as_ref().map(|r| keys.encrypt(&COMPLAINT_REPORTER.context(id), r.as_bytes()));
             sqlx::query(
                 "INSERT INTO complaints (id, code, pin_enc, pin_bidx, category, channel, external_no, region, handling_region, \
-                 excluded_accounts, details_enc, reporter_enc, state, received_at, due_on, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14, 1)",
+                 excluded_accounts, details_enc, reporter_enc, state, received_at, due_on, submission_key, version) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14, $15, 1)",
             )
             .bind(id)
             .bind(&new.code)
@@ -83,6 +83,7 @@ impl ComplaintStore for SqlStore {
             .bind(reporter)
             .bind(new.received_at)
             .bind(new.due_on)
+            .bind(new.submission_key.as_deref())
             .execute(&mut *tx)
             .await
             .map_err(backend)?;
@@ -110,6 +111,14 @@ impl ComplaintStore for SqlStore {
         push_index_match(&mut q, &self.keys, "pin_bidx", COMPLAINT_PIN_INDEX, pin);
         let r = q.build().fetch_optional(&self.pool).await.map_err(backend)?;
         r.as_ref().map(|r| self.read_complaint(r)).transpose()
+    }
+
+    async fn complaint_by_submission_key(&self, key: &str) -> Result<Option<(i64, String)>> {
+        sqlx::query_as("SELECT id, code FROM complaints WHERE submission_key = $1")
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
     }
 
     async fn complaint_by_external_no(&self, external_no: &str) -> Result<Option<i64>> {

@@ -32,6 +32,7 @@ pub fn complaint(code: &str, region: &str, handling_region: &str, pin: &str, due
         reporter: Some(r#"{"name":"李秀英","phone":"13909330101","address":"何马村三社"}"#.into()),
         received_at: t(0),
         due_on,
+        submission_key: None,
     }
 }
 
@@ -132,6 +133,14 @@ pub async fn complaints_are_found_only_by_code_and_their_own_pin(s: &dyn Store) 
 
     assert_eq!(s.complaint_by_external_no("GD20261123000101").await.unwrap(), Some(b));
     assert_eq!(s.complaint_by_external_no("GD20261123000102").await.unwrap(), None);
+    // A form sent twice: the second is refused by its key, which finds the first.
+    let sent =
+        NewComplaint { submission_key: Some("k1".into()), ..complaint("JB20261123000005", "620825100201", "620825100", "9", day(15)) };
+    let first = s.insert_complaint(&sent).await.unwrap();
+    let twice = s.insert_complaint(&NewComplaint { code: "JB20261123000006".into(), ..sent.clone() }).await;
+    assert!(matches!(&twice, Err(StoreError::Conflict { constraint }) if constraint == "complaints_submission_key"), "{twice:?}");
+    assert_eq!(s.complaint_by_submission_key("k1").await.unwrap(), Some((first, "JB20261123000005".to_string())));
+    assert_eq!(s.complaint_by_submission_key("k2").await.unwrap(), None);
     // The same PIN on two complaints: each is found by its own code only.
     assert_eq!(s.complaint_for("JB20261123000004", "483920").await.unwrap().map(|x| x.id), Some(c));
     assert_eq!(s.complaint_for(&new_a.code, "483920").await.unwrap().map(|x| x.id), Some(a));

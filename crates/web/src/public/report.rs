@@ -95,7 +95,13 @@ async fn start(State(state): State<AppState>, r: Resident, Query(q): Query<Regio
         Ok(None) => return Redirect::to("/m/town?next=report").into_response(),
         Err(e) => return error_page(&r, e),
     };
-    let t = ReportInput { region: village, ..Default::default() };
+    // The form's one-time key, drawn now and carried by every re-display: sent twice, it files once.
+    let form_key: String = {
+        use rand::Rng;
+        let bytes: [u8; 16] = rand::rng().random();
+        bytes.iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let t = ReportInput { region: village, form_key, ..Default::default() };
     form_page(&state, &r, town, t, None).await
 }
 
@@ -163,6 +169,7 @@ async fn submit(State(state): State<AppState>, r: Resident, ClientIp(ip): Client
         name: field("name"),
         phone: field("phone"),
         id_number: field("id_number"),
+        form_key: field("form_key"),
     };
     let response = if cookie.is_some() {
         form_page(&state, &r, town, t, None).await
@@ -176,11 +183,20 @@ async fn submit(State(state): State<AppState>, r: Resident, ClientIp(ip): Client
                 render(DonePage { r: &r, receipt, place })
             }
             Err(jiuzhu_residents::ResidentsError::Invalid(v)) => form_page(&state, &r, town, t, Some(&v)).await,
+            Err(jiuzhu_residents::ResidentsError::AlreadySent { code }) => render(SentPage { r: &r, code }),
             Err(e) => error_page(&r, WebError::from(e)),
         };
         crate::audit::resident_trail(answer, trail)
     };
     super::with_cookie(response, cookie)
+}
+
+/// The same form sent again: the code it was filed under (the PIN was shown the first time).
+#[derive(Template)]
+#[template(path = "public/report_sent.html")]
+struct SentPage<'a> {
+    r: &'a Resident,
+    code: String,
 }
 
 #[derive(Template)]

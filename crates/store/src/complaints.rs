@@ -84,6 +84,9 @@ pub trait ComplaintStore: Send + Sync {
     /// `Conflict { "complaints_code" }`, an external number already used
     /// `Conflict { "complaints_external_no" }`.
     async fn insert_complaint(&self, new: &NewComplaint) -> Result<i64>;
+    /// Stores every complaint of `new` or none (one transaction: an import is whole or absent);
+    /// the first conflict refuses them all, as [`ComplaintStore::insert_complaint`] names it.
+    async fn insert_complaints(&self, new: &[NewComplaint]) -> Result<Vec<i64>>;
     /// One complaint by id; `NotFound` when there is none.
     async fn complaint(&self, id: i64) -> Result<Complaint>;
     /// The complaint with this code whose PIN is `pin`; `None` when either does not match.

@@ -156,13 +156,56 @@ impl Complaints {
         hotline_due: Option<NaiveDate>,
         submission_key: Option<String>,
     ) -> Result<(i64, ComplaintReceipt)> {
+        let accounts = self.accounts.list_accounts().await?;
+        let mut new = self.prepare(&accounts, &checked, channel, external_no, received_at, hotline_due, submission_key)?;
+        for _ in 0..5 {
+            match self.store.insert_complaint(&new).await {
+                Ok(id) => return Ok((id, receipt_of(&new))),
+                // A million codes a day: on the rare repeat, draw again.
+                Err(StoreError::Conflict { constraint }) if constraint == "complaints_code" => self.redraw(&mut new),
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::Conflict { constraint: "complaints_code".into() }.into())
+    }
+
+    /// Redraws the codes that repeat within `batch` (a file of thousands would otherwise repeat
+    /// one of a day's million codes about one time in eight).
+    fn distinct(&self, batch: &mut [NewComplaint]) {
+        let mut seen = std::collections::HashSet::new();
+        for n in batch.iter_mut() {
+            while !seen.insert(n.code.clone()) {
+                self.redraw(n);
+            }
+        }
+    }
+
+    /// A new code and PIN for a complaint whose code was drawn before.
+    fn redraw(&self, new: &mut NewComplaint) {
+        let mut rng = rand::rng();
+        new.code = rules::new_code(beijing_date(self.clock.now()), &mut rng);
+        new.pin = rules::new_pin(&mut rng);
+    }
+
+    /// The complaint as stored: routed (the rules above, with the accounts as they are now),
+    /// its deadline, a code and a PIN.
+    #[allow(clippy::too_many_arguments, reason = "one complaint's facts, each from its own source")]
+    fn prepare(
+        &self,
+        accounts: &[jiuzhu_store::Account],
+        checked: &CheckedReport,
+        channel: ComplaintChannel,
+        external_no: Option<String>,
+        received_at: DateTime<Utc>,
+        hotline_due: Option<NaiveDate>,
+        submission_key: Option<String>,
+    ) -> Result<NewComplaint> {
         let received = beijing_date(received_at);
         let calendar = self.casework.calendar();
         let due_on = rules::due_on(&calendar, received, hotline_due);
         let named = checked.details.named_staff.clone().unwrap_or_default();
         let handling_region =
             rules::handling_region(&checked.region, checked.category, !named.is_empty()).ok_or(ResidentsError::NotFound)?;
-        let accounts = self.accounts.list_accounts().await?;
         let excluded = rules::named_accounts(&named, accounts.iter().map(|a| (a.id, a.display_name.as_str())));
         let handlers: Vec<(i64, jiuzhu_domain::RegionCode)> =
             accounts.iter().filter(|a| a.role.has(Permission::HandleComplaints) && !a.disabled).map(|a| (a.id, a.region.clone())).collect();
@@ -176,39 +219,23 @@ impl Complaints {
                 handling_region
             }
         };
-        let details = json(&checked.details)?;
-        let reporter = checked.reporter.as_ref().map(json).transpose()?;
-        for _ in 0..5 {
-            let (code, pin) = {
-                let mut rng = rand::rng();
-                (rules::new_code(beijing_date(self.clock.now()), &mut rng), rules::new_pin(&mut rng))
-            };
-            let new = NewComplaint {
-                code: code.clone(),
-                pin: pin.clone(),
-                category: checked.category,
-                channel,
-                external_no: external_no.clone(),
-                region: checked.region.clone(),
-                handling_region: handling_region.clone(),
-                excluded_accounts: excluded.clone(),
-                details: details.clone(),
-                reporter: reporter.clone(),
-                received_at,
-                due_on,
-                submission_key: submission_key.clone(),
-            };
-            match self.store.insert_complaint(&new).await {
-                Ok(id) => {
-                    let by_county = handling_region.level() == jiuzhu_domain::RegionLevel::County;
-                    return Ok((id, ComplaintReceipt { code, pin, category: checked.category, due_on, by_county }));
-                }
-                // A million codes a day: on the rare repeat, draw again.
-                Err(StoreError::Conflict { constraint }) if constraint == "complaints_code" => continue,
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Err(StoreError::Conflict { constraint: "complaints_code".into() }.into())
+        let mut new = NewComplaint {
+            code: String::new(),
+            pin: String::new(),
+            category: checked.category,
+            channel,
+            external_no,
+            region: checked.region.clone(),
+            handling_region,
+            excluded_accounts: excluded,
+            details: json(&checked.details)?,
+            reporter: checked.reporter.as_ref().map(json).transpose()?,
+            received_at,
+            due_on,
+            submission_key,
+        };
+        self.redraw(&mut new);
+        Ok(new)
     }
 
     /// 查询办理结果 with the code and PIN; anything that does not match is `NotFound`.
@@ -508,13 +535,41 @@ impl Complaints {
             return Err(v.into());
         }
         let mut report = ImportReport::default();
+        let accounts = self.accounts.list_accounts().await?;
+        let mut batch = Vec::new();
         for o in orders {
             if self.store.complaint_by_external_no(&o.external_no).await?.is_some() {
                 report.already_there.push(o.external_no);
                 continue;
             }
-            self.store_new(o.report, ComplaintChannel::Hotline, Some(o.external_no), o.received_at, o.due_on, None).await?;
-            report.added += 1;
+            batch.push(self.prepare(
+                &accounts,
+                &o.report,
+                ComplaintChannel::Hotline,
+                Some(o.external_no),
+                o.received_at,
+                o.due_on,
+                None,
+            )?);
+        }
+        // The whole file or nothing: one transaction. Codes are drawn distinct within the file; one
+        // already given out today redraws them all.
+        self.distinct(&mut batch);
+        for attempt in 0..5 {
+            match self.store.insert_complaints(&batch).await {
+                Ok(ids) => {
+                    report.added = ids.len();
+                    break;
+                }
+                Err(StoreError::Conflict { constraint }) if constraint == "complaints_code" && attempt < 4 => {
+                    batch.iter_mut().for_each(|n| self.redraw(n));
+                    self.distinct(&mut batch);
+                }
+                Err(e) => {
+                    user.trail.refuse(Denial::Conflict);
+                    return Err(e.into());
+                }
+            }
         }
         user.trail.detail(format!("channel=hotline;added={};already={}", report.added, report.already_there.len()));
         Ok(report)
@@ -549,6 +604,16 @@ fn unknown_region(field: &str) -> FieldError {
         "本系统的区划中没有这个乡镇或村（社区）",
         "no such town or village in this system's divisions",
     )
+}
+
+fn receipt_of(new: &NewComplaint) -> ComplaintReceipt {
+    ComplaintReceipt {
+        code: new.code.clone(),
+        pin: new.pin.clone(),
+        category: new.category,
+        due_on: new.due_on,
+        by_county: new.handling_region.level() == jiuzhu_domain::RegionLevel::County,
+    }
 }
 
 fn json<T: serde::Serialize>(value: &T) -> Result<String> {

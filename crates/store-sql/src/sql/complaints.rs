@@ -58,36 +58,45 @@ impl SqlStore {
 #[async_trait]
 impl ComplaintStore for SqlStore {
     async fn insert_complaint(&self, new: &NewComplaint) -> Result<i64> {
+        Ok(self.insert_complaints(std::slice::from_ref(new)).await?[0])
+    }
+
+    async fn insert_complaints(&self, new: &[NewComplaint]) -> Result<Vec<i64>> {
+        if new.is_empty() {
+            return Ok(Vec::new());
+        }
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
-            // The id first: every ciphertext is bound to it.
-            let id = alloc_ids(&mut tx, "complaints", 1).await.map_err(backend)?[0];
+            // The ids first: every ciphertext is bound to its row's.
+            let ids = alloc_ids(&mut tx, "complaints", new.len()).await.map_err(backend)?;
             let keys = &self.keys;
-            let reporter = new.reporter.as_ref().map(|r| keys.encrypt(&COMPLAINT_REPORTER.context(id), r.as_bytes()));
-            sqlx::query(
-                "INSERT INTO complaints (id, code, pin_enc, pin_bidx, category, channel, external_no, region, handling_region, \
-                 excluded_accounts, details_enc, reporter_enc, state, received_at, due_on, submission_key, version) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14, $15, 1)",
-            )
-            .bind(id)
-            .bind(&new.code)
-            .bind(keys.encrypt(&COMPLAINT_PIN.context(id), new.pin.as_bytes()))
-            .bind(keys.blind_index(COMPLAINT_PIN_INDEX, new.pin.as_bytes()))
-            .bind(new.category.as_str())
-            .bind(new.channel.as_str())
-            .bind(new.external_no.as_deref())
-            .bind(new.region.as_str())
-            .bind(new.handling_region.as_str())
-            .bind(join_ids(&new.excluded_accounts))
-            .bind(keys.encrypt(&COMPLAINT_DETAILS.context(id), new.details.as_bytes()))
-            .bind(reporter)
-            .bind(new.received_at)
-            .bind(new.due_on)
-            .bind(new.submission_key.as_deref())
-            .execute(&mut *tx)
-            .await
-            .map_err(backend)?;
-            Ok(id)
+            for (&id, new) in ids.iter().zip(new) {
+                let reporter = new.reporter.as_ref().map(|r| keys.encrypt(&COMPLAINT_REPORTER.context(id), r.as_bytes()));
+                sqlx::query(
+                    "INSERT INTO complaints (id, code, pin_enc, pin_bidx, category, channel, external_no, region, handling_region, \
+                     excluded_accounts, details_enc, reporter_enc, state, received_at, due_on, submission_key, version) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, 'received', $13, $14, $15, 1)",
+                )
+                .bind(id)
+                .bind(&new.code)
+                .bind(keys.encrypt(&COMPLAINT_PIN.context(id), new.pin.as_bytes()))
+                .bind(keys.blind_index(COMPLAINT_PIN_INDEX, new.pin.as_bytes()))
+                .bind(new.category.as_str())
+                .bind(new.channel.as_str())
+                .bind(new.external_no.as_deref())
+                .bind(new.region.as_str())
+                .bind(new.handling_region.as_str())
+                .bind(join_ids(&new.excluded_accounts))
+                .bind(keys.encrypt(&COMPLAINT_DETAILS.context(id), new.details.as_bytes()))
+                .bind(reporter)
+                .bind(new.received_at)
+                .bind(new.due_on)
+                .bind(new.submission_key.as_deref())
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            }
+            Ok(ids)
         }
         .await;
         finish(tx, result).await

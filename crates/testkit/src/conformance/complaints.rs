@@ -133,6 +133,19 @@ pub async fn complaints_are_found_only_by_code_and_their_own_pin(s: &dyn Store) 
 
     assert_eq!(s.complaint_by_external_no("GD20261123000101").await.unwrap(), Some(b));
     assert_eq!(s.complaint_by_external_no("GD20261123000102").await.unwrap(), None);
+    // A batch (an import) is stored whole or not at all.
+    let b1 = NewComplaint { external_no: Some("GD-B1".into()), ..complaint("JB20261123000011", "620825100201", "620825100", "1", day(15)) };
+    let clash =
+        NewComplaint { external_no: new_b.external_no.clone(), ..complaint("JB20261123000012", "620825100201", "620825100", "1", day(15)) };
+    let refused = s.insert_complaints(&[b1.clone(), clash]).await;
+    assert!(matches!(&refused, Err(StoreError::Conflict { constraint }) if constraint == "complaints_external_no"), "{refused:?}");
+    assert_eq!(s.complaint_by_external_no("GD-B1").await.unwrap(), None, "the first of the batch was not kept");
+    let b2 = NewComplaint { external_no: Some("GD-B2".into()), ..complaint("JB20261123000013", "620825100201", "620825100", "1", day(15)) };
+    let ids = s.insert_complaints(&[b1, b2]).await.unwrap();
+    assert_eq!(ids.len(), 2);
+    assert_eq!(s.complaint_by_external_no("GD-B2").await.unwrap(), Some(ids[1]));
+    assert_eq!(s.complaint(ids[0]).await.unwrap().code, "JB20261123000011", "each row under its own id");
+    assert!(s.insert_complaints(&[]).await.unwrap().is_empty());
     // A form sent twice: the second is refused by its key, which finds the first.
     let sent =
         NewComplaint { submission_key: Some("k1".into()), ..complaint("JB20261123000005", "620825100201", "620825100", "9", day(15)) };

@@ -20,7 +20,7 @@ use jiuzhu_domain::trail::Action;
 use jiuzhu_domain::{RegionLevel, ValidationErrors};
 use jiuzhu_residents::ResidentsError;
 use jiuzhu_residents::complaints::hotline::COLUMNS;
-use jiuzhu_residents::complaints::rules::{ReportInput, Reporter};
+use jiuzhu_residents::complaints::rules::{ReportInput, Reporter, anonymous_choice};
 use jiuzhu_residents::complaints::{Entry, HandlerView};
 use serde::Deserialize;
 
@@ -342,11 +342,7 @@ async fn enter(State(state): State<AppState>, Page { session, lang }: Page, Form
             region: t.region.clone(),
             content: t.content.clone(),
             named_staff: t.named_staff.clone(),
-            anonymous: match t.anonymous.as_str() {
-                "yes" => Some(true),
-                "no" => Some(false),
-                _ => None,
-            },
+            anonymous: anonymous_choice(&t.anonymous),
             name: t.name.clone(),
             phone: t.phone.clone(),
             id_number: String::new(),
@@ -354,13 +350,10 @@ async fn enter(State(state): State<AppState>, Page { session, lang }: Page, Form
         },
     };
     match state.complaints.enter(&session.user, &entry).await {
-        Ok((id, receipt)) => {
-            // A report about staff entered by a town goes to the county: the town cannot open it,
-            // nor read the county's answer with the PIN (the county gives it to the reporter).
-            let visible = !receipt.by_county || session.user.scope.0.level() <= RegionLevel::County;
+        Ok(entered) => {
             let c = Chrome::new(&state, &session, lang, "/complaints").await;
-            let pin = if visible { format!("{} {}", &receipt.pin[..4], &receipt.pin[4..]) } else { String::new() };
-            render(EnteredPage { c, id, receipt, pin, visible })
+            let pin = entered.receipt.pin.get(..4).map(|a| format!("{a} {}", &entered.receipt.pin[4..])).unwrap_or_default();
+            render(EnteredPage { c, entered, pin })
         }
         Err(ResidentsError::Invalid(v)) => again(&state, &session, lang, t, &v).await,
         Err(e) => WebError::from(e).page(lang.0),
@@ -371,11 +364,9 @@ async fn enter(State(state): State<AppState>, Page { session, lang }: Page, Form
 #[template(path = "complaint_entered.html")]
 struct EnteredPage {
     c: Chrome,
-    id: i64,
-    receipt: jiuzhu_residents::complaints::ComplaintReceipt,
+    entered: jiuzhu_residents::complaints::Entered,
+    /// The PIN as shown (two groups of four), empty when the user may not see the complaint.
     pin: String,
-    /// Whether the user may open it (not when it went to the county above them).
-    visible: bool,
 }
 
 /// The entry page again with what was refused; the request's entry stays the refused creation.

@@ -105,6 +105,10 @@ async fn an_anonymous_report_is_taken_up_answered_and_read_back_with_the_code() 
         .await;
     assert_eq!(answered.status, StatusCode::SEE_OTHER, "{}", answered.text);
 
+    // It is in the handler's 已办结 list now, no longer in the open queue.
+    assert_eq!(listed(&w, &handler, &code).await, None);
+    assert!(w.send(handler.get("/complaints?done=1")).await.text.contains(&code));
+
     // The reporter reads the conclusion and the reply, never the internal findings.
     let result = b.post(&w.app, "/m/report/check", &format!("code={}&pin={}", code.to_lowercase(), &pin)).await;
     assert_eq!(result.status, StatusCode::OK);
@@ -317,4 +321,29 @@ async fn report_reads_are_limited_per_code_from_any_address() {
         last = b.post(&w.app, "/m/report/check", &format!("code=JB20261201-123456&pin=1234567{i}")).await.status;
     }
     assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "the sixth try of one code in a minute is refused");
+}
+
+/// Naming the county's only handler, a report goes to the town where it happened (nobody named
+/// works there), not to nobody.
+#[tokio::test]
+async fn a_report_naming_the_only_county_handler_goes_to_the_town_of_the_matter() {
+    let w = spawn_app().await;
+    let b = ResidentBrowser::open(&w.app, "/m/report/check").await;
+    let form =
+        format!("category=eligible_left_out&region={VILLAGE_A}&content={}&named_staff={}&anonymous=yes", enc(WHAT), enc("县举报受理员"));
+    let (code, _) = report(&w, &b, &form).await;
+    assert_eq!(listed(&w, &w.login("complaint_handler_county").await, &code).await, None, "never to the person named");
+    assert!(listed(&w, &w.login("complaint_handler_a").await, &code).await.is_some(), "the town of the matter");
+    assert_eq!(listed(&w, &w.login("complaint_handler_b").await, &code).await, None);
+}
+
+#[tokio::test]
+async fn notice_boards_are_limited_per_address() {
+    let w = spawn_app().await;
+    let mut last = StatusCode::OK;
+    for _ in 0..61 {
+        let req = axum::http::Request::get(format!("/m/notices?region={TOWN_A}")).body(axum::body::Body::empty()).unwrap();
+        last = jiuzhu_testkit::app::send(&w.app, req).await.status;
+    }
+    assert_eq!(last, StatusCode::TOO_MANY_REQUESTS, "the 61st board in a minute from one address is refused");
 }

@@ -721,6 +721,8 @@ async fn case_steps_validate_conflict_and_need_csrf() {
     assert_eq!(board.status, StatusCode::OK, "{}", board.text);
     assert!(board.text.contains("王*国") && !board.text.contains("王建国"), "masked: {}", board.text);
     assert!(board.text.contains("href=\"/m/report?region=620825100\""), "how to object or report: {}", board.text);
+    let village = jiuzhu_testkit::app::send(&w.app, Request::get("/m/notices?region=620825100201").body(Body::empty()).unwrap()).await;
+    assert!(village.text.contains("王*国"), "a village's board is its town's: {}", village.text);
     let other = jiuzhu_testkit::app::send(&w.app, Request::get("/m/notices?region=620825101").body(Body::empty()).unwrap()).await;
     assert_eq!(other.status, StatusCode::OK);
     assert!(other.text.contains("社会救助公示") && !other.text.contains("王*国"), "{}", other.text);

@@ -134,6 +134,7 @@ async fn a_payroll_is_seen_in_scope_reviewed_and_approved_by_two_people() {
         "the town A part only: {}",
         board.text
     );
+    assert!(board.text.contains("（何马村）"), "the village as the database names it: {}", board.text);
     assert!(!board.text.contains("6228480000000000018") && !board.text.contains("王建国"), "masked: {}", board.text);
     assert!(!board.text.contains("临时救助发放名单"), "the temporary payroll is not approved: {}", board.text);
 

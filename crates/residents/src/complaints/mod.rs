@@ -8,4 +8,4 @@ pub mod hotline;
 pub mod rules;
 pub mod service;
 
-pub use service::{ComplaintReceipt, Complaints, Entry, HandlerView, ImportReport, ReporterView};
+pub use service::{ComplaintReceipt, Complaints, Entered, Entry, HandlerView, ImportReport, ReporterView};

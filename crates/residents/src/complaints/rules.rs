@@ -57,6 +57,15 @@ pub struct ReportInput {
     pub form_key: String,
 }
 
+/// The form's answer to “anonymous or with your name” (`yes` / `no`); `None` when not chosen.
+pub fn anonymous_choice(answer: &str) -> Option<bool> {
+    match answer {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    }
+}
+
 /// The form's one-time key as stored, or `None` when it is not one (nothing to match on).
 pub fn form_key(text: &str) -> Option<String> {
     let t = text.trim();

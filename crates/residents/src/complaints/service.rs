@@ -81,6 +81,14 @@ pub struct Entry {
     pub report: ReportInput,
 }
 
+/// A complaint entered by a handler: its receipt, and its id when the handler may open it (else
+/// the receipt carries no PIN either).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Entered {
+    pub id: Option<i64>,
+    pub receipt: ComplaintReceipt,
+}
+
 /// The result of importing a hotline file.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct ImportReport {
@@ -421,7 +429,10 @@ impl Complaints {
 
     /// A 12345 work order or a letter or visit, entered by the handler from the form. Every
     /// mistake is named at once.
-    pub async fn enter(&self, user: &User, entry: &Entry) -> Result<(i64, ComplaintReceipt)> {
+    /// What it returns for a complaint routed where the user cannot see it (a town entering a
+    /// report about its own staff: the county handles it) has no id and no PIN — the PIN would
+    /// read the county's answer.
+    pub async fn enter(&self, user: &User, entry: &Entry) -> Result<Entered> {
         user.trail.action(Action::Create);
         Self::require_handler(user)?;
         let now = self.clock.now();
@@ -505,7 +516,11 @@ impl Complaints {
         })?;
         user.trail.object(ObjectKind::Complaint, id);
         user.trail.detail(format!("channel={}", channel.as_str()));
-        Ok((id, receipt))
+        if Self::visible(user, &self.store.complaint(id).await?) {
+            Ok(Entered { id: Some(id), receipt })
+        } else {
+            Ok(Entered { id: None, receipt: ComplaintReceipt { pin: String::new(), ..receipt } })
+        }
     }
 
     /// Whether `user` may enter or import complaints (the entry page asks before it shows).

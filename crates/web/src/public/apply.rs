@@ -4,7 +4,7 @@
 //! receipt with the 办件编号 and the query code. Everything typed travels in the form until it
 //! is sent, so going back, switching the display or a refusal loses nothing.
 
-use super::{Resident, chosen_region, error_page};
+use super::{Resident, error_page, town_of};
 use crate::assess::ClientIp;
 use crate::error::WebError;
 use crate::frame::{Errs, render};
@@ -281,19 +281,6 @@ struct DonePage<'a> {
 impl DonePage<'_> {
     fn kinds(&self) -> String {
         self.receipt.kinds.iter().map(|k| self.r.t(k.zh(), k.en())).collect::<Vec<_>>().join(self.r.t("、", ", "))
-    }
-}
-
-/// The town a chosen region stands for (a village chosen in the self-assessment: its town, with
-/// the village already picked); `None` above town level (the resident chooses the town first).
-async fn town_of(state: &AppState, code: Option<&str>) -> Result<Option<(Division, Option<String>)>, WebError> {
-    match chosen_region(state, code).await? {
-        Some(d) if d.code.level() == jiuzhu_domain::RegionLevel::Town => Ok(Some((d, None))),
-        Some(d) if d.code.level() == jiuzhu_domain::RegionLevel::Village => {
-            let Some(town) = d.code.parent() else { return Ok(None) };
-            Ok(state.registry.public_region(&town).await.map_err(WebError::from)?.map(|t| (t, Some(d.code.to_string()))))
-        }
-        _ => Ok(None),
     }
 }
 

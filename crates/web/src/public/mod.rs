@@ -69,11 +69,7 @@ struct FormToken(String);
 async fn form_token(State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let existing =
         cookie(request.headers(), FORM_COOKIE).filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_string);
-    let token = existing.clone().unwrap_or_else(|| {
-        use rand::Rng;
-        let bytes: [u8; 16] = rand::rng().random();
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    });
+    let token = existing.clone().unwrap_or_else(random_hex);
     request.extensions_mut().insert(FormToken(token.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
@@ -255,6 +251,38 @@ async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query
         }
     }
     render(TownPage { r: &r, next, crumbs, choices })
+}
+
+/// The town a chosen region stands for: a town itself, or a village's town with the village's
+/// code (chosen in the self-assessment, or on a notice board); `None` above town level (the
+/// resident chooses the town first).
+pub async fn town_of(state: &AppState, code: Option<&str>) -> Result<Option<(Division, Option<String>)>, WebError> {
+    match chosen_region(state, code).await? {
+        Some(d) if d.code.level() == RegionLevel::Town => Ok(Some((d, None))),
+        Some(d) if d.code.level() == RegionLevel::Village => {
+            let Some(town) = d.code.parent() else { return Ok(None) };
+            Ok(state.registry.public_region(&town).await.map_err(WebError::from)?.map(|t| (t, Some(d.code.to_string()))))
+        }
+        _ => Ok(None),
+    }
+}
+
+/// A lookup by a number and its secret (an application's progress, a report's result). Only a
+/// well-formed pair reaches the database — anything else finds nothing and is not counted; then
+/// every limit counts (per address, per number, per secret from any address), so that no one
+/// of them is spent by the others' refusals. `pair`: the number's and the secret's keys.
+pub fn lookup_allowed(state: &AppState, ip: std::net::IpAddr, pair: Option<(String, String)>) -> bool {
+    let Some((number, secret)) = pair else { return true };
+    let now = std::time::Instant::now();
+    let allowed = [state.residents_limiter.allow(ip, now), state.query_limiter.allow(number, now), state.query_limiter.allow(secret, now)];
+    !allowed.contains(&false)
+}
+
+/// 32 random hex digits: a form token, a form's one-time key.
+pub fn random_hex() -> String {
+    use rand::Rng;
+    let bytes: [u8; 16] = rand::rng().random();
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The division a resident chose (a county, town or village), or the reason it cannot be used.

@@ -1,7 +1,7 @@
 //! 公示: a town's notice board on the residents' site — the applications in their notice period
 //! and this month's payment lists, names masked as on paper, with where to object or report.
 
-use super::{Resident, chosen_region, error_page};
+use super::{Resident, error_page, town_of};
 use crate::assess::ClientIp;
 use crate::error::WebError;
 use crate::frame::render;
@@ -12,7 +12,7 @@ use axum::extract::{Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use jiuzhu_domain::trail::Trail;
-use jiuzhu_domain::{Division, Fen, RegionLevel};
+use jiuzhu_domain::{Division, Fen};
 use jiuzhu_residents::notices::TownNotices;
 
 pub fn routes() -> Router<AppState> {
@@ -64,13 +64,10 @@ async fn board(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientI
     if !state.notices_limiter.allow(ip, std::time::Instant::now()) {
         return error_page(&r, WebError::TooMany);
     }
-    let town = match chosen_region(&state, q.region.as_deref()).await {
-        Ok(Some(d)) if d.code.level() == RegionLevel::Town => d,
-        Ok(Some(d)) if d.code.level() == RegionLevel::Village => {
-            let Some(t) = d.code.parent() else { return Redirect::to("/m/town?next=notices").into_response() };
-            return Redirect::to(&format!("/m/notices?region={t}")).into_response();
-        }
-        Ok(_) => return Redirect::to("/m/town?next=notices").into_response(),
+    // A village's board is its town's.
+    let town = match town_of(&state, q.region.as_deref()).await {
+        Ok(Some((town, _))) => town,
+        Ok(None) => return Redirect::to("/m/town?next=notices").into_response(),
         Err(e) => return error_page(&r, e),
     };
     let trail = Trail::default();

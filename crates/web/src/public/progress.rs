@@ -16,7 +16,6 @@ use jiuzhu_domain::Fen;
 use jiuzhu_domain::trail::Trail;
 use jiuzhu_residents::Progress;
 use jiuzhu_residents::submission::{read_proof, read_reference};
-use std::time::Instant;
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/m/progress", get(form).post(query))
@@ -63,17 +62,8 @@ struct Asked {
 }
 
 async fn query(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Form(a): Form<Asked>) -> Response {
-    let now = Instant::now();
-    // Every limit counts, so that no one of them is spent by the others' refusals. Only what could
-    // match is counted per key: text that is no number or no proof finds nothing anyway.
-    let mut allowed = vec![state.residents_limiter.allow(ip, now)];
-    if let Some(reference) = read_reference(&a.reference) {
-        allowed.push(state.query_limiter.allow(format!("ref:{reference}"), now));
-    }
-    if let Some(proof) = read_proof(&a.proof) {
-        allowed.push(state.query_limiter.allow(format!("proof:{proof:?}"), now));
-    }
-    if allowed.contains(&false) {
+    let pair = read_reference(&a.reference).zip(read_proof(&a.proof)).map(|(r, p)| (format!("ref:{r}"), format!("proof:{p:?}")));
+    if !super::lookup_allowed(&state, ip, pair) {
         return error_page(&r, WebError::TooMany);
     }
     let trail = Trail::default();

@@ -3,7 +3,7 @@
 //! A wrong pair answers exactly like an unknown code, and sending and reading are limited per
 //! address, per code and per PIN tried.
 
-use super::{Resident, chosen_region, error_page};
+use super::{Resident, error_page, random_hex, town_of};
 use crate::assess::ClientIp;
 use crate::error::WebError;
 use crate::frame::{Errs, render};
@@ -17,8 +17,8 @@ use axum::{Form, Router};
 use chrono::NaiveDate;
 use jiuzhu_domain::complaint::{ComplaintCategory, ComplaintChannel, ComplaintState};
 use jiuzhu_domain::trail::Trail;
-use jiuzhu_domain::{Division, RegionLevel, ValidationErrors};
-use jiuzhu_residents::complaints::rules::{ACCEPT_WITHIN, ANSWER_WITHIN, ReportInput, read_code, read_pin};
+use jiuzhu_domain::{Division, ValidationErrors};
+use jiuzhu_residents::complaints::rules::{ACCEPT_WITHIN, ANSWER_WITHIN, ReportInput, anonymous_choice, read_code, read_pin};
 use jiuzhu_residents::complaints::{ComplaintReceipt, ReporterView};
 use std::time::Instant;
 
@@ -77,18 +77,6 @@ struct RegionQuery {
     region: Option<String>,
 }
 
-/// The town a chosen region stands for (a village: its town, with the village chosen).
-async fn town_of(state: &AppState, code: Option<&str>) -> Result<Option<(Division, String)>, WebError> {
-    match chosen_region(state, code).await? {
-        Some(d) if d.code.level() == RegionLevel::Town => Ok(Some((d, String::new()))),
-        Some(d) if d.code.level() == RegionLevel::Village => {
-            let Some(town) = d.code.parent() else { return Ok(None) };
-            Ok(state.registry.public_region(&town).await.map_err(WebError::from)?.map(|t| (t, d.code.to_string())))
-        }
-        _ => Ok(None),
-    }
-}
-
 async fn start(State(state): State<AppState>, r: Resident, Query(q): Query<RegionQuery>) -> Response {
     let (town, village) = match town_of(&state, q.region.as_deref()).await {
         Ok(Some(x)) => x,
@@ -96,12 +84,8 @@ async fn start(State(state): State<AppState>, r: Resident, Query(q): Query<Regio
         Err(e) => return error_page(&r, e),
     };
     // The form's one-time key, drawn now and carried by every re-display: sent twice, it files once.
-    let form_key: String = {
-        use rand::Rng;
-        let bytes: [u8; 16] = rand::rng().random();
-        bytes.iter().map(|b| format!("{b:02x}")).collect()
-    };
-    let t = ReportInput { region: village, form_key, ..Default::default() };
+    let form_key = random_hex();
+    let t = ReportInput { region: village.unwrap_or_default(), form_key, ..Default::default() };
     form_page(&state, &r, town, t, None).await
 }
 
@@ -161,11 +145,7 @@ async fn submit(State(state): State<AppState>, r: Resident, ClientIp(ip): Client
         region: field("region"),
         content: field("content"),
         named_staff: field("named_staff"),
-        anonymous: match field("anonymous").as_str() {
-            "yes" => Some(true),
-            "no" => Some(false),
-            _ => None,
-        },
+        anonymous: anonymous_choice(&field("anonymous")),
         name: field("name"),
         phone: field("phone"),
         id_number: field("id_number"),
@@ -245,19 +225,9 @@ struct Asked {
 }
 
 async fn check(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Form(a): Form<Asked>) -> Response {
-    let now = Instant::now();
-    // Only a well-formed code and PIN reach the database; anything else finds nothing and is not
-    // counted. Then every limit counts (per address, per code, per PIN), so that no one of them is
-    // spent by the others' refusals.
-    if let (Some(code), Some(pin)) = (read_code(&a.code), read_pin(&a.pin)) {
-        let allowed = [
-            state.residents_limiter.allow(ip, now),
-            state.query_limiter.allow(format!("report:{code}"), now),
-            state.query_limiter.allow(format!("pin:{pin}"), now),
-        ];
-        if allowed.contains(&false) {
-            return error_page(&r, WebError::TooMany);
-        }
+    let pair = read_code(&a.code).zip(read_pin(&a.pin)).map(|(c, p)| (format!("report:{c}"), format!("pin:{p}")));
+    if !super::lookup_allowed(&state, ip, pair) {
+        return error_page(&r, WebError::TooMany);
     }
     let trail = Trail::default();
     let answer = match state.complaints.read_back(&trail, &a.code, &a.pin).await {

@@ -39,6 +39,10 @@ struct Cli {
     /// in the data directory when it exists.
     #[arg(long, global = true)]
     offices: Option<PathBuf>,
+    /// 自助终端: the ID-card reader bridge on each kiosk PC, e.g. `http://127.0.0.1:18088/card`
+    /// (see docs/operations.md); default none: kiosks have the residents type the number.
+    #[arg(long, global = true, value_parser = jiuzhu_web::public::card_reader)]
+    card_reader: Option<String>,
     /// Roster exports: when one person asks for more households than this in a day (Beijing time), a county approver decides (导出审批).
     #[arg(long, global = true, default_value_t = jiuzhu_domain::access::EXPORT_APPROVAL_ROWS, value_parser = clap::value_parser!(i64).range(0..))]
     export_approval_rows: i64,
@@ -445,11 +449,12 @@ async fn run(cli: Cli) -> Result<(), Failure> {
             let accounts = demo::seed_if_empty(&store, households, seed, as_of.unwrap_or_else(today), &data_dir).await?;
             demo::print_accounts(&accounts, &data_dir);
             println!("\n救助 jiuzhu demo: http://{listen}  (Ctrl-C to stop)");
-            println!("群众端（不用登录）residents, no login: http://{listen}/m/");
+            println!("群众端（不用登录）residents, no login: http://{listen}/m/  自助终端 kiosk: http://{listen}/kiosk/");
             let settings = jiuzhu_web::Settings {
                 thresholds,
                 export_approval_rows: cli.export_approval_rows,
                 offices: offices(cli.offices.as_deref(), &data_dir)?,
+                card_reader: cli.card_reader.clone(),
                 ..jiuzhu_web::Settings::new(&data_dir)
             };
             let state = jiuzhu_web::AppState::new(store, keys, settings)?;
@@ -472,6 +477,7 @@ async fn run(cli: Cli) -> Result<(), Failure> {
                 thresholds,
                 export_approval_rows: cli.export_approval_rows,
                 offices: offices(cli.offices.as_deref(), &data_dir)?,
+                card_reader: cli.card_reader.clone(),
                 ..jiuzhu_web::Settings::new(&data_dir)
             };
             let state = jiuzhu_web::AppState::new(store, keys, settings)?;

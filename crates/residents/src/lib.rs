@@ -2,6 +2,7 @@
 //!
 //! - [`submission`]: what a resident sends online (网上申请), checked by the registry's own rules,
 //!   with every adult's signed 核对授权; the 办件编号 and the query code (pure);
+//! - [`kiosk`]: the service hall kiosk's ID-card read, checked before it fills a form (pure);
 //! - [`progress`]: what a resident sees of their application and its cases (pure);
 //! - [`Residents`]: sending an application (no login: the resident's request carries its own
 //!   [`Trail`] for the audit), following it with the 办件编号 and the ID number or query code
@@ -10,6 +11,7 @@
 //!   registry's and casework's own doors, as the clerk) or declined with a reason.
 
 pub mod complaints;
+pub mod kiosk;
 pub mod notices;
 pub mod progress;
 pub mod submission;
@@ -147,6 +149,19 @@ impl Residents {
 
     fn today(&self) -> NaiveDate {
         jiuzhu_domain::clock::beijing_date(self.clock.now())
+    }
+
+    /// 自助终端读卡: whether a card the kiosk read can fill its ID-number box today. Nothing is
+    /// stored; the trail records that a card was read and how it ended, never whose.
+    pub fn read_card(&self, trail: &Trail, fields: &kiosk::CardFields) -> Result<kiosk::Card> {
+        trail.action(Action::View);
+        let card = kiosk::read_card(fields, self.today()).map_err(|e| {
+            trail.refuse(Denial::Invalid);
+            trail.detail(format!("自助终端读卡：{}", e.code));
+            ResidentsError::Invalid(ValidationErrors::from(e))
+        })?;
+        trail.detail("自助终端读卡：可用".to_string());
+        Ok(card)
     }
 
     /// 一键申请: checks and stores what the resident sent; returns the receipt.

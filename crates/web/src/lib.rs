@@ -81,8 +81,10 @@ static HTMX: &str = include_str!("../static/htmx.min.js");
 static CSS: &str = include_str!("../static/app.css");
 static JS: &str = include_str!("../static/app.js");
 static PUBLIC_CSS: &str = include_str!("../static/public.css");
-/// The signing pad of the online application (the only script on the residents' pages).
+/// The signing pad of the online application (the only script on the residents' phone pages).
 static SIGN_JS: &str = include_str!("../static/sign.js");
+/// The kiosk's keypad, card reading and idle reset (only on kiosk pages).
+static KIOSK_JS: &str = include_str!("../static/kiosk.js");
 
 fn static_file(body: &'static str, mime: &'static str) -> impl IntoResponse {
     ([(header::CONTENT_TYPE, mime), (header::CACHE_CONTROL, "public, max-age=86400")], body)
@@ -133,6 +135,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(|| async { static_file(JS, "text/javascript; charset=utf-8") }))
         .route("/static/public.css", get(|| async { static_file(PUBLIC_CSS, "text/css; charset=utf-8") }))
         .route("/static/sign.js", get(|| async { static_file(SIGN_JS, "text/javascript; charset=utf-8") }))
+        .route("/static/kiosk.js", get(|| async { static_file(KIOSK_JS, "text/javascript; charset=utf-8") }))
         .merge(api_docs)
         .with_state(state)
 }

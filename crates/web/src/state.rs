@@ -31,6 +31,9 @@ pub struct Settings {
     pub assess_per_minute: u32,
     /// The offices' phones printed on notices (none set up: the notices leave a line to fill in).
     pub offices: crate::offices::Offices,
+    /// The kiosks' ID-card reader bridge, on each kiosk PC itself (`http://127.0.0.1:PORT/…`,
+    /// checked by [`crate::public::card_reader`]); none: kiosks have the residents type the number.
+    pub card_reader: Option<String>,
 }
 
 impl Settings {
@@ -43,6 +46,7 @@ impl Settings {
             uploads: data_dir.join("uploads"),
             assess_per_minute: 120,
             offices: crate::offices::Offices::default(),
+            card_reader: None,
         }
     }
 }
@@ -89,6 +93,8 @@ pub struct AppState {
     pub notices_limiter: Arc<RateLimiter>,
     pub secure_cookies: bool,
     pub offices: Arc<crate::offices::Offices>,
+    /// The kiosks' ID-card reader bridge (see [`Settings::card_reader`]).
+    pub card_reader: Option<Arc<str>>,
     /// Only for `/healthz`: a write probe.
     health: Arc<dyn AuditStore>,
 }
@@ -128,6 +134,7 @@ impl AppState {
             assess_limiter: Arc::new(RateLimiter::new(settings.assess_per_minute)),
             secure_cookies: settings.secure_cookies,
             offices: Arc::new(settings.offices),
+            card_reader: settings.card_reader.map(Arc::from),
             health: store,
             clock,
         })

@@ -11,14 +11,19 @@
 //! - [`apply`]: 一键申请 with the adults' signed 核对授权, to the town window of the 户籍;
 //! - [`progress`]: 进度查询 by 办件编号 and ID number or query code;
 //! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN;
-//! - [`notices`]: 公示, a town's notice board (applications on notice, the month's payment lists).
+//! - [`notices`]: 公示, a town's notice board (applications on notice, the month's payment lists);
+//! - [`kiosk`]: the same site as the service hall's touch kiosk (自助终端: `/kiosk/`), with large
+//!   targets, an on-screen keypad, the ID-card reader and a reset after 60 idle seconds.
 
 mod apply;
 mod guide;
+mod kiosk;
 mod notices;
 mod progress;
 mod report;
 mod selfcheck;
+
+pub use kiosk::card_reader;
 
 use crate::cookies::cookie;
 use crate::error::WebError;
@@ -39,10 +44,13 @@ use serde::Deserialize;
 pub const FORM_COOKIE: &str = "jiuzhu_form";
 /// 长辈版: `elder=1` (a display preference, like the language).
 pub const ELDER_COOKIE: &str = "elder";
+/// 自助终端: `kiosk=1` while this browser is the service hall's kiosk (until it closes).
+pub const KIOSK_COOKIE: &str = "kiosk";
 
-/// Whether a path belongs to the residents' site (its forms carry the form token).
+/// Whether a path belongs to the residents' site (its forms carry the form token), the kiosk's
+/// entrance included.
 pub fn is_public(path: &str) -> bool {
-    path == "/m" || path.starts_with("/m/")
+    path == "/m" || path.starts_with("/m/") || path == "/kiosk" || path.starts_with("/kiosk/")
 }
 
 pub fn routes(state: AppState) -> Router<AppState> {
@@ -57,12 +65,19 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(progress::routes())
         .merge(report::routes())
         .merge(notices::routes())
-        .layer(middleware::from_fn_with_state(state, form_token))
+        .merge(kiosk::routes())
+        .layer(middleware::from_fn_with_state(state.clone(), form_token))
+        // The kiosk's script reads the ID card from the reader bridge on the kiosk PC.
+        .layer(tower_http::set_header::SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            kiosk::csp(state.card_reader.as_deref()),
+        ))
 }
 
-/// The form token of this request (from its cookie, or new, then set on the answer).
+/// The form token of this request (from its cookie, or new, then set on the answer), and the
+/// kiosk's card reader (from the settings).
 #[derive(Clone)]
-struct FormToken(String);
+struct FormToken(String, Option<std::sync::Arc<str>>);
 
 /// Gives every residents' page a form token: the cookie's, or a new random one set on the answer
 /// (HttpOnly, SameSite=Strict; the page puts the same value in its forms).
@@ -70,7 +85,7 @@ async fn form_token(State(state): State<AppState>, mut request: Request, next: N
     let existing =
         cookie(request.headers(), FORM_COOKIE).filter(|t| t.len() == 32 && t.bytes().all(|b| b.is_ascii_hexdigit())).map(str::to_string);
     let token = existing.clone().unwrap_or_else(random_hex);
-    request.extensions_mut().insert(FormToken(token.clone()));
+    request.extensions_mut().insert(FormToken(token.clone(), state.card_reader.clone()));
     let mut response = next.run(request).await;
     if existing.is_none() {
         let secure = if state.secure_cookies { "; Secure" } else { "" };
@@ -85,6 +100,10 @@ async fn form_token(State(state): State<AppState>, mut request: Request, next: N
 pub struct Resident {
     pub lang: PageLang,
     pub elder: bool,
+    /// 自助终端: the service hall's kiosk (large targets, keypad, card reader, idle reset).
+    pub kiosk: bool,
+    /// The kiosk's card-reader bridge (empty: none set up, the number is typed).
+    pub reader: String,
     pub token: String,
     /// The path and query of this page (for the language and mode switches to come back to).
     pub here: String,
@@ -94,8 +113,11 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for Resident {
     type Rejection = std::convert::Infallible;
     async fn from_request_parts(parts: &mut axum::http::request::Parts, _: &S) -> Result<Resident, Self::Rejection> {
         let here = parts.uri.path_and_query().map_or("/m/", |p| p.as_str());
-        let token = parts.extensions.get::<FormToken>().map(|t| t.0.clone()).unwrap_or_default();
-        Ok(Resident::of(&parts.headers, token, here))
+        let (token, reader) =
+            parts.extensions.get::<FormToken>().map(|t| (t.0.clone(), t.1.as_deref().unwrap_or("").to_string())).unwrap_or_default();
+        let mut r = Resident::of(&parts.headers, token, here);
+        r.reader = reader;
+        Ok(r)
     }
 }
 
@@ -105,6 +127,8 @@ impl Resident {
         Resident {
             lang: PageLang::from_headers(headers),
             elder: cookie(headers, ELDER_COOKIE) == Some("1"),
+            kiosk: cookie(headers, KIOSK_COOKIE) == Some("1"),
+            reader: String::new(),
             token,
             here: url::form_urlencoded::byte_serialize(here.as_bytes()).collect(),
         }

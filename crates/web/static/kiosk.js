@@ -1,6 +1,6 @@
 // 自助终端 (the service hall's kiosk): loaded only on kiosk pages (body.kiosk).
-// - an on-screen keypad under every box marked data-keypad (digits, plus the key the box needs:
-//   X for ID numbers, WS or JB for a number's prefix), since a kiosk has no keyboard;
+// - an on-screen keypad under the box marked data-keypad that was last touched (digits, plus the
+//   key the box needs: X for ID numbers, WS or JB for a number's prefix): a kiosk has no keyboard;
 // - 刷身份证 beside every box marked data-card: reads the card from the reader bridge on this PC
 //   (body's data-reader), sends its text fields (never the photo) to /m/card, which checks the
 //   number and the validity period, and fills the box (and the name box data-card names);
@@ -99,8 +99,13 @@
     clear.textContent = t("清空这一栏", "Clear this box");
     clear.addEventListener("click", function () { box.value = ""; box.dispatchEvent(new Event("input", { bubbles: true })); });
     pad.appendChild(clear);
-    // The kiosk's own keypad instead of the system's, which may cover the form.
+    // The kiosk's own keypad instead of the system's, which may cover the form; shown under the
+    // box last touched (a form of several ID boxes shows one keypad at a time).
     box.setAttribute("inputmode", "none");
+    pad.hidden = true;
+    box.addEventListener("focus", function () {
+      document.querySelectorAll(".keypad").forEach(function (p) { p.hidden = p !== pad; });
+    });
     var after = box.nextElementSibling && box.nextElementSibling.classList.contains("field-error") ? box.nextElementSibling : box;
     after.insertAdjacentElement("afterend", pad);
   }

@@ -114,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(online::routes())
         .merge(complaints::routes())
         .merge(public::routes(state.clone()))
+        .merge(public::api::routes())
         .route("/healthz", get(healthz))
         .fallback(not_found)
         .layer(axum::middleware::from_fn(extract::canonical_paths))

@@ -48,7 +48,12 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::payments::api::api_review,
         crate::payments::api::api_approve,
         crate::payments::api::api_reject,
-        crate::payments::api::api_household_payments
+        crate::payments::api::api_household_payments,
+        crate::public::api::regions,
+        crate::public::api::guide,
+        crate::public::api::notices,
+        crate::public::api::progress,
+        crate::public::api::report
     ),
     components(schemas(
         ErrorBody,
@@ -85,7 +90,24 @@ use utoipa_swagger_ui::SwaggerUi;
         crate::payments::api::SumJson,
         crate::payments::api::PayrollViewJson,
         crate::payments::api::TownReviewJson,
-        crate::payments::api::DecisionBody
+        crate::payments::api::DecisionBody,
+        crate::public::api::Words,
+        crate::public::api::PublicRegion,
+        crate::public::api::StandardView,
+        crate::public::api::ProgrammeView,
+        crate::public::api::ContactsView,
+        crate::public::api::GuideView,
+        crate::public::api::NoticeView,
+        crate::public::api::PaymentLineView,
+        crate::public::api::PaymentListView,
+        crate::public::api::NoticesView,
+        crate::public::api::ProgressQuery,
+        crate::public::api::StepView,
+        crate::public::api::OutcomeView,
+        crate::public::api::CaseProgressView,
+        crate::public::api::ProgressView,
+        crate::public::api::ReportQuery,
+        crate::public::api::ReportView
     ))
 )]
 pub struct ApiDoc;
@@ -136,6 +158,7 @@ fn tag_words(module: &str) -> &str {
         "regions" => "行政区划 Regions",
         "reveal" => "完整信息 Reveal",
         "payments" => "资金发放 Payments",
+        "public" => "群众服务（不用登录）Residents, no login",
         _ => module,
     }
 }

@@ -12,9 +12,11 @@
 //! - [`progress`]: 进度查询 by 办件编号 and ID number or query code;
 //! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN;
 //! - [`notices`]: 公示, a town's notice board (applications on notice, the month's payment lists);
+//! - [`api`]: the same as JSON (`/api/v1/public/…`) for a WeChat 公众号 or an app;
 //! - [`kiosk`]: the same site as the service hall's touch kiosk (自助终端: `/kiosk/`), with large
 //!   targets, an on-screen keypad, the ID-card reader and a reset after 60 idle seconds.
 
+pub(crate) mod api;
 mod apply;
 mod guide;
 mod kiosk;

@@ -1,8 +1,9 @@
 // 投诉举报 in a real browser: on a 390×844 phone a resident opens 投诉举报 from the start page,
 // chooses the town, is refused with every missing answer named, files an anonymous report and
 // gets a 举报编号 and a PIN; the town's 举报受理员 takes it up and answers on a desktop; the
-// resident, in 长辈版, reads the conclusion and the reply with the code and PIN, then the town's
-// notice board (公示) and its way to object. axe-core on every
+// resident, in 长辈版, reads the conclusion and the reply with the code and PIN and rates it
+// 不满意 (refused without a reason first); the handler puts it right and the resident sees so;
+// then the town's notice board (公示) and its way to object. axe-core on every
 // residents' page; screenshots for docs/user-guide/residents.md and complaint-handler.md.
 //
 // Run: cargo build -p jiuzhu && cd tests/browser && npm ci && node --test report.test.mjs
@@ -114,6 +115,42 @@ describe('reporting a problem on a phone, answered by the town', { timeout: 10 *
     assert.doesNotMatch(text, /前次申请材料村里未转交/, 'the findings stay inside');
     await checkAxe(page, 'report result (elderly mode)');
     await shot('residents-report-result.png');
+  });
+
+  step('4b. the reporter rates the answer 不满意 with a reason; the handler puts it right; the reporter sees it', async () => {
+    // Refused without a reason: the level chosen and the page stay.
+    await page.locator('input[name=level][value=dissatisfied]').check();
+    await press('提交评价');
+    assert.match(await page.locator('.errors[role=alert]').innerText(), /请写一写哪里不满意/);
+    assert.ok(await page.locator('input[name=level][value=dissatisfied]').isChecked(), 'the level is kept');
+    await page.locator('#comment').fill('答复说本月审核，可到现在还没有人上门');
+    await checkAxe(page, 'rating form refused (elderly mode)');
+    await press('提交评价');
+    const thanks = await page.locator('main').innerText();
+    assert.match(thanks, /谢谢您的评价/);
+    assert.match(thanks, /\d{4}-\d{2}-\d{2} 前办完/);
+    await checkAxe(page, 'rating thanks');
+    await shot('residents-rated.png');
+
+    const desk = await newPage(browser, demo.baseURL, pageErrors, DESKTOP);
+    await login(desk, demo.account((a) => a.role === 'complaint_handler' && a.region === TOWN, 'the handler of 水洛镇'));
+    await desk.goto('/ratings');
+    const row = desk.getByRole('row', { name: new RegExp(s.code) });
+    assert.match(await row.innerText(), /不满意[\s\S]*还剩 15 个工作日/);
+    await Promise.all([desk.waitForURL(/\/ratings\/\d+$/), row.getByRole('link', { name: '查看' }).click()]);
+    await desk.locator('#found').fill('乡镇已受理王某申请，但入户调查排期晚于答复所说的时间');
+    await desk.locator('#action').fill('当天安排入户调查，审核提前到本周内完成，已电话告知');
+    await desk.locator('input[name=contacted][value=no]').check();
+    await shotOf(desk, 'rating-rectify.png');
+    await Promise.all([desk.waitForLoadState('load'), desk.getByRole('button', { name: '整改完成' }).click()]);
+    assert.match(await desk.locator('main').innerText(), /整改情况[\s\S]*未能回访/);
+    await desk.close();
+
+    await page.goto('/m/report/check');
+    await page.locator('#code').fill(s.code);
+    await page.locator('#pin').fill(s.pin);
+    await press('查询');
+    assert.match(await page.locator('#rated').innerText(), /您已评价：不满意。办理单位已核实整改/);
   });
 
   step("5. the town's notice board: names masked, and where to object leads to the report form", async () => {

@@ -91,6 +91,9 @@ pub enum Permission {
     PayAdvance,
     /// Take up, check and answer complaints and reports (投诉举报受理), and see who reported.
     HandleComplaints,
+    /// Put bad ratings right (差评整改): those of applications in the town reviewer's or county
+    /// approver's scope, those of complaints in the 举报受理员's.
+    RectifyRatings,
     /// Record where a household's benefit is paid when not to its own account (收款安排: the
     /// 供养服务机构 of 集中供养, a child's 监护人); the finance officer confirms the new account.
     ArrangePayee,
@@ -212,6 +215,7 @@ impl Role {
             PayAdvance => matches!(self, TownReviewer),
             ArrangePayee => matches!(self, TownReviewer),
             HandleComplaints => matches!(self, ComplaintHandler),
+            RectifyRatings => matches!(self, TownReviewer | CountyApprover | ComplaintHandler),
         }
     }
 }

@@ -3,6 +3,8 @@
 //! - [`submission`]: what a resident sends online (网上申请), checked by the registry's own rules,
 //!   with every adult's signed 核对授权; the 办件编号 and the query code (pure);
 //! - [`kiosk`]: the service hall kiosk's ID-card read, checked before it fills a form (pure);
+//! - [`ratings`]: 好差评, a resident's rating once the matter is decided or answered, and the
+//!   rectification each bad rating opens (its own door, [`ratings::Ratings`]);
 //! - [`progress`]: what a resident sees of their application and its cases (pure);
 //! - [`Residents`]: sending an application (no login: the resident's request carries its own
 //!   [`Trail`] for the audit), following it with the 办件编号 and the ID number or query code
@@ -14,6 +16,7 @@ pub mod complaints;
 pub mod kiosk;
 pub mod notices;
 pub mod progress;
+pub mod ratings;
 pub mod submission;
 
 use chrono::NaiveDate;

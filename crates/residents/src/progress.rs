@@ -47,6 +47,8 @@ pub struct CaseProgress {
 /// An application as its resident follows it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Progress {
+    /// The application's id (internal: what a rating of it names).
+    pub application_id: i64,
     pub reference: String,
     pub submitted_on: NaiveDate,
     pub state: OnlineState,
@@ -110,6 +112,7 @@ pub fn step_zh(state: CaseState) -> &'static str {
 /// The whole progress of an application and the cases it opened.
 pub fn progress(app: &OnlineApplication, kinds: Vec<AssistanceKind>, applicant: String, cases: Vec<CaseProgress>) -> Progress {
     Progress {
+        application_id: app.id,
         reference: app.reference.clone(),
         submitted_on: beijing_date(app.submitted_at),
         state: app.state,

@@ -172,6 +172,18 @@ pub const COMPLAINT_PIN: EncryptedColumn = EncryptedColumn {
 /// The blind index's domain for complaints' 查询密码.
 pub const COMPLAINT_PIN_INDEX: &str = "complaint_pin";
 
+/// 好差评: what the resident wrote with their rating (may be empty).
+pub const RATING_COMMENT: EncryptedColumn =
+    EncryptedColumn { table: "ratings", column: "comment_enc", context: "ratings.comment", legacy_plaintext: None, index: None };
+
+/// 好差评: 核实情况, what the handling unit found about a bad rating; NULL until put right.
+pub const RATING_FOUND: EncryptedColumn =
+    EncryptedColumn { table: "ratings", column: "found_enc", context: "ratings.found", legacy_plaintext: None, index: None };
+
+/// 好差评: 整改措施及结果, what the handling unit did about a bad rating; NULL until put right.
+pub const RATING_ACTION: EncryptedColumn =
+    EncryptedColumn { table: "ratings", column: "action_enc", context: "ratings.action", legacy_plaintext: None, index: None };
+
 /// Every encrypted column, grouped by table.
 pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     PERSON_ID_NUMBER,
@@ -191,6 +203,9 @@ pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     COMPLAINT_REPORTER,
     COMPLAINT_ANSWER,
     COMPLAINT_PIN,
+    RATING_COMMENT,
+    RATING_FOUND,
+    RATING_ACTION,
 ];
 
 /// Columns holding the id of the audit key that sealed the row (`table`, `column`).

@@ -111,6 +111,20 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         (complaint_id, complaint.details.clone(), Some(reporter.clone()), Some(answer.to_string())),
         "found by its blind index, read back decrypted"
     );
+    // 好差评: what the resident wrote, what the town found and did about it.
+    use jiuzhu_domain::rating::{RatedMatter, Satisfaction};
+    use jiuzhu_store::RatingStore;
+    use jiuzhu_testkit::conformance::ratings as rate;
+    let rating = rate::rating(RatedMatter::Complaint, complaint_id, "620825100", Satisfaction::VeryDissatisfied);
+    let rating_id = store.insert_rating(&rating).await.unwrap();
+    let rectified = rate::rectification("handler", chrono::Utc::now());
+    store.rectify_rating(rating_id, 1, &rectified).await.unwrap();
+    let found = store.rating_of(RatedMatter::Complaint, complaint_id).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.comment, found.rectification.map(|r| (r.found, r.action))),
+        (rating_id, rating.comment.clone(), Some((rectified.found.clone(), rectified.action.clone()))),
+        "read back decrypted"
+    );
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![
@@ -137,6 +151,12 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         ("complaints.answer_enc", answer.into()),
         ("complaints.answer_enc", "已停保".into()),
         ("complaints.pin_enc", complaint.pin.clone()),
+        ("ratings.comment_enc", rating.comment.clone()),
+        ("ratings.comment_enc", "让我跑了三趟".into()),
+        ("ratings.found_enc", rectified.found.clone()),
+        ("ratings.found_enc", "未一次性告知".into()),
+        ("ratings.action_enc", rectified.action.clone()),
+        ("ratings.action_enc", "电话回访致歉".into()),
     ];
     for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
         let name = format!("{}.{}", c.table, c.column);

@@ -111,7 +111,8 @@ impl Drop for Db {
 }
 
 /// Two households, one department file (deaths of both heads), one online application
-/// (`online()`) and one answered complaint (`complaint()`, with its reporter) under `keys`.
+/// (`online()`), one answered complaint (`complaint()`, with its reporter) and its bad rating put
+/// right (`rating()`, `rectification()`) under `keys`.
 async fn populate(s: &dyn Store) -> Vec<i64> {
     s.upsert_regions(&two_towns()).await.unwrap();
     let ids = s
@@ -126,7 +127,21 @@ async fn populate(s: &dyn Store) -> Vec<i64> {
     let complaint = s.insert_complaint(&complaint()).await.unwrap();
     s.advance_complaint(complaint, 1, &ComplaintStep::Accept, &Actor::system("t"), chrono::Utc::now()).await.unwrap();
     s.advance_complaint(complaint, 2, &complaint_answer(), &Actor::system("t"), chrono::Utc::now()).await.unwrap();
+    let rating = s.insert_rating(&rating()).await.unwrap();
+    s.rectify_rating(rating, 1, &rectification()).await.unwrap();
     ids
+}
+
+/// A bad rating of a complaint handled by 水洛镇 (any id: ratings name their matter without a
+/// foreign key).
+fn rating() -> NewRating {
+    use jiuzhu_domain::rating::{RatedMatter, Satisfaction};
+    jiuzhu_testkit::conformance::ratings::rating(RatedMatter::Complaint, 1, "620825100", Satisfaction::Dissatisfied)
+}
+
+/// What the town found and did about `rating()`.
+fn rectification() -> Rectification {
+    jiuzhu_testkit::conformance::ratings::rectification("t", jiuzhu_testkit::fixtures::today().and_hms_opt(8, 0, 0).unwrap().and_utc())
 }
 
 /// A complaint about a village of 水洛镇, handled by the town.
@@ -224,8 +239,8 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     let pass = rekey_all(s.as_ref(), 1, &|_, _| {}).await.unwrap();
     assert_eq!(
         (pass.rewritten, pass.stuck),
-        (2 + 4 + 2 + 1 + 1, 0),
-        "two households, four persons, two department rows, an application, a complaint"
+        (2 + 4 + 2 + 1 + 1 + 1, 0),
+        "two households, four persons, two department rows, an application, a complaint, a rating"
     );
     let usage = s.key_usage().await.unwrap();
     assert_eq!(carried(&usage, KeyFamily::Data), [(2, 0)], "{usage:?}");
@@ -259,6 +274,9 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     let ComplaintStep::Answer { answer, .. } = complaint_answer() else { unreachable!() };
     assert_eq!((found.details, found.reporter, found.answer), (new.details, new.reporter, Some(answer)));
     assert_eq!(s.complaint_for(&new.code, "P4Q8R3").await.unwrap(), None, "and by its own PIN only");
+    // The rating reads whole: the resident's comment and what was found and done.
+    let rated = s.rating_of(jiuzhu_domain::rating::RatedMatter::Complaint, rating().matter_id).await.unwrap().expect("rated");
+    assert_eq!((rated.comment, rated.rectification), (rating().comment, Some(rectification())));
     // A duplicate registration of the same ID number is still refused.
     let again = s.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("t")).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");

@@ -17,6 +17,7 @@
 //! | [`PaymentStore`] | 资金发放: payrolls, bank returns, the fund ledger |
 //! | [`OnlineApplicationStore`] | 网上申请: residents' applications waiting for the town window |
 //! | [`ComplaintStore`] | 投诉举报: complaints, reports and hotline work orders |
+//! | [`RatingStore`] | 好差评: residents' ratings and the rectification of bad ones |
 //!
 //! [`Store`] is all of them; a backend implements each trait and gets [`Store`] for free.
 //! Backends (`jiuzhu-store-sql`: SQLite embedded, PostgreSQL for production) must pass the
@@ -35,6 +36,7 @@ mod households;
 mod maintenance;
 mod online;
 mod payments;
+mod ratings;
 mod regions;
 mod standby;
 
@@ -51,6 +53,7 @@ pub use households::*;
 pub use maintenance::*;
 pub use online::*;
 pub use payments::*;
+pub use ratings::*;
 pub use regions::*;
 pub use standby::*;
 
@@ -104,6 +107,7 @@ pub trait Store:
     + PaymentStore
     + OnlineApplicationStore
     + ComplaintStore
+    + RatingStore
     + StandbyStore
     + 'static
 {
@@ -124,6 +128,7 @@ impl<T> Store for T where
         + PaymentStore
         + OnlineApplicationStore
         + ComplaintStore
+        + RatingStore
         + StandbyStore
         + 'static
 {

@@ -41,7 +41,7 @@ impl WebError {
         WebError::Internal(e.into())
     }
 
-    fn refused(status: StatusCode, code: &'static str, zh: &str, en: &str) -> WebError {
+    pub(crate) fn refused(status: StatusCode, code: &'static str, zh: &str, en: &str) -> WebError {
         WebError::Refused { status, code, zh: zh.into(), en: en.into() }
     }
 }

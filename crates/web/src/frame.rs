@@ -52,6 +52,8 @@ pub struct Chrome {
     pub can_households: bool,
     /// Show the complaints queue (投诉举报) in the menu.
     pub can_complaints: bool,
+    /// Show 差评整改 (bad ratings to put right) in the menu.
+    pub can_ratings: bool,
     /// The password must be changed first: no menu at all.
     pub restricted: bool,
     /// Show the API documentation in the menu: to the roles whose work has an API (case and
@@ -87,6 +89,7 @@ impl Chrome {
                 && matches!(u.scope.0.level(), RegionLevel::Province | RegionLevel::City | RegionLevel::County),
             can_households: u.can(Permission::ReadHousehold),
             can_complaints: u.can(Permission::HandleComplaints),
+            can_ratings: u.can(Permission::RectifyRatings),
             restricted: session.must_change_password,
             can_api: u.can(Permission::ReadHousehold)
                 || u.can(Permission::ReadCase)

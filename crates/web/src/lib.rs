@@ -31,6 +31,7 @@ pub mod openapi;
 mod payments;
 pub mod public;
 pub mod rate_limit;
+mod ratings;
 mod regions;
 mod reveal;
 mod session;
@@ -113,6 +114,7 @@ pub fn router(state: AppState) -> Router {
         .merge(payments::routes())
         .merge(online::routes())
         .merge(complaints::routes())
+        .merge(ratings::routes())
         .merge(public::routes(state.clone()))
         .merge(public::api::routes())
         .route("/healthz", get(healthz))

@@ -85,6 +85,8 @@ pub struct AppState {
     pub notices: Arc<jiuzhu_residents::notices::Notices>,
     /// 投诉举报: residents' reports, hotline work orders, the 举报受理 queue.
     pub complaints: Arc<jiuzhu_residents::complaints::Complaints>,
+    /// 好差评: residents' ratings and the rectification of bad ones.
+    pub ratings: Arc<jiuzhu_residents::ratings::Ratings>,
     /// Limits sending applications and progress queries per client address …
     pub residents_limiter: Arc<RateLimiter>,
     /// … and progress queries per 办件编号 and per ID number or query code tried (any address).
@@ -108,7 +110,7 @@ impl AppState {
 
     /// As [`AppState::new`] with another clock (tests set the time of day).
     pub fn with_clock(store: Arc<dyn Store>, keys: Arc<Keyring>, settings: Settings, clock: Arc<dyn Clock>) -> std::io::Result<AppState> {
-        let sealer = KeySealer::new(keys);
+        let sealer = KeySealer::new(keys.clone());
         let engine = AlertEngine::new(settings.thresholds.clone(), jiuzhu_domain::Calendar::official().clone());
         let accounts = Accounts::new(store.clone(), store.clone(), clock.clone());
         let registry = Registry::new(&store, accounts.clone());
@@ -121,7 +123,8 @@ impl AppState {
             casework: casework.clone(),
             residents: Arc::new(jiuzhu_residents::Residents::new(&store, registry.clone(), casework.clone(), clock.clone())),
             notices: Arc::new(jiuzhu_residents::notices::Notices::new(casework.clone(), payments.clone(), clock.clone())),
-            complaints: Arc::new(jiuzhu_residents::complaints::Complaints::new(&store, accounts.clone(), casework, clock.clone())),
+            complaints: Arc::new(jiuzhu_residents::complaints::Complaints::new(&store, accounts.clone(), casework.clone(), clock.clone())),
+            ratings: Arc::new(jiuzhu_residents::ratings::Ratings::new(&store, keys.clone(), casework, clock.clone())),
             residents_limiter: Arc::new(RateLimiter::new(RESIDENTS_PER_MINUTE)),
             query_limiter: Arc::new(RateLimiter::new(QUERIES_PER_KEY_PER_MINUTE)),
             notices_limiter: Arc::new(RateLimiter::new(NOTICES_PER_MINUTE)),

@@ -36,6 +36,8 @@ pub struct ComplaintReceipt {
 /// who handled it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReporterView {
+    /// The complaint's id (internal: what a rating of it names).
+    pub id: i64,
     pub code: String,
     pub category: ComplaintCategory,
     pub state: ComplaintState,
@@ -260,6 +262,7 @@ impl Complaints {
         trail.object(ObjectKind::Complaint, c.id);
         let answer = read_answer(&c)?;
         Ok(ReporterView {
+            id: c.id,
             code: c.code,
             category: c.category,
             state: c.state,

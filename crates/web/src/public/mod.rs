@@ -11,6 +11,7 @@
 //! - [`apply`]: 一键申请 with the adults' signed 核对授权, to the town window of the 户籍;
 //! - [`progress`]: 进度查询 by 办件编号 and ID number or query code;
 //! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN;
+//! - [`rate`]: 好差评 on the result pages, a bad rating opening a rectification;
 //! - [`notices`]: 公示, a town's notice board (applications on notice, the month's payment lists);
 //! - [`api`]: the same as JSON (`/api/v1/public/…`) for a WeChat 公众号 or an app;
 //! - [`kiosk`]: the same site as the service hall's touch kiosk (自助终端: `/kiosk/`), with large
@@ -22,6 +23,7 @@ mod guide;
 mod kiosk;
 mod notices;
 mod progress;
+pub(crate) mod rate;
 mod report;
 mod selfcheck;
 
@@ -67,6 +69,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(progress::routes())
         .merge(report::routes())
         .merge(notices::routes())
+        .merge(rate::routes())
         .merge(kiosk::routes())
         .layer(middleware::from_fn_with_state(state.clone(), form_token))
         // The kiosk's script reads the ID card from the reader bridge on the kiosk PC.

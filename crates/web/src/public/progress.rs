@@ -35,6 +35,11 @@ struct QueryPage<'a> {
 struct ResultPage<'a> {
     r: &'a Resident,
     p: Progress,
+    /// 好差评 once decided.
+    offer: jiuzhu_residents::ratings::Offer,
+    /// The rating form starts empty.
+    blank: String,
+    errs: crate::frame::Errs,
 }
 
 impl ResultPage<'_> {
@@ -68,7 +73,10 @@ async fn query(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientI
     }
     let trail = Trail::default();
     let answer = match state.residents.progress(&trail, &a.reference, &a.proof).await {
-        Ok(p) => render(ResultPage { r: &r, p }),
+        Ok(p) => match state.ratings.offer_for_application(p.application_id).await {
+            Ok(offer) => render(ResultPage { r: &r, p, offer, blank: String::new(), errs: crate::frame::Errs::default() }),
+            Err(e) => error_page(&r, WebError::from(e)),
+        },
         // The form again with "nothing found": the same page whatever did not match.
         Err(jiuzhu_residents::ResidentsError::NotFound) => render(QueryPage { r: &r, reference: a.reference.clone(), not_found: true }),
         Err(e) => error_page(&r, WebError::from(e)),

@@ -192,6 +192,11 @@ struct CheckPage<'a> {
 struct ResultPage<'a> {
     r: &'a Resident,
     v: ReporterView,
+    /// 好差评 once answered.
+    offer: jiuzhu_residents::ratings::Offer,
+    /// The rating form starts empty.
+    blank: String,
+    errs: Errs,
 }
 
 impl ResultPage<'_> {
@@ -231,7 +236,10 @@ async fn check(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientI
     }
     let trail = Trail::default();
     let answer = match state.complaints.read_back(&trail, &a.code, &a.pin).await {
-        Ok(v) => render(ResultPage { r: &r, v }),
+        Ok(v) => match state.ratings.offer_for_complaint(v.id).await {
+            Ok(offer) => render(ResultPage { r: &r, v, offer, blank: String::new(), errs: Errs::default() }),
+            Err(e) => error_page(&r, WebError::from(e)),
+        },
         Err(jiuzhu_residents::ResidentsError::NotFound) => render(CheckPage { r: &r, code: a.code.clone(), not_found: true }),
         Err(e) => error_page(&r, WebError::from(e)),
     };

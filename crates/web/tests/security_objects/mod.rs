@@ -1,6 +1,6 @@
 //! The objects the authorisation matrix asks about: one of each kind in town A and in town B
 //! (a case, an assessment, an export, an alert, a business account, an online application, a
-//! complaint), made through the app's own doors.
+//! complaint, a bad rating), made through the app's own doors.
 
 use super::{login, send};
 use axum::body::Body;
@@ -19,6 +19,8 @@ pub struct Objects {
     pub accounts: Vec<i64>,
     pub online: Vec<i64>,
     pub complaints: Vec<i64>,
+    /// A bad rating of the town's online application, to put right.
+    pub ratings: Vec<i64>,
 }
 
 pub async fn objects(w: &TestApp) -> Objects {
@@ -118,5 +120,20 @@ pub async fn objects(w: &TestApp) -> Objects {
         let scope = jiuzhu_domain::RegionCode::parse(&village[..9]).unwrap();
         complaints.push(w.store.complaints(&scope, &[jiuzhu_domain::complaint::ComplaintState::Received], 1).await.unwrap()[0].id);
     }
-    Objects { cases, assessments, exports, alerts, accounts, online, complaints }
+    // A bad rating of each town's online application (stored as the rating service would).
+    let mut ratings = Vec::new();
+    for id in &online {
+        let app = w.store.online_application(*id).await.unwrap();
+        let new = jiuzhu_store::NewRating {
+            matter: jiuzhu_domain::rating::RatedMatter::Application,
+            matter_id: *id,
+            region: app.region,
+            level: jiuzhu_domain::rating::Satisfaction::Dissatisfied,
+            comment: "窗口让我来回跑了好几趟".into(),
+            rated_at: chrono::Utc::now(),
+            rectify_by: Some(chrono::Utc::now().date_naive() + chrono::Duration::days(21)),
+        };
+        ratings.push(w.store.insert_rating(&new).await.unwrap());
+    }
+    Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings }
 }

@@ -193,9 +193,22 @@ describe('the service hall kiosk: ID card, keypad, idle reset', { timeout: 10 * 
     await Promise.all([page.waitForURL((u) => u.pathname === '/m/'), page.clock.fastForward(15_000)]);
     assert.equal(await page.locator('body.elder').count(), 0, 'the next person starts in standard text');
     assert.ok(await page.locator('body.kiosk').count(), 'still a kiosk');
-    await page.goBack().catch(() => {});
-    await page.waitForLoadState('load');
-    const typed = await page.locator('#reference').inputValue().catch(() => '');
-    assert.equal(typed, '', 'nothing typed is left for the next person');
+  });
+
+  step('6. 结束 clears at once, and going back to an earlier page clears it again', async () => {
+    const fresh = await newPage(browser, demo.baseURL, pageErrors, KIOSK);
+    await fresh.goto('/kiosk/');
+    await fresh.goto('/m/progress');
+    await fresh.locator('#reference').click();
+    await fresh.locator('#reference ~ .keypad').first().getByRole('button', { name: 'WS', exact: true }).click();
+    assert.equal(await fresh.locator('#reference').inputValue(), 'WS');
+    await fresh.goto('/m/report/check');
+    // 结束 replaces this page with the start page; the one before it is still in the history.
+    await Promise.all([fresh.waitForURL((u) => u.pathname === '/m/'), fresh.getByRole('link', { name: '结束，清空屏幕' }).click()]);
+    // Going back (a swipe, a key) reaches the earlier page only to have it clear itself at once.
+    await fresh.goBack({ waitUntil: 'commit' }).catch(() => {});
+    await fresh.waitForURL((u) => u.pathname === '/m/', { timeout: 10_000 });
+    assert.equal(await fresh.locator('#reference').count(), 0, 'nothing of the earlier page is left');
+    await fresh.close();
   });
 });

@@ -3,6 +3,8 @@
 //! - [`submission`]: what a resident sends online (网上申请), checked by the registry's own rules,
 //!   with every adult's signed 核对授权; the 办件编号 and the query code (pure);
 //! - [`kiosk`]: the service hall kiosk's ID-card read, checked before it fills a form (pure);
+//! - [`numbers`]: the numbers residents keep (办件编号, 举报编号); [`tickets`]: what a result page
+//!   carries instead of the secret that opened it;
 //! - [`ratings`]: 好差评, a resident's rating once the matter is decided or answered, and the
 //!   rectification each bad rating opens (its own door, [`ratings::Ratings`]);
 //! - [`progress`]: what a resident sees of their application and its cases (pure);
@@ -15,9 +17,11 @@
 pub mod complaints;
 pub mod kiosk;
 pub mod notices;
+pub mod numbers;
 pub mod progress;
 pub mod ratings;
 pub mod submission;
+pub mod tickets;
 
 use chrono::NaiveDate;
 use jiuzhu_casework::service::IntakeInput;

@@ -232,7 +232,7 @@ pub fn signature_png(data_url: &str) -> Result<Vec<u8>, FieldError> {
 
 /// 办件编号: `WS` + the day + six random digits (`WS20261207-482913`), read out on the phone.
 pub fn new_reference(today: NaiveDate, rng: &mut impl Rng) -> String {
-    format!("WS{}-{:06}", today.format("%Y%m%d"), rng.random_range(0..1_000_000))
+    crate::numbers::issue("WS", today, rng)
 }
 
 /// The alphabet of query codes: no 0/O, 1/I/L, which an old eye or a phone call confuses.
@@ -264,9 +264,7 @@ pub fn read_proof(text: &str) -> Option<Proof> {
 
 /// A 办件编号 as typed, in its one form (`WS20261207-482913`), or `None` when it cannot be one.
 pub fn read_reference(text: &str) -> Option<String> {
-    let t: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_ascii_uppercase();
-    let digits = t.strip_prefix("WS")?;
-    (digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| format!("WS{}-{}", &digits[..8], &digits[8..]))
+    crate::numbers::read("WS", text)
 }
 
 #[cfg(test)]

@@ -40,7 +40,7 @@ impl ListPage {
     fn due(&self, v: &RatingView) -> String {
         v.rating.rectify_by.map(|d| d.to_string()).unwrap_or_default()
     }
-    fn matter_link(&self, v: &RatingView) -> String {
+    fn matter_link(&self, v: &RatingView) -> Option<String> {
         matter_link(v)
     }
     /// The start of the comment (the whole one is on the rating's page).
@@ -50,11 +50,12 @@ impl ListPage {
     }
 }
 
-/// Where the rated matter is read: the complaint's page, or the online application's.
-fn matter_link(v: &RatingView) -> String {
+/// Where the rated matter is read: the complaint's page, or the household an application was
+/// taken into (its cases and decisions; an application declined at the window has none).
+fn matter_link(v: &RatingView) -> Option<String> {
     match v.rating.matter {
-        RatedMatter::Application => format!("/online/{}", v.rating.matter_id),
-        RatedMatter::Complaint => format!("/complaints/{}", v.rating.matter_id),
+        RatedMatter::Application => v.household_id.map(|h| format!("/households/{h}")),
+        RatedMatter::Complaint => Some(format!("/complaints/{}", v.rating.matter_id)),
     }
 }
 
@@ -90,7 +91,7 @@ impl OnePage {
     fn matter(&self) -> &'static str {
         self.c.lang.t(self.v.rating.matter.zh(), self.v.rating.matter.en())
     }
-    fn matter_link(&self) -> String {
+    fn matter_link(&self) -> Option<String> {
         matter_link(&self.v)
     }
     fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {

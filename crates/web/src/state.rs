@@ -63,6 +63,9 @@ pub const RESIDENTS_PER_MINUTE: u32 = 20;
 pub const QUERIES_PER_KEY_PER_MINUTE: u32 = 5;
 /// 公示 boards one address may read a minute (each decrypts the town's cases on notice).
 pub const NOTICES_PER_MINUTE: u32 = 60;
+/// ID cards a kiosk (one address; a hall's kiosks may share one behind its router) may have
+/// checked a minute: enough for a queue at several kiosks, far too few to test numbers with.
+pub const CARD_READS_PER_MINUTE: u32 = 60;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -93,6 +96,8 @@ pub struct AppState {
     pub query_limiter: Arc<RateLimiter<String>>,
     /// … and 公示 boards read per address.
     pub notices_limiter: Arc<RateLimiter>,
+    /// … and kiosk card checks per address.
+    pub card_limiter: Arc<RateLimiter>,
     pub secure_cookies: bool,
     pub offices: Arc<crate::offices::Offices>,
     /// The kiosks' ID-card reader bridge (see [`Settings::card_reader`]).
@@ -124,10 +129,16 @@ impl AppState {
             residents: Arc::new(jiuzhu_residents::Residents::new(&store, registry.clone(), casework.clone(), clock.clone())),
             notices: Arc::new(jiuzhu_residents::notices::Notices::new(casework.clone(), payments.clone(), clock.clone())),
             complaints: Arc::new(jiuzhu_residents::complaints::Complaints::new(&store, accounts.clone(), casework.clone(), clock.clone())),
-            ratings: Arc::new(jiuzhu_residents::ratings::Ratings::new(&store, keys.clone(), casework, clock.clone())),
+            ratings: Arc::new(jiuzhu_residents::ratings::Ratings::new(
+                &store,
+                jiuzhu_residents::tickets::Tickets::new(keys.clone(), clock.clone()),
+                casework,
+                clock.clone(),
+            )),
             residents_limiter: Arc::new(RateLimiter::new(RESIDENTS_PER_MINUTE)),
             query_limiter: Arc::new(RateLimiter::new(QUERIES_PER_KEY_PER_MINUTE)),
             notices_limiter: Arc::new(RateLimiter::new(NOTICES_PER_MINUTE)),
+            card_limiter: Arc::new(RateLimiter::new(CARD_READS_PER_MINUTE)),
             exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),
             monitoring: Monitoring::new(&store, clock.clone()),
             payments: payments.clone(),

@@ -12,6 +12,8 @@
   if (!body.classList.contains("kiosk")) return;
   var en = document.documentElement.lang === "en";
   function t(zh, e) { return en ? e : zh; }
+  // NodeList.forEach is missing from older kiosk browsers: one failure must not stop the reset.
+  function each(selector, fn) { Array.prototype.forEach.call(document.querySelectorAll(selector), fn); }
 
   // ---- idle reset ----
   var idleMs = (Number(body.getAttribute("data-idle")) || 60) * 1000;
@@ -38,7 +40,7 @@
   });
 
   function clearAll() {
-    document.querySelectorAll("input, textarea, select").forEach(function (f) {
+    each("input, textarea, select", function (f) {
       if (f.name === "csrf_token") return;
       if (f.type === "checkbox" || f.type === "radio") f.checked = false;
       else if (f.tagName === "SELECT") f.selectedIndex = 0;
@@ -50,26 +52,36 @@
   }
 
   function finish(e) {
-    if (e) e.preventDefault();
+    if (e && e.preventDefault) e.preventDefault();
     clearAll();
     window.location.replace("/m/kiosk/reset");
   }
-  document.querySelectorAll("a.end").forEach(function (a) { a.addEventListener("click", finish); });
 
+  // The timer first: whatever fails below, the screen still clears.
   setInterval(function () {
     var idle = Date.now() - last;
     if (idle >= idleMs) {
       finish();
     } else if (idle >= idleMs - warnMs) {
       var left = Math.ceil((idleMs - idle) / 1000);
-      warnText.textContent = t("没有操作，" + left + " 秒后将清空屏幕、回到首页。要继续请点屏幕。",
-        "No one is using this screen: it clears and goes back to the start in " + left + " seconds. Touch it to keep going.");
+      // Rewritten every 5 seconds, not every second: a screen reader announces each change.
+      if (warning.hidden || left % 5 === 0) {
+        warnText.textContent = t("没有操作，" + left + " 秒后将清空屏幕、回到首页。要继续请点屏幕。",
+          "No one is using this screen: it clears and goes back to the start in " + left + " seconds. Touch it to keep going.");
+      }
       warning.hidden = false;
     }
   }, 1000);
 
-  // A page shown again from the browser's memory (the back button) starts afresh.
-  window.addEventListener("pageshow", function (e) { if (e.persisted) window.location.replace("/m/kiosk/reset"); });
+  // A page reached by going back (an earlier person's, perhaps) clears itself at once, whether
+  // the browser kept it in memory or loaded it again.
+  window.addEventListener("pageshow", function (e) { if (e.persisted) finish(); });
+  var nav = window.performance && performance.getEntriesByType ? performance.getEntriesByType("navigation")[0] : null;
+  if ((nav && nav.type === "back_forward") || (window.performance && performance.navigation && performance.navigation.type === 2)) {
+    finish();
+    return;
+  }
+  each("a.end", function (a) { a.addEventListener("click", finish); });
 
   // ---- on-screen keypad ----
   function keypad(box) {
@@ -99,17 +111,18 @@
     clear.textContent = t("清空这一栏", "Clear this box");
     clear.addEventListener("click", function () { box.value = ""; box.dispatchEvent(new Event("input", { bubbles: true })); });
     pad.appendChild(clear);
-    // The kiosk's own keypad instead of the system's, which may cover the form; shown under the
+    // The kiosk's own keypad instead of the system's, which may cover the form — except on a box
+    // that also takes letters (a query code), where the system keyboard stays; shown under the
     // box last touched (a form of several ID boxes shows one keypad at a time).
-    box.setAttribute("inputmode", "none");
+    if (!box.hasAttribute("data-letters")) box.setAttribute("inputmode", "none");
     pad.hidden = true;
     box.addEventListener("focus", function () {
-      document.querySelectorAll(".keypad").forEach(function (p) { p.hidden = p !== pad; });
+      each(".keypad", function (p) { p.hidden = p !== pad; });
     });
     var after = box.nextElementSibling && box.nextElementSibling.classList.contains("field-error") ? box.nextElementSibling : box;
     after.insertAdjacentElement("afterend", pad);
   }
-  document.querySelectorAll("input[data-keypad]").forEach(keypad);
+  each("input[data-keypad]", keypad);
 
   // ---- 刷身份证 ----
   var reader = body.getAttribute("data-reader");
@@ -117,7 +130,9 @@
   // Only the text fields GA/T 490 defines that jiuzhu checks; the photo stays on the kiosk.
   var FIELDS = ["name", "sex", "birth", "id_number", "valid_from", "valid_to"];
 
+  // Older browsers have no AbortController: then the request simply has no time limit.
   function withTimeout(ms) {
+    if (typeof AbortController === "undefined") return undefined;
     var c = new AbortController();
     setTimeout(function () { c.abort(); }, ms);
     return c.signal;
@@ -145,6 +160,7 @@
       fetch(reader, { cache: "no-store", signal: withTimeout(8000) })
         .then(function (r) { if (!r.ok) throw new Error("reader " + r.status); return r.json(); })
         .then(function (card) {
+          if (!card || typeof card !== "object") return null;
           var fields = {};
           FIELDS.forEach(function (f) { if (card[f] != null) fields[f] = String(card[f]); });
           return fetch("/m/card", {
@@ -169,10 +185,14 @@
           box.dispatchEvent(new Event("input", { bubbles: true }));
           if (nameBox && !nameBox.value) nameBox.value = a.name;
           say(t("已读取 " + a.masked_name + " 的身份证。", "Read the ID card of " + a.masked_name + "."));
+        })
+        .catch(function () {
+          button.disabled = false;
+          say(noReader, true);
         });
     });
     box.insertAdjacentElement("beforebegin", button);
     box.insertAdjacentElement("beforebegin", status);
   }
-  document.querySelectorAll("input[data-card]").forEach(cardButton);
+  if (typeof window.fetch === "function") each("input[data-card]", cardButton);
 })();

@@ -89,6 +89,12 @@ async fn a_bad_rating_of_a_decided_application_is_put_right_by_the_town_once() {
     assert_eq!(bad.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(bad.text.contains("页面已经过期") && bad.text.contains("窗口让我跑了三趟"), "{}", bad.text);
 
+    // The ticket holds only in the browser it was given to (another phone, or the kiosk after a reset).
+    let elsewhere = ResidentBrowser::open(&w.app, "/m/").await;
+    let copied = elsewhere.post(&w.app, "/m/rate", &format!("ticket={t}&level=dissatisfied&comment={}", enc("窗口让我跑了三趟"))).await;
+    assert_eq!(copied.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(copied.text.contains("页面已经过期"), "{}", copied.text);
+
     let why = "窗口让我跑了三趟才说户籍不对，应该第一次就告诉我";
     let rated = b.post(&w.app, "/m/rate", &format!("ticket={t}&level=dissatisfied&comment={}", enc(why))).await;
     assert_eq!(rated.status, StatusCode::OK, "{}", rated.text);

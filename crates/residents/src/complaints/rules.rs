@@ -323,7 +323,7 @@ pub fn check_answer(findings: &str, reply: &str) -> Result<Answer, ValidationErr
 
 /// 举报编号: `JB` + the Beijing date + six digits.
 pub fn new_code(today: NaiveDate, rng: &mut impl Rng) -> String {
-    format!("JB{}-{:06}", today.format("%Y%m%d"), rng.random_range(0..1_000_000))
+    crate::numbers::issue("JB", today, rng)
 }
 
 /// 查询密码: eight digits (easier than letters on an old phone's keypad and on the kiosk's).
@@ -333,9 +333,7 @@ pub fn new_pin(rng: &mut impl Rng) -> String {
 
 /// A 举报编号 as typed, in its one form, or `None` when it cannot be one.
 pub fn read_code(text: &str) -> Option<String> {
-    let t: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_ascii_uppercase();
-    let digits = t.strip_prefix("JB")?;
-    (digits.len() == 14 && digits.bytes().all(|b| b.is_ascii_digit())).then(|| format!("JB{}-{}", &digits[..8], &digits[8..]))
+    crate::numbers::read("JB", text)
 }
 
 /// A PIN as typed (spaces and hyphens ignored), or `None` when it is not eight digits.

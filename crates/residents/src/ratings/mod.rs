@@ -4,17 +4,16 @@
 //! (applications) or the 举报受理员 (complaints) records. [`Ratings`] is the only door.
 //!
 //! A resident proves the matter is theirs once, on the result page (办件编号 with the ID number or
-//! query code; 举报编号 with the PIN); the page then carries a rating ticket — the matter, an expiry
-//! and a MAC under the key file's index key — so that neither the secret nor the ID number has to
-//! travel in the rating form. A ticket names only an internal id, expires after
-//! [`TICKET_MINUTES`], and rates a matter once (一事一评).
+//! query code; 举报编号 with the PIN); the page then carries a rating ticket ([`crate::tickets`]),
+//! so that neither the secret nor the ID number travels in the rating form. A matter is rated
+//! once (一事一评).
 
 pub mod rules;
 
+use crate::tickets::Tickets;
 use crate::{ResidentsError, Result};
 use chrono::{DateTime, NaiveDate, Utc};
 use jiuzhu_casework::Casework;
-use jiuzhu_crypto::Keyring;
 use jiuzhu_domain::clock::beijing_date;
 use jiuzhu_domain::complaint::ComplaintState;
 use jiuzhu_domain::rating::{RatedMatter, Satisfaction};
@@ -25,12 +24,10 @@ use jiuzhu_store::{
 };
 use std::sync::Arc;
 
-/// How long a result page's rating ticket stays good.
-pub const TICKET_MINUTES: i64 = 30;
 /// How many ratings a rectification list shows.
 const LIST_LIMIT: i64 = 500;
-/// The MAC's domain under the index key (kept apart from every blind index).
-const TICKET_DOMAIN: &str = "jiuzhu/rating-ticket/v1";
+/// The tickets' purpose.
+const TICKET: &str = "rate";
 
 /// What a resident's result page offers about rating.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,6 +53,8 @@ pub struct RatingView {
     pub rating: Rating,
     /// The matter's number: the 办件编号 or the 举报编号.
     pub matter_no: String,
+    /// For an application taken in: its household (where the town reviewer reads the matter).
+    pub household_id: Option<i64>,
     /// Working days left to put it right (0 when due today or overdue), while open.
     pub days_left: Option<u32>,
     pub overdue: bool,
@@ -67,93 +66,79 @@ pub struct Ratings {
     applications: Arc<dyn OnlineApplicationStore>,
     cases: Arc<dyn CaseStore>,
     complaints: Arc<dyn ComplaintStore>,
-    keys: Arc<Keyring>,
+    tickets: Tickets,
     casework: Arc<Casework>,
     clock: Arc<dyn Clock>,
 }
 
 impl Ratings {
-    pub fn new(store: &Arc<dyn Store>, keys: Arc<Keyring>, casework: Arc<Casework>, clock: Arc<dyn Clock>) -> Ratings {
+    pub fn new(store: &Arc<dyn Store>, tickets: Tickets, casework: Arc<Casework>, clock: Arc<dyn Clock>) -> Ratings {
         Ratings {
             store: store.clone(),
             applications: store.clone(),
             cases: store.clone(),
             complaints: store.clone(),
-            keys,
+            tickets,
             casework,
             clock,
         }
     }
 
-    fn ticket(&self, matter: RatedMatter, id: i64) -> String {
-        let expires = (self.clock.now() + chrono::Duration::minutes(TICKET_MINUTES)).timestamp();
-        let payload = format!("{}.{id}.{expires}", matter.as_str());
-        let mac: String = self.keys.blind_index(TICKET_DOMAIN, payload.as_bytes()).iter().map(|b| format!("{b:02x}")).collect();
-        format!("{payload}.{mac}")
+    /// Whether a ticket holds for this browser (a cheap check without the database: the page
+    /// counts only these against the per-address limit, so a forged one spends nobody's allowance).
+    pub fn ticket_holds(&self, ticket: &str, bound: &str) -> bool {
+        self.read_ticket(ticket, bound).is_some()
     }
 
-    /// Whether a ticket holds (a cheap check without the database: the page counts only these
-    /// against the per-address limit, so a forged one spends nobody's allowance).
-    pub fn ticket_holds(&self, ticket: &str) -> bool {
-        self.read_ticket(ticket).is_some()
+    fn read_ticket(&self, ticket: &str, bound: &str) -> Option<(RatedMatter, i64)> {
+        let (kind, id) = self.tickets.read(TICKET, ticket, bound)?;
+        Some((RatedMatter::parse(&kind)?, id))
     }
 
-    /// The matter a ticket names, if its MAC holds (under any index key kept) and it has not expired.
-    fn read_ticket(&self, ticket: &str) -> Option<(RatedMatter, i64)> {
-        let (payload, mac) = ticket.trim().rsplit_once('.')?;
-        let mut parts = payload.split('.');
-        let (matter, id, expires) = (parts.next()?, parts.next()?, parts.next()?);
-        if parts.next().is_some() {
-            return None;
-        }
-        let good = self
-            .keys
-            .blind_indexes(TICKET_DOMAIN, payload.as_bytes())
-            .iter()
-            .any(|m| m.iter().map(|b| format!("{b:02x}")).collect::<String>() == mac);
-        let expires: i64 = expires.parse().ok()?;
-        (good && self.clock.now().timestamp() <= expires).then_some(())?;
-        Some((RatedMatter::parse(matter)?, id.parse().ok()?))
-    }
-
-    async fn offer(&self, matter: RatedMatter, id: i64, decided: bool) -> Result<Offer> {
+    async fn offer(&self, matter: RatedMatter, id: i64, decided: bool, bound: &str) -> Result<Offer> {
         if let Some(r) = self.store.rating_of(matter, id).await? {
             return Ok(Offer::Rated { level: r.level, rectify_by: r.rectify_by, rectified: r.rectification.is_some() });
         }
-        Ok(if decided { Offer::Rate { ticket: self.ticket(matter, id) } } else { Offer::NotYet })
+        Ok(if decided { Offer::Rate { ticket: self.tickets.issue(TICKET, matter.as_str(), id, bound) } } else { Offer::NotYet })
     }
 
-    /// Whether an application has been decided: declined at the window, or a case of it closed.
+    /// Whether an application has its result — declined at the window, or every case it opened
+    /// closed (a rating is given once, so not while one programme is still pending) — and if so
+    /// the region of the town that handled it.
     async fn application_decided(&self, id: i64) -> Result<Option<RegionCode>> {
         let app = self.applications.online_application(id).await?;
         if app.state == OnlineState::Declined {
             return Ok(Some(app.region));
         }
+        if app.state != OnlineState::Taken || app.case_ids.is_empty() {
+            return Ok(None);
+        }
         for c in &app.case_ids {
-            if self.cases.case(*c).await?.is_some_and(|c| !c.data.state.is_open()) {
-                return Ok(Some(app.region));
+            if self.cases.case(*c).await?.is_none_or(|c| c.data.state.is_open()) {
+                return Ok(None);
             }
         }
-        Ok(None)
+        Ok(Some(app.region))
     }
 
-    /// The offer on an application's progress page (the resident proved it is theirs there).
-    pub async fn offer_for_application(&self, application_id: i64) -> Result<Offer> {
+    /// The offer on an application's progress page (the resident proved it is theirs there), for
+    /// the browser whose form token is `bound`.
+    pub async fn offer_for_application(&self, application_id: i64, bound: &str) -> Result<Offer> {
         let decided = self.application_decided(application_id).await?.is_some();
-        self.offer(RatedMatter::Application, application_id, decided).await
+        self.offer(RatedMatter::Application, application_id, decided, bound).await
     }
 
     /// The offer on a report's result page (the reporter proved it with the code and PIN).
-    pub async fn offer_for_complaint(&self, complaint_id: i64) -> Result<Offer> {
+    pub async fn offer_for_complaint(&self, complaint_id: i64, bound: &str) -> Result<Offer> {
         let c = self.complaints.complaint(complaint_id).await?;
-        self.offer(RatedMatter::Complaint, complaint_id, c.state == ComplaintState::Answered).await
+        self.offer(RatedMatter::Complaint, complaint_id, c.state == ComplaintState::Answered, bound).await
     }
 
     /// A resident rates the matter of `ticket`. A ticket that does not hold reads like an expired
     /// page; a matter rated before is refused (一事一评) with what was given.
-    pub async fn rate(&self, trail: &Trail, ticket: &str, level: &str, comment: &str) -> Result<Rated> {
+    pub async fn rate(&self, trail: &Trail, ticket: &str, bound: &str, level: &str, comment: &str) -> Result<Rated> {
         trail.action(Action::Create);
-        let Some((matter, id)) = self.read_ticket(ticket) else {
+        let Some((matter, id)) = self.read_ticket(ticket, bound) else {
             trail.refuse(Denial::NotFound);
             return Err(ResidentsError::Invalid(
                 FieldError::new(
@@ -211,16 +196,19 @@ impl Ratings {
     }
 
     async fn view(&self, rating: Rating) -> Result<RatingView> {
-        let matter_no = match rating.matter {
-            RatedMatter::Application => self.applications.online_application(rating.matter_id).await?.reference,
-            RatedMatter::Complaint => self.complaints.complaint(rating.matter_id).await?.code,
+        let (matter_no, household_id) = match rating.matter {
+            RatedMatter::Application => {
+                let app = self.applications.online_application(rating.matter_id).await?;
+                (app.reference, app.household_id)
+            }
+            RatedMatter::Complaint => (self.complaints.complaint(rating.matter_id).await?.code, None),
         };
         let today = beijing_date(self.clock.now());
         let open = rating.rectification.is_none();
         let due = rating.rectify_by.filter(|_| open);
         let days_left =
             due.map(|d| if d <= today { 0 } else { crate::complaints::rules::working_days_left(&self.casework.calendar(), today, d) });
-        Ok(RatingView { overdue: due.is_some_and(|d| d < today), days_left, matter_no, rating })
+        Ok(RatingView { overdue: due.is_some_and(|d| d < today), days_left, matter_no, household_id, rating })
     }
 
     /// The bad ratings in the user's scope of the matters their role answers for: those still to

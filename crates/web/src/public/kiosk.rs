@@ -37,13 +37,17 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The address of a card-reader bridge, as set up for the server: it must be on the kiosk PC
-/// itself (`http://127.0.0.1:PORT/…`, `localhost` or `[::1]`), the only place a browser may
-/// read a local device from and the only origin the pages' policy lets the script reach.
+/// itself (`http://127.0.0.1:PORT/…` or `localhost`), the only place a browser may read a local
+/// device from and the only origin the pages' policy lets the script reach.
 pub fn card_reader(text: &str) -> Result<String, String> {
     let url = url::Url::parse(text.trim()).map_err(|e| format!("读卡器地址 {text} 不是网址（{e}）"))?;
-    let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost" | "[::1]"));
+    // Not `[::1]`: a content security policy cannot name an IPv6 address, so the page could
+    // never reach it.
+    let local = matches!(url.host_str(), Some("127.0.0.1" | "localhost"));
     if url.scheme() != "http" || !local || url.port().is_none() || !url.username().is_empty() || url.query().is_some() {
-        return Err(format!("读卡器地址 {text} 应为本机地址，例如 http://127.0.0.1:18088/card（读卡器桥接程序运行在自助终端电脑上）"));
+        return Err(format!(
+            "读卡器地址 {text} 应为本机地址，例如 http://127.0.0.1:18088/card（读卡器桥接程序运行在自助终端电脑上；不能用 IPv6 的 [::1]）"
+        ));
     }
     Ok(url.to_string())
 }
@@ -60,19 +64,23 @@ pub fn csp(reader: Option<&str>) -> HeaderValue {
 
 /// `/kiosk/`: this browser becomes a kiosk (until it closes), standard text and Chinese, then the
 /// start page. The hall sets it as the kiosk browser's start address.
-async fn start() -> Response {
-    fresh_start()
+async fn start(State(state): State<AppState>) -> Response {
+    fresh_start(state.secure_cookies)
 }
 
 /// What the idle timer and the 结束 button lead to: the display settings the last person chose
-/// are undone, and the start page comes back (the script has already emptied the page).
-async fn reset() -> Response {
-    fresh_start()
+/// are undone, the browser gets a new form token (so no earlier person's form can be sent again,
+/// nor a ticket of theirs used), and the start page comes back (the script has already emptied
+/// the page).
+async fn reset(State(state): State<AppState>) -> Response {
+    fresh_start(state.secure_cookies)
 }
 
-fn fresh_start() -> Response {
+fn fresh_start(secure: bool) -> Response {
     let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/m/")]).into_response();
-    for c in [format!("{KIOSK_COOKIE}=1; Path=/; SameSite=Strict"), elder_cookie(false), crate::cookies::lang_cookie("zh")] {
+    let secure = if secure { "; Secure" } else { "" };
+    let form = format!("{}={}; Path=/m/; HttpOnly; SameSite=Strict{secure}", super::FORM_COOKIE, super::random_hex());
+    for c in [format!("{KIOSK_COOKIE}=1; Path=/; SameSite=Strict"), elder_cookie(false), crate::cookies::lang_cookie("zh"), form] {
         if let Ok(v) = HeaderValue::from_str(&c) {
             response.headers_mut().append(header::SET_COOKIE, v);
         }
@@ -92,9 +100,9 @@ struct CardRead {
 
 /// `POST /m/card` (JSON, the form token in `X-CSRF-Token`): the card's text fields as the
 /// bridge read them → the number and name to fill in, or why the card cannot be used (422, in
-/// words). Limited per address like the other residents' requests.
+/// words). Limited per address (its own limit: a hall's kiosks may share one address).
 async fn card(State(state): State<AppState>, ClientIp(ip): ClientIp, Json(fields): Json<CardFields>) -> Response {
-    if !state.residents_limiter.allow(ip, std::time::Instant::now()) {
+    if !state.card_limiter.allow(ip, std::time::Instant::now()) {
         return WebError::TooMany.into_response();
     }
     let trail = Trail::default();

@@ -73,7 +73,7 @@ async fn query(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientI
     }
     let trail = Trail::default();
     let answer = match state.residents.progress(&trail, &a.reference, &a.proof).await {
-        Ok(p) => match state.ratings.offer_for_application(p.application_id).await {
+        Ok(p) => match state.ratings.offer_for_application(p.application_id, &r.token).await {
             Ok(offer) => render(ResultPage { r: &r, p, offer, blank: String::new(), errs: crate::frame::Errs::default() }),
             Err(e) => error_page(&r, WebError::from(e)),
         },

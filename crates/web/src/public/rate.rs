@@ -50,6 +50,15 @@ struct RatePage<'a> {
     messages: Vec<String>,
 }
 
+/// A rating that cannot be taken now (rated already, too many tries): why, with what was written
+/// still on the page.
+fn refused(r: &Resident, f: &RateForm, e: WebError) -> Response {
+    let b = e.body();
+    let messages = vec![r.lang.0.pick(&b.message, &b.message_en).to_string()];
+    let page = RatePage { r, offer: Offer::NotYet, level: f.level.clone(), comment: f.comment.clone(), errs: Errs::default(), messages };
+    (e.status(), render(page)).into_response()
+}
+
 #[derive(Template)]
 #[template(path = "public/rated.html")]
 struct RatedPage<'a> {
@@ -67,11 +76,11 @@ impl RatedPage<'_> {
 }
 
 async fn rate(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Form(f): Form<RateForm>) -> Response {
-    if state.ratings.ticket_holds(&f.ticket) && !state.residents_limiter.allow(ip, std::time::Instant::now()) {
-        return error_page(&r, WebError::TooMany);
+    if state.ratings.ticket_holds(&f.ticket, &r.token) && !state.residents_limiter.allow(ip, std::time::Instant::now()) {
+        return refused(&r, &f, WebError::TooMany);
     }
     let trail = Trail::default();
-    let answer = match state.ratings.rate(&trail, &f.ticket, &f.level, &f.comment).await {
+    let answer = match state.ratings.rate(&trail, &f.ticket, &r.token, &f.level, &f.comment).await {
         Ok(rated) => render(RatedPage { r: &r, rated }),
         Err(ResidentsError::Invalid(v)) => {
             let (errs, messages) = (Errs::new(&v, r.lang), crate::frame::messages(&v, r.lang));
@@ -80,8 +89,9 @@ async fn rate(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp
             let page = RatePage { r: &r, offer, level: f.level.clone(), comment: f.comment.clone(), errs, messages };
             (StatusCode::UNPROCESSABLE_ENTITY, render(page)).into_response()
         }
-        Err(ResidentsError::Conflict) => error_page(
+        Err(ResidentsError::Conflict) => refused(
             &r,
+            &f,
             WebError::refused(
                 StatusCode::CONFLICT,
                 "rating.once",

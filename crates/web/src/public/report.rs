@@ -236,7 +236,7 @@ async fn check(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientI
     }
     let trail = Trail::default();
     let answer = match state.complaints.read_back(&trail, &a.code, &a.pin).await {
-        Ok(v) => match state.ratings.offer_for_complaint(v.id).await {
+        Ok(v) => match state.ratings.offer_for_complaint(v.id, &r.token).await {
             Ok(offer) => render(ResultPage { r: &r, v, offer, blank: String::new(), errs: Errs::default() }),
             Err(e) => error_page(&r, WebError::from(e)),
         },

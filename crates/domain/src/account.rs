@@ -94,6 +94,8 @@ pub enum Permission {
     /// Put bad ratings right (差评整改): those of applications in the town reviewer's or county
     /// approver's scope, those of complaints in the 举报受理员's.
     RectifyRatings,
+    /// Answer residents' online questions (在线咨询) in scope.
+    AnswerQuestions,
     /// Record where a household's benefit is paid when not to its own account (收款安排: the
     /// 供养服务机构 of 集中供养, a child's 监护人); the finance officer confirms the new account.
     ArrangePayee,
@@ -216,6 +218,7 @@ impl Role {
             ArrangePayee => matches!(self, TownReviewer),
             HandleComplaints => matches!(self, ComplaintHandler),
             RectifyRatings => matches!(self, TownReviewer | CountyApprover | ComplaintHandler),
+            AnswerQuestions => matches!(self, WindowClerk | TownReviewer | CountyApprover),
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod mask;
 pub mod money;
 pub mod payment;
 pub mod phone;
+pub mod question;
 pub mod rating;
 pub mod region;
 pub mod text;

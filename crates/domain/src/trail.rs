@@ -166,10 +166,12 @@ pub enum ObjectKind {
     OnlineApplication,
     /// 投诉举报
     Complaint,
+    /// 在线咨询
+    Question,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 14] = [
+    pub const ALL: [ObjectKind; 15] = [
         ObjectKind::Household,
         ObjectKind::Case,
         ObjectKind::Benefit,
@@ -184,6 +186,7 @@ impl ObjectKind {
         ObjectKind::Receivable,
         ObjectKind::OnlineApplication,
         ObjectKind::Complaint,
+        ObjectKind::Question,
     ];
 
     pub fn parse(s: &str) -> Option<ObjectKind> {
@@ -207,6 +210,7 @@ impl ObjectKind {
             ObjectKind::Receivable => "应追回款",
             ObjectKind::OnlineApplication => "网上申请",
             ObjectKind::Complaint => "投诉举报",
+            ObjectKind::Question => "在线咨询",
         }
     }
 
@@ -226,6 +230,7 @@ impl ObjectKind {
             ObjectKind::Receivable => "receivable",
             ObjectKind::OnlineApplication => "online_application",
             ObjectKind::Complaint => "complaint",
+            ObjectKind::Question => "question",
         }
     }
 }

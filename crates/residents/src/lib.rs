@@ -5,6 +5,8 @@
 //! - [`kiosk`]: the service hall kiosk's ID-card read, checked before it fills a form (pure);
 //! - [`numbers`]: the numbers residents keep (办件编号, 举报编号); [`tickets`]: what a result page
 //!   carries instead of the secret that opened it;
+//! - [`questions`]: 在线咨询, a question to the town window answered in a thread (its own door,
+//!   [`questions::Questions`]);
 //! - [`ratings`]: 好差评, a resident's rating once the matter is decided or answered, and the
 //!   rectification each bad rating opens (its own door, [`ratings::Ratings`]);
 //! - [`progress`]: what a resident sees of their application and its cases (pure);
@@ -19,6 +21,7 @@ pub mod kiosk;
 pub mod notices;
 pub mod numbers;
 pub mod progress;
+pub mod questions;
 pub mod ratings;
 pub mod submission;
 pub mod tickets;

@@ -184,6 +184,29 @@ pub const RATING_FOUND: EncryptedColumn =
 pub const RATING_ACTION: EncryptedColumn =
     EncryptedColumn { table: "ratings", column: "action_enc", context: "ratings.action", legacy_plaintext: None, index: None };
 
+/// 在线咨询: the 查询密码 the resident follows the question with, found (with the 咨询编号) by its
+/// blind index.
+pub const QUESTION_PIN: EncryptedColumn = EncryptedColumn {
+    table: "questions",
+    column: "pin_enc",
+    context: "questions.pin",
+    legacy_plaintext: None,
+    index: Some(BlindIndexColumn { column: "pin_bidx", domain: QUESTION_PIN_INDEX }),
+};
+
+/// The blind index's domain for questions' 查询密码 (not complaints': the same PIN on a complaint
+/// and a question indexes differently).
+pub const QUESTION_PIN_INDEX: &str = "question_pin";
+
+/// 在线咨询: one message of a thread, the resident's question or the town's answer.
+pub const QUESTION_MESSAGE_BODY: EncryptedColumn = EncryptedColumn {
+    table: "question_messages",
+    column: "body_enc",
+    context: "question_messages.body",
+    legacy_plaintext: None,
+    index: None,
+};
+
 /// Every encrypted column, grouped by table.
 pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     PERSON_ID_NUMBER,
@@ -206,6 +229,8 @@ pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     RATING_COMMENT,
     RATING_FOUND,
     RATING_ACTION,
+    QUESTION_PIN,
+    QUESTION_MESSAGE_BODY,
 ];
 
 /// Columns holding the id of the audit key that sealed the row (`table`, `column`).

@@ -125,6 +125,23 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         (rating_id, rating.comment.clone(), Some((rectified.found.clone(), rectified.action.clone()))),
         "read back decrypted"
     );
+    // 在线咨询: the resident's question and PIN, the town's answer, the question asked again.
+    use jiuzhu_store::{QuestionStep, QuestionStore};
+    use jiuzhu_testkit::conformance::questions as ask;
+    let question = ask::question("ZX20261123-000001", "620825100", "58203917", jiuzhu_testkit::fixtures::today());
+    let question_id = store.insert_question(&question).await.unwrap();
+    let reply = "请携带户口簿和残疾证到镇便民服务中心三号窗口办理";
+    let step = QuestionStep::Answer { author: "shuiluo-window".into(), body: reply.into() };
+    store.advance_question(question_id, 1, &step, chrono::Utc::now()).await.unwrap();
+    let QuestionStep::FollowUp { body: again, .. } = ask::follow_up(jiuzhu_testkit::fixtures::today()) else { unreachable!() };
+    store.advance_question(question_id, 2, &ask::follow_up(jiuzhu_testkit::fixtures::today()), chrono::Utc::now()).await.unwrap();
+    let found = store.question_for(&question.code, &question.pin).await.unwrap().unwrap();
+    let thread: Vec<String> = store.question_messages(found.id).await.unwrap().into_iter().map(|m| m.body).collect();
+    assert_eq!(
+        (found.id, thread),
+        (question_id, vec![question.body.clone(), reply.to_string(), again.clone()]),
+        "found by its blind index, read back decrypted"
+    );
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![
@@ -157,6 +174,13 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         ("ratings.found_enc", "未一次性告知".into()),
         ("ratings.action_enc", rectified.action.clone()),
         ("ratings.action_enc", "电话回访致歉".into()),
+        ("questions.pin_enc", question.pin.clone()),
+        ("question_messages.body_enc", question.body.clone()),
+        ("question_messages.body_enc", "腿脚不便".into()),
+        ("question_messages.body_enc", reply.into()),
+        ("question_messages.body_enc", "三号窗口".into()),
+        ("question_messages.body_enc", again),
+        ("question_messages.body_enc", "需要公证吗".into()),
     ];
     for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
         let name = format!("{}.{}", c.table, c.column);

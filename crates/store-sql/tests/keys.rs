@@ -111,8 +111,9 @@ impl Drop for Db {
 }
 
 /// Two households, one department file (deaths of both heads), one online application
-/// (`online()`), one answered complaint (`complaint()`, with its reporter) and its bad rating put
-/// right (`rating()`, `rectification()`) under `keys`.
+/// (`online()`), one answered complaint (`complaint()`, with its reporter), its bad rating put
+/// right (`rating()`, `rectification()`) and one answered question (`question()`,
+/// `question_answer()`) under `keys`.
 async fn populate(s: &dyn Store) -> Vec<i64> {
     s.upsert_regions(&two_towns()).await.unwrap();
     let ids = s
@@ -129,7 +130,19 @@ async fn populate(s: &dyn Store) -> Vec<i64> {
     s.advance_complaint(complaint, 2, &complaint_answer(), &Actor::system("t"), chrono::Utc::now()).await.unwrap();
     let rating = s.insert_rating(&rating()).await.unwrap();
     s.rectify_rating(rating, 1, &rectification()).await.unwrap();
+    let question = s.insert_question(&question()).await.unwrap();
+    s.advance_question(question, 1, &question_answer(), chrono::Utc::now()).await.unwrap();
     ids
+}
+
+/// A question to 水洛镇's window.
+fn question() -> NewQuestion {
+    jiuzhu_testkit::conformance::questions::question("ZX20261123-000001", "620825100", "58203917", jiuzhu_testkit::fixtures::today())
+}
+
+/// The town's answer to `question()`.
+fn question_answer() -> QuestionStep {
+    jiuzhu_testkit::conformance::questions::answer("shuiluo-window")
 }
 
 /// A bad rating of a complaint handled by 水洛镇 (any id: ratings name their matter without a
@@ -239,8 +252,8 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     let pass = rekey_all(s.as_ref(), 1, &|_, _| {}).await.unwrap();
     assert_eq!(
         (pass.rewritten, pass.stuck),
-        (2 + 4 + 2 + 1 + 1 + 1, 0),
-        "two households, four persons, two department rows, an application, a complaint, a rating"
+        (2 + 4 + 2 + 1 + 1 + 1 + 1 + 2, 0),
+        "two households, four persons, two department rows, an application, a complaint, a rating, a question and its two messages"
     );
     let usage = s.key_usage().await.unwrap();
     assert_eq!(carried(&usage, KeyFamily::Data), [(2, 0)], "{usage:?}");
@@ -277,6 +290,14 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     // The rating reads whole: the resident's comment and what was found and done.
     let rated = s.rating_of(jiuzhu_domain::rating::RatedMatter::Complaint, rating().matter_id).await.unwrap().expect("rated");
     assert_eq!((rated.comment, rated.rectification), (rating().comment, Some(rectification())));
+    // The question is found by its code and PIN under the new index key, and its thread reads.
+    let asked = question();
+    let found = s.question_for(&asked.code, &asked.pin).await.unwrap().expect("found under the new index key");
+    let QuestionStep::Answer { author, body } = question_answer() else { unreachable!() };
+    let thread: Vec<(bool, Option<String>, String)> =
+        s.question_messages(found.id).await.unwrap().into_iter().map(|m| (m.from_staff, m.author, m.body)).collect();
+    assert_eq!(thread, [(false, None, asked.body), (true, Some(author), body)]);
+    assert_eq!(s.question_for(&asked.code, "58203918").await.unwrap(), None, "and by its own PIN only");
     // A duplicate registration of the same ID number is still refused.
     let again = s.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("t")).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");

@@ -18,6 +18,7 @@
 //! | [`OnlineApplicationStore`] | 网上申请: residents' applications waiting for the town window |
 //! | [`ComplaintStore`] | 投诉举报: complaints, reports and hotline work orders |
 //! | [`RatingStore`] | 好差评: residents' ratings and the rectification of bad ones |
+//! | [`QuestionStore`] | 在线咨询: residents' questions and the threads that answer them |
 //!
 //! [`Store`] is all of them; a backend implements each trait and gets [`Store`] for free.
 //! Backends (`jiuzhu-store-sql`: SQLite embedded, PostgreSQL for production) must pass the
@@ -36,6 +37,7 @@ mod households;
 mod maintenance;
 mod online;
 mod payments;
+mod questions;
 mod ratings;
 mod regions;
 mod standby;
@@ -53,6 +55,7 @@ pub use households::*;
 pub use maintenance::*;
 pub use online::*;
 pub use payments::*;
+pub use questions::*;
 pub use ratings::*;
 pub use regions::*;
 pub use standby::*;
@@ -108,6 +111,7 @@ pub trait Store:
     + OnlineApplicationStore
     + ComplaintStore
     + RatingStore
+    + QuestionStore
     + StandbyStore
     + 'static
 {
@@ -129,6 +133,7 @@ impl<T> Store for T where
         + OnlineApplicationStore
         + ComplaintStore
         + RatingStore
+        + QuestionStore
         + StandbyStore
         + 'static
 {

@@ -54,6 +54,8 @@ pub struct Chrome {
     pub can_complaints: bool,
     /// Show 差评整改 (bad ratings to put right) in the menu.
     pub can_ratings: bool,
+    /// Show 在线咨询 (residents' questions to answer) in the menu.
+    pub can_questions: bool,
     /// The password must be changed first: no menu at all.
     pub restricted: bool,
     /// Show the API documentation in the menu: to the roles whose work has an API (case and
@@ -90,6 +92,7 @@ impl Chrome {
             can_households: u.can(Permission::ReadHousehold),
             can_complaints: u.can(Permission::HandleComplaints),
             can_ratings: u.can(Permission::RectifyRatings),
+            can_questions: u.can(Permission::AnswerQuestions),
             restricted: session.must_change_password,
             can_api: u.can(Permission::ReadHousehold)
                 || u.can(Permission::ReadCase)

@@ -30,6 +30,7 @@ pub mod online;
 pub mod openapi;
 mod payments;
 pub mod public;
+mod questions;
 pub mod rate_limit;
 mod ratings;
 mod regions;
@@ -115,6 +116,7 @@ pub fn router(state: AppState) -> Router {
         .merge(online::routes())
         .merge(complaints::routes())
         .merge(ratings::routes())
+        .merge(questions::routes())
         .merge(public::routes(state.clone()))
         .merge(public::api::routes())
         .route("/healthz", get(healthz))

@@ -90,6 +90,8 @@ pub struct AppState {
     pub complaints: Arc<jiuzhu_residents::complaints::Complaints>,
     /// 好差评: residents' ratings and the rectification of bad ones.
     pub ratings: Arc<jiuzhu_residents::ratings::Ratings>,
+    /// 在线咨询: residents' questions and the town's answers.
+    pub questions: Arc<jiuzhu_residents::questions::Questions>,
     /// Limits sending applications and progress queries per client address …
     pub residents_limiter: Arc<RateLimiter>,
     /// … and progress queries per 办件编号 and per ID number or query code tried (any address).
@@ -130,6 +132,12 @@ impl AppState {
             notices: Arc::new(jiuzhu_residents::notices::Notices::new(casework.clone(), payments.clone(), clock.clone())),
             complaints: Arc::new(jiuzhu_residents::complaints::Complaints::new(&store, accounts.clone(), casework.clone(), clock.clone())),
             ratings: Arc::new(jiuzhu_residents::ratings::Ratings::new(
+                &store,
+                jiuzhu_residents::tickets::Tickets::new(keys.clone(), clock.clone()),
+                casework.clone(),
+                clock.clone(),
+            )),
+            questions: Arc::new(jiuzhu_residents::questions::Questions::new(
                 &store,
                 jiuzhu_residents::tickets::Tickets::new(keys.clone(), clock.clone()),
                 casework,

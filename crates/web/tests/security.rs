@@ -549,7 +549,7 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
     let ha = w.store.household(w.in_a).await.unwrap().unwrap();
     let hb = w.store.household(w.in_b).await.unwrap().unwrap();
     let secrets: Vec<String> = ha.members.iter().chain(&hb.members).map(|m| m.data.id_number.as_str().to_string()).collect();
-    let Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings } = objects(&w).await;
+    let Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings, questions } = objects(&w).await;
     let object = |path: &str, side: usize| -> String {
         let (hh, member) = if side == 0 { (w.in_a, ha.members[1].id) } else { (w.in_b, hb.members[1].id) };
         let id = if path.contains("cases/{id}") {
@@ -566,6 +566,8 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             complaints[side]
         } else if path.starts_with("/ratings/{id}") {
             ratings[side]
+        } else if path.starts_with("/questions/{id}") {
+            questions[side]
         } else {
             hh
         };

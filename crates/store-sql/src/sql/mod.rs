@@ -19,6 +19,7 @@ mod maintenance;
 mod members;
 mod online;
 mod payments;
+mod questions;
 mod ratings;
 mod recipients;
 mod regions;

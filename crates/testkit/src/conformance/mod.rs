@@ -16,6 +16,7 @@ pub mod maintenance;
 pub mod online;
 pub mod payees;
 pub mod payments;
+pub mod questions;
 pub mod ratings;
 pub mod regions;
 
@@ -93,6 +94,7 @@ macro_rules! conformance_tests {
         $crate::conformance_tests!(@trait $make; online: applications_are_found_only_by_reference_and_their_own_secret, the_town_queue_stays_in_scope_oldest_first, an_application_is_handled_once_at_the_version_read);
         $crate::conformance_tests!(@trait $make; complaints: complaints_are_found_only_by_code_and_their_own_pin, the_handlers_queue_stays_in_scope_soonest_due_first, a_complaint_moves_one_step_at_a_time_at_the_version_read);
         $crate::conformance_tests!(@trait $make; ratings: a_matter_is_rated_once_and_read_back_whole, bad_ratings_are_listed_in_scope_soonest_due_first, a_bad_rating_is_put_right_once_at_the_version_read, ratings_are_counted_per_level_over_beijing_days_in_scope);
+        $crate::conformance_tests!(@trait $make; questions: a_question_is_stored_with_its_first_message_and_found_by_code_and_its_own_pin, the_queue_stays_in_scope_waiting_soonest_due_first_others_latest_step_first, a_thread_moves_one_step_at_a_time_at_the_version_read);
         $crate::conformance_tests!(@trait $make; maintenance: a_rotation_and_a_server_never_hold_the_database_at_once, every_key_stored_values_carry_is_counted);
     };
     (@trait $make:expr; $module:ident: $($name:ident),*) => {

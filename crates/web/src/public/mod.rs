@@ -11,6 +11,7 @@
 //! - [`apply`]: 一键申请 with the adults' signed 核对授权, to the town window of the 户籍;
 //! - [`progress`]: 进度查询 by 办件编号 and ID number or query code;
 //! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN;
+//! - [`ask`]: 在线咨询, a question to the town window answered in a thread;
 //! - [`rate`]: 好差评 on the result pages, a bad rating opening a rectification;
 //! - [`notices`]: 公示, a town's notice board (applications on notice, the month's payment lists);
 //! - [`api`]: the same as JSON (`/api/v1/public/…`) for a WeChat 公众号 or an app;
@@ -19,6 +20,7 @@
 
 pub(crate) mod api;
 mod apply;
+mod ask;
 mod guide;
 mod kiosk;
 mod notices;
@@ -70,6 +72,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(report::routes())
         .merge(notices::routes())
         .merge(rate::routes())
+        .merge(ask::routes())
         .merge(kiosk::routes())
         .layer(middleware::from_fn_with_state(state.clone(), form_token))
         // The kiosk's script reads the ID card from the reader bridge on the kiosk PC.
@@ -248,6 +251,7 @@ async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query
         Some("apply") => "apply",
         Some("report") => "report",
         Some("notices") => "notices",
+        Some("ask") => "ask",
         _ => "guide",
     };
     let mut parent = match q.within.as_deref().map(RegionCode::parse) {

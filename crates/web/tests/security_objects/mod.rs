@@ -1,6 +1,6 @@
 //! The objects the authorisation matrix asks about: one of each kind in town A and in town B
 //! (a case, an assessment, an export, an alert, a business account, an online application, a
-//! complaint, a bad rating), made through the app's own doors.
+//! complaint, a bad rating, a question), made through the app's own doors.
 
 use super::{login, send};
 use axum::body::Body;
@@ -21,6 +21,8 @@ pub struct Objects {
     pub complaints: Vec<i64>,
     /// A bad rating of the town's online application, to put right.
     pub ratings: Vec<i64>,
+    /// A resident's question waiting for the town's answer.
+    pub questions: Vec<i64>,
 }
 
 pub async fn objects(w: &TestApp) -> Objects {
@@ -135,5 +137,13 @@ pub async fn objects(w: &TestApp) -> Objects {
         };
         ratings.push(w.store.insert_rating(&new).await.unwrap());
     }
-    Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings }
+    // A question waiting in each town.
+    let mut questions = Vec::new();
+    for town in ["620825100", "620825101"] {
+        let town = jiuzhu_domain::RegionCode::parse(town).unwrap();
+        w.state.questions.ask(&Default::default(), &town, "materials", "申请低保要带哪些材料？").await.unwrap();
+        let waiting = w.store.questions(&town, &[jiuzhu_domain::question::QuestionState::Waiting], 1).await.unwrap();
+        questions.push(waiting[0].id);
+    }
+    Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings, questions }
 }

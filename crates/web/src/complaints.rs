@@ -232,21 +232,9 @@ async fn refused(
     intent: Action,
     typed: AnswerForm,
 ) -> Response {
-    let e = WebError::from(e);
-    if matches!(e, WebError::NotFound | WebError::Forbidden) {
-        return e.page(lang.0);
-    }
-    let status = e.status();
-    let errs = match &e {
-        WebError::Invalid(v) => Errs::new(v, lang),
-        _ => Errs::default(),
-    };
-    let error = match &e {
-        WebError::Invalid(v) => crate::frame::form_errors(v, lang),
-        e => {
-            let b = e.body();
-            lang.0.pick(&b.message, &b.message_en).to_string()
-        }
+    let (status, error, errs) = match crate::frame::refusal(WebError::from(e), lang) {
+        Ok(x) => x,
+        Err(page) => return *page,
     };
     let typed = AnswerForm { password: String::new(), ..typed };
     let mut r = one_page(state, session, lang, id, Shown { reporter: None, error, errs, typed }).await;

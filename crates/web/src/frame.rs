@@ -244,6 +244,22 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
     lang.t(zh, en)
 }
 
+/// A step refused on a staff page: `Err` the page to answer outright (not found, forbidden: the
+/// object is not shown), else the status, the line for the top of the form and each field's
+/// message, for drawing the object's page again with what was typed.
+pub fn refusal(e: WebError, lang: PageLang) -> Result<(axum::http::StatusCode, String, Errs), Box<Response>> {
+    if matches!(e, WebError::NotFound | WebError::Forbidden) {
+        return Err(Box::new(e.page(lang.0)));
+    }
+    Ok(match &e {
+        WebError::Invalid(v) => (e.status(), form_errors(v, lang), Errs::new(v, lang)),
+        _ => {
+            let b = e.body();
+            (e.status(), lang.0.pick(&b.message, &b.message_en).to_string(), Errs::default())
+        }
+    })
+}
+
 /// A refusal as one line for the top of a form: each field named in words, then what is wrong.
 pub fn form_errors(v: &ValidationErrors, lang: PageLang) -> String {
     v.0.iter().map(|e| format!("{}：{}", field_label(&e.field, lang), e.message(lang.0))).collect::<Vec<_>>().join("；")

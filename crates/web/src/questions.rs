@@ -130,17 +130,9 @@ async fn answer(
     match state.questions.answer(&session.user, id, f.version.unwrap_or(0), &f.answer).await {
         Ok(()) => Redirect::to(&format!("/questions/{id}")).into_response(),
         Err(e) => {
-            let e = WebError::from(e);
-            if matches!(e, WebError::NotFound | WebError::Forbidden) {
-                return e.page(lang.0);
-            }
-            let status = e.status();
-            let (error, errs) = match &e {
-                WebError::Invalid(v) => (crate::frame::form_errors(v, lang), Errs::new(v, lang)),
-                e => {
-                    let b = e.body();
-                    (lang.0.pick(&b.message, &b.message_en).to_string(), Errs::default())
-                }
+            let (status, error, errs) = match crate::frame::refusal(WebError::from(e), lang) {
+                Ok(x) => x,
+                Err(page) => return *page,
             };
             let mut r = one_page(&state, &session, lang, id, error, errs, f).await;
             // Drawing the page read the thread again; the request's entry stays the refused answer.

@@ -143,17 +143,9 @@ async fn rectify(
     match state.ratings.rectify(&session.user, id, f.version.unwrap_or(0), &f.found, &f.action, &f.contacted).await {
         Ok(()) => Redirect::to(&format!("/ratings/{id}")).into_response(),
         Err(e) => {
-            let e = WebError::from(e);
-            if matches!(e, WebError::NotFound | WebError::Forbidden) {
-                return e.page(lang.0);
-            }
-            let status = e.status();
-            let (error, errs) = match &e {
-                WebError::Invalid(v) => (crate::frame::form_errors(v, lang), Errs::new(v, lang)),
-                e => {
-                    let b = e.body();
-                    (lang.0.pick(&b.message, &b.message_en).to_string(), Errs::default())
-                }
+            let (status, error, errs) = match crate::frame::refusal(WebError::from(e), lang) {
+                Ok(x) => x,
+                Err(page) => return *page,
             };
             let mut r = one_page(&state, &session, lang, id, error, errs, f).await;
             // Drawing the page read the rating again; the request's entry stays the refused step.

@@ -139,6 +139,12 @@ impl Questions {
         self.thread_of(q, ticket).await
     }
 
+    /// Whether a ticket holds for this browser (no database: the page counts only these against
+    /// the per-address limit, so a forged one spends nobody's allowance).
+    pub fn ticket_holds(&self, ticket: &str, bound: &str) -> bool {
+        matches!(self.tickets.read(TICKET, ticket, bound), Some((kind, _)) if kind == "question")
+    }
+
     async fn by_ticket(&self, trail: &Trail, ticket: &str, bound: &str) -> Result<Question> {
         let Some(("question", id)) = self.tickets.read(TICKET, ticket, bound).as_ref().map(|(k, id)| (k.as_str(), *id)) else {
             trail.refuse(Denial::NotFound);

@@ -230,7 +230,7 @@ impl SentPage<'_> {
 
 /// Asking again in the thread, or closing it, with the thread page's ticket.
 async fn more(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Form(m): Form<More>) -> Response {
-    if !state.residents_limiter.allow(ip, std::time::Instant::now()) {
+    if state.questions.ticket_holds(&m.ticket, &r.token) && !state.residents_limiter.allow(ip, std::time::Instant::now()) {
         return error_page(&r, WebError::TooMany);
     }
     let trail = Trail::default();

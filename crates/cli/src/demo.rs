@@ -42,6 +42,8 @@ pub async fn seed_if_empty(
     eprintln!("演示案件 demo cases: {cases}");
     let complaints = crate::demo::seed_demo_complaints(store).await?;
     eprintln!("演示投诉举报 demo complaints: {complaints}");
+    let questions = crate::demo::seed_demo_questions(store).await?;
+    eprintln!("演示在线咨询 demo questions: {questions}");
     let seeded = crate::recipients::seed_existing_recipients(store, &county, seed, as_of).await?;
     eprintln!("存量在保对象 existing recipients (migrated): {}", seeded.taken);
     eprintln!("其中集中供养（发放至供养服务机构） of them in institutional care (paid to the institution): {}", seeded.in_care);
@@ -349,6 +351,27 @@ pub async fn seed_demo_feeds(store: &Arc<dyn Store>, households: usize, seed: u6
 /// the demo towns and the county show work: an anonymous one and a real-name one in the first
 /// town (the town handles them), one naming the second town's clerk (the county handles it), and
 /// a hotline order entered by the county. People and numbers are made up.
+/// A few residents' questions waiting for the first two demo towns' windows (在线咨询).
+pub async fn seed_demo_questions(store: &Arc<dyn Store>) -> Result<usize, Failure> {
+    let service = crate::services::questions(store).await?;
+    let accounts = store.list_accounts().await?;
+    let towns: Vec<RegionCode> =
+        accounts.iter().filter(|a| a.role == Role::WindowClerk && a.region.as_str().len() == 9).map(|a| a.region.clone()).take(2).collect();
+    let asked = [
+        ("eligibility", "我今年六十八岁（演示），老伴去世了，每月只有一百多元养老金，儿子在外地打工顾不上我，能申请低保吗？"),
+        ("materials", "孩子得了白血病（演示），想申请临时救助，要带哪些材料？医院的发票要原件吗？"),
+        ("payment", "我家低保是上个月批的（演示），这个月的钱什么时候能到卡上？"),
+    ];
+    let trail = jiuzhu_domain::Trail::default();
+    let mut n = 0;
+    for (i, (topic, body)) in asked.iter().enumerate() {
+        let Some(town) = towns.get(i % towns.len().max(1)) else { break };
+        service.ask(&trail, town, topic, body).await.map_err(|e| Failure::other(format!("demo question: {e:?}")))?;
+        n += 1;
+    }
+    Ok(n)
+}
+
 pub async fn seed_demo_complaints(store: &Arc<dyn Store>) -> Result<usize, Failure> {
     use jiuzhu_domain::complaint::ComplaintChannel;
     use jiuzhu_residents::complaints::Entry;

@@ -27,6 +27,13 @@ pub async fn casework(store: &Arc<dyn Store>) -> Result<Casework, jiuzhu_casewor
     Ok(cw)
 }
 
+/// 在线咨询 (the demo asks a few as residents would). Asking issues no ticket, so the tickets'
+/// key is a throwaway one: a page's tickets come from the server's own service.
+pub async fn questions(store: &Arc<dyn Store>) -> Result<jiuzhu_residents::questions::Questions, jiuzhu_casework::CaseworkError> {
+    let tickets = jiuzhu_residents::tickets::Tickets::new(Arc::new(jiuzhu_crypto::Keyring::generate("demo")), clock());
+    Ok(jiuzhu_residents::questions::Questions::new(store, tickets, Arc::new(casework(store).await?), clock()))
+}
+
 /// 投诉举报 (the demo files a few as residents and the hotline would).
 pub async fn complaints(store: &Arc<dyn Store>) -> Result<jiuzhu_residents::complaints::Complaints, jiuzhu_casework::CaseworkError> {
     Ok(jiuzhu_residents::complaints::Complaints::new(store, accounts(store), Arc::new(casework(store).await?), clock()))

@@ -171,3 +171,16 @@ fn the_reader_must_be_on_the_kiosk_itself() {
         assert!(e.contains("读卡器地址"), "{bad}: {e}");
     }
 }
+
+#[tokio::test]
+async fn card_checks_have_their_own_limit_per_address() {
+    let w = with_reader().await;
+    let b = ResidentBrowser::open(&w.app, "/m/progress").await;
+    // A hall's kiosks may share one address: 60 checks a minute, more than the 20 of other requests.
+    for i in 0..jiuzhu_web::state::CARD_READS_PER_MINUTE {
+        assert_eq!(read(&w, &b, &card("20360501")).await.status, StatusCode::OK, "check {i}");
+    }
+    assert_eq!(read(&w, &b, &card("20360501")).await.status, StatusCode::TOO_MANY_REQUESTS);
+    // … and they spend nothing of the residents' other allowance.
+    assert_eq!(b.post(&w.app, "/m/progress", "reference=WS20261201-123456&proof=ABCD-EFGH").await.status, StatusCode::OK);
+}

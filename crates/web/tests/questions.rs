@@ -82,6 +82,12 @@ async fn a_question_is_answered_asked_again_and_closed() {
     let form = format!("version=1&answer={}", enc(reply));
     assert_eq!(w.send(clerk.form(&format!("/questions/{id}/answer"), &form)).await.status, StatusCode::SEE_OTHER);
     assert_eq!(w.send(clerk.form(&format!("/questions/{id}/answer"), &form)).await.status, StatusCode::CONFLICT, "answered already");
+    let staff_view = w.send(clerk.get(&format!("/questions/{id}"))).await;
+    assert!(
+        staff_view.text.contains(reply) && !staff_view.text.contains("（window_clerk_a）"),
+        "who answered by name, not account code: {}",
+        staff_view.text
+    );
     assert_eq!(listed(&w, &clerk, "/questions", &code).await, None, "no longer waiting");
     assert!(listed(&w, &clerk, "/questions?done=1", &code).await.is_some());
 
@@ -138,4 +144,19 @@ async fn a_question_is_answered_asked_again_and_closed() {
     assert!(entries.iter().any(|e| e.username == "window_clerk_a" && e.action == "view" && e.object_kind == "question"));
     assert!(entries.iter().any(|e| e.username == "window_clerk_b" && e.reason == "out_of_scope"));
     assert!(entries.iter().all(|e| !format!("{e:?}").contains(&pin)), "no PIN in the trail");
+}
+
+#[tokio::test]
+async fn a_forged_ticket_spends_nobodys_allowance() {
+    let clock = Arc::new(FixedClock::at(chrono::Utc.with_ymd_and_hms(2026, 12, 7, 2, 0, 0).unwrap()));
+    let w = spawn_app_at(clock).await;
+    let b = ResidentBrowser::open(&w.app, "/m/ask/check").await;
+    // More forged follow-ups than the address may send in a minute: each refused as expired, none counted …
+    for _ in 0..25 {
+        let forged = b.post(&w.app, "/m/ask/more", &format!("ticket=question.1.9999999999.00&body={}", enc("我想接着问一个问题"))).await;
+        assert_eq!(forged.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", forged.text);
+    }
+    // … so the resident may still ask.
+    let done = b.post(&w.app, "/m/ask", &format!("town={TOWN_A}&topic=eligibility&body={}", enc(QUESTION))).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
 }

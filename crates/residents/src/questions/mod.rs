@@ -14,10 +14,10 @@ use crate::{ResidentsError, Result};
 use chrono::NaiveDate;
 use jiuzhu_casework::Casework;
 use jiuzhu_domain::clock::beijing_date;
-use jiuzhu_domain::question::{QuestionState, QuestionTopic};
+use jiuzhu_domain::question::QuestionState;
 use jiuzhu_domain::trail::{Action, Denial, ObjectKind, Trail};
 use jiuzhu_domain::{Clock, FieldError, Permission, RegionCode, RegionLevel, User};
-use jiuzhu_store::{NewQuestion, Question, QuestionMessage, QuestionStep, QuestionStore, RegionStore, Store, StoreError};
+use jiuzhu_store::{AccountStore, NewQuestion, Question, QuestionMessage, QuestionStep, QuestionStore, RegionStore, Store, StoreError};
 use std::sync::Arc;
 
 /// A queue shows at most this many questions.
@@ -52,6 +52,7 @@ pub struct Thread {
 pub struct Questions {
     store: Arc<dyn QuestionStore>,
     regions: Arc<dyn RegionStore>,
+    accounts: Arc<dyn AccountStore>,
     tickets: Tickets,
     casework: Arc<Casework>,
     clock: Arc<dyn Clock>,
@@ -63,7 +64,7 @@ fn invalid(e: FieldError) -> ResidentsError {
 
 impl Questions {
     pub fn new(store: &Arc<dyn Store>, tickets: Tickets, casework: Arc<Casework>, clock: Arc<dyn Clock>) -> Questions {
-        Questions { store: store.clone(), regions: store.clone(), tickets, casework, clock }
+        Questions { store: store.clone(), regions: store.clone(), accounts: store.clone(), tickets, casework, clock }
     }
 
     fn today(&self) -> NaiveDate {
@@ -224,11 +225,20 @@ impl Questions {
         Ok(q)
     }
 
-    /// One thread in full (audited as a view).
+    /// One thread in full (audited as a view), each answer with the name of who wrote it (not the
+    /// account's code).
     pub async fn question(&self, user: &User, id: i64) -> Result<Thread> {
         user.trail.action(Action::View);
         let q = self.visible_one(user, id).await?;
-        self.thread_of(q, None).await
+        let mut th = self.thread_of(q, None).await?;
+        for m in &mut th.messages {
+            if let Some(u) = &m.author
+                && let Some(a) = self.accounts.account_by_username(u).await?
+            {
+                m.author = Some(a.display_name);
+            }
+        }
+        Ok(th)
     }
 
     /// The town answers a waiting question.
@@ -246,10 +256,5 @@ impl Questions {
         let step = QuestionStep::Answer { author: user.username.clone(), body };
         self.store.advance_question(id, version, &step, self.clock.now()).await.inspect_err(|_| user.trail.refuse(Denial::Conflict))?;
         Ok(())
-    }
-
-    /// Every topic, for the form.
-    pub fn topics() -> &'static [QuestionTopic] {
-        QuestionTopic::ALL
     }
 }

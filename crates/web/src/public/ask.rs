@@ -29,10 +29,6 @@ pub fn routes() -> Router<AppState> {
         .route("/m/ask/more", post(more))
 }
 
-fn day(r: &Resident, d: NaiveDate) -> String {
-    if r.lang.is_en() { d.format("%-d %B %Y").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
-}
-
 /// The question as typed (kept on every refusal and display switch).
 #[derive(Default, Clone)]
 struct Typed {
@@ -99,10 +95,10 @@ struct DonePage<'a> {
 
 impl DonePage<'_> {
     fn due(&self) -> String {
-        day(self.r, self.receipt.due_on)
+        self.r.day(self.receipt.due_on)
     }
     fn pin(&self) -> String {
-        format!("{} {}", &self.receipt.pin[..4], &self.receipt.pin[4..])
+        super::pin_groups(&self.receipt.pin)
     }
 }
 
@@ -158,7 +154,7 @@ struct ThreadPage<'a> {
 
 impl ThreadPage<'_> {
     fn day(&self, d: &NaiveDate) -> String {
-        day(self.r, *d)
+        self.r.day(*d)
     }
     fn when(&self, at: &chrono::DateTime<chrono::Utc>) -> String {
         crate::frame::beijing_minutes(*at)

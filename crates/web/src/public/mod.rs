@@ -145,6 +145,16 @@ impl Resident {
     pub fn t<'a>(&self, zh: &'a str, en: &'a str) -> &'a str {
         self.lang.t(zh, en)
     }
+
+    /// A day as people write it: `2026年12月9日`, `9 December 2026`.
+    pub fn day(&self, d: chrono::NaiveDate) -> String {
+        if self.lang.is_en() { d.format("%-d %B %Y").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
+    }
+}
+
+/// An 8-digit PIN in two groups of four, as a receipt shows it (`4829 1375`).
+pub fn pin_groups(pin: &str) -> String {
+    if pin.len() == 8 { format!("{} {}", &pin[..4], &pin[4..]) } else { pin.to_string() }
 }
 
 #[derive(Template)]

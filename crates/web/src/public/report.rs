@@ -113,10 +113,10 @@ struct DonePage<'a> {
 
 impl DonePage<'_> {
     fn due(&self) -> String {
-        day(self.r, self.receipt.due_on)
+        self.r.day(self.receipt.due_on)
     }
     fn pin(&self) -> String {
-        format!("{} {}", &self.receipt.pin[..4], &self.receipt.pin[4..])
+        super::pin_groups(&self.receipt.pin)
     }
     fn accept_within(&self) -> u32 {
         ACCEPT_WITHIN
@@ -124,10 +124,6 @@ impl DonePage<'_> {
     fn answer_within(&self) -> u32 {
         ANSWER_WITHIN
     }
-}
-
-fn day(r: &Resident, d: NaiveDate) -> String {
-    if r.lang.is_en() { d.format("%-d %B %Y").to_string() } else { d.format("%Y年%-m月%-d日").to_string() }
 }
 
 /// The form posted: a display switch draws it again with everything typed; else it is sent.
@@ -201,7 +197,7 @@ struct ResultPage<'a> {
 
 impl ResultPage<'_> {
     fn day(&self, d: &NaiveDate) -> String {
-        day(self.r, *d)
+        self.r.day(*d)
     }
     fn state(&self) -> &'static str {
         self.r.t(self.v.state.zh(), self.v.state.en())

@@ -122,6 +122,51 @@ describe('applying online on a phone, taken in at the town window', { timeout: 1
     await shot('residents-apply-done.png');
   });
 
+  step('3b. photos of documents: a phone photo is shrunk and uploaded with a progress bar; a PDF is refused; a mistake is removed after asking', async () => {
+    await press('拍照上传材料');
+    await page.waitForURL(/\/m\/photos$/);
+    assert.match(await page.locator('main').innerText(), /还没有上传照片/);
+    // A 4000×3000 camera photo, made by the browser itself: larger than the server takes.
+    const photo = Buffer.from(await page.evaluate(async () => {
+      const c = document.createElement('canvas');
+      c.width = 4000; c.height = 3000;
+      const g = c.getContext('2d');
+      // Noise, so that it is as large as a real one (over the 5 MB a photo may be).
+      const img = g.createImageData(4000, 3000);
+      for (let i = 0; i < img.data.length; i++) { img.data[i] = (i % 4 === 3) ? 255 : (Math.random() * 256) | 0; }
+      g.putImageData(img, 0, 0);
+      const b = await new Promise((done) => c.toBlob(done, 'image/jpeg', 0.98));
+      return Array.from(new Uint8Array(await b.arrayBuffer()));
+    }));
+    await page.locator('input[name=material][value=hukou]').check();
+    await page.locator('#photo').setInputFiles({ name: 'scan.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.7 not a picture') });
+    await page.getByRole('button', { name: '上传这张照片' }).click();
+    await page.locator('.errors[role=alert]').waitFor();
+    assert.match(await page.locator('.errors[role=alert]').innerText(), /所选文件不是照片/);
+    assert.ok(await page.locator('input[name=material][value=hukou]').isChecked(), 'the choice is kept');
+    await page.locator('#photo').setInputFiles({ name: 'IMG_0001.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.getByRole('button', { name: '上传这张照片' }).click();
+    await page.getByText('已上传。').waitFor();
+    const listed = await page.locator('ul.photos-list').innerText();
+    assert.match(listed, /户口簿/);
+    const mb = Number(/([\d.]+) MB/.exec(listed)[1]);
+    assert.ok(photo.length > 5 * 1_048_576 && mb < 5, `shrunk in the browser: ${photo.length} bytes → ${mb} MB`);
+    // A second one by mistake, removed after the question.
+    await page.locator('input[name=material][value=other]').check();
+    await page.locator('#photo').setInputFiles({ name: 'IMG_0002.jpg', mimeType: 'image/jpeg', buffer: photo });
+    await page.getByRole('button', { name: '上传这张照片' }).click();
+    await page.waitForFunction(() => /2\/30/.test(document.querySelector('main').innerText));
+    await checkAxe(page, 'photos page');
+    await shot('residents-photos.png');
+    await Promise.all([
+      page.waitForLoadState('load'),
+      page.locator('ul.photos-list li').filter({ hasText: '其他材料' }).getByRole('button', { name: '删除' }).click(),
+    ]);
+    assert.match(await page.locator('h1').innerText(), /确定删除这张照片吗/);
+    await press('确定删除');
+    assert.match(await page.locator('main').innerText(), /已删除这张照片[\s\S]*1\/30/);
+  });
+
   step("4. the town's window clerk sees it with both signatures and takes it in", async () => {
     const clerkPage = await newPage(browser, demo.baseURL, pageErrors, DESKTOP);
     const clerk = demo.account((a) => a.role === 'window_clerk' && a.region === TOWN, 'the window clerk of 水洛镇');
@@ -129,6 +174,11 @@ describe('applying online on a phone, taken in at the town window', { timeout: 1
     await clerkPage.goto('/online');
     await clerkPage.getByRole('row', { name: new RegExp(s.reference) }).getByRole('link').click();
     assert.equal(await clerkPage.locator('img.signature').count(), 2);
+    const photos = clerkPage.locator('ul.photos img');
+    assert.equal(await photos.count(), 1, 'the photo the resident kept');
+    await photos.first().scrollIntoViewIfNeeded();
+    await clerkPage.waitForFunction(() => document.querySelector('ul.photos img').complete);
+    assert.equal(await photos.first().evaluate((i) => Math.max(i.naturalWidth, i.naturalHeight)), 1600, 'the shrunk picture, readable');
     assertNoFullIds(await clerkPage.content(), 'the clerk reads the application masked');
     await shotOf(clerkPage, 'online-application.png');
     await Promise.all([clerkPage.waitForURL(/\/cases\/\d+/), clerkPage.getByRole('button', { name: /受理/ }).first().click()]);

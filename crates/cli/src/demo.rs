@@ -67,12 +67,12 @@ async fn write_demo_offices(store: &dyn Store, county: &RegionCode, dir: &Path) 
     }
     let name = store.region(county).await?.map(|d| d.name).unwrap_or_default();
     let mut yaml = format!(
-        "# 经办机构电话（演示号码，非真实电话）：印在受理通知书、补正告知书、反馈单、不予批准通知书和公示上。\n\
+        "# 经办机构电话（演示号码，非真实电话）：印在受理通知书、补正告知书、反馈单、不予批准通知书和公示上；办公时间和每半天可预约人数用于网上预约（演示设置）。\n\
          - region: \"{county}\"\n  name: {name}民政局（演示号码）\n  phone: 0933-6000000\n  supervision_phone: \"12345\"\n"
     );
     for (i, town) in store.region_children(Some(county)).await?.iter().enumerate() {
         yaml.push_str(&format!(
-            "- region: \"{}\"\n  name: {}社会救助窗口（演示号码）\n  phone: 0933-60{:05}\n",
+            "- region: \"{}\"\n  name: {}社会救助窗口（演示号码）\n  phone: 0933-60{:05}\n  hours: 上午 8:30–12:00，下午 14:30–17:30（演示）\n  bookings_per_half_day: 8\n",
             town.code,
             town.name,
             i + 1

@@ -96,6 +96,8 @@ pub enum Permission {
     RectifyRatings,
     /// Answer residents' online questions (在线咨询) in scope.
     AnswerQuestions,
+    /// See the town window's bookings (预约办理) in scope and record who came.
+    ServeBookings,
     /// Record where a household's benefit is paid when not to its own account (收款安排: the
     /// 供养服务机构 of 集中供养, a child's 监护人); the finance officer confirms the new account.
     ArrangePayee,
@@ -219,6 +221,7 @@ impl Role {
             HandleComplaints => matches!(self, ComplaintHandler),
             RectifyRatings => matches!(self, TownReviewer | CountyApprover | ComplaintHandler),
             AnswerQuestions => matches!(self, WindowClerk | TownReviewer | CountyApprover),
+            ServeBookings => matches!(self, WindowClerk | TownReviewer),
         }
     }
 }

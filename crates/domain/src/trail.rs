@@ -168,10 +168,12 @@ pub enum ObjectKind {
     Complaint,
     /// 在线咨询
     Question,
+    /// 预约办理
+    Booking,
 }
 
 impl ObjectKind {
-    pub const ALL: [ObjectKind; 15] = [
+    pub const ALL: [ObjectKind; 16] = [
         ObjectKind::Household,
         ObjectKind::Case,
         ObjectKind::Benefit,
@@ -187,6 +189,7 @@ impl ObjectKind {
         ObjectKind::OnlineApplication,
         ObjectKind::Complaint,
         ObjectKind::Question,
+        ObjectKind::Booking,
     ];
 
     pub fn parse(s: &str) -> Option<ObjectKind> {
@@ -211,6 +214,7 @@ impl ObjectKind {
             ObjectKind::OnlineApplication => "网上申请",
             ObjectKind::Complaint => "投诉举报",
             ObjectKind::Question => "在线咨询",
+            ObjectKind::Booking => "预约办理",
         }
     }
 
@@ -231,6 +235,7 @@ impl ObjectKind {
             ObjectKind::OnlineApplication => "online_application",
             ObjectKind::Complaint => "complaint",
             ObjectKind::Question => "question",
+            ObjectKind::Booking => "booking",
         }
     }
 }

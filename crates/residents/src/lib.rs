@@ -16,7 +16,9 @@
 //!   waiting in its scope, one read in full (audited), taken in (registered and 受理 through the
 //!   registry's and casework's own doors, as the clerk) or declined with a reason.
 
+pub mod bookings;
 pub mod complaints;
+pub mod documents;
 pub mod kiosk;
 pub mod notices;
 pub mod numbers;
@@ -108,6 +110,8 @@ pub type Result<T> = std::result::Result<T, ResidentsError>;
 /// What the resident takes home after sending (the only time the query code is shown).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Receipt {
+    /// The application's internal id (for the photos page's ticket; never shown).
+    pub id: i64,
     pub reference: String,
     pub query_code: String,
     pub applicant: String,
@@ -134,6 +138,8 @@ pub struct ApplicationView {
     pub submission: Submission,
     pub members: Vec<MemberLine>,
     pub village: String,
+    /// The photos of documents the resident added (材料照片), oldest first.
+    pub documents: Vec<jiuzhu_store::OnlineDocumentInfo>,
 }
 
 #[derive(Clone)]
@@ -216,6 +222,7 @@ impl Residents {
                         submission.signatures.len()
                     ));
                     return Ok(Receipt {
+                        id,
                         reference,
                         query_code,
                         applicant: mask::name(&head.name),
@@ -312,7 +319,26 @@ impl Residents {
             })
             .collect();
         let village = self.registry.region_names(&app.region).await;
-        Ok(ApplicationView { application: app, submission, members, village })
+        let documents = self.applications.online_documents(id).await?;
+        Ok(ApplicationView { application: app, submission, members, village, documents })
+    }
+
+    /// One photo of a document an application's resident added, for the window (each look
+    /// audited by the photo's number): its type and bytes.
+    pub async fn document(&self, user: &User, id: i64, document_id: i64) -> Result<(String, Vec<u8>)> {
+        user.trail.action(Action::View);
+        Self::require_window(user)?;
+        self.in_scope(user, id).await?;
+        match self.applications.online_document(document_id).await? {
+            Some(d) if d.info.application_id == id => {
+                user.trail.detail(format!("document={document_id} material={}", d.info.material));
+                Ok((d.info.content_type, d.bytes))
+            }
+            _ => {
+                user.trail.refuse(Denial::NotFound);
+                Err(ResidentsError::NotFound)
+            }
+        }
     }
 
     async fn in_scope(&self, user: &User, id: i64) -> Result<OnlineApplication> {

@@ -207,6 +207,38 @@ pub const QUESTION_MESSAGE_BODY: EncryptedColumn = EncryptedColumn {
     index: None,
 };
 
+/// 网上申请的材料照片: the picture of a document (户口簿, an ID card) a resident adds to their
+/// application.
+pub const ONLINE_DOCUMENT_BYTES: EncryptedColumn = EncryptedColumn {
+    table: "online_documents",
+    column: "bytes_enc",
+    context: "online_documents.bytes",
+    legacy_plaintext: None,
+    index: None,
+};
+
+/// 预约办理: whom the window expects.
+pub const BOOKING_NAME: EncryptedColumn =
+    EncryptedColumn { table: "bookings", column: "name_enc", context: "bookings.name", legacy_plaintext: None, index: None };
+
+/// 预约办理: the phone number the resident is reached at and proves the booking with, found (with
+/// the 预约编号, or alone for the resident's bookings) by its blind index.
+pub const BOOKING_PHONE: EncryptedColumn = EncryptedColumn {
+    table: "bookings",
+    column: "phone_enc",
+    context: "bookings.phone",
+    legacy_plaintext: None,
+    index: Some(BlindIndexColumn { column: "phone_bidx", domain: BOOKING_PHONE_INDEX }),
+};
+
+/// The blind index's domain for bookings' phone numbers (a domain of its own: the same digits as
+/// a PIN or a query code elsewhere index differently).
+pub const BOOKING_PHONE_INDEX: &str = "booking_phone";
+
+/// 预约办理: what the resident wrote about the matter (may be empty).
+pub const BOOKING_NOTE: EncryptedColumn =
+    EncryptedColumn { table: "bookings", column: "note_enc", context: "bookings.note", legacy_plaintext: None, index: None };
+
 /// Every encrypted column, grouped by table.
 pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     PERSON_ID_NUMBER,
@@ -231,6 +263,10 @@ pub const ENCRYPTED_COLUMNS: &[EncryptedColumn] = &[
     RATING_ACTION,
     QUESTION_PIN,
     QUESTION_MESSAGE_BODY,
+    ONLINE_DOCUMENT_BYTES,
+    BOOKING_NAME,
+    BOOKING_PHONE,
+    BOOKING_NOTE,
 ];
 
 /// Columns holding the id of the audit key that sealed the row (`table`, `column`).
@@ -259,6 +295,16 @@ pub fn tables() -> Vec<&'static str> {
         }
     }
     out
+}
+
+/// Tables whose values are large (document photos, up to 5 MB each), with the most rows a rotation
+/// batch of theirs reads at once: a batch is read whole into memory, and the 2,000 rows a batch of
+/// identifiers takes would be gigabytes of pictures.
+pub const LARGE_VALUE_TABLES: &[(&str, i64)] = &[("online_documents", 16)];
+
+/// The most rows of `table` one rotation batch reads: `limit`, or fewer for [`LARGE_VALUE_TABLES`].
+pub fn rekey_batch(table: &str, limit: i64) -> i64 {
+    LARGE_VALUE_TABLES.iter().find(|(t, _)| *t == table).map_or(limit, |(_, most)| limit.min(*most))
 }
 
 /// The encrypted columns of `table`.

@@ -88,6 +88,16 @@ async fn lock_care_months(conn: &mut Conn) -> sqlx::Result<()> {
     Ok(())
 }
 
+/// Serialises bookings of one town's half day (`slot` names the region, the day and the half day)
+/// until commit: each counts the places taken before it stores its own, which a concurrent
+/// booking's row would not show yet. The first key (an arbitrary constant) names bookings among
+/// the two-key advisory locks; the second is the half day's hash (a collision only serialises two
+/// half days that need not be).
+async fn lock_booking_slot(conn: &mut Conn, slot: &str) -> sqlx::Result<()> {
+    sqlx::query("SELECT pg_advisory_xact_lock(743100, hashtext($1))").bind(slot).execute(conn).await?;
+    Ok(())
+}
+
 /// After a payroll's lines were written in bulk: PostgreSQL's planner, on statistics from before
 /// them, read the rest of the payroll for every batch of the bank file (a bitmap scan and a sort
 /// where the index gives the order: 0.5 s a batch at 1,000,000 lines, 5 ms with fresh statistics).

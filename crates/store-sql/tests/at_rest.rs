@@ -13,6 +13,9 @@ use jiuzhu_testkit::fixtures::{id_number, sample_household};
 use std::path::Path;
 use std::sync::Arc;
 
+#[path = "conformance/samples.rs"]
+mod samples;
+
 /// Every byte of the database file and its WAL and shared-memory files.
 fn files_bytes(db: &Path) -> Vec<u8> {
     let mut all = Vec::new();
@@ -142,6 +145,23 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         (question_id, vec![question.body.clone(), reply.to_string(), again.clone()]),
         "found by its blind index, read back decrypted"
     );
+    // 网上申请的材料照片: the picture of a 户口簿 page.
+    let photo = samples::document(online_id, "hukou", 10, 64);
+    let photo_id = store.insert_online_document(&photo).await.unwrap();
+    assert_eq!(store.online_document(photo_id).await.unwrap().map(|d| d.bytes), Some(photo.bytes.clone()), "read back decrypted");
+    let photo_text = samples::picture_text(online_id, "hukou");
+    assert!(contains(&photo.bytes, &photo_text), "the sample picture holds the text scanned for");
+    // 预约办理: whom the window expects, their phone number and what they wrote.
+    use jiuzhu_domain::booking::BookingSlot;
+    use jiuzhu_store::BookingStore;
+    let booking = samples::booking("YY20261208-482913", "620825100", samples::day(15), BookingSlot::Morning, "13909331234");
+    let booking_id = store.insert_booking(&booking, 10).await.unwrap().expect("a place");
+    let found = store.booking_for(&booking.code, &booking.phone).await.unwrap().unwrap();
+    assert_eq!(
+        (found.id, found.name, found.phone, found.note),
+        (booking_id, booking.name.clone(), booking.phone.clone(), booking.note.clone()),
+        "found by its blind index, read back decrypted"
+    );
 
     // One plaintext of every registered column: a column added to the registry needs one here.
     let secrets: Vec<(&str, String)> = vec![
@@ -181,6 +201,12 @@ async fn identifiers_never_reach_the_disk_in_the_clear() {
         ("question_messages.body_enc", "三号窗口".into()),
         ("question_messages.body_enc", again),
         ("question_messages.body_enc", "需要公证吗".into()),
+        ("online_documents.bytes_enc", photo_text),
+        ("online_documents.bytes_enc", "常住人口登记卡".into()),
+        ("bookings.name_enc", booking.name.clone()),
+        ("bookings.phone_enc", booking.phone.clone()),
+        ("bookings.note_enc", booking.note.clone()),
+        ("bookings.note_enc", "轮椅通道".into()),
     ];
     for c in jiuzhu_store_sql::columns::ENCRYPTED_COLUMNS {
         let name = format!("{}.{}", c.table, c.column);

@@ -4,7 +4,53 @@
 //! test works in a schema of its own in the database `jiuzhu_test`, dropped afterwards. When
 //! PostgreSQL is not reachable the PostgreSQL tests say so and pass locally, but fail in CI
 //! (`CI` set), where it must run.
+//!
+//! Beside the suite in `jiuzhu_testkit::conformance`, this crate's own checks of the newer
+//! capabilities (`conformance/`: 预约办理 and the document photos of online applications), run
+//! the same way on both backends by [`own_tests!`].
 #![allow(clippy::unwrap_used, clippy::expect_used, reason = "a test stops at the first thing that is not as expected")]
+
+mod conformance {
+    pub mod bookings;
+    pub mod documents;
+    pub mod samples;
+}
+
+/// One `#[tokio::test]` per check of `conformance/`, in one module per file, as
+/// `jiuzhu_testkit::conformance_tests!` does for its suite.
+macro_rules! own_tests {
+    ($make:expr; $($module:ident: $($name:ident),*;)*) => {
+        $(
+            mod $module {
+                use super::*;
+                $(
+                    #[tokio::test]
+                    async fn $name() {
+                        if let Some(store) = $make.await {
+                            crate::conformance::$module::$name(&*store).await;
+                        }
+                    }
+                )*
+            }
+        )*
+    };
+}
+
+/// The checks of `conformance/` (each file's, by name).
+macro_rules! own_conformance_tests {
+    ($make:expr) => {
+        own_tests!($make;
+            bookings: a_booking_is_stored_whole_and_found_by_code_and_its_own_phone,
+                a_half_day_holds_at_most_its_capacity_and_a_cancelled_booking_frees_its_place,
+                residents_booking_the_last_places_at_once_never_get_more_than_the_capacity,
+                bookings_are_listed_in_scope_by_day_the_morning_first_then_first_booked,
+                a_residents_bookings_are_found_by_phone_from_a_day_on_in_any_town,
+                a_booking_leaves_booked_once_at_the_version_read;
+            documents: photos_are_stored_exactly_and_listed_oldest_first_without_their_pictures,
+                a_photo_is_deleted_for_good_only_through_its_own_application;
+        );
+    };
+}
 
 mod sqlite {
     use jiuzhu_store_sql::sqlite::SqlStore;
@@ -27,6 +73,7 @@ mod sqlite {
     }
 
     jiuzhu_testkit::conformance_tests!(fresh());
+    own_conformance_tests!(fresh());
 }
 
 mod postgres {
@@ -93,4 +140,5 @@ mod postgres {
     }
 
     jiuzhu_testkit::conformance_tests!(fresh());
+    own_conformance_tests!(fresh());
 }

@@ -16,6 +16,9 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 use std::sync::Arc;
 
+#[path = "conformance/samples.rs"]
+mod samples;
+
 /// One database, reopened with whatever keys a step needs.
 enum Db {
     Sqlite { _dir: tempfile::TempDir, path: std::path::PathBuf },
@@ -111,9 +114,9 @@ impl Drop for Db {
 }
 
 /// Two households, one department file (deaths of both heads), one online application
-/// (`online()`), one answered complaint (`complaint()`, with its reporter), its bad rating put
-/// right (`rating()`, `rectification()`) and one answered question (`question()`,
-/// `question_answer()`) under `keys`.
+/// (`online()`) with a document photo (`photo()`), one answered complaint (`complaint()`, with its
+/// reporter), its bad rating put right (`rating()`, `rectification()`), one answered question
+/// (`question()`, `question_answer()`) and one booking (`booking()`) under `keys`.
 async fn populate(s: &dyn Store) -> Vec<i64> {
     s.upsert_regions(&two_towns()).await.unwrap();
     let ids = s
@@ -124,7 +127,8 @@ async fn populate(s: &dyn Store) -> Vec<i64> {
         .await
         .unwrap();
     import(s, "d1", &[(11, "2026-03-01"), (13, "2026-04-01")]).await;
-    s.insert_online_application(&online()).await.unwrap();
+    let application = s.insert_online_application(&online()).await.unwrap();
+    s.insert_online_document(&photo(application)).await.unwrap();
     let complaint = s.insert_complaint(&complaint()).await.unwrap();
     s.advance_complaint(complaint, 1, &ComplaintStep::Accept, &Actor::system("t"), chrono::Utc::now()).await.unwrap();
     s.advance_complaint(complaint, 2, &complaint_answer(), &Actor::system("t"), chrono::Utc::now()).await.unwrap();
@@ -132,7 +136,18 @@ async fn populate(s: &dyn Store) -> Vec<i64> {
     s.rectify_rating(rating, 1, &rectification()).await.unwrap();
     let question = s.insert_question(&question()).await.unwrap();
     s.advance_question(question, 1, &question_answer(), chrono::Utc::now()).await.unwrap();
+    s.insert_booking(&booking(), 10).await.unwrap().expect("a place");
     ids
+}
+
+/// A booking of 水洛镇's window.
+fn booking() -> NewBooking {
+    samples::booking("YY20261208-482913", "620825100", samples::day(15), jiuzhu_domain::booking::BookingSlot::Morning, "13909331234")
+}
+
+/// A photo of the 户口簿 for the online application `application`.
+fn photo(application: i64) -> NewOnlineDocument {
+    samples::document(application, "hukou", 10, 16)
 }
 
 /// A question to 水洛镇's window.
@@ -252,8 +267,9 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
     let pass = rekey_all(s.as_ref(), 1, &|_, _| {}).await.unwrap();
     assert_eq!(
         (pass.rewritten, pass.stuck),
-        (2 + 4 + 2 + 1 + 1 + 1 + 1 + 2, 0),
-        "two households, four persons, two department rows, an application, a complaint, a rating, a question and its two messages"
+        (2 + 4 + 2 + 1 + 1 + 1 + 1 + 2 + 1 + 1, 0),
+        "two households, four persons, two department rows, an application, a complaint, a rating, a question and its two \
+         messages, a document photo and a booking"
     );
     let usage = s.key_usage().await.unwrap();
     assert_eq!(carried(&usage, KeyFamily::Data), [(2, 0)], "{usage:?}");
@@ -298,6 +314,18 @@ async fn rotation_rewrites_every_registered_column_and_retires_only_unused_keys(
         s.question_messages(found.id).await.unwrap().into_iter().map(|m| (m.from_staff, m.author, m.body)).collect();
     assert_eq!(thread, [(false, None, asked.body), (true, Some(author), body)]);
     assert_eq!(s.question_for(&asked.code, "58203918").await.unwrap(), None, "and by its own PIN only");
+    // The document photo reads byte for byte.
+    let found = s.online_application_for(&app.reference, &QuerySecret::QueryCode(app.query_code.clone())).await.unwrap().unwrap();
+    let photos = s.online_documents(found.id).await.unwrap();
+    assert_eq!(photos.len(), 1);
+    let read = s.online_document(photos[0].id).await.unwrap().expect("stored");
+    assert_eq!(read.bytes, photo(found.id).bytes);
+    // The booking is found by its code and phone under the new index key, and by the phone alone.
+    let booked = booking();
+    let found = s.booking_for(&booked.code, &booked.phone).await.unwrap().expect("found under the new index key");
+    assert_eq!((&found.name, &found.phone, &found.note), (&booked.name, &booked.phone, &booked.note));
+    assert_eq!(s.bookings_by_phone(&booked.phone, booked.day).await.unwrap().iter().map(|b| b.id).collect::<Vec<_>>(), [found.id]);
+    assert_eq!(s.booking_for(&booked.code, "13909331235").await.unwrap(), None, "and by its own phone only");
     // A duplicate registration of the same ID number is still refused.
     let again = s.insert_households(&[sample_household("620825100201", "王建国", 11)], &Actor::system("t")).await;
     assert!(matches!(again, Err(StoreError::Conflict { .. })), "{again:?}");
@@ -322,6 +350,37 @@ async fn department_rows_from_before_0009_keep_their_index_key(db: Db) {
     drop(s);
     let s = db.open(&keys).await.unwrap();
     assert_eq!(s.feed_records_of(&[id_number("19600101", 11)]).await.unwrap().len(), 1, "still found and read");
+}
+
+async fn document_photos_are_rotated_a_few_at_a_time(db: Db) {
+    let mut keys = Keyring::generate("before");
+    let s = db.open(&keys).await.unwrap();
+    s.upsert_regions(&two_towns()).await.unwrap();
+    let application = s.insert_online_application(&online()).await.unwrap();
+    let mut photos = Vec::new();
+    for minute in 0..40 {
+        photos.push(s.insert_online_document(&samples::document(application, "other", minute, 1)).await.unwrap());
+    }
+    drop(s);
+    keys.rotate(KeyKind::Data, "after").unwrap();
+    let s = db.open(&keys).await.unwrap();
+    // However many rows the caller asks for, a batch of pictures reads a few (each may be 5 MB).
+    let most = columns::LARGE_VALUE_TABLES.iter().find(|(t, _)| *t == "online_documents").unwrap().1;
+    let batch = s.rekey("online_documents", 0, 2000).await.unwrap();
+    assert_eq!((batch.rows, batch.rewritten, batch.last_id), (most as usize, most as usize, Some(photos[most as usize - 1])));
+    let batch = s.rekey("online_documents", 0, 5).await.unwrap();
+    assert_eq!((batch.rows, batch.rewritten), (5, 0), "fewer when asked for fewer; those already rewritten");
+    // The pass goes on from each batch's last row to the end.
+    let pass = rekey_all(s.as_ref(), 2000, &|_, _| {}).await.unwrap();
+    assert_eq!(pass.rewritten, 1 + 40 - most as u64, "the application, and the photos the first batch left");
+    let usage = s.key_usage().await.unwrap();
+    assert_eq!(keys.retire_unused(KeyKind::Data, &in_use(&usage, KeyFamily::Data)), [1]);
+    drop(s);
+    let s = db.open(&keys).await.unwrap();
+    for (minute, id) in photos.iter().enumerate() {
+        let read = s.online_document(*id).await.unwrap().expect("stored");
+        assert_eq!(read.bytes, samples::document(application, "other", minute as i64, 1).bytes, "{id}");
+    }
 }
 
 /// Seals with audit key #2, which `Keyring::for_tests` lacks.
@@ -409,5 +468,6 @@ on_both!(
     every_blob_column_is_in_the_registry,
     rotation_rewrites_every_registered_column_and_retires_only_unused_keys,
     department_rows_from_before_0009_keep_their_index_key,
+    document_photos_are_rotated_a_few_at_a_time,
     the_start_up_check_names_the_family_that_does_not_match
 );

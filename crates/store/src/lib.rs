@@ -19,6 +19,7 @@
 //! | [`ComplaintStore`] | 投诉举报: complaints, reports and hotline work orders |
 //! | [`RatingStore`] | 好差评: residents' ratings and the rectification of bad ones |
 //! | [`QuestionStore`] | 在线咨询: residents' questions and the threads that answer them |
+//! | [`BookingStore`] | 预约办理: residents' bookings of a half day at the town window |
 //!
 //! [`Store`] is all of them; a backend implements each trait and gets [`Store`] for free.
 //! Backends (`jiuzhu-store-sql`: SQLite embedded, PostgreSQL for production) must pass the
@@ -28,6 +29,7 @@ mod accounts;
 mod alerts;
 mod assessments;
 mod audit;
+mod bookings;
 mod calendar;
 mod cases;
 mod complaints;
@@ -46,6 +48,7 @@ pub use accounts::*;
 pub use alerts::*;
 pub use assessments::*;
 pub use audit::*;
+pub use bookings::*;
 pub use calendar::*;
 pub use cases::*;
 pub use complaints::*;
@@ -112,6 +115,7 @@ pub trait Store:
     + ComplaintStore
     + RatingStore
     + QuestionStore
+    + BookingStore
     + StandbyStore
     + 'static
 {
@@ -134,6 +138,7 @@ impl<T> Store for T where
         + ComplaintStore
         + RatingStore
         + QuestionStore
+        + BookingStore
         + StandbyStore
         + 'static
 {

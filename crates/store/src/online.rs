@@ -110,6 +110,38 @@ pub enum Handling {
     },
 }
 
+/// A photo of a document (材料照片) a resident adds to their application, as first stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewOnlineDocument {
+    pub application_id: i64,
+    /// The materials checklist's code it shows (`hukou`, `id_cards` …, or `other`).
+    pub material: String,
+    /// `image/jpeg`, `image/png` or `image/webp`, from the bytes.
+    pub content_type: String,
+    /// The picture: kept encrypted (a 户口簿 or an ID card is personal data).
+    pub bytes: Vec<u8>,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A document photo as a list shows it (without the picture).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlineDocumentInfo {
+    pub id: i64,
+    pub application_id: i64,
+    pub material: String,
+    pub content_type: String,
+    /// The picture's size in bytes.
+    pub size: i64,
+    pub uploaded_at: DateTime<Utc>,
+}
+
+/// A document photo with its picture.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnlineDocument {
+    pub info: OnlineDocumentInfo,
+    pub bytes: Vec<u8>,
+}
+
 #[async_trait]
 pub trait OnlineApplicationStore: Send + Sync {
     /// Stores a new application; a reference already used is `Conflict { "online_applications_reference" }`.
@@ -124,4 +156,14 @@ pub trait OnlineApplicationStore: Send + Sync {
     /// Records the town's decision on an application still waiting at `version`;
     /// `VersionMismatch` when it was handled or changed meanwhile, `NotFound` when there is none.
     async fn handle_online_application(&self, id: i64, version: i64, handling: &Handling, by: &Actor, at: DateTime<Utc>) -> Result<()>;
+    /// Stores a document photo of an application (any state: the service decides when).
+    async fn insert_online_document(&self, new: &NewOnlineDocument) -> Result<i64>;
+    /// The document photos of an application, oldest first (by time, then in the order stored);
+    /// empty when there is none or no such application.
+    async fn online_documents(&self, application_id: i64) -> Result<Vec<OnlineDocumentInfo>>;
+    /// One document photo with its picture; `None` when there is none.
+    async fn online_document(&self, id: i64) -> Result<Option<OnlineDocument>>;
+    /// Deletes a document photo of `application_id` for good (the resident took it back before
+    /// the window took the application in); `NotFound` when that application has no such photo.
+    async fn delete_online_document(&self, application_id: i64, id: i64) -> Result<()>;
 }

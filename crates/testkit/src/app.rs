@@ -180,6 +180,13 @@ impl ResidentBrowser {
         ResidentBrowser { cookie, token }
     }
 
+    /// A multipart upload of named fields and one file from this browser, the form token in the
+    /// query as the residents' photo form sends it.
+    pub async fn upload(&self, app: &Router, uri: &str, fields: &[(&str, &str)], file_field: &str, bytes: &[u8]) -> Answer {
+        let staff = Client { cookie: self.cookie.clone(), csrf: self.token.clone() };
+        send(app, staff.upload(uri, fields, file_field, "photo.jpg", bytes)).await
+    }
+
     /// Posts `form` (URL-encoded, without the token: it is added here).
     pub async fn post(&self, app: &Router, uri: &str, form: &str) -> Answer {
         let req = Request::post(uri)

@@ -56,6 +56,7 @@ pub struct Chrome {
     pub can_ratings: bool,
     /// Show 在线咨询 (residents' questions to answer) in the menu.
     pub can_questions: bool,
+    pub can_bookings: bool,
     /// The password must be changed first: no menu at all.
     pub restricted: bool,
     /// Show the API documentation in the menu: to the roles whose work has an API (case and
@@ -93,6 +94,7 @@ impl Chrome {
             can_complaints: u.can(Permission::HandleComplaints),
             can_ratings: u.can(Permission::RectifyRatings),
             can_questions: u.can(Permission::AnswerQuestions),
+            can_bookings: u.can(Permission::ServeBookings),
             restricted: session.must_change_password,
             can_api: u.can(Permission::ReadHousehold)
                 || u.can(Permission::ReadCase)

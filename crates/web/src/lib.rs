@@ -14,6 +14,7 @@ pub mod assess;
 pub mod audit;
 mod audit_pages;
 pub mod auth;
+mod bookings;
 mod cases;
 mod complaints;
 pub mod cookies;
@@ -85,6 +86,8 @@ static JS: &str = include_str!("../static/app.js");
 static PUBLIC_CSS: &str = include_str!("../static/public.css");
 /// The signing pad of the online application (the only script on the residents' phone pages).
 static SIGN_JS: &str = include_str!("../static/sign.js");
+/// Shrinking and sending a photo without leaving the page (the survey's, the residents' documents).
+static PHOTO_JS: &str = include_str!("../static/photo.js");
 /// The kiosk's keypad, card reading and idle reset (only on kiosk pages).
 static KIOSK_JS: &str = include_str!("../static/kiosk.js");
 
@@ -117,6 +120,7 @@ pub fn router(state: AppState) -> Router {
         .merge(complaints::routes())
         .merge(ratings::routes())
         .merge(questions::routes())
+        .merge(bookings::routes())
         .merge(public::routes(state.clone()))
         .merge(public::api::routes())
         .route("/healthz", get(healthz))
@@ -140,6 +144,7 @@ pub fn router(state: AppState) -> Router {
         .route("/static/app.js", get(|| async { static_file(JS, "text/javascript; charset=utf-8") }))
         .route("/static/public.css", get(|| async { static_file(PUBLIC_CSS, "text/css; charset=utf-8") }))
         .route("/static/sign.js", get(|| async { static_file(SIGN_JS, "text/javascript; charset=utf-8") }))
+        .route("/static/photo.js", get(|| async { static_file(PHOTO_JS, "text/javascript; charset=utf-8") }))
         .route("/static/kiosk.js", get(|| async { static_file(KIOSK_JS, "text/javascript; charset=utf-8") }))
         .merge(api_docs)
         .with_state(state)

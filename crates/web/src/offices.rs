@@ -19,6 +19,17 @@ pub struct Office {
     /// 监督举报电话 (usually the county's).
     #[serde(default)]
     pub supervision_phone: String,
+    /// 办公地址, shown to residents who book a time (empty: not shown).
+    #[serde(default)]
+    pub address: String,
+    /// 办公时间 as the window gives it (上午 8:30–12:00，下午 14:30–17:30), shown with bookings.
+    #[serde(default)]
+    pub hours: String,
+    /// 预约办理: places per morning and per afternoon a town's window takes bookings for. Absent
+    /// (or 0): the town takes no bookings online — nobody is promised a place the window did not
+    /// set aside.
+    #[serde(default)]
+    pub bookings_per_half_day: Option<u32>,
 }
 
 /// Every office of the deployment.
@@ -72,6 +83,12 @@ impl Offices {
         }
     }
 
+    /// The office of exactly this town (its own entry, never a county's: a county's bureau sets
+    /// no places at a town's window).
+    pub fn window(&self, town: &RegionCode) -> Option<&Office> {
+        self.0.iter().find(|(code, _)| code == town).map(|(_, o)| o)
+    }
+
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
@@ -89,6 +106,8 @@ mod tests {
 - region: \"620825100\"
   name: 水洛镇人民政府社会救助窗口
   phone: 0933-6620001
+  hours: 上午 8:30–12:00，下午 14:30–17:30
+  bookings_per_half_day: 6
 ";
 
     #[test]
@@ -103,6 +122,13 @@ mod tests {
         let c = o.contacts(&RegionCode::parse("620825101201").unwrap());
         assert_eq!((c.office.as_str(), c.phone.as_str()), ("庄浪县民政局", "0933-6621234"));
         assert_eq!(o.contacts(&RegionCode::parse("620826").unwrap()).phone, "", "nothing set up: nothing printed");
+    }
+
+    #[test]
+    fn only_a_towns_own_entry_opens_bookings() {
+        let o = Offices::parse(FILE).unwrap();
+        assert_eq!(o.window(&RegionCode::parse("620825100").unwrap()).and_then(|w| w.bookings_per_half_day), Some(6));
+        assert!(o.window(&RegionCode::parse("620825101").unwrap()).is_none(), "the county's entry is not a town's window");
     }
 
     #[test]

@@ -21,6 +21,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/online", get(list))
         .route("/online/{id}", get(one))
+        .route("/online/{id}/documents/{did}", get(document))
         .route("/online/{id}/take", post(take))
         .route("/online/{id}/decline", post(decline))
 }
@@ -85,6 +86,24 @@ impl OnePage {
     }
     fn waiting(&self) -> bool {
         self.v.application.state == jiuzhu_store::OnlineState::Submitted
+    }
+    /// The checklist's words for a document photo's material.
+    fn material(&self, code: &str) -> String {
+        jiuzhu_residents::documents::choices(&self.v.submission.kinds)
+            .into_iter()
+            .find(|m| m.code == code)
+            .map_or_else(|| code.to_string(), |m| self.c.lang.t(&m.name, &m.name_en).to_string())
+    }
+}
+
+/// One photo of a document the resident added (each look audited by the service).
+async fn document(State(state): State<AppState>, Page { session, lang }: Page, Path((Id(id), Id(did))): Path<(Id, Id)>) -> Response {
+    match state.residents.document(&session.user, id, did).await {
+        Ok((content_type, bytes)) => {
+            ([(axum::http::header::CONTENT_TYPE, content_type), (axum::http::header::CACHE_CONTROL, "private, no-store".into())], bytes)
+                .into_response()
+        }
+        Err(e) => WebError::from(e).page(lang.0),
     }
 }
 

@@ -92,6 +92,10 @@ pub struct AppState {
     pub ratings: Arc<jiuzhu_residents::ratings::Ratings>,
     /// 在线咨询: residents' questions and the town's answers.
     pub questions: Arc<jiuzhu_residents::questions::Questions>,
+    /// 材料照片: photos of documents residents add to their online applications.
+    pub documents: Arc<jiuzhu_residents::documents::Documents>,
+    /// 预约办理: residents' bookings at the town window.
+    pub bookings: Arc<jiuzhu_residents::bookings::Bookings>,
     /// Limits sending applications and progress queries per client address …
     pub residents_limiter: Arc<RateLimiter>,
     /// … and progress queries per 办件编号 and per ID number or query code tried (any address).
@@ -138,6 +142,17 @@ impl AppState {
                 clock.clone(),
             )),
             questions: Arc::new(jiuzhu_residents::questions::Questions::new(
+                &store,
+                jiuzhu_residents::tickets::Tickets::new(keys.clone(), clock.clone()),
+                casework.clone(),
+                clock.clone(),
+            )),
+            documents: Arc::new(jiuzhu_residents::documents::Documents::new(
+                &store,
+                jiuzhu_residents::tickets::Tickets::new(keys.clone(), clock.clone()),
+                clock.clone(),
+            )),
+            bookings: Arc::new(jiuzhu_residents::bookings::Bookings::new(
                 &store,
                 jiuzhu_residents::tickets::Tickets::new(keys.clone(), clock.clone()),
                 casework,

@@ -90,50 +90,6 @@ document.addEventListener("DOMContentLoaded", function () {
     form.addEventListener("change", save);
     form.addEventListener("submit", function () { try { store.setItem("draft-sent", key); } catch (e) { /* ignore */ } });
   });
-  // data-photo: a photo is shrunk in the browser (longest side 1600 px, JPEG; this also drops the
-  // camera's location data) and sent without leaving the page; a file that is not a picture goes
-  // as it is and the server says what is wrong. Without this script the form posts the file.
-  var shrink = function (file) {
-    if (!window.createImageBitmap) { return Promise.resolve(file); }
-    return window.createImageBitmap(file).then(function (img) {
-      var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(img.width * scale);
-      canvas.height = Math.round(img.height * scale);
-      canvas.getContext("2d").drawImage(img, 0, 0, canvas.width, canvas.height);
-      return new Promise(function (done) { canvas.toBlob(function (b) { done(b || file); }, "image/jpeg", 0.85); });
-    }, function () { return file; });
-  };
-  document.querySelectorAll("form[data-photo]").forEach(function (form) {
-    form.addEventListener("submit", function (e) {
-      var input = form.querySelector("input[type=file]");
-      var file = input.files && input.files[0];
-      if (!file || !window.fetch || !window.FormData) { return; }
-      e.preventDefault();
-      var status = form.querySelector("[data-photo-status]");
-      var button = form.querySelector("button");
-      button.disabled = true;
-      status.className = "field-info";
-      status.textContent = form.getAttribute("data-shrinking");
-      shrink(file).then(function (photo) {
-        var body = new FormData(form);
-        body.set("photo", photo, "photo.jpg");
-        return window.fetch(form.action, { method: "POST", body: body, credentials: "same-origin" });
-      }).then(function (r) {
-        if (r.ok) { window.location.href = r.url; return null; }
-        return r.text().then(function (html) {
-          var box = new DOMParser().parseFromString(html, "text/html").querySelector(".error-box");
-          status.className = "field-error";
-          status.textContent = box ? box.textContent.trim() : form.getAttribute("data-failed");
-          button.disabled = false;
-        });
-      }).catch(function () {
-        status.className = "field-error";
-        status.textContent = form.getAttribute("data-failed");
-        button.disabled = false;
-      });
-    });
-  });
   // The intake's materials: only what the ticked kinds need (all when none is ticked). A hidden
   // item is also unticked, so it is never sent as received for a kind nobody asked for.
   var kindBoxes = document.querySelectorAll("input[name=kind]");

@@ -262,3 +262,95 @@ async fn the_form_keeps_everything_on_a_display_switch_and_takes_a_village_from_
     assert!(from_check.text.contains(&format!("value=\"{VILLAGE_A}\" selected")), "{}", from_check.text);
     assert!(from_check.text.contains("value=\"dibao\" checked"));
 }
+
+/// The hidden `ticket` of the first form on a page that carries one.
+fn ticket(page: &str) -> String {
+    let at = page.find("name=\"ticket\" value=\"").expect("a form with a ticket") + 21;
+    page[at..at + page[at..].find('"').unwrap()].to_string()
+}
+
+/// 材料照片: the receipt offers them; a photo of a listed material is added (not a picture, no
+/// choice, or another browser's page refused, in words, the choice kept); a photo is taken back
+/// only after asking; the town's window sees it (each look audited), the other town's does not;
+/// once taken in, photos may still be added while the case is open but no longer taken back.
+#[tokio::test]
+async fn photos_of_documents_go_with_the_application_to_the_window() {
+    let w = spawn_app().await;
+    let b = ResidentBrowser::open(&w.app, "/m/").await;
+    let (head, spouse, child) = (id_number("19800312", 41), id_number("19780605", 53), id_number("20150101", 62));
+    let sig = enc(&signature());
+    let done = b.post(&w.app, "/m/apply", &format!("{}&sig1={sig}&sig2={sig}&step=send", family(&head, &spouse, &child))).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    assert!(done.text.contains("拍照上传材料"), "the receipt offers photos: {}", done.text);
+    let reference = between(&done.text, "reference").to_string();
+    let page = b.post(&w.app, "/m/photos", &format!("ticket={}", ticket(&done.text))).await;
+    assert_eq!(page.status, StatusCode::OK, "{}", page.text);
+    assert!(page.text.contains("户口簿") && page.text.contains(&reference) && page.text.contains("还没有上传照片"), "{}", page.text);
+    assert!(!page.text.contains("value=\"authorisation\""), "signed on screen already, not a photo to take");
+
+    let jpeg = [&[0xFF, 0xD8, 0xFF, 0xE0][..], &[7u8; 2000][..]].concat();
+    let t = ticket(&page.text);
+    // Not a picture; nothing chosen: refused beside the form, the choice kept.
+    let pdf = b.upload(&w.app, "/m/photos/add", &[("ticket", &t), ("material", "hukou")], "photo", b"%PDF-1.7 a scan").await;
+    assert_eq!(pdf.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(pdf.text.contains("所选文件不是照片") && pdf.text.contains("value=\"hukou\" checked"), "{}", pdf.text);
+    let unchosen = b.upload(&w.app, "/m/photos/add", &[("ticket", &t)], "photo", &jpeg).await;
+    assert!(unchosen.text.contains("请选择这张照片拍的是哪种材料"), "{}", unchosen.text);
+    // Another browser holding the ticket opens nothing.
+    let elsewhere = ResidentBrowser::open(&w.app, "/m/").await;
+    let stolen = elsewhere.upload(&w.app, "/m/photos/add", &[("ticket", &t), ("material", "hukou")], "photo", &jpeg).await;
+    assert_eq!(stolen.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(stolen.text.contains("页面已经过期") && !stolen.text.contains("已上传"), "{}", stolen.text);
+
+    let added = b.upload(&w.app, "/m/photos/add", &[("ticket", &t), ("material", "hukou")], "photo", &jpeg).await;
+    assert_eq!(added.status, StatusCode::OK, "{}", added.text);
+    assert!(added.text.contains("已上传。") && added.text.contains("（已传 1 张）") && added.text.contains("1/30"), "{}", added.text);
+    let t = ticket(&added.text);
+    let second = b.upload(&w.app, "/m/photos/add", &[("ticket", &t), ("material", "id_cards")], "photo", &jpeg).await;
+    assert!(second.text.contains("2/30"), "{}", second.text);
+
+    // Taking one back asks first; only the confirmed press removes it.
+    let doc_at = second.text.find("name=\"document\" value=\"").unwrap() + 23;
+    let doc: i64 = second.text[doc_at..doc_at + second.text[doc_at..].find('"').unwrap()].parse().unwrap();
+    let ask = b.post(&w.app, "/m/photos/remove", &format!("ticket={}&document={doc}", ticket(&second.text))).await;
+    assert!(ask.text.contains("确定删除这张照片吗") && ask.text.contains("户口簿"), "{}", ask.text);
+    let kept = b.post(&w.app, "/m/photos", &format!("ticket={}", ticket(&ask.text))).await;
+    assert!(kept.text.contains("2/30"), "asking removed nothing: {}", kept.text);
+    let gone = b.post(&w.app, "/m/photos/remove", &format!("ticket={}&document={doc}&confirm=1", ticket(&ask.text))).await;
+    assert!(gone.text.contains("已删除这张照片") && gone.text.contains("1/30"), "{}", gone.text);
+
+    // The window: town A sees the ID cards' photo and its picture; town B does not.
+    let clerk = w.login("window_clerk_a").await;
+    let id = listed(&w, &clerk, &reference).await;
+    let one = w.send(clerk.get(&format!("/online/{id}"))).await;
+    assert!(
+        one.text.contains("申请人上传的材料照片") && one.text.contains("（1）") && one.text.contains("家庭成员居民身份证"),
+        "{}",
+        one.text
+    );
+    let at = one.text.find(&format!("/online/{id}/documents/")).unwrap();
+    let src = &one.text[at..at + one.text[at..].find('"').unwrap()];
+    let picture = w.send(clerk.get(src)).await;
+    assert_eq!(picture.status, StatusCode::OK);
+    assert_eq!(picture.headers.get(header::CONTENT_TYPE).unwrap(), "image/jpeg");
+    assert_eq!(picture.headers.get(header::CACHE_CONTROL).unwrap(), "private, no-store");
+    let other = w.login("window_clerk_b").await;
+    assert_eq!(w.send(other.get(src)).await.status, StatusCode::NOT_FOUND);
+    let removed_src = format!("/online/{id}/documents/{doc}");
+    assert_eq!(w.send(clerk.get(&removed_src)).await.status, StatusCode::NOT_FOUND, "taken back for good");
+    let trail: Vec<_> = w.store.audit_after(0, 100_000).await.unwrap().into_iter().map(|e| e.record).collect();
+    assert!(
+        trail.iter().any(|e| e.username == "window_clerk_a" && e.detail.contains("document=") && e.detail.contains("material=id_cards")),
+        "each look at a photo is in the trail"
+    );
+
+    // Taken in: the case is open, so one more may be added, but none taken back.
+    let taken = w.send(clerk.form(&format!("/online/{id}/take"), "version=1")).await;
+    assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text);
+    let progress = b.post(&w.app, "/m/progress", &format!("reference={reference}&proof={head}")).await;
+    let page =
+        b.post(&w.app, "/m/photos", &format!("ticket={}", ticket(&progress.text[progress.text.find("/m/photos").unwrap() - 200..]))).await;
+    assert!(page.text.contains("上传这张照片") && !page.text.contains(">删除<"), "{}", page.text);
+    let late = b.post(&w.app, "/m/photos/remove", &format!("ticket={}&document={}&confirm=1", ticket(&page.text), doc + 1)).await;
+    assert!(late.text.contains("照片不能再删除"), "{}", late.text);
+}

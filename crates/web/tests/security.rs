@@ -549,7 +549,8 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
     let ha = w.store.household(w.in_a).await.unwrap().unwrap();
     let hb = w.store.household(w.in_b).await.unwrap().unwrap();
     let secrets: Vec<String> = ha.members.iter().chain(&hb.members).map(|m| m.data.id_number.as_str().to_string()).collect();
-    let Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings, questions } = objects(&w).await;
+    let Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings, questions, documents, bookings } =
+        objects(&w).await;
     let object = |path: &str, side: usize| -> String {
         let (hh, member) = if side == 0 { (w.in_a, ha.members[1].id) } else { (w.in_b, hb.members[1].id) };
         let id = if path.contains("cases/{id}") {
@@ -568,6 +569,8 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             ratings[side]
         } else if path.starts_with("/questions/{id}") {
             questions[side]
+        } else if path.starts_with("/bookings/{id}") {
+            bookings[side]
         } else {
             hh
         };
@@ -577,6 +580,7 @@ async fn authorisation_matrix_over_every_route_role_and_region() {
             .replace("{mid}", &member.to_string())
             .replace("{aid}", &assessments[side].to_string())
             .replace("{pid}", "1")
+            .replace("{did}", &documents[side].to_string())
             .replace("{doc}", "notice")
             .replace("{lang}", "zh")
             .replace("{mode}", "elder")

@@ -34,6 +34,8 @@ impl MaintenanceStore for SqlStore {
             select.extend(c.index.map(|i| i.column.to_string()));
         }
         let sql = format!("SELECT {} FROM {table} WHERE id > $1 ORDER BY id LIMIT $2", select.join(", "));
+        // Up to `limit` rows: fewer where each may be megabytes (the caller goes on from `last_id`).
+        let limit = crate::columns::rekey_batch(table, limit);
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
             let rows = sqlx::query(&sql).bind(after_id).bind(limit).fetch_all(&mut *tx).await.map_err(backend)?;

@@ -1,5 +1,5 @@
 //! The SQL both backends share, compiled once for each: `sqlite.rs` and `postgres.rs` each define
-//! `SqlStore`, `Db`, `Conn`, `BACKEND`, `begin_write`, `alloc_ids`, `lock_account`, `lock_audit_chain` and
+//! `SqlStore`, `Db`, `Conn`, `BACKEND`, `begin_write`, `alloc_ids`, the `lock_*` functions and
 //! `column_exists`, then declare this module. The SQL here must run unchanged on both (numbered
 //! `$n` placeholders, `ON CONFLICT`, `substr`). One file per storage trait; this one holds what
 //! they all use: error mapping, enum columns, transactions, identifier encryption contexts.
@@ -8,6 +8,7 @@ mod accounts;
 mod alerts;
 mod assessments;
 mod audit;
+mod bookings;
 mod calendar;
 mod cases;
 mod complaints;
@@ -27,8 +28,8 @@ mod regions;
 pub(super) use identifiers::{check_keys, upgrade_identifiers};
 
 use super::{
-    BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_care_months, lock_ledger,
-    lock_temporary_payments, refresh_statistics,
+    BACKEND, Conn, Db, SqlStore, alloc_ids, begin_write, column_exists, lock_account, lock_audit_chain, lock_booking_slot,
+    lock_care_months, lock_ledger, lock_temporary_payments, refresh_statistics,
 };
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};

@@ -1,12 +1,27 @@
 //! 网上申请 ([`OnlineApplicationStore`]): what a resident sent, encrypted and bound to its row
 //! (`crate::columns`, ONLINE_*), found by 办件编号 and the blind index of the applicant's ID number
-//! or query code under every index key (a rotation may be half way), and the town's decision on it.
+//! or query code under every index key (a rotation may be half way), and the town's decision on it;
+//! the photos of documents the resident adds to it, each picture encrypted and bound to its own row
+//! (ONLINE_DOCUMENT_BYTES), listed without their pictures oldest first.
 
 use super::*;
-use crate::columns::{ONLINE_APPLICANT_ID, ONLINE_QUERY_CODE, ONLINE_SUBMISSION, QUERY_CODE_INDEX};
+use crate::columns::{ONLINE_APPLICANT_ID, ONLINE_DOCUMENT_BYTES, ONLINE_QUERY_CODE, ONLINE_SUBMISSION, QUERY_CODE_INDEX};
 
 const ONLINE_COLUMNS: &str =
     "id, reference, region, state, submission_enc, submitted_at, household_id, case_ids, handled_by, handled_at, declined_reason, version";
+
+const DOCUMENT_COLUMNS: &str = "id, application_id, material, content_type, size, uploaded_at";
+
+fn read_document_info(r: &<Db as sqlx::Database>::Row) -> Result<OnlineDocumentInfo> {
+    Ok(OnlineDocumentInfo {
+        id: r.try_get("id").map_err(backend)?,
+        application_id: r.try_get("application_id").map_err(backend)?,
+        material: r.try_get("material").map_err(backend)?,
+        content_type: r.try_get("content_type").map_err(backend)?,
+        size: r.try_get("size").map_err(backend)?,
+        uploaded_at: r.try_get("uploaded_at").map_err(backend)?,
+    })
+}
 
 impl SqlStore {
     fn read_online(&self, r: &<Db as sqlx::Database>::Row) -> Result<OnlineApplication> {
@@ -132,6 +147,82 @@ impl OnlineApplicationStore for SqlStore {
                     .await
                     .map_err(backend)?;
                 return Err(if exists.is_some() { StoreError::VersionMismatch { expected: version } } else { StoreError::NotFound });
+            }
+            Ok(())
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn insert_online_document(&self, new: &NewOnlineDocument) -> Result<i64> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            // A photo of no application is refused as such (not as the foreign key's error).
+            let exists: Option<i64> = sqlx::query_scalar("SELECT id FROM online_applications WHERE id = $1")
+                .bind(new.application_id)
+                .fetch_optional(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if exists.is_none() {
+                return Err(StoreError::NotFound);
+            }
+            // The id first: the picture's ciphertext is bound to it.
+            let id = alloc_ids(&mut tx, "online_documents", 1).await.map_err(backend)?[0];
+            sqlx::query(
+                "INSERT INTO online_documents (id, application_id, material, content_type, size, bytes_enc, uploaded_at) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            )
+            .bind(id)
+            .bind(new.application_id)
+            .bind(&new.material)
+            .bind(&new.content_type)
+            .bind(i64::try_from(new.bytes.len()).unwrap_or(i64::MAX))
+            .bind(self.keys.encrypt(&ONLINE_DOCUMENT_BYTES.context(id), &new.bytes))
+            .bind(new.uploaded_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
+            Ok(id)
+        }
+        .await;
+        finish(tx, result).await
+    }
+
+    async fn online_documents(&self, application_id: i64) -> Result<Vec<OnlineDocumentInfo>> {
+        let rows =
+            sqlx::query(&format!("SELECT {DOCUMENT_COLUMNS} FROM online_documents WHERE application_id = $1 ORDER BY uploaded_at, id"))
+                .bind(application_id)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+        rows.iter().map(read_document_info).collect()
+    }
+
+    async fn online_document(&self, id: i64) -> Result<Option<OnlineDocument>> {
+        let r = sqlx::query(&format!("SELECT {DOCUMENT_COLUMNS}, bytes_enc FROM online_documents WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)?;
+        let Some(r) = r else { return Ok(None) };
+        let blob: Vec<u8> = r.try_get("bytes_enc").map_err(backend)?;
+        let bytes =
+            self.keys.decrypt(&ONLINE_DOCUMENT_BYTES.context(id), &blob).map_err(|e| undecryptable("online_documents.bytes_enc", e))?;
+        Ok(Some(OnlineDocument { info: read_document_info(&r)?, bytes }))
+    }
+
+    async fn delete_online_document(&self, application_id: i64, id: i64) -> Result<()> {
+        let mut tx = begin_write(&self.pool).await.map_err(backend)?;
+        let result: Result<_> = async {
+            // Only a photo of that application: another's, or none, is not found.
+            let done = sqlx::query("DELETE FROM online_documents WHERE id = $1 AND application_id = $2")
+                .bind(id)
+                .bind(application_id)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?;
+            if done.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
             }
             Ok(())
         }

@@ -276,6 +276,8 @@ struct DonePage<'a> {
     r: &'a Resident,
     receipt: Receipt,
     place: String,
+    /// 材料照片: the photos page's ticket for this browser.
+    photos: Option<String>,
 }
 
 impl DonePage<'_> {
@@ -368,7 +370,9 @@ async fn answer(state: &AppState, r: &Resident, ip: ClientIp, headers: &HeaderMa
             let answer = match state.residents.apply(&trail, &s).await {
                 Ok(receipt) => {
                     let place = state.registry.region_names(&receipt.region).await;
-                    render(DonePage { r, receipt, place })
+                    // Sent is sent: were the photos' ticket to fail, the receipt still shows.
+                    let photos = state.documents.offer(receipt.id, &r.token).await.ok().flatten();
+                    render(DonePage { r, receipt, place, photos })
                 }
                 Err(jiuzhu_residents::ResidentsError::Invalid(v)) => {
                     sign_page(state, r, &town, &t, &signers, Some(&on_the_form(v, &t))).await

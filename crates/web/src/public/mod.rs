@@ -10,8 +10,10 @@
 //! - [`selfcheck`]: 自我评估 through the policy engine; nothing is stored;
 //! - [`apply`]: 一键申请 with the adults' signed 核对授权, to the town window of the 户籍;
 //! - [`progress`]: 进度查询 by 办件编号 and ID number or query code;
+//! - [`photos`]: 材料照片, photos of documents added to an online application;
 //! - [`report`]: 投诉举报, anonymous or real-name, read back with the code and PIN;
 //! - [`ask`]: 在线咨询, a question to the town window answered in a thread;
+//! - [`book`]: 预约办理, a half day at the town window, looked up or cancelled with the number;
 //! - [`rate`]: 好差评 on the result pages, a bad rating opening a rectification;
 //! - [`notices`]: 公示, a town's notice board (applications on notice, the month's payment lists);
 //! - [`api`]: the same as JSON (`/api/v1/public/…`) for a WeChat 公众号 or an app;
@@ -21,9 +23,11 @@
 pub(crate) mod api;
 mod apply;
 mod ask;
+mod book;
 mod guide;
 mod kiosk;
 mod notices;
+mod photos;
 mod progress;
 pub(crate) mod rate;
 mod report;
@@ -69,10 +73,12 @@ pub fn routes(state: AppState) -> Router<AppState> {
         .merge(selfcheck::routes())
         .merge(apply::routes())
         .merge(progress::routes())
+        .merge(photos::routes())
         .merge(report::routes())
         .merge(notices::routes())
         .merge(rate::routes())
         .merge(ask::routes())
+        .merge(book::routes())
         .merge(kiosk::routes())
         .layer(middleware::from_fn_with_state(state.clone(), form_token))
         // The kiosk's script reads the ID card from the reader bridge on the kiosk PC.
@@ -262,6 +268,7 @@ async fn choose_town(State(state): State<AppState>, r: Resident, Query(q): Query
         Some("report") => "report",
         Some("notices") => "notices",
         Some("ask") => "ask",
+        Some("book") => "book",
         _ => "guide",
     };
     let mut parent = match q.within.as_deref().map(RegionCode::parse) {

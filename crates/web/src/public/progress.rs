@@ -37,6 +37,8 @@ struct ResultPage<'a> {
     p: Progress,
     /// 好差评 once decided.
     offer: jiuzhu_residents::ratings::Offer,
+    /// 材料照片: the photos page's ticket while photos can be added or seen.
+    photos: Option<String>,
     /// The rating form starts empty.
     blank: String,
     errs: crate::frame::Errs,
@@ -73,10 +75,19 @@ async fn query(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientI
     }
     let trail = Trail::default();
     let answer = match state.residents.progress(&trail, &a.reference, &a.proof).await {
-        Ok(p) => match state.ratings.offer_for_application(p.application_id, &r.token).await {
-            Ok(offer) => render(ResultPage { r: &r, p, offer, blank: String::new(), errs: crate::frame::Errs::default() }),
-            Err(e) => error_page(&r, WebError::from(e)),
-        },
+        Ok(p) => {
+            let offers = async {
+                let offer = state.ratings.offer_for_application(p.application_id, &r.token).await?;
+                let photos = state.documents.offer(p.application_id, &r.token).await?;
+                Ok::<_, jiuzhu_residents::ResidentsError>((offer, photos))
+            };
+            match offers.await {
+                Ok((offer, photos)) => {
+                    render(ResultPage { r: &r, p, offer, photos, blank: String::new(), errs: crate::frame::Errs::default() })
+                }
+                Err(e) => error_page(&r, WebError::from(e)),
+            }
+        }
         // The form again with "nothing found": the same page whatever did not match.
         Err(jiuzhu_residents::ResidentsError::NotFound) => render(QueryPage { r: &r, reference: a.reference.clone(), not_found: true }),
         Err(e) => error_page(&r, WebError::from(e)),

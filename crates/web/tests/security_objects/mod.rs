@@ -1,6 +1,7 @@
 //! The objects the authorisation matrix asks about: one of each kind in town A and in town B
 //! (a case, an assessment, an export, an alert, a business account, an online application, a
-//! complaint, a bad rating, a question), made through the app's own doors.
+//! complaint, a bad rating, a question, a document photo, a booking), made through the app's own
+//! doors or, where a page needs none, stored as the service would.
 
 use super::{login, send};
 use axum::body::Body;
@@ -23,6 +24,10 @@ pub struct Objects {
     pub ratings: Vec<i64>,
     /// A resident's question waiting for the town's answer.
     pub questions: Vec<i64>,
+    /// A photo of a document added to the town's online application.
+    pub documents: Vec<i64>,
+    /// A booking at the town's window.
+    pub bookings: Vec<i64>,
 }
 
 pub async fn objects(w: &TestApp) -> Objects {
@@ -145,5 +150,29 @@ pub async fn objects(w: &TestApp) -> Objects {
         let waiting = w.store.questions(&town, &[jiuzhu_domain::question::QuestionState::Waiting], 1).await.unwrap();
         questions.push(waiting[0].id);
     }
-    Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings, questions }
+    // A document photo of each town's online application, and a booking at each town's window.
+    let (mut documents, mut bookings) = (Vec::new(), Vec::new());
+    for (i, (id, town)) in online.iter().zip(["620825100", "620825101"]).enumerate() {
+        let photo = jiuzhu_store::NewOnlineDocument {
+            application_id: *id,
+            material: "hukou".into(),
+            content_type: "image/jpeg".into(),
+            bytes: vec![0xFF, 0xD8, 0xFF, 0xE0, 0, 0],
+            uploaded_at: chrono::Utc::now(),
+        };
+        documents.push(w.store.insert_online_document(&photo).await.unwrap());
+        let booking = jiuzhu_store::NewBooking {
+            code: format!("YY20261208-00000{i}"),
+            region: jiuzhu_domain::RegionCode::parse(town).unwrap(),
+            day: chrono::Utc::now().date_naive() + chrono::Duration::days(3),
+            slot: jiuzhu_domain::booking::BookingSlot::Morning,
+            purpose: jiuzhu_domain::booking::BookingPurpose::Apply,
+            name: "王秀英".into(),
+            phone: "13800138000".into(),
+            note: String::new(),
+            booked_at: chrono::Utc::now(),
+        };
+        bookings.push(w.store.insert_booking(&booking, 10).await.unwrap().unwrap());
+    }
+    Objects { cases, assessments, exports, alerts, accounts, online, complaints, ratings, questions, documents, bookings }
 }

@@ -157,6 +157,7 @@ describe('applying online on a phone, taken in at the town window', { timeout: 1
     await page.getByRole('button', { name: '上传这张照片' }).click();
     await page.waitForFunction(() => /2\/30/.test(document.querySelector('main').innerText));
     await checkAxe(page, 'photos page');
+    await page.evaluate(() => document.querySelector('main h2').scrollIntoView());
     await shot('residents-photos.png');
     await Promise.all([
       page.waitForLoadState('load'),

@@ -19,6 +19,14 @@
   };
   var bind = function (root) {
     root.querySelectorAll("form[data-photo]").forEach(function (form) {
+      // Where the file box is hidden behind its label, say which file was chosen.
+      var named = form.querySelector("[data-photo-name]");
+      var box = form.querySelector("input[type=file]");
+      if (named && box) {
+        box.addEventListener("change", function () {
+          named.textContent = box.files && box.files[0] ? named.getAttribute("data-chosen") + box.files[0].name : "";
+        });
+      }
       form.addEventListener("submit", function (e) {
         var input = form.querySelector("input[type=file]");
         var file = input && input.files && input.files[0];

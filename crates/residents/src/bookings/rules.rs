@@ -80,18 +80,16 @@ pub fn check_booking(input: &BookingInput, offered: &[NaiveDate]) -> Result<Chec
             format!("enter the name of the person coming (at most {NAME_MAX} characters)"),
         ));
     }
-    let phone = e.take(phone::parse_phone("phone", &input.phone).and_then(|p| {
-        if p.len() == 11 && p.starts_with('1') {
-            Ok(p)
-        } else {
-            Err(FieldError::new(
-                "phone",
-                "booking.mobile",
-                "请填写手机号码（11 位，窗口有变动时打这个电话；查询和取消预约也要用它）",
-                "enter a mobile number (11 digits: the window calls it if anything changes, and you need it to look up or cancel)",
-            ))
-        }
-    }));
+    // A mobile, whatever was wrong (empty, a landline, a digit short): one message that says so.
+    let phone = phone::parse_phone("phone", &input.phone).ok().filter(|p| p.len() == 11 && p.starts_with('1'));
+    if phone.is_none() {
+        e.push(FieldError::new(
+            "phone",
+            "booking.mobile",
+            "请填写手机号码（11 位，窗口有变动时打这个电话；查询和取消预约也要用它）",
+            "enter a mobile number (11 digits: the window calls it if anything changes, and you need it to look up or cancel)",
+        ));
+    }
     let note = input.note.trim().to_string();
     if note.chars().count() > NOTE_MAX || text::has_control(&note.replace(['\n', '\r'], "")) {
         e.push(FieldError::new(
@@ -211,7 +209,8 @@ mod tests {
             ["booking.mobile"],
             "a landline cannot be texted"
         );
-        assert!(!codes(BookingInput { phone: "".into(), ..input("2026-12-09.morning") }).is_empty());
+        assert_eq!(codes(BookingInput { phone: "".into(), ..input("2026-12-09.morning") }), ["booking.mobile"], "empty: the same words");
+        assert_eq!(codes(BookingInput { phone: "1380013800".into(), ..input("2026-12-09.morning") }), ["booking.mobile"], "a digit short");
         assert!(codes(BookingInput { note: "字".repeat(NOTE_MAX), ..input("2026-12-09.morning") }).is_empty());
         assert_eq!(codes(BookingInput { note: "字".repeat(NOTE_MAX + 1), ..input("2026-12-09.morning") }), ["booking.note"]);
         // Everything wrong at once: every field named.

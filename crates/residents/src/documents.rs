@@ -4,10 +4,10 @@
 //!
 //! The resident proves the application is theirs once (on the receipt right after sending, or on
 //! the progress page) and the page carries a ticket ([`crate::tickets`]) from then on. Photos can
-//! be added while the application waits at the window or any case it opened is still being
-//! worked on, and taken back (deleted for good) only while it waits; the window reads them on the
-//! application's page, each look audited. A photo is a copy: the clerk still sees the original and
-//! ticks the material as received at the intake.
+//! be added, and taken back (deleted for good), while the application waits at the window: the
+//! window reads them on the application's page before taking it in, each look audited, and takes
+//! the originals at the intake; after that the page shows them and what to bring, read only. A
+//! photo is a copy: the clerk still sees the original and ticks the material as received.
 
 use crate::tickets::Tickets;
 use crate::{ResidentsError, Result};
@@ -16,7 +16,7 @@ use jiuzhu_casework::service::photos::photo_type;
 use jiuzhu_domain::casework::{AssistanceKind, Material, Track, materials_for};
 use jiuzhu_domain::trail::{Action, Denial, ObjectKind, Trail};
 use jiuzhu_domain::{Clock, FieldError};
-use jiuzhu_store::{CaseStore, NewOnlineDocument, OnlineApplication, OnlineApplicationStore, OnlineDocumentInfo, OnlineState, Store};
+use jiuzhu_store::{NewOnlineDocument, OnlineApplication, OnlineApplicationStore, OnlineDocumentInfo, OnlineState, Store};
 use std::sync::Arc;
 
 /// At most this many photos per application (a household of six: both sides of six ID cards, the
@@ -53,14 +53,12 @@ pub struct Allowed {
     pub remove: bool,
 }
 
-/// Adding while it waits at the window or a case it opened is open; taking back only while it
-/// waits (once taken in, the window has relied on what it saw). A declined application takes none.
-pub fn allowed(state: OnlineState, any_case_open: bool) -> Allowed {
-    match state {
-        OnlineState::Submitted => Allowed { add: true, remove: true },
-        OnlineState::Taken => Allowed { add: any_case_open, remove: false },
-        OnlineState::Declined => Allowed { add: false, remove: false },
-    }
+/// Adding and taking back while the application waits at the window; once taken in or declined,
+/// the photos are read only (the window relied on what it saw, and the case's reviewers work from
+/// the originals taken at the intake).
+pub fn allowed(state: OnlineState) -> Allowed {
+    let waiting = state == OnlineState::Submitted;
+    Allowed { add: waiting, remove: waiting }
 }
 
 /// Checks one upload: a choice offered, a picture by its bytes, within the size and the count.
@@ -106,6 +104,8 @@ pub struct DocumentsView {
     pub choices: Vec<Material>,
     pub photos: Vec<OnlineDocumentInfo>,
     pub allowed: Allowed,
+    /// The application's state (what the page says once photos are read only).
+    pub state: OnlineState,
     /// A fresh ticket for the page's next step.
     pub ticket: String,
 }
@@ -120,14 +120,13 @@ impl DocumentsView {
 #[derive(Clone)]
 pub struct Documents {
     applications: Arc<dyn OnlineApplicationStore>,
-    cases: Arc<dyn CaseStore>,
     tickets: Tickets,
     clock: Arc<dyn Clock>,
 }
 
 impl Documents {
     pub fn new(store: &Arc<dyn Store>, tickets: Tickets, clock: Arc<dyn Clock>) -> Documents {
-        Documents { applications: store.clone(), cases: store.clone(), tickets, clock }
+        Documents { applications: store.clone(), tickets, clock }
     }
 
     /// The ticket an application's receipt or progress page carries to its photos page, for the
@@ -150,6 +149,12 @@ impl Documents {
         )
     }
 
+    /// Whether a ticket holds for this browser (a cheap check without the database: the page counts
+    /// only these against the per-address limit, so a forged one spends nobody's allowance).
+    pub fn ticket_holds(&self, ticket: &str, bound: &str) -> bool {
+        self.tickets.read(TICKET, ticket, bound).is_some_and(|(k, _)| k == KIND)
+    }
+
     async fn open(&self, trail: &Trail, ticket: &str, bound: &str) -> Result<(OnlineApplication, Allowed)> {
         let Some(id) = self.tickets.read(TICKET, ticket, bound).filter(|(k, _)| k == KIND).map(|(_, id)| id) else {
             trail.refuse(Denial::NotFound);
@@ -157,11 +162,7 @@ impl Documents {
         };
         trail.object(ObjectKind::OnlineApplication, id);
         let app = self.applications.online_application(id).await?;
-        let mut open = false;
-        for c in &app.case_ids {
-            open |= self.cases.case(*c).await?.is_some_and(|c| c.data.state.is_open());
-        }
-        let allowed = allowed(app.state, open);
+        let allowed = allowed(app.state);
         Ok((app, allowed))
     }
 
@@ -172,6 +173,7 @@ impl Documents {
             choices: choices(&kinds),
             photos: self.applications.online_documents(app.id).await?,
             allowed,
+            state: app.state,
             ticket: self.tickets.issue(TICKET, KIND, app.id, bound),
         })
     }
@@ -217,7 +219,12 @@ impl Documents {
             trail.refuse(Denial::Conflict);
             return Err(ResidentsError::Conflict);
         }
-        self.applications.delete_online_document(app.id, document_id).await.inspect_err(|_| trail.refuse(Denial::NotFound))?;
+        // The store deletes only while the application still waits: taken in meanwhile, it stays.
+        if let Err(e) = self.applications.delete_online_document(app.id, document_id).await {
+            let now = self.applications.online_application(app.id).await?;
+            trail.refuse(if now.state == OnlineState::Submitted { Denial::NotFound } else { Denial::Conflict });
+            return Err(if now.state == OnlineState::Submitted { e.into() } else { ResidentsError::Conflict });
+        }
         trail.detail(format!("document={document_id} deleted"));
         self.view(&app, allowed, bound).await
     }
@@ -242,16 +249,10 @@ mod tests {
     }
 
     #[test]
-    fn photos_are_added_while_anything_is_open_and_taken_back_only_while_waiting() {
-        let table = [
-            (OnlineState::Submitted, false, true, true),
-            (OnlineState::Taken, true, true, false),
-            (OnlineState::Taken, false, false, false),
-            (OnlineState::Declined, true, false, false),
-        ];
-        for (state, open, add, remove) in table {
-            assert_eq!(allowed(state, open), Allowed { add, remove }, "{state:?} open={open}");
-        }
+    fn photos_are_added_and_taken_back_only_while_the_application_waits() {
+        assert_eq!(allowed(OnlineState::Submitted), Allowed { add: true, remove: true });
+        assert_eq!(allowed(OnlineState::Taken), Allowed { add: false, remove: false });
+        assert_eq!(allowed(OnlineState::Declined), Allowed { add: false, remove: false });
     }
 
     #[test]

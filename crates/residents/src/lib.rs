@@ -56,6 +56,9 @@ pub enum ResidentsError {
     /// Someone else handled the application first.
     #[error("already handled")]
     Conflict,
+    /// Too many tries for one key (a mobile number's bookings): try again later.
+    #[error("too many tries")]
+    TooMany,
     /// The same form was sent before (a double tap): the code it was filed under.
     #[error("already sent as {code}")]
     AlreadySent { code: String },

@@ -164,6 +164,8 @@ pub trait OnlineApplicationStore: Send + Sync {
     /// One document photo with its picture; `None` when there is none.
     async fn online_document(&self, id: i64) -> Result<Option<OnlineDocument>>;
     /// Deletes a document photo of `application_id` for good (the resident took it back before
-    /// the window took the application in); `NotFound` when that application has no such photo.
+    /// the window took the application in); `NotFound` when that application has no such photo,
+    /// or is no longer waiting (`Submitted`) — checked in the same statement, so a take-in that
+    /// comes first keeps the photo.
     async fn delete_online_document(&self, application_id: i64, id: i64) -> Result<()>;
 }

@@ -93,6 +93,7 @@ impl From<jiuzhu_residents::ResidentsError> for WebError {
                 "这一件刚刚已由别人处理（或已到了下一步），请刷新页面查看。",
                 "someone has just handled this (or it has moved on): reload the page.",
             ),
+            R::TooMany => WebError::TooMany,
             R::AlreadySent { code } => WebError::refused(
                 StatusCode::CONFLICT,
                 "residents.already_sent",

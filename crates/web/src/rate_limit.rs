@@ -9,25 +9,30 @@ use std::time::{Duration, Instant};
 
 /// A fixed-window limiter per key: per client address by default.
 pub struct RateLimiter<K = IpAddr> {
-    per_minute: u32,
+    limit: u32,
+    window: Duration,
     windows: Mutex<HashMap<K, (Instant, u32)>>,
 }
 
 impl<K: Hash + Eq> RateLimiter<K> {
     pub fn new(per_minute: u32) -> RateLimiter<K> {
-        RateLimiter { per_minute, windows: Mutex::new(HashMap::new()) }
+        RateLimiter::per(per_minute, Duration::from_secs(60))
     }
-    /// Counts one request; false when the key is over its limit for this minute.
+    /// `limit` requests per key in each `window` (an hour, a day).
+    pub fn per(limit: u32, window: Duration) -> RateLimiter<K> {
+        RateLimiter { limit, window, windows: Mutex::new(HashMap::new()) }
+    }
+    /// Counts one request; false when the key is over its limit for this window.
     pub fn allow(&self, ip: K, now: Instant) -> bool {
         let mut w = self.windows.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         if w.len() > 100_000 {
-            w.retain(|_, (start, _)| now.duration_since(*start) < Duration::from_secs(60));
+            w.retain(|_, (start, _)| now.duration_since(*start) < self.window);
         }
         let e = w.entry(ip).or_insert((now, 0));
-        if now.duration_since(e.0) >= Duration::from_secs(60) {
+        if now.duration_since(e.0) >= self.window {
             *e = (now, 0);
         }
         e.1 += 1;
-        e.1 <= self.per_minute
+        e.1 <= self.limit
     }
 }

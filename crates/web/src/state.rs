@@ -66,6 +66,13 @@ pub const NOTICES_PER_MINUTE: u32 = 60;
 /// ID cards a kiosk (one address; a hall's kiosks may share one behind its router) may have
 /// checked a minute: enough for a queue at several kiosks, far too few to test numbers with.
 pub const CARD_READS_PER_MINUTE: u32 = 60;
+/// 预约办理: booking attempts per mobile number an hour (a refusal about a number's other
+/// bookings tells something about whoever holds it: few tries, so it cannot be used to watch
+/// someone) …
+pub const BOOKINGS_PER_PHONE_PER_HOUR: u32 = 3;
+/// … and bookings sent from one address a day (a village assistant may book for several elders;
+/// a script may not fill a town's places).
+pub const BOOKINGS_PER_ADDRESS_PER_DAY: u32 = 20;
 
 #[derive(Clone)]
 pub struct AppState {
@@ -104,6 +111,9 @@ pub struct AppState {
     pub notices_limiter: Arc<RateLimiter>,
     /// … and kiosk card checks per address.
     pub card_limiter: Arc<RateLimiter>,
+    /// … and booking attempts per mobile number (an hour) and per address (a day).
+    pub booking_phone_limiter: Arc<RateLimiter<String>>,
+    pub booking_address_limiter: Arc<RateLimiter>,
     pub secure_cookies: bool,
     pub offices: Arc<crate::offices::Offices>,
     /// The kiosks' ID-card reader bridge (see [`Settings::card_reader`]).
@@ -162,6 +172,8 @@ impl AppState {
             query_limiter: Arc::new(RateLimiter::new(QUERIES_PER_KEY_PER_MINUTE)),
             notices_limiter: Arc::new(RateLimiter::new(NOTICES_PER_MINUTE)),
             card_limiter: Arc::new(RateLimiter::new(CARD_READS_PER_MINUTE)),
+            booking_phone_limiter: Arc::new(RateLimiter::per(BOOKINGS_PER_PHONE_PER_HOUR, std::time::Duration::from_secs(3600))),
+            booking_address_limiter: Arc::new(RateLimiter::per(BOOKINGS_PER_ADDRESS_PER_DAY, std::time::Duration::from_secs(86_400))),
             exports: Exports::new(&store, accounts.clone(), clock.clone(), settings.export_approval_rows),
             monitoring: Monitoring::new(&store, clock.clone()),
             payments: payments.clone(),

@@ -6,9 +6,20 @@
 // replaces this one's. Used by the survey page and the residents' document photos.
 (function () {
   "use strict";
+  // The picture decoded: createImageBitmap where there is one, else an <img> (older WebViews).
+  var decode = function (file) {
+    if (window.createImageBitmap) { return window.createImageBitmap(file); }
+    return new Promise(function (done, fail) {
+      if (!window.URL || !URL.createObjectURL) { fail(); return; }
+      var img = new Image();
+      var url = URL.createObjectURL(file);
+      img.onload = function () { URL.revokeObjectURL(url); done(img); };
+      img.onerror = function () { URL.revokeObjectURL(url); fail(); };
+      img.src = url;
+    });
+  };
   var shrink = function (file) {
-    if (!window.createImageBitmap) { return Promise.resolve(file); }
-    return window.createImageBitmap(file).then(function (img) {
+    return decode(file).then(function (img) {
       var scale = Math.min(1, 1600 / Math.max(img.width, img.height));
       var canvas = document.createElement("canvas");
       canvas.width = Math.round(img.width * scale);
@@ -64,7 +75,8 @@
             if (form.hasAttribute("data-swap") && main && here && xhr.status !== 413 && xhr.status < 500) {
               here.innerHTML = main.innerHTML;
               bind(here);
-              var focus = here.querySelector("[role=alert], [data-photo-status]");
+              // Say what happened: the refusal, or that it was uploaded.
+              var focus = here.querySelector("[role=alert], [role=status]");
               if (focus) { focus.setAttribute("tabindex", "-1"); focus.focus(); }
               return;
             }

@@ -110,6 +110,8 @@ async fn a_resident_books_finds_and_cancels_and_the_window_records_who_came() {
     // Cancelling asks first; the place is free again.
     let ask = b.post(&w.app, "/m/book/cancel", &format!("ticket={}", ticket(&found.text))).await;
     assert!(ask.text.contains("确定取消这个预约吗"), "{}", ask.text);
+    let kept = b.post(&w.app, "/m/book/cancel", &format!("ticket={}&keep=1", ticket(&ask.text))).await;
+    assert!(kept.text.contains("我的预约") && kept.text.contains("已预约") && !kept.text.contains("确定取消"), "不取消: {}", kept.text);
     let cancelled = b.post(&w.app, "/m/book/cancel", &format!("ticket={}&confirm=1", ticket(&ask.text))).await;
     assert!(cancelled.text.contains("预约已取消") && cancelled.text.contains("已取消"), "{}", cancelled.text);
     let again = b.post(&w.app, "/m/book/cancel", &format!("ticket={}&confirm=1", ticket(&ask.text))).await;
@@ -139,6 +141,17 @@ async fn a_resident_books_finds_and_cancels_and_the_window_records_who_came() {
     assert_eq!(w.send(clerk.form(&format!("/bookings/{li}/record"), "version=2&state=missed")).await.status, StatusCode::CONFLICT, "once");
     let day = w.send(clerk.get("/bookings?day=2026-12-09")).await;
     assert!(day.text.contains("已到场办理") && day.text.contains("已取消"), "{}", day.text);
+
+    // Found with the number typed as +86; the fourth try of one number within the hour is refused
+    // before its other bookings are looked at, with what was typed kept.
+    let plus =
+        b.post(&w.app, "/m/book/check", &format!("code={}&phone={}", between(&freed.text, "booking-code"), enc("+86 137 0013 7000"))).await;
+    assert!(plus.text.contains("我的预约"), "{}", plus.text);
+    let third = b.post(&w.app, "/m/book", &booking("2026-12-10.morning", "赵四", "13700137000")).await;
+    assert_eq!(third.status, StatusCode::OK, "{}", third.text);
+    let fourth = b.post(&w.app, "/m/book", &booking("2026-12-11.morning", "赵四", "13700137000")).await;
+    assert_eq!(fourth.status, StatusCode::TOO_MANY_REQUESTS, "{}", fourth.text);
+    assert!(fourth.text.contains("预约的次数太多了") && fourth.text.contains("value=\"赵四\""), "{}", fourth.text);
 
     // The trail: the residents' bookings as 群众, the look at a phone number by the clerk; no
     // phone number in any entry.

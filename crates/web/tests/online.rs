@@ -272,7 +272,7 @@ fn ticket(page: &str) -> String {
 /// 材料照片: the receipt offers them; a photo of a listed material is added (not a picture, no
 /// choice, or another browser's page refused, in words, the choice kept); a photo is taken back
 /// only after asking; the town's window sees it (each look audited), the other town's does not;
-/// once taken in, photos may still be added while the case is open but no longer taken back.
+/// once taken in, the photos are read only; a photo over the limit is refused beside the form.
 #[tokio::test]
 async fn photos_of_documents_go_with_the_application_to_the_window() {
     let w = spawn_app().await;
@@ -344,13 +344,33 @@ async fn photos_of_documents_go_with_the_application_to_the_window() {
         "each look at a photo is in the trail"
     );
 
-    // Taken in: the case is open, so one more may be added, but none taken back.
+    // Taken in: the photos are read only, with what to bring; a page left open adds nothing.
+    let left_open = ticket(&gone.text);
     let taken = w.send(clerk.form(&format!("/online/{id}/take"), "version=1")).await;
     assert_eq!(taken.status, StatusCode::SEE_OTHER, "{}", taken.text);
     let progress = b.post(&w.app, "/m/progress", &format!("reference={reference}&proof={head}")).await;
-    let page =
-        b.post(&w.app, "/m/photos", &format!("ticket={}", ticket(&progress.text[progress.text.find("/m/photos").unwrap() - 200..]))).await;
-    assert!(page.text.contains("上传这张照片") && !page.text.contains(">删除<"), "{}", page.text);
-    let late = b.post(&w.app, "/m/photos/remove", &format!("ticket={}&document={}&confirm=1", ticket(&page.text), doc + 1)).await;
-    assert!(late.text.contains("照片不能再删除"), "{}", late.text);
+    let offer = &progress.text[progress.text.find("/m/photos").unwrap() - 200..];
+    let page = b.post(&w.app, "/m/photos", &format!("ticket={}", ticket(offer))).await;
+    assert!(page.text.contains("乡镇窗口已经受理") && page.text.contains("1/30"), "{}", page.text);
+    assert!(!page.text.contains("上传这张照片") && !page.text.contains(">删除<"), "read only: {}", page.text);
+    let late = b.upload(&w.app, "/m/photos/add", &[("ticket", &left_open), ("material", "hukou")], "photo", &jpeg).await;
+    assert_eq!(late.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(late.text.contains("照片不能再上传或删除") && late.text.contains("1/30"), "{}", late.text);
+    let late = b.post(&w.app, "/m/photos/remove", &format!("ticket={left_open}&document={}&confirm=1", doc + 1)).await;
+    assert!(late.text.contains("照片不能再上传或删除"), "{}", late.text);
+    assert_eq!(w.send(clerk.get(src)).await.status, StatusCode::OK, "the photo the window relied on is kept");
+
+    // A photo over 5 MB (a phone without the shrinking script): said beside the form, the choice kept.
+    let b2 = ResidentBrowser::open(&w.app, "/m/").await;
+    let (h2, s2, c2) = (id_number("19700101", 11), id_number("19720202", 22), id_number("20160303", 33));
+    let done = b2.post(&w.app, "/m/apply", &format!("{}&sig1={sig}&sig2={sig}&step=send", family(&h2, &s2, &c2))).await;
+    assert_eq!(done.status, StatusCode::OK, "{}", done.text);
+    let t2 = ticket(&done.text);
+    let opened = b2.post(&w.app, "/m/photos", &format!("ticket={t2}")).await;
+    assert_eq!(opened.status, StatusCode::OK, "{}", opened.text);
+    let mut huge = vec![0xFF, 0xD8, 0xFF, 0xE0];
+    huge.resize(6 * 1024 * 1024, 7);
+    let over = b2.upload(&w.app, "/m/photos/add", &[("ticket", &t2), ("material", "id_cards")], "photo", &huge).await;
+    assert_eq!(over.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(over.text.contains("照片大小须在 5 MB 以内") && over.text.contains("value=\"id_cards\" checked"), "{}", over.text);
 }

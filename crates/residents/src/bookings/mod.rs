@@ -95,7 +95,17 @@ impl Bookings {
     }
 
     /// 预约: checks and stores a booking at `town`'s window; the stored booking (with its code).
-    pub async fn book(&self, trail: &Trail, town: &RegionCode, capacity: Option<u32>, input: &BookingInput) -> Result<Booking> {
+    /// `may_try` is the caller's limit on tries per mobile number, asked once the form is in order
+    /// and before anything about the number's other bookings is looked at (a refusal that names
+    /// them tells something about whoever holds the number).
+    pub async fn book(
+        &self,
+        trail: &Trail,
+        town: &RegionCode,
+        capacity: Option<u32>,
+        input: &BookingInput,
+        may_try: impl FnOnce(&str) -> bool,
+    ) -> Result<Booking> {
         trail.action(Action::Create);
         let Some(capacity) = capacity.filter(|c| *c > 0) else {
             trail.refuse(Denial::Invalid);
@@ -104,6 +114,10 @@ impl Bookings {
         let today = self.today();
         let days = rules::bookable_days(&self.casework.calendar(), today);
         let checked = rules::check_booking(input, &days).inspect_err(|_| trail.refuse(Denial::Invalid))?;
+        if !may_try(&checked.phone) {
+            trail.refuse(Denial::Unauthenticated);
+            return Err(ResidentsError::TooMany);
+        }
         let held: Vec<NaiveDate> = self.store.bookings_by_phone(&checked.phone, today).await?.into_iter().map(|b| b.day).collect();
         if let Some(e) = rules::phone_may_book(&held, checked.day) {
             trail.refuse(Denial::Invalid);
@@ -150,8 +164,7 @@ impl Bookings {
     /// `NotFound`. The page's cancel ticket is bound to the browser `bound`.
     pub async fn find(&self, trail: &Trail, code: &str, phone: &str, bound: &str) -> Result<BookingView> {
         trail.action(Action::View);
-        let phone: String = phone.chars().filter(|c| c.is_ascii_digit()).collect();
-        let Some(code) = numbers::read(PREFIX, code) else {
+        let (Some(code), Some(phone)) = (numbers::read(PREFIX, code), rules::read_mobile(phone)) else {
             trail.refuse(Denial::NotFound);
             return Err(ResidentsError::NotFound);
         };

@@ -48,6 +48,12 @@ pub struct CheckedBooking {
     pub note: String,
 }
 
+/// A mobile number as typed (spaces, hyphens, +86), in its one form of 11 digits; `None` when it
+/// cannot be one — such a number finds no booking and is never looked up.
+pub fn read_mobile(text: &str) -> Option<String> {
+    phone::parse_phone("phone", text).ok().filter(|p| p.len() == 11 && p.starts_with('1'))
+}
+
 /// Reads a `day.slot` choice.
 pub fn read_when(when: &str) -> Option<(NaiveDate, BookingSlot)> {
     let (day, slot) = when.trim().split_once('.')?;
@@ -81,7 +87,7 @@ pub fn check_booking(input: &BookingInput, offered: &[NaiveDate]) -> Result<Chec
         ));
     }
     // A mobile, whatever was wrong (empty, a landline, a digit short): one message that says so.
-    let phone = phone::parse_phone("phone", &input.phone).ok().filter(|p| p.len() == 11 && p.starts_with('1'));
+    let phone = read_mobile(&input.phone);
     if phone.is_none() {
         e.push(FieldError::new(
             "phone",
@@ -218,6 +224,16 @@ mod tests {
             codes(BookingInput { purpose: "x".into(), when: "".into(), name: "".into(), phone: "1".into(), note: "字".repeat(201) }).len(),
             5
         );
+    }
+
+    #[test]
+    fn a_mobile_is_read_in_one_form() {
+        for typed in ["13800138000", " 138 0013 8000 ", "138-0013-8000", "+86 138 0013 8000", "008613800138000"] {
+            assert_eq!(read_mobile(typed).as_deref(), Some("13800138000"), "{typed}");
+        }
+        for typed in ["", "1380013800", "0933-6620001", "23800138000", "1380013800x"] {
+            assert_eq!(read_mobile(typed), None, "{typed}");
+        }
     }
 
     #[test]

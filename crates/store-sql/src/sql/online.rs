@@ -214,13 +214,17 @@ impl OnlineApplicationStore for SqlStore {
     async fn delete_online_document(&self, application_id: i64, id: i64) -> Result<()> {
         let mut tx = begin_write(&self.pool).await.map_err(backend)?;
         let result: Result<_> = async {
-            // Only a photo of that application: another's, or none, is not found.
-            let done = sqlx::query("DELETE FROM online_documents WHERE id = $1 AND application_id = $2")
-                .bind(id)
-                .bind(application_id)
-                .execute(&mut *tx)
-                .await
-                .map_err(backend)?;
+            // Only a photo of that application, and only while it waits at the window (taken in
+            // meanwhile, the window relied on it): another's, none, or too late is not found.
+            let done = sqlx::query(
+                "DELETE FROM online_documents WHERE id = $1 AND application_id = $2 \
+                 AND EXISTS (SELECT 1 FROM online_applications WHERE id = $2 AND state = 'submitted')",
+            )
+            .bind(id)
+            .bind(application_id)
+            .execute(&mut *tx)
+            .await
+            .map_err(backend)?;
             if done.rows_affected() == 0 {
                 return Err(StoreError::NotFound);
             }

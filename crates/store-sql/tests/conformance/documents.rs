@@ -98,4 +98,11 @@ pub async fn a_photo_is_deleted_for_good_only_through_its_own_application(s: &dy
     let n = s.insert_online_document(&document(a, "hukou", 2, 1)).await.unwrap();
     assert_ne!(n, f);
     assert_eq!(s.online_documents(a).await.unwrap().iter().map(|x| x.id).collect::<Vec<_>>(), [g, n]);
+
+    // Once the window has taken the application in (or declined it), nothing is deleted.
+    let clerk = Actor { account_id: Some(7), username: "nanhu-window".into() };
+    s.handle_online_application(a, 1, &Handling::Declined { reason: "材料已收到，另行办理".into() }, &clerk, at(120)).await.unwrap();
+    let late = s.delete_online_document(a, g).await;
+    assert!(matches!(late, Err(StoreError::NotFound)), "no longer waiting: {late:?}");
+    assert!(s.online_document(g).await.unwrap().is_some(), "kept");
 }

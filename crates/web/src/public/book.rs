@@ -17,7 +17,7 @@ use jiuzhu_domain::booking::{BookingPurpose, BookingSlot, BookingState};
 use jiuzhu_domain::trail::Trail;
 use jiuzhu_domain::{Division, ValidationErrors};
 use jiuzhu_residents::ResidentsError;
-use jiuzhu_residents::bookings::rules::{BookingInput, NOTE_MAX};
+use jiuzhu_residents::bookings::rules::{BookingInput, NOTE_MAX, read_mobile};
 use jiuzhu_residents::bookings::{BookingView, DayOffer, PREFIX};
 use jiuzhu_store::Booking;
 
@@ -201,24 +201,40 @@ async fn submit(State(state): State<AppState>, r: Resident, ClientIp(ip): Client
     };
     let t =
         BookingInput { purpose: field("purpose"), when: field("when"), name: field("name"), phone: field("phone"), note: field("note") };
+    let now = std::time::Instant::now();
     let response = if cookie.is_some() {
         form_page(&state, &r, town, t, None).await
-    } else if !state.residents_limiter.allow(ip, std::time::Instant::now()) {
-        error_page(&r, WebError::TooMany)
+    } else if !state.residents_limiter.allow(ip, now) || !state.booking_address_limiter.allow(ip, now) {
+        too_many(&state, &r, town, t).await
     } else {
         let trail = Trail::default();
         let w = window(&state, &town);
-        let answer = match state.bookings.book(&trail, &town.code, w.capacity, &t).await {
+        let per_phone = |phone: &str| state.booking_phone_limiter.allow(format!("book-phone:{phone}"), now);
+        let answer = match state.bookings.book(&trail, &town.code, w.capacity, &t, per_phone).await {
             Ok(b) => {
                 let place = state.registry.region_names(&town.code).await;
                 render(DonePage { r: &r, b, w, place })
             }
             Err(ResidentsError::Invalid(v)) => form_page(&state, &r, town, t, Some(&v)).await,
+            Err(ResidentsError::TooMany) => too_many(&state, &r, town, t).await,
             Err(e) => error_page(&r, WebError::from(e)),
         };
         crate::audit::resident_trail(answer, trail)
     };
     super::with_cookie(response, cookie)
+}
+
+/// Too many tries: the form again with everything typed, saying to wait (429).
+async fn too_many(state: &AppState, r: &Resident, town: Division, t: BookingInput) -> Response {
+    let why = ValidationErrors::from(jiuzhu_domain::FieldError::new(
+        "when",
+        "booking.too_many_tries",
+        "这个手机号或这台设备刚才预约的次数太多了，请过一会儿（一小时后）再试；着急的话请直接打电话到窗口",
+        "too many bookings were tried with this number or from this device just now: try again in an hour, or phone the window",
+    ));
+    let mut page = form_page(state, r, town, t, Some(&why)).await;
+    *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
+    page
 }
 
 async fn check_form(r: Resident) -> Response {
@@ -243,10 +259,9 @@ async fn found_page(state: &AppState, r: &Resident, v: BookingView, confirming: 
 }
 
 async fn check(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, Form(a): Form<Asked>) -> Response {
-    let digits: String = a.phone.chars().filter(|c| c.is_ascii_digit()).collect();
     let pair = jiuzhu_residents::numbers::read(PREFIX, &a.code)
-        .filter(|_| digits.len() == 11)
-        .map(|c| (format!("book:{c}"), format!("phone:{digits}")));
+        .zip(read_mobile(&a.phone))
+        .map(|(c, phone)| (format!("book:{c}"), format!("phone:{phone}")));
     if !super::lookup_allowed(&state, ip, pair) {
         return error_page(&r, WebError::TooMany);
     }
@@ -265,15 +280,17 @@ struct Cancelling {
     ticket: String,
     /// Present once the resident confirmed.
     confirm: Option<String>,
+    /// 不取消: the booking again, as it was.
+    keep: Option<String>,
 }
 
 /// 取消预约: the first press asks ("确定取消吗？"), the second cancels.
 async fn cancel(State(state): State<AppState>, r: Resident, Form(c): Form<Cancelling>) -> Response {
     let trail = Trail::default();
     let answer = if c.confirm.is_none() {
-        // Asking first: the booking again (masked) with 确定取消 and 不取消.
+        // Asking first: the booking again (masked) with 确定取消 and 不取消; 不取消 shows it as it was.
         match state.bookings.peek(&trail, &c.ticket, &r.token).await {
-            Ok(v) => found_page(&state, &r, v, true, String::new()).await,
+            Ok(v) => found_page(&state, &r, v, c.keep.is_none(), String::new()).await,
             Err(e) => error_page(&r, WebError::from(e)),
         }
     } else {

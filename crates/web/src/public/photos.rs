@@ -15,7 +15,6 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Router};
-use jiuzhu_casework::service::MAX_PHOTO_BYTES;
 use jiuzhu_domain::trail::Trail;
 use jiuzhu_residents::ResidentsError;
 use jiuzhu_residents::documents::{DocumentsView, MAX_DOCUMENTS};
@@ -24,7 +23,9 @@ use jiuzhu_store::OnlineDocumentInfo;
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/m/photos", post(open))
-        .route("/m/photos/add", post(add).layer(DefaultBodyLimit::max(MAX_PHOTO_BYTES + 64 * 1024)))
+        // Up to the server's own limit, not the photo's: a photo a little over 5 MB (a phone
+        // without the shrinking script) is read whole and refused beside the form, choice kept.
+        .route("/m/photos/add", post(add).layer(DefaultBodyLimit::max(crate::MAX_BODY_BYTES)))
         .route("/m/photos/remove", post(remove))
 }
 
@@ -54,6 +55,9 @@ impl PhotosPage<'_> {
     fn max(&self) -> usize {
         MAX_DOCUMENTS
     }
+    fn declined(&self) -> bool {
+        self.v.state == jiuzhu_store::OnlineState::Declined
+    }
     fn full(&self) -> bool {
         self.v.photos.len() >= MAX_DOCUMENTS
     }
@@ -80,10 +84,11 @@ fn page(r: &Resident, v: DocumentsView, chosen: String, error: String, done: Str
 async fn refusal(state: &AppState, r: &Resident, ticket: &str, chosen: String, e: ResidentsError) -> Response {
     let why = match &e {
         ResidentsError::Invalid(v) if !v.0.iter().any(|f| f.field == "ticket") => crate::frame::messages(v, r.lang).join("；"),
+        // Taken in or declined meanwhile: the page itself then says what that means.
         ResidentsError::Conflict => r
             .t(
-                "乡镇窗口已经受理了这件申请，照片不能再删除；还在办理中的，可以继续上传。",
-                "The town window has taken this application in: photos can no longer be taken back (while it is being handled, more can be added).",
+                "这件申请刚刚已由乡镇窗口处理，照片不能再上传或删除。",
+                "The town window has just handled this application: photos can no longer be added or removed.",
             )
             .to_string(),
         ResidentsError::NotFound => r.t("这张照片已经删除了。", "That photo was already removed.").to_string(),
@@ -110,44 +115,64 @@ async fn open(State(state): State<AppState>, r: Resident, Form(o): Form<Opened>)
     crate::audit::resident_trail(answer, trail)
 }
 
-/// The upload form's fields: the ticket, the material and the picture.
-async fn read_upload(mut mp: Multipart) -> Result<(String, String, Vec<u8>), ()> {
-    let (mut ticket, mut material, mut photo) = (String::new(), String::new(), Vec::new());
-    while let Some(f) = mp.next_field().await.map_err(|_| ())? {
-        let name = f.name().unwrap_or_default().to_string();
-        let bytes = f.bytes().await.map_err(|_| ())?;
+/// The upload form's fields as sent: the ticket, the material and the picture. The form sends the
+/// first two before the picture, so a picture that could not be read (over the limit, a dropped
+/// connection) still leaves them, and the page can say why beside the form.
+#[derive(Default)]
+struct Upload {
+    ticket: String,
+    material: String,
+    photo: Vec<u8>,
+    /// The picture could not be read whole.
+    broken: bool,
+}
+
+async fn read_upload(mut mp: Multipart) -> Upload {
+    let mut u = Upload::default();
+    loop {
+        let field = match mp.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(_) => {
+                u.broken = true;
+                break;
+            }
+        };
+        let name = field.name().unwrap_or_default().to_string();
+        let Ok(bytes) = field.bytes().await else {
+            u.broken = true;
+            break;
+        };
         match name.as_str() {
-            "ticket" => ticket = String::from_utf8_lossy(&bytes).into_owned(),
-            "material" => material = String::from_utf8_lossy(&bytes).into_owned(),
-            "photo" => photo = bytes.to_vec(),
+            "ticket" => u.ticket = String::from_utf8_lossy(&bytes).into_owned(),
+            "material" => u.material = String::from_utf8_lossy(&bytes).into_owned(),
+            "photo" => u.photo = bytes.to_vec(),
             _ => {}
         }
     }
-    Ok((ticket, material, photo))
+    u
 }
 
 async fn add(State(state): State<AppState>, r: Resident, ClientIp(ip): ClientIp, mp: Multipart) -> Response {
-    let Ok((ticket, material, photo)) = read_upload(mp).await else {
-        return error_page(
-            &r,
-            WebError::Invalid(
-                jiuzhu_domain::FieldError::new(
-                    "photo",
-                    "photo.upload",
-                    "照片上传没有成功，请回到上一页重试（单张不超过 5 MB）",
-                    "the upload failed: go back and try again (at most 5 MB)",
-                )
-                .into(),
-            ),
+    let u = read_upload(mp).await;
+    if u.broken {
+        let failed = jiuzhu_domain::FieldError::new(
+            "photo",
+            "photo.upload",
+            "照片没有传完整：可能超过了 5 MB，或者网络断了。请换一张小一些的照片（或用手机自带相机拍），再试一次",
+            "the photo did not arrive whole: it may be over 5 MB, or the connection dropped. Choose a smaller photo and try again",
         );
-    };
-    if !state.residents_limiter.allow(ip, std::time::Instant::now()) {
+        return refusal(&state, &r, &u.ticket, u.material, ResidentsError::Invalid(failed.into())).await;
+    }
+    // Only a page that holds spends the address's allowance (a forged ticket spends nobody's).
+    if state.documents.ticket_holds(&u.ticket, &r.token) && !state.residents_limiter.allow(ip, std::time::Instant::now()) {
         return error_page(&r, WebError::TooMany);
     }
     let trail = Trail::default();
-    let answer = match state.documents.add(&trail, &ticket, &r.token, &material, &photo).await {
-        Ok(v) => page(&r, v, material, String::new(), r.t("已上传。", "Uploaded.").to_string()),
-        Err(e) => refusal(&state, &r, &ticket, material, e).await,
+    let answer = match state.documents.add(&trail, &u.ticket, &r.token, &u.material, &u.photo).await {
+        // Uploaded: the next photo is another document, so nothing stays chosen for it.
+        Ok(v) => page(&r, v, String::new(), String::new(), r.t("已上传。", "Uploaded.").to_string()),
+        Err(e) => refusal(&state, &r, &u.ticket, u.material, e).await,
     };
     crate::audit::resident_trail(answer, trail)
 }

@@ -44,6 +44,8 @@ pub async fn seed_if_empty(
     eprintln!("演示投诉举报 demo complaints: {complaints}");
     let questions = crate::demo::seed_demo_questions(store).await?;
     eprintln!("演示在线咨询 demo questions: {questions}");
+    let bookings = crate::demo::seed_demo_bookings(store).await?;
+    eprintln!("演示预约 demo bookings: {bookings}");
     let seeded = crate::recipients::seed_existing_recipients(store, &county, seed, as_of).await?;
     eprintln!("存量在保对象 existing recipients (migrated): {}", seeded.taken);
     eprintln!("其中集中供养（发放至供养服务机构） of them in institutional care (paid to the institution): {}", seeded.in_care);
@@ -72,7 +74,7 @@ async fn write_demo_offices(store: &dyn Store, county: &RegionCode, dir: &Path) 
     );
     for (i, town) in store.region_children(Some(county)).await?.iter().enumerate() {
         yaml.push_str(&format!(
-            "- region: \"{}\"\n  name: {}社会救助窗口（演示号码）\n  phone: 0933-60{:05}\n  hours: 上午 8:30–12:00，下午 14:30–17:30（演示）\n  bookings_per_half_day: 8\n",
+            "- region: \"{}\"\n  name: {}社会救助窗口（演示号码）\n  phone: 0933-60{:05}\n  hours: 上午 8:30–12:00，下午 14:30–17:30（演示）\n  bookings_per_half_day: {DEMO_PLACES}\n",
             town.code,
             town.name,
             i + 1
@@ -368,6 +370,49 @@ pub async fn seed_demo_questions(store: &Arc<dyn Store>) -> Result<usize, Failur
         let Some(town) = towns.get(i % towns.len().max(1)) else { break };
         service.ask(&trail, town, topic, body).await.map_err(|e| Failure::other(format!("demo question: {e:?}")))?;
         n += 1;
+    }
+    Ok(n)
+}
+
+/// Places per half day at each demo town's window (written to the demo's offices file).
+const DEMO_PLACES: u32 = 8;
+
+/// A few bookings at the first two demo towns' windows on the next working days (预约办理), made
+/// as residents would, so the window's 预约办理 page shows real work.
+pub async fn seed_demo_bookings(store: &Arc<dyn Store>) -> Result<usize, Failure> {
+    use jiuzhu_residents::bookings::rules::BookingInput;
+    let service = crate::services::bookings(store).await?;
+    let accounts = store.list_accounts().await?;
+    let towns: Vec<RegionCode> =
+        accounts.iter().filter(|a| a.role == Role::WindowClerk && a.region.as_str().len() == 9).map(|a| a.region.clone()).take(2).collect();
+    let mut n = 0;
+    for (i, town) in towns.iter().enumerate() {
+        let Some(day) = service
+            .offer(town, Some(DEMO_PLACES))
+            .await
+            .map_err(|e| Failure::other(format!("demo booking: {e:?}")))?
+            .first()
+            .map(|d| d.day)
+        else {
+            continue;
+        };
+        for (j, (purpose, slot, name)) in
+            [("materials", "morning", "王秀英（演示）"), ("apply", "afternoon", "李建国（演示）")].iter().enumerate()
+        {
+            let input = BookingInput {
+                purpose: (*purpose).into(),
+                when: format!("{day}.{slot}"),
+                name: (*name).into(),
+                phone: format!("1380000{:04}", i * 10 + j),
+                note: "演示预约".into(),
+            };
+            let trail = jiuzhu_domain::Trail::default();
+            service
+                .book(&trail, town, Some(DEMO_PLACES), &input, |_| true)
+                .await
+                .map_err(|e| Failure::other(format!("demo booking: {e:?}")))?;
+            n += 1;
+        }
     }
     Ok(n)
 }

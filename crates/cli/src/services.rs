@@ -34,6 +34,12 @@ pub async fn questions(store: &Arc<dyn Store>) -> Result<jiuzhu_residents::quest
     Ok(jiuzhu_residents::questions::Questions::new(store, tickets, Arc::new(casework(store).await?), clock()))
 }
 
+/// 预约办理 (the demo books a few as residents would; no ticket is issued, as for questions).
+pub async fn bookings(store: &Arc<dyn Store>) -> Result<jiuzhu_residents::bookings::Bookings, jiuzhu_casework::CaseworkError> {
+    let tickets = jiuzhu_residents::tickets::Tickets::new(Arc::new(jiuzhu_crypto::Keyring::generate("demo")), clock());
+    Ok(jiuzhu_residents::bookings::Bookings::new(store, tickets, Arc::new(casework(store).await?), clock()))
+}
+
 /// 投诉举报 (the demo files a few as residents and the hotline would).
 pub async fn complaints(store: &Arc<dyn Store>) -> Result<jiuzhu_residents::complaints::Complaints, jiuzhu_casework::CaseworkError> {
     Ok(jiuzhu_residents::complaints::Complaints::new(store, accounts(store), Arc::new(casework(store).await?), clock()))

@@ -130,31 +130,13 @@ struct Recording {
 }
 
 async fn record(State(state): State<AppState>, Page { session, lang }: Page, Path(Id(id)): Path<Id>, Form(f): Form<Recording>) -> Response {
-    let to = match BookingState::parse(&f.state) {
-        Some(s @ (BookingState::Arrived | BookingState::Missed)) => s,
-        // Nothing chosen is never read as a choice: the page again, saying so.
-        _ => {
-            let why = lang.t("请选择“已到场办理”或“未到场”。", "Choose “came and was served” or “did not come”.").to_string();
-            let mut r = one_page(&state, &session, lang, id, why).await;
-            if r.status().is_success() {
-                *r.status_mut() = axum::http::StatusCode::UNPROCESSABLE_ENTITY;
-            }
-            session.user.trail.action(Action::Update);
-            return r;
-        }
-    };
-    match state.bookings.record(&session.user, id, f.version.unwrap_or(0), to).await {
+    match state.bookings.record(&session.user, id, f.version.unwrap_or(0), &f.state).await {
         Ok(day) => Redirect::to(&format!("/bookings?day={day}")).into_response(),
         Err(e) => {
-            let (status, error, _) = match crate::frame::refusal(WebError::from(e), lang) {
-                Ok(x) => x,
-                Err(page) => return *page,
-            };
-            let mut r = one_page(&state, &session, lang, id, error).await;
-            // Drawing the page read the booking again; the request's entry stays the refused step.
-            session.user.trail.action(Action::Update);
-            *r.status_mut() = status;
-            r
+            crate::frame::redraw_refused(WebError::from(e), lang, &session.user.trail, Action::Update, async |error, _| {
+                one_page(&state, &session, lang, id, error).await
+            })
+            .await
         }
     }
 }

@@ -232,15 +232,11 @@ async fn refused(
     intent: Action,
     typed: AnswerForm,
 ) -> Response {
-    let (status, error, errs) = match crate::frame::refusal(WebError::from(e), lang) {
-        Ok(x) => x,
-        Err(page) => return *page,
-    };
     let typed = AnswerForm { password: String::new(), ..typed };
-    let mut r = one_page(state, session, lang, id, Shown { reporter: None, error, errs, typed }).await;
-    session.user.trail.action(intent);
-    *r.status_mut() = status;
-    r
+    crate::frame::redraw_refused(WebError::from(e), lang, &session.user.trail, intent, async |error, errs| {
+        one_page(state, session, lang, id, Shown { reporter: None, error, errs, typed }).await
+    })
+    .await
 }
 
 #[derive(Template)]

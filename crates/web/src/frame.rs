@@ -197,6 +197,7 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
         "decision" => ("审批意见", "decision"),
         "note" => ("处理情况", "note"),
         "state" => ("处理状态", "state"),
+        "arrival" => ("到场情况", "whether they came"),
         "outcome" => ("处理结论", "outcome"),
         "feed" => ("数据类型", "kind of data"),
         "file" => ("文件", "file"),
@@ -246,20 +247,35 @@ pub fn field_label(field: &str, lang: PageLang) -> &str {
     lang.t(zh, en)
 }
 
-/// A step refused on a staff page: `Err` the page to answer outright (not found, forbidden: the
-/// object is not shown), else the status, the line for the top of the form and each field's
-/// message, for drawing the object's page again with what was typed.
-pub fn refusal(e: WebError, lang: PageLang) -> Result<(axum::http::StatusCode, String, Errs), Box<Response>> {
+/// A step refused on a staff page, answered as the object's page drawn again by `draw` (given the
+/// line for the top of the form and each field's message, to show with what was typed) under the
+/// refusal's status. Not found and forbidden answer outright: the object is not shown. Drawing
+/// the page reads the object again; the request's audit entry stays `intent`, the refused step.
+pub async fn redraw_refused(
+    e: WebError,
+    lang: PageLang,
+    trail: &jiuzhu_domain::Trail,
+    intent: jiuzhu_domain::Action,
+    draw: impl AsyncFnOnce(String, Errs) -> Response,
+) -> Response {
     if matches!(e, WebError::NotFound | WebError::Forbidden) {
-        return Err(Box::new(e.page(lang.0)));
+        return e.page(lang.0);
     }
-    Ok(match &e {
-        WebError::Invalid(v) => (e.status(), form_errors(v, lang), Errs::new(v, lang)),
+    let status = e.status();
+    let (error, errs) = match &e {
+        WebError::Invalid(v) => (form_errors(v, lang), Errs::new(v, lang)),
         _ => {
             let b = e.body();
-            (e.status(), lang.0.pick(&b.message, &b.message_en).to_string(), Errs::default())
+            (lang.0.pick(&b.message, &b.message_en).to_string(), Errs::default())
         }
-    })
+    };
+    let mut page = draw(error, errs).await;
+    trail.action(intent);
+    // A page that could not be drawn (gone meanwhile) keeps its own status.
+    if page.status().is_success() {
+        *page.status_mut() = status;
+    }
+    page
 }
 
 /// A refusal as one line for the top of a form: each field named in words, then what is wrong.

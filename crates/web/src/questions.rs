@@ -130,15 +130,11 @@ async fn answer(
     match state.questions.answer(&session.user, id, f.version.unwrap_or(0), &f.answer).await {
         Ok(()) => Redirect::to(&format!("/questions/{id}")).into_response(),
         Err(e) => {
-            let (status, error, errs) = match crate::frame::refusal(WebError::from(e), lang) {
-                Ok(x) => x,
-                Err(page) => return *page,
-            };
-            let mut r = one_page(&state, &session, lang, id, error, errs, f).await;
-            // Drawing the page read the thread again; the request's entry stays the refused answer.
-            session.user.trail.action(Action::Update);
-            *r.status_mut() = status;
-            r
+            let trail = &session.user.trail;
+            crate::frame::redraw_refused(WebError::from(e), lang, trail, Action::Update, async |error, errs| {
+                one_page(&state, &session, lang, id, error, errs, f).await
+            })
+            .await
         }
     }
 }

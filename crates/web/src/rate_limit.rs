@@ -36,3 +36,26 @@ impl<K: Hash + Eq> RateLimiter<K> {
         e.1 <= self.limit
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A limit holds for its whole window, per key, and starts again after it (an hour for the
+    /// bookings of one mobile number).
+    #[test]
+    fn a_limit_holds_for_its_window_and_per_key() {
+        let hour = Duration::from_secs(3600);
+        let limiter: RateLimiter<String> = RateLimiter::per(3, hour);
+        let t0 = Instant::now();
+        for _ in 0..3 {
+            assert!(limiter.allow("a".into(), t0));
+        }
+        assert!(!limiter.allow("a".into(), t0 + Duration::from_secs(59 * 60)), "the fourth within the hour");
+        assert!(limiter.allow("b".into(), t0), "another key has its own");
+        assert!(limiter.allow("a".into(), t0 + hour), "a new hour");
+        let minute: RateLimiter<String> = RateLimiter::new(1);
+        assert!(minute.allow("a".into(), t0) && !minute.allow("a".into(), t0 + Duration::from_secs(59)));
+        assert!(minute.allow("a".into(), t0 + Duration::from_secs(60)));
+    }
+}

@@ -143,15 +143,11 @@ async fn rectify(
     match state.ratings.rectify(&session.user, id, f.version.unwrap_or(0), &f.found, &f.action, &f.contacted).await {
         Ok(()) => Redirect::to(&format!("/ratings/{id}")).into_response(),
         Err(e) => {
-            let (status, error, errs) = match crate::frame::refusal(WebError::from(e), lang) {
-                Ok(x) => x,
-                Err(page) => return *page,
-            };
-            let mut r = one_page(&state, &session, lang, id, error, errs, f).await;
-            // Drawing the page read the rating again; the request's entry stays the refused step.
-            session.user.trail.action(Action::Update);
-            *r.status_mut() = status;
-            r
+            let trail = &session.user.trail;
+            crate::frame::redraw_refused(WebError::from(e), lang, trail, Action::Update, async |error, errs| {
+                one_page(&state, &session, lang, id, error, errs, f).await
+            })
+            .await
         }
     }
 }

@@ -135,6 +135,7 @@ async fn a_resident_books_finds_and_cancels_and_the_window_records_who_came() {
     clock.set(chrono::Utc.with_ymd_and_hms(2026, 12, 9, 3, 0, 0).unwrap());
     let clerk = w.login("window_clerk_a").await;
     let unchosen = w.send(clerk.form(&format!("/bookings/{li}/record"), "version=1")).await;
+    assert_eq!(unchosen.status, StatusCode::UNPROCESSABLE_ENTITY);
     assert!(unchosen.text.contains("请选择“已到场办理”或“未到场”"), "{}", unchosen.text);
     let came = w.send(clerk.form(&format!("/bookings/{li}/record"), "version=1&state=arrived")).await;
     assert_eq!(came.status, StatusCode::SEE_OTHER, "{}", came.text);

@@ -263,11 +263,22 @@ impl Bookings {
         Ok(b)
     }
 
-    /// Records 到场 or 未到场 on the day or later, at `version`; the booking's day.
-    pub async fn record(&self, user: &User, id: i64, version: i64, to: BookingState) -> Result<NaiveDate> {
+    /// Records 到场 (`arrived`) or 未到场 (`missed`), as the button pressed says, on the day or later,
+    /// at `version`; the booking's day. Nothing chosen is never read as a choice.
+    pub async fn record(&self, user: &User, id: i64, version: i64, to: &str) -> Result<NaiveDate> {
         user.trail.action(Action::Update);
         Self::require(user)?;
         let b = self.in_scope(user, id).await?;
+        let Some(to) = BookingState::parse(to).filter(|s| matches!(s, BookingState::Arrived | BookingState::Missed)) else {
+            user.trail.refuse(Denial::Invalid);
+            return Err(ValidationErrors::from(FieldError::new(
+                "arrival",
+                "booking.arrival",
+                "请选择“已到场办理”或“未到场”",
+                "choose “came and was served” or “did not come”",
+            ))
+            .into());
+        };
         if !rules::may_record(b.state, b.day, self.today(), to) || b.version != version {
             user.trail.refuse(Denial::Conflict);
             return Err(ResidentsError::Conflict);

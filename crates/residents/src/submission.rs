@@ -256,7 +256,8 @@ pub enum Proof {
 pub fn read_proof(text: &str) -> Option<Proof> {
     let t: String = text.chars().filter(|c| !c.is_whitespace() && *c != '-').collect::<String>().to_ascii_uppercase();
     match t.len() {
-        18 if t[..17].bytes().all(|b| b.is_ascii_digit()) => Some(Proof::IdNumber(t)),
+        // By bytes: 18 bytes of other characters are not 18 characters (and no slice may split one).
+        18 if t.bytes().take(17).all(|b| b.is_ascii_digit()) && t.is_ascii() => Some(Proof::IdNumber(t)),
         8 if t.bytes().all(|b| CODE_ALPHABET.contains(&b)) => Some(Proof::QueryCode(format!("{}-{}", &t[..4], &t[4..]))),
         _ => None,
     }
@@ -405,5 +406,8 @@ mod tests {
         assert_eq!(read_proof(&format!(" {id} ")), Some(Proof::IdNumber(id.to_ascii_uppercase())));
         assert_eq!(read_proof("ABCD-EFG0"), None, "0 is not in the alphabet");
         assert_eq!(read_proof("12345"), None);
+        // 18 bytes that are not 18 characters (found by schemathesis: the slice split a character).
+        assert_eq!(read_proof("00\u{80}\u{80}\u{80}\u{80}\u{80}\u{80}\u{10000}"), None);
+        assert_eq!(read_proof("1234567890123456\u{e9}"), None, "16 digits and a two-byte character: 18 bytes");
     }
 }

@@ -125,6 +125,7 @@ pub fn router(state: AppState) -> Router {
         .merge(public::api::routes())
         .route("/healthz", get(healthz))
         .fallback(not_found)
+        .layer(error::panic_guard())
         .layer(axum::middleware::from_fn(extract::canonical_paths))
         // Inside the session layer: the entry names the user it found.
         .layer(axum::middleware::from_fn_with_state(state.clone(), audit::audit_layer))
